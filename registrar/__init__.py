@@ -1,0 +1,45 @@
+"""registrar: invitations, RSVP, seats and waitlist for invite-only forums."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _template_folder() -> str:
+    # Inside an installed wheel the templates sit in the package; in a checkout (also an
+    # editable install) they are the repository's top-level templates/ folder.
+    packaged = PACKAGE_DIR / "templates"
+    return str(packaged if packaged.is_dir() else PACKAGE_DIR.parent / "templates")
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    import os
+
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("REGISTRAR_INSTANCE_PATH") or None,
+        instance_relative_config=True,
+        template_folder=_template_folder(),
+    )
+    from .config import load_config
+
+    load_config(app, test_config)
+
+    from . import cli, db_setup, i18n, web
+    from .extensions import csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    db_setup.configure(app)
+    migrate.init_app(
+        app, db, directory=str(PACKAGE_DIR / "migrations"), render_as_batch=True, compare_type=True
+    )
+    csrf.init_app(app)
+    i18n.init_app(app)
+    login_manager.init_app(app)
+    web.init_app(app)
+    cli.init_app(app)
+    return app

@@ -1,0 +1,100 @@
+"""Settings: defaults here, then instance/config.py, then the environment."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+class Defaults:
+    # SQLALCHEMY_DATABASE_URI defaults to the SQLite file in the instance folder (see load_config).
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Taipei"
+    LANGUAGES = ("en", "zh_Hant")
+    WTF_CSRF_TIME_LIMIT = None  # an RSVP form may stay open on a phone for hours
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    # Seconds a use case waits for the event's lock before it gives up with a clear message.
+    REGISTRAR_LOCK_TIMEOUT = 10
+    REGISTRAR_BASE_URL = "http://127.0.0.1:5000"
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+
+
+# Environment variables read on top of the files: REGISTRAR_<KEY> sets <KEY>.
+ENV_KEYS = {
+    "REGISTRAR_SECRET_KEY": "SECRET_KEY",
+    "REGISTRAR_BASE_URL": "REGISTRAR_BASE_URL",
+    "REGISTRAR_LOCK_TIMEOUT": "REGISTRAR_LOCK_TIMEOUT",
+    "REGISTRAR_SESSION_COOKIE_SECURE": "SESSION_COOKIE_SECURE",
+}
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept the common postgres:// spellings and use psycopg 3 for them."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def load_config(app, test_config: dict | None) -> None:
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    if test_config is not None:
+        app.config.update(test_config)
+    else:
+        _from_environment(app)
+
+    uri = app.config.get("SQLALCHEMY_DATABASE_URI")
+    if not uri:
+        uri = "sqlite:///" + str(Path(app.instance_path) / "registrar.sqlite")
+    uri = normalize_database_url(uri)
+    app.config["SQLALCHEMY_DATABASE_URI"] = uri
+    from .db_setup import engine_options
+
+    options = engine_options(uri, float(app.config["REGISTRAR_LOCK_TIMEOUT"]))
+    options.update(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+
+
+def _from_environment(app) -> None:
+    if os.environ.get("DATABASE_URL"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+    for env, key in ENV_KEYS.items():
+        value = os.environ.get(env)
+        if value is None:
+            continue
+        if key == "SESSION_COOKIE_SECURE":
+            value = value.lower() in ("1", "true", "yes")
+        elif key == "REGISTRAR_LOCK_TIMEOUT":
+            value = float(value)
+        app.config[key] = value
+
+
+def _instance_secret(instance: Path) -> str:
+    """Read the installation's secret key, creating it once on first start."""
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        # Write a complete file aside, then link it into place: when several workers start at
+        # once exactly one key wins and nobody ever reads a half-written file.
+        tmp = instance / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+        tmp.write_text(secrets.token_hex(32))
+        tmp.chmod(0o600)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    key = path.read_text().strip()
+    if not key:
+        raise RuntimeError(f"{path} is empty; delete it to have a new key generated")
+    return key

@@ -1,0 +1,59 @@
+"""Domain errors: raised by services, shown by views with their translated message."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+
+class DomainError(Exception):
+    """A rule said no. `message` is user-facing and translated when shown."""
+
+    status = 400
+    default_message = _l("This request could not be carried out.")
+
+    def __init__(self, message=None, **params):
+        self.message = message if message is not None else self.default_message
+        self.params = params
+        super().__init__(str(self.message))
+
+    def __str__(self) -> str:
+        return str(self.message) % self.params if self.params else str(self.message)
+
+
+class InvitationNotFound(DomainError):
+    status = 404
+    default_message = _l(
+        "This invitation link is not valid. Please check that you opened the whole link "
+        "from your invitation e-mail."
+    )
+
+
+class InvitationInactive(DomainError):
+    status = 410
+    default_message = _l(
+        "This invitation link is no longer active. If you think this is a mistake, "
+        "please contact the organizers."
+    )
+
+
+class DeadlinePassed(DomainError):
+    status = 409
+    default_message = _l("The reply deadline has passed, so answers can no longer be changed.")
+
+
+class InvalidAnswer(DomainError):
+    status = 400
+
+
+class CapacityTooLow(DomainError):
+    status = 409
+
+
+class NotFound(DomainError):
+    status = 404
+    default_message = _l("Not found.")
+
+
+class Busy(DomainError):
+    status = 503
+    default_message = _l("The system is busy right now. Please try again in a moment.")

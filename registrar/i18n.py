@@ -1,0 +1,67 @@
+"""Language and time zone of each request, and the helpers templates use for bilingual content."""
+
+from __future__ import annotations
+
+from flask import Flask, g, request, session
+from flask_babel import get_locale
+
+from .extensions import babel
+
+LANGUAGES = ("en", "zh_Hant")
+LANGUAGE_NAMES = {"en": "English", "zh_Hant": "中文"}
+
+
+def select_locale() -> str:
+    """?lang= (remembered in the session), then the guest's language, then the browser's."""
+    if request:
+        asked = request.args.get("lang")
+        if asked in LANGUAGES:
+            session["lang"] = asked
+            return asked
+        if session.get("lang") in LANGUAGES:
+            return session["lang"]
+    guest_language = g.get("guest_language")
+    if guest_language in LANGUAGES:
+        return guest_language
+    if request:
+        best = request.accept_languages.best_match(["en", "zh-TW", "zh-Hant", "zh"])
+        if best and best.startswith("zh"):
+            return "zh_Hant"
+    return "en"
+
+
+def select_timezone() -> str | None:
+    return g.get("timezone")
+
+
+def is_chinese() -> bool:
+    locale = get_locale()
+    return locale is not None and locale.language == "zh"
+
+
+def bilingual(obj, field: str) -> str:
+    """The `field_zh` or `field_en` of obj in the page's language, else the other one."""
+    first, second = ("zh", "en") if is_chinese() else ("en", "zh")
+    return getattr(obj, f"{field}_{first}", "") or getattr(obj, f"{field}_{second}", "")
+
+
+def other_script(obj, field: str) -> str:
+    """The same name in the other script, when it differs (shown beside the first)."""
+    shown = bilingual(obj, field)
+    for suffix in ("en", "zh"):
+        value = getattr(obj, f"{field}_{suffix}", "")
+        if value and value != shown:
+            return value
+    return ""
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    app.jinja_env.globals.update(
+        bi=bilingual,
+        other_script=other_script,
+        is_chinese=is_chinese,
+        LANGUAGE_NAMES=LANGUAGE_NAMES,
+        LANGUAGES=LANGUAGES,
+    )

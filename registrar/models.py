@@ -1,0 +1,288 @@
+"""The tables and the closed lists of states they hold."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+from .extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """An aware datetime stored as UTC, read back aware on every database (SQLite keeps no zone)."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use an aware one")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+def _enum(cls: type[enum.Enum]) -> sa.Enum:
+    return sa.Enum(
+        cls,
+        native_enum=False,
+        length=16,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+class Category(enum.StrEnum):
+    SPEAKER = "speaker"
+    MODERATOR = "moderator"
+    VIP = "vip"
+    DELEGATE = "delegate"
+    PRESS = "press"
+    STAFF = "staff"
+
+
+class Language(enum.StrEnum):
+    EN = "en"
+    ZH_HANT = "zh_Hant"
+
+
+class Channel(enum.StrEnum):
+    """The interpretation channel a guest listens on; floor needs no receiver."""
+
+    EN = "en"
+    ZH = "zh"
+    FLOOR = "floor"
+
+
+class SeatState(enum.StrEnum):
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+
+
+class Role(enum.StrEnum):
+    ORGANIZER = "organizer"
+    DOOR = "door"
+
+
+class AgendaKind(enum.StrEnum):
+    SESSION = "session"
+    BREAK = "break"
+
+
+class PersonRole(enum.StrEnum):
+    SPEAKER = "speaker"
+    MODERATOR = "moderator"
+
+
+class Event(db.Model):
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    title_en: Mapped[str] = mapped_column(sa.String(300))
+    title_zh: Mapped[str] = mapped_column(sa.String(300))
+    description_en: Mapped[str] = mapped_column(sa.Text, default="")
+    description_zh: Mapped[str] = mapped_column(sa.Text, default="")
+    venue_en: Mapped[str] = mapped_column(sa.String(300))
+    venue_zh: Mapped[str] = mapped_column(sa.String(300))
+    room_en: Mapped[str] = mapped_column(sa.String(200))
+    room_zh: Mapped[str] = mapped_column(sa.String(200))
+    organizers_en: Mapped[str] = mapped_column(sa.String(500), default="")
+    organizers_zh: Mapped[str] = mapped_column(sa.String(500), default="")
+    capacity: Mapped[int] = mapped_column(sa.Integer)
+    held_seats: Mapped[int] = mapped_column(sa.Integer, default=0)
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="Asia/Taipei")
+    doors_open_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    rsvp_deadline: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Space-separated channel codes offered by the interpreters, e.g. "en zh".
+    channels: Mapped[str] = mapped_column(sa.String(64), default="en zh")
+    # Last waitlist number handed out; only ever grows, so the queue order is stable.
+    waitlist_counter: Mapped[int] = mapped_column(sa.Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    agenda: Mapped[list[AgendaItem]] = relationship(
+        back_populates="event", order_by="AgendaItem.position", cascade="all, delete-orphan"
+    )
+    guests: Mapped[list[Guest]] = relationship(back_populates="event")
+
+    __table_args__ = (
+        sa.CheckConstraint("capacity >= 0", name="ck_events_capacity"),
+        sa.CheckConstraint("held_seats >= 0", name="ck_events_held_seats"),
+    )
+
+    @property
+    def offered_channels(self) -> list[Channel]:
+        return [Channel(code) for code in self.channels.split()]
+
+    @property
+    def seats_available(self) -> int:
+        """Seats that guests can hold: the room less what the organizer holds back."""
+        return max(self.capacity - self.held_seats, 0)
+
+
+class AgendaItem(db.Model):
+    __tablename__ = "agenda_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(sa.Integer)
+    kind: Mapped[AgendaKind] = mapped_column(_enum(AgendaKind))
+    title_en: Mapped[str] = mapped_column(sa.String(300))
+    title_zh: Mapped[str] = mapped_column(sa.String(300))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    event: Mapped[Event] = relationship(back_populates="agenda")
+    people: Mapped[list[AgendaPerson]] = relationship(
+        back_populates="item", order_by="AgendaPerson.position", cascade="all, delete-orphan"
+    )
+
+    def people_in(self, role: PersonRole) -> list[AgendaPerson]:
+        return [p for p in self.people if p.role == role]
+
+
+class AgendaPerson(db.Model):
+    """A speaker or moderator of one agenda item, named in both scripts."""
+
+    __tablename__ = "agenda_people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(sa.ForeignKey("agenda_items.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(sa.Integer)
+    role: Mapped[PersonRole] = mapped_column(_enum(PersonRole))
+    name_en: Mapped[str] = mapped_column(sa.String(200), default="")
+    name_zh: Mapped[str] = mapped_column(sa.String(200), default="")
+    affiliation_en: Mapped[str] = mapped_column(sa.String(300), default="")
+    affiliation_zh: Mapped[str] = mapped_column(sa.String(300), default="")
+
+    item: Mapped[AgendaItem] = relationship(back_populates="people")
+
+
+class Guest(db.Model):
+    __tablename__ = "guests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"))
+    name_en: Mapped[str] = mapped_column(sa.String(200), default="")
+    name_zh: Mapped[str] = mapped_column(sa.String(200), default="")
+    email: Mapped[str] = mapped_column(sa.String(254))
+    organization: Mapped[str] = mapped_column(sa.String(300), default="")
+    title: Mapped[str] = mapped_column(sa.String(300), default="")
+    category: Mapped[Category] = mapped_column(_enum(Category), default=Category.DELEGATE)
+    language: Mapped[Language] = mapped_column(_enum(Language), default=Language.EN)
+    # Part of every invitation link; bumping it kills every earlier link of this guest.
+    token_version: Mapped[int] = mapped_column(sa.Integer, default=1)
+    invited_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    event: Mapped[Event] = relationship(back_populates="guests")
+    rsvp: Mapped[Rsvp | None] = relationship(back_populates="guest", cascade="all, delete-orphan")
+    seat: Mapped[Seat | None] = relationship(back_populates="guest", cascade="all, delete-orphan")
+
+    __table_args__ = (sa.UniqueConstraint("event_id", "email", name="uq_guests_event_email"),)
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+
+class Rsvp(db.Model):
+    """The guest's answer. Its seat, if any, is in Seat."""
+
+    __tablename__ = "rsvps"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    guest_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("guests.id", ondelete="CASCADE"), unique=True
+    )
+    attending: Mapped[bool] = mapped_column(sa.Boolean)
+    channel: Mapped[Channel | None] = mapped_column(_enum(Channel))
+    dietary: Mapped[str] = mapped_column(sa.String(500), default="")
+    access_needs: Mapped[str] = mapped_column(sa.String(500), default="")
+    note: Mapped[str] = mapped_column(sa.String(1000), default="")
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    guest: Mapped[Guest] = relationship(back_populates="rsvp")
+
+
+class Seat(db.Model):
+    """What an attending guest holds. Confirmed seats never exceed Event.seats_available."""
+
+    __tablename__ = "seats"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"))
+    guest_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("guests.id", ondelete="CASCADE"), unique=True
+    )
+    state: Mapped[SeatState] = mapped_column(_enum(SeatState))
+    # Waitlist order: the event's counter at the time of joining; None once confirmed.
+    queue_number: Mapped[int | None] = mapped_column(sa.Integer)
+    since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    guest: Mapped[Guest] = relationship(back_populates="seat")
+
+    __table_args__ = (
+        sa.Index("ix_seats_event_state_queue", "event_id", "state", "queue_number"),
+        sa.UniqueConstraint("event_id", "queue_number", name="uq_seats_event_queue"),
+    )
+
+
+class StaffUser(db.Model):
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200), default="")
+    password_hash: Mapped[str] = mapped_column(sa.String(300))
+    role: Mapped[Role] = mapped_column(_enum(Role))
+    active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    # Flask-Login's user protocol.
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    is_authenticated = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+
+class AuditEntry(db.Model):
+    """One state change: who did what, when, to which guest."""
+
+    __tablename__ = "audit_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("events.id", ondelete="CASCADE"), index=True
+    )
+    guest_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("guests.id", ondelete="SET NULL"), index=True
+    )
+    # "guest", "system", or "staff:<id>"
+    actor: Mapped[str] = mapped_column(sa.String(64))
+    action: Mapped[str] = mapped_column(sa.String(64))
+    details: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

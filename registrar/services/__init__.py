@@ -1,0 +1,1 @@
+"""Business rules. Services change the session and may flush; the caller commits once."""

@@ -1,0 +1,128 @@
+"""Invitations: the guest list entries and their personal signed links."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from .. import tokens
+from ..errors import InvalidAnswer, InvitationInactive, InvitationNotFound, NotFound
+from ..extensions import db
+from ..models import Category, Event, Guest, Language, utcnow
+from . import audit, seats
+from .locking import lock_event
+
+
+def invitation_token(guest: Guest) -> str:
+    return tokens.invitation_token(guest.id, guest.token_version)
+
+
+def invitation_url(guest: Guest) -> str:
+    base = current_app.config["REGISTRAR_BASE_URL"].rstrip("/")
+    return f"{base}/i/{invitation_token(guest)}"
+
+
+def resolve_invitation(token: str) -> Guest:
+    """The guest a link belongs to, if the link is still the guest's current one."""
+    try:
+        claim = tokens.read_invitation_token(token)
+    except tokens.InvalidToken as exc:
+        raise InvitationNotFound() from exc
+    guest = db.session.get(Guest, claim.guest_id)
+    if guest is None:
+        raise InvitationNotFound()
+    if guest.is_revoked or claim.version != guest.token_version:
+        raise InvitationInactive()
+    return guest
+
+
+def normalize_email(email: str) -> str:
+    try:
+        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        raise InvalidAnswer(_l("Not a valid e-mail address: %(email)s"), email=email) from exc
+
+
+def add_guest(
+    event: Event,
+    *,
+    email: str,
+    name_en: str = "",
+    name_zh: str = "",
+    organization: str = "",
+    title: str = "",
+    category: Category = Category.DELEGATE,
+    language: Language = Language.EN,
+    actor: str,
+) -> Guest:
+    email = normalize_email(email)
+    if not (name_en.strip() or name_zh.strip()):
+        raise InvalidAnswer(_l("A guest needs a name in at least one script."))
+    exists = db.session.scalar(
+        sa.select(Guest.id).where(Guest.event_id == event.id, Guest.email == email)
+    )
+    if exists:
+        raise InvalidAnswer(_l("%(email)s is already on the guest list."), email=email)
+    guest = Guest(
+        event=event,
+        email=email,
+        name_en=name_en.strip(),
+        name_zh=name_zh.strip(),
+        organization=organization.strip(),
+        title=title.strip(),
+        category=category,
+        language=language,
+        token_version=1,
+        invited_at=utcnow(),
+    )
+    db.session.add(guest)
+    db.session.flush()
+    audit.record("guest.added", actor=actor, event_id=event.id, guest_id=guest.id)
+    return guest
+
+
+def _locked_guest(guest_id: int) -> tuple[Event, Guest]:
+    event_id = db.session.scalar(sa.select(Guest.event_id).where(Guest.id == guest_id))
+    if event_id is None:
+        raise NotFound()
+    event = lock_event(event_id)
+    return event, db.session.get(Guest, guest_id)
+
+
+def revoke(guest_id: int, actor: str) -> Guest:
+    """Withdraw the invitation: every link dies and a held seat goes to the waitlist."""
+    event, guest = _locked_guest(guest_id)
+    if guest.is_revoked:
+        return guest
+    guest.token_version += 1
+    guest.revoked_at = utcnow()
+    audit.record("invitation.revoked", actor=actor, event_id=event.id, guest_id=guest.id)
+    seats.release(event, guest, actor, reason="revoked")
+    return guest
+
+
+def reinstate(guest_id: int, actor: str) -> Guest:
+    """Undo a revocation with a new link; the guest answers again from scratch."""
+    event, guest = _locked_guest(guest_id)
+    if not guest.is_revoked:
+        return guest
+    guest.token_version += 1
+    guest.revoked_at = None
+    audit.record("invitation.reinstated", actor=actor, event_id=event.id, guest_id=guest.id)
+    return guest
+
+
+def rotate(guest_id: int, actor: str) -> Guest:
+    """Issue a new link and kill every earlier one; the guest's answer and seat stay."""
+    event, guest = _locked_guest(guest_id)
+    guest.token_version += 1
+    audit.record(
+        "invitation.rotated",
+        actor=actor,
+        event_id=event.id,
+        guest_id=guest.id,
+        version=guest.token_version,
+    )
+    return guest

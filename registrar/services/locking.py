@@ -1,0 +1,44 @@
+"""The one lock every capacity-using change takes: the event row, inside the transaction."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app
+
+from ..errors import Busy, NotFound
+from ..extensions import db
+from ..models import Event
+
+
+def lock_event(event_id: int) -> Event:
+    """Lock the event row until the transaction ends and return it freshly read.
+
+    PostgreSQL: SELECT ... FOR UPDATE with a lock timeout. SQLite: every transaction already
+    began with BEGIN IMMEDIATE (see db_setup), so holding it is holding the only write lock.
+    Everything read before the lock is expired so that counts and states are read again.
+    """
+    session = db.session
+    session.flush()
+    session.expire_all()
+    try:
+        if session.get_bind().dialect.name == "postgresql":
+            timeout_ms = int(float(current_app.config["REGISTRAR_LOCK_TIMEOUT"]) * 1000)
+            session.execute(sa.text(f"SET LOCAL lock_timeout = {timeout_ms}"))
+        event = session.scalar(
+            sa.select(Event)
+            .where(Event.id == event_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    except sa.exc.OperationalError as exc:
+        if is_lock_timeout(exc):
+            raise Busy() from exc
+        raise
+    if event is None:
+        raise NotFound()
+    return event
+
+
+def is_lock_timeout(exc: BaseException) -> bool:
+    text = str(getattr(exc, "orig", exc)).lower()
+    return "database is locked" in text or "lock timeout" in text or "locknotavailable" in text

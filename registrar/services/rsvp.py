@@ -1,0 +1,162 @@
+"""The guest's answer: attending or not, channel, needs, name corrections, and its seat."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from ..errors import DeadlinePassed, InvalidAnswer, InvitationInactive, NotFound
+from ..extensions import db
+from ..models import Channel, Event, Guest, Rsvp, Seat, SeatState, utcnow
+from . import audit, seats
+from .locking import lock_event
+
+# Longest accepted text per field; the form says the same to the guest.
+MAX_LENGTHS = {
+    "name_en": 200,
+    "name_zh": 200,
+    "organization": 300,
+    "dietary": 500,
+    "access_needs": 500,
+    "note": 1000,
+}
+
+
+@dataclass(frozen=True)
+class RsvpAnswer:
+    attending: bool
+    channel: Channel | None = None
+    dietary: str = ""
+    access_needs: str = ""
+    note: str = ""
+    # The guest may correct how their name and organization are spelled.
+    name_en: str = ""
+    name_zh: str = ""
+    organization: str = ""
+
+
+@dataclass(frozen=True)
+class RsvpState:
+    """What the guest's page shows after answering."""
+
+    answered: bool
+    attending: bool
+    seat: SeatState | None
+    waitlist_position: int | None
+
+
+def is_open(event: Event) -> bool:
+    return utcnow() <= event.rsvp_deadline
+
+
+def offered_channels(event: Event) -> list[Channel]:
+    """The channels a guest can pick: the interpretation offered, and the floor language."""
+    return [c for c in event.offered_channels if c != Channel.FLOOR] + [Channel.FLOOR]
+
+
+def state_of(guest: Guest) -> RsvpState:
+    if guest.rsvp is None:
+        return RsvpState(answered=False, attending=False, seat=None, waitlist_position=None)
+    seat: Seat | None = guest.seat
+    return RsvpState(
+        answered=True,
+        attending=guest.rsvp.attending,
+        seat=seat.state if seat else None,
+        waitlist_position=seats.waitlist_position(seat) if seat else None,
+    )
+
+
+def answer(guest_id: int, token_version: int, reply: RsvpAnswer, actor: str) -> RsvpState:
+    """Record the guest's answer and give or take the seat, all under the event lock."""
+    reply = _cleaned(reply)
+    event_id = db.session.scalar(sa.select(Guest.event_id).where(Guest.id == guest_id))
+    if event_id is None:
+        raise NotFound()
+    event = lock_event(event_id)
+    guest = db.session.get(Guest, guest_id)
+    # The link may have been revoked or rotated since the page was opened.
+    if guest.is_revoked or guest.token_version != token_version:
+        raise InvitationInactive()
+    if not is_open(event):
+        raise DeadlinePassed()
+    _validate(event, reply)
+
+    _correct_names(guest, reply, actor)
+    changed = _store_answer(guest, reply)
+    if changed:
+        audit.record(
+            "rsvp.answered",
+            actor=actor,
+            event_id=event.id,
+            guest_id=guest.id,
+            attending=reply.attending,
+            channel=reply.channel.value if reply.channel else None,
+            changed=changed,
+        )
+    if reply.attending:
+        seats.confirm_or_waitlist(event, guest, actor)
+    else:
+        seats.release(event, guest, actor, reason="declined")
+    db.session.flush()
+    return state_of(guest)
+
+
+def _cleaned(reply: RsvpAnswer) -> RsvpAnswer:
+    values = {}
+    for f in fields(reply):
+        value = getattr(reply, f.name)
+        plain_text = isinstance(value, str) and not isinstance(value, Channel)
+        values[f.name] = value.strip() if plain_text else value
+    if not values["attending"]:
+        values["channel"] = None
+    return RsvpAnswer(**values)
+
+
+def _validate(event: Event, reply: RsvpAnswer) -> None:
+    for name, limit in MAX_LENGTHS.items():
+        if len(getattr(reply, name)) > limit:
+            raise InvalidAnswer(_l("A field is longer than %(limit)s characters."), limit=limit)
+    if reply.attending and reply.channel not in offered_channels(event):
+        raise InvalidAnswer(_l("Please choose a listening channel offered at this event."))
+
+
+def _correct_names(guest: Guest, reply: RsvpAnswer, actor: str) -> None:
+    corrections = {}
+    for name in ("name_en", "name_zh", "organization"):
+        new = getattr(reply, name)
+        # An empty field means "leave as it is", so a guest cannot blank their own name.
+        if new and new != getattr(guest, name):
+            corrections[name] = [getattr(guest, name), new]
+            setattr(guest, name, new)
+    if corrections:
+        audit.record(
+            "guest.corrected",
+            actor=actor,
+            event_id=guest.event_id,
+            guest_id=guest.id,
+            **corrections,
+        )
+
+
+def _store_answer(guest: Guest, reply: RsvpAnswer) -> list[str]:
+    """Write the answer; return the names of the fields that changed (empty: a repeat)."""
+    values = {
+        "attending": reply.attending,
+        "channel": reply.channel,
+        "dietary": reply.dietary,
+        "access_needs": reply.access_needs,
+        "note": reply.note,
+    }
+    now = utcnow()
+    rsvp = guest.rsvp
+    if rsvp is None:
+        guest.rsvp = Rsvp(answered_at=now, updated_at=now, **values)
+        return sorted(values)
+    changed = [k for k, v in values.items() if getattr(rsvp, k) != v]
+    for k in changed:
+        setattr(rsvp, k, values[k])
+    if changed:
+        rsvp.updated_at = now
+    return changed

@@ -1,0 +1,182 @@
+"""Seats: confirmed within capacity, waitlisted in a stable order, promoted when freed.
+
+Every function here expects the caller to hold the event lock (locking.lock_event).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from ..errors import CapacityTooLow, InvalidAnswer
+from ..extensions import db
+from ..models import Event, Guest, Seat, SeatState, utcnow
+from . import audit, notify
+from .locking import lock_event
+
+
+@dataclass(frozen=True)
+class SeatCounts:
+    capacity: int
+    held: int
+    confirmed: int
+    waitlisted: int
+
+    @property
+    def available(self) -> int:
+        return max(self.capacity - self.held, 0)
+
+    @property
+    def free(self) -> int:
+        return max(self.available - self.confirmed, 0)
+
+
+def seat_counts(event: Event) -> SeatCounts:
+    rows = db.session.execute(
+        sa.select(Seat.state, sa.func.count()).where(Seat.event_id == event.id).group_by(Seat.state)
+    ).all()
+    by_state = {SeatState(state): n for state, n in rows}
+    return SeatCounts(
+        capacity=event.capacity,
+        held=event.held_seats,
+        confirmed=by_state.get(SeatState.CONFIRMED, 0),
+        waitlisted=by_state.get(SeatState.WAITLISTED, 0),
+    )
+
+
+def waitlist_position(seat: Seat) -> int | None:
+    """1 for the next guest to get a seat; None when the seat is not waitlisted."""
+    if seat.state != SeatState.WAITLISTED:
+        return None
+    return db.session.scalar(
+        sa.select(sa.func.count()).where(
+            Seat.event_id == seat.event_id,
+            Seat.state == SeatState.WAITLISTED,
+            Seat.queue_number <= seat.queue_number,
+        )
+    )
+
+
+def confirm_or_waitlist(event: Event, guest: Guest, actor: str) -> Seat:
+    """Give an attending guest a seat: confirmed if one is free, else the end of the waitlist.
+
+    A guest who already holds a seat keeps it as it is (a repeated "yes" changes nothing).
+    """
+    if guest.seat is not None:
+        return guest.seat
+    counts = seat_counts(event)
+    if counts.free > 0:
+        seat = Seat(event_id=event.id, guest=guest, state=SeatState.CONFIRMED, since=utcnow())
+    else:
+        event.waitlist_counter += 1
+        seat = Seat(
+            event_id=event.id,
+            guest=guest,
+            state=SeatState.WAITLISTED,
+            queue_number=event.waitlist_counter,
+            since=utcnow(),
+        )
+    db.session.add(seat)
+    db.session.flush()
+    audit.record(
+        f"seat.{seat.state.value}",
+        actor=actor,
+        event_id=event.id,
+        guest_id=guest.id,
+        queue_number=seat.queue_number,
+    )
+    return seat
+
+
+def release(event: Event, guest: Guest, actor: str, reason: str) -> list[Guest]:
+    """Take away the guest's seat, if any; a freed confirmed seat goes to the waitlist."""
+    seat = guest.seat
+    if seat is None:
+        return []
+    was_confirmed = seat.state == SeatState.CONFIRMED
+    guest.seat = None
+    db.session.flush()
+    audit.record(
+        "seat.released",
+        actor=actor,
+        event_id=event.id,
+        guest_id=guest.id,
+        state=seat.state.value,
+        reason=reason,
+    )
+    return promote_from_waitlist(event, actor) if was_confirmed else []
+
+
+def promote_from_waitlist(event: Event, actor: str) -> list[Guest]:
+    """Fill free seats from the head of the waitlist; return the guests promoted."""
+    free = seat_counts(event).free
+    if free <= 0:
+        return []
+    seats = db.session.scalars(
+        sa.select(Seat)
+        .where(Seat.event_id == event.id, Seat.state == SeatState.WAITLISTED)
+        .order_by(Seat.queue_number)
+        .limit(free)
+    ).all()
+    promoted = []
+    for seat in seats:
+        queue_number = seat.queue_number
+        seat.state = SeatState.CONFIRMED
+        seat.queue_number = None
+        seat.since = utcnow()
+        audit.record(
+            "seat.promoted",
+            actor=actor,
+            event_id=event.id,
+            guest_id=seat.guest_id,
+            queue_number=queue_number,
+        )
+        notify.seat_promoted(seat.guest)
+        promoted.append(seat.guest)
+    db.session.flush()
+    return promoted
+
+
+def set_capacity(event_id: int, capacity: int, held_seats: int, actor: str) -> list[Guest]:
+    """Change the room's capacity and the seats held back; promote if seats were freed.
+
+    Refused when fewer seats would remain than guests already confirmed.
+    """
+    if capacity < 0 or held_seats < 0:
+        raise InvalidAnswer(_l("Capacity and held seats cannot be negative."))
+    if held_seats > capacity:
+        raise InvalidAnswer(_l("Held seats cannot exceed the capacity."))
+    event = lock_event(event_id)
+    confirmed = seat_counts(event).confirmed
+    if capacity - held_seats < confirmed:
+        raise CapacityTooLow(
+            _l(
+                "%(confirmed)s guests already hold confirmed seats; capacity less held seats "
+                "cannot go below that."
+            ),
+            confirmed=confirmed,
+        )
+    before = (event.capacity, event.held_seats)
+    event.capacity = capacity
+    event.held_seats = held_seats
+    audit.record(
+        "event.capacity_changed",
+        actor=actor,
+        event_id=event.id,
+        capacity=[before[0], capacity],
+        held_seats=[before[1], held_seats],
+    )
+    return promote_from_waitlist(event, actor)
+
+
+def waitlist(event: Event) -> list[Seat]:
+    """The waitlisted seats, next in line first."""
+    return list(
+        db.session.scalars(
+            sa.select(Seat)
+            .where(Seat.event_id == event.id, Seat.state == SeatState.WAITLISTED)
+            .order_by(Seat.queue_number)
+        )
+    )

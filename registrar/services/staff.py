@@ -1,0 +1,73 @@
+"""Staff accounts: organizers and door staff, with hashed passwords."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..errors import InvalidAnswer, NotFound
+from ..extensions import db
+from ..models import Role, StaffUser
+from . import audit
+from .invitations import normalize_email
+
+MIN_PASSWORD_LENGTH = 10
+
+# Checked against when the e-mail is unknown, so that a wrong e-mail takes as long as a wrong
+# password and login answers do not tell which accounts exist.
+_DUMMY_HASH = generate_password_hash("registrar-no-such-user")
+
+
+def find(email: str) -> StaffUser | None:
+    return db.session.scalar(sa.select(StaffUser).where(StaffUser.email == email.strip().lower()))
+
+
+def add(email: str, password: str, role: Role, name: str = "", actor: str = audit.SYSTEM):
+    email = normalize_email(email)
+    if find(email) is not None:
+        raise InvalidAnswer(_l("%(email)s already has an account."), email=email)
+    _check_password(password)
+    user = StaffUser(
+        email=email, name=name, role=role, password_hash=generate_password_hash(password)
+    )
+    db.session.add(user)
+    db.session.flush()
+    audit.record("staff.added", actor=actor, staff_id=user.id, role=role.value)
+    return user
+
+
+def set_password(email: str, password: str, actor: str = audit.SYSTEM) -> StaffUser:
+    user = find(email)
+    if user is None:
+        raise NotFound(_l("No account with that e-mail."))
+    _check_password(password)
+    user.password_hash = generate_password_hash(password)
+    audit.record("staff.password_changed", actor=actor, staff_id=user.id)
+    return user
+
+
+def set_active(email: str, active: bool, actor: str = audit.SYSTEM) -> StaffUser:
+    user = find(email)
+    if user is None:
+        raise NotFound(_l("No account with that e-mail."))
+    user.active = active
+    audit.record("staff.enabled" if active else "staff.disabled", actor=actor, staff_id=user.id)
+    return user
+
+
+def authenticate(email: str, password: str) -> StaffUser | None:
+    user = find(email)
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not check_password_hash(user.password_hash, password) or not user.active:
+        return None
+    return user
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidAnswer(
+            _l("A password needs at least %(n)s characters."), n=MIN_PASSWORD_LENGTH
+        )

@@ -1,0 +1,90 @@
+"""Guest pages: the forum's programme and the personal invitation with its RSVP form."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from ..errors import DomainError
+from ..extensions import db
+from ..forms import CHANNEL_LABELS, RsvpForm
+from ..models import Event
+from ..services import audit, invitations, rsvp
+
+bp = Blueprint("public", __name__)
+
+
+@bp.get("/")
+def index():
+    event = db.session.scalar(sa.select(Event).order_by(Event.id).limit(1))
+    if event is not None:
+        g.timezone = event.timezone
+    return render_template("public/index.html", event=event)
+
+
+@bp.route("/i/<token>", methods=["GET", "POST"])
+def invitation(token: str):
+    guest = invitations.resolve_invitation(token)
+    event = guest.event
+    g.guest_language = guest.language.value
+    g.timezone = event.timezone
+    is_open = rsvp.is_open(event)
+
+    form = RsvpForm(event, obj=_form_defaults(guest))
+    status = 200
+    if request.method == "POST":
+        if not is_open:
+            flash(_("The reply deadline has passed, so answers can no longer be changed."), "error")
+            status = 409
+        elif form.validate_on_submit():
+            try:
+                rsvp.answer(guest.id, guest.token_version, form.to_answer(), actor=audit.GUEST)
+                db.session.commit()
+            except DomainError as exc:
+                db.session.rollback()
+                if exc.status in (404, 410):
+                    raise
+                flash(str(exc), "error")
+                status = exc.status
+            else:
+                flash(_("Thank you, your answer is saved."), "success")
+                return redirect(url_for(".invitation", token=token, _anchor="status"))
+        else:
+            status = 400
+
+    return (
+        render_template(
+            "public/invitation.html",
+            guest=guest,
+            event=event,
+            form=form,
+            state=rsvp.state_of(guest),
+            is_open=is_open,
+            channel_labels=CHANNEL_LABELS,
+            token=token,
+        ),
+        status,
+    )
+
+
+class _FormDefaults:
+    """The guest's current answer and names, as the form's starting values."""
+
+    def __init__(self, **values):
+        self.__dict__.update(values)
+
+
+def _form_defaults(guest) -> _FormDefaults:
+    answer = guest.rsvp
+    attending = None if answer is None else ("yes" if answer.attending else "no")
+    return _FormDefaults(
+        attending=attending,
+        channel=answer.channel.value if answer and answer.channel else None,
+        dietary=answer.dietary if answer else "",
+        access_needs=answer.access_needs if answer else "",
+        note=answer.note if answer else "",
+        name_en=guest.name_en,
+        name_zh=guest.name_zh,
+        organization=guest.organization,
+    )
