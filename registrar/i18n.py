@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, g, request, session
-from flask_babel import get_locale
+from flask_babel import format_date, format_time, get_locale
 
 from .extensions import babel
 
@@ -55,9 +55,15 @@ def other_script(obj, field: str) -> str:
     return ""
 
 
+def datetime_long(value) -> str:
+    """A date and a 24-hour time in the page's language and the event's zone."""
+    return f"{format_date(value, 'long')} {format_time(value, 'HH:mm')}"
+
+
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    app.jinja_env.filters["datetime_long"] = datetime_long
     app.jinja_env.globals.update(
         bi=bilingual,
         other_script=other_script,

@@ -92,6 +92,8 @@ class Event(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # What the top bar of the guest pages says, e.g. "CityCOP".
+    short_name: Mapped[str] = mapped_column(sa.String(60), default="")
     title_en: Mapped[str] = mapped_column(sa.String(300))
     title_zh: Mapped[str] = mapped_column(sa.String(300))
     description_en: Mapped[str] = mapped_column(sa.Text, default="")

@@ -21,16 +21,23 @@ def _backends() -> list[str]:
 
 
 def _fresh_postgresql(url: str) -> str:
-    """Empty the PostgreSQL test database: one schema, dropped and made anew for every test."""
+    """An empty schema of this test run's own, made anew for every test.
+
+    The schema is named after the process, so that two runs on one database (two terminals,
+    CI beside a developer) do not drop each other's tables; the returned URL sets the
+    search_path, so servers started by a test with this URL see the same tables.
+    """
     from registrar.config import normalize_database_url
 
-    url = normalize_database_url(url)
+    url = sa.engine.make_url(normalize_database_url(url))
+    schema = f"test_{os.getpid()}"
     engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
-        conn.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
-        conn.execute(sa.text("CREATE SCHEMA public"))
+        conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
     engine.dispose()
-    return url
+    url = url.update_query_dict({"options": f"-csearch_path={schema}"})
+    return url.render_as_string(hide_password=False)
 
 
 @pytest.fixture(params=_backends())

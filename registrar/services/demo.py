@@ -38,6 +38,7 @@ ORGANIZER_PASSWORD = "citycop-organizer"
 
 EVENT = dict(
     slug=SLUG,
+    short_name="CityCOP",
     title_en="Innovating for Climate-Neutral Cities with the Power of Community",
     title_zh="以社群力量創新氣候中和城市",
     description_en=(

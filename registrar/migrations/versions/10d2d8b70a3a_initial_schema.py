@@ -1,18 +1,17 @@
 """initial schema
 
-Revision ID: 1156a32769e0
+Revision ID: 10d2d8b70a3a
 Revises: 
-Create Date: 2026-11-29 01:59:05.968646
+Create Date: 2026-11-29 02:02:32.622942
 
 """
 from alembic import op
 import sqlalchemy as sa
-
-import registrar.models
+import registrar.models  # noqa: F401  (column types such as UTCDateTime)
 
 
 # revision identifiers, used by Alembic.
-revision = '1156a32769e0'
+revision = '10d2d8b70a3a'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -23,6 +22,7 @@ def upgrade():
     op.create_table('events',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('slug', sa.String(length=64), nullable=False),
+    sa.Column('short_name', sa.String(length=60), nullable=False),
     sa.Column('title_en', sa.String(length=300), nullable=False),
     sa.Column('title_zh', sa.String(length=300), nullable=False),
     sa.Column('description_en', sa.Text(), nullable=False),
