@@ -9,6 +9,7 @@ class DomainError(Exception):
     """A rule said no. `message` is user-facing and translated when shown."""
 
     status = 400
+    title = _l("Sorry")
     default_message = _l("This request could not be carried out.")
 
     def __init__(self, message=None, **params):
@@ -22,6 +23,7 @@ class DomainError(Exception):
 
 class InvitationNotFound(DomainError):
     status = 404
+    title = _l("This link does not work")
     default_message = _l(
         "This invitation link is not valid. Please check that you opened the whole link "
         "from your invitation e-mail."
@@ -30,6 +32,7 @@ class InvitationNotFound(DomainError):
 
 class InvitationInactive(DomainError):
     status = 410
+    title = _l("This link is no longer active")
     default_message = _l(
         "This invitation link is no longer active. If you think this is a mistake, "
         "please contact the organizers."

@@ -17,6 +17,10 @@ CHANNEL_LABELS = {
 }
 
 
+# Short forms for lists and badges.
+CHANNEL_SHORT = {Channel.EN: "EN", Channel.ZH: "中", Channel.FLOOR: _l("Floor")}
+
+
 def _max(field: str) -> Length:
     return Length(max=MAX_LENGTHS[field], message=_l("At most %(max)d characters, please."))
 

@@ -33,7 +33,7 @@ def error_page(status: int, title: str, message: str):
 
 def _domain_error(exc: DomainError):
     db.session.rollback()
-    return error_page(exc.status, _("Sorry"), str(exc))
+    return error_page(exc.status, str(exc.title), str(exc))
 
 
 def _csrf_error(exc: CSRFError):

@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from ..errors import DomainError, NotFound
 from ..extensions import db
-from ..forms import CHANNEL_LABELS, CapacityForm, GuestActionForm
+from ..forms import CHANNEL_SHORT, CapacityForm, GuestActionForm
 from ..models import Event, Guest
 from ..services import audit, invitations, rsvp, seats
 from .auth import organizer_required
@@ -56,7 +56,7 @@ def event(event_id: int):
         capacity_form=CapacityForm(capacity=event.capacity, held_seats=event.held_seats),
         action_form=GuestActionForm(),
         links={g.id: invitations.invitation_url(g) for g in guests if not g.is_revoked},
-        channel_labels=CHANNEL_LABELS,
+        channel_short=CHANNEL_SHORT,
         is_open=rsvp.is_open(event),
     )
 
