@@ -13,7 +13,7 @@ from flask_migrate import upgrade
 from .errors import DomainError
 from .extensions import db
 from .models import Event, Guest, Role
-from .services import audit, demo, invitations, seats, staff
+from .services import audit, checkin, demo, door, invitations, seats, staff
 
 
 def init_app(app: Flask) -> None:
@@ -22,6 +22,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(staff_cli)
     app.cli.add_command(event_cli)
     app.cli.add_command(guest_cli)
+    app.cli.add_command(door_cli)
 
 
 def _commit_or_fail(work):
@@ -80,10 +81,17 @@ def demo_command():
     click.echo("  (all links: flask --app registrar guest links)")
     click.echo("")
     click.echo(f"Organizer console: {base}/console/")
-    if result.organizer_created:
-        click.echo(f"  login {demo.ORGANIZER_EMAIL} / password {demo.ORGANIZER_PASSWORD}")
+    _echo_login(demo.ORGANIZER_EMAIL, demo.ORGANIZER_PASSWORD, result.organizer_created)
+    click.echo(f"Door scanner: {base}/door/")
+    _echo_login(demo.DOOR_EMAIL, demo.DOOR_PASSWORD, result.door_created)
+    click.echo("  (a volunteer's door link without an account: flask --app registrar door link)")
+
+
+def _echo_login(email: str, password: str, created: bool) -> None:
+    if created:
+        click.echo(f"  login {email} / password {password}")
     else:
-        click.echo(f"  login {demo.ORGANIZER_EMAIL} (password unchanged)")
+        click.echo(f"  login {email} (password as set before)")
 
 
 def _safe_uri() -> str:
@@ -197,3 +205,34 @@ def guest_rotate(email, slug):
     guest = _guest(email, slug)
     guest = _commit_or_fail(lambda: invitations.rotate(guest.id, audit.SYSTEM))
     click.echo(invitations.invitation_url(guest))
+
+
+# -- door -------------------------------------------------------------------------------------
+
+door_cli = AppGroup("door", help="The door: volunteers' scanner links, receivers, occupancy.")
+
+
+@door_cli.command("link")
+@click.option("--label", default="", help="Door or volunteer, shown on the scanner.")
+@click.option("--hours", type=click.IntRange(1, door.MAX_HOURS), default=12, show_default=True)
+@click.option("--event", "slug", help="Event slug (default: the first event).")
+def door_link(label, hours, slug):
+    """Create a signed, expiring link that opens only this event's scanner."""
+    event = _event(slug)
+    link = _commit_or_fail(lambda: door.create_link(event, label, hours, audit.SYSTEM))
+    click.echo(door.link_url(link))
+
+
+@door_cli.command("status")
+@click.option("--event", "slug", help="Event slug (default: the first event).")
+def door_status(slug):
+    """Occupancy now, and the interpretation receivers not returned yet."""
+    event = _event(slug)
+    counts = checkin.occupancy(event)
+    click.echo(f"Inside: {counts.inside} of {counts.capacity}")
+    out = checkin.receivers_out(event)
+    click.echo(f"Receivers not returned: {len(out)}")
+    for presence in out:
+        guest = presence.guest
+        name = " / ".join(n for n in (guest.name_en, guest.name_zh) if n)
+        click.echo(f"  {presence.receiver}\t{name}\t{guest.email}")

@@ -99,3 +99,18 @@ class CapacityForm(FlaskForm):
 
 class GuestActionForm(FlaskForm):
     """A button that changes one guest's invitation; it carries only the CSRF token."""
+
+
+class DoorLinkForm(FlaskForm):
+    label = StringField(
+        _l("Door or volunteer (shown on the scanner)"),
+        validators=[Length(max=100, message=_l("At most %(max)d characters, please."))],
+    )
+    hours = IntegerField(
+        _l("Valid for (hours)"),
+        default=12,
+        validators=[
+            InputRequired(message=_l("Please enter how many hours the link works.")),
+            NumberRange(min=1, max=336, message=_l("Enter a number from 1 to 336.")),
+        ],
+    )

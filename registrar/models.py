@@ -39,7 +39,7 @@ def _enum(cls: type[enum.Enum]) -> sa.Enum:
     return sa.Enum(
         cls,
         native_enum=False,
-        length=16,
+        length=24,
         values_callable=lambda members: [m.value for m in members],
         validate_strings=True,
     )
@@ -75,6 +75,24 @@ class SeatState(enum.StrEnum):
 class Role(enum.StrEnum):
     ORGANIZER = "organizer"
     DOOR = "door"
+
+
+class Verdict(enum.StrEnum):
+    """What the door says to one scan. The closed list of DESIGN.md."""
+
+    OK = "ok"
+    ALREADY_CHECKED_IN = "already_checked_in"
+    WAITLISTED = "waitlisted"
+    DECLINED = "declined"
+    REVOKED = "revoked"
+    WRONG_EVENT = "wrong_event"
+    ROOM_FULL = "room_full"
+    INVALID = "invalid"
+
+
+class Direction(enum.StrEnum):
+    IN = "in"
+    OUT = "out"
 
 
 class AgendaKind(enum.StrEnum):
@@ -189,6 +207,8 @@ class Guest(db.Model):
     language: Mapped[Language] = mapped_column(_enum(Language), default=Language.EN)
     # Part of every invitation link; bumping it kills every earlier link of this guest.
     token_version: Mapped[int] = mapped_column(sa.Integer, default=1)
+    # Part of the badge code; bumping it makes every printed badge of this guest invalid.
+    badge_version: Mapped[int] = mapped_column(sa.Integer, default=1)
     invited_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -197,6 +217,9 @@ class Guest(db.Model):
     event: Mapped[Event] = relationship(back_populates="guests")
     rsvp: Mapped[Rsvp | None] = relationship(back_populates="guest", cascade="all, delete-orphan")
     seat: Mapped[Seat | None] = relationship(back_populates="guest", cascade="all, delete-orphan")
+    check_in: Mapped[CheckIn | None] = relationship(
+        back_populates="guest", cascade="all, delete-orphan"
+    )
 
     __table_args__ = (sa.UniqueConstraint("event_id", "email", name="uq_guests_event_email"),)
 
@@ -246,6 +269,79 @@ class Seat(db.Model):
         sa.Index("ix_seats_event_state_queue", "event_id", "state", "queue_number"),
         sa.UniqueConstraint("event_id", "queue_number", name="uq_seats_event_queue"),
     )
+
+
+class CheckIn(db.Model):
+    """A guest's presence: first entry, whether inside now, and the receiver handed out."""
+
+    __tablename__ = "check_ins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"))
+    guest_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("guests.id", ondelete="CASCADE"), unique=True
+    )
+    first_scan_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    first_gate: Mapped[str] = mapped_column(sa.String(64), default="")
+    inside: Mapped[bool] = mapped_column(sa.Boolean, default=True)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    receiver: Mapped[str] = mapped_column(sa.String(32), default="")
+    receiver_returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    guest: Mapped[Guest] = relationship(back_populates="check_in")
+
+    __table_args__ = (sa.Index("ix_check_ins_event_inside", "event_id", "inside"),)
+
+
+class Scan(db.Model):
+    """One reading at the door with its verdict. Every scan is kept, refused ones too."""
+
+    __tablename__ = "scans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"))
+    guest_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("guests.id", ondelete="SET NULL"), index=True
+    )
+    # The scanner's id for this reading; a retry with the same nonce gets the first answer.
+    nonce: Mapped[str | None] = mapped_column(sa.String(64))
+    code: Mapped[str] = mapped_column(sa.String(100), default="")
+    gate: Mapped[str] = mapped_column(sa.String(64), default="")
+    direction: Mapped[Direction] = mapped_column(_enum(Direction), default=Direction.IN)
+    verdict: Mapped[Verdict] = mapped_column(_enum(Verdict))
+    # When the scanner read the badge (earlier than recorded_at for scans queued offline).
+    scanned_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    offline: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    manual: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    override: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    # Set on an entry that a scan made earlier elsewhere (and synced later) turned out to precede.
+    duplicate: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    actor: Mapped[str] = mapped_column(sa.String(64))
+    # The answer as first given, returned again to a retry with the same nonce.
+    result: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+
+    __table_args__ = (
+        sa.UniqueConstraint("event_id", "nonce", name="uq_scans_event_nonce"),
+        sa.Index("ix_scans_event_recorded", "event_id", "recorded_at"),
+    )
+
+
+class DoorLink(db.Model):
+    """A volunteer's signed link that opens only one event's scanner, until it expires."""
+
+    __tablename__ = "door_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"))
+    label: Mapped[str] = mapped_column(sa.String(100), default="")
+    created_by: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def is_valid(self, now: datetime) -> bool:
+        return self.revoked_at is None and now < self.expires_at
 
 
 class StaffUser(db.Model):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 from dataclasses import dataclass
 
 from flask import current_app
@@ -30,10 +33,16 @@ def invitation_token(guest_id: int, version: int) -> str:
 
 def read_invitation_token(token: str) -> InvitationClaim:
     """The guest and version a link was made for. Whether it is still current is the DB's call."""
+    guest_id, version = _load_id_pair(INVITATION_SALT, token)
+    return InvitationClaim(guest_id=guest_id, version=version)
+
+
+def _load_id_pair(salt: str, token: str) -> tuple[int, int]:
+    """The two positive integers signed for this purpose; InvalidToken for anything else."""
     if not token or len(token) > 200:
         raise InvalidToken
     try:
-        payload = _serializer(INVITATION_SALT).loads(token)
+        payload = _serializer(salt).loads(token)
     except (BadSignature, ValueError, UnicodeError) as exc:
         raise InvalidToken from exc
     if (
@@ -42,4 +51,65 @@ def read_invitation_token(token: str) -> InvitationClaim:
         or not all(type(x) is int and x > 0 for x in payload)
     ):
         raise InvalidToken
-    return InvitationClaim(guest_id=payload[0], version=payload[1])
+    return payload[0], payload[1]
+
+
+# -- badge codes ---------------------------------------------------------------------------
+# B1:<event>:<guest>:<version>:<MAC>, upper case, so that the QR code uses alphanumeric mode
+# and stays at version 2. The MAC is 80 bits of HMAC-SHA256, base32 without padding.
+
+BADGE_PREFIX = "B1"
+BADGE_SALT = b"registrar.badge.v1"
+_BADGE_MAC_BYTES = 10
+
+
+@dataclass(frozen=True)
+class BadgeClaim:
+    event_id: int
+    guest_id: int
+    version: int
+
+
+def _badge_mac(body: str) -> str:
+    key = hmac.new(current_app.config["SECRET_KEY"].encode(), BADGE_SALT, hashlib.sha256).digest()
+    digest = hmac.new(key, body.encode("ascii"), hashlib.sha256).digest()[:_BADGE_MAC_BYTES]
+    return base64.b32encode(digest).decode("ascii").rstrip("=")
+
+
+def badge_code(event_id: int, guest_id: int, version: int) -> str:
+    body = f"{BADGE_PREFIX}:{event_id}:{guest_id}:{version}"
+    return f"{body}:{_badge_mac(body)}"
+
+
+def read_badge_code(code: str) -> BadgeClaim:
+    """The event, guest and version a badge was made for; InvalidToken if it is not ours."""
+    code = (code or "").strip().upper()
+    if len(code) > 64:
+        raise InvalidToken
+    parts = code.split(":")
+    if len(parts) != 5 or parts[0] != BADGE_PREFIX:
+        raise InvalidToken
+    numbers = parts[1:4]
+    if not all(p.isascii() and p.isdigit() and len(p) <= 12 and p[0] != "0" for p in numbers):
+        raise InvalidToken
+    body = ":".join(parts[:4])
+    if not hmac.compare_digest(_badge_mac(body), parts[4]):
+        raise InvalidToken
+    event_id, guest_id, version = (int(p) for p in numbers)
+    return BadgeClaim(event_id=event_id, guest_id=guest_id, version=version)
+
+
+# -- door links ----------------------------------------------------------------------------
+# A volunteer's link to one event's scanner: signed, with its expiry and revocation in the
+# database (DoorLink), so the organizer can end it early.
+
+DOOR_LINK_SALT = "registrar.door-link.v1"
+
+
+def door_link_token(link_id: int, event_id: int) -> str:
+    return _serializer(DOOR_LINK_SALT).dumps([link_id, event_id])
+
+
+def read_door_link_token(token: str) -> tuple[int, int]:
+    """(door link id, event id) of a volunteer's scanner link."""
+    return _load_id_pair(DOOR_LINK_SALT, token)

@@ -35,6 +35,8 @@ RSVP_CLOSES_DAYS_BEFORE = 5
 
 ORGANIZER_EMAIL = "organizer@citycop.example"
 ORGANIZER_PASSWORD = "citycop-organizer"
+DOOR_EMAIL = "door@citycop.example"
+DOOR_PASSWORD = "citycop-door-staff"
 
 EVENT = dict(
     slug=SLUG,
@@ -477,6 +479,7 @@ class DemoResult:
     created: bool
     guests: list[Guest]
     organizer_created: bool
+    door_created: bool
 
 
 def forum_day(today: date) -> date:
@@ -566,6 +569,13 @@ def seed(today: date) -> DemoResult:
     organizer_created = staff.find(ORGANIZER_EMAIL) is None
     if organizer_created:
         staff.add(ORGANIZER_EMAIL, ORGANIZER_PASSWORD, Role.ORGANIZER, name="CityCOP organizer")
+    door_created = staff.find(DOOR_EMAIL) is None
+    if door_created:
+        staff.add(DOOR_EMAIL, DOOR_PASSWORD, Role.DOOR, name="CityCOP door staff")
     return DemoResult(
-        event=event, created=created, guests=guests, organizer_created=organizer_created
+        event=event,
+        created=created,
+        guests=guests,
+        organizer_created=organizer_created,
+        door_created=door_created,
     )

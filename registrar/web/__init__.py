@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Flask, render_template, request
+from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -14,11 +14,13 @@ from ..services.locking import is_lock_timeout
 
 
 def init_app(app: Flask) -> None:
-    from . import auth, console, public
+    from . import api, auth, console, door, public
 
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(console.bp)
+    app.register_blueprint(door.bp)
+    app.register_blueprint(api.bp)
 
     app.register_error_handler(DomainError, _domain_error)
     app.register_error_handler(CSRFError, _csrf_error)
@@ -27,7 +29,25 @@ def init_app(app: Flask) -> None:
     app.after_request(_security_headers)
 
 
+ERROR_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    410: "gone",
+    413: "too_large",
+    429: "too_many_requests",
+    503: "busy",
+}
+
+
 def error_page(status: int, title: str, message: str):
+    """An error as a page, or as JSON for the API."""
+    if request.path.startswith("/api/"):
+        code = ERROR_CODES.get(status, "error")
+        return jsonify({"error": {"code": code, "message": message}}), status
     return render_template("errors/error.html", title=title, message=message), status
 
 
@@ -49,6 +69,7 @@ def _http_error(exc: HTTPException):
     db.session.rollback()
     titles = {
         400: _("Bad request"),
+        401: _("Please log in"),
         403: _("Not allowed"),
         404: _("Page not found"),
         405: _("Not allowed"),
@@ -56,6 +77,7 @@ def _http_error(exc: HTTPException):
         429: _("Too many requests"),
     }
     messages = {
+        401: _("Log in, or open the door link you were given, to use this."),
         403: _("Your account cannot open this page."),
         404: _("There is no page at this address."),
         413: _("What was sent is too large."),

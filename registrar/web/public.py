@@ -23,6 +23,17 @@ def index():
     return render_template("public/index.html", event=event)
 
 
+@bp.get("/healthz")
+def healthz():
+    """For load balancers and monitoring: the app answers and its database does."""
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError:
+        db.session.rollback()
+        return {"status": "unavailable"}, 503
+    return {"status": "ok"}
+
+
 @bp.route("/i/<token>", methods=["GET", "POST"])
 def invitation(token: str):
     guest = invitations.resolve_invitation(token)

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 10d2d8b70a3a
+Revision ID: 852044831495
 Revises: 
-Create Date: 2026-11-29 02:02:32.622942
+Create Date: 2026-11-29 02:16:26.457303
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ import registrar.models  # noqa: F401  (column types such as UTCDateTime)
 
 
 # revision identifiers, used by Alembic.
-revision = '10d2d8b70a3a'
+revision = '852044831495'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -53,7 +53,7 @@ def upgrade():
     sa.Column('email', sa.String(length=254), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('password_hash', sa.String(length=300), nullable=False),
-    sa.Column('role', sa.Enum('organizer', 'door', name='role', native_enum=False, length=16), nullable=False),
+    sa.Column('role', sa.Enum('organizer', 'door', name='role', native_enum=False, length=24), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('created_at', registrar.models.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
@@ -63,11 +63,22 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('event_id', sa.Integer(), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
-    sa.Column('kind', sa.Enum('session', 'break', name='agendakind', native_enum=False, length=16), nullable=False),
+    sa.Column('kind', sa.Enum('session', 'break', name='agendakind', native_enum=False, length=24), nullable=False),
     sa.Column('title_en', sa.String(length=300), nullable=False),
     sa.Column('title_zh', sa.String(length=300), nullable=False),
     sa.Column('starts_at', registrar.models.UTCDateTime(), nullable=False),
     sa.Column('ends_at', registrar.models.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['event_id'], ['events.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    op.create_table('door_links',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=False),
+    sa.Column('label', sa.String(length=100), nullable=False),
+    sa.Column('created_by', sa.String(length=64), nullable=False),
+    sa.Column('created_at', registrar.models.UTCDateTime(), nullable=False),
+    sa.Column('expires_at', registrar.models.UTCDateTime(), nullable=False),
+    sa.Column('revoked_at', registrar.models.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['event_id'], ['events.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id')
     )
@@ -79,9 +90,10 @@ def upgrade():
     sa.Column('email', sa.String(length=254), nullable=False),
     sa.Column('organization', sa.String(length=300), nullable=False),
     sa.Column('title', sa.String(length=300), nullable=False),
-    sa.Column('category', sa.Enum('speaker', 'moderator', 'vip', 'delegate', 'press', 'staff', name='category', native_enum=False, length=16), nullable=False),
-    sa.Column('language', sa.Enum('en', 'zh_Hant', name='language', native_enum=False, length=16), nullable=False),
+    sa.Column('category', sa.Enum('speaker', 'moderator', 'vip', 'delegate', 'press', 'staff', name='category', native_enum=False, length=24), nullable=False),
+    sa.Column('language', sa.Enum('en', 'zh_Hant', name='language', native_enum=False, length=24), nullable=False),
     sa.Column('token_version', sa.Integer(), nullable=False),
+    sa.Column('badge_version', sa.Integer(), nullable=False),
     sa.Column('invited_at', registrar.models.UTCDateTime(), nullable=False),
     sa.Column('sent_at', registrar.models.UTCDateTime(), nullable=True),
     sa.Column('revoked_at', registrar.models.UTCDateTime(), nullable=True),
@@ -94,7 +106,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('item_id', sa.Integer(), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
-    sa.Column('role', sa.Enum('speaker', 'moderator', name='personrole', native_enum=False, length=16), nullable=False),
+    sa.Column('role', sa.Enum('speaker', 'moderator', name='personrole', native_enum=False, length=24), nullable=False),
     sa.Column('name_en', sa.String(length=200), nullable=False),
     sa.Column('name_zh', sa.String(length=200), nullable=False),
     sa.Column('affiliation_en', sa.String(length=300), nullable=False),
@@ -118,11 +130,29 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_audit_entries_event_id'), ['event_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_entries_guest_id'), ['guest_id'], unique=False)
 
+    op.create_table('check_ins',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=False),
+    sa.Column('guest_id', sa.Integer(), nullable=False),
+    sa.Column('first_scan_at', registrar.models.UTCDateTime(), nullable=False),
+    sa.Column('first_gate', sa.String(length=64), nullable=False),
+    sa.Column('inside', sa.Boolean(), nullable=False),
+    sa.Column('changed_at', registrar.models.UTCDateTime(), nullable=False),
+    sa.Column('receiver', sa.String(length=32), nullable=False),
+    sa.Column('receiver_returned_at', registrar.models.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['event_id'], ['events.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['guest_id'], ['guests.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('guest_id')
+    )
+    with op.batch_alter_table('check_ins', schema=None) as batch_op:
+        batch_op.create_index('ix_check_ins_event_inside', ['event_id', 'inside'], unique=False)
+
     op.create_table('rsvps',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('guest_id', sa.Integer(), nullable=False),
     sa.Column('attending', sa.Boolean(), nullable=False),
-    sa.Column('channel', sa.Enum('en', 'zh', 'floor', name='channel', native_enum=False, length=16), nullable=True),
+    sa.Column('channel', sa.Enum('en', 'zh', 'floor', name='channel', native_enum=False, length=24), nullable=True),
     sa.Column('dietary', sa.String(length=500), nullable=False),
     sa.Column('access_needs', sa.String(length=500), nullable=False),
     sa.Column('note', sa.String(length=1000), nullable=False),
@@ -132,11 +162,37 @@ def upgrade():
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('guest_id')
     )
+    op.create_table('scans',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=False),
+    sa.Column('guest_id', sa.Integer(), nullable=True),
+    sa.Column('nonce', sa.String(length=64), nullable=True),
+    sa.Column('code', sa.String(length=100), nullable=False),
+    sa.Column('gate', sa.String(length=64), nullable=False),
+    sa.Column('direction', sa.Enum('in', 'out', name='direction', native_enum=False, length=24), nullable=False),
+    sa.Column('verdict', sa.Enum('ok', 'already_checked_in', 'waitlisted', 'declined', 'revoked', 'wrong_event', 'room_full', 'invalid', name='verdict', native_enum=False, length=24), nullable=False),
+    sa.Column('scanned_at', registrar.models.UTCDateTime(), nullable=False),
+    sa.Column('recorded_at', registrar.models.UTCDateTime(), nullable=False),
+    sa.Column('offline', sa.Boolean(), nullable=False),
+    sa.Column('manual', sa.Boolean(), nullable=False),
+    sa.Column('override', sa.Boolean(), nullable=False),
+    sa.Column('duplicate', sa.Boolean(), nullable=False),
+    sa.Column('actor', sa.String(length=64), nullable=False),
+    sa.Column('result', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['event_id'], ['events.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['guest_id'], ['guests.id'], ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('event_id', 'nonce', name='uq_scans_event_nonce')
+    )
+    with op.batch_alter_table('scans', schema=None) as batch_op:
+        batch_op.create_index('ix_scans_event_recorded', ['event_id', 'recorded_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_scans_guest_id'), ['guest_id'], unique=False)
+
     op.create_table('seats',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('event_id', sa.Integer(), nullable=False),
     sa.Column('guest_id', sa.Integer(), nullable=False),
-    sa.Column('state', sa.Enum('confirmed', 'waitlisted', name='seatstate', native_enum=False, length=16), nullable=False),
+    sa.Column('state', sa.Enum('confirmed', 'waitlisted', name='seatstate', native_enum=False, length=24), nullable=False),
     sa.Column('queue_number', sa.Integer(), nullable=True),
     sa.Column('since', registrar.models.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['event_id'], ['events.id'], ondelete='CASCADE'),
@@ -157,7 +213,16 @@ def downgrade():
         batch_op.drop_index('ix_seats_event_state_queue')
 
     op.drop_table('seats')
+    with op.batch_alter_table('scans', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_scans_guest_id'))
+        batch_op.drop_index('ix_scans_event_recorded')
+
+    op.drop_table('scans')
     op.drop_table('rsvps')
+    with op.batch_alter_table('check_ins', schema=None) as batch_op:
+        batch_op.drop_index('ix_check_ins_event_inside')
+
+    op.drop_table('check_ins')
     with op.batch_alter_table('audit_entries', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_entries_guest_id'))
         batch_op.drop_index(batch_op.f('ix_audit_entries_event_id'))
@@ -165,6 +230,7 @@ def downgrade():
     op.drop_table('audit_entries')
     op.drop_table('agenda_people')
     op.drop_table('guests')
+    op.drop_table('door_links')
     op.drop_table('agenda_items')
     op.drop_table('staff_users')
     op.drop_table('events')

@@ -1,0 +1,328 @@
+"""The door: one verdict per scan, every scan kept, occupancy and receivers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
+
+from .. import tokens
+from ..errors import InvalidAnswer, NotFound
+from ..extensions import db
+from ..models import (
+    CheckIn,
+    Direction,
+    Event,
+    Guest,
+    Scan,
+    SeatState,
+    Verdict,
+    utcnow,
+)
+from . import audit
+from .locking import lock_event
+
+# A scanner's clock may be off; a scan "from the future" is taken as made now.
+CLOCK_SKEW = timedelta(minutes=5)
+MAX_GATE = 64
+MAX_NONCE = 64
+MAX_RECEIVER = 32
+
+
+@dataclass(frozen=True)
+class ScanRequest:
+    code: str
+    nonce: str | None = None
+    gate: str = ""
+    direction: Direction = Direction.IN
+    # When the badge was read; given by scanners that queued the scan while offline.
+    scanned_at: datetime | None = None
+    offline: bool = False
+    override: bool = False
+    manual: bool = False
+
+
+@dataclass(frozen=True)
+class Occupancy:
+    inside: int
+    capacity: int
+
+
+def occupancy(event: Event) -> Occupancy:
+    inside = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(CheckIn)
+        .where(CheckIn.event_id == event.id, CheckIn.inside.is_(True))
+    )
+    return Occupancy(inside=inside, capacity=event.capacity)
+
+
+def scan(event_id: int, request: ScanRequest, actor: str) -> dict:
+    """Decide, record and return the verdict of one scan, under the event lock.
+
+    A request whose nonce was seen before gets the first answer again and records nothing.
+    """
+    _check_request(request)
+    now = utcnow()
+    scanned_at = request.scanned_at or now
+    if scanned_at > now + CLOCK_SKEW:
+        scanned_at = now
+
+    event = lock_event(event_id)
+    if request.nonce:
+        prior = db.session.scalar(
+            sa.select(Scan).where(Scan.event_id == event.id, Scan.nonce == request.nonce)
+        )
+        if prior is not None:
+            return {**prior.result, "replayed": True}
+
+    guest, verdict = _identify(event, request.code)
+    duplicate = False
+    first_scan = None
+    if guest is not None and verdict is None:
+        if request.direction == Direction.OUT:
+            verdict = _exit(guest, scanned_at)
+        else:
+            verdict, duplicate, first_scan = _enter(event, guest, request, scanned_at)
+
+    record = Scan(
+        event_id=event.id,
+        guest_id=guest.id if guest else None,
+        nonce=request.nonce or None,
+        code=(request.code or "")[:100],
+        gate=request.gate,
+        direction=request.direction,
+        verdict=verdict,
+        scanned_at=scanned_at,
+        recorded_at=now,
+        offline=request.offline,
+        manual=request.manual,
+        override=request.override and verdict == Verdict.OK,
+        duplicate=duplicate,
+        actor=actor,
+    )
+    db.session.add(record)
+    if record.override:
+        audit.record("checkin.override", actor=actor, event_id=event.id, guest_id=guest.id)
+    if request.manual:
+        audit.record(
+            "checkin.manual", actor=actor, event_id=event.id, guest_id=guest.id, verdict=verdict
+        )
+    db.session.flush()
+    record.result = _result(event, record, guest, first_scan)
+    return {**record.result, "replayed": False}
+
+
+def _check_request(request: ScanRequest) -> None:
+    if request.nonce is not None and len(request.nonce) > MAX_NONCE:
+        raise InvalidAnswer(_l("The scan's nonce is too long."))
+    if len(request.gate) > MAX_GATE:
+        raise InvalidAnswer(_l("The gate name is too long."))
+
+
+def _identify(event: Event, code: str) -> tuple[Guest | None, Verdict | None]:
+    """The guest a code names, or the verdict that ends the scan here."""
+    try:
+        claim = tokens.read_badge_code(code)
+    except tokens.InvalidToken:
+        return None, Verdict.INVALID
+    if claim.event_id != event.id:
+        # A real badge, but not for this event: say so without naming its holder.
+        return None, Verdict.WRONG_EVENT
+    guest = db.session.get(Guest, claim.guest_id)
+    if guest is None or guest.event_id != event.id:
+        return None, Verdict.INVALID
+    if guest.is_revoked or claim.version != guest.badge_version:
+        return guest, Verdict.REVOKED
+    return guest, None
+
+
+def _enter(event: Event, guest: Guest, request: ScanRequest, scanned_at: datetime):
+    """(verdict, duplicate, first scan shown) for an entry by a guest with a valid badge."""
+    answer, seat = guest.rsvp, guest.seat
+    if answer is None or not answer.attending or seat is None:
+        return Verdict.DECLINED, False, None
+    if seat.state == SeatState.WAITLISTED:
+        return Verdict.WAITLISTED, False, None
+
+    presence = guest.check_in
+    if presence is not None and presence.inside:
+        if request.offline and scanned_at < presence.first_scan_at:
+            # Two doors read this badge; the one that read it first wins, even if it synced
+            # later. The entry recorded so far becomes the duplicate.
+            _mark_earlier_entry_duplicate(guest, presence.first_scan_at)
+            presence.first_scan_at = scanned_at
+            presence.first_gate = request.gate
+            return Verdict.OK, False, None
+        first = {"at": presence.first_scan_at.isoformat(), "gate": presence.first_gate}
+        return Verdict.ALREADY_CHECKED_IN, request.offline, first
+
+    if occupancy(event).inside >= event.capacity and not request.override:
+        return Verdict.ROOM_FULL, False, None
+    if presence is None:
+        guest.check_in = CheckIn(
+            event_id=event.id,
+            first_scan_at=scanned_at,
+            first_gate=request.gate,
+            inside=True,
+            changed_at=scanned_at,
+        )
+    else:
+        # Back in after an exit scan.
+        presence.inside = True
+        presence.changed_at = scanned_at
+    return Verdict.OK, False, None
+
+
+def _mark_earlier_entry_duplicate(guest: Guest, first_scan_at: datetime) -> None:
+    entry = db.session.scalar(
+        sa.select(Scan)
+        .where(
+            Scan.guest_id == guest.id,
+            Scan.direction == Direction.IN,
+            Scan.verdict == Verdict.OK,
+            Scan.scanned_at == first_scan_at,
+        )
+        .order_by(Scan.id)
+        .limit(1)
+    )
+    if entry is not None:
+        entry.duplicate = True
+
+
+def _exit(guest: Guest, scanned_at: datetime) -> Verdict:
+    presence = guest.check_in
+    if presence is not None and presence.inside:
+        presence.inside = False
+        presence.changed_at = scanned_at
+    return Verdict.OK
+
+
+def _result(event: Event, record: Scan, guest: Guest | None, first_scan: dict | None) -> dict:
+    """The answer to the scanner: JSON-ready, kept with the scan for retries."""
+    shown_guest = None
+    if guest is not None and record.verdict != Verdict.INVALID:
+        answer = guest.rsvp
+        shown_guest = {
+            "id": guest.id,
+            "name_en": guest.name_en,
+            "name_zh": guest.name_zh,
+            "organization": guest.organization,
+            "category": guest.category.value,
+            "channel": answer.channel.value if answer and answer.channel else None,
+            "receiver": guest.check_in.receiver if guest.check_in else "",
+        }
+    counts = occupancy(event)
+    return {
+        "scan_id": record.id,
+        "verdict": record.verdict.value,
+        "direction": record.direction.value,
+        "nonce": record.nonce,
+        "gate": record.gate,
+        "scanned_at": record.scanned_at.isoformat(),
+        "offline": record.offline,
+        "duplicate": record.duplicate,
+        "override": record.override,
+        "guest": shown_guest,
+        "first_scan": first_scan,
+        "occupancy": {"inside": counts.inside, "capacity": counts.capacity},
+    }
+
+
+def check_in_by_name(event_id: int, guest_id: int, request: ScanRequest, actor: str) -> dict:
+    """A manual check-in of a guest found by name (lost badge): audited, same rules."""
+    guest = db.session.get(Guest, guest_id)
+    if guest is None or guest.event_id != event_id:
+        raise NotFound()
+    code = tokens.badge_code(event_id, guest.id, guest.badge_version)
+    return scan(
+        event_id,
+        ScanRequest(
+            code=code,
+            nonce=request.nonce,
+            gate=request.gate,
+            direction=request.direction,
+            override=request.override,
+            manual=True,
+        ),
+        actor,
+    )
+
+
+def set_receiver(event_id: int, guest_id: int, receiver: str, actor: str) -> CheckIn:
+    """Note the interpretation receiver handed to a checked-in guest."""
+    receiver = receiver.strip()
+    if len(receiver) > MAX_RECEIVER:
+        raise InvalidAnswer(_l("A receiver number has at most %(n)s characters."), n=MAX_RECEIVER)
+    lock_event(event_id)
+    guest = db.session.get(Guest, guest_id)
+    if guest is None or guest.event_id != event_id:
+        raise NotFound()
+    if guest.check_in is None:
+        raise InvalidAnswer(_l("This guest has not been checked in."))
+    guest.check_in.receiver = receiver
+    guest.check_in.receiver_returned_at = None
+    audit.record(
+        "receiver.handed_out", actor=actor, event_id=event_id, guest_id=guest.id, receiver=receiver
+    )
+    return guest.check_in
+
+
+def return_receiver(event_id: int, guest_id: int, actor: str) -> CheckIn:
+    lock_event(event_id)
+    guest = db.session.get(Guest, guest_id)
+    if guest is None or guest.event_id != event_id or guest.check_in is None:
+        raise NotFound()
+    presence = guest.check_in
+    if presence.receiver and presence.receiver_returned_at is None:
+        presence.receiver_returned_at = utcnow()
+        audit.record(
+            "receiver.returned",
+            actor=actor,
+            event_id=event_id,
+            guest_id=guest.id,
+            receiver=presence.receiver,
+        )
+    return presence
+
+
+def receivers_out(event: Event) -> list[CheckIn]:
+    """Receivers handed out and not returned yet."""
+    return list(
+        db.session.scalars(
+            sa.select(CheckIn)
+            .where(
+                CheckIn.event_id == event.id,
+                CheckIn.receiver != "",
+                CheckIn.receiver_returned_at.is_(None),
+            )
+            .order_by(CheckIn.receiver)
+            .options(selectinload(CheckIn.guest))
+        )
+    )
+
+
+def search_guests(event_id: int, query: str, limit: int = 20) -> list[Guest]:
+    """Guests whose name (either script), organization or e-mail contains the query."""
+    query = query.strip()
+    if not query:
+        return []
+    pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    fields = (Guest.name_en, Guest.name_zh, Guest.organization, Guest.email)
+    return list(
+        db.session.scalars(
+            sa.select(Guest)
+            .where(
+                Guest.event_id == event_id,
+                sa.or_(*(f.ilike(pattern, escape="\\") for f in fields)),
+            )
+            .order_by(Guest.name_en, Guest.name_zh)
+            .limit(limit)
+            .options(
+                selectinload(Guest.rsvp), selectinload(Guest.seat), selectinload(Guest.check_in)
+            )
+        )
+    )
