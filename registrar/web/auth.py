@@ -57,7 +57,8 @@ def login():
         user = staff.authenticate(form.email.data, form.password.data)
         if user is not None:
             login_user(user)
-            return redirect(_safe_next(request.args.get("next")) or url_for("console.index"))
+            landing = "console.index" if user.role == Role.ORGANIZER else "door.index"
+            return redirect(_safe_next(request.args.get("next")) or url_for(landing))
         flash(_("E-mail or password is wrong."), "error")
         status = 401
     elif request.method == "POST":

@@ -1,0 +1,241 @@
+"""Scan benchmark: the door API under gunicorn (2 workers) on loopback.
+
+Seeds an event with N confirmed guests in a fresh database, then for each concurrency level
+scans every badge once (first scans: "ok") and once more (repeats: "already_checked_in"),
+checking every verdict, and times GET /healthz on the same server as the baseline.
+Prints a Markdown table for the README.
+
+    scripts/bench-scans                      # SQLite in a temporary folder
+    scripts/bench-scans --database-url postgresql://postgres@127.0.0.1:5432/test
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+DOOR_EMAIL = "bench-door@example.org"
+DOOR_PASSWORD = "bench-door-password"
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+
+
+def seed(database_url: str, instance: Path, secret: str, guests: int) -> tuple[int, list[str]]:
+    """A fresh schema with one event, `guests` confirmed guests and a door account."""
+    os.environ.update(
+        DATABASE_URL=database_url,
+        REGISTRAR_SECRET_KEY=secret,
+        REGISTRAR_INSTANCE_PATH=str(instance),
+    )
+    from registrar import create_app, tokens
+    from registrar.extensions import db
+    from registrar.models import Category, Channel, Role
+    from registrar.services import audit, invitations, rsvp, staff
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from factories import make_event
+
+    app = create_app()
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        event = make_event(capacity=guests * 2)
+        codes = []
+        for n in range(guests):
+            guest = invitations.add_guest(
+                event,
+                email=f"bench{n}@example.org",
+                name_en=f"Bench Guest {n}",
+                name_zh=f"測試來賓{n}",
+                category=Category.DELEGATE,
+                actor=audit.SYSTEM,
+            )
+            rsvp.answer(
+                guest.id,
+                guest.token_version,
+                rsvp.RsvpAnswer(attending=True, channel=Channel.ZH),
+                audit.SYSTEM,
+            )
+            codes.append(tokens.badge_code(event.id, guest.id, guest.badge_version))
+        staff.add(DOOR_EMAIL, DOOR_PASSWORD, Role.DOOR)
+        db.session.commit()
+        event_id = event.id
+        db.engine.dispose()
+    return event_id, codes
+
+
+def reset_scans(database_url: str) -> None:
+    from registrar.config import normalize_database_url
+
+    engine = sa.create_engine(normalize_database_url(database_url))
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM scans"))
+        conn.execute(sa.text("DELETE FROM check_ins"))
+    engine.dispose()
+
+
+def start_server(port: int, workers: int, log: Path) -> subprocess.Popen:
+    command = [
+        sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
+        "--workers", str(workers), "--worker-class", "gthread", "--threads", "8",
+        "registrar:create_app()",
+    ]  # fmt: skip
+    with log.open("wb") as out:
+        server = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"gunicorn exited:\n{log.read_text()}")
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).ok:
+                return server
+        except requests.RequestException:
+            time.sleep(0.2)
+    server.terminate()
+    raise SystemExit(f"gunicorn did not start:\n{log.read_text()}")
+
+
+def door_session(base: str) -> tuple[requests.Session, str]:
+    """A logged-in door staff session and its CSRF token, as the scanner page has them."""
+    session = requests.Session()
+    page = session.get(f"{base}/login", timeout=10).text
+    match = CSRF.search(page)
+    token = match.group(1) or match.group(2)
+    answer = session.post(
+        f"{base}/login",
+        data={"csrf_token": token, "email": DOOR_EMAIL, "password": DOOR_PASSWORD},
+        timeout=10,
+        allow_redirects=False,
+    )
+    if answer.status_code != 302:
+        raise SystemExit(f"login failed: {answer.status_code}")
+    return session, token
+
+
+def run(base, sessions, jobs) -> tuple[list[float], list]:
+    """Send the jobs spread over the sessions (one thread each); latencies in ms, answers."""
+
+    def worker(index: int):
+        session, token = sessions[index]
+        out = []
+        for job in jobs[index :: len(sessions)]:
+            started = time.perf_counter()
+            answer = job(session, token)
+            out.append(((time.perf_counter() - started) * 1000, answer))
+        return out
+
+    with ThreadPoolExecutor(max_workers=len(sessions)) as pool:
+        results = [r for part in pool.map(worker, range(len(sessions))) for r in part]
+    return [ms for ms, _ in results], [answer for _, answer in results]
+
+
+def scan_job(base: str, event_id: int, code: str):
+    def job(session: requests.Session, token: str):
+        answer = session.post(
+            f"{base}/api/v1/events/{event_id}/scans",
+            json={"code": code, "nonce": uuid.uuid4().hex, "gate": "bench"},
+            headers={"X-CSRFToken": token},
+            timeout=30,
+        )
+        return answer.status_code, answer.json().get("verdict") if answer.ok else None
+
+    return job
+
+
+def health_job(base: str):
+    def job(session: requests.Session, token: str):
+        answer = session.get(f"{base}/healthz", timeout=30)
+        return answer.status_code, None
+
+    return job
+
+
+def summary(name: str, concurrency: int, latencies: list[float], seconds: float) -> dict:
+    cuts = statistics.quantiles(latencies, n=100, method="inclusive")
+    return {
+        "phase": name,
+        "concurrency": concurrency,
+        "requests": len(latencies),
+        "rps": len(latencies) / seconds,
+        "p50": cuts[49],
+        "p95": cuts[94],
+        "p99": cuts[98],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", help="default: a SQLite file in a temporary folder")
+    parser.add_argument("--guests", type=int, default=1000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--concurrency", default="1,4,16")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="registrar-bench-") as tmp:
+        tmp = Path(tmp)
+        database_url = args.database_url or f"sqlite:///{tmp / 'bench.sqlite'}"
+        secret = secrets.token_hex(32)
+        print(f"Seeding {args.guests} confirmed guests ...", flush=True)
+        event_id, codes = seed(database_url, tmp / "instance", secret, args.guests)
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        server = start_server(port, args.workers, tmp / "gunicorn.log")
+        base = f"http://127.0.0.1:{port}"
+        rows, errors = [], 0
+        try:
+            for concurrency in (int(c) for c in args.concurrency.split(",")):
+                reset_scans(database_url)
+                sessions = [door_session(base) for _ in range(concurrency)]
+                phases = [
+                    ("healthz", [health_job(base)] * len(codes), None),
+                    ("first scan", [scan_job(base, event_id, c) for c in codes], "ok"),
+                    ("repeat scan", [scan_job(base, event_id, c) for c in codes],
+                     "already_checked_in"),
+                ]  # fmt: skip
+                for name, jobs, expected in phases:
+                    print(f"  {name} x{len(jobs)} at concurrency {concurrency} ...", flush=True)
+                    started = time.perf_counter()
+                    latencies, answers = run(base, sessions, jobs)
+                    seconds = time.perf_counter() - started
+                    wrong = [a for a in answers if a[0] != 200 or (expected and a[1] != expected)]
+                    errors += len(wrong)
+                    rows.append(
+                        summary(name, concurrency, latencies, seconds) | {"wrong": len(wrong)}
+                    )
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+    backend = sa.engine.make_url(database_url).get_backend_name()
+    print(f"\n{args.guests} badges, gunicorn {args.workers} workers (gthread), {backend}, "
+          f"{os.cpu_count()} cores\n")  # fmt: skip
+    print("| phase | concurrency | requests/s | p50 ms | p95 ms | p99 ms | vs healthz | wrong |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    health = {r["concurrency"]: r["rps"] for r in rows if r["phase"] == "healthz"}
+    for r in rows:
+        ratio = r["rps"] / health[r["concurrency"]]
+        print(
+            f"| {r['phase']} | {r['concurrency']} | {r['rps']:.0f} | {r['p50']:.1f} | "
+            f"{r['p95']:.1f} | {r['p99']:.1f} | {ratio:.0%} | {r['wrong']} |"
+        )
+    if errors:
+        raise SystemExit(f"{errors} answers were wrong or failed")
+
+
+if __name__ == "__main__":
+    main()
