@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, has_request_context, request
 
 from .extensions import db
 
@@ -32,8 +32,16 @@ def _sqlite_connect(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def _sqlite_begin(connection) -> None:
     # SQLite has one writer at a time. Taking that lock when the transaction begins means a
     # use case that reads, then writes, cannot find its snapshot stale at the write (which
     # SQLite answers with an immediate "database is locked"); others wait for the lock instead.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # Requests that only read (GET pages never write) begin deferred, so that they do not
+    # queue behind each other; WAL lets them read while a writer works.
+    if has_request_context() and request.method in READ_ONLY_METHODS:
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

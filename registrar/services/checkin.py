@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from .. import tokens
 from ..errors import InvalidAnswer, NotFound
@@ -94,7 +94,7 @@ def scan(event_id: int, request: ScanRequest, actor: str) -> dict:
         nonce=request.nonce or None,
         code=(request.code or "")[:100],
         gate=request.gate,
-        direction=request.direction,
+        direction=Direction(request.direction),
         verdict=verdict,
         scanned_at=scanned_at,
         recorded_at=now,
@@ -104,6 +104,7 @@ def scan(event_id: int, request: ScanRequest, actor: str) -> dict:
         duplicate=duplicate,
         actor=actor,
     )
+    record.result = _result(event, record, guest, first_scan)
     db.session.add(record)
     if record.override:
         audit.record("checkin.override", actor=actor, event_id=event.id, guest_id=guest.id)
@@ -112,7 +113,6 @@ def scan(event_id: int, request: ScanRequest, actor: str) -> dict:
             "checkin.manual", actor=actor, event_id=event.id, guest_id=guest.id, verdict=verdict
         )
     db.session.flush()
-    record.result = _result(event, record, guest, first_scan)
     return {**record.result, "replayed": False}
 
 
@@ -132,7 +132,12 @@ def _identify(event: Event, code: str) -> tuple[Guest | None, Verdict | None]:
     if claim.event_id != event.id:
         # A real badge, but not for this event: say so without naming its holder.
         return None, Verdict.WRONG_EVENT
-    guest = db.session.get(Guest, claim.guest_id)
+    # The answer, seat and presence are all needed for the verdict: one query, not four.
+    guest = db.session.get(
+        Guest,
+        claim.guest_id,
+        options=[joinedload(Guest.rsvp), joinedload(Guest.seat), joinedload(Guest.check_in)],
+    )
     if guest is None or guest.event_id != event.id:
         return None, Verdict.INVALID
     if guest.is_revoked or claim.version != guest.badge_version:
@@ -217,7 +222,6 @@ def _result(event: Event, record: Scan, guest: Guest | None, first_scan: dict | 
         }
     counts = occupancy(event)
     return {
-        "scan_id": record.id,
         "verdict": record.verdict.value,
         "direction": record.direction.value,
         "nonce": record.nonce,

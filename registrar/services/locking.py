@@ -13,8 +13,9 @@ from ..models import Event
 def lock_event(event_id: int) -> Event:
     """Lock the event row until the transaction ends and return it freshly read.
 
-    PostgreSQL: SELECT ... FOR UPDATE with a lock timeout. SQLite: every transaction already
-    began with BEGIN IMMEDIATE (see db_setup), so holding it is holding the only write lock.
+    PostgreSQL: SELECT ... FOR UPDATE with a lock timeout. SQLite: every transaction outside a
+    read-only request already began with BEGIN IMMEDIATE (see db_setup), so holding it is
+    holding the only write lock.
     Everything read before the lock is expired so that counts and states are read again.
     """
     session = db.session
