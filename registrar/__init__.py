@@ -30,7 +30,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     load_config(app, test_config)
 
     from . import cli, db_setup, i18n, web
-    from .extensions import csrf, db, login_manager, migrate
+    from .extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     db_setup.configure(app)
@@ -40,6 +40,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     i18n.init_app(app)
     login_manager.init_app(app)
+    limiter.init_app(app)
     web.init_app(app)
     cli.init_app(app)
     return app

@@ -22,6 +22,24 @@ class Defaults:
     REGISTRAR_LOCK_TIMEOUT = 10
     REGISTRAR_BASE_URL = "http://127.0.0.1:5000"
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    # Failed and successful attempts alike, per client address.
+    REGISTRAR_LOGIN_LIMIT = "10 per minute; 50 per hour"
+    # E-mail: "file" writes .eml files into REGISTRAR_MAIL_OUTBOX_DIR (instance/outbox/ when
+    # empty) instead of sending them; "smtp" sends them through the server below.
+    REGISTRAR_MAIL_BACKEND = "file"
+    REGISTRAR_MAIL_FROM = "CityCOP Registrar <registrar@localhost>"
+    REGISTRAR_MAIL_REPLY_TO = ""
+    REGISTRAR_MAIL_OUTBOX_DIR = ""
+    # Attempts before a message that keeps failing temporarily is given up as failed.
+    REGISTRAR_MAIL_MAX_ATTEMPTS = 8
+    REGISTRAR_SMTP_HOST = "localhost"
+    REGISTRAR_SMTP_PORT = 25
+    REGISTRAR_SMTP_SECURITY = "none"  # none | starttls | ssl
+    REGISTRAR_SMTP_USER = ""
+    REGISTRAR_SMTP_PASSWORD = ""
+    REGISTRAR_SMTP_TIMEOUT = 30.0
 
 
 # Environment variables read on top of the files: REGISTRAR_<KEY> sets <KEY>.
@@ -30,7 +48,29 @@ ENV_KEYS = {
     "REGISTRAR_BASE_URL": "REGISTRAR_BASE_URL",
     "REGISTRAR_LOCK_TIMEOUT": "REGISTRAR_LOCK_TIMEOUT",
     "REGISTRAR_SESSION_COOKIE_SECURE": "SESSION_COOKIE_SECURE",
+    "REGISTRAR_RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
+    "REGISTRAR_LOGIN_LIMIT": "REGISTRAR_LOGIN_LIMIT",
+    "REGISTRAR_MAIL_BACKEND": "REGISTRAR_MAIL_BACKEND",
+    "REGISTRAR_MAIL_FROM": "REGISTRAR_MAIL_FROM",
+    "REGISTRAR_MAIL_REPLY_TO": "REGISTRAR_MAIL_REPLY_TO",
+    "REGISTRAR_MAIL_OUTBOX_DIR": "REGISTRAR_MAIL_OUTBOX_DIR",
+    "REGISTRAR_MAIL_MAX_ATTEMPTS": "REGISTRAR_MAIL_MAX_ATTEMPTS",
+    "REGISTRAR_SMTP_HOST": "REGISTRAR_SMTP_HOST",
+    "REGISTRAR_SMTP_PORT": "REGISTRAR_SMTP_PORT",
+    "REGISTRAR_SMTP_SECURITY": "REGISTRAR_SMTP_SECURITY",
+    "REGISTRAR_SMTP_USER": "REGISTRAR_SMTP_USER",
+    "REGISTRAR_SMTP_PASSWORD": "REGISTRAR_SMTP_PASSWORD",
+    "REGISTRAR_SMTP_TIMEOUT": "REGISTRAR_SMTP_TIMEOUT",
 }
+
+# Mail settings that are not strings, and the values allowed for the two choices.
+MAIL_ENV_TYPES = {
+    "REGISTRAR_MAIL_MAX_ATTEMPTS": int,
+    "REGISTRAR_SMTP_PORT": int,
+    "REGISTRAR_SMTP_TIMEOUT": float,
+}
+MAIL_BACKENDS = ("file", "smtp")
+SMTP_SECURITY = ("none", "starttls", "ssl")
 
 
 def normalize_database_url(url: str) -> str:
@@ -62,6 +102,7 @@ def load_config(app, test_config: dict | None) -> None:
 
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+    _check_mail_settings(app.config)
 
 
 def _from_environment(app) -> None:
@@ -75,7 +116,24 @@ def _from_environment(app) -> None:
             value = value.lower() in ("1", "true", "yes")
         elif key == "REGISTRAR_LOCK_TIMEOUT":
             value = float(value)
+        elif key in MAIL_ENV_TYPES:
+            try:
+                value = MAIL_ENV_TYPES[key](value)
+            except ValueError as exc:
+                raise RuntimeError(f"{env}={value!r} is not a number") from exc
         app.config[key] = value
+
+
+def _check_mail_settings(config) -> None:
+    """Refuse to start with a mail setting that would only fail later, in the sender."""
+    backend = str(config["REGISTRAR_MAIL_BACKEND"]).strip().lower()
+    security = str(config["REGISTRAR_SMTP_SECURITY"]).strip().lower()
+    if backend not in MAIL_BACKENDS:
+        raise RuntimeError(f"REGISTRAR_MAIL_BACKEND must be one of: {', '.join(MAIL_BACKENDS)}")
+    if security not in SMTP_SECURITY:
+        raise RuntimeError(f"REGISTRAR_SMTP_SECURITY must be one of: {', '.join(SMTP_SECURITY)}")
+    config["REGISTRAR_MAIL_BACKEND"] = backend
+    config["REGISTRAR_SMTP_SECURITY"] = security
 
 
 def _instance_secret(instance: Path) -> str:

@@ -40,6 +40,8 @@ def seed(database_url: str, instance: Path, secret: str, guests: int) -> tuple[i
         DATABASE_URL=database_url,
         REGISTRAR_SECRET_KEY=secret,
         REGISTRAR_INSTANCE_PATH=str(instance),
+        # Every client thread logs in once; the login limit is not what is measured.
+        REGISTRAR_LOGIN_LIMIT="10000 per minute",
     )
     from registrar import create_app, tokens
     from registrar.extensions import db

@@ -5,12 +5,21 @@ from __future__ import annotations
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
-from ..extensions import db, login_manager
+from ..extensions import db, limiter, login_manager
 from ..forms import LoginForm
 from ..models import Role, StaffUser
 from ..services import staff
@@ -49,7 +58,12 @@ def roles_required(*roles: Role):
 organizer_required = roles_required(Role.ORGANIZER)
 
 
+def _login_limit() -> str:
+    return current_app.config["REGISTRAR_LOGIN_LIMIT"]
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
 def login():
     form = LoginForm()
     status = 200
