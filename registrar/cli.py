@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+import signal
+import time
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import click
 import sqlalchemy as sa
@@ -12,8 +15,8 @@ from flask_migrate import upgrade
 
 from .errors import DomainError
 from .extensions import db
-from .models import Event, Guest, Role
-from .services import audit, checkin, demo, door, invitations, seats, staff
+from .models import Event, Guest, MessageStatus, Role, utcnow
+from .services import audit, checkin, demo, door, invitations, mail, seats, staff
 
 
 def init_app(app: Flask) -> None:
@@ -23,6 +26,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(event_cli)
     app.cli.add_command(guest_cli)
     app.cli.add_command(door_cli)
+    app.cli.add_command(mail_cli)
 
 
 def _commit_or_fail(work):
@@ -85,6 +89,11 @@ def demo_command():
     click.echo(f"Door scanner: {base}/door/")
     _echo_login(demo.DOOR_EMAIL, demo.DOOR_PASSWORD, result.door_created)
     click.echo("  (a volunteer's door link without an account: flask --app registrar door link)")
+    click.echo("")
+    click.echo(f"E-mail to guests: {base}/console/events/{event.id}/mail")
+    click.echo(f"  Mail is {_where_mail_goes()} (nothing leaves this machine).")
+    click.echo("  Send the invitations there, or: flask --app registrar mail invite --all")
+    click.echo("  The mail sender delivers the queue: flask --app registrar mail send [--watch]")
 
 
 def _echo_login(email: str, password: str, created: bool) -> None:
@@ -236,3 +245,179 @@ def door_status(slug):
         guest = presence.guest
         name = " / ".join(n for n in (guest.name_en, guest.name_zh) if n)
         click.echo(f"  {presence.receiver}\t{name}\t{guest.email}")
+
+
+# -- mail -------------------------------------------------------------------------------------
+
+mail_cli = AppGroup(
+    "mail",
+    help="E-mail to guests: queue invitations and reminders, and deliver the outbox.",
+)
+
+# Messages per batch in --watch mode: between batches the sender checks for a stop signal.
+WATCH_BATCH = 50
+
+
+def _where_mail_goes() -> str:
+    config = current_app.config
+    if config["REGISTRAR_MAIL_BACKEND"] == "file":
+        return f"written as .eml files into {mail.outbox_directory()}"
+    return (
+        f"sent through {config['REGISTRAR_SMTP_HOST']}:{config['REGISTRAR_SMTP_PORT']} "
+        f"({config['REGISTRAR_SMTP_SECURITY']})"
+    )
+
+
+def _report_line(report: mail.DeliveryReport) -> str:
+    return (
+        f"sent {report.sent}, retrying later {report.retrying}, failed {report.failed}, "
+        f"cancelled {report.cancelled}"
+    )
+
+
+@mail_cli.command("send")
+@click.option("--watch", is_flag=True, help="Keep running and deliver new messages as they come.")
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=1),
+    default=30,
+    show_default=True,
+    help="With --watch: seconds between looks at the outbox.",
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    help="Deliver at most this many messages (without --watch: in this run).",
+)
+def mail_send(watch, interval, limit):
+    """Deliver due e-mails once (for cron), or keep going (--watch).
+
+    Each message is recorded as sent the moment the server accepts it: after a crash or a
+    mail server outage the sender carries on where it stopped, losing nothing and not sending
+    again what it recorded. Temporary failures (4xx, no connection) are retried after 1, 2,
+    4 ... 60 minutes; permanent ones (5xx) are given up. The console shows both.
+    """
+    if not watch:
+        report = mail.deliver_due(limit=limit)
+        click.echo(f"Mail {_where_mail_goes()}: {_report_line(report)}.")
+        if report.stopped:
+            raise click.ClickException(
+                f"The mail server went away: {report.stopped}. The messages wait for the next run."
+            )
+        return
+
+    stopping = []
+
+    def stop(signum, _frame):
+        stopping.append(signum)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    click.echo(f"Mail sender running; mail is {_where_mail_goes()}. Ctrl+C stops it.")
+    delivered = 0
+    try:
+        while not stopping and (limit is None or delivered < limit):
+            batch = WATCH_BATCH if limit is None else min(WATCH_BATCH, limit - delivered)
+            try:
+                report = mail.deliver_due(limit=batch)
+            except sa.exc.SQLAlchemyError as exc:
+                # The database may be restarting; the outbox is still there when it is back.
+                db.session.rollback()
+                click.echo(f"{datetime.now():%H:%M:%S} database error, trying again: {exc}")
+                report = mail.DeliveryReport()
+            delivered += report.handled
+            if report.handled or report.stopped:
+                click.echo(f"{datetime.now():%H:%M:%S} {_report_line(report)}")
+            if report.stopped:
+                click.echo(f"  the mail server went away: {report.stopped}")
+            if report.handled == batch and not report.stopped:
+                continue  # more may be due right now
+            deadline = time.monotonic() + interval
+            while not stopping and time.monotonic() < deadline:
+                time.sleep(min(0.5, interval))
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    click.echo("Mail sender stopped.")
+
+
+@mail_cli.command("invite")
+@click.option("--all", "everyone", is_flag=True, help="Every guest not invited yet (the default).")
+@click.option(
+    "--email",
+    "emails",
+    multiple=True,
+    metavar="E",
+    help="Only this guest (repeatable); invited again if invited before.",
+)
+@click.option("--event", "slug", help="Event slug (default: the first event).")
+def mail_invite(everyone, emails, slug):
+    """Queue invitation e-mails; `mail send` delivers them."""
+    if everyone and emails:
+        raise click.UsageError("Give either --all or --email, not both.")
+    event = _event(slug)
+    guest_ids = [_guest(email, slug).id for email in emails] if emails else None
+    queued = _commit_or_fail(lambda: mail.send_invitations(event, audit.SYSTEM, guest_ids))
+    click.echo(f"Queued {len(queued)} invitations.")
+    click.echo("Deliver them with: flask --app registrar mail send")
+
+
+def _local_moment(text: str | None, event: Event) -> datetime | None:
+    if not text:
+        return None
+    try:
+        local = datetime.strptime(text.strip(), "%Y-%m-%d %H:%M")
+    except ValueError as exc:
+        raise click.BadParameter("use YYYY-MM-DD HH:MM", param_hint="--at") from exc
+    return local.replace(tzinfo=ZoneInfo(event.timezone))
+
+
+@mail_cli.command("remind")
+@click.option(
+    "--unanswered",
+    "audience",
+    flag_value="unanswered",
+    help="Invited guests who have not answered yet.",
+)
+@click.option(
+    "--confirmed",
+    "audience",
+    flag_value="confirmed",
+    help="Guests with a confirmed seat: venue, doors-open time and badge (once per guest).",
+)
+@click.option(
+    "--at",
+    "at",
+    metavar="'YYYY-MM-DD HH:MM'",
+    help="When to send, in the event's time zone (default: now; for --confirmed the day "
+    "before the event at 10:00 is usual).",
+)
+@click.option("--event", "slug", help="Event slug (default: the first event).")
+def mail_remind(audience, at, slug):
+    """Queue reminders to --unanswered or --confirmed guests.
+
+    `mail send` delivers them (at --at, if given).
+    """
+    if audience is None:
+        raise click.UsageError("Choose whom to remind: --unanswered or --confirmed.")
+    event = _event(slug)
+    send_at = _local_moment(at, event)
+    if send_at is not None and send_at <= utcnow():
+        send_at = None
+    remind = mail.remind_unanswered if audience == "unanswered" else mail.remind_confirmed
+    queued = _commit_or_fail(lambda: remind(event, audit.SYSTEM, send_at=send_at))
+    when = "now" if send_at is None else f"for {at} ({event.timezone})"
+    click.echo(f"Queued {len(queued)} reminders {when}.")
+
+
+@mail_cli.command("status")
+@click.option("--event", "slug", help="Event slug (default: the first event).")
+def mail_status(slug):
+    """Count the messages by delivery state; list the failed ones."""
+    event = _event(slug)
+    counts = mail.status_counts(event)
+    click.echo(", ".join(f"{status.value} {n}" for status, n in counts.items()))
+    click.echo(f"Mail is {_where_mail_goes()}.")
+    for message in mail.recent_messages(event, limit=200):
+        if message.status == MessageStatus.FAILED:
+            error = message.last_error
+            click.echo(f"  failed {message.kind.value} to {message.to_address}: {error}")

@@ -57,6 +57,15 @@ class NotFound(DomainError):
     default_message = _l("Not found.")
 
 
+class NoBadge(NotFound):
+    """Badges are for guests with a confirmed seat whose invitation stands."""
+
+    title = _l("No badge")
+    default_message = _l(
+        "There is no badge for this invitation: badges are for guests with a confirmed seat."
+    )
+
+
 class Busy(DomainError):
     status = 503
     default_message = _l("The system is busy right now. Please try again in a moment.")

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, PasswordField, RadioField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, ValidationError
+from wtforms import (
+    DateTimeLocalField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from .models import Channel
 from .services.rsvp import MAX_LENGTHS, RsvpAnswer, offered_channels
@@ -113,4 +122,28 @@ class DoorLinkForm(FlaskForm):
             InputRequired(message=_l("Please enter how many hours the link works.")),
             NumberRange(min=1, max=336, message=_l("Enter a number from 1 to 336.")),
         ],
+    )
+
+
+class GuestSelectionForm(FlaskForm):
+    """Whom an e-mail goes to: every guest listed, or only the guests ticked."""
+
+    guest_ids = SelectMultipleField(coerce=int, validate_choice=False)
+    everyone = SubmitField()
+    selected = SubmitField()
+
+    def validate_guest_ids(self, field) -> None:
+        if self.selected.data and not field.data:
+            raise ValidationError(_l("Please tick at least one guest."))
+
+    def chosen(self) -> list[int] | None:
+        """The ticked guests, or None for everyone listed."""
+        return list(self.guest_ids.data) if self.selected.data else None
+
+
+class ReminderForm(GuestSelectionForm):
+    send_at = DateTimeLocalField(
+        _l("Send at (Taipei time; leave empty to send now)"),
+        format=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        validators=[Optional()],
     )

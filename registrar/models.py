@@ -384,3 +384,64 @@ class AuditEntry(db.Model):
     action: Mapped[str] = mapped_column(sa.String(64))
     details: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MessageKind(enum.StrEnum):
+    """The e-mails a guest can get. Each has its own templates under templates/emails/."""
+
+    INVITATION = "invitation"
+    CONFIRMATION = "confirmation"
+    WAITLISTED = "waitlisted"
+    PROMOTED = "promoted"
+    DECLINED = "declined"
+    REMINDER_UNANSWERED = "reminder_unanswered"
+    REMINDER_CONFIRMED = "reminder_confirmed"
+
+
+class MessageStatus(enum.StrEnum):
+    QUEUED = "queued"
+    # Claimed by a sender; next_attempt_at is when the claim lapses if the sender died.
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class OutboxMessage(db.Model):
+    """One e-mail to one guest, written in the transaction of the change it tells about.
+
+    The sender renders it at delivery time, in the guest's language and from the guest's
+    state then, so a link or a badge in it is never older than the message.
+    """
+
+    __tablename__ = "outbox_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"))
+    guest_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("guests.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[MessageKind] = mapped_column(_enum(MessageKind))
+    language: Mapped[Language] = mapped_column(_enum(Language))
+    to_address: Mapped[str] = mapped_column(sa.String(254))
+    subject: Mapped[str] = mapped_column(sa.String(300), default="")
+    status: Mapped[MessageStatus] = mapped_column(
+        _enum(MessageStatus), default=MessageStatus.QUEUED
+    )
+    # Delivery attempts begun, a crashed one included.
+    attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_error: Mapped[str] = mapped_column(sa.String(1000), default="")
+    # Why a message was cancelled instead of sent, e.g. the invitation was revoked.
+    reason: Mapped[str] = mapped_column(sa.String(300), default="")
+    # Facts known only when the message was queued, e.g. which seat a decline gave up.
+    details: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    # Kept across retries, so that a receiver can tell a repeat from a new message.
+    message_id: Mapped[str] = mapped_column(sa.String(255), unique=True)
+    actor: Mapped[str] = mapped_column(sa.String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    guest: Mapped[Guest] = relationship()
+
+    __table_args__ = (sa.Index("ix_outbox_messages_due", "status", "next_attempt_at"),)

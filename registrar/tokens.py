@@ -41,8 +41,9 @@ def _load_id_pair(salt: str, token: str) -> tuple[int, int]:
     """The two positive integers signed for this purpose; InvalidToken for anything else."""
     if not token or len(token) > 200:
         raise InvalidToken
+    serializer = _serializer(salt)
     try:
-        payload = _serializer(salt).loads(token)
+        payload = serializer.loads(token)
     except (BadSignature, ValueError, UnicodeError) as exc:
         raise InvalidToken from exc
     if (
@@ -50,6 +51,10 @@ def _load_id_pair(salt: str, token: str) -> tuple[int, int]:
         or len(payload) != 2
         or not all(type(x) is int and x > 0 for x in payload)
     ):
+        raise InvalidToken
+    # The base64 decoder ignores padding and the spare low bits of the MAC's last character,
+    # so several strings pass the signature check; only the one we issue is accepted.
+    if serializer.dumps(payload) != token:
         raise InvalidToken
     return payload[0], payload[1]
 

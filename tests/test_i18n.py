@@ -15,7 +15,12 @@ PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 
 
 def _source_messages() -> set[str]:
-    method_map = [("registrar/**.py", "python"), ("templates/**.html", "jinja2")]
+    method_map = [
+        ("registrar/**.py", "python"),
+        ("templates/**.html", "jinja2"),
+        # The plain-text parts of the e-mails.
+        ("templates/**.txt", "jinja2"),
+    ]
     keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
     found = set()
     for _file, _line, message, _comments, _context in extract_from_dir(

@@ -24,4 +24,7 @@ def test_wheel_contains_templates_and_catalogue(tmp_path):
     assert {f"registrar/{t}" for t in templates} <= names
     assert "registrar/translations/zh_Hant/LC_MESSAGES/messages.mo" in names
     assert "registrar/static/style.css" in names
+    # The badge PDFs embed this font; it ships with its licence.
+    assert "registrar/static/fonts/wqy-microhei.ttc" in names
+    assert "registrar/static/fonts/LICENSE-wqy-microhei.txt" in names
     assert any(n.startswith("registrar/migrations/versions/") for n in names)

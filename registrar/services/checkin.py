@@ -82,11 +82,11 @@ def scan(event_id: int, request: ScanRequest, actor: str) -> dict:
     guest, verdict = _identify(event, request.code)
     duplicate = False
     first_scan = None
-    if guest is not None and verdict is None:
-        if request.direction == Direction.OUT:
-            verdict = _exit(guest, scanned_at)
-        else:
-            verdict, duplicate, first_scan = _enter(event, guest, request, scanned_at)
+    if guest is not None and Direction(request.direction) == Direction.OUT:
+        # Anyone we know may leave, a revoked guest too, so that occupancy stays true.
+        verdict = _exit(guest, scanned_at)
+    elif guest is not None and verdict is None:
+        verdict, duplicate, first_scan = _enter(event, guest, request, scanned_at)
 
     record = Scan(
         event_id=event.id,
@@ -218,7 +218,10 @@ def _result(event: Event, record: Scan, guest: Guest | None, first_scan: dict | 
             "organization": guest.organization,
             "category": guest.category.value,
             "channel": answer.channel.value if answer and answer.channel else None,
-            "receiver": guest.check_in.receiver if guest.check_in else "",
+            # `or ""`: a CheckIn made in this transaction has no column defaults filled in yet.
+            "receiver": (guest.check_in.receiver or "") if guest.check_in else "",
+            # The scanner offers "receiver returned" at the exit only while one is out.
+            "receiver_returned": bool(guest.check_in and guest.check_in.receiver_returned_at),
         }
     counts = occupancy(event)
     return {
@@ -249,6 +252,9 @@ def check_in_by_name(event_id: int, guest_id: int, request: ScanRequest, actor: 
             nonce=request.nonce,
             gate=request.gate,
             direction=request.direction,
+            # A check-in queued while the door was offline keeps the time it was made.
+            scanned_at=request.scanned_at,
+            offline=request.offline,
             override=request.override,
             manual=True,
         ),

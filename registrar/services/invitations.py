@@ -11,7 +11,7 @@ from .. import tokens
 from ..errors import InvalidAnswer, InvitationInactive, InvitationNotFound, NotFound
 from ..extensions import db
 from ..models import Category, Event, Guest, Language, utcnow
-from . import audit, seats
+from . import audit, notify, seats
 from .locking import lock_event
 
 
@@ -97,9 +97,12 @@ def revoke(guest_id: int, actor: str) -> Guest:
     if guest.is_revoked:
         return guest
     guest.token_version += 1
+    # The badge dies with the link, printed copies included, even if the guest is reinstated.
+    guest.badge_version += 1
     guest.revoked_at = utcnow()
     audit.record("invitation.revoked", actor=actor, event_id=event.id, guest_id=guest.id)
     seats.release(event, guest, actor, reason="revoked")
+    notify.invitation_revoked(guest)
     return guest
 
 
@@ -110,6 +113,9 @@ def reinstate(guest_id: int, actor: str) -> Guest:
         return guest
     guest.token_version += 1
     guest.revoked_at = None
+    # The answer given before the revocation lost its seat with it; left in place, it would
+    # read as "declined" on the guest's page, the console and at the door.
+    guest.rsvp = None
     audit.record("invitation.reinstated", actor=actor, event_id=event.id, guest_id=guest.id)
     return guest
 

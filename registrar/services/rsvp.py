@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from ..errors import DeadlinePassed, InvalidAnswer, InvitationInactive, NotFound
 from ..extensions import db
 from ..models import Channel, Event, Guest, Rsvp, Seat, SeatState, utcnow
-from . import audit, seats
+from . import audit, notify, seats
 from .locking import lock_event
 
 # Longest accepted text per field; the form says the same to the guest.
@@ -96,9 +96,16 @@ def answer(guest_id: int, token_version: int, reply: RsvpAnswer, actor: str) -> 
             changed=changed,
         )
     if reply.attending:
-        seats.confirm_or_waitlist(event, guest, actor)
+        held = guest.seat.state if guest.seat is not None else None
+        seat = seats.confirm_or_waitlist(event, guest, actor)
+        if held == SeatState.CONFIRMED and seat.state == held and "channel" in changed:
+            # The badge shows the channel: the guest needs the new one.
+            notify.badge_changed(guest, actor)
     else:
+        released = guest.seat.state if guest.seat is not None else None
         seats.release(event, guest, actor, reason="declined")
+        if "attending" in changed:
+            notify.answer_declined(guest, released, actor)
     db.session.flush()
     return state_of(guest)
 

@@ -87,6 +87,7 @@ def confirm_or_waitlist(event: Event, guest: Guest, actor: str) -> Seat:
         guest_id=guest.id,
         queue_number=seat.queue_number,
     )
+    notify.seat_taken(guest, seat.state, actor)
     return seat
 
 
@@ -133,7 +134,7 @@ def promote_from_waitlist(event: Event, actor: str) -> list[Guest]:
             guest_id=seat.guest_id,
             queue_number=queue_number,
         )
-        notify.seat_promoted(seat.guest)
+        notify.seat_promoted(seat.guest, actor)
         promoted.append(seat.guest)
     db.session.flush()
     return promoted

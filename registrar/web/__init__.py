@@ -43,10 +43,10 @@ ERROR_CODES = {
 }
 
 
-def error_page(status: int, title: str, message: str):
+def error_page(status: int, title: str, message: str, code: str | None = None):
     """An error as a page, or as JSON for the API."""
     if request.path.startswith("/api/"):
-        code = ERROR_CODES.get(status, "error")
+        code = code or ERROR_CODES.get(status, "error")
         return jsonify({"error": {"code": code, "message": message}}), status
     return render_template("errors/error.html", title=title, message=message), status
 
@@ -62,6 +62,7 @@ def _csrf_error(exc: CSRFError):
         400,
         _("The form has expired"),
         _("Please go back, reload the page and send the form again. Nothing was saved."),
+        code="csrf_failed",
     )
 
 

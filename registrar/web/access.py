@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import session
+from flask import g, session
 from flask_login import current_user
 
 from ..errors import DomainError
@@ -26,6 +26,8 @@ def door_actor(event_id: int) -> str | None:
             link = door.current_link(granted[0], event_id)
         except door.DoorLinkInactive:
             session.pop(DOOR_LINK_KEY, None)
+            # Say "your link ended" this once rather than a bare "log in" (see lapsed_door_link).
+            g.door_link_lapsed = True
             return None
         return f"door-link:{link.id}"
     return None
@@ -38,3 +40,8 @@ def remember_door_link(link_id: int, event_id: int) -> None:
 def may_override() -> bool:
     """Only organizers may let a guest in past a full room."""
     return current_user.is_authenticated and current_user.role == Role.ORGANIZER
+
+
+def lapsed_door_link() -> bool:
+    """Whether this request came with a door link that has just expired or been withdrawn."""
+    return bool(g.get("door_link_lapsed"))

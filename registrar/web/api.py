@@ -9,8 +9,8 @@ from flask import Blueprint, abort, jsonify, request
 from ..errors import InvalidAnswer
 from ..extensions import db
 from ..models import Direction, Event, Guest
-from ..services import checkin
-from .access import door_actor, may_override
+from ..services import checkin, door
+from .access import door_actor, lapsed_door_link, may_override
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -21,6 +21,8 @@ def _event_for_door(event_id: int) -> tuple[Event, str]:
         abort(404)
     actor = door_actor(event_id)
     if actor is None:
+        if lapsed_door_link():
+            raise door.DoorLinkInactive()
         abort(401)
     return event, actor
 

@@ -94,4 +94,7 @@ def _safe_next(target: str | None) -> str | None:
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
+    # Browsers read a backslash as a slash, so "/\\evil.example" is "//evil.example" to them.
+    if "\\" in target or any(ord(c) < 32 for c in target):
+        return None
     return target

@@ -12,7 +12,7 @@ from ..extensions import db, login_manager
 from ..forms import DoorLinkForm, GuestActionForm
 from ..models import DoorLink, Event, utcnow
 from ..services import audit, checkin, door
-from .access import door_actor, may_override, remember_door_link
+from .access import door_actor, lapsed_door_link, may_override, remember_door_link
 from .auth import organizer_required
 
 bp = Blueprint("door", __name__)
@@ -35,6 +35,8 @@ def scanner(event_id: int):
         abort(404)
     actor = door_actor(event_id)
     if actor is None:
+        if lapsed_door_link():
+            raise door.DoorLinkInactive()
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
         abort(403)

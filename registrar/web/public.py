@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..errors import DomainError
 from ..extensions import db
 from ..forms import CHANNEL_LABELS, RsvpForm
 from ..models import Event
-from ..services import audit, invitations, rsvp
+from ..services import audit, badges, calendar, invitations, rsvp
 
 bp = Blueprint("public", __name__)
 
@@ -74,9 +74,59 @@ def invitation(token: str):
             is_open=is_open,
             channel_labels=CHANNEL_LABELS,
             token=token,
+            google_calendar_url=calendar.google_calendar_url(event),
+            has_badge=badges.has_badge(guest),
         ),
         status,
     )
+
+
+@bp.get("/i/<token>/calendar.ics")
+def calendar_entry(token: str):
+    """The confirmed guest's calendar entry; its UID stays, so a newer download replaces it."""
+    guest = invitations.resolve_invitation(token)
+    g.guest_language = guest.language.value
+    g.timezone = guest.event.timezone
+    ics = calendar.guest_calendar(guest)
+    return Response(
+        ics,
+        mimetype="text/calendar",
+        headers={
+            "Content-Type": "text/calendar; charset=utf-8; method=PUBLISH",
+            "Content-Disposition": f'attachment; filename="{calendar.filename(guest.event)}"',
+        },
+    )
+
+
+@bp.get("/i/<token>/badge.png")
+def badge_qr(token: str):
+    """The QR code of the confirmed guest's badge, as the invitation page shows it."""
+    guest = _badge_holder(token)
+    png = badges.qr_png(badges.badge_code_for(guest), box_size=12)
+    return Response(png, mimetype="image/png", headers={"Cache-Control": "no-store"})
+
+
+@bp.get("/i/<token>/badge.pdf")
+def badge_pdf(token: str):
+    """The confirmed guest's badge to print."""
+    guest = _badge_holder(token)
+    return Response(
+        badges.badge_pdf(guest),
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{badges.filename(guest.event, guest)}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def _badge_holder(token: str):
+    guest = invitations.resolve_invitation(token)
+    # An error page (no badge, or a dead link) speaks the guest's language.
+    g.guest_language = guest.language.value
+    g.timezone = guest.event.timezone
+    badges.require_badge(guest)
+    return guest
 
 
 class _FormDefaults:

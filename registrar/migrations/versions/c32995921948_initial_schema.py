@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 852044831495
+Revision ID: c32995921948
 Revises: 
-Create Date: 2026-11-29 02:16:26.457303
+Create Date: 2026-11-29 05:36:08.367200
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ import registrar.models  # noqa: F401  (column types such as UTCDateTime)
 
 
 # revision identifiers, used by Alembic.
-revision = '852044831495'
+revision = 'c32995921948'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -148,6 +148,33 @@ def upgrade():
     with op.batch_alter_table('check_ins', schema=None) as batch_op:
         batch_op.create_index('ix_check_ins_event_inside', ['event_id', 'inside'], unique=False)
 
+    op.create_table('outbox_messages',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=False),
+    sa.Column('guest_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('invitation', 'confirmation', 'waitlisted', 'promoted', 'declined', 'reminder_unanswered', 'reminder_confirmed', name='messagekind', native_enum=False, length=24), nullable=False),
+    sa.Column('language', sa.Enum('en', 'zh_Hant', name='language', native_enum=False, length=24), nullable=False),
+    sa.Column('to_address', sa.String(length=254), nullable=False),
+    sa.Column('subject', sa.String(length=300), nullable=False),
+    sa.Column('status', sa.Enum('queued', 'sending', 'sent', 'failed', 'cancelled', name='messagestatus', native_enum=False, length=24), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', registrar.models.UTCDateTime(), nullable=False),
+    sa.Column('last_error', sa.String(length=1000), nullable=False),
+    sa.Column('reason', sa.String(length=300), nullable=False),
+    sa.Column('details', sa.JSON(), nullable=False),
+    sa.Column('message_id', sa.String(length=255), nullable=False),
+    sa.Column('actor', sa.String(length=64), nullable=False),
+    sa.Column('created_at', registrar.models.UTCDateTime(), nullable=False),
+    sa.Column('sent_at', registrar.models.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['event_id'], ['events.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['guest_id'], ['guests.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('message_id')
+    )
+    with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
+        batch_op.create_index('ix_outbox_messages_due', ['status', 'next_attempt_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outbox_messages_guest_id'), ['guest_id'], unique=False)
+
     op.create_table('rsvps',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('guest_id', sa.Integer(), nullable=False),
@@ -219,6 +246,11 @@ def downgrade():
 
     op.drop_table('scans')
     op.drop_table('rsvps')
+    with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_outbox_messages_guest_id'))
+        batch_op.drop_index('ix_outbox_messages_due')
+
+    op.drop_table('outbox_messages')
     with op.batch_alter_table('check_ins', schema=None) as batch_op:
         batch_op.drop_index('ix_check_ins_event_inside')
 

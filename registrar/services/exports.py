@@ -1,0 +1,330 @@
+"""Exports for the organizers: the guest list, the scan log and the waitlist as spreadsheets.
+
+CSV files are UTF-8 with a BOM, which is what makes Excel show Chinese names correctly. The
+headers and the words in the cells are in the current locale; times are in the event's zone.
+Each export reads the database a fixed number of times, however many guests there are.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from ..i18n import LANGUAGE_NAMES
+from ..models import Channel, Direction, Event, Guest, Scan, Seat, SeatState, Verdict
+from .badges import CATEGORY_LABELS
+from .imports import FIELD_LABELS
+
+CHANNEL_LABELS = {
+    Channel.EN: _l("English"),
+    Channel.ZH: _l("Chinese (中文)"),
+    Channel.FLOOR: _l("Floor"),
+}
+
+# As the scanner says them (templates/door/scanner.html), so the log reads like the door.
+VERDICT_LABELS = {
+    Verdict.OK: _l("Checked in"),
+    Verdict.ALREADY_CHECKED_IN: _l("Already checked in"),
+    Verdict.WAITLISTED: _l("On the waitlist"),
+    Verdict.DECLINED: _l("Not attending"),
+    Verdict.REVOKED: _l("Invitation withdrawn"),
+    Verdict.WRONG_EVENT: _l("Badge for another event"),
+    Verdict.ROOM_FULL: _l("Room is full"),
+    Verdict.INVALID: _l("Not a valid badge"),
+}
+EXIT_LABEL = _l("Exit recorded")
+DIRECTION_LABELS = {Direction.IN: _l("Entry"), Direction.OUT: _l("Exit")}
+SEAT_LABELS = {SeatState.CONFIRMED: _l("Confirmed"), SeatState.WAITLISTED: _l("Waitlisted")}
+YES, NO = _l("Yes"), _l("No")
+
+TIME_FORMAT = "%Y-%m-%d %H:%M"
+SECONDS_FORMAT = "%Y-%m-%d %H:%M:%S"
+# Excel runs a cell that starts with one of these as a formula; a guest types some cells.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Characters an .xlsx cannot hold (openpyxl refuses them).
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+@dataclass(frozen=True)
+class Table:
+    """A header and rows of plain values: text, whole numbers, local times, or None."""
+
+    header: list[str]
+    rows: list[list]
+    # How the times of this table are written (minutes, or seconds for the scan log).
+    time_format: str = TIME_FORMAT
+
+
+def guests_csv(event: Event) -> bytes:
+    return to_csv(guests_table(event))
+
+
+def checkins_csv(event: Event) -> bytes:
+    return to_csv(checkins_table(event))
+
+
+def waitlist_csv(event: Event) -> bytes:
+    return to_csv(waitlist_table(event))
+
+
+def guests_xlsx(event: Event) -> bytes:
+    return to_xlsx(guests_table(event), sheet=str(_l("Guests")))
+
+
+# --- the tables ---------------------------------------------------------------------------
+
+
+def guests_table(event: Event) -> Table:
+    """Every guest, in the console's order, with the answer, the seat (and the place in the
+    queue) and the door's record."""
+    zone = ZoneInfo(event.timezone)
+    guests = db.session.scalars(
+        sa.select(Guest)
+        .where(Guest.event_id == event.id)
+        .order_by(Guest.id)
+        .options(joinedload(Guest.rsvp), joinedload(Guest.seat), joinedload(Guest.check_in))
+    ).all()
+    positions = _queue_positions(guest.seat for guest in guests)
+    header = [
+        _l("ID"),
+        FIELD_LABELS["name_en"],
+        FIELD_LABELS["name_zh"],
+        FIELD_LABELS["email"],
+        FIELD_LABELS["organization"],
+        FIELD_LABELS["title"],
+        FIELD_LABELS["category"],
+        FIELD_LABELS["language"],
+        _l("Invitation sent"),
+        _l("Revoked"),
+        _l("Answer"),
+        _l("Answered at"),
+        _l("Seat"),
+        _l("Waitlist position"),
+        _l("Channel"),
+        _l("Dietary needs"),
+        _l("Access needs"),
+        _l("Note to the organizers"),
+        _l("Checked in at"),
+        _l("Gate"),
+        _l("Inside"),
+        _l("Receiver"),
+    ]
+    rows = []
+    for guest in guests:
+        answer, seat, presence = guest.rsvp, guest.seat, guest.check_in
+        if answer is None:
+            answered = _l("No answer yet")
+        else:
+            answered = _l("Attending") if answer.attending else _l("Not attending")
+        rows.append(
+            [
+                guest.id,
+                guest.name_en,
+                guest.name_zh,
+                guest.email,
+                guest.organization,
+                guest.title,
+                CATEGORY_LABELS[guest.category],
+                LANGUAGE_NAMES[guest.language.value],
+                _local(guest.sent_at, zone),
+                _local(guest.revoked_at, zone),
+                answered,
+                _local(answer.answered_at, zone) if answer else None,
+                SEAT_LABELS[seat.state] if seat else None,
+                positions.get(seat.id) if seat else None,
+                CHANNEL_LABELS[answer.channel] if answer and answer.channel else None,
+                answer.dietary if answer else None,
+                answer.access_needs if answer else None,
+                answer.note if answer else None,
+                _local(presence.first_scan_at, zone) if presence else None,
+                presence.first_gate if presence else None,
+                (YES if presence.inside else NO) if presence else None,
+                presence.receiver if presence else None,
+            ]
+        )
+    return Table([str(label) for label in header], rows)
+
+
+def checkins_table(event: Event) -> Table:
+    """Every scan at the door, refused ones too, in the order the badges were read."""
+    zone = ZoneInfo(event.timezone)
+    scans = db.session.execute(
+        sa.select(Scan, Guest)
+        .outerjoin(Guest, Guest.id == Scan.guest_id)
+        .where(Scan.event_id == event.id)
+        .order_by(Scan.scanned_at, Scan.id)
+    ).all()
+    header = [
+        _l("Time (%(zone)s)", zone=event.timezone),
+        _l("Recorded at"),
+        _l("Gate"),
+        _l("Direction"),
+        _l("Verdict"),
+        FIELD_LABELS["name_en"],
+        FIELD_LABELS["name_zh"],
+        FIELD_LABELS["organization"],
+        _l("Manual check-in"),
+        _l("Override"),
+        _l("Offline"),
+        _l("Duplicate"),
+        _l("Scanned by"),
+    ]
+    rows = []
+    for scan, guest in scans:
+        exit_ok = scan.direction == Direction.OUT and scan.verdict == Verdict.OK
+        rows.append(
+            [
+                _local(scan.scanned_at, zone),
+                _local(scan.recorded_at, zone),
+                scan.gate,
+                DIRECTION_LABELS[scan.direction],
+                EXIT_LABEL if exit_ok else VERDICT_LABELS[scan.verdict],
+                guest.name_en if guest else None,
+                guest.name_zh if guest else None,
+                guest.organization if guest else None,
+                YES if scan.manual else NO,
+                YES if scan.override else NO,
+                YES if scan.offline else NO,
+                YES if scan.duplicate else NO,
+                scan.actor,
+            ]
+        )
+    return Table([str(label) for label in header], rows, time_format=SECONDS_FORMAT)
+
+
+def waitlist_table(event: Event) -> Table:
+    """The waitlist, next in line first."""
+    zone = ZoneInfo(event.timezone)
+    seats = db.session.scalars(
+        sa.select(Seat)
+        .where(Seat.event_id == event.id, Seat.state == SeatState.WAITLISTED)
+        .order_by(Seat.queue_number)
+        .options(joinedload(Seat.guest).joinedload(Guest.rsvp))
+    ).all()
+    header = [
+        _l("Waitlist position"),
+        FIELD_LABELS["name_en"],
+        FIELD_LABELS["name_zh"],
+        FIELD_LABELS["email"],
+        FIELD_LABELS["organization"],
+        FIELD_LABELS["category"],
+        _l("Channel"),
+        _l("On the waitlist since"),
+    ]
+    rows = []
+    for position, seat in enumerate(seats, start=1):
+        guest, answer = seat.guest, seat.guest.rsvp
+        rows.append(
+            [
+                position,
+                guest.name_en,
+                guest.name_zh,
+                guest.email,
+                guest.organization,
+                CATEGORY_LABELS[guest.category],
+                CHANNEL_LABELS[answer.channel] if answer and answer.channel else None,
+                _local(seat.since, zone),
+            ]
+        )
+    return Table([str(label) for label in header], rows)
+
+
+def _queue_positions(seats: Iterable[Seat | None]) -> dict[int, int]:
+    """Place in the waitlist (1 = next) by seat id, from seats already loaded."""
+    waiting = sorted(
+        (s for s in seats if s is not None and s.state == SeatState.WAITLISTED),
+        key=lambda s: s.queue_number,
+    )
+    return {seat.id: position for position, seat in enumerate(waiting, start=1)}
+
+
+def _local(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
+    # Naive wall-clock time: what Excel shows, and the header or the zone column says where.
+    return moment.astimezone(zone).replace(tzinfo=None) if moment else None
+
+
+# --- the file formats -----------------------------------------------------------------------
+
+
+def to_csv(table: Table) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([_csv_cell(cell, table.time_format) for cell in table.header])
+    writer.writerows([_csv_cell(cell, table.time_format) for cell in row] for row in table.rows)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _csv_cell(value, time_format: str):
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime(time_format)
+    if isinstance(value, int):
+        return value
+    text = str(value)
+    # A leading apostrophe makes Excel show the text as it is instead of running it.
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def to_xlsx(table: Table, sheet: str) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    book = Workbook(write_only=True)
+    # Excel's limits for a sheet name: 31 characters, none of []:*?/\ .
+    ws = book.create_sheet(re.sub(r"[\[\]:*?/\\]", " ", sheet)[:31] or "Sheet1")
+    ws.freeze_panes = "A2"
+    widths = [max(len(label), 8) for label in table.header]
+    for row in table.rows[:200]:
+        for index, value in enumerate(row):
+            if isinstance(value, str):
+                widths[index] = max(widths[index], min(len(value), 40))
+    for index, width in enumerate(widths):
+        ws.column_dimensions[_letter(index)].width = width + 2
+
+    bold = Font(bold=True)
+
+    def header_cell(label: str) -> WriteOnlyCell:
+        cell = WriteOnlyCell(ws, value=_XML_ILLEGAL.sub("", label))
+        cell.font = bold
+        return cell
+
+    ws.append([header_cell(label) for label in table.header])
+    number_format = (
+        "yyyy-mm-dd hh:mm:ss" if table.time_format == SECONDS_FORMAT else "yyyy-mm-dd hh:mm"
+    )
+    for row in table.rows:
+        ws.append([_xlsx_cell(ws, value, WriteOnlyCell, number_format) for value in row])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _xlsx_cell(ws, value, cell_class, number_format: str):
+    if value is None or isinstance(value, int):
+        return value
+    if isinstance(value, datetime):
+        cell = cell_class(ws, value=value)
+        cell.number_format = number_format
+        return cell
+    cell = cell_class(ws, value=_XML_ILLEGAL.sub("", str(value)))
+    # Text stays text, even when it starts with "=".
+    cell.data_type = "s"
+    return cell
+
+
+def _letter(index: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(index + 1)

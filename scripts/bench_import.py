@@ -1,0 +1,175 @@
+"""Import benchmark: preview and apply of a generated guest-list CSV on a fresh database.
+
+Times, for N rows (5,000 by default): the preview of a file of new guests, its apply with the
+commit, the preview and apply of the same file again (all unchanged), and a file that changes
+every guest's organization. Prints a Markdown table; the target is apply <= 5 s for 5,000 rows.
+
+    .venv/bin/python scripts/bench_import.py                  # SQLite in a temporary folder
+    .venv/bin/python scripts/bench_import.py --database-url postgresql://postgres@127.0.0.1:5432/test
+
+On PostgreSQL the tables go into a schema of the benchmark's own, dropped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import os
+import secrets
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET_SECONDS = 5.0
+
+
+def guest_file(rows: int, organization: str = "") -> bytes:
+    categories = ["delegate", "speaker", "vip", "press", "與會代表", "貴賓"]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(
+        ["name_en", "name_zh", "email", "organization", "title", "category", "language"]
+    )
+    for n in range(rows):
+        writer.writerow(
+            [
+                f"Guest Number {n}",
+                f"來賓{n}號",
+                f"guest{n}@example.org",
+                organization or ("高雄市政府" if n % 2 else "ICLEI East Asia"),
+                "Director" if n % 3 else "",
+                categories[n % len(categories)],
+                "zh-TW" if n % 2 else "en",
+            ]
+        )
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def own_schema(url: str) -> tuple[str, str]:
+    """A PostgreSQL URL whose tables live in a new schema of this run, and that schema."""
+    from registrar.config import normalize_database_url
+
+    parsed = sa.engine.make_url(normalize_database_url(url))
+    schema = f"bench_import_{os.getpid()}"
+    engine = sa.create_engine(parsed, poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    engine.dispose()
+    parsed = parsed.update_query_dict({"options": f"-csearch_path={schema}"})
+    return parsed.render_as_string(hide_password=False), schema
+
+
+def drop_schema(url: str, schema: str) -> None:
+    from registrar.config import normalize_database_url
+
+    engine = sa.create_engine(normalize_database_url(url), poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+    engine.dispose()
+
+
+def timed(work) -> tuple[float, object]:
+    started = time.perf_counter()
+    result = work()
+    return time.perf_counter() - started, result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", help="default: a SQLite file in a temporary folder")
+    parser.add_argument("--rows", type=int, default=5000)
+    args = parser.parse_args()
+
+    sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(ROOT / "tests"))
+    from factories import make_event
+
+    from registrar import create_app
+    from registrar.extensions import db
+    from registrar.models import AuditEntry, Guest
+    from registrar.services import imports
+
+    with tempfile.TemporaryDirectory(prefix="registrar-bench-") as tmp:
+        tmp = Path(tmp)
+        (tmp / "instance").mkdir()
+        os.environ["REGISTRAR_INSTANCE_PATH"] = str(tmp / "instance")
+        schema = None
+        if args.database_url:
+            database_url, schema = own_schema(args.database_url)
+        else:
+            database_url = f"sqlite:///{tmp / 'bench.sqlite'}"
+        app = create_app(
+            {"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": secrets.token_hex(32)}
+        )
+        results = []
+        try:
+            with app.app_context():
+                db.create_all()
+                event = make_event(capacity=args.rows)
+                new_file = guest_file(args.rows)
+                changed_file = guest_file(args.rows, organization="Kaohsiung City Government")
+
+                def step(name: str, work, expect: str):
+                    seconds, outcome = timed(work)
+                    results.append((name, seconds, expect))
+                    return outcome
+
+                def apply(data: bytes):
+                    result = imports.apply(event, data, actor="system", filename="bench.csv")
+                    db.session.commit()
+                    return result
+
+                preview = step("preview, all new", lambda: imports.preview(event, new_file), "")
+                db.session.rollback()
+                assert preview.ok and preview.counts[imports.Outcome.NEW] == args.rows
+                result = step("apply + commit, all new", lambda: apply(new_file), "target")
+                assert result.added == args.rows
+                preview = step(
+                    "preview, all unchanged", lambda: imports.preview(event, new_file), ""
+                )
+                db.session.rollback()
+                assert preview.counts[imports.Outcome.UNCHANGED] == args.rows
+                result = step("apply + commit, all unchanged", lambda: apply(new_file), "")
+                assert result.unchanged == args.rows
+                preview = step(
+                    "preview, all updated", lambda: imports.preview(event, changed_file), ""
+                )
+                db.session.rollback()
+                assert preview.counts[imports.Outcome.UPDATE] == args.rows
+                result = step("apply + commit, all updated", lambda: apply(changed_file), "target")
+                assert result.updated == args.rows
+
+                guests = db.session.scalar(sa.select(sa.func.count()).select_from(Guest))
+                entries = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry))
+                backend = db.engine.dialect.name
+                db.session.remove()
+                db.engine.dispose()
+        finally:
+            if schema:
+                drop_schema(args.database_url, schema)
+
+    size = len(new_file) / 1024
+    print(
+        f"\n{args.rows:,} rows ({size:,.0f} KB), {backend}, {os.cpu_count()} cores, "
+        f"Python {sys.version.split()[0]}; {guests:,} guests and {entries:,} audit entries "
+        "written\n"
+    )
+    print("| step | seconds | rows/s |")
+    print("| --- | ---: | ---: |")
+    slow = []
+    for name, seconds, expect in results:
+        print(f"| {name} | {seconds:.2f} | {args.rows / seconds:,.0f} |")
+        if expect == "target" and args.rows <= 5000 and seconds > TARGET_SECONDS:
+            slow.append(name)
+    if slow:
+        raise SystemExit(f"slower than {TARGET_SECONDS:.0f} s: {', '.join(slow)}")
+
+
+if __name__ == "__main__":
+    main()
