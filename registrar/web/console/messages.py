@@ -1,0 +1,178 @@
+"""Console: sending invitations and reminders, and each guest's messages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app, flash, redirect, render_template, url_for
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ...errors import DomainError
+from ...extensions import db
+from ...forms import GuestActionForm, GuestSelectionForm, ReminderForm
+from ...models import Event, Guest, OutboxMessage, utcnow
+from ...services import audit, mail, rsvp
+from ..auth import organizer_required
+from . import bp, current_event, get_or_404, perform
+
+# -- e-mail: sending, reminders, each guest's messages ----------------------------------------
+# The views only queue messages; the mail sender (`flask --app registrar mail send`) delivers.
+
+
+def _mail_page(event: Event, invite_form=None, unanswered_form=None, confirmed_form=None):
+    zone = ZoneInfo(event.timezone)
+    if confirmed_form is None:
+        confirmed_form = ReminderForm(
+            prefix="confirmed", send_at=mail.day_before(event).replace(tzinfo=None)
+        )
+    return render_template(
+        "console/mail.html",
+        event=event,
+        counts=mail.status_counts(event),
+        uninvited=mail.uninvited_guests(event),
+        unanswered=mail.unanswered_guests(event),
+        confirmed=mail.confirmed_guests(event),
+        recent=mail.recent_messages(event),
+        invite_form=invite_form or GuestSelectionForm(prefix="invite"),
+        unanswered_form=unanswered_form or ReminderForm(prefix="unanswered"),
+        confirmed_form=confirmed_form,
+        backend=current_app.config["REGISTRAR_MAIL_BACKEND"],
+        outbox_dir=mail.outbox_directory(),
+        kind_labels=mail.KIND_LABELS,
+        status_labels=mail.STATUS_LABELS,
+        reasons=mail.REASONS,
+        day_before=mail.day_before(event).astimezone(zone),
+        is_open=rsvp.is_open(event),
+    )
+
+
+@bp.get("/events/<int:event_id>/mail")
+@organizer_required
+def mail_page(event_id: int):
+    return _mail_page(current_event(event_id))
+
+
+def _send_at(form: ReminderForm, event: Event) -> datetime | None:
+    """The organizer's local time as an aware moment; a moment already past means now."""
+    local = form.send_at.data
+    if local is None:
+        return None
+    moment = local.replace(tzinfo=ZoneInfo(event.timezone))
+    return moment if moment > utcnow() else None
+
+
+def _queued_message(count: int, send_at: datetime | None) -> str:
+    if send_at is None:
+        return _(
+            "%(n)s messages queued. They go out with the next run of the mail sender.", n=count
+        )
+    return _("%(n)s messages queued for %(when)s.", n=count, when=format_datetime(send_at, "short"))
+
+
+def _run_mail_action(event: Event, work, form, rerender):
+    if not form.validate_on_submit():
+        return rerender(form), 400
+    try:
+        queued, send_at = work()
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return rerender(form), exc.status
+    if queued:
+        flash(_queued_message(len(queued), send_at), "success")
+    else:
+        flash(_("Nobody to send it to: every guest listed has it already or is waiting for it."))
+    return redirect(url_for(".mail_page", event_id=event.id))
+
+
+@bp.post("/events/<int:event_id>/mail/invitations")
+@organizer_required
+def mail_invitations(event_id: int):
+    event = current_event(event_id)
+    form = GuestSelectionForm(prefix="invite")
+    actor = audit.staff_actor(current_user)
+    return _run_mail_action(
+        event,
+        lambda: (mail.send_invitations(event, actor, form.chosen()), None),
+        form,
+        lambda f: _mail_page(event, invite_form=f),
+    )
+
+
+@bp.post("/events/<int:event_id>/mail/reminders/unanswered")
+@organizer_required
+def mail_remind_unanswered(event_id: int):
+    event = current_event(event_id)
+    form = ReminderForm(prefix="unanswered")
+    actor = audit.staff_actor(current_user)
+
+    def work():
+        send_at = _send_at(form, event)
+        return mail.remind_unanswered(event, actor, form.chosen(), send_at), send_at
+
+    return _run_mail_action(event, work, form, lambda f: _mail_page(event, unanswered_form=f))
+
+
+@bp.post("/events/<int:event_id>/mail/reminders/confirmed")
+@organizer_required
+def mail_remind_confirmed(event_id: int):
+    event = current_event(event_id)
+    form = ReminderForm(prefix="confirmed")
+    actor = audit.staff_actor(current_user)
+
+    def work():
+        send_at = _send_at(form, event)
+        return mail.remind_confirmed(event, actor, send_at), send_at
+
+    return _run_mail_action(event, work, form, lambda f: _mail_page(event, confirmed_form=f))
+
+
+@bp.get("/guests/<int:guest_id>/messages")
+@organizer_required
+def guest_messages(guest_id: int):
+    guest = get_or_404(Guest, guest_id)
+    messages = mail.messages_of(guest)
+    return render_template(
+        "console/guest_messages.html",
+        guest=guest,
+        event=guest.event,
+        state=rsvp.state_of(guest),
+        messages=messages,
+        resendable={m.id for m in messages if mail.can_resend(m)},
+        kind_labels=mail.KIND_LABELS,
+        status_labels=mail.STATUS_LABELS,
+        reasons=mail.REASONS,
+        action_form=GuestActionForm(),
+    )
+
+
+@bp.post("/guests/<int:guest_id>/messages/invitation")
+@organizer_required
+def guest_send_invitation(guest_id: int):
+    guest = get_or_404(Guest, guest_id)
+    if GuestActionForm().validate_on_submit():
+        actor = audit.staff_actor(current_user)
+        ok, queued = perform(lambda: mail.send_invitations(guest.event, actor, [guest.id]))
+        if ok:
+            if queued:
+                flash(_("Invitation queued."), "success")
+            else:
+                flash(_("No invitation queued: the guest is revoked or one is waiting to go out."))
+    return redirect(url_for(".guest_messages", guest_id=guest_id))
+
+
+@bp.post("/messages/<int:message_id>/resend")
+@organizer_required
+def resend_message(message_id: int):
+    message = get_or_404(OutboxMessage, message_id)
+    guest_id = message.guest_id
+    if GuestActionForm().validate_on_submit():
+        perform(
+            lambda: mail.resend(message_id, audit.staff_actor(current_user)),
+            _("Queued again. It goes out with the next run of the mail sender."),
+        )
+    return redirect(url_for(".guest_messages", guest_id=guest_id))

@@ -1,0 +1,131 @@
+"""Console: the event's seats, its capacity, the guest list with links, and badges."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Response, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from ...errors import DomainError
+from ...extensions import db
+from ...forms import CHANNEL_SHORT, CapacityForm, GuestActionForm
+from ...models import Guest
+from ...services import audit, badges, invitations, rsvp, seats
+from ..auth import organizer_required
+from . import bp, current_event, flash_form_errors, get_or_404, perform
+
+
+@bp.get("/")
+@organizer_required
+def index():
+    return redirect(url_for(".event", event_id=current_event().id))
+
+
+@bp.get("/events/<int:event_id>")
+@organizer_required
+def event(event_id: int):
+    event = current_event(event_id)
+    guests = db.session.scalars(
+        sa.select(Guest)
+        .where(Guest.event_id == event.id)
+        .options(selectinload(Guest.rsvp), selectinload(Guest.seat))
+        .order_by(Guest.id)
+    ).all()
+    waitlist = seats.waitlist(event)
+    positions = {seat.guest_id: n for n, seat in enumerate(waitlist, start=1)}
+    return render_template(
+        "console/event.html",
+        event=event,
+        counts=seats.seat_counts(event),
+        guests=guests,
+        positions=positions,
+        capacity_form=CapacityForm(capacity=event.capacity, held_seats=event.held_seats),
+        action_form=GuestActionForm(),
+        links={g.id: invitations.invitation_url(g) for g in guests if not g.is_revoked},
+        channel_short=CHANNEL_SHORT,
+        is_open=rsvp.is_open(event),
+        with_badge={g.id for g in guests if badges.has_badge(g)},
+    )
+
+
+@bp.post("/events/<int:event_id>/capacity")
+@organizer_required
+def capacity(event_id: int):
+    form = CapacityForm()
+    if form.validate_on_submit():
+        actor = audit.staff_actor(current_user)
+        ok, promoted = perform(
+            lambda: seats.set_capacity(event_id, form.capacity.data, form.held_seats.data, actor)
+        )
+        if ok:
+            flash(
+                _(
+                    "Capacity saved. %(n)s guests moved from the waitlist to a seat.",
+                    n=len(promoted),
+                ),
+                "success",
+            )
+    else:
+        flash_form_errors(form)
+    return redirect(url_for(".event", event_id=event_id, _anchor="seats"))
+
+
+GUEST_ACTIONS = {
+    "revoke": (invitations.revoke, _l("Invitation revoked; its link no longer works.")),
+    "reinstate": (invitations.reinstate, _l("Invitation reinstated with a new link.")),
+    "rotate": (invitations.rotate, _l("New link issued; earlier links no longer work.")),
+    "reissue-badge": (
+        badges.reissue,
+        _l("New badge issued; the earlier one no longer works at the door."),
+    ),
+}
+
+
+@bp.post('/guests/<int:guest_id>/<any(revoke, reinstate, rotate, "reissue-badge"):action>')
+@organizer_required
+def guest_action(guest_id: int, action: str):
+    form = GuestActionForm()
+    guest = get_or_404(Guest, guest_id)
+    event_id = guest.event_id
+    if form.validate_on_submit():
+        operation, message = GUEST_ACTIONS[action]
+        perform(lambda: operation(guest_id, actor=audit.staff_actor(current_user)), message)
+    return redirect(url_for(".event", event_id=event_id, _anchor=f"guest-{guest_id}"))
+
+
+# -- badges ------------------------------------------------------------------------------------
+
+
+@bp.get("/events/<int:event_id>/badges.pdf")
+@organizer_required
+def badge_sheet(event_id: int):
+    """Every confirmed guest's badge, four to an A4 page, to print and cut."""
+    event = current_event(event_id)
+    try:
+        pdf = badges.badge_sheet_pdf(badges.guests_with_badges(event))
+    except DomainError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for(".event", event_id=event.id, _anchor="guests-title"))
+    return _pdf_download(pdf, badges.filename(event))
+
+
+@bp.get("/guests/<int:guest_id>/badge.pdf")
+@organizer_required
+def guest_badge(guest_id: int):
+    guest = get_or_404(Guest, guest_id)
+    return _pdf_download(badges.badge_pdf(guest), badges.filename(guest.event, guest))
+
+
+def _pdf_download(pdf: bytes, filename: str) -> Response:
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            # A badge is a key to the room: no copies in caches along the way.
+            "Cache-Control": "no-store",
+        },
+    )
