@@ -10,14 +10,36 @@ from collections.abc import Callable
 from typing import TypeVar
 
 import sqlalchemy as sa
-from flask import Blueprint, flash
+from flask import Blueprint, current_app, flash
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from ...errors import DomainError, NotFound
 from ...extensions import db
 from ...models import Event
 
 bp = Blueprint("console", __name__, url_prefix="/console")
+
+# The console's navigation, in order: (endpoint, label). templates/console/_layout.html shows the
+# ones whose endpoint exists, each for the event on screen.
+NAV = [
+    ("console.dashboard", _l("Dashboard")),
+    ("console.event", _l("Seats and guests")),
+    ("console.guests", _l("Guest list")),
+    ("console.import_upload", _l("Import")),
+    ("console.waitlist", _l("Waitlist")),
+    ("console.mail_page", _l("E-mail")),
+    ("console.exports", _l("Exports")),
+    ("console.audit_log", _l("Audit log")),
+    ("door.links", _l("Door links")),
+    ("door.scanner", _l("Scanner")),
+]
+
+
+@bp.app_context_processor
+def _console_nav():
+    views = current_app.view_functions
+    return {"console_nav": [(endpoint, label) for endpoint, label in NAV if endpoint in views]}
 
 Model = TypeVar("Model")
 Result = TypeVar("Result")
