@@ -79,14 +79,19 @@ def scan(event_id: int, request: ScanRequest, actor: str) -> dict:
         if prior is not None:
             return {**prior.result, "replayed": True}
 
+    # Counted once, before anything changes: every scan holds the event lock, so the count
+    # stays true until this transaction ends, and the scan's own move is added to it below.
+    inside = occupancy(event).inside
     guest, verdict = _identify(event, request.code)
     duplicate = False
     first_scan = None
     if guest is not None and Direction(request.direction) == Direction.OUT:
         # Anyone we know may leave, a revoked guest too, so that occupancy stays true.
-        verdict = _exit(guest, scanned_at)
+        verdict, moved = _exit(guest, scanned_at)
+        inside += moved
     elif guest is not None and verdict is None:
-        verdict, duplicate, first_scan = _enter(event, guest, request, scanned_at)
+        verdict, duplicate, first_scan, moved = _enter(event, guest, request, scanned_at, inside)
+        inside += moved
 
     record = Scan(
         event_id=event.id,
@@ -104,7 +109,7 @@ def scan(event_id: int, request: ScanRequest, actor: str) -> dict:
         duplicate=duplicate,
         actor=actor,
     )
-    record.result = _result(event, record, guest, first_scan)
+    record.result = _result(event, record, guest, first_scan, inside)
     db.session.add(record)
     if record.override:
         audit.record("checkin.override", actor=actor, event_id=event.id, guest_id=guest.id)
@@ -145,13 +150,14 @@ def _identify(event: Event, code: str) -> tuple[Guest | None, Verdict | None]:
     return guest, None
 
 
-def _enter(event: Event, guest: Guest, request: ScanRequest, scanned_at: datetime):
-    """(verdict, duplicate, first scan shown) for an entry by a guest with a valid badge."""
+def _enter(event: Event, guest: Guest, request: ScanRequest, scanned_at: datetime, inside: int):
+    """(verdict, duplicate, first scan shown, change to the count inside) for an entry by a
+    guest with a valid badge, `inside` being the count before this scan."""
     answer, seat = guest.rsvp, guest.seat
     if answer is None or not answer.attending or seat is None:
-        return Verdict.DECLINED, False, None
+        return Verdict.DECLINED, False, None, 0
     if seat.state == SeatState.WAITLISTED:
-        return Verdict.WAITLISTED, False, None
+        return Verdict.WAITLISTED, False, None, 0
 
     presence = guest.check_in
     if presence is not None and presence.inside:
@@ -161,12 +167,12 @@ def _enter(event: Event, guest: Guest, request: ScanRequest, scanned_at: datetim
             _mark_earlier_entry_duplicate(guest, presence.first_scan_at)
             presence.first_scan_at = scanned_at
             presence.first_gate = request.gate
-            return Verdict.OK, False, None
+            return Verdict.OK, False, None, 0
         first = {"at": presence.first_scan_at.isoformat(), "gate": presence.first_gate}
-        return Verdict.ALREADY_CHECKED_IN, request.offline, first
+        return Verdict.ALREADY_CHECKED_IN, request.offline, first, 0
 
-    if occupancy(event).inside >= event.capacity and not request.override:
-        return Verdict.ROOM_FULL, False, None
+    if inside >= event.capacity and not request.override:
+        return Verdict.ROOM_FULL, False, None, 0
     if presence is None:
         guest.check_in = CheckIn(
             event_id=event.id,
@@ -179,7 +185,7 @@ def _enter(event: Event, guest: Guest, request: ScanRequest, scanned_at: datetim
         # Back in after an exit scan.
         presence.inside = True
         presence.changed_at = scanned_at
-    return Verdict.OK, False, None
+    return Verdict.OK, False, None, 1
 
 
 def _mark_earlier_entry_duplicate(guest: Guest, first_scan_at: datetime) -> None:
@@ -198,15 +204,19 @@ def _mark_earlier_entry_duplicate(guest: Guest, first_scan_at: datetime) -> None
         entry.duplicate = True
 
 
-def _exit(guest: Guest, scanned_at: datetime) -> Verdict:
+def _exit(guest: Guest, scanned_at: datetime) -> tuple[Verdict, int]:
+    """(verdict, change to the count inside) for an exit."""
     presence = guest.check_in
     if presence is not None and presence.inside:
         presence.inside = False
         presence.changed_at = scanned_at
-    return Verdict.OK
+        return Verdict.OK, -1
+    return Verdict.OK, 0
 
 
-def _result(event: Event, record: Scan, guest: Guest | None, first_scan: dict | None) -> dict:
+def _result(
+    event: Event, record: Scan, guest: Guest | None, first_scan: dict | None, inside: int
+) -> dict:
     """The answer to the scanner: JSON-ready, kept with the scan for retries."""
     shown_guest = None
     if guest is not None and record.verdict != Verdict.INVALID:
@@ -223,7 +233,6 @@ def _result(event: Event, record: Scan, guest: Guest | None, first_scan: dict | 
             # The scanner offers "receiver returned" at the exit only while one is out.
             "receiver_returned": bool(guest.check_in and guest.check_in.receiver_returned_at),
         }
-    counts = occupancy(event)
     return {
         "verdict": record.verdict.value,
         "direction": record.direction.value,
@@ -235,7 +244,7 @@ def _result(event: Event, record: Scan, guest: Guest | None, first_scan: dict | 
         "override": record.override,
         "guest": shown_guest,
         "first_scan": first_scan,
-        "occupancy": {"inside": counts.inside, "capacity": counts.capacity},
+        "occupancy": {"inside": inside, "capacity": event.capacity},
     }
 
 
