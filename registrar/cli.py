@@ -1,10 +1,15 @@
-"""flask commands: init, demo, staff, event, guest. Each parses, calls a service, commits."""
+"""flask commands: init, demo, staff, event, guest, door, mail, backup, restore.
+
+Each parses, calls a service, commits.
+"""
 
 from __future__ import annotations
 
 import signal
+import sys
 import time
 from datetime import date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import click
@@ -13,6 +18,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from flask_migrate import upgrade
 
+from . import backup as backups
 from .errors import DomainError
 from .extensions import db
 from .models import Event, Guest, MessageStatus, Role, utcnow
@@ -27,6 +33,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(guest_cli)
     app.cli.add_command(door_cli)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 def _commit_or_fail(work):
@@ -421,3 +429,67 @@ def mail_status(slug):
         if message.status == MessageStatus.FAILED:
             error = message.last_error
             click.echo(f"  failed {message.kind.value} to {message.to_address}: {error}")
+
+
+# -- backups ----------------------------------------------------------------------------------
+
+
+def _progress_bar(label: str):
+    """A click progress bar fed with (pages done, pages in all) by the backup module."""
+    state: dict = {}
+
+    def update(done: int, total: int) -> None:
+        bar = state.get("bar")
+        if bar is None:
+            bar = state["bar"] = click.progressbar(length=total, label=label, file=sys.stderr)
+            bar.__enter__()
+        bar.update(done - bar.pos)
+        if done >= total:
+            bar.__exit__(None, None, None)
+
+    return update
+
+
+@click.command("backup")
+@click.argument("target", required=False, type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(target):
+    """Copy the SQLite database to TARGET while the app keeps running.
+
+    TARGET defaults to instance/backups/registrar-<date>-<time>.sqlite. For PostgreSQL, use
+    pg_dump (see the README).
+    """
+    try:
+        database = backups.sqlite_path(current_app.config["SQLALCHEMY_DATABASE_URI"])
+        target = target or backups.default_target(database, datetime.now())
+        written = backups.backup(database, target, _progress_bar("Copying"))
+        guests = backups.check(written)
+    except backups.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(
+        f"Backup written: {written} ({guests} guests). Restore it with: "
+        f"flask --app registrar restore {written}"
+    )
+
+
+@click.command("restore")
+@click.argument("backup_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def restore_command(backup_file, yes):
+    """Replace the SQLite database's content with BACKUP_FILE (made by `backup`).
+
+    Everything written since that backup is lost; take a backup of the current state first
+    if in doubt. The file is checked before anything is replaced.
+    """
+    try:
+        database = backups.sqlite_path(current_app.config["SQLALCHEMY_DATABASE_URI"])
+        guests = backups.check(backup_file)
+        if not yes:
+            click.confirm(
+                f"Replace everything in {database} with {backup_file} ({guests} guests)?",
+                abort=True,
+            )
+        db.engine.dispose()
+        restored = backups.restore(backup_file, database, _progress_bar("Restoring"))
+    except backups.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Restored {backup_file} into {database} ({restored} guests).")
