@@ -89,7 +89,7 @@ def badge_code(event_id: int, guest_id: int, version: int) -> str:
 def read_badge_code(code: str) -> BadgeClaim:
     """The event, guest and version a badge was made for; InvalidToken if it is not ours."""
     code = (code or "").strip().upper()
-    if len(code) > 64:
+    if len(code) > 64 or not code.isascii():
         raise InvalidToken
     parts = code.split(":")
     if len(parts) != 5 or parts[0] != BADGE_PREFIX:

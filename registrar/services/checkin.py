@@ -97,7 +97,8 @@ def scan(event_id: int, request: ScanRequest, actor: str) -> dict:
         event_id=event.id,
         guest_id=guest.id if guest else None,
         nonce=request.nonce or None,
-        code=(request.code or "")[:100],
+        # Kept as read, for the record, with what no database column can hold replaced.
+        code=(request.code or "")[:100].replace("\x00", "\ufffd"),
         gate=request.gate,
         direction=Direction(request.direction),
         verdict=verdict,
@@ -122,6 +123,8 @@ def scan(event_id: int, request: ScanRequest, actor: str) -> dict:
 
 
 def _check_request(request: ScanRequest) -> None:
+    if "\x00" in (request.nonce or "") + request.gate:
+        raise InvalidAnswer(_l("The scan's nonce or gate contains a NUL character."))
     if request.nonce is not None and len(request.nonce) > MAX_NONCE:
         raise InvalidAnswer(_l("The scan's nonce is too long."))
     if len(request.gate) > MAX_GATE:

@@ -26,6 +26,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(sa.exc.OperationalError, _database_error)
+    app.before_request(_refuse_nul)
     app.after_request(_security_headers)
 
 
@@ -97,6 +98,19 @@ def _database_error(exc: sa.exc.OperationalError):
     if is_lock_timeout(exc):
         return _domain_error(Busy())
     raise exc
+
+
+def _refuse_nul():
+    """NUL is in no name, answer or code of ours, and PostgreSQL cannot store it: refuse a
+    form or query that carries one before any view sees it."""
+    for values in (request.args, request.form):
+        if any("\x00" in key or "\x00" in value for key, value in values.items(multi=True)):
+            return error_page(
+                400,
+                _("The request was not understood"),
+                _("It contains a character that is not allowed (NUL). Nothing was saved."),
+            )
+    return None
 
 
 def _security_headers(response):
