@@ -43,4 +43,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     limiter.init_app(app)
     web.init_app(app)
     cli.init_app(app)
+    proxies = int(app.config["REGISTRAR_PROXY_COUNT"])
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # The client's address (rate limits), scheme (secure cookies, links) and host as the
+        # proxies saw them; trusting more hops than there are proxies would let clients lie.
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=proxies
+        )
     return app

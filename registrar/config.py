@@ -26,6 +26,13 @@ class Defaults:
     RATELIMIT_HEADERS_ENABLED = True
     # Failed and successful attempts alike, per client address.
     REGISTRAR_LOGIN_LIMIT = "10 per minute; 50 per hour"
+    # Invitation pages, badges, calendar files and door links, per client address.
+    REGISTRAR_TOKEN_LIMIT = "120 per minute"
+    # Scans and check-ins per door (per login or door link); a scanner back online replays
+    # its queue in a burst, hence the room.
+    REGISTRAR_SCAN_LIMIT = "1200 per minute"
+    # How many reverse proxies stand in front (their X-Forwarded-* headers are then trusted).
+    REGISTRAR_PROXY_COUNT = 0
     # E-mail: "file" writes .eml files into REGISTRAR_MAIL_OUTBOX_DIR (instance/outbox/ when
     # empty) instead of sending them; "smtp" sends them through the server below.
     REGISTRAR_MAIL_BACKEND = "file"
@@ -50,6 +57,10 @@ ENV_KEYS = {
     "REGISTRAR_SESSION_COOKIE_SECURE": "SESSION_COOKIE_SECURE",
     "REGISTRAR_RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
     "REGISTRAR_LOGIN_LIMIT": "REGISTRAR_LOGIN_LIMIT",
+    "REGISTRAR_TOKEN_LIMIT": "REGISTRAR_TOKEN_LIMIT",
+    "REGISTRAR_SCAN_LIMIT": "REGISTRAR_SCAN_LIMIT",
+    "REGISTRAR_RATELIMIT_ENABLED": "RATELIMIT_ENABLED",
+    "REGISTRAR_PROXY_COUNT": "REGISTRAR_PROXY_COUNT",
     "REGISTRAR_MAIL_BACKEND": "REGISTRAR_MAIL_BACKEND",
     "REGISTRAR_MAIL_FROM": "REGISTRAR_MAIL_FROM",
     "REGISTRAR_MAIL_REPLY_TO": "REGISTRAR_MAIL_REPLY_TO",
@@ -112,8 +123,10 @@ def _from_environment(app) -> None:
         value = os.environ.get(env)
         if value is None:
             continue
-        if key == "SESSION_COOKIE_SECURE":
+        if key in ("SESSION_COOKIE_SECURE", "RATELIMIT_ENABLED"):
             value = value.lower() in ("1", "true", "yes")
+        elif key == "REGISTRAR_PROXY_COUNT":
+            value = int(value)
         elif key == "REGISTRAR_LOCK_TIMEOUT":
             value = float(value)
         elif key in MAIL_ENV_TYPES:

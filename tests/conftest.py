@@ -97,6 +97,8 @@ def app_config(database_url) -> dict:
         "WTF_CSRF_ENABLED": False,
         "REGISTRAR_BASE_URL": "http://localhost",
         "REGISTRAR_LOCK_TIMEOUT": 5,
+        # Rate limits are tested on their own (test_limits.py, test_auth.py), with them on.
+        "RATELIMIT_ENABLED": False,
     }
 
 

@@ -22,7 +22,9 @@ def _attempt(client, password: str, address: str = "127.0.0.1"):
 
 
 def test_login_limited_with_a_clear_message(app_config, instance_path):
-    app = create_app({**app_config, "REGISTRAR_LOGIN_LIMIT": "3 per minute"})
+    app = create_app(
+        {**app_config, "RATELIMIT_ENABLED": True, "REGISTRAR_LOGIN_LIMIT": "3 per minute"}
+    )
     with app.app_context():
         db.create_all()
         make_staff()
@@ -41,6 +43,7 @@ def test_limit_shared_between_workers_through_redis(app_config, instance_path):
     # Two apps stand for two gunicorn workers; a fresh client address keeps runs apart.
     config = {
         **app_config,
+        "RATELIMIT_ENABLED": True,
         "REGISTRAR_LOGIN_LIMIT": "2 per minute",
         "RATELIMIT_STORAGE_URI": os.environ["TEST_REDIS_URL"],
     }

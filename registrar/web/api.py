@@ -10,6 +10,7 @@ from ..errors import InvalidAnswer
 from ..extensions import db
 from ..models import Direction, Event, Guest
 from ..services import checkin, door
+from . import limits
 from .access import door_actor, lapsed_door_link, may_override
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -73,6 +74,7 @@ def _scan_request(body: dict, code: str) -> checkin.ScanRequest:
 
 
 @bp.post("/events/<int:event_id>/scans")
+@limits.scans
 def scan(event_id: int):
     _event, actor = _event_for_door(event_id)
     body = _body()
@@ -82,6 +84,7 @@ def scan(event_id: int):
 
 
 @bp.post("/events/<int:event_id>/guests/<int:guest_id>/check-in")
+@limits.scans
 def check_in_by_name(event_id: int, guest_id: int):
     _event, actor = _event_for_door(event_id)
     body = _body()

@@ -12,6 +12,7 @@ from ..extensions import db, login_manager
 from ..forms import DoorLinkForm, GuestActionForm
 from ..models import DoorLink, Event, utcnow
 from ..services import audit, checkin, door
+from . import limits
 from .access import door_actor, lapsed_door_link, may_override, remember_door_link
 from .auth import organizer_required
 
@@ -51,6 +52,7 @@ def scanner(event_id: int):
 
 
 @bp.get("/door/l/<token>")
+@limits.token_pages
 def open_link(token: str):
     link = door.resolve_token(token)
     remember_door_link(link.id, link.event_id)

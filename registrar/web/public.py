@@ -11,6 +11,7 @@ from ..extensions import db
 from ..forms import CHANNEL_LABELS, RsvpForm
 from ..models import Event
 from ..services import audit, badges, calendar, invitations, rsvp
+from . import limits
 
 bp = Blueprint("public", __name__)
 
@@ -35,6 +36,7 @@ def healthz():
 
 
 @bp.route("/i/<token>", methods=["GET", "POST"])
+@limits.token_pages
 def invitation(token: str):
     guest = invitations.resolve_invitation(token)
     event = guest.event
@@ -82,6 +84,7 @@ def invitation(token: str):
 
 
 @bp.get("/i/<token>/calendar.ics")
+@limits.token_pages
 def calendar_entry(token: str):
     """The confirmed guest's calendar entry; its UID stays, so a newer download replaces it."""
     guest = invitations.resolve_invitation(token)
@@ -99,6 +102,7 @@ def calendar_entry(token: str):
 
 
 @bp.get("/i/<token>/badge.png")
+@limits.token_pages
 def badge_qr(token: str):
     """The QR code of the confirmed guest's badge, as the invitation page shows it."""
     guest = _badge_holder(token)
@@ -107,6 +111,7 @@ def badge_qr(token: str):
 
 
 @bp.get("/i/<token>/badge.pdf")
+@limits.token_pages
 def badge_pdf(token: str):
     """The confirmed guest's badge to print."""
     guest = _badge_holder(token)
