@@ -1,0 +1,43 @@
+"""gunicorn settings for registrar in production:
+
+    gunicorn -c scripts/gunicorn.conf.py 'registrar:create_app()'
+
+Each setting can be changed from the environment (names below) or on the command line.
+"""
+
+import os
+import re
+
+from gunicorn.glogging import Logger
+
+bind = os.environ.get("REGISTRAR_BIND", "127.0.0.1:8000")
+# Threads let a worker wait on the database for one request while it serves another; seats
+# and scans are decided in the database under a row lock, so workers share nothing else.
+workers = int(os.environ.get("WEB_CONCURRENCY", "4"))
+worker_class = "gthread"
+threads = int(os.environ.get("REGISTRAR_THREADS", "4"))
+# A request that takes longer has gone wrong (a badge sheet of hundreds is the slowest: ~2 s).
+timeout = int(os.environ.get("REGISTRAR_TIMEOUT", "60"))
+graceful_timeout = 30
+keepalive = 5
+max_requests = 5000
+max_requests_jitter = 500
+accesslog = os.environ.get("REGISTRAR_ACCESS_LOG", "-")
+errorlog = "-"
+# Address from the proxy, time, request (tokens removed, see below), status, size, duration.
+access_log_format = '%({x-forwarded-for}i)s %(h)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms'
+
+# A personal link's token is a key to a guest's answer and badge: keep it out of the log.
+_TOKEN_IN_PATH = re.compile(r"(/i/|/door/l/)[^/\s?]+")
+
+
+class RedactingLogger(Logger):
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        for key in ("r", "U", "q"):
+            if key in atoms:
+                atoms[key] = _TOKEN_IN_PATH.sub(r"\1…", atoms[key])
+        return atoms
+
+
+logger_class = RedactingLogger
