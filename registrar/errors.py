@@ -69,3 +69,12 @@ class NoBadge(NotFound):
 class Busy(DomainError):
     status = 503
     default_message = _l("The system is busy right now. Please try again in a moment.")
+
+
+class GuestErased(DomainError):
+    status = 409
+    title = _l("Personal data erased")
+    default_message = _l(
+        "This guest's personal data has been erased; the entry stays only for the counts and "
+        "cannot be changed or answered for."
+    )

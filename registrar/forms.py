@@ -4,19 +4,33 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     DateTimeLocalField,
+    HiddenField,
     IntegerField,
     PasswordField,
     RadioField,
+    SelectField,
     SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+from wtforms.widgets import HiddenInput
 
-from .models import Channel
+from .i18n import LANGUAGE_NAMES
+from .models import Category, Channel, Language
+from .services.badges import CATEGORY_LABELS
+from .services.guests import FIELD_LENGTHS, GuestDetails
 from .services.rsvp import MAX_LENGTHS, RsvpAnswer, offered_channels
 
 CHANNEL_LABELS = {
@@ -147,3 +161,114 @@ class ReminderForm(GuestSelectionForm):
         format=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
         validators=[Optional()],
     )
+
+
+class ImportUploadForm(FlaskForm):
+    file = FileField(
+        _l("CSV file"),
+        validators=[FileRequired(message=_l("Please choose the CSV file to import."))],
+    )
+
+
+class ImportApplyForm(FlaskForm):
+    """The import button: which upload, and a digest of the preview the organizer saw."""
+
+    upload = HiddenField(validators=[InputRequired(), Length(max=64)])
+    fingerprint = HiddenField(validators=[InputRequired(), Regexp(r"^[0-9a-f]{64}$")])
+
+
+class WaitlistMoveForm(FlaskForm):
+    """Move a waitlisted guest: from the place the page showed to another one."""
+
+    position = IntegerField(
+        _l("Move to position"),
+        validators=[
+            InputRequired(message=_l("Please enter a position on the waitlist.")),
+            NumberRange(min=1, max=100000, message=_l("Enter a position from 1 up.")),
+        ],
+    )
+    current = IntegerField(
+        widget=HiddenInput(),
+        validators=[
+            InputRequired(message=_l("This form is out of date; please reload the page.")),
+            NumberRange(min=1, message=_l("This form is out of date; please reload the page.")),
+        ],
+    )
+
+
+# -- the console's guest list ------------------------------------------------------------------
+
+
+def _guest_max(field: str) -> Length:
+    return Length(max=FIELD_LENGTHS[field], message=_l("At most %(max)d characters, please."))
+
+
+class GuestForm(FlaskForm):
+    """A guest's details as the organizer types them; the guests service checks the rules."""
+
+    name_en = StringField(_l("Name in English"), validators=[_guest_max("name_en")])
+    name_zh = StringField(_l("Name in Chinese"), validators=[_guest_max("name_zh")])
+    email = StringField(
+        _l("E-mail"),
+        validators=[
+            InputRequired(message=_l("Please enter the guest's e-mail.")),
+            _guest_max("email"),
+        ],
+    )
+    organization = StringField(_l("Organization"), validators=[_guest_max("organization")])
+    title = StringField(_l("Job title"), validators=[_guest_max("title")])
+    category = SelectField(_l("Category"), default=Category.DELEGATE.value, validate_choice=False)
+    language = SelectField(
+        _l("Language of the e-mails and pages"), default=Language.EN.value, validate_choice=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.category.choices = [(c.value, CATEGORY_LABELS[c]) for c in Category]
+        self.language.choices = [(lang.value, LANGUAGE_NAMES[lang.value]) for lang in Language]
+
+    def validate_category(self, field) -> None:
+        if field.data not in {value for value, _label in field.choices}:
+            raise ValidationError(_l("Please choose one of the categories listed."))
+
+    def validate_language(self, field) -> None:
+        if field.data not in {value for value, _label in field.choices}:
+            raise ValidationError(_l("Please choose one of the languages listed."))
+
+    def to_details(self) -> GuestDetails:
+        return GuestDetails(
+            email=self.email.data or "",
+            name_en=self.name_en.data or "",
+            name_zh=self.name_zh.data or "",
+            organization=self.organization.data or "",
+            title=self.title.data or "",
+            category=Category(self.category.data),
+            language=Language(self.language.data),
+        )
+
+
+class GuestAnswerForm(RsvpForm):
+    """The guest's answer as an organizer takes it down; the names are edited elsewhere."""
+
+    attending = RadioField(
+        _l("Will the guest attend?"),
+        choices=[("yes", _l("Yes, attending")), ("no", _l("No, not attending"))],
+        validators=[InputRequired(message=_l("Please answer yes or no."))],
+    )
+    channel = RadioField(
+        _l("Interpretation channel the guest will listen on"), validate_choice=False
+    )
+    name_en = None
+    name_zh = None
+    organization = None
+    note = TextAreaField(_l("Note"), validators=[_max("note")])
+
+    def to_answer(self) -> RsvpAnswer:
+        attending = self.attending.data == "yes"
+        return RsvpAnswer(
+            attending=attending,
+            channel=Channel(self.channel.data) if attending else None,
+            dietary=self.dietary.data or "",
+            access_needs=self.access_needs.data or "",
+            note=self.note.data or "",
+        )

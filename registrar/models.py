@@ -16,6 +16,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# An erased guest keeps its row under an address in this reserved domain (RFC 2606), which the
+# e-mail validator refuses, so no real guest is ever taken for an erased one.
+ERASED_DOMAIN = "erased.invalid"
+
+
 class UTCDateTime(TypeDecorator):
     """An aware datetime stored as UTC, read back aware on every database (SQLite keeps no zone)."""
 
@@ -226,6 +231,11 @@ class Guest(db.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+    @property
+    def is_erased(self) -> bool:
+        """Personal data erased on request: the row stays, for the counts only."""
+        return self.email.endswith("@" + ERASED_DOMAIN)
 
 
 class Rsvp(db.Model):

@@ -70,3 +70,119 @@ def make_staff(
 
 def invitation_path(guest: Guest) -> str:
     return f"/i/{invitations.invitation_token(guest)}"
+
+
+def make_guests_in_bulk(
+    event: Event, count: int, *, first_answer: datetime | None = None, with_audit: bool = False
+) -> list[int]:
+    """`count` guests in every state, in a handful of bulk INSERTs whatever the count.
+
+    Of every 20: 1 revoked, 2 not sent yet, 4 sent without an answer, 3 declined and 10
+    attending (confirmed while the event has seats, waitlisted after). Of those confirmed,
+    3 in 5 have been checked in and 1 in 6 of these has left again; every checked-in guest
+    off the floor channel has a receiver, every 4th returned. Every 7th answer has dietary
+    needs, every 13th access needs; the answers spread over 14 days from `first_answer`.
+    Returns the new guests' ids.
+    """
+    import sqlalchemy as sa
+
+    from registrar.models import AuditEntry, Channel, CheckIn, Rsvp, Seat, SeatState, utcnow
+    from registrar.services import seats
+
+    now = utcnow()
+    first_answer = first_answer or now - timedelta(days=14)
+    n0 = next(_numbers) * 1_000_000
+    categories, channels = list(Category), [Channel.ZH, Channel.EN, Channel.ZH, Channel.FLOOR]
+    guest_ids = db.session.scalars(
+        sa.insert(Guest).returning(Guest.id, sort_by_parameter_order=True),
+        [
+            dict(
+                event_id=event.id,
+                email=f"bulk{n0 + n}@example.org",
+                name_en=f"Bulk Guest {n0 + n}",
+                name_zh=f"大量來賓{n0 + n}",
+                organization="ICLEI East Asia" if n % 3 else "高雄市政府",
+                title="",
+                category=categories[n % len(categories)],
+                language=Language.ZH_HANT if n % 2 else Language.EN,
+                token_version=1,
+                badge_version=1,
+                invited_at=now,
+                sent_at=None if n % 20 in (1, 2) else now,
+                revoked_at=now if n % 20 == 0 else None,
+                updated_at=now,
+            )
+            for n in range(count)
+        ],
+    ).all()
+
+    free = seats.seat_counts(event).free
+    rsvps, seat_rows, check_ins, entries = [], [], [], []
+    for n, guest_id in enumerate(guest_ids):
+        kind = n % 20
+        if kind < 7:
+            if with_audit:
+                entries.append(dict(action="guest.added", guest_id=guest_id, details={}))
+            continue
+        attending = kind >= 10
+        channel = channels[n % len(channels)] if attending else None
+        answered_at = first_answer + timedelta(minutes=(n * 37) % (14 * 24 * 60))
+        rsvps.append(
+            dict(
+                guest_id=guest_id,
+                attending=attending,
+                channel=channel,
+                dietary="Vegetarian" if n % 7 == 0 else "",
+                access_needs="Wheelchair access" if n % 13 == 0 else "",
+                note="",
+                answered_at=answered_at,
+                updated_at=answered_at,
+            )
+        )
+        if with_audit:
+            entries.append(dict(action="guest.added", guest_id=guest_id, details={}))
+            entries.append(
+                dict(action="rsvp.answered", guest_id=guest_id, details={"attending": attending})
+            )
+        if not attending:
+            continue
+        if free > 0:
+            free -= 1
+            seat_rows.append(
+                dict(event_id=event.id, guest_id=guest_id, state=SeatState.CONFIRMED, since=now)
+            )
+            if n % 5 < 3:
+                has_receiver = channel != Channel.FLOOR
+                check_ins.append(
+                    dict(
+                        event_id=event.id,
+                        guest_id=guest_id,
+                        first_scan_at=now,
+                        first_gate="A",
+                        inside=n % 6 != 0,
+                        changed_at=now,
+                        receiver=f"R{guest_id}" if has_receiver else "",
+                        receiver_returned_at=now if has_receiver and n % 4 == 0 else None,
+                    )
+                )
+        else:
+            event.waitlist_counter += 1
+            seat_rows.append(
+                dict(
+                    event_id=event.id,
+                    guest_id=guest_id,
+                    state=SeatState.WAITLISTED,
+                    queue_number=event.waitlist_counter,
+                    since=now,
+                )
+            )
+    for model, rows in ((Rsvp, rsvps), (Seat, seat_rows), (CheckIn, check_ins)):
+        if rows:
+            db.session.execute(sa.insert(model), rows)
+    if entries:
+        db.session.execute(
+            sa.insert(AuditEntry),
+            [dict(entry, event_id=event.id, actor="guest", created_at=now) for entry in entries],
+        )
+    db.session.commit()
+    return list(guest_ids)

@@ -134,7 +134,7 @@ def test_organizer_logs_in_and_lands_on_the_console(client, event):
     assert response.headers["Location"] == "/console/"
     response = client.get("/console/")
     assert response.status_code == 302
-    assert response.headers["Location"] == f"/console/events/{event.id}"
+    assert response.headers["Location"] == f"/console/events/{event.id}/dashboard"
     assert client.get(f"/console/events/{event.id}").status_code == 200
 
 

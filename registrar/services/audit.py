@@ -1,9 +1,14 @@
-"""The audit log: every state change is written here, in the same transaction."""
+"""The audit log: every state change is written here, in the same transaction, and read back."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
 from ..extensions import db
-from ..models import AuditEntry, StaffUser
+from ..models import AuditEntry, DoorLink, Guest, StaffUser
 
 GUEST = "guest"
 SYSTEM = "system"
@@ -26,3 +31,137 @@ def record(
     )
     db.session.add(entry)
     return entry
+
+
+# -- reading the log -------------------------------------------------------------------------
+
+# A readable name for every action code written above (grep `audit.record(`). A code without
+# one is shown as it is, so a new action never breaks the log page.
+ACTION_LABELS = {
+    "event.created": _l("Event created"),
+    "event.capacity_changed": _l("Capacity changed"),
+    "guest.added": _l("Guest added"),
+    "guest.updated": _l("Guest details changed"),
+    "guest.corrected": _l("Guest corrected their name or organization"),
+    "guest.erased": _l("Personal data erased"),
+    "guest_list.imported": _l("Guest list imported"),
+    "invitation.revoked": _l("Invitation revoked"),
+    "invitation.reinstated": _l("Invitation reinstated"),
+    "invitation.rotated": _l("New invitation link issued"),
+    "rsvp.answered": _l("Answer given or changed"),
+    "seat.confirmed": _l("Seat confirmed"),
+    "seat.waitlisted": _l("Put on the waitlist"),
+    "seat.promoted": _l("Seat given from the waitlist"),
+    "seat.released": _l("Seat given up"),
+    "seat.moved": _l("Moved on the waitlist"),
+    "badge.reissued": _l("Badge re-issued"),
+    "mail.invitations_queued": _l("Invitations queued"),
+    "mail.reminders_queued": _l("Reminders queued"),
+    "mail.resent": _l("Message sent again"),
+    "checkin.manual": _l("Checked in by name"),
+    "checkin.override": _l("Let in past a full room"),
+    "receiver.handed_out": _l("Receiver handed out"),
+    "receiver.returned": _l("Receiver returned"),
+    "door_link.created": _l("Door link created"),
+    "door_link.revoked": _l("Door link withdrawn"),
+    "staff.added": _l("Staff account added"),
+    "staff.password_changed": _l("Staff password changed"),
+    "staff.disabled": _l("Staff account disabled"),
+    "staff.enabled": _l("Staff account enabled"),
+}
+
+
+def action_label(action: str) -> str:
+    label = ACTION_LABELS.get(action)
+    return str(label) if label is not None else action
+
+
+@dataclass(frozen=True)
+class LogPage:
+    # (entry, guest name in English, guest name in Chinese), newest first.
+    rows: list
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max((self.total + self.per_page - 1) // self.per_page, 1)
+
+
+def _filtered(query: sa.Select, event_id: int, guest_id: int | None, action: str | None):
+    query = query.where(AuditEntry.event_id == event_id)
+    if guest_id is not None:
+        query = query.where(AuditEntry.guest_id == guest_id)
+    if action is not None:
+        query = query.where(AuditEntry.action == action)
+    return query
+
+
+def log_page(
+    event_id: int,
+    *,
+    guest_id: int | None = None,
+    action: str | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> LogPage:
+    """One page of the event's log, newest first; a page past the end is the last one."""
+    total = db.session.scalar(
+        _filtered(sa.select(sa.func.count()).select_from(AuditEntry), event_id, guest_id, action)
+    )
+    pages = max((total + per_page - 1) // per_page, 1)
+    page = min(max(page, 1), pages)
+    rows = db.session.execute(
+        _filtered(
+            sa.select(AuditEntry, Guest.name_en, Guest.name_zh).outerjoin(
+                Guest, Guest.id == AuditEntry.guest_id
+            ),
+            event_id,
+            guest_id,
+            action,
+        )
+        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return LogPage(rows=list(rows), total=total, page=page, per_page=per_page)
+
+
+def actions_used(event_id: int) -> list[str]:
+    """The action codes in the event's log, so that the filter offers new ones too."""
+    return list(
+        db.session.scalars(
+            sa.select(AuditEntry.action)
+            .where(AuditEntry.event_id == event_id)
+            .group_by(AuditEntry.action)
+        )
+    )
+
+
+def actor_names(actors: list[str]) -> dict[str, str]:
+    """Who the staff and door-link actors are: a name, an e-mail or a door link's label.
+
+    Two queries, whatever the actors (none of either kind still asks, with an empty list).
+    """
+    staff_ids = _ids(actors, "staff:")
+    link_ids = _ids(actors, "door-link:")
+    names = {}
+    for user in db.session.execute(
+        sa.select(StaffUser.id, StaffUser.name, StaffUser.email).where(StaffUser.id.in_(staff_ids))
+    ):
+        names[f"staff:{user.id}"] = user.name or user.email
+    for link in db.session.execute(
+        sa.select(DoorLink.id, DoorLink.label).where(DoorLink.id.in_(link_ids))
+    ):
+        names[f"door-link:{link.id}"] = link.label
+    return names
+
+
+def _ids(actors: list[str], prefix: str) -> list[int]:
+    found = set()
+    for actor in actors:
+        rest = actor.removeprefix(prefix)
+        if rest != actor and rest.isdigit():
+            found.add(int(rest))
+    return sorted(found)

@@ -81,6 +81,56 @@ def guests_xlsx(event: Event) -> bytes:
     return to_xlsx(guests_table(event), sheet=str(_l("Guests")))
 
 
+def checkins_xlsx(event: Event) -> bytes:
+    return to_xlsx(checkins_table(event), sheet=str(_l("Check-ins")))
+
+
+def waitlist_xlsx(event: Event) -> bytes:
+    return to_xlsx(waitlist_table(event), sheet=str(_l("Waitlist")))
+
+
+# Every download by (kind, format), as the console offers them.
+KINDS = ("guests", "checkins", "waitlist")
+FORMATS = ("csv", "xlsx")
+_EXPORTS = {
+    ("guests", "csv"): guests_csv,
+    ("guests", "xlsx"): guests_xlsx,
+    ("checkins", "csv"): checkins_csv,
+    ("checkins", "xlsx"): checkins_xlsx,
+    ("waitlist", "csv"): waitlist_csv,
+    ("waitlist", "xlsx"): waitlist_xlsx,
+}
+MIMETYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def export(event: Event, kind: str, fmt: str) -> bytes:
+    return _EXPORTS[kind, fmt](event)
+
+
+def filename(event: Event, kind: str, fmt: str, now: datetime | None = None) -> str:
+    """E.g. citycop-2025-guests-2025-10-14.csv: the event, what, and the day (event's zone)."""
+    day = (now or datetime.now(ZoneInfo("UTC"))).astimezone(ZoneInfo(event.timezone))
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", event.slug).strip("-") or f"event-{event.id}"
+    return f"{slug}-{kind}-{day:%Y-%m-%d}.{fmt}"
+
+
+def row_counts(event: Event) -> dict[str, int]:
+    """How many rows each export has now (three counting queries)."""
+
+    def count(model, *where) -> int:
+        query = sa.select(sa.func.count()).select_from(model).where(model.event_id == event.id)
+        return db.session.scalar(query.where(*where))
+
+    return {
+        "guests": count(Guest),
+        "checkins": count(Scan),
+        "waitlist": count(Seat, Seat.state == SeatState.WAITLISTED),
+    }
+
+
 # --- the tables ---------------------------------------------------------------------------
 
 

@@ -10,18 +10,26 @@ from __future__ import annotations
 
 import csv
 import enum
+import hashlib
 import io
+import json
+import os
+import re
+import secrets
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
 from ..errors import DomainError, InvalidAnswer
 from ..extensions import db
-from ..models import Category, Event, Guest, Language, utcnow
+from ..models import AuditEntry, Category, Event, Guest, Language, utcnow
 from . import audit
 from .invitations import normalize_email
 from .locking import lock_event
@@ -235,18 +243,45 @@ class ImportConflict(DomainError):
     )
 
 
+class UploadMissing(DomainError):
+    status = 404
+    title = _l("This upload is not available")
+    default_message = _l(
+        "This upload is not available any more: an uploaded file is kept for an hour, for the "
+        "organizer who uploaded it. Nothing was imported; please upload the file again."
+    )
+
+
+class AlreadyImported(DomainError):
+    status = 409
+    default_message = _l("This file has already been imported. Nothing was imported twice.")
+
+
 def preview(event: Event, data: bytes) -> ImportPreview:
     """What importing this file into the event would do, row by row. Writes nothing."""
     return _evaluate(event, data)[0]
 
 
-def apply(event: Event, data: bytes, actor: str, *, filename: str = "") -> ImportResult:
+def apply(
+    event: Event,
+    data: bytes,
+    actor: str,
+    *,
+    filename: str = "",
+    expected: str | None = None,
+    upload_id: str | None = None,
+) -> ImportResult:
     """Import the file: every new and changed guest, or nobody when any row has an error.
 
     Runs in the caller's transaction (flushes, never commits). Guest-list changes are
     serialized by the event lock, so two uploads of one file do not both add its guests.
+    `expected` is the fingerprint() of the preview the organizer saw: when the file would now
+    do something else (the guest list changed meanwhile), nothing is written. An `upload_id`
+    is imported at most once.
     """
     event = lock_event(event.id)
+    if upload_id is not None and _imported_before(event, upload_id):
+        raise AlreadyImported()
     result, existing = _evaluate(event, data)
     if result.issues:
         raise ImportRejected(
@@ -259,6 +294,14 @@ def apply(event: Event, data: bytes, actor: str, *, filename: str = "") -> Impor
             result,
             _l("Rows with errors: %(n)s. Nothing was imported; correct them and upload again."),
             n=len(result.error_rows),
+        )
+    if expected is not None and fingerprint(result) != expected:
+        raise ImportConflict(
+            _l(
+                "The guest list changed after this file was previewed, so the preview no "
+                "longer says what the import would do. Nothing was imported; please check the "
+                "new preview and import again."
+            )
         )
     new_rows = [row for row in result.rows if row.outcome == Outcome.NEW]
     update_rows = [row for row in result.rows if row.outcome == Outcome.UPDATE]
@@ -301,6 +344,7 @@ def apply(event: Event, data: bytes, actor: str, *, filename: str = "") -> Impor
         added=len(added),
         updated=len(updated),
         unchanged=counts[Outcome.UNCHANGED],
+        **({"upload": upload_id} if upload_id is not None else {}),
     )
     for guest in added:
         audit.record("guest.added", actor=actor, event_id=event.id, guest_id=guest.id, via="import")
@@ -336,6 +380,166 @@ def template_csv() -> bytes:
     out = io.StringIO()
     csv.writer(out, lineterminator="\r\n").writerows(rows)
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def fingerprint(result: ImportPreview) -> str:
+    """A digest of what applying would do, row by row: equal digests, equal imports."""
+    digest = hashlib.sha256()
+    for issue in result.issues:
+        digest.update(f"!{issue.problem}\n".encode())
+    for row in result.rows:
+        changes = [[c.field, c.old, c.new] for c in row.changes]
+        problems = sorted(str(issue.problem) for issue in row.issues)
+        line = [row.row, str(row.outcome), row.email, row.guest_id, changes, problems]
+        digest.update(json.dumps(line, ensure_ascii=False).encode())
+        digest.update(b"\n")
+    return digest.hexdigest()
+
+
+def _imported_before(event: Event, upload_id: str) -> bool:
+    imported = db.session.scalars(
+        sa.select(AuditEntry.details).where(
+            AuditEntry.event_id == event.id, AuditEntry.action == "guest_list.imported"
+        )
+    )
+    return any((details or {}).get("upload") == upload_id for details in imported)
+
+
+# --- uploads kept between the preview and the import ------------------------------------
+# The preview and the import must read the same bytes, and the organizer should not have to
+# choose the file twice, so the upload waits in the instance folder under a random id (never
+# a name the browser chose) until it is imported or an hour has passed.
+
+UPLOAD_TTL = timedelta(hours=1)
+_UPLOAD_ID = re.compile(r"[A-Za-z0-9_-]{32}")
+
+
+@dataclass(frozen=True)
+class Upload:
+    id: str
+    event_id: int
+    owner: str
+    filename: str
+    uploaded_at: datetime
+    # The counts of the import, once the file has been imported (its bytes are gone then).
+    result: dict | None = None
+
+    @property
+    def imported(self) -> bool:
+        return self.result is not None
+
+
+def uploads_directory() -> Path:
+    return Path(current_app.instance_path) / "imports"
+
+
+def keep_upload(event: Event, data: bytes, owner: str, filename: str = "") -> Upload:
+    """Store the file for its preview and import; uploads older than UPLOAD_TTL are removed."""
+    folder = uploads_directory()
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _remove_expired(folder)
+    upload = Upload(
+        id=secrets.token_urlsafe(24),
+        event_id=event.id,
+        owner=owner,
+        filename=_plain_filename(filename),
+        uploaded_at=utcnow(),
+    )
+    with open(folder / f"{upload.id}.csv", "xb") as out:
+        out.write(data)
+    _write_meta(folder, upload)
+    return upload
+
+
+def find_upload(upload_id: str, event: Event, owner: str) -> Upload:
+    """The upload of this organizer for this event, unless it expired; else UploadMissing."""
+    if not isinstance(upload_id, str) or not _UPLOAD_ID.fullmatch(upload_id):
+        raise UploadMissing()
+    folder = uploads_directory()
+    try:
+        meta = json.loads((folder / f"{upload_id}.json").read_text("utf-8"))
+        upload = Upload(
+            id=upload_id,
+            event_id=int(meta["event_id"]),
+            owner=str(meta["owner"]),
+            filename=str(meta.get("filename", "")),
+            uploaded_at=datetime.fromisoformat(meta["uploaded_at"]),
+            result=meta.get("result"),
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        raise UploadMissing() from None
+    if upload.event_id != event.id or not secrets.compare_digest(upload.owner, owner):
+        raise UploadMissing()
+    if upload.uploaded_at + UPLOAD_TTL < utcnow():
+        discard_upload(upload.id)
+        raise UploadMissing()
+    return upload
+
+
+def upload_data(upload: Upload) -> bytes:
+    try:
+        return (uploads_directory() / f"{upload.id}.csv").read_bytes()
+    except FileNotFoundError:
+        raise (AlreadyImported() if upload.imported else UploadMissing()) from None
+
+
+def mark_imported(upload: Upload, result: ImportResult) -> Upload:
+    """After the commit: keep the counts for the result page, drop the file's bytes."""
+    done = Upload(
+        id=upload.id,
+        event_id=upload.event_id,
+        owner=upload.owner,
+        filename=upload.filename,
+        uploaded_at=upload.uploaded_at,
+        result={
+            "added": result.added,
+            "updated": result.updated,
+            "unchanged": result.unchanged,
+            "rows": len(result.preview.rows),
+        },
+    )
+    folder = uploads_directory()
+    _write_meta(folder, done)
+    (folder / f"{upload.id}.csv").unlink(missing_ok=True)
+    return done
+
+
+def discard_upload(upload_id: str) -> None:
+    if not _UPLOAD_ID.fullmatch(upload_id):
+        return
+    folder = uploads_directory()
+    for suffix in (".csv", ".json"):
+        (folder / f"{upload_id}{suffix}").unlink(missing_ok=True)
+
+
+def _write_meta(folder: Path, upload: Upload) -> None:
+    meta = {
+        "event_id": upload.event_id,
+        "owner": upload.owner,
+        "filename": upload.filename,
+        "uploaded_at": upload.uploaded_at.isoformat(),
+        "result": upload.result,
+    }
+    # Written aside and renamed, so that a reader never sees half a file.
+    temporary = folder / f"{upload.id}.{secrets.token_hex(4)}.tmp"
+    temporary.write_text(json.dumps(meta), "utf-8")
+    os.replace(temporary, folder / f"{upload.id}.json")
+
+
+def _remove_expired(folder: Path) -> None:
+    oldest = (utcnow() - UPLOAD_TTL - timedelta(minutes=5)).timestamp()
+    for path in folder.iterdir():
+        try:
+            if path.stat().st_mtime < oldest:
+                path.unlink()
+        except FileNotFoundError:
+            pass
+
+
+def _plain_filename(filename: str) -> str:
+    """The name the browser gave, for the audit log and the page only: no folders, short."""
+    name = re.split(r"[\\/]", filename or "")[-1]
+    return "".join(c for c in name if c.isprintable())[:200]
 
 
 # --- reading the file -------------------------------------------------------------------

@@ -8,7 +8,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from .. import tokens
-from ..errors import InvalidAnswer, InvitationInactive, InvitationNotFound, NotFound
+from ..errors import GuestErased, InvalidAnswer, InvitationInactive, InvitationNotFound, NotFound
 from ..extensions import db
 from ..models import Category, Event, Guest, Language, utcnow
 from . import audit, notify, seats
@@ -45,6 +45,12 @@ def normalize_email(email: str) -> str:
         raise InvalidAnswer(_l("Not a valid e-mail address: %(email)s"), email=email) from exc
 
 
+def require_name(name_en: str, name_zh: str) -> None:
+    """A guest is known by a name in at least one script (the badge and the door show it)."""
+    if not (name_en.strip() or name_zh.strip()):
+        raise InvalidAnswer(_l("A guest needs a name in at least one script."))
+
+
 def add_guest(
     event: Event,
     *,
@@ -58,8 +64,7 @@ def add_guest(
     actor: str,
 ) -> Guest:
     email = normalize_email(email)
-    if not (name_en.strip() or name_zh.strip()):
-        raise InvalidAnswer(_l("A guest needs a name in at least one script."))
+    require_name(name_en, name_zh)
     exists = db.session.scalar(
         sa.select(Guest.id).where(Guest.event_id == event.id, Guest.email == email)
     )
@@ -109,6 +114,8 @@ def revoke(guest_id: int, actor: str) -> Guest:
 def reinstate(guest_id: int, actor: str) -> Guest:
     """Undo a revocation with a new link; the guest answers again from scratch."""
     event, guest = _locked_guest(guest_id)
+    if guest.is_erased:
+        raise GuestErased()
     if not guest.is_revoked:
         return guest
     guest.token_version += 1
@@ -123,6 +130,8 @@ def reinstate(guest_id: int, actor: str) -> Guest:
 def rotate(guest_id: int, actor: str) -> Guest:
     """Issue a new link and kill every earlier one; the guest's answer and seat stay."""
     event, guest = _locked_guest(guest_id)
+    if guest.is_erased:
+        raise GuestErased()
     guest.token_version += 1
     audit.record(
         "invitation.rotated",

@@ -68,8 +68,14 @@ def state_of(guest: Guest) -> RsvpState:
     )
 
 
-def answer(guest_id: int, token_version: int, reply: RsvpAnswer, actor: str) -> RsvpState:
-    """Record the guest's answer and give or take the seat, all under the event lock."""
+def answer(
+    guest_id: int, token_version: int, reply: RsvpAnswer, actor: str, *, on_behalf: bool = False
+) -> RsvpState:
+    """Record the guest's answer and give or take the seat, all under the event lock.
+
+    `on_behalf`: an organizer gives the answer for the guest (e.g. told by phone); the reply
+    deadline binds guests, not organizers, and the audit entry says who answered.
+    """
     reply = _cleaned(reply)
     event_id = db.session.scalar(sa.select(Guest.event_id).where(Guest.id == guest_id))
     if event_id is None:
@@ -79,7 +85,7 @@ def answer(guest_id: int, token_version: int, reply: RsvpAnswer, actor: str) -> 
     # The link may have been revoked or rotated since the page was opened.
     if guest.is_revoked or guest.token_version != token_version:
         raise InvitationInactive()
-    if not is_open(event):
+    if not is_open(event) and not on_behalf:
         raise DeadlinePassed()
     _validate(event, reply)
 
@@ -94,6 +100,7 @@ def answer(guest_id: int, token_version: int, reply: RsvpAnswer, actor: str) -> 
             attending=reply.attending,
             channel=reply.channel.value if reply.channel else None,
             changed=changed,
+            **({"on_behalf": True} if on_behalf else {}),
         )
     if reply.attending:
         held = guest.seat.state if guest.seat is not None else None

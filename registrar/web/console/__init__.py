@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash
+from flask import Blueprint, current_app, flash, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -40,6 +41,7 @@ NAV = [
 def _console_nav():
     views = current_app.view_functions
     return {"console_nav": [(endpoint, label) for endpoint, label in NAV if endpoint in views]}
+
 
 Model = TypeVar("Model")
 Result = TypeVar("Result")
@@ -81,10 +83,26 @@ def perform(work: Callable[[], Result], success: str | None = None) -> tuple[boo
     return True, result
 
 
+def guest_list_back(event_id: int) -> str | None:
+    """The guest list as it was filtered, from the request's `back` query, if it is that list.
+
+    Only the event's own list path is accepted, so the parameter cannot send anyone elsewhere.
+    """
+    back = request.args.get("back", "")
+    parts = urlsplit(back)
+    if (
+        not parts.scheme
+        and not parts.netloc
+        and parts.path == url_for(".guests", event_id=event_id)
+    ):
+        return back
+    return None
+
+
 def flash_form_errors(form) -> None:
     for errors in form.errors.values():
         for message in errors:
             flash(message, "error")
 
 
-from . import messages, overview  # noqa: E402,F401  (the views register themselves on bp)
+from . import audit_log, dashboard, exports, guests, imports, messages, overview, waitlist  # noqa: E402,F401  (the views register themselves on bp)

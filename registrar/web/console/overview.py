@@ -15,13 +15,13 @@ from ...forms import CHANNEL_SHORT, CapacityForm, GuestActionForm
 from ...models import Guest
 from ...services import audit, badges, invitations, rsvp, seats
 from ..auth import organizer_required
-from . import bp, current_event, flash_form_errors, get_or_404, perform
+from . import bp, current_event, flash_form_errors, get_or_404, guest_list_back, perform
 
 
 @bp.get("/")
 @organizer_required
 def index():
-    return redirect(url_for(".event", event_id=current_event().id))
+    return redirect(url_for(".dashboard", event_id=current_event().id))
 
 
 @bp.get("/events/<int:event_id>")
@@ -93,7 +93,8 @@ def guest_action(guest_id: int, action: str):
     if form.validate_on_submit():
         operation, message = GUEST_ACTIONS[action]
         perform(lambda: operation(guest_id, actor=audit.staff_actor(current_user)), message)
-    return redirect(url_for(".event", event_id=event_id, _anchor=f"guest-{guest_id}"))
+    back = guest_list_back(event_id)
+    return redirect(back or url_for(".event", event_id=event_id, _anchor=f"guest-{guest_id}"))
 
 
 # -- badges ------------------------------------------------------------------------------------

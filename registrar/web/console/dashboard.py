@@ -1,0 +1,36 @@
+"""Console: the dashboard, one screen of counts for the event, each a way into the guest list."""
+
+from __future__ import annotations
+
+from flask import current_app, g, render_template, url_for
+
+from ...forms import CHANNEL_SHORT
+from ...services import rsvp
+from ...services.badges import CATEGORY_LABELS
+from ...services.dashboard import NEEDS_LIMIT, summary
+from ..auth import organizer_required
+from . import bp, current_event
+
+
+def _guest_list_link(event_id: int):
+    """A function giving the guest list's URL for a filter, or None while there is no list."""
+    if "console.guests" not in current_app.view_functions:
+        return lambda **_filters: None
+    return lambda **filters: url_for("console.guests", event_id=event_id, **filters)
+
+
+@bp.get("/events/<int:event_id>/dashboard")
+@organizer_required
+def dashboard(event_id: int):
+    event = current_event(event_id)
+    g.timezone = event.timezone
+    return render_template(
+        "console/dashboard.html",
+        event=event,
+        board=summary(event),
+        guests_link=_guest_list_link(event.id),
+        channel_short=CHANNEL_SHORT,
+        category_labels=CATEGORY_LABELS,
+        needs_limit=NEEDS_LIMIT,
+        is_open=rsvp.is_open(event),
+    )

@@ -1,0 +1,55 @@
+"""Console: downloads of the guest list, the check-in log and the waitlist (CSV and Excel)."""
+
+from __future__ import annotations
+
+from flask import Response, render_template
+from flask_babel import lazy_gettext as _l
+
+from ...services import exports
+from ..auth import organizer_required
+from . import bp, current_event
+
+KIND_LABELS = {
+    "guests": _l("Guest list with answers"),
+    "checkins": _l("Check-in log"),
+    "waitlist": _l("Waitlist"),
+}
+KIND_NOTES = {
+    "guests": _l(
+        "Every guest: names, e-mail, organization, category, the answer, seat, channel, "
+        "dietary and access needs, note, and check-in."
+    ),
+    "checkins": _l("Every scan at the door, refused ones too, with the time, gate and verdict."),
+    "waitlist": _l("The guests waiting for a seat, next in line first."),
+}
+
+
+@bp.get("/events/<int:event_id>/exports", endpoint="exports")
+@organizer_required
+def exports_page(event_id: int):
+    event = current_event(event_id)
+    return render_template(
+        "console/exports.html",
+        event=event,
+        kinds=exports.KINDS,
+        labels=KIND_LABELS,
+        notes=KIND_NOTES,
+        counts=exports.row_counts(event),
+    )
+
+
+@bp.get(
+    "/events/<int:event_id>/exports/<any(guests, checkins, waitlist):kind>.<any(csv, xlsx):fmt>"
+)  # noqa: E501
+@organizer_required
+def export_download(event_id: int, kind: str, fmt: str):
+    event = current_event(event_id)
+    return Response(
+        exports.export(event, kind, fmt),
+        content_type=exports.MIMETYPES[fmt],
+        headers={
+            "Content-Disposition": f'attachment; filename="{exports.filename(event, kind, fmt)}"',
+            # Personal data: no copies in caches along the way.
+            "Cache-Control": "no-store",
+        },
+    )

@@ -1,0 +1,216 @@
+"""Console: the guest list (search, filters, pages), adding and editing a guest, answering for
+a guest, and erasing a guest's personal data."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ...forms import GuestActionForm, GuestAnswerForm, GuestForm
+from ...models import Category, Event, Guest, SeatState
+from ...services import audit, exports, rsvp
+from ...services import guests as guest_list
+from ...services.badges import CATEGORY_LABELS
+from ..auth import organizer_required
+from . import bp, current_event, flash_form_errors, get_or_404, guest_list_back, perform
+
+
+@bp.get("/events/<int:event_id>/guests")
+@organizer_required
+def guests(event_id: int):
+    event = current_event(event_id)
+    g.timezone = event.timezone
+    criteria, ignored = guest_list.parse_criteria(request.args)
+    page = guest_list.search(event, criteria)
+    return render_template(
+        "console/guests.html",
+        event=event,
+        page=page,
+        criteria=criteria,
+        ignored=ignored,
+        back=request.full_path.rstrip("?"),
+        state_labels=guest_list.STATE_LABELS,
+        sort_labels=guest_list.SORT_LABELS,
+        category_labels=CATEGORY_LABELS,
+        channel_labels=exports.CHANNEL_LABELS,
+        categories=list(Category),
+        channels=rsvp.offered_channels(event),
+        can_import="console.import_upload" in current_app.view_functions,
+    )
+
+
+def _back(event_id: int) -> str:
+    """Where to go after a guest's page: the list as it was (its `back` query), or the list."""
+    return guest_list_back(event_id) or url_for(".guests", event_id=event_id)
+
+
+def _page_context(guest: Guest) -> dict:
+    return {"guest": guest, "event": guest.event, "back": _back(guest.event_id)}
+
+
+# -- adding and editing ----------------------------------------------------------------------
+
+
+@bp.route("/events/<int:event_id>/guests/new", methods=["GET", "POST"])
+@organizer_required
+def guest_new(event_id: int):
+    event = current_event(event_id)
+    form = GuestForm()
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            actor = audit.staff_actor(current_user)
+            ok, guest = perform(lambda: guest_list.add(event.id, form.to_details(), actor))
+            if ok:
+                flash(_("%(email)s is on the guest list.", email=guest.email), "success")
+                return redirect(url_for(".guests", event_id=event.id, q=guest.email))
+        status = 400
+    return _guest_form(event, None, form), status
+
+
+@bp.route("/guests/<int:guest_id>/edit", methods=["GET", "POST"])
+@organizer_required
+def guest_edit(guest_id: int):
+    guest = get_or_404(Guest, guest_id)
+    if guest_list.is_erased(guest):
+        raise guest_list.GuestErased()
+    form = GuestForm(obj=_FormValues.of(guest))
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            actor = audit.staff_actor(current_user)
+            ok, changed = perform(lambda: guest_list.update(guest_id, form.to_details(), actor))
+            if ok:
+                if changed:
+                    flash(_("The guest's details are saved."), "success")
+                else:
+                    flash(_("Nothing was changed."), "info")
+                return redirect(_back(guest.event_id))
+        status = 400
+        guest = get_or_404(Guest, guest_id)
+    return _guest_form(guest.event, guest, form), status
+
+
+def _guest_form(event: Event, guest: Guest | None, form: GuestForm):
+    return render_template(
+        "console/guest_form.html",
+        event=event,
+        guest=guest,
+        form=form,
+        back=_back(event.id),
+    )
+
+
+class _FormValues:
+    """The guest's stored values as the form's starting values (enums as their codes)."""
+
+    def __init__(self, **values):
+        self.__dict__.update(values)
+
+    @classmethod
+    def of(cls, guest: Guest) -> _FormValues:
+        return cls(
+            name_en=guest.name_en,
+            name_zh=guest.name_zh,
+            email=guest.email,
+            organization=guest.organization,
+            title=guest.title,
+            category=guest.category.value,
+            language=guest.language.value,
+        )
+
+    @classmethod
+    def answer_of(cls, guest: Guest) -> _FormValues:
+        answer = guest.rsvp
+        return cls(
+            attending=None if answer is None else ("yes" if answer.attending else "no"),
+            channel=answer.channel.value if answer and answer.channel else None,
+            dietary=answer.dietary if answer else "",
+            access_needs=answer.access_needs if answer else "",
+            note=answer.note if answer else "",
+        )
+
+
+# -- answering for the guest -----------------------------------------------------------------
+
+
+@bp.route("/guests/<int:guest_id>/answer", methods=["GET", "POST"])
+@organizer_required
+def guest_answer(guest_id: int):
+    guest = get_or_404(Guest, guest_id)
+    if guest_list.is_erased(guest):
+        raise guest_list.GuestErased()
+    event = guest.event
+    form = GuestAnswerForm(event, obj=_FormValues.answer_of(guest))
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            actor = audit.staff_actor(current_user)
+            ok, state = perform(lambda: guest_list.answer_for(guest_id, form.to_answer(), actor))
+            if ok:
+                flash(_answer_saved(state), "success")
+                return redirect(_back(event.id))
+        status = 400
+        guest = get_or_404(Guest, guest_id)
+    return render_template(
+        "console/guest_answer.html",
+        **_page_context(guest),
+        form=form,
+        state=rsvp.state_of(guest),
+        is_open=rsvp.is_open(guest.event),
+        state_labels=guest_list.STATE_LABELS,
+        guest_state=guest_list.state_of(guest),
+    ), status
+
+
+def _answer_saved(state: rsvp.RsvpState) -> str:
+    if not state.attending:
+        return _("Answer saved: not attending. The guest is told by e-mail.")
+    if state.seat == SeatState.CONFIRMED:
+        return _("Answer saved: the seat is confirmed. The guest is told by e-mail.")
+    return _(
+        "Answer saved: no seat is free, so the guest is number %(n)s on the waitlist. The guest "
+        "is told by e-mail.",
+        n=state.waitlist_position,
+    )
+
+
+# -- erasing personal data -------------------------------------------------------------------
+
+
+@bp.route("/guests/<int:guest_id>/erase", methods=["GET", "POST"])
+@organizer_required
+def guest_erase(guest_id: int):
+    guest = get_or_404(Guest, guest_id)
+    if guest_list.is_erased(guest):
+        raise guest_list.AlreadyErased()
+    form = GuestActionForm()
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            back = _back(guest.event_id)
+            actor = audit.staff_actor(current_user)
+            ok, erasure = perform(lambda: guest_list.erase(guest_id, actor))
+            if ok:
+                flash(_("The guest's personal data is erased."), "success")
+                if erasure.promoted:
+                    flash(
+                        _(
+                            "%(n)s guests moved from the waitlist to the freed seat.",
+                            n=len(erasure.promoted),
+                        ),
+                        "success",
+                    )
+                return redirect(back)
+        else:
+            flash_form_errors(form)
+        status = 400
+        guest = get_or_404(Guest, guest_id)
+    return render_template(
+        "console/guest_erase.html",
+        **_page_context(guest),
+        form=form,
+        guest_state=guest_list.state_of(guest),
+        state_labels=guest_list.STATE_LABELS,
+    ), status

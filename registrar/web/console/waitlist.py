@@ -1,0 +1,93 @@
+"""Console: the waitlist in queue order, the seats, and the organizer's moves and promotions."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ...forms import CapacityForm, GuestActionForm, WaitlistMoveForm
+from ...i18n import bilingual
+from ...models import Guest
+from ...services import audit, badges, exports, seats
+from ..auth import organizer_required
+from . import bp, current_event, flash_form_errors, get_or_404, perform
+
+
+@bp.get("/events/<int:event_id>/waitlist")
+@organizer_required
+def waitlist(event_id: int):
+    event = current_event(event_id)
+    return render_template(
+        "console/waitlist.html",
+        event=event,
+        counts=seats.seat_counts(event),
+        queue=seats.waitlist_with_guests(event),
+        capacity_form=CapacityForm(capacity=event.capacity, held_seats=event.held_seats),
+        category_labels=badges.CATEGORY_LABELS,
+        channel_labels=exports.CHANNEL_LABELS,
+    )
+
+
+@bp.post("/events/<int:event_id>/waitlist/capacity")
+@organizer_required
+def waitlist_capacity(event_id: int):
+    """The capacity form of the waitlist page: the same rule as the event page's."""
+    event = current_event(event_id)
+    form = CapacityForm()
+    if form.validate_on_submit():
+        actor = audit.staff_actor(current_user)
+        ok, promoted = perform(
+            lambda: seats.set_capacity(event.id, form.capacity.data, form.held_seats.data, actor)
+        )
+        if ok:
+            flash(
+                _(
+                    "Capacity saved. %(n)s guests moved from the waitlist to a seat.",
+                    n=len(promoted),
+                ),
+                "success",
+            )
+    else:
+        flash_form_errors(form)
+    return redirect(url_for(".waitlist", event_id=event.id, _anchor="seats"))
+
+
+@bp.post("/guests/<int:guest_id>/promote")
+@organizer_required
+def waitlist_promote(guest_id: int):
+    guest = get_or_404(Guest, guest_id)
+    event_id = guest.event_id
+    if GuestActionForm().validate_on_submit():
+        actor = audit.staff_actor(current_user)
+        perform(
+            lambda: seats.promote_guest(event_id, guest_id, actor),
+            _("%(name)s now has a confirmed seat and will be told by e-mail.", name=_name(guest)),
+        )
+    return redirect(url_for(".waitlist", event_id=event_id))
+
+
+@bp.post("/guests/<int:guest_id>/move")
+@organizer_required
+def waitlist_move(guest_id: int):
+    guest = get_or_404(Guest, guest_id)
+    event_id = guest.event_id
+    form = WaitlistMoveForm()
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+        return redirect(url_for(".waitlist", event_id=event_id))
+    actor = audit.staff_actor(current_user)
+    name = _name(guest)
+    ok, position = perform(
+        lambda: seats.move_on_waitlist(
+            event_id, guest_id, form.position.data, actor, from_position=form.current.data
+        )
+    )
+    if ok:
+        flash(_("%(name)s is now number %(n)s on the waitlist.", name=name, n=position), "success")
+        return redirect(url_for(".waitlist", event_id=event_id, _anchor=f"guest-{guest_id}"))
+    return redirect(url_for(".waitlist", event_id=event_id))
+
+
+def _name(guest: Guest) -> str:
+    return bilingual(guest, "name") or guest.email

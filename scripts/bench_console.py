@@ -1,0 +1,166 @@
+"""Console benchmark: server time of the dashboard, the audit log and the guest list pages.
+
+Seeds a fresh database with one event of N guests (5,000 by default) in every state, in bulk
+(tests/factories.py make_guests_in_bulk: answers over two weeks, a waitlist, check-ins,
+receivers, dietary and access needs, an audit entry per change), then times each page through
+Flask's test client logged in as an organizer, in this process: a warm-up, then R requests
+(30 by default). The guest list's pages (first page, a search, a filtered page) are timed when
+the guest list exists. Prints a Markdown table; the target is a p95 of at most 150 ms.
+
+    .venv/bin/python scripts/bench_console.py                  # SQLite in a temporary folder
+    .venv/bin/python scripts/bench_console.py --database-url postgresql://postgres@127.0.0.1:5432/test
+
+On PostgreSQL the tables go into a schema of the benchmark's own, dropped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+from bench_import import drop_schema, own_schema
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET_MS = 150.0
+
+
+def seed(app, guests: int) -> tuple[int, int]:
+    """One event of `guests` guests (seats for 45% of them) and an organizer; their ids."""
+    from factories import make_event, make_guests_in_bulk
+
+    from registrar.extensions import db
+    from registrar.models import Role
+    from registrar.services import staff
+
+    with app.app_context():
+        db.create_all()
+        event = make_event(capacity=max(guests * 45 // 100, 1), held_seats=min(10, guests // 100))
+        make_guests_in_bulk(event, guests, with_audit=True)
+        user = staff.add("bench-organizer@example.org", secrets.token_hex(16), Role.ORGANIZER)
+        db.session.commit()
+        if db.engine.dialect.name == "postgresql":
+            # As autovacuum would after a load this size: plans from real row counts.
+            db.session.execute(sa.text("ANALYZE"))
+            db.session.commit()
+        ids = event.id, user.id
+        db.session.remove()
+    return ids
+
+
+def pages(app, event_id: int) -> list[tuple[str, str]]:
+    console = f"/console/events/{event_id}"
+    listed = [("dashboard", f"{console}/dashboard"), ("audit log, first page", f"{console}/audit")]
+    if "console.guests" in app.view_functions:
+        listed += [
+            ("guest list, first page", f"{console}/guests"),
+            ("guest list, search", f"{console}/guests?q=guest+42"),
+            ("guest list, confirmed on 中", f"{console}/guests?state=confirmed&channel=zh"),
+        ]
+    return listed
+
+
+def measure(client, path: str, requests: int, warmup: int, statements: list) -> dict:
+    for _ in range(warmup):
+        response = client.get(path)
+        if response.status_code != 200:
+            raise SystemExit(f"{path} answered {response.status_code}")
+    times, queries = [], set()
+    for _ in range(requests):
+        statements.clear()
+        started = time.perf_counter()
+        response = client.get(path)
+        times.append((time.perf_counter() - started) * 1000)
+        queries.add(len(statements))
+        if response.status_code != 200:
+            raise SystemExit(f"{path} answered {response.status_code}")
+    cuts = statistics.quantiles(times, n=20, method="inclusive")
+    return {
+        "median": statistics.median(times),
+        "p95": cuts[18],
+        "queries": "/".join(str(n) for n in sorted(queries)),
+        "size": len(response.get_data()),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", help="default: a SQLite file in a temporary folder")
+    parser.add_argument("--guests", type=int, default=5000)
+    parser.add_argument("--requests", type=int, default=30, help="timed requests per page")
+    parser.add_argument("--warmup", type=int, default=3, help="untimed requests per page first")
+    args = parser.parse_args()
+
+    sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(ROOT / "tests"))
+    from registrar import create_app
+    from registrar.extensions import db
+
+    with tempfile.TemporaryDirectory(prefix="registrar-bench-") as tmp:
+        tmp = Path(tmp)
+        (tmp / "instance").mkdir()
+        os.environ["REGISTRAR_INSTANCE_PATH"] = str(tmp / "instance")
+        schema = None
+        if args.database_url:
+            database_url, schema = own_schema(args.database_url)
+        else:
+            database_url = f"sqlite:///{tmp / 'bench.sqlite'}"
+        app = create_app(
+            {"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": secrets.token_hex(32)}
+        )
+        rows = []
+        try:
+            print(f"Seeding {args.guests:,} guests ...", flush=True)
+            started = time.perf_counter()
+            event_id, user_id = seed(app, args.guests)
+            seeded = time.perf_counter() - started
+            with app.app_context():
+                engine = db.engine
+                backend = engine.dialect.name
+            statements: list[str] = []
+            sa.event.listen(
+                engine, "before_cursor_execute", lambda *a, **k: statements.append(a[2])
+            )
+            client = app.test_client()
+            with client.session_transaction() as session:
+                # Flask-Login's own keys: logged in as the organizer without a password round.
+                session["_user_id"] = str(user_id)
+                session["_fresh"] = True
+            for name, path in pages(app, event_id):
+                print(f"  {name} x{args.requests} ...", flush=True)
+                result = measure(client, path, args.requests, args.warmup, statements)
+                rows.append({"page": name, "path": path} | result)
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()
+        finally:
+            if schema:
+                drop_schema(args.database_url, schema)
+
+    print(
+        f"\n{args.guests:,} guests (seeded in {seeded:.1f} s), {backend}, {os.cpu_count()} cores, "
+        f"Python {sys.version.split()[0]}; {args.requests} requests per page after "
+        f"{args.warmup} to warm up\n"
+    )
+    print("| page | median ms | p95 ms | SQL statements | KB |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    slow = []
+    for r in rows:
+        print(
+            f"| {r['page']} | {r['median']:.1f} | {r['p95']:.1f} | {r['queries']} | "
+            f"{r['size'] / 1024:.0f} |"
+        )
+        if args.guests <= 5000 and r["p95"] > TARGET_MS:
+            slow.append(r["page"])
+    if slow:
+        raise SystemExit(f"p95 slower than {TARGET_MS:.0f} ms: {', '.join(slow)}")
+
+
+if __name__ == "__main__":
+    main()
