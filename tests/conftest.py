@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import functools
 import os
+from html import unescape
 
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 from jinja2 import BytecodeCache
+from werkzeug.security import generate_password_hash
 
 from registrar import create_app
 from registrar.extensions import db
 
 TEST_SECRET = "test-secret-key-not-for-production"
+
+
+def text(response) -> str:
+    """A response's page as text, HTML entities resolved."""
+    return unescape(response.get_data(as_text=True))
 
 
 def _backends() -> list[str]:
@@ -149,6 +157,15 @@ class RequestClient(FlaskClient):
 def request_client(app) -> RequestClient:
     app.test_client_class = RequestClient
     return app.test_client()
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(monkeypatch):
+    """One cheap hash round instead of scrypt's: logins work the same, tests run faster."""
+    from registrar.services import staff
+
+    cheap = functools.partial(generate_password_hash, method="pbkdf2:sha256:1")
+    monkeypatch.setattr(staff, "generate_password_hash", cheap)
 
 
 @pytest.fixture

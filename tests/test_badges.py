@@ -7,26 +7,24 @@ pdffonts), which scripts/test installs when it may; without them those tests are
 
 from __future__ import annotations
 
-import functools
 import io
 import re
 import shutil
 import subprocess
-from html import unescape
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 import zxingcpp
+from conftest import text
 from factories import invitation_path, make_event, make_guest, make_staff
 from PIL import Image
-from werkzeug.security import generate_password_hash
 
 from registrar import tokens
 from registrar.errors import NoBadge
 from registrar.extensions import db
 from registrar.models import AuditEntry, Category, Channel, Guest, Language
-from registrar.services import audit, badges, invitations, rsvp, staff
+from registrar.services import audit, badges, invitations, rsvp
 
 POPPLER = ("pdftoppm", "pdftotext", "pdfinfo", "pdffonts")
 needs_poppler = pytest.mark.skipif(
@@ -35,13 +33,6 @@ needs_poppler = pytest.mark.skipif(
     "scripts/test installs it when run as root with apt-get",
 )
 PASSWORD = "correct horse battery"
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(monkeypatch):
-    """One cheap hash round instead of scrypt's: login works the same, tests run faster."""
-    cheap = functools.partial(generate_password_hash, method="pbkdf2:sha256:1")
-    monkeypatch.setattr(staff, "generate_password_hash", cheap)
 
 
 def answer(guest: Guest, attending: bool = True, channel: Channel | None = Channel.EN):
@@ -107,10 +98,6 @@ def pdf_text(pdf: bytes, tmp_path: Path) -> str:
     source = tmp_path / "text.pdf"
     source.write_bytes(pdf)
     return run("pdftotext", "-enc", "UTF-8", source, "-")
-
-
-def text(response) -> str:
-    return unescape(response.get_data(as_text=True))
 
 
 # -- who has a badge -------------------------------------------------------------------------

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import functools
 import re
 from html import unescape
 
 import pytest
 import sqlalchemy as sa
 from factories import invitation_path, make_event, make_guest, make_guests
-from werkzeug.security import generate_password_hash
 
 from registrar.extensions import db
 from registrar.models import (
@@ -25,16 +23,9 @@ from registrar.models import (
     SeatState,
     StaffUser,
 )
-from registrar.services import audit, demo, rsvp, staff
+from registrar.services import audit, demo, rsvp
 
 LINK = re.compile(r"^\s+(.+?) \((en|zh_Hant)\): (http://localhost(/i/\S+))$", re.MULTILINE)
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(monkeypatch):
-    """One cheap hash round instead of scrypt's: login works the same, tests run faster."""
-    cheap = functools.partial(generate_password_hash, method="pbkdf2:sha256:1")
-    monkeypatch.setattr(staff, "generate_password_hash", cheap)
 
 
 def count(model) -> int:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import functools
 import re
-from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import sqlalchemy as sa
+from conftest import text
 from factories import invitation_path, make_event, make_guest, make_guests, make_staff
-from werkzeug.security import generate_password_hash
 
 from registrar.extensions import db
 from registrar.models import (
@@ -25,22 +23,11 @@ from registrar.models import (
     StaffUser,
     utcnow,
 )
-from registrar.services import audit, rsvp, staff
+from registrar.services import audit, rsvp
 from registrar.web.auth import _safe_next
 
 PASSWORD = "correct horse battery"
 YES = {"attending": "yes", "channel": "en"}
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(monkeypatch):
-    """One cheap hash round instead of scrypt's: login works the same, tests run faster."""
-    cheap = functools.partial(generate_password_hash, method="pbkdf2:sha256:1")
-    monkeypatch.setattr(staff, "generate_password_hash", cheap)
-
-
-def text(response) -> str:
-    return unescape(response.get_data(as_text=True))
 
 
 def login(client, email="organizer@example.org", password=PASSWORD, next_=None):

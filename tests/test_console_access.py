@@ -6,7 +6,6 @@ to remember this test: an organizer-only route that forgets `@organizer_required
 
 from __future__ import annotations
 
-import functools
 import itertools
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -16,12 +15,11 @@ import sqlalchemy as sa
 from conftest import request_client
 from factories import make_event, make_guest, make_staff
 from werkzeug.routing import AnyConverter, IntegerConverter, Rule
-from werkzeug.security import generate_password_hash
 
 from registrar import create_app
 from registrar.extensions import db
 from registrar.models import AuditEntry, DoorLink, Role, utcnow
-from registrar.services import audit, mail, staff
+from registrar.services import audit, mail
 
 PASSWORD = "correct horse battery"
 
@@ -193,12 +191,6 @@ def log_in(client, visitor: Visitor) -> None:
     make_staff("walker@example.org", role=visitor.role)
     response = client.post("/login", data={"email": "walker@example.org", "password": PASSWORD})
     assert response.status_code == 302
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(monkeypatch):
-    cheap = functools.partial(generate_password_hash, method="pbkdf2:sha256:1")
-    monkeypatch.setattr(staff, "generate_password_hash", cheap)
 
 
 @pytest.mark.parametrize("visitor", [ANONYMOUS, DOOR_STAFF], ids=lambda v: v.name)

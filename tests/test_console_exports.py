@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import functools
 import io
 import re
 from datetime import datetime
@@ -15,21 +14,14 @@ import pytest
 import sqlalchemy as sa
 from factories import make_event, make_guest, make_staff
 from openpyxl import load_workbook
-from werkzeug.security import generate_password_hash
 
 from registrar import tokens
 from registrar.extensions import db
 from registrar.models import Channel, Event, Guest, Role
-from registrar.services import audit, checkin, rsvp, staff
+from registrar.services import audit, checkin, rsvp
 
 PASSWORD = "correct horse battery"
 KINDS = ["guests", "checkins", "waitlist"]
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(monkeypatch):
-    cheap = functools.partial(generate_password_hash, method="pbkdf2:sha256:1")
-    monkeypatch.setattr(staff, "generate_password_hash", cheap)
 
 
 def login(client, email="organizer@example.org"):

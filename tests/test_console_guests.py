@@ -3,7 +3,6 @@ guest, and erasing a guest's personal data."""
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 from datetime import timedelta
@@ -13,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
-from conftest import request_client
+from conftest import request_client, text
 from factories import (
     invitation_path,
     make_event,
@@ -21,7 +20,6 @@ from factories import (
     make_guests_in_bulk,
     make_staff,
 )
-from werkzeug.security import generate_password_hash
 
 from registrar import create_app
 from registrar.extensions import db
@@ -46,20 +44,10 @@ from registrar.models import (
     Verdict,
     utcnow,
 )
-from registrar.services import audit, guests, invitations, mail, rsvp, staff
+from registrar.services import audit, guests, invitations, mail, rsvp
 
 PASSWORD = "correct horse battery"
 CSRF_VALUE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(monkeypatch):
-    cheap = functools.partial(generate_password_hash, method="pbkdf2:sha256:1")
-    monkeypatch.setattr(staff, "generate_password_hash", cheap)
-
-
-def text(response) -> str:
-    return unescape(response.get_data(as_text=True))
 
 
 def login(client, email="organizer@example.org"):

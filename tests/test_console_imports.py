@@ -3,36 +3,24 @@
 from __future__ import annotations
 
 import csv
-import functools
 import io
 import json
 import re
 import shutil
 from datetime import timedelta
-from html import unescape
 from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
+from conftest import text
 from factories import make_event, make_guest, make_staff
-from werkzeug.security import generate_password_hash
 
 from registrar.extensions import db
 from registrar.models import AuditEntry, Category, Guest, Language, Role
-from registrar.services import imports, staff
+from registrar.services import imports
 
 PASSWORD = "correct horse battery"
 HEADER = ["name_en", "name_zh", "email", "organization", "title", "category", "language"]
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(monkeypatch):
-    cheap = functools.partial(generate_password_hash, method="pbkdf2:sha256:1")
-    monkeypatch.setattr(staff, "generate_password_hash", cheap)
-
-
-def text(response) -> str:
-    return unescape(response.get_data(as_text=True))
 
 
 def login(client, email="organizer@example.org"):

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import functools
 import re
-from html import unescape
 from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
+from conftest import text
 from factories import make_event, make_guest, make_staff
-from werkzeug.security import generate_password_hash
 
 from registrar.extensions import db
 from registrar.models import (
@@ -23,19 +21,9 @@ from registrar.models import (
     Role,
     SeatState,
 )
-from registrar.services import audit, rsvp, seats, staff
+from registrar.services import audit, rsvp, seats
 
 PASSWORD = "correct horse battery"
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(monkeypatch):
-    cheap = functools.partial(generate_password_hash, method="pbkdf2:sha256:1")
-    monkeypatch.setattr(staff, "generate_password_hash", cheap)
-
-
-def text(response) -> str:
-    return unescape(response.get_data(as_text=True))
 
 
 def login(client, email="organizer@example.org"):

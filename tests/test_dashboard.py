@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import functools
 import re
 from datetime import UTC, datetime, timedelta
 from html import unescape
@@ -12,8 +11,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import sqlalchemy as sa
+from conftest import text
 from factories import make_event, make_guest, make_guests_in_bulk, make_staff
-from werkzeug.security import generate_password_hash
 
 from registrar import tokens
 from registrar.extensions import db
@@ -30,16 +29,6 @@ from registrar.models import (
 from registrar.services import audit, checkin, dashboard, invitations, rsvp, staff
 
 PASSWORD = "correct horse battery"
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(monkeypatch):
-    cheap = functools.partial(generate_password_hash, method="pbkdf2:sha256:1")
-    monkeypatch.setattr(staff, "generate_password_hash", cheap)
-
-
-def text(response) -> str:
-    return unescape(response.get_data(as_text=True))
 
 
 @pytest.fixture

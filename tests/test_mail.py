@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import email
-import functools
 import io
 import re
 import socket
@@ -20,7 +19,6 @@ import zxingcpp
 from aiosmtpd.controller import Controller
 from factories import make_event, make_guest, make_staff
 from PIL import Image
-from werkzeug.security import generate_password_hash
 
 from registrar import create_app, tokens
 from registrar.config import Defaults
@@ -34,7 +32,7 @@ from registrar.models import (
     SeatState,
     utcnow,
 )
-from registrar.services import audit, invitations, mail, staff
+from registrar.services import audit, invitations, mail
 
 MAIL_FROM = "CityCOP Registrar <registrar@forum.example>"
 YES = {"attending": "yes", "channel": "en"}
@@ -110,12 +108,6 @@ def app_config(app_config, smtp_server):
         "REGISTRAR_MAIL_FROM": MAIL_FROM,
         "REGISTRAR_MAIL_MAX_ATTEMPTS": 3,
     }
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(monkeypatch):
-    cheap = functools.partial(generate_password_hash, method="pbkdf2:sha256:1")
-    monkeypatch.setattr(staff, "generate_password_hash", cheap)
 
 
 # -- helpers -----------------------------------------------------------------------------------

@@ -54,23 +54,25 @@ def event(event_id: int):
 @bp.post("/events/<int:event_id>/capacity")
 @organizer_required
 def capacity(event_id: int):
-    form = CapacityForm()
-    if form.validate_on_submit():
-        actor = audit.staff_actor(current_user)
-        ok, promoted = perform(
-            lambda: seats.set_capacity(event_id, form.capacity.data, form.held_seats.data, actor)
-        )
-        if ok:
-            flash(
-                _(
-                    "Capacity saved. %(n)s guests moved from the waitlist to a seat.",
-                    n=len(promoted),
-                ),
-                "success",
-            )
-    else:
-        flash_form_errors(form)
+    save_capacity(event_id)
     return redirect(url_for(".event", event_id=event_id, _anchor="seats"))
+
+
+def save_capacity(event_id: int) -> None:
+    """The capacity form, posted from this page or the waitlist's: saved, or its errors shown."""
+    form = CapacityForm()
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+        return
+    actor = audit.staff_actor(current_user)
+    ok, promoted = perform(
+        lambda: seats.set_capacity(event_id, form.capacity.data, form.held_seats.data, actor)
+    )
+    if ok:
+        flash(
+            _("Capacity saved. %(n)s guests moved from the waitlist to a seat.", n=len(promoted)),
+            "success",
+        )
 
 
 GUEST_ACTIONS = {

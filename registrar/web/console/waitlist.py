@@ -12,6 +12,7 @@ from ...models import Guest
 from ...services import audit, badges, exports, seats
 from ..auth import organizer_required
 from . import bp, current_event, flash_form_errors, get_or_404, perform
+from .overview import save_capacity
 
 
 @bp.get("/events/<int:event_id>/waitlist")
@@ -34,22 +35,7 @@ def waitlist(event_id: int):
 def waitlist_capacity(event_id: int):
     """The capacity form of the waitlist page: the same rule as the event page's."""
     event = current_event(event_id)
-    form = CapacityForm()
-    if form.validate_on_submit():
-        actor = audit.staff_actor(current_user)
-        ok, promoted = perform(
-            lambda: seats.set_capacity(event.id, form.capacity.data, form.held_seats.data, actor)
-        )
-        if ok:
-            flash(
-                _(
-                    "Capacity saved. %(n)s guests moved from the waitlist to a seat.",
-                    n=len(promoted),
-                ),
-                "success",
-            )
-    else:
-        flash_form_errors(form)
+    save_capacity(event.id)
     return redirect(url_for(".waitlist", event_id=event.id, _anchor="seats"))
 
 
