@@ -20,12 +20,11 @@ import os
 import secrets
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import sqlalchemy as sa
-from bench_import import drop_schema, own_schema
+from bench_import import bench_app
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_MS = 150.0
@@ -97,51 +96,31 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=3, help="untimed requests per page first")
     args = parser.parse_args()
 
-    sys.path.insert(0, str(ROOT))
-    sys.path.insert(0, str(ROOT / "tests"))
-    from registrar import create_app
-    from registrar.extensions import db
+    with bench_app(args.database_url) as app:
+        from registrar.extensions import db
 
-    with tempfile.TemporaryDirectory(prefix="registrar-bench-") as tmp:
-        tmp = Path(tmp)
-        (tmp / "instance").mkdir()
-        os.environ["REGISTRAR_INSTANCE_PATH"] = str(tmp / "instance")
-        schema = None
-        if args.database_url:
-            database_url, schema = own_schema(args.database_url)
-        else:
-            database_url = f"sqlite:///{tmp / 'bench.sqlite'}"
-        app = create_app(
-            {"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": secrets.token_hex(32)}
-        )
         rows = []
-        try:
-            print(f"Seeding {args.guests:,} guests ...", flush=True)
-            started = time.perf_counter()
-            event_id, user_id = seed(app, args.guests)
-            seeded = time.perf_counter() - started
-            with app.app_context():
-                engine = db.engine
-                backend = engine.dialect.name
-            statements: list[str] = []
-            sa.event.listen(
-                engine, "before_cursor_execute", lambda *a, **k: statements.append(a[2])
-            )
-            client = app.test_client()
-            with client.session_transaction() as session:
-                # Flask-Login's own keys: logged in as the organizer without a password round.
-                session["_user_id"] = str(user_id)
-                session["_fresh"] = True
-            for name, path in pages(app, event_id):
-                print(f"  {name} x{args.requests} ...", flush=True)
-                result = measure(client, path, args.requests, args.warmup, statements)
-                rows.append({"page": name, "path": path} | result)
-            with app.app_context():
-                db.session.remove()
-                db.engine.dispose()
-        finally:
-            if schema:
-                drop_schema(args.database_url, schema)
+        print(f"Seeding {args.guests:,} guests ...", flush=True)
+        started = time.perf_counter()
+        event_id, user_id = seed(app, args.guests)
+        seeded = time.perf_counter() - started
+        with app.app_context():
+            engine = db.engine
+            backend = engine.dialect.name
+        statements: list[str] = []
+        sa.event.listen(engine, "before_cursor_execute", lambda *a, **k: statements.append(a[2]))
+        client = app.test_client()
+        with client.session_transaction() as session:
+            # Flask-Login's own keys: logged in as the organizer without a password round.
+            session["_user_id"] = str(user_id)
+            session["_fresh"] = True
+        for name, path in pages(app, event_id):
+            print(f"  {name} x{args.requests} ...", flush=True)
+            result = measure(client, path, args.requests, args.warmup, statements)
+            rows.append({"page": name, "path": path} | result)
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
     print(
         f"\n{args.guests:,} guests (seeded in {seeded:.1f} s), {backend}, {os.cpu_count()} cores, "

@@ -13,6 +13,7 @@ On PostgreSQL the tables go into a schema of the benchmark's own, dropped at the
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import io
 import os
@@ -74,6 +75,30 @@ def drop_schema(url: str, schema: str) -> None:
     engine.dispose()
 
 
+@contextlib.contextmanager
+def bench_app(database_url: str | None):
+    """A registrar app on a fresh database: a SQLite file in a temporary folder, or a schema of
+    its own on the PostgreSQL server named, dropped at the end; its instance folder temporary."""
+    sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(ROOT / "tests"))
+    from registrar import create_app
+
+    with tempfile.TemporaryDirectory(prefix="registrar-bench-") as tmp:
+        tmp = Path(tmp)
+        (tmp / "instance").mkdir()
+        os.environ["REGISTRAR_INSTANCE_PATH"] = str(tmp / "instance")
+        schema = None
+        if database_url:
+            url, schema = own_schema(database_url)
+        else:
+            url = f"sqlite:///{tmp / 'bench.sqlite'}"
+        try:
+            yield create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secrets.token_hex(32)})
+        finally:
+            if schema:
+                drop_schema(database_url, schema)
+
+
 def timed(work) -> tuple[float, object]:
     started = time.perf_counter()
     result = work()
@@ -86,73 +111,51 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=5000)
     args = parser.parse_args()
 
-    sys.path.insert(0, str(ROOT))
-    sys.path.insert(0, str(ROOT / "tests"))
-    from factories import make_event
+    with bench_app(args.database_url) as app:
+        from factories import make_event
 
-    from registrar import create_app
-    from registrar.extensions import db
-    from registrar.models import AuditEntry, Guest
-    from registrar.services import imports
+        from registrar.extensions import db
+        from registrar.models import AuditEntry, Guest
+        from registrar.services import imports
 
-    with tempfile.TemporaryDirectory(prefix="registrar-bench-") as tmp:
-        tmp = Path(tmp)
-        (tmp / "instance").mkdir()
-        os.environ["REGISTRAR_INSTANCE_PATH"] = str(tmp / "instance")
-        schema = None
-        if args.database_url:
-            database_url, schema = own_schema(args.database_url)
-        else:
-            database_url = f"sqlite:///{tmp / 'bench.sqlite'}"
-        app = create_app(
-            {"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": secrets.token_hex(32)}
-        )
         results = []
-        try:
-            with app.app_context():
-                db.create_all()
-                event = make_event(capacity=args.rows)
-                new_file = guest_file(args.rows)
-                changed_file = guest_file(args.rows, organization="Kaohsiung City Government")
+        with app.app_context():
+            db.create_all()
+            event = make_event(capacity=args.rows)
+            new_file = guest_file(args.rows)
+            changed_file = guest_file(args.rows, organization="Kaohsiung City Government")
 
-                def step(name: str, work, expect: str):
-                    seconds, outcome = timed(work)
-                    results.append((name, seconds, expect))
-                    return outcome
+            def step(name: str, work, expect: str):
+                seconds, outcome = timed(work)
+                results.append((name, seconds, expect))
+                return outcome
 
-                def apply(data: bytes):
-                    result = imports.apply(event, data, actor="system", filename="bench.csv")
-                    db.session.commit()
-                    return result
+            def apply(data: bytes):
+                result = imports.apply(event, data, actor="system", filename="bench.csv")
+                db.session.commit()
+                return result
 
-                preview = step("preview, all new", lambda: imports.preview(event, new_file), "")
-                db.session.rollback()
-                assert preview.ok and preview.counts[imports.Outcome.NEW] == args.rows
-                result = step("apply + commit, all new", lambda: apply(new_file), "target")
-                assert result.added == args.rows
-                preview = step(
-                    "preview, all unchanged", lambda: imports.preview(event, new_file), ""
-                )
-                db.session.rollback()
-                assert preview.counts[imports.Outcome.UNCHANGED] == args.rows
-                result = step("apply + commit, all unchanged", lambda: apply(new_file), "")
-                assert result.unchanged == args.rows
-                preview = step(
-                    "preview, all updated", lambda: imports.preview(event, changed_file), ""
-                )
-                db.session.rollback()
-                assert preview.counts[imports.Outcome.UPDATE] == args.rows
-                result = step("apply + commit, all updated", lambda: apply(changed_file), "target")
-                assert result.updated == args.rows
+            preview = step("preview, all new", lambda: imports.preview(event, new_file), "")
+            db.session.rollback()
+            assert preview.ok and preview.counts[imports.Outcome.NEW] == args.rows
+            result = step("apply + commit, all new", lambda: apply(new_file), "target")
+            assert result.added == args.rows
+            preview = step("preview, all unchanged", lambda: imports.preview(event, new_file), "")
+            db.session.rollback()
+            assert preview.counts[imports.Outcome.UNCHANGED] == args.rows
+            result = step("apply + commit, all unchanged", lambda: apply(new_file), "")
+            assert result.unchanged == args.rows
+            preview = step("preview, all updated", lambda: imports.preview(event, changed_file), "")
+            db.session.rollback()
+            assert preview.counts[imports.Outcome.UPDATE] == args.rows
+            result = step("apply + commit, all updated", lambda: apply(changed_file), "target")
+            assert result.updated == args.rows
 
-                guests = db.session.scalar(sa.select(sa.func.count()).select_from(Guest))
-                entries = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry))
-                backend = db.engine.dialect.name
-                db.session.remove()
-                db.engine.dispose()
-        finally:
-            if schema:
-                drop_schema(args.database_url, schema)
+            guests = db.session.scalar(sa.select(sa.func.count()).select_from(Guest))
+            entries = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry))
+            backend = db.engine.dialect.name
+            db.session.remove()
+            db.engine.dispose()
 
     size = len(new_file) / 1024
     print(
