@@ -1,0 +1,184 @@
+"""RSVP storm: N guests answer "yes" at the same moment for S free seats, against gunicorn.
+
+Seeds an event with S seats and N invited guests in a fresh database, starts gunicorn (4 workers
+by default) on loopback, has every guest open their page first (cookie and CSRF token, as a
+phone would), then releases all N "yes" answers at once from N threads. Checks that exactly S
+guests are confirmed and N - S waitlisted with queue numbers 1..N-S without a gap, and that no
+request failed; prints the answers' latency.
+
+    .venv/bin/python scripts/bench_rsvp_storm.py                # SQLite in a temporary folder
+    .venv/bin/python scripts/bench_rsvp_storm.py --database-url postgresql://postgres@127.0.0.1:5432/test
+
+Bounded: N threads, one answer each, a 60 s timeout per request; on PostgreSQL the tables go
+into a schema of the run's own, dropped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import secrets
+import socket
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+import sqlalchemy as sa
+from bench_import import drop_schema, own_schema
+from bench_scans import start_server
+
+ROOT = Path(__file__).resolve().parent.parent
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def seed(database_url: str, guests: int, seats: int) -> list[str]:
+    """The event and its guests; the invitation paths."""
+    sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(ROOT / "tests"))
+    from factories import make_event
+
+    from registrar import create_app
+    from registrar.extensions import db
+    from registrar.models import Category
+    from registrar.services import audit, invitations
+
+    app = create_app()
+    with app.app_context():
+        db.create_all()
+        event = make_event(capacity=seats)
+        paths = []
+        for n in range(guests):
+            guest = invitations.add_guest(
+                event,
+                email=f"storm{n}@example.org",
+                name_en=f"Storm Guest {n}",
+                category=Category.DELEGATE,
+                actor=audit.SYSTEM,
+            )
+            db.session.flush()
+            paths.append(f"/i/{invitations.invitation_token(guest)}")
+        db.session.commit()
+        db.engine.dispose()
+    return paths
+
+
+def outcome(database_url: str) -> tuple[int, list[int]]:
+    from registrar.config import normalize_database_url
+
+    engine = sa.create_engine(normalize_database_url(database_url), poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        confirmed = conn.scalar(sa.text("SELECT count(*) FROM seats WHERE state = 'confirmed'"))
+        queue = list(
+            conn.scalars(
+                sa.text(
+                    "SELECT queue_number FROM seats WHERE state = 'waitlisted' "
+                    "ORDER BY queue_number"
+                )
+            )
+        )
+    engine.dispose()
+    return confirmed, queue
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", help="default: a SQLite file in a temporary folder")
+    parser.add_argument("--guests", type=int, default=400)
+    parser.add_argument("--seats", type=int, default=150)
+    parser.add_argument("--workers", type=int, default=4)
+    args = parser.parse_args()
+    if not 0 < args.seats <= args.guests <= 1000:
+        parser.error("need 0 < seats <= guests <= 1000")
+
+    with tempfile.TemporaryDirectory(prefix="registrar-storm-") as tmp:
+        tmp = Path(tmp)
+        schema = None
+        if args.database_url:
+            database_url, schema = own_schema(args.database_url)
+        else:
+            database_url = f"sqlite:///{tmp / 'storm.sqlite'}"
+        os.environ.update(
+            DATABASE_URL=database_url,
+            REGISTRAR_SECRET_KEY=secrets.token_hex(32),
+            REGISTRAR_INSTANCE_PATH=str(tmp / "instance"),
+            # Every guest comes from 127.0.0.1 here; limits are not what is measured.
+            REGISTRAR_RATELIMIT_ENABLED="0",
+        )
+        server = None
+        try:
+            print(f"Seeding {args.guests} guests for {args.seats} seats ...", flush=True)
+            paths = seed(database_url, args.guests, args.seats)
+            with socket.socket() as sock:
+                sock.bind(("127.0.0.1", 0))
+                port = sock.getsockname()[1]
+            server = start_server(port, args.workers, tmp / "gunicorn.log")
+            base = f"http://127.0.0.1:{port}"
+            start = threading.Barrier(len(paths))
+
+            def guest(path: str):
+                session = requests.Session()
+                # A fresh connection for the answer: the server drops idle ones while the
+                # others are still opening their pages.
+                page = session.get(base + path, headers={"Connection": "close"}, timeout=60)
+                token = CSRF.search(page.text).group(1)
+                start.wait(timeout=120)
+                began = time.perf_counter()
+                answer = session.post(
+                    base + path,
+                    data={"csrf_token": token, "attending": "yes", "channel": "zh"},
+                    allow_redirects=False,
+                    timeout=60,
+                )
+                return answer.status_code, (time.perf_counter() - began) * 1000
+
+            print(f"  {len(paths)} guests answer yes at once ...", flush=True)
+            began = time.perf_counter()
+            with ThreadPoolExecutor(max_workers=len(paths)) as pool:
+                results = list(pool.map(guest, paths))
+            seconds = time.perf_counter() - began
+            confirmed, queue = outcome(database_url)
+            backend = sa.engine.make_url(database_url).get_backend_name()
+        finally:
+            if server is not None:
+                server.terminate()
+                server.wait(timeout=30)
+            if schema:
+                drop_schema(args.database_url, schema)
+
+    statuses: dict[int, int] = {}
+    for status, _ms in results:
+        statuses[status] = statuses.get(status, 0) + 1
+    latencies = [ms for _status, ms in results]
+    cuts = statistics.quantiles(latencies, n=100, method="inclusive")
+    gap_free = queue == list(range(1, len(queue) + 1))
+    print(
+        f"\n{args.guests} guests, {args.seats} seats, gunicorn {args.workers} workers (gthread), "
+        f"{backend}, {os.cpu_count()} cores\n"
+    )
+    print("| confirmed | waitlisted | queue gap-free | answers (status: count) | p50 ms | p95 ms "
+          "| p99 ms | all done in s |")  # fmt: skip
+    print("| ---: | ---: | --- | --- | ---: | ---: | ---: | ---: |")
+    print(
+        f"| {confirmed} | {len(queue)} | {'yes' if gap_free else 'NO'} | "
+        f"{', '.join(f'{s}: {n}' for s, n in sorted(statuses.items()))} | {cuts[49]:.0f} | "
+        f"{cuts[94]:.0f} | {cuts[98]:.0f} | {seconds:.1f} |"
+    )
+    wrong = []
+    if confirmed != args.seats:
+        wrong.append(f"{confirmed} confirmed, expected {args.seats}")
+    if len(queue) != args.guests - args.seats or not gap_free:
+        wrong.append("the waitlist is not 1..N-S")
+    if set(statuses) != {302}:
+        wrong.append(f"answers other than a redirect: {statuses}")
+    if wrong:
+        raise SystemExit("; ".join(wrong))
+
+
+if __name__ == "__main__":
+    main()
