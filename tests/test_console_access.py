@@ -37,6 +37,8 @@ PUBLIC_ENDPOINTS = frozenset(
         "auth.login",
         "auth.logout",
         "door.open_link",
+        # The API's OpenAPI document: what the API is, never what is in it.
+        "api.openapi_document",
     }
 )
 # The door's pages: staff with the door role (or organizers) may open them.

@@ -43,7 +43,8 @@ CSRF_VALUE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 @cache
 def _compiled() -> dict[str, str]:
     with open(CATALOGUE, "rb") as f:
-        return {m.id: m.string for m in read_mo(f) if m.id}
+        # Plurals (ids that are lists) are not what these pages show.
+        return {m.id: m.string for m in read_mo(f) if m.id and isinstance(m.id, str)}
 
 
 def zh(message: str, **params) -> str:

@@ -30,6 +30,9 @@ CLOCK_SKEW = timedelta(minutes=5)
 MAX_GATE = 64
 MAX_NONCE = 64
 MAX_RECEIVER = 32
+# A search reads this much of what was typed, and answers with at most this many guests.
+MAX_QUERY = 100
+SEARCH_LIMIT = 20
 
 
 @dataclass(frozen=True)
@@ -274,11 +277,19 @@ def check_in_by_name(event_id: int, guest_id: int, request: ScanRequest, actor: 
     )
 
 
-def set_receiver(event_id: int, guest_id: int, receiver: str, actor: str) -> CheckIn:
-    """Note the interpretation receiver handed to a checked-in guest."""
+def receiver_number(receiver: str) -> str:
+    """A receiver number as it is kept, or InvalidAnswer."""
     receiver = receiver.strip()
+    if "\x00" in receiver:
+        raise InvalidAnswer(_l("The receiver number contains a NUL character."))
     if len(receiver) > MAX_RECEIVER:
         raise InvalidAnswer(_l("A receiver number has at most %(n)s characters."), n=MAX_RECEIVER)
+    return receiver
+
+
+def set_receiver(event_id: int, guest_id: int, receiver: str, actor: str) -> CheckIn:
+    """Note the interpretation receiver handed to a checked-in guest."""
+    receiver = receiver_number(receiver)
     lock_event(event_id)
     guest = db.session.get(Guest, guest_id)
     if guest is None or guest.event_id != event_id:
@@ -327,9 +338,9 @@ def receivers_out(event: Event) -> list[CheckIn]:
     )
 
 
-def search_guests(event_id: int, query: str, limit: int = 20) -> list[Guest]:
+def search_guests(event_id: int, query: str, limit: int = SEARCH_LIMIT) -> list[Guest]:
     """Guests whose name (either script), organization or e-mail contains the query."""
-    query = query.strip()
+    query = query[:MAX_QUERY].strip()
     if not query:
         return []
     pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

@@ -3,18 +3,29 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from ..errors import Busy, DomainError
 from ..extensions import db
 from ..services.locking import is_lock_timeout
 
 
+class DatabaseId(IntegerConverter):
+    """`<int:…>` in every route: ids are 32-bit on every database, so a larger number names
+    nothing and gets a 404 from the router instead of an overflow in the database."""
+
+    def __init__(self, url_map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):  # noqa: A002
+        super().__init__(url_map, fixed_digits, min, max, signed)
+
+
 def init_app(app: Flask) -> None:
     from . import api, auth, console, door, public
+
+    app.url_map.converters["int"] = DatabaseId
 
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)
@@ -42,6 +53,8 @@ ERROR_CODES = {
     429: "too_many_requests",
     503: "busy",
 }
+# A 400 whose cause the scanner can mend itself: reload the page for a fresh token.
+CSRF_FAILED = "csrf_failed"
 
 
 def error_page(status: int, title: str, message: str, code: str | None = None):
@@ -63,7 +76,7 @@ def _csrf_error(exc: CSRFError):
         400,
         _("The form has expired"),
         _("Please go back, reload the page and send the form again. Nothing was saved."),
-        code="csrf_failed",
+        code=CSRF_FAILED,
     )
 
 
@@ -86,11 +99,14 @@ def _http_error(exc: HTTPException):
         429: _("Too many requests. Please wait a minute and try again."),
     }
     code = exc.code or 500
-    return error_page(
+    body, status = error_page(
         code,
         titles.get(code, _("Something went wrong")),
         messages.get(code, _("The request could not be carried out. Nothing was saved.")),
     )
+    # A 405 says which methods the address takes (RFC 9110), as werkzeug's own page does.
+    allowed = getattr(exc, "valid_methods", None)
+    return body, status, {"Allow": ", ".join(allowed)} if allowed else {}
 
 
 def _database_error(exc: sa.exc.OperationalError):
@@ -113,11 +129,33 @@ def _refuse_nul():
     return None
 
 
+# Scripts and styles only from our own files: no inline script can run, whatever a page shows.
+# 'wasm-unsafe-eval' lets the scanner's QR decoder (WebAssembly, served from static/) start.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self' 'wasm-unsafe-eval'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "media-src 'self' blob:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
 def _security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     # Personal links are in our URLs: never hand them to another site.
     response.headers.setdefault("Referrer-Policy", "no-referrer")
     if request.path.startswith("/i/"):
         response.headers.setdefault("Cache-Control", "no-store")
+    if current_app.config["SESSION_COOKIE_SECURE"]:
+        # Behind HTTPS: browsers keep to it for a year.
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     return response

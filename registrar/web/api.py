@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from flask import Blueprint, abort, jsonify, request
 
@@ -14,6 +14,11 @@ from . import limits
 from .access import door_actor, lapsed_door_link, may_override
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+# Ids are 32-bit integers on every database: a larger number names nothing, and is answered
+# 404 by the router instead of reaching a database that cannot take it.
+MAX_ID = 2**31 - 1
+EVENT_ID = f"<int(max={MAX_ID}):event_id>"
+GUEST_ID = f"<int(max={MAX_ID}):guest_id>"
 
 
 def _event_for_door(event_id: int) -> tuple[Event, str]:
@@ -29,7 +34,11 @@ def _event_for_door(event_id: int) -> tuple[Event, str]:
 
 
 def _body() -> dict:
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:
+        # Arrays nested thousands deep: not a body of ours, and not worth a traceback.
+        body = None
     if not isinstance(body, dict):
         raise InvalidAnswer("Send a JSON object.")
     return body
@@ -41,6 +50,18 @@ def _text(body: dict, key: str, default: str = "") -> str:
         return default
     if not isinstance(value, str):
         raise InvalidAnswer(f"'{key}' must be a string.")
+    try:
+        value.encode()
+    except UnicodeEncodeError as exc:
+        # JSON can carry half of a surrogate pair (\ud800); no text of ours, nor a database, can.
+        raise InvalidAnswer(f"'{key}' must be text (it holds an unpaired surrogate).") from exc
+    return value
+
+
+def _flag(body: dict, key: str) -> bool:
+    value = body.get(key, False)
+    if not isinstance(value, bool):
+        raise InvalidAnswer(f"'{key}' must be true or false.")
     return value
 
 
@@ -48,18 +69,8 @@ def _scan_request(body: dict, code: str) -> checkin.ScanRequest:
     direction = _text(body, "direction", "in")
     if direction not in ("in", "out"):
         raise InvalidAnswer("'direction' must be 'in' or 'out'.")
-    scanned_at = None
-    if body.get("scanned_at") is not None:
-        try:
-            scanned_at = datetime.fromisoformat(_text(body, "scanned_at"))
-        except ValueError as exc:
-            raise InvalidAnswer("'scanned_at' must be an ISO 8601 time with a zone.") from exc
-        if scanned_at.tzinfo is None:
-            raise InvalidAnswer("'scanned_at' must be an ISO 8601 time with a zone.")
-    for flag in ("offline", "override"):
-        if not isinstance(body.get(flag, False), bool):
-            raise InvalidAnswer(f"'{flag}' must be true or false.")
-    override = body.get("override", False)
+    scanned_at = _scanned_at(body)
+    offline, override = _flag(body, "offline"), _flag(body, "override")
     if override and not may_override():
         abort(403)
     return checkin.ScanRequest(
@@ -68,12 +79,31 @@ def _scan_request(body: dict, code: str) -> checkin.ScanRequest:
         gate=_text(body, "gate").strip(),
         direction=Direction(direction),
         scanned_at=scanned_at,
-        offline=body.get("offline", False),
+        offline=offline,
         override=override,
     )
 
 
-@bp.post("/events/<int:event_id>/scans")
+def _scanned_at(body: dict) -> datetime | None:
+    """The RFC 3339 time (ISO 8601 with a zone) the badge was read, in UTC; None: now."""
+    if body.get("scanned_at") is None:
+        return None
+    message = "'scanned_at' must be an ISO 8601 time with a zone."
+    try:
+        # RFC 3339 allows a lower-case "t" and "z"; Python reads only upper case.
+        moment = datetime.fromisoformat(_text(body, "scanned_at").upper())
+    except ValueError as exc:
+        raise InvalidAnswer(message) from exc
+    if moment.tzinfo is None:
+        raise InvalidAnswer(message)
+    try:
+        # In UTC, as it is stored; 0001-01-01T00:00+01:00 is a valid time of no calendar.
+        return moment.astimezone(UTC)
+    except OverflowError as exc:
+        raise InvalidAnswer(message) from exc
+
+
+@bp.post(f"/events/{EVENT_ID}/scans")
 @limits.scans
 def scan(event_id: int):
     _event, actor = _event_for_door(event_id)
@@ -83,7 +113,7 @@ def scan(event_id: int):
     return jsonify(result)
 
 
-@bp.post("/events/<int:event_id>/guests/<int:guest_id>/check-in")
+@bp.post(f"/events/{EVENT_ID}/guests/{GUEST_ID}/check-in")
 @limits.scans
 def check_in_by_name(event_id: int, guest_id: int):
     _event, actor = _event_for_door(event_id)
@@ -93,14 +123,17 @@ def check_in_by_name(event_id: int, guest_id: int):
     return jsonify(result)
 
 
-@bp.post("/events/<int:event_id>/guests/<int:guest_id>/receiver")
+@bp.post(f"/events/{EVENT_ID}/guests/{GUEST_ID}/receiver")
 def receiver(event_id: int, guest_id: int):
     _event, actor = _event_for_door(event_id)
     body = _body()
-    if body.get("returned") is True:
+    # Checked even when the receiver comes back and the number is not used: a wrong value is
+    # refused whatever else the body says.
+    number = checkin.receiver_number(_text(body, "receiver"))
+    if _flag(body, "returned"):
         presence = checkin.return_receiver(event_id, guest_id, actor)
     else:
-        presence = checkin.set_receiver(event_id, guest_id, _text(body, "receiver"), actor)
+        presence = checkin.set_receiver(event_id, guest_id, number, actor)
     db.session.commit()
     return jsonify(
         {
@@ -111,17 +144,17 @@ def receiver(event_id: int, guest_id: int):
     )
 
 
-@bp.get("/events/<int:event_id>/occupancy")
+@bp.get(f"/events/{EVENT_ID}/occupancy")
 def occupancy(event_id: int):
     event, _actor = _event_for_door(event_id)
     counts = checkin.occupancy(event)
     return jsonify({"inside": counts.inside, "capacity": counts.capacity})
 
 
-@bp.get("/events/<int:event_id>/guests")
+@bp.get(f"/events/{EVENT_ID}/guests")
 def search(event_id: int):
     _event, _actor = _event_for_door(event_id)
-    query = request.args.get("q", "")[:100]
+    query = request.args.get("q", "")
     return jsonify({"guests": [_guest_summary(g) for g in checkin.search_guests(event_id, query)]})
 
 
@@ -138,3 +171,7 @@ def _guest_summary(guest: Guest) -> dict:
         "revoked": guest.is_revoked,
         "inside": bool(presence and presence.inside),
     }
+
+
+# The document describing the routes above registers its own route on this blueprint.
+from . import openapi  # noqa: E402, F401

@@ -1,0 +1,367 @@
+"""The JSON API against its OpenAPI document: the document is valid and complete, and the API
+answers schemathesis' generated requests as documented (never a server error)."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+import jsonschema_rs
+import pytest
+import schemathesis
+import sqlalchemy as sa
+from conftest import request_client
+from factories import make_event, make_guest, make_guests_in_bulk, make_staff
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from schemathesis import GenerationMode
+from schemathesis.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from registrar import tokens
+from registrar.extensions import db
+from registrar.models import Category, Channel, CheckIn, Event, Guest, Role, Verdict
+from registrar.services import audit, checkin, guests, invitations, rsvp
+from registrar.web import openapi
+
+DOCUMENT = "/api/v1/openapi.json"
+PASSWORD = "correct horse battery"
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    negative_data_rejection,
+]
+# Examples per operation, valid and invalid requests together.
+EXAMPLES = {"scan": 160, "check_in_by_name": 120, "receiver": 120, "occupancy": 25, "search": 60}
+# Values the generators seldom or never make, put into a valid body now and then, each of which
+# once made the API fail: a NUL, a lone surrogate (valid JSON, not valid text), times that leave
+# the calendar when turned to UTC or use RFC 3339's lower case, a string for a boolean.
+HOSTILE_TEXT = ["door\x00A", "\ud800"]
+HOSTILE = {
+    "scanned_at": [
+        "0001-01-01T00:00:00+01:00",
+        "9999-12-31T23:59:59-01:00",
+        "2026-03-01t13:10:00z",
+        *HOSTILE_TEXT,
+    ],
+    "offline": ["true"],
+    "override": ["true"],
+    "returned": ["true"],
+}
+FUZZ = settings(
+    deadline=None,
+    database=None,  # nothing written into the working tree
+    derandomize=True,  # the same requests on every run: a failure reproduces
+    suppress_health_check=list(HealthCheck),
+)
+
+
+# -- the document ----------------------------------------------------------------------------
+
+
+def _path_of(rule) -> str:
+    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
+
+
+def test_document_is_valid_openapi_and_lists_every_api_route(app, client):
+    response = client.get(DOCUMENT)
+
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    document = response.get_json()
+    assert document["openapi"].startswith("3.1")
+    schemathesis.openapi.from_dict(document).validate()
+    for name, schema in document["components"]["schemas"].items():
+        assert jsonschema_rs.meta.is_valid(schema), name
+    refs = set(re.findall(r'"\$ref": "#/components/(\w+)/(\w+)"', json.dumps(document)))
+    for kind, name in refs:
+        assert name in document["components"][kind], f"{kind}/{name}"
+
+    routes = {
+        (_path_of(rule), method.lower())
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("api.")
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    documented = {(path, method) for path, item in document["paths"].items() for method in item}
+    assert len(routes) >= 6
+    assert routes == documented
+
+
+def test_document_speaks_the_enums_of_the_code(client):
+    schemas = client.get(DOCUMENT).get_json()["components"]["schemas"]
+
+    result = schemas["ScanResult"]["properties"]
+    assert result["verdict"]["enum"] == [v.value for v in Verdict]
+    assert schemas["ScanGuest"]["properties"]["category"]["enum"] == [c.value for c in Category]
+    scan_fields = schemas["ScanRequest"]["properties"]
+    assert scan_fields["nonce"]["maxLength"] == checkin.MAX_NONCE
+    assert scan_fields["gate"]["maxLength"] == checkin.MAX_GATE
+    assert schemas["ReceiverRequest"]["properties"]["receiver"]["maxLength"] == (
+        checkin.MAX_RECEIVER
+    )
+
+
+def test_document_needs_no_login_and_names_the_security(client):
+    document = client.get(DOCUMENT).get_json()
+
+    schemes = document["components"]["securitySchemes"]
+    assert schemes["session"] == {**schemes["session"], "in": "cookie", "name": "session"}
+    assert schemes["csrf"]["name"] == "X-CSRFToken"
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if path == DOCUMENT:
+                assert operation["security"] == []
+            elif method == "post":
+                assert operation["security"] == [{"session": [], "csrf": []}], path
+            else:
+                assert operation["security"] == [{"session": []}], path
+
+
+# -- the API against it ----------------------------------------------------------------------
+
+
+def test_body_nested_too_deep_for_the_parser_is_a_json_400(app, client):
+    event = make_event()
+    make_staff("door@example.org", Role.DOOR, PASSWORD)
+    client.post("/login", data={"email": "door@example.org", "password": PASSWORD})
+
+    response = client.post(
+        f"/api/v1/events/{event.id}/scans",
+        data="[" * 100_000 + "]" * 100_000,
+        content_type="application/json",
+    )
+
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "bad_request"
+
+
+def _confirmed(event: Event, **fields) -> Guest:
+    guest = make_guest(event, **fields)
+    rsvp.answer(
+        guest.id,
+        guest.token_version,
+        rsvp.RsvpAnswer(attending=True, channel=Channel.ZH),
+        audit.GUEST,
+    )
+    db.session.commit()
+    return guest
+
+
+def _seed() -> dict:
+    """An event near its capacity with guests in every state, and a second event."""
+    event = make_event(capacity=14)
+    ids = make_guests_in_bulk(event, 40)
+    speaker = _confirmed(
+        event,
+        name_en="Lai Ching-Ming",
+        name_zh="賴慶明",
+        organization="高雄市政府 Kaohsiung City Government",
+        category=Category.SPEAKER,
+    )
+    reprinted = _confirmed(event, name_en="Reprinted Badge")
+    old_code = tokens.badge_code(event.id, reprinted.id, reprinted.badge_version)
+    reprinted.badge_version += 1
+    erased = _confirmed(event, name_en="Asked To Be Forgotten")
+    guests.erase(erased.id, audit.SYSTEM)
+    revoked = _confirmed(event, name_en="Revoked Guest")
+    invitations.revoke(revoked.id, audit.SYSTEM)
+    db.session.commit()
+    other = make_event()
+    stranger = _confirmed(other, name_en="Guest Elsewhere")
+
+    mine = [*ids, speaker.id, reprinted.id, erased.id, revoked.id]
+    codes = [
+        tokens.badge_code(event.id, g.id, g.badge_version)
+        for g in db.session.scalars(sa.select(Guest).where(Guest.id.in_(mine)))
+    ]
+    codes += [old_code, tokens.badge_code(other.id, stranger.id, 1), "B1:GARBAGE"]
+    inside = db.session.scalars(sa.select(CheckIn.guest_id).where(CheckIn.event_id == event.id))
+    return {
+        "event": event.id,
+        "other": other.id,
+        "guests": mine,
+        "checked_in": list(inside),
+        "stranger": stranger.id,
+        "codes": codes,
+    }
+
+
+def _log_in(app, email: str, role: Role, event_id: int):
+    """A client logged in with CSRF on, and the token its scanner page hands to the API."""
+    client = request_client(app)
+    make_staff(email, role, PASSWORD)
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    response = client.post(
+        "/login", data={"email": email, "password": PASSWORD, "csrf_token": token}
+    )
+    assert response.status_code == 302
+    scanner = client.get(f"/door/events/{event_id}").get_data(as_text=True)
+    config = re.search(r'<script type="application/json" id="door-config">(.*?)</script>', scanner)
+    return client, json.loads(config.group(1))["csrfToken"]
+
+
+def _path_choices(operation, seed: dict) -> list[dict]:
+    """Real ids for the operation's path, so that most requests reach past the lookups."""
+    names = {p.name for p in operation.path_parameters}
+    if names == {"event_id"}:
+        return [{"event_id": seed["event"]}, {"event_id": seed["other"]}]
+    # Guests who came in count three times: receivers are only for them.
+    guests = [*seed["guests"], *seed["checked_in"] * 2]
+    mine = [{"event_id": seed["event"], "guest_id": g} for g in guests]
+    return [
+        *mine,
+        {"event_id": seed["event"], "guest_id": seed["stranger"]},
+        {"event_id": seed["other"], "guest_id": seed["guests"][0]},
+    ]
+
+
+def _cases(operation, seed: dict):
+    choices = _path_choices(operation, seed)
+    real = st.sampled_from(choices).flatmap(
+        lambda ids: operation.as_strategy(GenerationMode.POSITIVE, path_parameters=ids)
+    )
+    positive = st.one_of(real, real, real, operation.as_strategy(GenerationMode.POSITIVE))
+    # Invalid bodies and queries sent to a real event and guest, and invalid ids.
+    negative = [operation.as_strategy(GenerationMode.NEGATIVE)]
+    if operation.body or operation.query:
+        negative.append(
+            st.sampled_from(choices).flatmap(
+                lambda ids: operation.as_strategy(GenerationMode.NEGATIVE, path_parameters=ids)
+            )
+        )
+    return st.one_of(positive, positive, *negative)
+
+
+def _body_fields(schema, operation) -> list[str]:
+    if not operation.body:
+        return []
+    ref = operation.definition.raw["requestBody"]["content"]["application/json"]["schema"]
+    name = ref["$ref"].rsplit("/", 1)[1]
+    return sorted(schema.raw_schema["components"]["schemas"][name]["properties"])
+
+
+@dataclass
+class DoorApi:
+    schema: schemathesis.BaseSchema
+    seed: dict
+    # (client, CSRF token) of door staff and of an organizer
+    sessions: list[tuple]
+
+    def operation(self, operation_id: str):
+        for result in self.schema.get_all_operations():
+            if result.ok().definition.raw["operationId"] == operation_id:
+                return result.ok()
+        raise KeyError(operation_id)
+
+
+@pytest.fixture
+def door_api(app) -> DoorApi:
+    app.config["WTF_CSRF_ENABLED"] = True
+    seed = _seed()
+    sessions = [
+        _log_in(app, "door@example.org", Role.DOOR, seed["event"]),
+        _log_in(app, "organizer@example.org", Role.ORGANIZER, seed["event"]),
+    ]
+    # The session and the CSRF token are the real ones, never generated.
+    config = schemathesis.Config.from_dict({"generation": {"with-security-parameters": False}})
+    return DoorApi(schemathesis.openapi.from_wsgi(DOCUMENT, app, config=config), seed, sessions)
+
+
+def test_api_answers_as_documented(door_api):
+    schema, seed, sessions = door_api.schema, door_api.seed, door_api.sessions
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert {op.definition.raw["operationId"] for op in operations} == set(EXAMPLES)
+    # (operation, status, verdict or error code) of every answer
+    answers: list[tuple[str, int, str | None]] = []
+
+    for operation in operations:
+        name = operation.definition.raw["operationId"]
+        fields = _body_fields(schema, operation)
+        hostile = st.none()
+        if fields:
+            hostile |= st.sampled_from(fields).flatmap(
+                lambda field: st.tuples(
+                    st.just(field), st.sampled_from(HOSTILE.get(field, HOSTILE_TEXT))
+                )
+            )
+
+        @settings(FUZZ, max_examples=EXAMPLES[name])
+        @given(
+            case=_cases(operation, seed),
+            session=st.sampled_from(sessions),
+            # One POST in eight goes without its CSRF token.
+            with_token=st.sampled_from([True] * 7 + [False]),
+            # Two scans in three read a real badge (of any guest, or of another event).
+            code=st.one_of(*[st.sampled_from(seed["codes"])] * 2, st.none()),
+            hostile=hostile,
+        )
+        def call(case, session, with_token, code, hostile):
+            client, token = session
+            name = case.operation.definition.raw["operationId"]
+            positive = case.meta.generation.mode == GenerationMode.POSITIVE
+            if name == "scan" and code and positive and isinstance(case.body, dict):
+                case.body["code"] = code
+            if hostile and positive and isinstance(case.body, dict):
+                # Schemathesis sees the change and judges anew whether the case is valid.
+                case.body[hostile[0]] = hostile[1]
+            headers = {openapi.CSRF_HEADER: token} if with_token else {}
+            response = case.call_and_validate(session=client, headers=headers, checks=CHECKS)
+            body = response.json()
+            detail = body.get("verdict") if response.status_code == 200 else body["error"]["code"]
+            answers.append((name, response.status_code, detail))
+
+        call()
+
+    # The requests went past the door: every operation answered, most verdicts were given and
+    # the refusals were of every kind, not one error for everything.
+    assert {name for name, status, _ in answers if status == 200} == set(EXAMPLES)
+    verdicts = {detail for _, status, detail in answers if status == 200}
+    assert {"ok", "already_checked_in", "declined", "revoked", "wrong_event", "invalid"} <= verdicts
+    refusals = {detail for _, status, detail in answers if status >= 400}
+    assert {"bad_request", "csrf_failed", "forbidden", "not_found"} <= refusals
+
+
+def _valid(validator, body: dict) -> bool:
+    try:
+        return validator.is_valid(body)
+    except UnicodeEncodeError:
+        return False  # a lone surrogate: a JSON string, but no text
+
+
+@pytest.mark.parametrize("operation_id", ["scan", "check_in_by_name", "receiver"])
+def test_every_hostile_value_in_every_field_is_answered_as_documented(door_api, operation_id):
+    """Each value of HOSTILE in each field of a body, for a guest who is inside: refused with a
+    400 when the document calls the body invalid, and never a server error."""
+    operation = door_api.operation(operation_id)
+    document = door_api.schema.raw_schema
+    request_schema = operation.definition.raw["requestBody"]["content"]["application/json"]
+    valid = jsonschema_rs.Draft202012Validator(
+        {**request_schema["schema"], "components": document["components"]}
+    )
+    client, token = door_api.sessions[1]
+    seed = door_api.seed
+    path = {"event_id": seed["event"], "guest_id": seed["checked_in"][0]}
+    if operation_id == "scan":
+        path = {"event_id": seed["event"]}
+
+    for field in _body_fields(door_api.schema, operation):
+        for value in HOSTILE.get(field, HOSTILE_TEXT):
+            body = {field: value}
+            case = operation.Case(path_parameters=path, body=body, media_type="application/json")
+            response = case.call_and_validate(
+                session=client, headers={openapi.CSRF_HEADER: token}, checks=CHECKS
+            )
+            if not _valid(valid, body):
+                assert response.status_code == 400, (body, response.text)
+            elif value == "2026-03-01t13:10:00z":
+                assert response.status_code == 200, (body, response.text)
