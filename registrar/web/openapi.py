@@ -92,6 +92,16 @@ _SCAN_FIELDS = {
     },
 }
 
+# Who a guest is, as both kinds of answer show it.
+_GUEST_IDENTITY = {
+    "id": {"type": "integer"},
+    "name_en": {"type": "string"},
+    "name_zh": {"type": "string"},
+    "organization": {"type": "string"},
+    "category": {"enum": _values(Category)},
+}
+
+
 _SCHEMAS = {
     "Error": {
         "type": "object",
@@ -170,11 +180,7 @@ _SCHEMAS = {
         ],
         "additionalProperties": False,
         "properties": {
-            "id": {"type": "integer"},
-            "name_en": {"type": "string"},
-            "name_zh": {"type": "string"},
-            "organization": {"type": "string"},
-            "category": {"enum": _values(Category)},
+            **_GUEST_IDENTITY,
             "channel": {
                 "enum": [*_values(Channel), None],
                 "description": "The interpretation channel to hand a receiver for.",
@@ -272,11 +278,7 @@ _SCHEMAS = {
         ],
         "additionalProperties": False,
         "properties": {
-            "id": {"type": "integer"},
-            "name_en": {"type": "string"},
-            "name_zh": {"type": "string"},
-            "organization": {"type": "string"},
-            "category": {"enum": _values(Category)},
+            **_GUEST_IDENTITY,
             "channel": {"enum": [*_values(Channel), None]},
             "seat": {"enum": [*_values(SeatState), None]},
             "revoked": {"type": "boolean"},
