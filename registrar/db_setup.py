@@ -99,6 +99,8 @@ def configure(app: Flask) -> None:
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_connect)
         sa.event.listen(engine, "begin", _sqlite_begin)
+        sa.event.listen(engine, "commit", _sqlite_end)
+        sa.event.listen(engine, "rollback", _sqlite_end)
 
 
 def _sqlite_connect(dbapi_connection, _record) -> None:
@@ -112,6 +114,7 @@ def _sqlite_connect(dbapi_connection, _record) -> None:
 
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+WRITE_LOCKED = "registrar.write_locked"
 
 
 def _sqlite_begin(connection) -> None:
@@ -121,9 +124,21 @@ def _sqlite_begin(connection) -> None:
     # Requests that only read (GET pages never write) begin deferred, so that they do not
     # queue behind each other; WAL lets them read while a writer works.
     if has_request_context() and request.method in READ_ONLY_METHODS:
+        connection.info[WRITE_LOCKED] = False
         connection.exec_driver_sql("BEGIN")
         return
     dbapi_connection = connection.connection.dbapi_connection
     if isinstance(dbapi_connection, GatedConnection):
         dbapi_connection.enter_write_gate()
     connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # Everything this transaction reads is read under the write lock: see locking.lock_event.
+    connection.info[WRITE_LOCKED] = True
+
+
+def _sqlite_end(connection) -> None:
+    connection.info.pop(WRITE_LOCKED, None)
+
+
+def holds_write_lock(connection) -> bool:
+    """Whether this SQLite connection's transaction began with BEGIN IMMEDIATE."""
+    return bool(connection.info.get(WRITE_LOCKED))

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import requests
 import sqlalchemy as sa
+from bench_import import drop_schema, own_schema
 
 ROOT = Path(__file__).resolve().parent.parent
 DOOR_EMAIL = "bench-door@example.org"
@@ -91,10 +92,10 @@ def reset_scans(database_url: str) -> None:
     engine.dispose()
 
 
-def start_server(port: int, workers: int, log: Path) -> subprocess.Popen:
+def start_server(port: int, workers: int, log: Path, threads: int = 1) -> subprocess.Popen:
     command = [
         sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
-        "--workers", str(workers), "--worker-class", "gthread", "--threads", "8",
+        "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
         "registrar:create_app()",
     ]  # fmt: skip
     with log.open("wb") as out:
@@ -185,19 +186,30 @@ def main() -> None:
     parser.add_argument("--database-url", help="default: a SQLite file in a temporary folder")
     parser.add_argument("--guests", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="per worker (gthread); more threads made the tail worse here (GIL convoys)",
+    )
     parser.add_argument("--concurrency", default="1,4,16")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="registrar-bench-") as tmp:
         tmp = Path(tmp)
-        database_url = args.database_url or f"sqlite:///{tmp / 'bench.sqlite'}"
+        schema = None
+        if args.database_url:
+            # A schema of the run's own on that server, dropped at the end.
+            database_url, schema = own_schema(args.database_url)
+        else:
+            database_url = f"sqlite:///{tmp / 'bench.sqlite'}"
         secret = secrets.token_hex(32)
         print(f"Seeding {args.guests} confirmed guests ...", flush=True)
         event_id, codes = seed(database_url, tmp / "instance", secret, args.guests)
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             port = sock.getsockname()[1]
-        server = start_server(port, args.workers, tmp / "gunicorn.log")
+        server = start_server(port, args.workers, tmp / "gunicorn.log", args.threads)
         base = f"http://127.0.0.1:{port}"
         rows, errors = [], 0
         try:
@@ -223,9 +235,12 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(timeout=30)
+            if schema:
+                drop_schema(args.database_url, schema)
 
     backend = sa.engine.make_url(database_url).get_backend_name()
-    print(f"\n{args.guests} badges, gunicorn {args.workers} workers (gthread), {backend}, "
+    print(f"\n{args.guests} badges, gunicorn {args.workers} workers (gthread, {args.threads} "
+          f"threads each), {backend}, "
           f"{os.cpu_count()} cores\n")  # fmt: skip
     print("| phase | concurrency | requests/s | p50 ms | p95 ms | p99 ms | vs healthz | wrong |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")

@@ -11,11 +11,13 @@ import re
 from gunicorn.glogging import Logger
 
 bind = os.environ.get("REGISTRAR_BIND", "127.0.0.1:8000")
-# Threads let a worker wait on the database for one request while it serves another; seats
-# and scans are decided in the database under a row lock, so workers share nothing else.
+# Processes, not threads: requests are mostly Python work, and threads of one process took
+# turns at the GIL, which tripled the slowest scans at a busy door (scripts/bench-scans
+# --threads). Seats and scans are decided in the database under a row lock, so workers share
+# nothing else. gthread keeps idle keep-alive connections off the workers.
 workers = int(os.environ.get("WEB_CONCURRENCY", "4"))
 worker_class = "gthread"
-threads = int(os.environ.get("REGISTRAR_THREADS", "4"))
+threads = int(os.environ.get("REGISTRAR_THREADS", "1"))
 # A request that takes longer has gone wrong (a badge sheet of hundreds is the slowest: ~2 s).
 timeout = int(os.environ.get("REGISTRAR_TIMEOUT", "60"))
 graceful_timeout = 30

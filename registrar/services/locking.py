@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import current_app
 
+from ..db_setup import holds_write_lock
 from ..errors import Busy, NotFound
 from ..extensions import db
 from ..models import Event
@@ -13,12 +14,19 @@ from ..models import Event
 def lock_event(event_id: int) -> Event:
     """Lock the event row until the transaction ends and return it freshly read.
 
-    PostgreSQL: SELECT ... FOR UPDATE with a lock timeout. SQLite: every transaction outside a
-    read-only request already began with BEGIN IMMEDIATE (see db_setup), so holding it is
-    holding the only write lock.
-    Everything read before the lock is expired so that counts and states are read again.
+    PostgreSQL: SELECT ... FOR UPDATE with a lock timeout; everything read before the lock is
+    expired so that counts and states are read again. SQLite: every transaction outside a
+    read-only request already began with BEGIN IMMEDIATE (see db_setup), so it has held the only
+    write lock since its first read, and what it read is current.
     """
     session = db.session
+    if session.get_bind().dialect.name == "sqlite" and holds_write_lock(session.connection()):
+        # The transaction began with SQLite's write lock, so nothing read in it can be stale:
+        # no other writer has run since. The event is most likely in the session already.
+        event = session.get(Event, event_id)
+        if event is None:
+            raise NotFound()
+        return event
     session.flush()
     session.expire_all()
     try:
