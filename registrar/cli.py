@@ -37,6 +37,14 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(restore_command)
 
 
+NO_SCHEMA = "The database has no tables yet: run `flask --app registrar init` (or `demo`) first."
+
+
+def _missing_schema(exc: sa.exc.OperationalError | sa.exc.ProgrammingError) -> bool:
+    text = str(exc.orig).lower()
+    return "no such table" in text or ("relation" in text and "does not exist" in text)
+
+
 def _commit_or_fail(work):
     """Run one use case and commit it, or roll it back and exit with its message."""
     try:
@@ -46,6 +54,11 @@ def _commit_or_fail(work):
     except DomainError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from exc
+    except (sa.exc.OperationalError, sa.exc.ProgrammingError) as exc:
+        db.session.rollback()
+        if _missing_schema(exc):
+            raise click.ClickException(NO_SCHEMA) from exc
+        raise
 
 
 @click.command("init")
@@ -121,7 +134,13 @@ def _event(slug: str | None) -> Event:
     query = sa.select(Event).order_by(Event.id).limit(1)
     if slug:
         query = sa.select(Event).where(Event.slug == slug)
-    event = db.session.scalar(query)
+    try:
+        event = db.session.scalar(query)
+    except (sa.exc.OperationalError, sa.exc.ProgrammingError) as exc:
+        db.session.rollback()
+        if _missing_schema(exc):
+            raise click.ClickException(NO_SCHEMA) from exc
+        raise
     if event is None:
         raise click.ClickException("No such event. Run `flask --app registrar demo` first.")
     return event

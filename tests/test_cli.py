@@ -267,3 +267,21 @@ def test_guest_links_lists_every_guest_with_a_working_link(runner, client):
     assert sorted(r[0] for r in rows) == sorted(g.email for g in guests)
     for email, _name, url in rows:
         assert client.get(url.removeprefix("http://localhost")).status_code == 200, email
+
+
+@pytest.mark.parametrize("command", [["guest", "links"], ["event", "capacity", "3"]])
+def test_a_command_before_init_says_to_run_init(tmp_path, instance_path, command):
+    from registrar import create_app
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret-key-not-for-production",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'empty.sqlite'}",
+        }
+    )
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=command)
+    assert result.exit_code == 1
+    assert "run `flask --app registrar init`" in result.output
+    assert "Traceback" not in result.output

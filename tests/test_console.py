@@ -264,7 +264,7 @@ def test_raising_capacity_promotes_and_says_how_many(organizer, event):
     )
     assert response.status_code == 302
     page = text(organizer.get(response.headers["Location"]))
-    assert "Capacity saved. 1 guests moved from the waitlist to a seat." in page
+    assert "Capacity saved. 1 guest moved from the waitlist to a seat." in page
     assert seat_counts_shown(page)["Confirmed"] == 4
     assert db.session.get(Event, event.id).capacity == 4
     assert (

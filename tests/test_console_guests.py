@@ -765,7 +765,7 @@ def test_erasing_removes_the_personal_data_everywhere_and_frees_the_seat(
     assert response.status_code == 302
     page = text(organizer.get(response.headers["Location"]))
     assert "The guest's personal data is erased." in page
-    assert "1 guests moved from the waitlist to the freed seat." in page
+    assert "The first guest on the waitlist got the freed seat." in page
 
     db.session.expire_all()
     erased = db.session.get(Guest, guest.id)

@@ -293,7 +293,7 @@ def test_capacity_form_promotes_in_order_and_comes_back_here(client, forum, orga
     )
     assert urlsplit(response.headers["Location"]).path == f"/console/events/{event.id}/waitlist"
     page = follow(client, response)
-    assert "Capacity saved. 1 guests moved from the waitlist to a seat." in page
+    assert "Capacity saved. 1 guest moved from the waitlist to a seat." in page
     assert queue_on_page(page) == ["Anna", "Bo", "陳美玲"]
     assert promotions_mailed(dana) == 1
 

@@ -195,13 +195,7 @@ def guest_erase(guest_id: int):
             if ok:
                 flash(_("The guest's personal data is erased."), "success")
                 if erasure.promoted:
-                    flash(
-                        _(
-                            "%(n)s guests moved from the waitlist to the freed seat.",
-                            n=len(erasure.promoted),
-                        ),
-                        "success",
-                    )
+                    flash(_("The first guest on the waitlist got the freed seat."), "success")
                 return redirect(back)
         else:
             flash_form_errors(form)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Response, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
@@ -70,7 +70,11 @@ def save_capacity(event_id: int) -> None:
     )
     if ok:
         flash(
-            _("Capacity saved. %(n)s guests moved from the waitlist to a seat.", n=len(promoted)),
+            ngettext(
+                "Capacity saved. %(num)s guest moved from the waitlist to a seat.",
+                "Capacity saved. %(num)s guests moved from the waitlist to a seat.",
+                len(promoted),
+            ),
             "success",
         )
 
