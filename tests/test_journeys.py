@@ -1,0 +1,85 @@
+"""Journeys through the product in a real browser, on a phone-sized screen.
+
+Headless Chromium (Debian's package) driven by Playwright, as in test_door_browser.py, whose
+browser fixture and skip rule this module shares.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from factories import invitation_path, make_event, make_guest
+from live_server import serving
+from test_door_browser import PHONE, TIMEOUT_MS, _read, browser, pytestmark  # noqa: F401
+
+from registrar.extensions import db
+from registrar.models import Language, Rsvp, Seat, SeatState
+
+SCREENSHOTS = Path(__file__).parent / "screenshots"
+
+
+@pytest.fixture
+def database_url(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'registrar.sqlite'}"
+
+
+@pytest.fixture
+def app_config(app_config) -> dict:
+    return {**app_config, "WTF_CSRF_ENABLED": True}
+
+
+def _answer(page, attending: str, channel: str | None = None) -> None:
+    page.check(f"input[name=attending][value={attending}]")
+    if channel:
+        page.check(f"input[name=channel][value={channel}]")
+    page.click("button[type=submit].primary")
+    page.wait_for_load_state("load")
+
+
+def _seat_and_answer(guest_id: int):
+    """The guest's seat state and (attending, channel), read in a transaction of its own."""
+
+    def read():
+        seat = db.session.scalar(sa.select(Seat.state).where(Seat.guest_id == guest_id))
+        answer = db.session.scalar(sa.select(Rsvp).where(Rsvp.guest_id == guest_id))
+        return seat, (answer.attending, answer.channel.value if answer.channel else None)
+
+    return _read(read)
+
+
+def test_guest_answers_yes_in_chinese_sees_the_badge_then_says_no(app, browser):  # noqa: F811
+    event = make_event(capacity=5)
+    guest = make_guest(event, name_en="Amelia Clarke", name_zh="柯愛美", language=Language.EN)
+    guest_id, path = guest.id, invitation_path(guest)
+    db.session.commit()
+
+    with serving(app) as base:
+        chromium = browser()
+        page = chromium.new_context(viewport=PHONE, is_mobile=True).new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(base + path)
+        assert page.locator("html").get_attribute("lang") == "en"
+        assert "Amelia Clarke" in page.inner_text("main")
+
+        # The guest switches the page to Chinese and answers yes, listening on 中.
+        page.click("a[hreflang='zh-Hant']")
+        page.wait_for_load_state("load")
+        assert page.locator("html").get_attribute("lang") == "zh-Hant-TW"
+        _answer(page, "yes", "zh")
+        status = page.locator("#status")
+        assert "status-confirmed" in status.get_attribute("class")
+        badge = page.locator("img[src*='badge.png']")
+        badge.wait_for()
+        assert badge.evaluate("img => img.complete && img.naturalWidth > 0")
+        assert page.locator("a[href*='badge.pdf']").count() == 1
+        page.screenshot(path=str(SCREENSHOTS / "guest-confirmed-zh.png"))
+        assert _seat_and_answer(guest_id) == (SeatState.CONFIRMED, (True, "zh"))
+
+        # Later the guest cannot come after all: the seat is given up, the badge goes.
+        _answer(page, "no")
+        assert "status-declined" in page.locator("#status").get_attribute("class")
+        assert page.locator("img[src*='badge.png']").count() == 0
+        assert _seat_and_answer(guest_id) == (None, (False, None))
+        chromium.close()
