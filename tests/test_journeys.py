@@ -10,12 +10,13 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from factories import invitation_path, make_event, make_guest
+from factories import invitation_path, make_event, make_guest, make_staff
 from live_server import serving
 from test_door_browser import PHONE, TIMEOUT_MS, _read, browser, pytestmark  # noqa: F401
 
 from registrar.extensions import db
-from registrar.models import Language, Rsvp, Seat, SeatState
+from registrar.models import Channel, Guest, Language, Rsvp, Seat, SeatState
+from registrar.services import audit, rsvp
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 
@@ -83,3 +84,66 @@ def test_guest_answers_yes_in_chinese_sees_the_badge_then_says_no(app, browser):
         assert page.locator("img[src*='badge.png']").count() == 0
         assert _seat_and_answer(guest_id) == (None, (False, None))
         chromium.close()
+
+
+def _count(page, key: str) -> int:
+    return int(page.inner_text(f"[data-count={key}] dd"))
+
+
+def test_organizer_imports_a_list_sends_invitations_and_watches_the_dashboard(
+    app,
+    browser,  # noqa: F811
+    tmp_path,
+):
+    event = make_event(capacity=2)
+    event_id = event.id
+    make_staff(password="correct horse battery")
+    db.session.commit()
+    rows = ["name_en,name_zh,email,organization,title,category,language"]
+    rows += [
+        f"Guest {n},來賓{n},guest{n}@example.org,高雄市政府,,delegate,zh_Hant" for n in range(3)
+    ]
+    upload = tmp_path / "guests.csv"
+    upload.write_bytes(("\ufeff" + "\r\n".join(rows) + "\r\n").encode("utf-8"))
+
+    with serving(app) as base:
+        chromium = browser()
+        page = chromium.new_context(viewport={"width": 1024, "height": 720}).new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(base + "/login")
+        page.fill("#email", "organizer@example.org")
+        page.fill("#password", "correct horse battery")
+        page.click("button[type=submit]")
+        page.wait_for_load_state("load")
+        assert _count(page, "invited") == 0  # the console opens on the dashboard
+
+        page.click("nav.console-nav >> text=Import")
+        page.set_input_files("input[type=file]", str(upload))
+        page.click("button:has-text('Preview the import')")
+        page.wait_for_load_state("load")
+        assert "guest2@example.org" in page.inner_text("main")
+        page.click("button:has-text('Import 3 guests')")
+        page.wait_for_load_state("load")
+
+        page.click("nav.console-nav >> text=E-mail")
+        page.click("button[name='invite-everyone']")
+        page.wait_for_load_state("load")
+        assert "3 messages queued" in page.inner_text(".flashes")
+
+        page.click("nav.console-nav >> text=Dashboard")
+        assert (_count(page, "invited"), _count(page, "confirmed")) == (3, 0)
+        page.screenshot(path=str(SCREENSHOTS / "console-dashboard.jpg"), type="jpeg", quality=60)
+
+        # Three guests answer yes for two seats: the dashboard moves.
+        for guest_id in _read(
+            lambda: list(db.session.scalars(sa.select(Guest.id).where(Guest.event_id == event_id)))
+        ):
+            _read(lambda gid=guest_id: _yes(gid))
+        page.reload()
+        assert (_count(page, "confirmed"), _count(page, "waitlisted")) == (2, 1)
+        chromium.close()
+
+
+def _yes(guest_id: int) -> None:
+    guest = db.session.get(Guest, guest_id)
+    rsvp.answer(guest.id, guest.token_version, rsvp.RsvpAnswer(True, Channel.ZH), audit.GUEST)
