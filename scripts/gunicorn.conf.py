@@ -6,9 +6,10 @@ Each setting can be changed from the environment (names below) or on the command
 """
 
 import os
-import re
 
 from gunicorn.glogging import Logger
+
+from registrar.logs import redact
 
 bind = os.environ.get("REGISTRAR_BIND", "127.0.0.1:8000")
 # Processes, not threads: requests are mostly Python work, and threads of one process took
@@ -29,16 +30,15 @@ errorlog = "-"
 # Address from the proxy, time, request (tokens removed, see below), status, size, duration.
 access_log_format = '%({x-forwarded-for}i)s %(h)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms'
 
-# A personal link's token is a key to a guest's answer and badge: keep it out of the log.
-_TOKEN_IN_PATH = re.compile(r"(/i/|/door/l/)[^/\s?]+")
-
 
 class RedactingLogger(Logger):
+    """The access log without personal link tokens in the paths (see registrar/logs.py)."""
+
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)
         for key in ("r", "U", "q"):
             if key in atoms:
-                atoms[key] = _TOKEN_IN_PATH.sub(r"\1…", atoms[key])
+                atoms[key] = redact(atoms[key])
         return atoms
 
 

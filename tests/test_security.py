@@ -73,3 +73,26 @@ def test_an_id_too_large_for_the_database_is_not_found(client, app):
         f"/api/v1/events/{huge}/occupancy",
     ):
         assert client.get(path).status_code == 404, path
+
+
+def test_a_failing_request_logs_no_link_token(app_config, instance_path, caplog):
+    app = create_app({**app_config, "TESTING": False})
+
+    @app.get("/i/<token>/fail")
+    def fail(token):
+        raise RuntimeError("something broke")
+
+    token = "WzEsMV0.secret-part-of-the-link"
+    with caplog.at_level("ERROR"):
+        response = app.test_client().get(f"/i/{token}/fail")
+    assert response.status_code == 500
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "Exception on /i/…/fail [GET]" in logged
+    assert "secret-part" not in logged
+
+
+def test_the_gunicorn_access_log_cuts_tokens_out():
+    from registrar.logs import redact
+
+    line = 'GET /i/WzEsMV0.abc/badge.pdf?x=1 HTTP/1.1" then /door/l/WzIsM10.def and /console/'
+    assert redact(line) == 'GET /i/…/badge.pdf?x=1 HTTP/1.1" then /door/l/… and /console/'
