@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -10,11 +11,14 @@ from flask_babel import lazy_gettext as _l
 from ..extensions import db
 from ..models import AuditEntry, DoorLink, Guest, StaffUser
 
+if TYPE_CHECKING:
+    from .staff import SignedIn
+
 GUEST = "guest"
 SYSTEM = "system"
 
 
-def staff_actor(user: StaffUser) -> str:
+def staff_actor(user: StaffUser | SignedIn) -> str:
     return f"staff:{user.id}"
 
 

@@ -7,23 +7,27 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 
 from .. import tokens
 from ..errors import InvalidAnswer, NotFound
 from ..extensions import db
 from ..models import (
+    Category,
+    Channel,
     CheckIn,
     Direction,
     Event,
     Guest,
+    Rsvp,
     Scan,
+    Seat,
     SeatState,
     Verdict,
     utcnow,
 )
 from . import audit
-from .locking import lock_event
+from .locking import lock_event, lock_event_capacity
 
 # A scanner's clock may be off; a scan "from the future" is taken as made now.
 CLOCK_SKEW = timedelta(minutes=5)
@@ -55,12 +59,64 @@ class Occupancy:
 
 
 def occupancy(event: Event) -> Occupancy:
-    inside = db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(CheckIn)
-        .where(CheckIn.event_id == event.id, CheckIn.inside.is_(True))
-    )
+    # Through the session, so that check-ins not yet flushed are counted too.
+    inside = db.session.scalar(_COUNT_INSIDE, {"event_id": event.id})
     return Occupancy(inside=inside, capacity=event.capacity)
+
+
+def _count_inside(conn: sa.Connection, event_id: int) -> int:
+    return conn.execute(_COUNT_INSIDE, {"event_id": event_id}).scalar_one()
+
+
+# The door's hot path reads and writes with these statements, not with model objects: a scan
+# is the most frequent request of the day, and loading objects was most of its cost.
+_COUNT_INSIDE = (
+    sa.select(sa.func.count())
+    .select_from(CheckIn)
+    .where(CheckIn.event_id == sa.bindparam("event_id"), CheckIn.inside.is_(True))
+)
+_PRIOR_ANSWER = sa.select(Scan.result).where(
+    Scan.event_id == sa.bindparam("event_id"), Scan.nonce == sa.bindparam("nonce")
+)
+# Everything a verdict needs about one guest, in one statement.
+_GUEST_AT_DOOR = (
+    sa.select(
+        Guest.id,
+        Guest.event_id,
+        Guest.name_en,
+        Guest.name_zh,
+        Guest.organization,
+        Guest.category,
+        Guest.badge_version,
+        Guest.revoked_at,
+        Rsvp.attending,
+        Rsvp.channel,
+        Seat.state.label("seat_state"),
+        CheckIn.id.label("presence_id"),
+        CheckIn.inside,
+        CheckIn.first_scan_at,
+        CheckIn.first_gate,
+        CheckIn.receiver,
+        CheckIn.receiver_returned_at,
+    )
+    .outerjoin(Rsvp, Rsvp.guest_id == Guest.id)
+    .outerjoin(Seat, Seat.guest_id == Guest.id)
+    .outerjoin(CheckIn, CheckIn.guest_id == Guest.id)
+    .where(Guest.id == sa.bindparam("guest_id"))
+)
+_EARLIER_ENTRY = (
+    sa.select(Scan.id)
+    .where(
+        Scan.guest_id == sa.bindparam("guest_id"),
+        Scan.direction == Direction.IN,
+        Scan.verdict == Verdict.OK,
+        Scan.scanned_at == sa.bindparam("at"),
+    )
+    .order_by(Scan.id)
+    .limit(1)
+)
+_CHECK_INS = CheckIn.__table__
+_SCANS = Scan.__table__
 
 
 def scan(event_id: int, request: ScanRequest, actor: str) -> dict:
@@ -73,56 +129,73 @@ def scan(event_id: int, request: ScanRequest, actor: str) -> dict:
     scanned_at = request.scanned_at or now
     if scanned_at > now + CLOCK_SKEW:
         scanned_at = now
+    # The signature is checked before any lock is taken: a forged code costs no waiting.
+    claim, verdict = _read_code(event_id, request.code)
 
-    event = lock_event(event_id)
+    capacity = lock_event_capacity(event_id)
+    conn = db.session.connection()
     if request.nonce:
-        prior = db.session.scalar(
-            sa.select(Scan).where(Scan.event_id == event.id, Scan.nonce == request.nonce)
-        )
+        prior = conn.execute(
+            _PRIOR_ANSWER, {"event_id": event_id, "nonce": request.nonce}
+        ).scalar_one_or_none()
         if prior is not None:
-            return {**prior.result, "replayed": True}
+            return {**prior, "replayed": True}
 
     # Counted once, before anything changes: every scan holds the event lock, so the count
     # stays true until this transaction ends, and the scan's own move is added to it below.
-    inside = occupancy(event).inside
-    guest, verdict = _identify(event, request.code)
-    duplicate = False
-    first_scan = None
+    inside = _count_inside(conn, event_id)
+    guest = None
+    if claim is not None:
+        guest, verdict = _identify(conn, event_id, claim)
+    entry = _Entry(verdict=verdict)
     if guest is not None and Direction(request.direction) == Direction.OUT:
         # Anyone we know may leave, a revoked guest too, so that occupancy stays true.
-        verdict, moved = _exit(guest, scanned_at)
-        inside += moved
+        entry = _exit(conn, guest, scanned_at)
     elif guest is not None and verdict is None:
-        verdict, duplicate, first_scan, moved = _enter(event, guest, request, scanned_at, inside)
-        inside += moved
+        entry = _enter(conn, event_id, capacity, guest, request, scanned_at, inside)
+    inside += entry.moved
 
-    record = Scan(
-        event_id=event.id,
-        guest_id=guest.id if guest else None,
-        nonce=request.nonce or None,
+    record = {
+        "event_id": event_id,
+        "guest_id": guest["id"] if guest else None,
+        "nonce": request.nonce or None,
         # Kept as read, for the record, with what no database column can hold replaced.
-        code=(request.code or "")[:100].replace("\x00", "\ufffd"),
-        gate=request.gate,
-        direction=Direction(request.direction),
-        verdict=verdict,
-        scanned_at=scanned_at,
-        recorded_at=now,
-        offline=request.offline,
-        manual=request.manual,
-        override=request.override and verdict == Verdict.OK,
-        duplicate=duplicate,
-        actor=actor,
-    )
-    record.result = _result(event, record, guest, first_scan, inside)
-    db.session.add(record)
-    if record.override:
-        audit.record("checkin.override", actor=actor, event_id=event.id, guest_id=guest.id)
+        "code": (request.code or "")[:100].replace("\x00", "\ufffd"),
+        "gate": request.gate,
+        "direction": Direction(request.direction),
+        "verdict": entry.verdict,
+        "scanned_at": scanned_at,
+        "recorded_at": now,
+        "offline": request.offline,
+        "manual": request.manual,
+        "override": request.override and entry.verdict == Verdict.OK,
+        "duplicate": entry.duplicate,
+        "actor": actor,
+    }
+    record["result"] = _result(record, guest, entry.first_scan, inside, capacity)
+    conn.execute(_SCANS.insert(), record)
+    if record["override"]:
+        audit.record("checkin.override", actor=actor, event_id=event_id, guest_id=guest["id"])
     if request.manual:
         audit.record(
-            "checkin.manual", actor=actor, event_id=event.id, guest_id=guest.id, verdict=verdict
+            "checkin.manual",
+            actor=actor,
+            event_id=event_id,
+            guest_id=guest["id"],
+            verdict=entry.verdict,
         )
-    db.session.flush()
-    return {**record.result, "replayed": False}
+    return {**record["result"], "replayed": False}
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """What a scan decided: its verdict, whether it is a duplicate of another door's, the first
+    entry to show, and the change to the count inside."""
+
+    verdict: Verdict | None
+    duplicate: bool = False
+    first_scan: dict | None = None
+    moved: int = 0
 
 
 def _check_request(request: ScanRequest) -> None:
@@ -134,123 +207,127 @@ def _check_request(request: ScanRequest) -> None:
         raise InvalidAnswer(_l("The gate name is too long."))
 
 
-def _identify(event: Event, code: str) -> tuple[Guest | None, Verdict | None]:
-    """The guest a code names, or the verdict that ends the scan here."""
+def _read_code(event_id: int, code: str) -> tuple[tokens.BadgeClaim | None, Verdict | None]:
+    """The claim of a genuine badge of this event, or the verdict that ends the scan here."""
     try:
         claim = tokens.read_badge_code(code)
     except tokens.InvalidToken:
         return None, Verdict.INVALID
-    if claim.event_id != event.id:
+    if claim.event_id != event_id:
         # A real badge, but not for this event: say so without naming its holder.
         return None, Verdict.WRONG_EVENT
-    # The answer, seat and presence are all needed for the verdict: one query, not four.
-    guest = db.session.get(
-        Guest,
-        claim.guest_id,
-        options=[joinedload(Guest.rsvp), joinedload(Guest.seat), joinedload(Guest.check_in)],
-    )
-    if guest is None or guest.event_id != event.id:
+    return claim, None
+
+
+def _identify(
+    conn: sa.Connection, event_id: int, claim: tokens.BadgeClaim
+) -> tuple[dict | None, Verdict | None]:
+    """The guest (as a dict of what the door needs) a genuine code names, and the verdict when
+    the badge alone decides it."""
+    row = conn.execute(_GUEST_AT_DOOR, {"guest_id": claim.guest_id}).mappings().one_or_none()
+    if row is None or row["event_id"] != event_id:
         return None, Verdict.INVALID
-    if guest.is_revoked or claim.version != guest.badge_version:
+    guest = dict(row)
+    if guest["revoked_at"] is not None or claim.version != guest["badge_version"]:
         return guest, Verdict.REVOKED
     return guest, None
 
 
-def _enter(event: Event, guest: Guest, request: ScanRequest, scanned_at: datetime, inside: int):
-    """(verdict, duplicate, first scan shown, change to the count inside) for an entry by a
-    guest with a valid badge, `inside` being the count before this scan."""
-    answer, seat = guest.rsvp, guest.seat
-    if answer is None or not answer.attending or seat is None:
-        return Verdict.DECLINED, False, None, 0
-    if seat.state == SeatState.WAITLISTED:
-        return Verdict.WAITLISTED, False, None, 0
+def _enter(
+    conn: sa.Connection,
+    event_id: int,
+    capacity: int,
+    guest: dict,
+    request: ScanRequest,
+    scanned_at: datetime,
+    inside: int,
+) -> _Entry:
+    """An entry by a guest with a valid badge, `inside` being the count before this scan."""
+    if not guest["attending"] or guest["seat_state"] is None:
+        return _Entry(Verdict.DECLINED)
+    if guest["seat_state"] == SeatState.WAITLISTED:
+        return _Entry(Verdict.WAITLISTED)
 
-    presence = guest.check_in
-    if presence is not None and presence.inside:
-        if request.offline and scanned_at < presence.first_scan_at:
+    if guest["inside"]:
+        if request.offline and scanned_at < guest["first_scan_at"]:
             # Two doors read this badge; the one that read it first wins, even if it synced
             # later. The entry recorded so far becomes the duplicate.
-            _mark_earlier_entry_duplicate(guest, presence.first_scan_at)
-            presence.first_scan_at = scanned_at
-            presence.first_gate = request.gate
-            return Verdict.OK, False, None, 0
-        first = {"at": presence.first_scan_at.isoformat(), "gate": presence.first_gate}
-        return Verdict.ALREADY_CHECKED_IN, request.offline, first, 0
+            _mark_earlier_entry_duplicate(conn, guest["id"], guest["first_scan_at"])
+            _update_presence(conn, guest, first_scan_at=scanned_at, first_gate=request.gate)
+            return _Entry(Verdict.OK)
+        first = {"at": guest["first_scan_at"].isoformat(), "gate": guest["first_gate"]}
+        return _Entry(Verdict.ALREADY_CHECKED_IN, duplicate=request.offline, first_scan=first)
 
-    if inside >= event.capacity and not request.override:
-        return Verdict.ROOM_FULL, False, None, 0
-    if presence is None:
-        guest.check_in = CheckIn(
-            event_id=event.id,
-            first_scan_at=scanned_at,
-            first_gate=request.gate,
-            inside=True,
-            changed_at=scanned_at,
-        )
+    if inside >= capacity and not request.override:
+        return _Entry(Verdict.ROOM_FULL)
+    if guest["presence_id"] is None:
+        presence = {
+            "event_id": event_id,
+            "guest_id": guest["id"],
+            "first_scan_at": scanned_at,
+            "first_gate": request.gate,
+            "inside": True,
+            "changed_at": scanned_at,
+            "receiver": "",
+            "receiver_returned_at": None,
+        }
+        conn.execute(_CHECK_INS.insert(), presence)
+        guest.update(presence, presence_id=True)
     else:
         # Back in after an exit scan.
-        presence.inside = True
-        presence.changed_at = scanned_at
-    return Verdict.OK, False, None, 1
+        _update_presence(conn, guest, inside=True, changed_at=scanned_at)
+    return _Entry(Verdict.OK, moved=1)
 
 
-def _mark_earlier_entry_duplicate(guest: Guest, first_scan_at: datetime) -> None:
-    entry = db.session.scalar(
-        sa.select(Scan)
-        .where(
-            Scan.guest_id == guest.id,
-            Scan.direction == Direction.IN,
-            Scan.verdict == Verdict.OK,
-            Scan.scanned_at == first_scan_at,
-        )
-        .order_by(Scan.id)
-        .limit(1)
+def _update_presence(conn: sa.Connection, guest: dict, **values) -> None:
+    conn.execute(
+        _CHECK_INS.update().where(_CHECK_INS.c.id == guest["presence_id"]).values(**values)
     )
+    guest.update(values)
+
+
+def _mark_earlier_entry_duplicate(conn: sa.Connection, guest_id: int, at: datetime) -> None:
+    entry = conn.execute(_EARLIER_ENTRY, {"guest_id": guest_id, "at": at}).scalar_one_or_none()
     if entry is not None:
-        entry.duplicate = True
+        conn.execute(_SCANS.update().where(_SCANS.c.id == entry).values(duplicate=True))
 
 
-def _exit(guest: Guest, scanned_at: datetime) -> tuple[Verdict, int]:
-    """(verdict, change to the count inside) for an exit."""
-    presence = guest.check_in
-    if presence is not None and presence.inside:
-        presence.inside = False
-        presence.changed_at = scanned_at
-        return Verdict.OK, -1
-    return Verdict.OK, 0
+def _exit(conn: sa.Connection, guest: dict, scanned_at: datetime) -> _Entry:
+    if guest["inside"]:
+        _update_presence(conn, guest, inside=False, changed_at=scanned_at)
+        return _Entry(Verdict.OK, moved=-1)
+    return _Entry(Verdict.OK)
 
 
 def _result(
-    event: Event, record: Scan, guest: Guest | None, first_scan: dict | None, inside: int
+    record: dict, guest: dict | None, first_scan: dict | None, inside: int, capacity: int
 ) -> dict:
     """The answer to the scanner: JSON-ready, kept with the scan for retries."""
     shown_guest = None
-    if guest is not None and record.verdict != Verdict.INVALID:
-        answer = guest.rsvp
+    if guest is not None and record["verdict"] != Verdict.INVALID:
         shown_guest = {
-            "id": guest.id,
-            "name_en": guest.name_en,
-            "name_zh": guest.name_zh,
-            "organization": guest.organization,
-            "category": guest.category.value,
-            "channel": answer.channel.value if answer and answer.channel else None,
-            # `or ""`: a CheckIn made in this transaction has no column defaults filled in yet.
-            "receiver": (guest.check_in.receiver or "") if guest.check_in else "",
+            "id": guest["id"],
+            "name_en": guest["name_en"],
+            "name_zh": guest["name_zh"],
+            "organization": guest["organization"],
+            "category": Category(guest["category"]).value,
+            "channel": Channel(guest["channel"]).value if guest["channel"] else None,
+            "receiver": guest["receiver"] or "",
             # The scanner offers "receiver returned" at the exit only while one is out.
-            "receiver_returned": bool(guest.check_in and guest.check_in.receiver_returned_at),
+            "receiver_returned": bool(guest["receiver_returned_at"]),
         }
     return {
-        "verdict": record.verdict.value,
-        "direction": record.direction.value,
-        "nonce": record.nonce,
-        "gate": record.gate,
-        "scanned_at": record.scanned_at.isoformat(),
-        "offline": record.offline,
-        "duplicate": record.duplicate,
-        "override": record.override,
+        "verdict": record["verdict"].value,
+        "direction": record["direction"].value,
+        "nonce": record["nonce"],
+        "gate": record["gate"],
+        "scanned_at": record["scanned_at"].isoformat(),
+        "offline": record["offline"],
+        "duplicate": record["duplicate"],
+        "override": record["override"],
         "guest": shown_guest,
         "first_scan": first_scan,
-        "occupancy": {"inside": inside, "capacity": event.capacity},
+        "occupancy": {"inside": inside, "capacity": capacity},
     }
 
 

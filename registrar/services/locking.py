@@ -31,8 +31,7 @@ def lock_event(event_id: int) -> Event:
     session.expire_all()
     try:
         if session.get_bind().dialect.name == "postgresql":
-            timeout_ms = int(float(current_app.config["REGISTRAR_LOCK_TIMEOUT"]) * 1000)
-            session.execute(sa.text(f"SET LOCAL lock_timeout = {timeout_ms}"))
+            _set_lock_timeout(session.connection())
         event = session.scalar(
             sa.select(Event)
             .where(Event.id == event_id)
@@ -46,6 +45,35 @@ def lock_event(event_id: int) -> Event:
     if event is None:
         raise NotFound()
     return event
+
+
+_CAPACITY = sa.select(Event.capacity).where(Event.id == sa.bindparam("event_id")).with_for_update()
+
+
+def lock_event_capacity(event_id: int) -> int:
+    """lock_event for the door's hot path: the same lock, reading only the capacity.
+
+    Nothing read before is expired: the caller reads what it needs after this, by statement.
+    """
+    session = db.session
+    connection = session.connection()
+    session.flush()
+    try:
+        if connection.dialect.name == "postgresql":
+            _set_lock_timeout(connection)
+        capacity = connection.execute(_CAPACITY, {"event_id": event_id}).scalar_one_or_none()
+    except sa.exc.OperationalError as exc:
+        if is_lock_timeout(exc):
+            raise Busy() from exc
+        raise
+    if capacity is None:
+        raise NotFound()
+    return capacity
+
+
+def _set_lock_timeout(connection: sa.Connection) -> None:
+    timeout_ms = int(float(current_app.config["REGISTRAR_LOCK_TIMEOUT"]) * 1000)
+    connection.exec_driver_sql(f"SET LOCAL lock_timeout = {timeout_ms}")
 
 
 def is_lock_timeout(exc: BaseException) -> bool:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import ClassVar
+
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -17,6 +20,34 @@ MIN_PASSWORD_LENGTH = 10
 # Checked against when the e-mail is unknown, so that a wrong e-mail takes as long as a wrong
 # password and login answers do not tell which accounts exist.
 _DUMMY_HASH = generate_password_hash("registrar-no-such-user")
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """The staff member a request comes from, as Flask-Login and the role checks need them.
+
+    Read with one plain statement on every request, not as a StaffUser: nothing else of the
+    account is needed there, and a signed-in user is never changed through this object.
+    """
+
+    id: int
+    role: Role
+    is_active: bool
+    is_authenticated: ClassVar[bool] = True
+    is_anonymous: ClassVar[bool] = False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+
+_SIGNED_IN = sa.select(StaffUser.id, StaffUser.role, StaffUser.active).where(
+    StaffUser.id == sa.bindparam("user_id")
+)
+
+
+def signed_in(user_id: int) -> SignedIn | None:
+    row = db.session.execute(_SIGNED_IN, {"user_id": user_id}).one_or_none()
+    return SignedIn(id=row.id, role=row.role, is_active=row.active) if row else None
 
 
 def find(email: str) -> StaffUser | None:

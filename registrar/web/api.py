@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, abort, jsonify, request
 
+from ..db_setup import reading_first
 from ..errors import InvalidAnswer
 from ..extensions import db
 from ..models import Direction, Event, Guest
@@ -21,16 +22,17 @@ EVENT_ID = f"<int(max={MAX_ID}):event_id>"
 GUEST_ID = f"<int(max={MAX_ID}):guest_id>"
 
 
-def _event_for_door(event_id: int) -> tuple[Event, str]:
-    event = db.session.get(Event, event_id)
-    if event is None:
-        abort(404)
+def _door_actor(event_id: int) -> str:
+    """Who scans at this event's door (for the audit log), or the error that says why not.
+
+    Whether the event exists is for the route to find out (404), after this.
+    """
     actor = door_actor(event_id)
     if actor is None:
         if lapsed_door_link():
             raise door.DoorLinkInactive()
         abort(401)
-    return event, actor
+    return actor
 
 
 def _body() -> dict:
@@ -106,9 +108,11 @@ def _scanned_at(body: dict) -> datetime | None:
 @bp.post(f"/events/{EVENT_ID}/scans")
 @limits.scans
 def scan(event_id: int):
-    _event, actor = _event_for_door(event_id)
-    body = _body()
-    result = checkin.scan(event_id, _scan_request(body, _text(body, "code")), actor)
+    with reading_first():
+        actor = _door_actor(event_id)
+        body = _body()
+        scan_request = _scan_request(body, _text(body, "code"))
+    result = checkin.scan(event_id, scan_request, actor)
     db.session.commit()
     return jsonify(result)
 
@@ -116,16 +120,18 @@ def scan(event_id: int):
 @bp.post(f"/events/{EVENT_ID}/guests/{GUEST_ID}/check-in")
 @limits.scans
 def check_in_by_name(event_id: int, guest_id: int):
-    _event, actor = _event_for_door(event_id)
-    body = _body()
-    result = checkin.check_in_by_name(event_id, guest_id, _scan_request(body, ""), actor)
+    with reading_first():
+        actor = _door_actor(event_id)
+        body = _body()
+        scan_request = _scan_request(body, "")
+    result = checkin.check_in_by_name(event_id, guest_id, scan_request, actor)
     db.session.commit()
     return jsonify(result)
 
 
 @bp.post(f"/events/{EVENT_ID}/guests/{GUEST_ID}/receiver")
 def receiver(event_id: int, guest_id: int):
-    _event, actor = _event_for_door(event_id)
+    actor = _door_actor(event_id)
     body = _body()
     # Checked even when the receiver comes back and the number is not used: a wrong value is
     # refused whatever else the body says.
@@ -146,14 +152,15 @@ def receiver(event_id: int, guest_id: int):
 
 @bp.get(f"/events/{EVENT_ID}/occupancy")
 def occupancy(event_id: int):
-    event, _actor = _event_for_door(event_id)
-    counts = checkin.occupancy(event)
+    _door_actor(event_id)
+    counts = checkin.occupancy(db.get_or_404(Event, event_id))
     return jsonify({"inside": counts.inside, "capacity": counts.capacity})
 
 
 @bp.get(f"/events/{EVENT_ID}/guests")
 def search(event_id: int):
-    _event, _actor = _event_for_door(event_id)
+    _door_actor(event_id)
+    db.get_or_404(Event, event_id)
     query = request.args.get("q", "")
     return jsonify({"guests": [_guest_summary(g) for g in checkin.search_guests(event_id, query)]})
 

@@ -19,9 +19,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
-from ..extensions import db, limiter, login_manager
+from ..extensions import limiter, login_manager
 from ..forms import LoginForm
-from ..models import Role, StaffUser
+from ..models import Role
 from ..services import staff
 
 bp = Blueprint("auth", __name__)
@@ -32,10 +32,11 @@ login_manager.login_message_category = "info"
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> StaffUser | None:
-    if not user_id.isdigit():
+def _load_user(user_id: str) -> staff.SignedIn | None:
+    # A 32-bit id, as on every route: a longer number names nobody, and PostgreSQL refuses it.
+    if not user_id.isdigit() or int(user_id) > 2**31 - 1:
         return None
-    return db.session.get(StaffUser, int(user_id))
+    return staff.signed_in(int(user_id))
 
 
 def roles_required(*roles: Role):
