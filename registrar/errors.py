@@ -71,6 +71,14 @@ class Busy(DomainError):
     default_message = _l("The system is busy right now. Please try again in a moment.")
 
 
+class DatabaseUnavailable(DomainError):
+    """The database cannot be reached: restarting, failing over, or the connection was cut."""
+
+    status = 503
+    title = _l("Please try again in a moment")
+    default_message = _l("The database cannot be reached right now. Please try again in a moment.")
+
+
 class GuestErased(DomainError):
     status = 409
     title = _l("Personal data erased")

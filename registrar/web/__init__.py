@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
-from ..errors import Busy, DomainError
+from ..errors import Busy, DatabaseUnavailable, DomainError
 from ..extensions import db
 from ..services.locking import is_lock_timeout
 
@@ -36,7 +36,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(DomainError, _domain_error)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
-    app.register_error_handler(sa.exc.OperationalError, _database_error)
+    app.register_error_handler(sa.exc.DBAPIError, _database_error)
     app.before_request(_refuse_nul)
     app.after_request(_security_headers)
 
@@ -55,6 +55,9 @@ ERROR_CODES = {
 }
 # A 400 whose cause the scanner can mend itself: reload the page for a fresh token.
 CSRF_FAILED = "csrf_failed"
+# A 503 while the database is away (restarting, failing over): send the same request again
+# later (a scan with the same nonce, which is never recorded twice).
+DATABASE_UNAVAILABLE = "database_unavailable"
 
 
 def error_page(status: int, title: str, message: str, code: str | None = None):
@@ -109,11 +112,26 @@ def _http_error(exc: HTTPException):
     return body, status, {"Allow": ", ".join(allowed)} if allowed else {}
 
 
-def _database_error(exc: sa.exc.OperationalError):
-    db.session.rollback()
+def _database_error(exc: sa.exc.DBAPIError):
+    try:
+        db.session.rollback()
+    except sa.exc.DBAPIError:
+        pass  # the connection is gone, and the transaction with it
     if is_lock_timeout(exc):
         return _domain_error(Busy())
-    raise exc
+    if not (isinstance(exc, sa.exc.OperationalError) or exc.connection_invalidated):
+        raise exc  # a bug, not the database being away: a 500 and a traceback in the log
+    # The server restarted or the connection broke. The pool pings a connection before
+    # handing it out again (pool_pre_ping), so the next request after the outage reconnects.
+    reason = str(exc.orig).strip().splitlines() or [type(exc.orig).__name__]
+    # The driver's first line only: the statement and its parameters may hold personal data.
+    current_app.logger.warning(
+        "database unavailable on %s %s: %s", request.method, request.path, reason[0]
+    )
+    unavailable = DatabaseUnavailable()
+    return error_page(
+        unavailable.status, str(unavailable.title), str(unavailable), code=DATABASE_UNAVAILABLE
+    )
 
 
 def _refuse_nul():

@@ -9,7 +9,7 @@ from flask import current_app, jsonify
 
 from ..models import Category, Channel, Direction, SeatState, Verdict
 from ..services import checkin
-from . import CSRF_FAILED, ERROR_CODES
+from . import CSRF_FAILED, DATABASE_UNAVAILABLE, ERROR_CODES
 from .api import MAX_ID, bp
 
 CSRF_HEADER = "X-CSRFToken"
@@ -115,7 +115,7 @@ _SCHEMAS = {
                 "properties": {
                     "code": {
                         "type": "string",
-                        "enum": sorted({*ERROR_CODES.values(), CSRF_FAILED}),
+                        "enum": sorted({*ERROR_CODES.values(), CSRF_FAILED, DATABASE_UNAVAILABLE}),
                         "description": "Stable, for programs.",
                     },
                     "message": {
@@ -333,7 +333,13 @@ _RESPONSES = {
     "Gone": _error(410, "The volunteer's door link has expired or been withdrawn."),
     "TooLarge": _error(413, "The body is larger than the server accepts."),
     "TooManyRequests": _error(429, "Too many scans from this door in a minute; try again."),
-    "Busy": _error(503, "Another door holds the event a moment too long; try again."),
+    "Busy": _error(
+        503,
+        "Send the same request again in a moment (a scan with the same nonce: it is never "
+        "recorded twice): another door held the event a moment too long (`busy`), or the "
+        "database cannot be reached, e.g. while it restarts (`database_unavailable`).",
+        (DATABASE_UNAVAILABLE,),
+    ),
 }
 
 
