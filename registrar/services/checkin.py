@@ -98,6 +98,7 @@ _GUEST_AT_DOOR = (
         CheckIn.first_gate,
         CheckIn.receiver,
         CheckIn.receiver_returned_at,
+        _COUNT_INSIDE.correlate(None).scalar_subquery().label("inside_now"),
     )
     .outerjoin(Rsvp, Rsvp.guest_id == Guest.id)
     .outerjoin(Seat, Seat.guest_id == Guest.id)
@@ -143,10 +144,12 @@ def scan(event_id: int, request: ScanRequest, actor: str) -> dict:
 
     # Counted once, before anything changes: every scan holds the event lock, so the count
     # stays true until this transaction ends, and the scan's own move is added to it below.
-    inside = _count_inside(conn, event_id)
+    # A genuine badge's guest is read with the count, in one statement.
     guest = None
     if claim is not None:
-        guest, verdict = _identify(conn, event_id, claim)
+        guest, verdict, inside = _identify(conn, event_id, claim)
+    else:
+        inside = _count_inside(conn, event_id)
     entry = _Entry(verdict=verdict)
     if guest is not None and Direction(request.direction) == Direction.OUT:
         # Anyone we know may leave, a revoked guest too, so that occupancy stays true.
@@ -221,16 +224,23 @@ def _read_code(event_id: int, code: str) -> tuple[tokens.BadgeClaim | None, Verd
 
 def _identify(
     conn: sa.Connection, event_id: int, claim: tokens.BadgeClaim
-) -> tuple[dict | None, Verdict | None]:
-    """The guest (as a dict of what the door needs) a genuine code names, and the verdict when
-    the badge alone decides it."""
-    row = conn.execute(_GUEST_AT_DOOR, {"guest_id": claim.guest_id}).mappings().one_or_none()
-    if row is None or row["event_id"] != event_id:
-        return None, Verdict.INVALID
+) -> tuple[dict | None, Verdict | None, int]:
+    """The guest (as a dict of what the door needs) a genuine code names, the verdict when the
+    badge alone decides it, and the count inside."""
+    row = (
+        conn.execute(_GUEST_AT_DOOR, {"guest_id": claim.guest_id, "event_id": event_id})
+        .mappings()
+        .one_or_none()
+    )
+    if row is None:
+        return None, Verdict.INVALID, _count_inside(conn, event_id)
     guest = dict(row)
+    inside = guest.pop("inside_now")
+    if guest["event_id"] != event_id:
+        return None, Verdict.INVALID, inside
     if guest["revoked_at"] is not None or claim.version != guest["badge_version"]:
-        return guest, Verdict.REVOKED
-    return guest, None
+        return guest, Verdict.REVOKED, inside
+    return guest, None, inside
 
 
 def _enter(
