@@ -14,6 +14,7 @@ import pytest
 import qrcode
 import sqlalchemy as sa
 from factories import make_event, make_guest, make_staff
+from flask import request
 from live_server import serving
 from PIL import Image
 
@@ -110,29 +111,31 @@ def _scans(event_id: int) -> list[Scan]:
     )
 
 
+def launch_chromium(runner, camera: Path | None = None):
+    """Headless Chromium from a Playwright runner, its fake camera showing the given file."""
+    args = [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+    ]
+    if camera is not None:
+        args.append(f"--use-file-for-fake-video-capture={camera}")
+    return runner.chromium.launch(executable_path=str(CHROMIUM), args=args)
+
+
 @pytest.fixture
 def browser():
     """A function that starts headless Chromium, its fake camera showing the given file."""
     from playwright.sync_api import sync_playwright
 
-    def launch(camera: Path | None = None):
-        args = [
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--use-fake-ui-for-media-stream",
-            "--use-fake-device-for-media-stream",
-        ]
-        if camera is not None:
-            args.append(f"--use-file-for-fake-video-capture={camera}")
-        return runner.chromium.launch(executable_path=str(CHROMIUM), args=args)
-
     with sync_playwright() as runner:
-        yield launch
+        yield lambda camera=None: launch_chromium(runner, camera)
 
 
 class Scanner:
@@ -471,3 +474,73 @@ def test_queue_survives_reload_keeps_server_errors_and_drops_refused_scans(app, 
 
     (row,) = _scans(event_id)
     assert (row.guest_id, row.verdict, row.offline) == (kept_id, Verdict.OK, True)
+
+
+def test_scanner_page_opens_again_without_network_and_keeps_scanning(app, browser):
+    event = make_event(capacity=10)
+    guest = _confirmed(event)
+    make_staff("door@example.org", Role.DOOR, PASSWORD)
+    event_id, guest_id, code = event.id, guest.id, _code(guest)
+    db.session.commit()
+    pages_served = []
+    app.before_request(
+        lambda: pages_served.append(request.path) if request.path.startswith("/door/") else None
+    )
+
+    with serving(app) as url:
+        chromium = browser()
+        context = chromium.new_context(viewport=PHONE, locale="en-GB")
+        door_page = Scanner(context, url)
+        page = door_page.page
+        door_page.log_in("door@example.org")
+        door_page.open(f"/door/events/{event_id}?gate=East")
+        # The service worker has taken a copy of the page and of what it loads.
+        page.wait_for_selector("body[data-door-offline-ready]")
+        pages_served.clear()
+
+        context.set_offline(True)
+        reloaded = page.reload()
+        page.wait_for_selector("body[data-door-ready]")
+        assert reloaded.from_service_worker
+        assert pages_served == [], "the page came from the server, not from the kept copy"
+        assert page.is_visible("#offline-banner")
+        # The page works as before: the scan waits in the queue, across this reload too.
+        door_page.type_code(code)
+        door_page.verdict("wait")
+        door_page.dismiss()
+        assert page.inner_text("#pending") == "Pending sync (1)"
+        assert _scans(event_id) == []
+
+        context.set_offline(False)
+        page.locator("#pending").wait_for(state="hidden", timeout=SYNC_WAIT_MS)
+        assert [(s.guest_id, s.verdict, s.offline) for s in _scans(event_id)] == [
+            (guest_id, Verdict.OK, True)
+        ]
+        assert door_page.elsewhere == []
+        context.close()
+
+
+def test_scanner_page_kept_offline_is_forgotten_when_access_ends(app, browser):
+    event = make_event(capacity=10)
+    link = door.create_link(event, "Volunteer", 2, audit.SYSTEM)
+    db.session.commit()
+    event_id, link_id, token_url = event.id, link.id, door.link_url(link)
+    token_path = "/door/l/" + token_url.rsplit("/door/l/", 1)[1]
+
+    with serving(app) as url:
+        chromium = browser()
+        context = chromium.new_context(viewport=PHONE, locale="en-GB")
+        door_page = Scanner(context, url)
+        page = door_page.page
+        door_page.open(token_path)
+        page.wait_for_selector("body[data-door-offline-ready]")
+
+        # The link is withdrawn; the next load online is refused, and the copy goes with it.
+        door.revoke_link(link_id, audit.SYSTEM)
+        db.session.commit()
+        refused = page.goto(f"{url}/door/events/{event_id}")
+        assert refused.status == 410
+        context.set_offline(True)
+        with pytest.raises(playwright.Error, match="ERR_FAILED|ERR_INTERNET_DISCONNECTED"):
+            page.goto(f"{url}/door/events/{event_id}")
+        context.close()

@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -49,6 +61,18 @@ def scanner(event_id: int):
         via_link=actor.startswith("door-link:"),
         gate=request.args.get("gate", "")[:64],
     )
+
+
+@bp.get("/door/sw.js")
+def service_worker():
+    """The scanner's service worker, served from /door/ so that it may look after the scanner
+    pages (a worker's reach is the folder it is served from)."""
+    response = send_from_directory(
+        Path(current_app.static_folder) / "door", "sw.js", mimetype="text/javascript", max_age=0
+    )
+    # Browsers check for a new worker on every scanner page load; answer from the file, fresh.
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 @bp.get("/door/l/<token>")

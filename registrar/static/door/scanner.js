@@ -933,7 +933,35 @@
     sync();
     // Have the decoder ready before the network might go: the camera then works offline too.
     setTimeout(function () { getDetector().catch(function () { return null; }); }, 1500);
+    keepForOffline();
     document.body.setAttribute("data-door-ready", "true");
+  }
+
+  /* ---- reloading while offline ------------------------------------------------------- */
+
+  // The service worker keeps this page and its files, so that a reload without network still
+  // opens the scanner (with its queue). Browsers allow workers over https and on localhost.
+  function keepForOffline() {
+    if (!("serviceWorker" in navigator) || !window.isSecureContext) { return; }
+    navigator.serviceWorker.addEventListener("message", function (event) {
+      if (event.data && event.data.kept) {
+        document.body.setAttribute("data-door-offline-ready", "true");
+      }
+    });
+    navigator.serviceWorker.register(config.urls.serviceWorker).then(function () {
+      return navigator.serviceWorker.ready;
+    }).then(function (registration) {
+      var files = Array.prototype.map.call(
+        document.querySelectorAll("link[rel=stylesheet][href], script[src]"),
+        function (element) { return element.href || element.src; }
+      );
+      registration.active.postMessage({
+        keep: [location.href, config.urls.decoderScript, config.urls.decoderWasm].concat(files)
+      });
+    }).catch(function (error) {
+      // The scanner works without it; only a reload while offline would not.
+      console.warn("service worker not registered:", error);
+    });
   }
 
   start();
