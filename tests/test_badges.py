@@ -8,12 +8,15 @@ pdffonts), which scripts/test installs when it may; without them those tests are
 from __future__ import annotations
 
 import io
+import random
 import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+import qrcode
+import qrcode.util
 import sqlalchemy as sa
 import zxingcpp
 from conftest import text
@@ -397,3 +400,106 @@ def test_the_console_says_so_when_there_is_nothing_to_print(client, app):
     response = client.get(f"/console/events/{event.id}/badges.pdf", follow_redirects=True)
     assert response.status_code == 200
     assert "no badges to print" in text(response)
+
+
+# -- the QR code as the sheet draws it ---------------------------------------------------------
+
+
+def _stock_qr(code: str) -> list[list[bool]]:
+    qr = qrcode.QRCode(error_correction=badges.QR_ERROR_CORRECTION)
+    qr.add_data(code)
+    qr.make(fit=True)
+    return qr.modules
+
+
+def test_the_quick_mask_choice_makes_the_qr_codes_qrcode_itself_makes(app):
+    """The mask chosen is the library's best, not a cheaper guess: same modules, every time."""
+    rng = random.Random(7)
+    alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ:"
+    codes = [tokens.badge_code(rng.randint(1, 999), rng.randint(1, 10**6), 1) for _ in range(60)]
+    # Versions 1 to 3, as short and long as an alphanumeric code gets.
+    codes += ["".join(rng.choices(alphabet, k=rng.randint(1, 60))) for _ in range(60)]
+    for code in codes:
+        assert badges.qr_modules(code) == _stock_qr(code), code
+
+
+def test_the_penalty_points_are_qrcodes_own():
+    rng = random.Random(11)
+    for size in (21, 25, 29):
+        for _ in range(150):
+            darkness = rng.choice((0.2, 0.5, 0.8))
+            modules = [[rng.random() < darkness for _ in range(size)] for _ in range(size)]
+            rows = badges._row_bits(modules)
+            assert badges._lost_point(rows, size) == qrcode.util.lost_point(modules)
+
+
+def test_the_drawn_rectangles_cover_exactly_the_dark_modules(app):
+    guest = lai(make_event())
+    modules = badges.qr_modules(badges.badge_code_for(guest))
+    covered = [
+        (column + dx, row + dy)
+        for column, row, width, height in badges._dark_rectangles(modules)
+        for dx in range(width)
+        for dy in range(height)
+    ]
+    dark = {(c, r) for r, line in enumerate(modules) for c, is_dark in enumerate(line) if is_dark}
+    assert len(covered) == len(set(covered))  # no module painted twice
+    assert set(covered) == dark
+
+
+# -- the organizer's badge sheet -------------------------------------------------------------
+
+
+@needs_poppler
+def test_the_console_sheet_says_its_count_and_every_qr_code_reads_at_150_dpi(client, app, tmp_path):
+    event = make_event(capacity=20)
+    channels = [Channel.EN, Channel.ZH, Channel.FLOOR]
+    guests = [
+        confirmed(event, channels[n % 3], category=list(Category)[n % len(Category)])
+        for n in range(9)
+    ]
+    answer(make_guest(event), attending=False)
+    login(client)
+
+    page = text(client.get(f"/console/events/{event.id}"))
+    assert "Print 9 badges (PDF)" in page
+    assert 'data-count="9" data-pages="3"' in page
+    assert "Preparing 9 badges…" in page
+    assert "Ready: 9 badges on 3 pages." in page
+    assert 'id="badge-sheet-status" role="status" aria-live="polite"' in page
+    assert "/static/console/badges.js" in page
+
+    sheet = client.get(
+        f"/console/events/{event.id}/badges.pdf",
+        headers={"Accept": "application/pdf, application/json"},
+    )
+    assert sheet.status_code == 200 and sheet.mimetype == "application/pdf"
+    assert (sheet.headers["X-Badge-Count"], sheet.headers["X-Badge-Pages"]) == ("9", "3")
+    assert f'filename="badges-{event.slug}.pdf"' in sheet.headers["Content-Disposition"]
+    assert pdf_info(sheet.data, tmp_path)["Pages"] == "3"
+    pages = pdf_pages(sheet.data, tmp_path, dpi=150)
+    assert [len(decode(page)) for page in pages] == [4, 4, 1]
+    found = [r for page in pages for r in decode(page)]
+    assert sorted(r.text for r in found) == sorted(badges.badge_code_for(g) for g in guests)
+    assert all(r.ec_level == "M" and int(r.extra["Version"]) <= 3 for r in found)
+
+
+def test_the_sheet_refuses_in_json_when_the_script_asks_and_there_is_nothing_to_print(client, app):
+    event = make_event()
+    answer(make_guest(event), attending=False)
+    login(client)
+    assert "Print 0 badges (PDF)" in text(client.get(f"/console/events/{event.id}"))
+
+    response = client.get(
+        f"/console/events/{event.id}/badges.pdf",
+        headers={"Accept": "application/pdf, application/json"},
+    )
+    assert response.status_code == 409
+    assert response.json["error"]["code"] == "no_badges"
+    assert "no badges to print" in response.json["error"]["message"]
+    # A browser following the link itself gets the page back with the message.
+    browser = client.get(
+        f"/console/events/{event.id}/badges.pdf",
+        headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"},
+    )
+    assert browser.status_code == 302

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import io
+import itertools
 import re
 import tempfile
 from collections.abc import Iterable, Sequence
@@ -30,7 +31,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from fpdf import FPDF
-from fpdf.enums import TextMode
+from fpdf.enums import RenderStyle, TextMode
 from sqlalchemy.orm import selectinload
 
 from .. import PACKAGE_DIR, tokens
@@ -132,16 +133,88 @@ def reissue(guest_id: int, actor: str) -> Guest:
 # -- the QR code -----------------------------------------------------------------------------
 
 
-def qr_png(code: str, box_size: int = 10, border: int = 4) -> bytes:
-    """The code as a black-on-white QR code PNG; box_size pixels a module, border modules of
-    quiet zone around it (4 is what the standard asks for)."""
-    qr = qrcode.QRCode(error_correction=QR_ERROR_CORRECTION, box_size=box_size, border=border)
+class _QRCode(qrcode.QRCode):
+    """qrcode's QRCode with the same choice of mask, made about ten times faster.
+
+    qrcode picks the mask with the fewest penalty points by drawing the whole symbol eight
+    times, module by module, and scoring each in Python: most of a badge sheet's time. The
+    eight test symbols differ only where the masks differ on data modules, so here the library
+    draws one, the other seven are that one with the difference flipped (bits of a row as an
+    int), and util.lost_point's four rules are counted on those rows and columns with integer
+    and regular-expression operations. tests/test_badges.py checks both against the library.
+    """
+
+    def best_mask_pattern(self) -> int:
+        n = self.version * 4 + 17
+        self.makeImpl(True, 0)
+        first = _row_bits(self.modules)
+        points = [
+            _lost_point([row ^ flip for row, flip in zip(first, flips, strict=True)], n)
+            for flips in _mask_flips(self.version, self.error_correction)
+        ]
+        return points.index(min(points))  # the first of equals, as qrcode takes it
+
+
+def _row_bits(modules: Sequence[Sequence[bool | None]]) -> list[int]:
+    return [int("".join("1" if dark else "0" for dark in row), 2) for row in modules]
+
+
+@functools.cache
+def _mask_flips(version: int, error_correction: int) -> list[list[int]]:
+    """For each mask, the modules in which its test symbol differs from mask 0's, as the
+    library draws them (the test symbols leave the format bits light, whatever the mask)."""
+    qr = qrcode.QRCode(version=version, error_correction=error_correction)
+    qr.add_data("0")
+    symbols = []
+    for mask in range(8):
+        qr.makeImpl(True, mask)
+        symbols.append(_row_bits(qr.modules))
+    return [[a ^ b for a, b in zip(symbols[0], rows, strict=True)] for rows in symbols]
+
+
+_RUN = re.compile(r"0{5,}|1{5,}")
+_FINDER_LIKE = re.compile(r"(?=10111010000|00001011101)")
+
+
+def _lost_point(rows: list[int], n: int) -> int:
+    """qrcode.util.lost_point of the symbol whose rows are these n-bit ints."""
+    lines = [format(row, f"0{n}b") for row in rows]
+    # Every row and column, apart: no run or pattern goes on from one into the next.
+    lines = " ".join(lines + ["".join(column) for column in zip(*lines, strict=True)])
+    # Runs of five or more of a colour in a row or column: 3 points, and 1 for each beyond.
+    points = sum(len(run) - 2 for run in _RUN.findall(lines))
+    # Each 2 x 2 block of one colour: 3 points.
+    inner = (1 << (n - 1)) - 1
+    for above, below in itertools.pairwise(rows):
+        same = ~(above ^ below)
+        points += 3 * (same & (same >> 1) & ~(above ^ (above >> 1)) & inner).bit_count()
+    # 1:1:3:1:1 with four light modules before or after, like a finder pattern: 40 points.
+    points += 40 * len(_FINDER_LIKE.findall(lines))
+    # 10 points for every full 5% the dark modules are away from half.
+    percent = float(sum(row.bit_count() for row in rows)) / (n**2)
+    return points + int(abs(percent * 100 - 50) / 5) * 10
+
+
+def _qr(code: str, box_size: int = 10, border: int = 4) -> qrcode.QRCode:
+    qr = _QRCode(error_correction=QR_ERROR_CORRECTION, box_size=box_size, border=border)
     qr.add_data(code)
     qr.make(fit=True)
     if qr.version > QR_MAX_VERSION:
         # A longer code would make a denser QR code that cheap cameras misread.
         raise ValueError(f"badge code needs QR version {qr.version} > {QR_MAX_VERSION}")
+    return qr
+
+
+def qr_modules(code: str) -> list[list[bool]]:
+    """The code's QR code as rows of modules, True for dark, without the quiet zone."""
+    return _qr(code).modules
+
+
+def qr_png(code: str, box_size: int = 10, border: int = 4) -> bytes:
+    """The code as a black-on-white QR code PNG; box_size pixels a module, border modules of
+    quiet zone around it (4 is what the standard asks for)."""
     out = io.BytesIO()
+    qr = _qr(code, box_size, border)
     qr.make_image(fill_color="black", back_color="white").save(out, format="PNG")
     return out.getvalue()
 
@@ -202,14 +275,39 @@ def _when(event: Event, locale: str, room: str) -> str:
         )
 
 
-def badge_face(guest: Guest) -> BadgeFace:
+@dataclass(frozen=True)
+class _Wording:
+    """What every badge of an event says alike, in English and Chinese: worked out once per
+    document rather than switching locales a dozen times for every badge."""
+
+    categories: dict[Category, tuple[str, str]]
+    channels: dict[Channel, tuple[str, str]]
+    caption: tuple[str, str]
+    no_receiver: tuple[str, str]
+    when_en: str
+    when_zh: str
+
+
+def _wording(event: Event) -> _Wording:
+    return _Wording(
+        categories={category: _in_both(label) for category, label in CATEGORY_LABELS.items()},
+        channels={channel: _in_both(label) for channel, label in CHANNEL_SHORT.items()},
+        caption=_in_both(_l("Headset channel")),
+        no_receiver=_in_both(_l("No receiver needed")),
+        when_en=_when(event, "en", event.room_en),
+        when_zh=_when(event, "zh_Hant", event.room_zh),
+    )
+
+
+def badge_face(guest: Guest, wording: _Wording | None = None) -> BadgeFace:
     code = badge_code_for(guest)
     event = guest.event
+    wording = wording or _wording(event)
     channel = guest.rsvp.channel if guest.rsvp is not None else None
-    category_en, category_zh = _in_both(CATEGORY_LABELS[guest.category])
-    channel_en, channel_zh = _in_both(CHANNEL_SHORT[channel]) if channel else ("–", "–")
-    caption_en, caption_zh = _in_both(_l("Headset channel"))
-    no_receiver_en, no_receiver_zh = _in_both(_l("No receiver needed"))
+    category_en, category_zh = wording.categories[guest.category]
+    channel_en, channel_zh = wording.channels[channel] if channel else ("–", "–")
+    caption_en, caption_zh = wording.caption
+    no_receiver_en, no_receiver_zh = wording.no_receiver
     names = tuple(n for n in (guest.name_zh, guest.name_en) if n) or ("",)
     return BadgeFace(
         code=code,
@@ -229,8 +327,8 @@ def badge_face(guest: Guest) -> BadgeFace:
         short_name=event.short_name,
         event_title_en=event.title_en,
         event_title_zh=event.title_zh,
-        when_en=_when(event, "en", event.room_en),
-        when_zh=_when(event, "zh_Hant", event.room_zh),
+        when_en=wording.when_en,
+        when_zh=wording.when_zh,
     )
 
 
@@ -252,7 +350,7 @@ _PAD = 6.0
 _HEADER_H = 26.0
 _BAND_H = 14.0
 _QR_SIZE = 38.0
-# The PDF's QR image brings two modules of quiet zone; the white badge around it the rest.
+# The QR code's white square holds two modules of quiet zone; the white badge round it the rest.
 _QR_BORDER = 2
 # Digits and punctuation are always in the font subset, whatever the names hold.
 _ALWAYS = frozenset(range(0x20, 0x7F)) | {ord("…"), ord("–"), ord("·")}
@@ -281,22 +379,32 @@ def badge_pdf(guest: Guest) -> bytes:
     return _render([face], sheet=False, title=" / ".join(face.names))
 
 
+def sheet_pages(badges: int) -> int:
+    """How many A4 pages a sheet of this many badges fills."""
+    return -(-badges // PER_SHEET)
+
+
 def badge_sheet_pdf(guests: Sequence[Guest]) -> bytes:
     """A4 pages with four badges each, 2 x 2, and crop marks to cut along."""
     if not guests:
         raise NoBadge(_l("No guest has a confirmed seat yet, so there are no badges to print."))
-    faces = [badge_face(g) for g in guests]
+    wordings: dict[int, _Wording] = {}
+    faces = []
+    for guest in guests:
+        if guest.event_id not in wordings:
+            wordings[guest.event_id] = _wording(guest.event)
+        faces.append(badge_face(guest, wordings[guest.event_id]))
     return _render(faces, sheet=True, title=faces[0].event_title_en)
 
 
 def _render(faces: list[BadgeFace], *, sheet: bool, title: str) -> bytes:
-    pages = -(-len(faces) // PER_SHEET) if sheet else len(faces)
+    pages = sheet_pages(len(faces)) if sheet else len(faces)
     footers = [_sheet_footer(faces[0], n + 1, pages) for n in range(pages)] if sheet else []
     texts = [t for face in faces for t in face.texts()] + footers
     with tempfile.TemporaryDirectory(prefix="registrar-badge-") as folder:
         font_file = Path(folder) / "badge.ttf"
         font_file.write_bytes(_font_subset(texts))
-        pdf = FPDF(unit="mm", format="A4" if sheet else (BADGE_W, BADGE_H))
+        pdf = _BadgePDF(unit="mm", format="A4" if sheet else (BADGE_W, BADGE_H))
         pdf.set_auto_page_break(False)
         pdf.set_margin(0)
         pdf.c_margin = 0
@@ -322,7 +430,7 @@ def _sheet_footer(face: BadgeFace, page: int, pages: int) -> str:
     )
 
 
-def _sheet(pdf: FPDF, faces: list[BadgeFace], footers: list[str]) -> None:
+def _sheet(pdf: _BadgePDF, faces: list[BadgeFace], footers: list[str]) -> None:
     block_w = SHEET_COLUMNS * BADGE_W + (SHEET_COLUMNS - 1) * SHEET_GAP
     block_h = SHEET_ROWS * BADGE_H + (SHEET_ROWS - 1) * SHEET_GAP
     left, top = (A4_W - block_w) / 2, (A4_H - block_h) / 2
@@ -348,7 +456,7 @@ def _crop_marks(pdf: FPDF, x: float, y: float, w: float, h: float) -> None:
             pdf.line(cx, cy + dy * gap, cx, cy + dy * (gap + length))
 
 
-def _badge(pdf: FPDF, x: float, y: float, face: BadgeFace) -> None:
+def _badge(pdf: _BadgePDF, x: float, y: float, face: BadgeFace) -> None:
     inner = BADGE_W - 2 * _PAD
     centre = x + BADGE_W / 2
 
@@ -377,8 +485,7 @@ def _badge(pdf: FPDF, x: float, y: float, face: BadgeFace) -> None:
 
     # The QR code, left, and the headset channel, right.
     qr_top = y + 70
-    png = qr_png(face.code, box_size=8, border=_QR_BORDER)
-    pdf.image(io.BytesIO(png), x=x + _PAD - 2.5, y=qr_top, w=_QR_SIZE, h=_QR_SIZE)
+    _qr_code(pdf, face.code, x + _PAD - 2.5, qr_top, _QR_SIZE)
     _channel_box(pdf, face, x + 48, qr_top + 2, BADGE_W - 48 - _PAD, _QR_SIZE - 4)
 
     # When and where.
@@ -400,7 +507,45 @@ def _badge(pdf: FPDF, x: float, y: float, face: BadgeFace) -> None:
     _text(pdf, label, centre, band_top + _BAND_H / 2 + size * _PT * 0.36, size, _WHITE, True, "C")
 
 
-def _channel_box(pdf: FPDF, face: BadgeFace, x: float, y: float, w: float, h: float) -> None:
+def _qr_code(pdf: _BadgePDF, code: str, x: float, y: float, size: float) -> None:
+    """The QR code in vectors, black on a white square that holds _QR_BORDER modules of quiet
+    zone round it: sharp at any printer's resolution, and lighter than an image."""
+    modules = qr_modules(code)
+    module = size / (len(modules) + 2 * _QR_BORDER)
+    left, top = x + _QR_BORDER * module, y + _QR_BORDER * module
+    pdf.set_fill_color(*_WHITE)
+    pdf.rect(x, y, size, size, style=RenderStyle.F)
+    pdf.set_fill_color(0, 0, 0)
+    for column, row, width, height in _dark_rectangles(modules):
+        pdf.rect(
+            left + column * module,
+            top + row * module,
+            width * module,
+            height * module,
+            style=RenderStyle.F,
+        )
+
+
+_DARK_RUN = re.compile("1+")
+
+
+def _dark_rectangles(modules: list[list[bool]]) -> list[tuple[int, int, int, int]]:
+    """The dark modules as (column, row, width, height) rectangles: each row's runs, and a run
+    that the rows below repeat exactly made one taller rectangle (fewer edges to blur)."""
+    rectangles = []
+    open_runs: dict[tuple[int, int], int] = {}  # (first column, width): top row
+    for row, line in enumerate([*modules, []]):
+        bits = "".join("1" if dark else "0" for dark in line)
+        runs = {(run.start(), run.end() - run.start()) for run in _DARK_RUN.finditer(bits)}
+        for run in [run for run in open_runs if run not in runs]:
+            top = open_runs.pop(run)
+            rectangles.append((run[0], top, run[1], row - top))
+        for run in runs:
+            open_runs.setdefault(run, row)
+    return sorted(rectangles, key=lambda r: (r[1], r[0]))
+
+
+def _channel_box(pdf: _BadgePDF, face: BadgeFace, x: float, y: float, w: float, h: float) -> None:
     pdf.set_draw_color(*_INK)
     pdf.set_line_width(0.6)
     pdf.set_fill_color(*_WHITE)
@@ -424,12 +569,44 @@ def _channel_box(pdf: FPDF, face: BadgeFace, x: float, y: float, w: float, h: fl
 # -- text helpers ----------------------------------------------------------------------------
 
 
+class _BadgePDF(FPDF):
+    """An FPDF that measures text in the badge font the way fpdf2 does (the glyph widths added
+    up: no shaping, no letter spacing), without its per-call text machinery, and keeps each
+    text layout for the document: the event's lines are the same on every badge."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._units: dict[str, int] = {}
+        self.layouts: dict[tuple, object] = {}
+
+    def width(self, text: str, size: float) -> float:
+        """The text's width in mm at this size in points."""
+        units = self._units.get(text)
+        if units is None:
+            glyphs = self.fonts[_FONT].cw
+            units = self._units[text] = sum(glyphs[ord(c)] for c in text)
+        return units * size * 0.001 / self.k
+
+
+def _per_document(layout):
+    """A layout worked out once per document for the same arguments."""
+
+    @functools.wraps(layout)
+    def kept(pdf: _BadgePDF, *args):
+        key = (layout.__name__, *args)
+        if key not in pdf.layouts:
+            pdf.layouts[key] = layout(pdf, *args)
+        return pdf.layouts[key]
+
+    return kept
+
+
 def _font(pdf: FPDF, size: float) -> None:
     pdf.set_font(_FONT, size=size)
 
 
 def _text(
-    pdf: FPDF,
+    pdf: _BadgePDF,
     text: str,
     x: float,
     baseline: float,
@@ -441,7 +618,7 @@ def _text(
     """One line at a baseline. The font has no bold face: bold is the outline drawn as well."""
     _font(pdf, size)
     if align == "C":
-        x -= pdf.get_string_width(text) / 2
+        x -= pdf.width(text, size) / 2
     pdf.set_text_color(*colour)
     if not bold:
         pdf.text(x, baseline, text)
@@ -454,7 +631,7 @@ def _text(
         pdf.text(x, baseline, text)
 
 
-def _stack(pdf: FPDF, blocks: list, centre: float, top: float, bottom: float) -> None:
+def _stack(pdf: _BadgePDF, blocks: list, centre: float, top: float, bottom: float) -> None:
     """Centred lines, block after block, the whole stack centred between top and bottom.
 
     A block is (lines, size in pt, colour, bold)."""
@@ -472,12 +649,11 @@ def _line_height(size: float) -> float:
     return size * _PT * 1.25
 
 
-def _fit(pdf: FPDF, text: str, width: float, size: float, smallest: float) -> float:
+@_per_document
+def _fit(pdf: _BadgePDF, text: str, width: float, size: float, smallest: float) -> float:
     """The largest size, down to `smallest`, at which the text fits on one line."""
-    _font(pdf, size)
-    while size > smallest and pdf.get_string_width(text) > width:
+    while size > smallest and pdf.width(text, size) > width:
         size -= 0.5
-        _font(pdf, size)
     return size
 
 
@@ -486,10 +662,10 @@ _CJK = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef"
 _TOKENS = re.compile(rf"[{_CJK}]|[^\s{_CJK}]+|\s+")
 
 
-def _wrap(pdf: FPDF, text: str, width: float, size: float, max_lines: int) -> list[str]:
+@_per_document
+def _wrap(pdf: _BadgePDF, text: str, width: float, size: float, max_lines: int) -> tuple[str, ...]:
     """The text in lines that fit the width, as even as they go; what does not fit ends in '…'."""
-    _font(pdf, size)
-    lines = _break(pdf, text, width)
+    lines = _break(pdf, text, width, size)
     if len(lines) > max_lines:
         lines = lines[:max_lines]
         lines[-1] += "…"
@@ -499,20 +675,20 @@ def _wrap(pdf: FPDF, text: str, width: float, size: float, max_lines: int) -> li
         narrow, wide = width / len(lines), width
         while wide - narrow > 0.5:
             middle = (narrow + wide) / 2
-            if len(_break(pdf, text, middle)) > len(lines):
+            if len(_break(pdf, text, middle, size)) > len(lines):
                 narrow = middle
             else:
                 wide = middle
-        lines = _break(pdf, text, wide)
+        lines = _break(pdf, text, wide, size)
     # A single word wider than the line is cut, not let run over the edge.
-    return [_cut(pdf, line, width) for line in lines]
+    return tuple(_cut(pdf, line, width, size) for line in lines)
 
 
-def _break(pdf: FPDF, text: str, width: float) -> list[str]:
+def _break(pdf: _BadgePDF, text: str, width: float, size: float) -> list[str]:
     lines: list[str] = []
     line = ""
     for token in _TOKENS.findall(" ".join(text.split())):
-        if line and not token.isspace() and pdf.get_string_width(line + token) > width:
+        if line and not token.isspace() and pdf.width(line + token, size) > width:
             lines.append(line.rstrip())
             line = token
         else:
@@ -521,9 +697,9 @@ def _break(pdf: FPDF, text: str, width: float) -> list[str]:
     return [line for line in lines if line] or [""]
 
 
-def _cut(pdf: FPDF, line: str, width: float) -> str:
-    if pdf.get_string_width(line) <= width:
+def _cut(pdf: _BadgePDF, line: str, width: float, size: float) -> str:
+    if pdf.width(line, size) <= width:
         return line
-    while line and pdf.get_string_width(line + "…") > width:
+    while line and pdf.width(line + "…", size) > width:
         line = line[:-1]
     return line.rstrip() + "…"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Response, flash, redirect, render_template, url_for
+from flask import Response, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
@@ -36,6 +36,7 @@ def event(event_id: int):
     ).all()
     waitlist = seats.waitlist(event)
     positions = {seat.guest_id: n for n, seat in enumerate(waitlist, start=1)}
+    with_badge = {g.id for g in guests if badges.has_badge(g)}
     return render_template(
         "console/event.html",
         event=event,
@@ -47,7 +48,8 @@ def event(event_id: int):
         links={g.id: invitations.invitation_url(g) for g in guests if not g.is_revoked},
         channel_short=CHANNEL_SHORT,
         is_open=rsvp.is_open(event),
-        with_badge={g.id for g in guests if badges.has_badge(g)},
+        with_badge=with_badge,
+        badge_pages=badges.sheet_pages(len(with_badge)),
     )
 
 
@@ -109,14 +111,25 @@ def guest_action(guest_id: int, action: str):
 @bp.get("/events/<int:event_id>/badges.pdf")
 @organizer_required
 def badge_sheet(event_id: int):
-    """Every confirmed guest's badge, four to an A4 page, to print and cut."""
+    """Every confirmed guest's badge, four to an A4 page, to print and cut.
+
+    The console's script (static/console/badges.js) asks for JSON beside the PDF: it gets a
+    refusal as a message to show, and the count of badges and pages in headers to confirm."""
     event = current_event(event_id)
+    guests = badges.guests_with_badges(event)
     try:
-        pdf = badges.badge_sheet_pdf(badges.guests_with_badges(event))
+        pdf = badges.badge_sheet_pdf(guests)
     except DomainError as exc:
+        if request.accept_mimetypes.best_match(["text/html", "application/json"]) == (
+            "application/json"
+        ):
+            return jsonify({"error": {"code": "no_badges", "message": str(exc)}}), 409
         flash(str(exc), "error")
         return redirect(url_for(".event", event_id=event.id, _anchor="guests-title"))
-    return _pdf_download(pdf, badges.filename(event))
+    response = _pdf_download(pdf, badges.filename(event))
+    response.headers["X-Badge-Count"] = str(len(guests))
+    response.headers["X-Badge-Pages"] = str(badges.sheet_pages(len(guests)))
+    return response
 
 
 @bp.get("/guests/<int:guest_id>/badge.pdf")
