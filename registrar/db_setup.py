@@ -92,7 +92,14 @@ def engine_options(uri: str, lock_timeout: float) -> dict:
                 "factory": GatedConnection,
             }
         }
-    return {"pool_pre_ping": True}
+    # Every wait for a row lock gives up after the lock timeout, set once per connection
+    # instead of once per transaction: the error is answered "busy, try again" (503).
+    # Added to the URL's own options (?options=...), which connect_args would otherwise replace.
+    options = sa.engine.make_url(uri).query.get("options", "")
+    if isinstance(options, tuple):
+        options = " ".join(options)
+    options = f"{options} -c lock_timeout={int(lock_timeout * 1000)}".strip()
+    return {"pool_pre_ping": True, "connect_args": {"options": options}}
 
 
 def configure(app: Flask) -> None:
@@ -151,7 +158,12 @@ def _sqlite_begin(connection) -> None:
         return
     dbapi_connection = connection.connection.dbapi_connection
     if isinstance(dbapi_connection, GatedConnection):
-        dbapi_connection.enter_write_gate()
+        try:
+            dbapi_connection.enter_write_gate()
+        except sqlite3.OperationalError as exc:
+            # SQLAlchemy wraps driver errors of statements, not of event handlers: wrap it as
+            # the BEGIN IMMEDIATE below would be, so that it is answered "busy" like that one.
+            raise sa.exc.OperationalError("BEGIN IMMEDIATE", None, exc) from exc
     connection.exec_driver_sql("BEGIN IMMEDIATE")
     # Everything this transaction reads is read under the write lock: see locking.lock_event.
     connection.info[WRITE_LOCKED] = True

@@ -795,3 +795,40 @@ def test_simultaneous_scans_of_one_badge_let_in_exactly_once(app, event):
     assert presence.first_gate == winner["gate"]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CheckIn)) == 1
     db.session.commit()
+
+
+def test_a_scan_kept_waiting_for_the_event_lock_is_busy_and_its_retry_counts_once(
+    app_config, instance_path
+):
+    from conftest import request_client
+
+    from registrar import create_app
+
+    app = create_app({**app_config, "REGISTRAR_LOCK_TIMEOUT": 0.5})
+    with app.app_context():
+        db.create_all()
+        event = make_event(capacity=10)
+        guest = confirmed_guest(event)
+        event_id, code = event.id, code_of(guest)
+        client = login(request_client(app))
+        db.session.commit()
+
+        # Another transaction holds the event's row lock (on SQLite, the database's write lock)
+        # for longer than the lock timeout.
+        with db.engine.connect() as other:
+            other.execute(sa.select(Event.id).where(Event.id == event_id).with_for_update())
+            refused = scan(client, event_id, code, nonce="n-busy")
+            other.rollback()
+        assert refused.status_code == 503
+        assert refused.get_json()["error"]["code"] == "busy"
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Scan)) == 0
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(CheckIn)) == 0
+
+        # The door sends it again with the same nonce: recorded once, then only replayed.
+        first = scan(client, event_id, code, nonce="n-busy").get_json()
+        again = scan(client, event_id, code, nonce="n-busy").get_json()
+        assert (first["verdict"], first["replayed"]) == ("ok", False)
+        assert (again["verdict"], again["replayed"]) == ("ok", True)
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Scan)) == 1
+        db.session.remove()
+        db.engine.dispose()

@@ -69,55 +69,69 @@ def _count_inside(conn: sa.Connection, event_id: int) -> int:
 
 
 # The door's hot path reads and writes with these statements, not with model objects: a scan
-# is the most frequent request of the day, and loading objects was most of its cost.
-_COUNT_INSIDE = (
-    sa.select(sa.func.count())
-    .select_from(CheckIn)
-    .where(CheckIn.event_id == sa.bindparam("event_id"), CheckIn.inside.is_(True))
-)
-_PRIOR_ANSWER = sa.select(Scan.result).where(
-    Scan.event_id == sa.bindparam("event_id"), Scan.nonce == sa.bindparam("nonce")
-)
-# Everything a verdict needs about one guest, in one statement.
-_GUEST_AT_DOOR = (
-    sa.select(
-        Guest.id,
-        Guest.event_id,
-        Guest.name_en,
-        Guest.name_zh,
-        Guest.organization,
-        Guest.category,
-        Guest.badge_version,
-        Guest.revoked_at,
-        Rsvp.attending,
-        Rsvp.channel,
-        Seat.state.label("seat_state"),
-        CheckIn.id.label("presence_id"),
-        CheckIn.inside,
-        CheckIn.first_scan_at,
-        CheckIn.first_gate,
-        CheckIn.receiver,
-        CheckIn.receiver_returned_at,
-        _COUNT_INSIDE.correlate(None).scalar_subquery().label("inside_now"),
-    )
-    .outerjoin(Rsvp, Rsvp.guest_id == Guest.id)
-    .outerjoin(Seat, Seat.guest_id == Guest.id)
-    .outerjoin(CheckIn, CheckIn.guest_id == Guest.id)
-    .where(Guest.id == sa.bindparam("guest_id"))
-)
-_EARLIER_ENTRY = (
-    sa.select(Scan.id)
-    .where(
-        Scan.guest_id == sa.bindparam("guest_id"),
-        Scan.direction == Direction.IN,
-        Scan.verdict == Verdict.OK,
-        Scan.scanned_at == sa.bindparam("at"),
-    )
-    .order_by(Scan.id)
-    .limit(1)
-)
+# is the most frequent request of the day, and loading objects was most of its cost. They are
+# made once, from the tables, so that each use is a cache hit and nothing else.
 _CHECK_INS = CheckIn.__table__
 _SCANS = Scan.__table__
+_GUESTS = Guest.__table__
+_RSVPS = Rsvp.__table__
+_SEATS = Seat.__table__
+
+_COUNT_INSIDE = (
+    sa.select(sa.func.count())
+    .select_from(_CHECK_INS)
+    .where(_CHECK_INS.c.event_id == sa.bindparam("event_id"), _CHECK_INS.c.inside.is_(True))
+)
+_PRIOR_ANSWER = sa.select(_SCANS.c.result).where(
+    _SCANS.c.event_id == sa.bindparam("event_id"), _SCANS.c.nonce == sa.bindparam("nonce")
+)
+# Everything a verdict needs about one guest, and the count inside, in one statement.
+_GUEST_AT_DOOR = (
+    sa.select(
+        _GUESTS.c.id,
+        _GUESTS.c.event_id,
+        _GUESTS.c.name_en,
+        _GUESTS.c.name_zh,
+        _GUESTS.c.organization,
+        _GUESTS.c.category,
+        _GUESTS.c.badge_version,
+        _GUESTS.c.revoked_at,
+        _RSVPS.c.attending,
+        _RSVPS.c.channel,
+        _SEATS.c.state.label("seat_state"),
+        _CHECK_INS.c.id.label("presence_id"),
+        _CHECK_INS.c.inside,
+        _CHECK_INS.c.first_scan_at,
+        _CHECK_INS.c.first_gate,
+        _CHECK_INS.c.receiver,
+        _CHECK_INS.c.receiver_returned_at,
+        _COUNT_INSIDE.correlate(None).scalar_subquery().label("inside_now"),
+    )
+    .select_from(
+        _GUESTS.outerjoin(_RSVPS, _RSVPS.c.guest_id == _GUESTS.c.id)
+        .outerjoin(_SEATS, _SEATS.c.guest_id == _GUESTS.c.id)
+        .outerjoin(_CHECK_INS, _CHECK_INS.c.guest_id == _GUESTS.c.id)
+    )
+    .where(_GUESTS.c.id == sa.bindparam("guest_id"))
+)
+_EARLIER_ENTRY = (
+    sa.select(_SCANS.c.id)
+    .where(
+        _SCANS.c.guest_id == sa.bindparam("guest_id"),
+        _SCANS.c.direction == Direction.IN,
+        _SCANS.c.verdict == Verdict.OK,
+        _SCANS.c.scanned_at == sa.bindparam("at"),
+    )
+    .order_by(_SCANS.c.id)
+    .limit(1)
+)
+_INSERT_SCAN = _SCANS.insert()
+_INSERT_CHECK_IN = _CHECK_INS.insert()
+# The columns set are the other keys of the parameters.
+_UPDATE_PRESENCE = _CHECK_INS.update().where(_CHECK_INS.c.id == sa.bindparam("presence_id"))
+_MARK_DUPLICATE = (
+    _SCANS.update().where(_SCANS.c.id == sa.bindparam("scan_id")).values(duplicate=True)
+)
 
 
 def scan(event_id: int, request: ScanRequest, actor: str) -> dict:
@@ -176,7 +190,7 @@ def scan(event_id: int, request: ScanRequest, actor: str) -> dict:
         "actor": actor,
     }
     record["result"] = _result(record, guest, entry.first_scan, inside, capacity)
-    conn.execute(_SCANS.insert(), record)
+    conn.execute(_INSERT_SCAN, record)
     if record["override"]:
         audit.record("checkin.override", actor=actor, event_id=event_id, guest_id=guest["id"])
     if request.manual:
@@ -281,7 +295,7 @@ def _enter(
             "receiver": "",
             "receiver_returned_at": None,
         }
-        conn.execute(_CHECK_INS.insert(), presence)
+        conn.execute(_INSERT_CHECK_IN, presence)
         guest.update(presence, presence_id=True)
     else:
         # Back in after an exit scan.
@@ -290,16 +304,14 @@ def _enter(
 
 
 def _update_presence(conn: sa.Connection, guest: dict, **values) -> None:
-    conn.execute(
-        _CHECK_INS.update().where(_CHECK_INS.c.id == guest["presence_id"]).values(**values)
-    )
+    conn.execute(_UPDATE_PRESENCE, {"presence_id": guest["presence_id"], **values})
     guest.update(values)
 
 
 def _mark_earlier_entry_duplicate(conn: sa.Connection, guest_id: int, at: datetime) -> None:
     entry = conn.execute(_EARLIER_ENTRY, {"guest_id": guest_id, "at": at}).scalar_one_or_none()
     if entry is not None:
-        conn.execute(_SCANS.update().where(_SCANS.c.id == entry).values(duplicate=True))
+        conn.execute(_MARK_DUPLICATE, {"scan_id": entry})
 
 
 def _exit(conn: sa.Connection, guest: dict, scanned_at: datetime) -> _Entry:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import current_app
 
 from ..db_setup import holds_write_lock
 from ..errors import Busy, NotFound
@@ -14,7 +13,8 @@ from ..models import Event
 def lock_event(event_id: int) -> Event:
     """Lock the event row until the transaction ends and return it freshly read.
 
-    PostgreSQL: SELECT ... FOR UPDATE with a lock timeout; everything read before the lock is
+    PostgreSQL: SELECT ... FOR UPDATE, which gives up after the lock timeout every connection
+    has (see db_setup.engine_options) with Busy; everything read before the lock is
     expired so that counts and states are read again. SQLite: every transaction outside a
     read-only request already began with BEGIN IMMEDIATE (see db_setup), so it has held the only
     write lock since its first read, and what it read is current.
@@ -30,8 +30,6 @@ def lock_event(event_id: int) -> Event:
     session.flush()
     session.expire_all()
     try:
-        if session.get_bind().dialect.name == "postgresql":
-            _set_lock_timeout(session.connection())
         event = session.scalar(
             sa.select(Event)
             .where(Event.id == event_id)
@@ -59,8 +57,6 @@ def lock_event_capacity(event_id: int) -> int:
     connection = session.connection()
     session.flush()
     try:
-        if connection.dialect.name == "postgresql":
-            _set_lock_timeout(connection)
         capacity = connection.execute(_CAPACITY, {"event_id": event_id}).scalar_one_or_none()
     except sa.exc.OperationalError as exc:
         if is_lock_timeout(exc):
@@ -69,11 +65,6 @@ def lock_event_capacity(event_id: int) -> int:
     if capacity is None:
         raise NotFound()
     return capacity
-
-
-def _set_lock_timeout(connection: sa.Connection) -> None:
-    timeout_ms = int(float(current_app.config["REGISTRAR_LOCK_TIMEOUT"]) * 1000)
-    connection.exec_driver_sql(f"SET LOCAL lock_timeout = {timeout_ms}")
 
 
 def is_lock_timeout(exc: BaseException) -> bool:

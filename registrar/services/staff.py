@@ -40,8 +40,9 @@ class SignedIn:
         return str(self.id)
 
 
-_SIGNED_IN = sa.select(StaffUser.id, StaffUser.role, StaffUser.active).where(
-    StaffUser.id == sa.bindparam("user_id")
+_STAFF = StaffUser.__table__
+_SIGNED_IN = sa.select(_STAFF.c.id, _STAFF.c.role, _STAFF.c.active).where(
+    _STAFF.c.id == sa.bindparam("user_id")
 )
 
 
