@@ -27,7 +27,6 @@ import statistics
 import sys
 import time
 
-import sqlalchemy as sa
 from bench_import import bench_app
 
 MAX_GUESTS = 5000
@@ -37,60 +36,13 @@ PAGE = re.compile(rb"/Type\s*/Page\b")
 
 def seed(app, guests: int) -> int:
     """One event of `guests` confirmed guests; its id."""
-    from factories import make_event
+    from factories import make_confirmed_in_bulk, make_event
 
     from registrar.extensions import db
-    from registrar.models import Category, Channel, Guest, Language, Rsvp, Seat, SeatState, utcnow
 
-    categories, channels = list(Category), [Channel.ZH, Channel.EN, Channel.ZH, Channel.FLOOR]
     with app.app_context():
         event = make_event(capacity=guests)
-        now = utcnow()
-        ids = db.session.scalars(
-            sa.insert(Guest).returning(Guest.id, sort_by_parameter_order=True),
-            [
-                dict(
-                    event_id=event.id,
-                    email=f"badge{n}@example.org",
-                    name_en=f"Guest Number {n}" if n % 5 else f"Maximilian Alexander {n} Long",
-                    name_zh=f"來賓{n}號" if n % 4 else "",
-                    organization=("ICLEI East Asia Secretariat for Local Sustainability"
-                                  if n % 3 else "高雄市政府環境保護局"),
-                    title="Deputy Director-General" if n % 2 else "",
-                    category=categories[n % len(categories)],
-                    language=Language.ZH_HANT if n % 2 else Language.EN,
-                    token_version=1,
-                    badge_version=1,
-                    invited_at=now,
-                    sent_at=now,
-                    updated_at=now,
-                )
-                for n in range(guests)
-            ],
-        ).all()  # fmt: skip
-        db.session.execute(
-            sa.insert(Rsvp),
-            [
-                dict(
-                    guest_id=guest_id,
-                    attending=True,
-                    channel=channels[n % len(channels)],
-                    dietary="",
-                    access_needs="",
-                    note="",
-                    answered_at=now,
-                    updated_at=now,
-                )
-                for n, guest_id in enumerate(ids)
-            ],
-        )
-        db.session.execute(
-            sa.insert(Seat),
-            [
-                dict(event_id=event.id, guest_id=guest_id, state=SeatState.CONFIRMED, since=now)
-                for guest_id in ids
-            ],
-        )
+        make_confirmed_in_bulk(event, guests)
         db.session.commit()
         event_id = event.id
         db.session.remove()

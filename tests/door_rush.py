@@ -23,13 +23,13 @@ from pathlib import Path
 
 import requests
 import sqlalchemy as sa
-from factories import invitation_path, make_event
+from factories import invitation_path, make_confirmed_in_bulk, make_event
 from live_server import gunicorn
 from private_postgres import Cluster
 
 from registrar import create_app, tokens
 from registrar.extensions import db
-from registrar.models import Channel, Guest, Role, Rsvp, Scan, Seat, SeatState, Verdict, utcnow
+from registrar.models import Guest, Role, Scan, Seat, SeatState, Verdict
 from registrar.services import staff
 
 DOOR_EMAIL = "door@example.org"
@@ -154,42 +154,7 @@ def seed(database_url: str, secret: str, guests: int) -> tuple[int, list[tuple[i
     with app.app_context():
         db.create_all()
         event = make_event(capacity=guests)
-        now = utcnow()
-        guest_ids = db.session.scalars(
-            sa.insert(Guest).returning(Guest.id, sort_by_parameter_order=True),
-            [
-                dict(
-                    event_id=event.id,
-                    email=f"rush{n}@example.org",
-                    name_en=f"Rush Guest {n}",
-                    name_zh=f"來賓{n}",
-                    organization="City of Kaohsiung",
-                    title="",
-                    token_version=1,
-                    badge_version=1,
-                    invited_at=now,
-                    sent_at=now,
-                    updated_at=now,
-                )
-                for n in range(guests)
-            ],
-        ).all()
-        db.session.execute(
-            sa.insert(Rsvp),
-            [
-                dict(
-                    guest_id=g, attending=True, channel=Channel.ZH, answered_at=now, updated_at=now
-                )
-                for g in guest_ids
-            ],
-        )
-        db.session.execute(
-            sa.insert(Seat),
-            [
-                dict(event_id=event.id, guest_id=g, state=SeatState.CONFIRMED, since=now)
-                for g in guest_ids
-            ],
-        )
+        guest_ids = make_confirmed_in_bulk(event, guests)
         staff.add(DOOR_EMAIL, DOOR_PASSWORD, Role.DOOR)
         db.session.commit()
         event_id = event.id

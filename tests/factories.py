@@ -72,6 +72,70 @@ def invitation_path(guest: Guest) -> str:
     return f"/i/{invitations.invitation_token(guest)}"
 
 
+def make_confirmed_in_bulk(event: Event, count: int) -> list[int]:
+    """`count` guests with a confirmed seat, invited and answered, in three bulk INSERTs.
+
+    Names, organizations and titles vary in length and script (some have no Chinese name, some a
+    long English one), as on a real list: badges and the door show them. Returns their ids.
+    """
+    import sqlalchemy as sa
+
+    from registrar.models import Channel, Rsvp, Seat, SeatState, utcnow
+
+    now = utcnow()
+    categories, channels = list(Category), [Channel.ZH, Channel.EN, Channel.ZH, Channel.FLOOR]
+    n0 = next(_numbers) * 1_000_000
+    ids = db.session.scalars(
+        sa.insert(Guest).returning(Guest.id, sort_by_parameter_order=True),
+        [
+            dict(
+                event_id=event.id,
+                email=f"confirmed{n0 + n}@example.org",
+                name_en=f"Guest Number {n}" if n % 5 else f"Maximilian Alexander {n} Long",
+                name_zh=f"來賓{n}號" if n % 4 else "",
+                organization=(
+                    "ICLEI East Asia Secretariat for Local Sustainability"
+                    if n % 3
+                    else "高雄市政府環境保護局"
+                ),
+                title="Deputy Director-General" if n % 2 else "",
+                category=categories[n % len(categories)],
+                language=Language.ZH_HANT if n % 2 else Language.EN,
+                token_version=1,
+                badge_version=1,
+                invited_at=now,
+                sent_at=now,
+                updated_at=now,
+            )
+            for n in range(count)
+        ],
+    ).all()
+    db.session.execute(
+        sa.insert(Rsvp),
+        [
+            dict(
+                guest_id=guest_id,
+                attending=True,
+                channel=channels[n % len(channels)],
+                dietary="",
+                access_needs="",
+                note="",
+                answered_at=now,
+                updated_at=now,
+            )
+            for n, guest_id in enumerate(ids)
+        ],
+    )
+    db.session.execute(
+        sa.insert(Seat),
+        [
+            dict(event_id=event.id, guest_id=guest_id, state=SeatState.CONFIRMED, since=now)
+            for guest_id in ids
+        ],
+    )
+    return ids
+
+
 def make_guests_in_bulk(
     event: Event, count: int, *, first_answer: datetime | None = None, with_audit: bool = False
 ) -> list[int]:

@@ -135,12 +135,17 @@ def gunicorn(env: dict[str, str], log_path: Path, workers: int = 2) -> Iterator[
         _wait_until_up(server, workers)
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
+        stop(process)
+
+
+def stop(process: subprocess.Popen) -> None:
+    """End a server started by a test: politely, then not."""
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=15)
 
 
 def _wait_until_up(server: Gunicorn, workers: int) -> None:

@@ -19,6 +19,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 from conftest import TEST_SECRET
+from live_server import stop
 
 from registrar.extensions import db
 from registrar.models import AuditEntry, Channel, Event, Rsvp, Seat, SeatState
@@ -68,15 +69,6 @@ def _wait_until_up(server: Server) -> None:
             # The arbiter's socket accepts before a worker is up: a timeout means "not yet".
             time.sleep(0.2)
     raise RuntimeError(f"gunicorn did not answer within {STARTUP_TIMEOUT}s:\n{server.log()}")
-
-
-def _stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=15)
 
 
 def _gunicorn_command(port: int) -> list[str]:
@@ -131,7 +123,7 @@ def server(app, database_url, tmp_path, request):
         _wait_until_up(running)
         yield running
     finally:
-        _stop(process)
+        stop(process)
         # pytest shows a test's teardown output only when the test failed.
         if request.session.testsfailed > failed_before:
             print(f"gunicorn log ({log_path}):\n{running.log()}")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import sqlalchemy as sa
 
 from ..db_setup import holds_write_lock
@@ -29,17 +32,13 @@ def lock_event(event_id: int) -> Event:
         return event
     session.flush()
     session.expire_all()
-    try:
+    with _busy_on_lock_timeout():
         event = session.scalar(
             sa.select(Event)
             .where(Event.id == event_id)
             .with_for_update()
             .execution_options(populate_existing=True)
         )
-    except sa.exc.OperationalError as exc:
-        if is_lock_timeout(exc):
-            raise Busy() from exc
-        raise
     if event is None:
         raise NotFound()
     return event
@@ -56,15 +55,21 @@ def lock_event_capacity(event_id: int) -> int:
     session = db.session
     connection = session.connection()
     session.flush()
-    try:
+    with _busy_on_lock_timeout():
         capacity = connection.execute(_CAPACITY, {"event_id": event_id}).scalar_one_or_none()
+    if capacity is None:
+        raise NotFound()
+    return capacity
+
+
+@contextmanager
+def _busy_on_lock_timeout() -> Iterator[None]:
+    try:
+        yield
     except sa.exc.OperationalError as exc:
         if is_lock_timeout(exc):
             raise Busy() from exc
         raise
-    if capacity is None:
-        raise NotFound()
-    return capacity
 
 
 def is_lock_timeout(exc: BaseException) -> bool:
