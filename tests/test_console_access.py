@@ -37,6 +37,8 @@ PUBLIC_ENDPOINTS = frozenset(
         "auth.login",
         "auth.logout",
         "door.open_link",
+        # The scanner's service worker: a static file served from /door/ for its reach.
+        "door.service_worker",
         # The API's OpenAPI document: what the API is, never what is in it.
         "api.openapi_document",
     }
