@@ -25,7 +25,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import sqlalchemy as sa
-from bench_import import drop_schema, own_schema
+from bench_import import bench_database, drop_schema
 from bench_scans import door_session, run, scan_job, seed, start_server
 
 
@@ -48,11 +48,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="registrar-rush-") as tmp:
         tmp = Path(tmp)
-        schema = None
-        if args.database_url:
-            database_url, schema = own_schema(args.database_url)
-        else:
-            database_url = f"sqlite:///{tmp / 'rush.sqlite'}"
+        database_url, schema = bench_database(args.database_url, tmp, "rush.sqlite")
         server = None
         try:
             print(f"Seeding {args.guests} confirmed guests ...", flush=True)

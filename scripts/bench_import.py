@@ -66,6 +66,14 @@ def own_schema(url: str) -> tuple[str, str]:
     return parsed.render_as_string(hide_password=False), schema
 
 
+def bench_database(url: str | None, folder: Path, name: str) -> tuple[str, str | None]:
+    """The database a benchmark runs on, and the schema to drop after it (PostgreSQL: a schema
+    of the run's own on the server at `url`; else a SQLite file `name` in `folder`)."""
+    if url:
+        return own_schema(url)
+    return f"sqlite:///{folder / name}", None
+
+
 def drop_schema(url: str, schema: str) -> None:
     from registrar.config import normalize_database_url
 

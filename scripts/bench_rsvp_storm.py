@@ -30,7 +30,7 @@ from pathlib import Path
 
 import requests
 import sqlalchemy as sa
-from bench_import import drop_schema, own_schema
+from bench_import import bench_database, drop_schema
 from bench_scans import start_server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,11 +98,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="registrar-storm-") as tmp:
         tmp = Path(tmp)
-        schema = None
-        if args.database_url:
-            database_url, schema = own_schema(args.database_url)
-        else:
-            database_url = f"sqlite:///{tmp / 'storm.sqlite'}"
+        database_url, schema = bench_database(args.database_url, tmp, "storm.sqlite")
         os.environ.update(
             DATABASE_URL=database_url,
             REGISTRAR_SECRET_KEY=secrets.token_hex(32),

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import requests
 import sqlalchemy as sa
-from bench_import import drop_schema, own_schema
+from bench_import import bench_database, drop_schema
 
 ROOT = Path(__file__).resolve().parent.parent
 DOOR_EMAIL = "bench-door@example.org"
@@ -197,12 +197,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="registrar-bench-") as tmp:
         tmp = Path(tmp)
-        schema = None
-        if args.database_url:
-            # A schema of the run's own on that server, dropped at the end.
-            database_url, schema = own_schema(args.database_url)
-        else:
-            database_url = f"sqlite:///{tmp / 'bench.sqlite'}"
+        database_url, schema = bench_database(args.database_url, tmp, "bench.sqlite")
         secret = secrets.token_hex(32)
         print(f"Seeding {args.guests} confirmed guests ...", flush=True)
         event_id, codes = seed(database_url, tmp / "instance", secret, args.guests)

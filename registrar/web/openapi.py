@@ -377,6 +377,19 @@ def _body(schema_name: str) -> dict:
     }
 
 
+# A scan and a check-in by name answer alike.
+_SCAN_RESPONSES = _responses(
+    _json("ScanResult", "The verdict."),
+    "BadRequest",
+    "Unauthorized",
+    "Forbidden",
+    "NotFound",
+    "Gone",
+    "TooLarge",
+    "TooManyRequests",
+    "Busy",
+)
+
 _PATHS = {
     "/openapi.json": {
         "get": {
@@ -400,17 +413,7 @@ _PATHS = {
             "security": _DOOR_POST,
             "parameters": _EVENT,
             "requestBody": _body("ScanRequest"),
-            "responses": _responses(
-                _json("ScanResult", "The verdict."),
-                "BadRequest",
-                "Unauthorized",
-                "Forbidden",
-                "NotFound",
-                "Gone",
-                "TooLarge",
-                "TooManyRequests",
-                "Busy",
-            ),
+            "responses": _SCAN_RESPONSES,
         }
     },
     "/events/{event_id}/guests/{guest_id}/check-in": {
@@ -422,17 +425,7 @@ _PATHS = {
             "security": _DOOR_POST,
             "parameters": _GUEST,
             "requestBody": _body("CheckInRequest"),
-            "responses": _responses(
-                _json("ScanResult", "The verdict."),
-                "BadRequest",
-                "Unauthorized",
-                "Forbidden",
-                "NotFound",
-                "Gone",
-                "TooLarge",
-                "TooManyRequests",
-                "Busy",
-            ),
+            "responses": _SCAN_RESPONSES,
         }
     },
     "/events/{event_id}/guests/{guest_id}/receiver": {
