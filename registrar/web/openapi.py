@@ -168,16 +168,7 @@ _SCHEMAS = {
     },
     "ScanGuest": {
         "type": "object",
-        "required": [
-            "id",
-            "name_en",
-            "name_zh",
-            "organization",
-            "category",
-            "channel",
-            "receiver",
-            "receiver_returned",
-        ],
+        "required": [*_GUEST_IDENTITY, "channel", "receiver", "receiver_returned"],
         "additionalProperties": False,
         "properties": {
             **_GUEST_IDENTITY,
@@ -265,17 +256,7 @@ _SCHEMAS = {
     },
     "GuestSummary": {
         "type": "object",
-        "required": [
-            "id",
-            "name_en",
-            "name_zh",
-            "organization",
-            "category",
-            "channel",
-            "seat",
-            "revoked",
-            "inside",
-        ],
+        "required": [*_GUEST_IDENTITY, "channel", "seat", "revoked", "inside"],
         "additionalProperties": False,
         "properties": {
             **_GUEST_IDENTITY,
