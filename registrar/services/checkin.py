@@ -27,7 +27,7 @@ from ..models import (
     utcnow,
 )
 from . import audit
-from .locking import lock_event, lock_event_capacity
+from .locking import lock_event, lock_event_for_door
 
 # A scanner's clock may be off; a scan "from the future" is taken as made now.
 CLOCK_SKEW = timedelta(minutes=5)
@@ -64,10 +64,6 @@ def occupancy(event: Event) -> Occupancy:
     return Occupancy(inside=inside, capacity=event.capacity)
 
 
-def _count_inside(conn: sa.Connection, event_id: int) -> int:
-    return conn.execute(_COUNT_INSIDE, {"event_id": event_id}).scalar_one()
-
-
 # The door's hot path reads and writes with these statements, not with model objects: a scan
 # is the most frequent request of the day, and loading objects was most of its cost. They are
 # made once, from the tables, so that each use is a cache hit and nothing else.
@@ -82,14 +78,19 @@ _COUNT_INSIDE = (
     .select_from(_CHECK_INS)
     .where(_CHECK_INS.c.event_id == sa.bindparam("event_id"), _CHECK_INS.c.inside.is_(True))
 )
-_PRIOR_ANSWER = sa.select(_SCANS.c.result).where(
-    _SCANS.c.event_id == sa.bindparam("event_id"), _SCANS.c.nonce == sa.bindparam("nonce")
-)
-# Everything a verdict needs about one guest, and the count inside, in one statement.
-_GUEST_AT_DOOR = (
+_EVENTS = Event.__table__
+# Everything a verdict needs, in one statement: the room's capacity, the answer already given to
+# this nonce (a retry), the count inside, and what the door needs of the guest the badge names
+# (no guest row when it names nobody of this event).
+_AT_DOOR = (
     sa.select(
+        _EVENTS.c.capacity,
+        sa.select(_SCANS.c.result)
+        .where(_SCANS.c.event_id == _EVENTS.c.id, _SCANS.c.nonce == sa.bindparam("nonce"))
+        .scalar_subquery()
+        .label("prior_answer"),
+        _COUNT_INSIDE.correlate(None).scalar_subquery().label("inside_now"),
         _GUESTS.c.id,
-        _GUESTS.c.event_id,
         _GUESTS.c.name_en,
         _GUESTS.c.name_zh,
         _GUESTS.c.organization,
@@ -105,14 +106,17 @@ _GUEST_AT_DOOR = (
         _CHECK_INS.c.first_gate,
         _CHECK_INS.c.receiver,
         _CHECK_INS.c.receiver_returned_at,
-        _COUNT_INSIDE.correlate(None).scalar_subquery().label("inside_now"),
     )
     .select_from(
-        _GUESTS.outerjoin(_RSVPS, _RSVPS.c.guest_id == _GUESTS.c.id)
+        _EVENTS.outerjoin(
+            _GUESTS,
+            sa.and_(_GUESTS.c.id == sa.bindparam("guest_id"), _GUESTS.c.event_id == _EVENTS.c.id),
+        )
+        .outerjoin(_RSVPS, _RSVPS.c.guest_id == _GUESTS.c.id)
         .outerjoin(_SEATS, _SEATS.c.guest_id == _GUESTS.c.id)
         .outerjoin(_CHECK_INS, _CHECK_INS.c.guest_id == _GUESTS.c.id)
     )
-    .where(_GUESTS.c.id == sa.bindparam("guest_id"))
+    .where(_EVENTS.c.id == sa.bindparam("event_id"))
 )
 _EARLIER_ENTRY = (
     sa.select(_SCANS.c.id)
@@ -147,23 +151,29 @@ def scan(event_id: int, request: ScanRequest, actor: str) -> dict:
     # The signature is checked before any lock is taken: a forged code costs no waiting.
     claim, verdict = _read_code(event_id, request.code)
 
-    capacity = lock_event_capacity(event_id)
-    conn = db.session.connection()
-    if request.nonce:
-        prior = conn.execute(
-            _PRIOR_ANSWER, {"event_id": event_id, "nonce": request.nonce}
-        ).scalar_one_or_none()
-        if prior is not None:
-            return {**prior, "replayed": True}
-
-    # Counted once, before anything changes: every scan holds the event lock, so the count
-    # stays true until this transaction ends, and the scan's own move is added to it below.
-    # A genuine badge's guest is read with the count, in one statement.
+    conn = lock_event_for_door(event_id)
+    # Read once, under the event lock: every scan holds it, so the count inside stays true until
+    # this transaction ends, and the scan's own move is added to it below.
+    at_door = (
+        conn.execute(
+            _AT_DOOR,
+            {
+                "event_id": event_id,
+                "nonce": request.nonce,
+                "guest_id": claim.guest_id if claim else None,
+            },
+        )
+        .mappings()
+        .one_or_none()
+    )
+    if at_door is None:
+        raise NotFound()
+    if at_door["prior_answer"] is not None:
+        return {**at_door["prior_answer"], "replayed": True}
+    capacity, inside = at_door["capacity"], at_door["inside_now"]
     guest = None
     if claim is not None:
-        guest, verdict, inside = _identify(conn, event_id, claim)
-    else:
-        inside = _count_inside(conn, event_id)
+        guest, verdict = _identify(at_door, claim)
     entry = _Entry(verdict=verdict)
     if guest is not None and Direction(request.direction) == Direction.OUT:
         # Anyone we know may leave, a revoked guest too, so that occupancy stays true.
@@ -236,25 +246,15 @@ def _read_code(event_id: int, code: str) -> tuple[tokens.BadgeClaim | None, Verd
     return claim, None
 
 
-def _identify(
-    conn: sa.Connection, event_id: int, claim: tokens.BadgeClaim
-) -> tuple[dict | None, Verdict | None, int]:
-    """The guest (as a dict of what the door needs) a genuine code names, the verdict when the
-    badge alone decides it, and the count inside."""
-    row = (
-        conn.execute(_GUEST_AT_DOOR, {"guest_id": claim.guest_id, "event_id": event_id})
-        .mappings()
-        .one_or_none()
-    )
-    if row is None:
-        return None, Verdict.INVALID, _count_inside(conn, event_id)
-    guest = dict(row)
-    inside = guest.pop("inside_now")
-    if guest["event_id"] != event_id:
-        return None, Verdict.INVALID, inside
+def _identify(at_door, claim: tokens.BadgeClaim) -> tuple[dict | None, Verdict | None]:
+    """The guest (as a dict of what the door needs) a genuine code names, and the verdict when
+    the badge alone decides it."""
+    if at_door["id"] is None:
+        return None, Verdict.INVALID
+    guest = dict(at_door)
     if guest["revoked_at"] is not None or claim.version != guest["badge_version"]:
-        return guest, Verdict.REVOKED, inside
-    return guest, None, inside
+        return guest, Verdict.REVOKED
+    return guest, None
 
 
 def _enter(

@@ -44,22 +44,25 @@ def lock_event(event_id: int) -> Event:
     return event
 
 
-_CAPACITY = sa.select(Event.capacity).where(Event.id == sa.bindparam("event_id")).with_for_update()
+_LOCK_EVENT = sa.select(Event.id).where(Event.id == sa.bindparam("event_id")).with_for_update()
 
 
-def lock_event_capacity(event_id: int) -> int:
-    """lock_event for the door's hot path: the same lock, reading only the capacity.
+def lock_event_for_door(event_id: int) -> sa.Connection:
+    """lock_event for the door's hot path: the same lock, taken by a statement that loads
+    nothing, and the connection holding it, for the caller to read what it needs by statement.
 
-    Nothing read before is expired: the caller reads what it needs after this, by statement.
+    On SQLite the transaction's write lock is that lock already, and no statement is needed.
     """
     session = db.session
-    connection = session.connection()
     session.flush()
+    connection = session.connection()
+    if connection.dialect.name == "sqlite" and holds_write_lock(connection):
+        return connection
     with _busy_on_lock_timeout():
-        capacity = connection.execute(_CAPACITY, {"event_id": event_id}).scalar_one_or_none()
-    if capacity is None:
+        found = connection.execute(_LOCK_EVENT, {"event_id": event_id}).scalar_one_or_none()
+    if found is None:
         raise NotFound()
-    return capacity
+    return connection
 
 
 @contextmanager
