@@ -5,6 +5,11 @@ scans every badge once (first scans: "ok") and once more (repeats: "already_chec
 checking every verdict, and times GET /healthz on the same server as the baseline.
 Prints a Markdown table for the README.
 
+The load generator shares the machine's cores with the server, so it is kept lean: one
+thread per door, each request on its own connection (as a reverse proxy in front of gunicorn
+sends them, and so that whichever worker is free takes it), written and read with plain
+sockets. Its own CPU time per request is printed with the table.
+
     scripts/bench-scans                      # SQLite in a temporary folder
     scripts/bench-scans --database-url postgresql://postgres@127.0.0.1:5432/test
 """
@@ -12,8 +17,10 @@ Prints a Markdown table for the README.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
+import resource
 import secrets
 import socket
 import statistics
@@ -130,42 +137,76 @@ def door_session(base: str) -> tuple[requests.Session, str]:
     return session, token
 
 
-def run(base, sessions, jobs) -> tuple[list[float], list]:
-    """Send the jobs spread over the sessions (one thread each); latencies in ms, answers."""
+class Door:
+    """A signed-in door as the benchmark drives it: one HTTP/1.1 request per connection."""
+
+    def __init__(self, port: int, session: requests.Session, csrf_token: str):
+        self.port = port
+        cookies = "; ".join(f"{name}={value}" for name, value in session.cookies.items())
+        self.headers = (
+            f"Host: 127.0.0.1:{port}\r\nCookie: {cookies}\r\nX-CSRFToken: {csrf_token}\r\n"
+            "Connection: close\r\n"
+        )
+
+    def request(self, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
+        """The status and JSON body of the answer; status 0 when the connection failed."""
+        payload = json.dumps(body).encode() if body is not None else b""
+        head = f"{method} {path} HTTP/1.1\r\n{self.headers}"
+        if body is not None:
+            head += f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n"
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=30) as sock:
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                sock.sendall(head.encode() + b"\r\n" + payload)
+                answer = b""
+                while chunk := sock.recv(65536):
+                    answer += chunk
+        except OSError:
+            return 0, {}
+        header, _, content = answer.partition(b"\r\n\r\n")
+        status = int(header.split(b" ", 2)[1]) if header.startswith(b"HTTP/") else 0
+        try:
+            return status, json.loads(content)
+        except ValueError:
+            return status, {}
+
+
+def run(doors: list[Door], jobs) -> tuple[list[float], list]:
+    """Send the jobs spread over the doors (one thread each); latencies in ms, answers."""
 
     def worker(index: int):
-        session, token = sessions[index]
+        door = doors[index]
         out = []
-        for job in jobs[index :: len(sessions)]:
+        for job in jobs[index :: len(doors)]:
             started = time.perf_counter()
-            answer = job(session, token)
+            answer = job(door)
             out.append(((time.perf_counter() - started) * 1000, answer))
         return out
 
-    with ThreadPoolExecutor(max_workers=len(sessions)) as pool:
-        results = [r for part in pool.map(worker, range(len(sessions))) for r in part]
+    with ThreadPoolExecutor(max_workers=len(doors)) as pool:
+        results = [r for part in pool.map(worker, range(len(doors))) for r in part]
     return [ms for ms, _ in results], [answer for _, answer in results]
 
 
-def scan_job(base: str, event_id: int, code: str):
-    def job(session: requests.Session, token: str):
-        answer = session.post(
-            f"{base}/api/v1/events/{event_id}/scans",
-            json={"code": code, "nonce": uuid.uuid4().hex, "gate": "bench"},
-            headers={"X-CSRFToken": token},
-            timeout=30,
+def scan_job(event_id: int, code: str):
+    def job(door: Door):
+        status, answer = door.request(
+            "POST",
+            f"/api/v1/events/{event_id}/scans",
+            {"code": code, "nonce": uuid.uuid4().hex, "gate": "bench"},
         )
-        return answer.status_code, answer.json().get("verdict") if answer.ok else None
+        return status, answer.get("verdict")
 
     return job
 
 
-def health_job(base: str):
-    def job(session: requests.Session, token: str):
-        answer = session.get(f"{base}/healthz", timeout=30)
-        return answer.status_code, None
+def health_job(door: Door):
+    return door.request("GET", "/healthz")[0], None
 
-    return job
+
+def client_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def summary(name: str, concurrency: int, latencies: list[float], seconds: float) -> dict:
@@ -210,22 +251,24 @@ def main() -> None:
         try:
             for concurrency in (int(c) for c in args.concurrency.split(",")):
                 reset_scans(database_url)
-                sessions = [door_session(base) for _ in range(concurrency)]
+                doors = [Door(port, *door_session(base)) for _ in range(concurrency)]
                 phases = [
-                    ("healthz", [health_job(base)] * len(codes), None),
-                    ("first scan", [scan_job(base, event_id, c) for c in codes], "ok"),
-                    ("repeat scan", [scan_job(base, event_id, c) for c in codes],
+                    ("healthz", [health_job] * len(codes), None),
+                    ("first scan", [scan_job(event_id, c) for c in codes], "ok"),
+                    ("repeat scan", [scan_job(event_id, c) for c in codes],
                      "already_checked_in"),
                 ]  # fmt: skip
                 for name, jobs, expected in phases:
                     print(f"  {name} x{len(jobs)} at concurrency {concurrency} ...", flush=True)
-                    started = time.perf_counter()
-                    latencies, answers = run(base, sessions, jobs)
+                    started, cpu = time.perf_counter(), client_cpu()
+                    latencies, answers = run(doors, jobs)
                     seconds = time.perf_counter() - started
+                    client_ms = (client_cpu() - cpu) * 1000 / len(jobs)
                     wrong = [a for a in answers if a[0] != 200 or (expected and a[1] != expected)]
                     errors += len(wrong)
                     rows.append(
-                        summary(name, concurrency, latencies, seconds) | {"wrong": len(wrong)}
+                        summary(name, concurrency, latencies, seconds)
+                        | {"wrong": len(wrong), "client": client_ms}
                     )
         finally:
             server.terminate()
@@ -237,14 +280,17 @@ def main() -> None:
     print(f"\n{args.guests} badges, gunicorn {args.workers} workers (gthread, {args.threads} "
           f"threads each), {backend}, "
           f"{os.cpu_count()} cores\n")  # fmt: skip
-    print("| phase | concurrency | requests/s | p50 ms | p95 ms | p99 ms | vs healthz | wrong |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print(
+        "| phase | concurrency | requests/s | p50 ms | p95 ms | p99 ms | vs healthz | wrong "
+        "| load generator CPU ms/request |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     health = {r["concurrency"]: r["rps"] for r in rows if r["phase"] == "healthz"}
     for r in rows:
         ratio = r["rps"] / health[r["concurrency"]]
         print(
             f"| {r['phase']} | {r['concurrency']} | {r['rps']:.0f} | {r['p50']:.1f} | "
-            f"{r['p95']:.1f} | {r['p99']:.1f} | {ratio:.0%} | {r['wrong']} |"
+            f"{r['p95']:.1f} | {r['p99']:.1f} | {ratio:.0%} | {r['wrong']} | {r['client']:.2f} |"
         )
     if errors:
         raise SystemExit(f"{errors} answers were wrong or failed")

@@ -47,7 +47,8 @@ _SIGNED_IN = sa.select(_STAFF.c.id, _STAFF.c.role, _STAFF.c.active).where(
 
 
 def signed_in(user_id: int) -> SignedIn | None:
-    row = db.session.execute(_SIGNED_IN, {"user_id": user_id}).one_or_none()
+    # On the session's connection, past the ORM's execution (nothing here is an ORM entity).
+    row = db.session.connection().execute(_SIGNED_IN, {"user_id": user_id}).one_or_none()
     return SignedIn(id=row.id, role=row.role, is_active=row.active) if row else None
 
 
