@@ -131,6 +131,22 @@ _EARLIER_ENTRY = (
 )
 _INSERT_SCAN = _SCANS.insert()
 _INSERT_CHECK_IN = _CHECK_INS.insert()
+# A first entry writes its scan and the guest's presence; PostgreSQL takes both in one statement
+# (an INSERT in a WITH clause), which saves a round trip while the event lock is held. The
+# presence's parameters are named "presence_<column>".
+_PRESENCE_COLUMNS = [c for c in _CHECK_INS.c if not c.primary_key]
+_SCAN_COLUMNS = [c for c in _SCANS.c if not c.primary_key]
+_INSERT_SCAN_AND_PRESENCE = (
+    _SCANS.insert()
+    .values({c.name: sa.bindparam(c.name, type_=c.type) for c in _SCAN_COLUMNS})
+    .add_cte(
+        _CHECK_INS.insert()
+        .values(
+            {c.name: sa.bindparam(f"presence_{c.name}", type_=c.type) for c in _PRESENCE_COLUMNS}
+        )
+        .cte("new_presence")
+    )
+)
 # The columns set are the other keys of the parameters.
 _UPDATE_PRESENCE = _CHECK_INS.update().where(_CHECK_INS.c.id == sa.bindparam("presence_id"))
 _MARK_DUPLICATE = (
@@ -200,7 +216,14 @@ def scan(event_id: int, request: ScanRequest, actor: str) -> dict:
         "actor": actor,
     }
     record["result"] = _result(record, guest, entry.first_scan, inside, capacity)
-    conn.execute(_INSERT_SCAN, record)
+    if entry.new_presence is None:
+        conn.execute(_INSERT_SCAN, record)
+    elif conn.dialect.name == "postgresql":
+        presence = {f"presence_{key}": value for key, value in entry.new_presence.items()}
+        conn.execute(_INSERT_SCAN_AND_PRESENCE, record | presence)
+    else:
+        conn.execute(_INSERT_CHECK_IN, entry.new_presence)
+        conn.execute(_INSERT_SCAN, record)
     if record["override"]:
         audit.record("checkin.override", actor=actor, event_id=event_id, guest_id=guest["id"])
     if request.manual:
@@ -217,12 +240,14 @@ def scan(event_id: int, request: ScanRequest, actor: str) -> dict:
 @dataclass(frozen=True)
 class _Entry:
     """What a scan decided: its verdict, whether it is a duplicate of another door's, the first
-    entry to show, and the change to the count inside."""
+    entry to show, the change to the count inside, and the guest's presence to write when this
+    is their first entry (written with the scan)."""
 
     verdict: Verdict | None
     duplicate: bool = False
     first_scan: dict | None = None
     moved: int = 0
+    new_presence: dict | None = None
 
 
 def _check_request(request: ScanRequest) -> None:
@@ -295,11 +320,10 @@ def _enter(
             "receiver": "",
             "receiver_returned_at": None,
         }
-        conn.execute(_INSERT_CHECK_IN, presence)
         guest.update(presence, presence_id=True)
-    else:
-        # Back in after an exit scan.
-        _update_presence(conn, guest, inside=True, changed_at=scanned_at)
+        return _Entry(Verdict.OK, moved=1, new_presence=presence)
+    # Back in after an exit scan.
+    _update_presence(conn, guest, inside=True, changed_at=scanned_at)
     return _Entry(Verdict.OK, moved=1)
 
 
