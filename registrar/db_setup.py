@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import sqlalchemy as sa
-from flask import Flask, g, has_request_context, request
+from flask import Flask, has_request_context, request
 
 from .extensions import db
 
@@ -126,33 +124,13 @@ READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 WRITE_LOCKED = "registrar.write_locked"
 
 
-@contextmanager
-def reading_first() -> Iterator[None]:
-    """Run the block, which only reads, before the request's use case, outside its transaction.
-
-    For a POST whose checks (who is asking, may they) come before the work: on SQLite the reads
-    begin deferred, as a GET's do, and end with the block, so the one write lock is taken by the
-    use case alone and held only while it runs. Elsewhere the reads simply share the request's
-    transaction: PostgreSQL locks rows, not the database.
-    """
-    g.registrar_reading_first = True
-    try:
-        yield
-    finally:
-        g.registrar_reading_first = False
-        if db.session.get_bind().dialect.name == "sqlite":
-            db.session.rollback()
-
-
 def _sqlite_begin(connection) -> None:
     # SQLite has one writer at a time. Taking that lock when the transaction begins means a
     # use case that reads, then writes, cannot find its snapshot stale at the write (which
     # SQLite answers with an immediate "database is locked"); others wait for the lock instead.
     # Requests that only read (GET pages never write) begin deferred, so that they do not
     # queue behind each other; WAL lets them read while a writer works.
-    if has_request_context() and (
-        request.method in READ_ONLY_METHODS or g.get("registrar_reading_first")
-    ):
+    if has_request_context() and request.method in READ_ONLY_METHODS:
         connection.info[WRITE_LOCKED] = False
         connection.exec_driver_sql("BEGIN")
         return

@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, abort, jsonify, request
 
-from ..db_setup import reading_first
 from ..errors import InvalidAnswer
 from ..extensions import db
 from ..models import Direction, Event, Guest
@@ -108,10 +107,9 @@ def _scanned_at(body: dict) -> datetime | None:
 @bp.post(f"/events/{EVENT_ID}/scans")
 @limits.scans
 def scan(event_id: int):
-    with reading_first():
-        actor = _door_actor(event_id)
-        body = _body()
-        scan_request = _scan_request(body, _text(body, "code"))
+    actor = _door_actor(event_id)
+    body = _body()
+    scan_request = _scan_request(body, _text(body, "code"))
     result = checkin.scan(event_id, scan_request, actor)
     db.session.commit()
     return jsonify(result)
@@ -120,10 +118,9 @@ def scan(event_id: int):
 @bp.post(f"/events/{EVENT_ID}/guests/{GUEST_ID}/check-in")
 @limits.scans
 def check_in_by_name(event_id: int, guest_id: int):
-    with reading_first():
-        actor = _door_actor(event_id)
-        body = _body()
-        scan_request = _scan_request(body, "")
+    actor = _door_actor(event_id)
+    body = _body()
+    scan_request = _scan_request(body, "")
     result = checkin.check_in_by_name(event_id, guest_id, scan_request, actor)
     db.session.commit()
     return jsonify(result)
