@@ -26,7 +26,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from bench_import import bench_database, drop_schema
-from bench_scans import door_session, run, scan_job, seed, start_server
+from bench_scans import Door, door_session, run, scan_job, seed, start_server
 
 
 def tampered(code: str, rng: random.Random) -> str:
@@ -63,13 +63,12 @@ def main() -> None:
                 port = sock.getsockname()[1]
             server = start_server(port, args.workers, tmp / "gunicorn.log")
             base = f"http://127.0.0.1:{port}"
-            doors = [door_session(base) for _ in range(args.doors)]
+            doors = [Door(port, *door_session(base)) for _ in range(args.doors)]
             print(f"  {len(jobs)} scans through {args.doors} doors at once ...", flush=True)
             began = time.perf_counter()
-            latencies, answers = run(base, doors, [scan_job(base, event_id, c) for c, _ in jobs])
+            latencies, answers = run(doors, [scan_job(event_id, c) for c, _ in jobs])
             seconds = time.perf_counter() - began
-            session, _token = doors[0]
-            inside = session.get(f"{base}/api/v1/events/{event_id}/occupancy", timeout=30).json()
+            inside = doors[0].request("GET", f"/api/v1/events/{event_id}/occupancy")[1]
             backend = sa.engine.make_url(database_url).get_backend_name()
             from registrar.config import normalize_database_url
 
