@@ -271,7 +271,9 @@ def _read_code(event_id: int, code: str) -> tuple[tokens.BadgeClaim | None, Verd
     return claim, None
 
 
-def _identify(at_door, claim: tokens.BadgeClaim) -> tuple[dict | None, Verdict | None]:
+def _identify(
+    at_door: sa.RowMapping, claim: tokens.BadgeClaim
+) -> tuple[dict | None, Verdict | None]:
     """The guest (as a dict of what the door needs) a genuine code names, and the verdict when
     the badge alone decides it."""
     if at_door["id"] is None:
