@@ -11,6 +11,7 @@ from wtforms import (
     IntegerField,
     PasswordField,
     RadioField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -51,7 +52,10 @@ def _max(field: str) -> Length:
 class RsvpForm(FlaskForm):
     attending = RadioField(
         _l("Will you attend?"),
-        choices=[("yes", _l("Yes, I will attend")), ("no", _l("No, I cannot attend"))],
+        choices=[
+            SelectChoice("yes", _l("Yes, I will attend")),
+            SelectChoice("no", _l("No, I cannot attend")),
+        ],
         validators=[InputRequired(message=_l("Please answer yes or no."))],
     )
     channel = RadioField(_l("Interpretation channel you will listen on"), validate_choice=False)
@@ -64,7 +68,9 @@ class RsvpForm(FlaskForm):
 
     def __init__(self, event, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.channel.choices = [(c.value, CHANNEL_LABELS[c]) for c in offered_channels(event)]
+        self.channel.choices = [
+            SelectChoice(c.value, CHANNEL_LABELS[c]) for c in offered_channels(event)
+        ]
 
     def validate_attending(self, field) -> None:
         if field.data not in ("yes", "no"):
@@ -75,7 +81,7 @@ class RsvpForm(FlaskForm):
             return
         if not field.data:
             raise ValidationError(_l("Please choose the channel you will listen on."))
-        if field.data not in {value for value, _label in field.choices}:
+        if field.data not in {choice.value for choice in field.choices}:
             raise ValidationError(_l("Please choose one of the channels listed."))
 
     def to_answer(self) -> RsvpAnswer:
@@ -224,15 +230,17 @@ class GuestForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.category.choices = [(c.value, CATEGORY_LABELS[c]) for c in Category]
-        self.language.choices = [(lang.value, LANGUAGE_NAMES[lang.value]) for lang in Language]
+        self.category.choices = [SelectChoice(c.value, CATEGORY_LABELS[c]) for c in Category]
+        self.language.choices = [
+            SelectChoice(lang.value, LANGUAGE_NAMES[lang.value]) for lang in Language
+        ]
 
     def validate_category(self, field) -> None:
-        if field.data not in {value for value, _label in field.choices}:
+        if field.data not in {choice.value for choice in field.choices}:
             raise ValidationError(_l("Please choose one of the categories listed."))
 
     def validate_language(self, field) -> None:
-        if field.data not in {value for value, _label in field.choices}:
+        if field.data not in {choice.value for choice in field.choices}:
             raise ValidationError(_l("Please choose one of the languages listed."))
 
     def to_details(self) -> GuestDetails:
@@ -252,7 +260,10 @@ class GuestAnswerForm(RsvpForm):
 
     attending = RadioField(
         _l("Will the guest attend?"),
-        choices=[("yes", _l("Yes, attending")), ("no", _l("No, not attending"))],
+        choices=[
+            SelectChoice("yes", _l("Yes, attending")),
+            SelectChoice("no", _l("No, not attending")),
+        ],
         validators=[InputRequired(message=_l("Please answer yes or no."))],
     )
     channel = RadioField(
