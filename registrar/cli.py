@@ -19,10 +19,11 @@ from flask.cli import AppGroup
 from flask_migrate import upgrade
 
 from . import backup as backups
+from . import demo
 from .errors import DomainError
 from .extensions import db
 from .models import Event, Guest, MessageStatus, Role, utcnow
-from .services import audit, checkin, demo, door, invitations, mail, seats, staff
+from .services import audit, checkin, door, invitations, mail, seats, staff
 
 
 def init_app(app: Flask) -> None:
@@ -76,7 +77,7 @@ def demo_command():
     event = result.event
     counts = seats.seat_counts(event)
     base = current_app.config["REGISTRAR_BASE_URL"].rstrip("/")
-    tz = demo.TZ
+    tz = ZoneInfo(event.timezone)
     click.echo("")
     click.echo(f"{event.title_en}")
     click.echo(f"{event.title_zh}")
@@ -85,7 +86,7 @@ def demo_command():
             "The forum is set on "
             f"{event.starts_at.astimezone(tz):%A %d %B %Y}, some {demo.DAYS_AHEAD} days from "
             "today (the event page's own date is past), so replies are open until "
-            f"{event.rsvp_deadline.astimezone(tz):%d %B %Y %H:%M} (Asia/Taipei)."
+            f"{event.rsvp_deadline.astimezone(tz):%d %B %Y %H:%M} ({event.timezone})."
         )
     else:
         click.echo(

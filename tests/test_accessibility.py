@@ -24,10 +24,10 @@ from factories import invitation_path, make_guest
 from live_server import serving
 from test_door_browser import PHONE, TIMEOUT_MS, launch_chromium, pytestmark  # noqa: F401
 
-from registrar import create_app, tokens
+from registrar import create_app, demo, tokens
 from registrar.extensions import db
 from registrar.models import Channel, Language
-from registrar.services import audit, demo, door, invitations, mail, rsvp, seats
+from registrar.services import audit, door, invitations, mail, rsvp, seats
 
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 SCREENSHOTS = Path(__file__).parent / "screenshots"

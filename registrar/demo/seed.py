@@ -1,0 +1,147 @@
+"""Seeding the demo from its data files: the forum, the sample guests, their answers, accounts."""
+
+from __future__ import annotations
+
+import csv
+import io
+import tomllib
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..extensions import db
+from ..models import Channel, Event, Guest, Role
+from ..services import audit, imports, mail, rsvp, staff
+from .event_file import build_event, read_event_file
+
+DATA = Path(__file__).with_name("data")
+EVENT_FILE = DATA / "citycop.toml"
+# In the columns of the console's CSV import, read by that same import.
+GUESTS_FILE = DATA / "guests.csv"
+ANSWERS_FILE = DATA / "answers.toml"
+
+DAYS_AHEAD = 28
+
+ORGANIZER_EMAIL = "organizer@citycop.example"
+ORGANIZER_PASSWORD = "citycop-organizer"
+DOOR_EMAIL = "door@citycop.example"
+DOOR_PASSWORD = "citycop-door-staff"
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    event: Event
+    created: bool
+    # The sample guests in the order of the guest file.
+    guests: list[Guest]
+    organizer_created: bool
+    door_created: bool
+
+
+def forum_day(today: date) -> date:
+    """A weekday a few weeks from today: the page's own date (21 March 2025) is past."""
+    day = today + timedelta(days=DAYS_AHEAD)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
+def read_event() -> dict[str, Any]:
+    return read_event_file(EVENT_FILE.read_text("utf-8"))
+
+
+def read_answers() -> list[tuple[str, rsvp.RsvpAnswer]]:
+    """The sample answers in the order they are given, each with its guest's e-mail."""
+    answers = []
+    for entry in tomllib.loads(ANSWERS_FILE.read_text("utf-8"))["answers"]:
+        fields = dict(entry)
+        email = fields.pop("email")
+        channel = fields.pop("channel", None)
+        reply = rsvp.RsvpAnswer(channel=Channel(channel) if channel else None, **fields)
+        answers.append((email, reply))
+    return answers
+
+
+def seed(today: date) -> DemoResult:
+    """Create the forum, its guests and answers, and the accounts; leave what exists alone.
+
+    Runs in the caller's transaction (flushes, never commits).
+    """
+    data = read_event()
+    event = db.session.scalar(sa.select(Event).where(Event.slug == data["slug"]))
+    created = event is None
+    if created:
+        event = build_event(data, forum_day(today))
+        db.session.add(event)
+        db.session.flush()
+        audit.record("event.created", actor=audit.SYSTEM, event_id=event.id)
+
+    guests = _import_guests(event)
+    if created:
+        _give_answers(event, guests)
+
+    organizer_created = staff.find(ORGANIZER_EMAIL) is None
+    if organizer_created:
+        staff.add(ORGANIZER_EMAIL, ORGANIZER_PASSWORD, Role.ORGANIZER, name="CityCOP organizer")
+    door_created = staff.find(DOOR_EMAIL) is None
+    if door_created:
+        staff.add(DOOR_EMAIL, DOOR_PASSWORD, Role.DOOR, name="CityCOP door staff")
+    return DemoResult(
+        event=event,
+        created=created,
+        guests=guests,
+        organizer_created=organizer_created,
+        door_created=door_created,
+    )
+
+
+def _import_guests(event: Event) -> list[Guest]:
+    """The guest file through the organizer's CSV import; the guests in the file's order.
+
+    Rows of guests already on the list stay out of the import: running the demo again adds
+    back a sample guest who was removed, and never undoes an organizer's edit of another.
+    """
+    data = GUESTS_FILE.read_bytes()
+    preview = imports.preview(event, data)
+    listed = {row.row for row in preview.rows if row.guest_id is not None}
+    if preview.issues or len(listed) < len(preview.rows):
+        imports.apply(event, _without_rows(data, listed), audit.SYSTEM, filename=GUESTS_FILE.name)
+    emails = [row.email for row in preview.rows]
+    by_email = {
+        guest.email: guest
+        for guest in db.session.scalars(
+            sa.select(Guest).where(Guest.event_id == event.id, Guest.email.in_(emails))
+        )
+    }
+    return [by_email[email] for email in emails]
+
+
+def _without_rows(data: bytes, numbers: set[int]) -> bytes:
+    """The CSV file without the rows of these numbers, counted as the import counts them."""
+    if not numbers:
+        return data
+    records = csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""))
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(
+        cells for number, cells in enumerate(records, start=1) if number not in numbers
+    )
+    return out.getvalue().encode("utf-8")
+
+
+def _give_answers(event: Event, guests: list[Guest]) -> None:
+    by_email = {guest.email: guest for guest in guests}
+    answered = []
+    for email, reply in read_answers():
+        guest = by_email.get(email)
+        if guest is None:
+            raise ValueError(f"{ANSWERS_FILE.name}: {email} is not in {GUESTS_FILE.name}")
+        rsvp.answer(guest.id, guest.token_version, reply, actor=audit.SYSTEM)
+        answered.append(guest)
+    # The sample answers stand for replies to invitations sent before the demo begins:
+    # those guests count as invited, and no e-mail is owed for what they answered.
+    mail.discard_queued(event)
+    for guest in answered:
+        guest.sent_at = event.created_at
