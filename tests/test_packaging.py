@@ -28,3 +28,6 @@ def test_wheel_contains_templates_and_catalogue(tmp_path):
     assert "registrar/static/fonts/wqy-microhei.ttc" in names
     assert "registrar/static/fonts/LICENSE-wqy-microhei.txt" in names
     assert any(n.startswith("registrar/migrations/versions/") for n in names)
+    # The demo command reads its forum, guests and answers from these.
+    demo_data = {"citycop.toml", "guests.csv", "answers.toml"}
+    assert {f"registrar/demo/data/{name}" for name in demo_data} <= names

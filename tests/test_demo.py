@@ -1,0 +1,182 @@
+"""The demo: its data files read cleanly, and seeding makes exactly what they describe."""
+
+from __future__ import annotations
+
+import csv
+import re
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+
+from registrar import demo
+from registrar.demo.event_file import EventFileError, build_event, read_event_file
+from registrar.demo.seed import EVENT_FILE, GUESTS_FILE
+from registrar.extensions import db
+from registrar.models import (
+    AgendaItem,
+    AgendaPerson,
+    Event,
+    Guest,
+    MessageStatus,
+    OutboxMessage,
+    Rsvp,
+    Seat,
+    SeatState,
+    StaffUser,
+)
+from registrar.services import imports
+
+# Seeding answers for guests, and answers close some weeks after the day the demo is run.
+TODAY = date.today()
+
+
+def guest_rows() -> list[dict[str, str]]:
+    with GUESTS_FILE.open(encoding="utf-8", newline="") as file:
+        return list(csv.DictReader(file))
+
+
+def count(model, *where) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
+
+
+def totals() -> dict[str, int]:
+    models = (Event, Guest, StaffUser, AgendaItem, AgendaPerson, Rsvp, Seat, OutboxMessage)
+    return {model.__name__: count(model) for model in models}
+
+
+# -- the data files -------------------------------------------------------------------------
+
+
+def test_the_event_file_reads_into_the_forum_and_its_programme_on_the_day_given():
+    data = demo.read_event()
+    day = demo.forum_day(TODAY)
+    event = build_event(data, day)
+
+    assert event.slug == data["slug"]
+    assert (event.title_en, event.title_zh) == (data["title"]["en"], data["title"]["zh"])
+    assert (event.room_en, event.capacity, event.held_seats) == (
+        data["room"]["name"]["en"],
+        data["room"]["capacity"],
+        data["room"]["held"],
+    )
+    assert event.channels.split() == data["channels"]
+    starts = time.fromisoformat(data["times"]["starts"])
+    assert event.starts_at == datetime.combine(day, starts, tzinfo=ZoneInfo(data["timezone"]))
+    assert event.rsvp_deadline.date() < day
+    assert len(event.agenda) == len(data["agenda"])
+    for item, entry in zip(event.agenda, data["agenda"], strict=True):
+        assert item.kind.value == entry["kind"]
+        assert item.title_zh == entry["title"]["zh"]
+        assert len(item.people) == len(entry.get("people", []))
+        assert item.starts_at.date() == day
+
+
+def test_the_event_file_keeps_its_own_date_when_no_day_is_given():
+    data = demo.read_event()
+    assert build_event(data).starts_at.date() == data["date"]
+
+
+def test_the_guest_file_is_a_clean_import_of_every_row(app):
+    event = build_event(demo.read_event(), demo.forum_day(TODAY))
+    db.session.add(event)
+    db.session.flush()
+    preview = imports.preview(event, GUESTS_FILE.read_bytes())
+    assert preview.ok, [str(i) for i in preview.issues + preview.error_rows]
+    assert preview.counts[imports.Outcome.NEW] == len(guest_rows()) > 0
+
+
+def test_every_sample_answer_is_of_a_guest_in_the_guest_file():
+    emails = [row["email"] for row in guest_rows()]
+    answers = demo.read_answers()
+    assert answers
+    assert {email for email, _ in answers} <= set(emails)
+    assert len({email for email, _ in answers}) == len(answers)
+
+
+@pytest.mark.parametrize(
+    ("change", "key"),
+    [
+        (("[room]", "[room]\nseats = 3"), "room.seats"),
+        (('starts = "13:30"', 'starts = "1:30 pm"'), "times.starts"),
+        (('kind = "break"', 'kind = "lunch"'), "agenda[1].kind"),
+        (('role = "moderator"', 'role = "host"'), "agenda[0].people[3].role"),
+        (("capacity = 36", 'capacity = "36"'), "room.capacity"),
+        (('slug = "citycop"', ""), "slug"),
+    ],
+)
+def test_a_wrong_key_in_the_event_file_is_named(change, key):
+    old, new = change
+    text = EVENT_FILE.read_text("utf-8").replace(old, new, 1)
+    with pytest.raises(EventFileError, match=f"^{re.escape(key)}:"):
+        build_event(read_event_file(text))
+
+
+# -- seeding --------------------------------------------------------------------------------
+
+
+def test_seeding_makes_the_event_guests_and_answers_of_the_files(app):
+    result = demo.seed(TODAY)
+    db.session.commit()
+
+    data = demo.read_event()
+    rows = guest_rows()
+    answers = demo.read_answers()
+    assert result.created and result.organizer_created and result.door_created
+    assert count(Event) == 1
+    assert count(AgendaItem) == len(data["agenda"])
+    assert count(AgendaPerson) == sum(len(item.get("people", [])) for item in data["agenda"])
+    assert [g.email for g in result.guests] == [row["email"] for row in rows]
+    assert count(Guest) == len(rows)
+    for guest, row in zip(result.guests, rows, strict=True):
+        stored = {name: str(getattr(guest, name)) for name in imports.FIELDS}
+        assert stored == row
+
+    assert count(Rsvp) == len(answers)
+    yes = [email for email, reply in answers if reply.attending]
+    assert count(Seat, Seat.state == SeatState.CONFIRMED) == len(yes)
+    by_email = {guest.email: guest for guest in result.guests}
+    for email, reply in answers:
+        guest = by_email[email]
+        assert (guest.rsvp.attending, guest.rsvp.channel) == (reply.attending, reply.channel)
+        # Answered as if invited before the demo began, and no mail owed for it.
+        assert guest.sent_at is not None
+    assert count(OutboxMessage, OutboxMessage.status == MessageStatus.QUEUED) == 0
+    assert count(StaffUser) == 2
+
+
+def test_seeding_twice_adds_nothing_twice(app):
+    first = demo.seed(TODAY)
+    db.session.commit()
+    after_first = totals()
+
+    second = demo.seed(TODAY)
+    db.session.commit()
+    assert not (second.created or second.organizer_created or second.door_created)
+    assert totals() == after_first
+    assert [g.id for g in second.guests] == [g.id for g in first.guests]
+
+
+def test_seeding_again_keeps_an_organizers_edit_and_brings_back_a_removed_guest(app):
+    first = demo.seed(TODAY)
+    edited, removed = [g for g in first.guests if g.rsvp is None][:2]
+    edited.title = "Chief Resilience Officer"
+    removed_email = removed.email
+    db.session.delete(removed)
+    db.session.commit()
+
+    second = demo.seed(TODAY)
+    db.session.commit()
+    assert count(Guest) == len(guest_rows())
+    assert db.session.get(Guest, edited.id).title == "Chief Resilience Officer"
+    assert removed_email in [g.email for g in second.guests]
+    assert count(Rsvp) == len(demo.read_answers())
+
+
+def test_the_forum_day_is_a_weekday_weeks_ahead():
+    for offset in range(7):
+        today = date(2026, 3, 2 + offset)
+        day = demo.forum_day(today)
+        assert day.weekday() < 5
+        assert demo.DAYS_AHEAD <= (day - today).days < demo.DAYS_AHEAD + 3
