@@ -539,6 +539,77 @@ def test_a_permanent_refusal_is_given_up_at_once_and_the_batch_goes_on(app, smtp
     assert smtp_server.received[-1]["Message-ID"] == again.message_id
 
 
+# -- stored values that would break a message -------------------------------------------------
+
+
+def test_a_line_break_stored_in_a_name_or_a_title_never_reaches_the_headers(
+    app, client, smtp_server
+):
+    event = make_event(capacity=5)
+    guest = make_guest(event, language=Language.EN)
+    # Stored as typed, before anything refused it: a name correction, a CSV cell.
+    guest.name_en = "Eve Example\r\nBcc: x@evil.example"
+    guest.organization = "Evil Corp\r\nX-Injected: yes"
+    event.title_en = "Test forum\nX-Injected: yes"
+    db.session.commit()
+    app.config["REGISTRAR_MAIL_REPLY_TO"] = "Forum desk\r\nBcc: y@evil.example <desk@forum.example>"
+
+    invite(event)
+    report = deliver()
+    assert (report.sent, report.failed, report.retrying) == (1, 0, 0)
+    reply(client, personal_path(smtp_server.received[0]), YES)
+    assert deliver().sent == 1  # the confirmation, with the badge
+
+    for received in smtp_server.received:
+        assert received["Bcc"] is None and received["X-Injected"] is None
+        (to,) = received["To"].addresses
+        assert (to.display_name, to.addr_spec) == ("Eve Example Bcc: x@evil.example", guest.email)
+        (reply_to,) = received["Reply-To"].addresses
+        assert reply_to.addr_spec == "desk@forum.example"
+        assert "Test forum X-Injected: yes" in received["Subject"]
+        assert "\n" not in received["Subject"]
+    assert [m.status for m in outbox()] == [MessageStatus.SENT, MessageStatus.SENT]
+
+
+def test_a_message_that_cannot_be_rendered_fails_at_once_and_is_shown(
+    app, client, smtp_server, monkeypatch
+):
+    event = make_event()
+    guest = make_guest(event, name_en="Amelia Clarke")
+    invite(event)
+
+    def broken(message, guest, now):
+        raise RuntimeError("the template broke")
+
+    monkeypatch.setattr(delivery, "render", broken)
+    report = deliver()
+    assert (report.sent, report.failed, report.retrying) == (0, 1, 0)
+    (message,) = outbox()
+    assert (message.status, message.attempts) == (MessageStatus.FAILED, 1)
+    assert message.reason == "unrenderable"
+    assert "RuntimeError: the template broke" in message.last_error
+    assert deliver(now=utcnow() + timedelta(days=1)).handled == 0  # no retries
+    assert smtp_server.received == []
+
+    login(client)
+    for page in (
+        client.get(f"/console/events/{event.id}/mail").get_data(as_text=True),
+        client.get(f"/console/events/{event.id}/dashboard").get_data(as_text=True),
+    ):
+        assert "1 messages cannot be sent" in page
+        assert "the template broke" in page and "Amelia Clarke" in page
+    page = client.get(f"/console/guests/{guest.id}/messages").get_data(as_text=True)
+    assert "could not be put together from what is stored" in page
+    assert "Invitation: Test forum" in page  # the subject it would have had
+
+    # Mended, and sent again from the guest's messages: it goes, and is no longer listed.
+    monkeypatch.undo()
+    assert client.post(f"/console/messages/{message.id}/resend").status_code == 302
+    assert deliver().sent == 1
+    page = client.get(f"/console/events/{event.id}/mail").get_data(as_text=True)
+    assert "cannot be sent" not in page
+
+
 def test_an_unreachable_server_leaves_the_queue_waiting(app, smtp_server):
     app.config["REGISTRAR_SMTP_PORT"] = _free_port()  # nobody listens there
     event = make_event()

@@ -25,7 +25,7 @@ from ..models import (
     SeatState,
     utcnow,
 )
-from ..services import audit, rsvp
+from ..services import audit, outbox, rsvp
 from ..services.outbox import OPEN, enqueue, has_open
 from .render import unfit_reason
 
@@ -55,6 +55,10 @@ REASONS = {
     "replies_closed": _l("The reply deadline had passed."),
     "event_over": _l("The event was over."),
     "superseded": _l("A newer message about the seat replaced it."),
+    outbox.UNRENDERABLE: _l(
+        "The message could not be put together from what is stored; correct the guest's "
+        "details, then send it again."
+    ),
 }
 
 

@@ -17,7 +17,7 @@ from flask import current_app
 
 from ..extensions import db
 from ..models import MessageKind, MessageStatus, OutboxMessage, utcnow
-from ..services.outbox import OPEN
+from ..services.outbox import OPEN, UNRENDERABLE
 from .backends import DeliveryError, make_backend
 from .render import render, unfit_reason
 
@@ -125,12 +125,17 @@ def _deliver_one(message_id: int, backend, now: datetime, report: DeliveryReport
         return True
     try:
         outgoing = render(message, guest, now)
-    except Exception as exc:  # a bug in a template or a badge must not hold up the queue
+    except sa.exc.SQLAlchemyError:
+        raise  # the database, not the message: the claim lapses and it is taken again
+    except Exception as exc:
+        # Rendering reads only what is stored: it would fail the same way at every attempt.
+        # Give the message up at once, with the reason, where the organizer sees it.
         log.exception("rendering outbox message %s failed", message_id)
-        status = _retry_or_fail(message, f"rendering failed: {type(exc).__name__}: {exc}", now)
+        message.status = MessageStatus.FAILED
+        message.reason = UNRENDERABLE
+        message.last_error = f"rendering failed: {type(exc).__name__}: {exc}"[:1000]
         db.session.commit()
-        report.retrying += status == MessageStatus.QUEUED
-        report.failed += status == MessageStatus.FAILED
+        report.failed += 1
         return True
     subject = str(outgoing.message["Subject"])
     # Talk to the server with no transaction open: SQLite's writers are not held up meanwhile.

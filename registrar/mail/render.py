@@ -1,18 +1,21 @@
 """One outbox message as a whole e-mail, in the guest's language, from the guest's state now.
 
 Also what decides whether a queued message still fits the guest's state when it is due.
+Headers are built so that no stored value (a name, an organization, an event title, a setting)
+can make a message unrenderable: control characters are collapsed before they reach a header.
 """
 
 from __future__ import annotations
 
 import email.policy
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime
+from email.utils import format_datetime, unquote
 
 import flask_babel
 from flask import current_app, g, render_template
@@ -22,6 +25,7 @@ from flask_babel import lazy_gettext as _l
 from ..i18n import bilingual
 from ..models import Guest, Language, MessageKind, OutboxMessage, SeatState
 from ..services import badges, calendar, invitations, outbox, seats
+from ..text import one_line
 
 # Messages that carry the badge and the calendar entry.
 WITH_BADGE = frozenset(
@@ -63,13 +67,14 @@ def guest_language(guest: Guest) -> Iterator[None]:
 
 
 def _subject(kind: MessageKind, guest: Guest, details: dict) -> str:
+    """The subject in the current locale: one line, whatever the event's title holds."""
     event = guest.event
     template = SUBJECTS[kind]
     if kind == MessageKind.DECLINED and details.get("released") == SeatState.CONFIRMED.value:
         template = SEAT_CANCELLED_SUBJECT
     date = flask_babel.format_date(event.starts_at, "long")
     subject = str(template) % {"title": bilingual(event, "title"), "date": date}
-    return subject[:300]
+    return one_line(subject)[:300]
 
 
 def subject_of(message: OutboxMessage) -> str:
@@ -149,9 +154,34 @@ def _language_tag(language: Language) -> str:
 
 
 def _recipient(guest: Guest, address: str) -> Address:
-    """The To: address with the guest's name in their language."""
+    """The To: address with the guest's name in their language, as one line of plain text.
+
+    A line break typed into a name (or read from a CSV cell) would otherwise start a header of
+    its own, or make the message impossible to write at all.
+    """
     name = guest.name_zh if guest.language == Language.ZH_HANT else guest.name_en
-    return Address(display_name=name or guest.name_en or guest.name_zh, addr_spec=address)
+    name = one_line(name or guest.name_en or guest.name_zh or "")
+    return Address(display_name=name, addr_spec=address)
+
+
+# A setting written as "Name <address>": the address is the last <...>, whatever the name holds.
+_NAME_AND_ADDRESS = re.compile(r"^(?P<name>.*?)\s*<(?P<address>[^<>]*)>$")
+
+
+def _mailbox(setting: str) -> Address:
+    """A From or Reply-To setting ("Name <address>" or a bare address) as exactly one mailbox.
+
+    Given to the header as a string, a name holding ":" or "@" would be read as a group or a
+    second address; built as an Address, the name is quoted and the reply goes where meant.
+    """
+    value = one_line(setting)
+    match = _NAME_AND_ADDRESS.match(value)
+    if match is None:
+        return Address(addr_spec=value)
+    name = match["name"]
+    if len(name) >= 2 and name.startswith('"') and name.endswith('"'):
+        name = unquote(name)
+    return Address(display_name=name, addr_spec=match["address"].strip())
 
 
 def _attachments(message: OutboxMessage, guest: Guest, now: datetime) -> list[Attachment]:
@@ -208,12 +238,13 @@ def render(message: OutboxMessage, guest: Guest, now: datetime) -> OutgoingMail:
     config = current_app.config
     email_message = EmailMessage(policy=email.policy.default.clone(cte_type="7bit"))
     email_message["Subject"] = subject
-    email_message["From"] = config["REGISTRAR_MAIL_FROM"]
+    email_message["From"] = _mailbox(config["REGISTRAR_MAIL_FROM"])
     email_message["To"] = _recipient(guest, message.to_address)
-    if config.get("REGISTRAR_MAIL_REPLY_TO"):
-        email_message["Reply-To"] = config["REGISTRAR_MAIL_REPLY_TO"]
+    reply_to = one_line(config.get("REGISTRAR_MAIL_REPLY_TO") or "")
+    if reply_to:
+        email_message["Reply-To"] = _mailbox(reply_to)
     email_message["Date"] = format_datetime(now)
-    email_message["Message-ID"] = message.message_id
+    email_message["Message-ID"] = one_line(message.message_id)
     # An automatic message: no out-of-office replies to it, please (RFC 3834).
     email_message["Auto-Submitted"] = "auto-generated"
     email_message.set_content(text)

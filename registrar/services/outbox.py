@@ -14,6 +14,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import aliased, selectinload
 
 from ..extensions import db
 from ..models import Event, Guest, MessageKind, MessageStatus, OutboxMessage, utcnow
@@ -128,7 +129,21 @@ def has_open(guest: Guest, kind: MessageKind, statuses: Collection[MessageStatus
 
 
 def unrenderable(event: Event) -> list[OutboxMessage]:
-    """The event's messages that could not be put together and were given up, newest first."""
+    """The event's messages given up because they could not be put together, newest first.
+
+    One that a newer message of the same kind to the same guest has followed (sent again after
+    the guest's details were corrected) is dealt with and no longer listed.
+    """
+    later = aliased(OutboxMessage)
+    followed = (
+        sa.select(later.id)
+        .where(
+            later.guest_id == OutboxMessage.guest_id,
+            later.kind == OutboxMessage.kind,
+            later.id > OutboxMessage.id,
+        )
+        .exists()
+    )
     return list(
         db.session.scalars(
             sa.select(OutboxMessage)
@@ -136,7 +151,9 @@ def unrenderable(event: Event) -> list[OutboxMessage]:
                 OutboxMessage.event_id == event.id,
                 OutboxMessage.status == MessageStatus.FAILED,
                 OutboxMessage.reason == UNRENDERABLE,
+                ~followed,
             )
             .order_by(OutboxMessage.id.desc())
+            .options(selectinload(OutboxMessage.guest))
         )
     )

@@ -37,6 +37,7 @@ def _mail_page(event: Event, invite_form=None, unanswered_form=None, confirmed_f
         unanswered=campaigns.unanswered_guests(event),
         confirmed=campaigns.confirmed_guests(event),
         recent=campaigns.recent_messages(event),
+        unrenderable=outbox.unrenderable(event),
         invite_form=invite_form or GuestSelectionForm(prefix="invite"),
         unanswered_form=unanswered_form or ReminderForm(prefix="unanswered"),
         confirmed_form=confirmed_form,
