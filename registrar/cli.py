@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import signal
 import sys
-import time
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -22,8 +21,9 @@ from . import backup as backups
 from . import demo
 from .errors import DomainError
 from .extensions import db
+from .mail import campaigns, delivery
 from .models import Event, Guest, MessageStatus, Role, utcnow
-from .services import audit, checkin, door, invitations, mail, seats, staff
+from .services import audit, checkin, door, invitations, outbox, seats, staff
 
 
 def init_app(app: Flask) -> None:
@@ -282,24 +282,14 @@ mail_cli = AppGroup(
     help="E-mail to guests: queue invitations and reminders, and deliver the outbox.",
 )
 
-# Messages per batch in --watch mode: between batches the sender checks for a stop signal.
-WATCH_BATCH = 50
-
 
 def _where_mail_goes() -> str:
     config = current_app.config
     if config["REGISTRAR_MAIL_BACKEND"] == "file":
-        return f"written as .eml files into {mail.outbox_directory()}"
+        return f"written as .eml files into {outbox.outbox_directory()}"
     return (
         f"sent through {config['REGISTRAR_SMTP_HOST']}:{config['REGISTRAR_SMTP_PORT']} "
         f"({config['REGISTRAR_SMTP_SECURITY']})"
-    )
-
-
-def _report_line(report: mail.DeliveryReport) -> str:
-    return (
-        f"sent {report.sent}, retrying later {report.retrying}, failed {report.failed}, "
-        f"cancelled {report.cancelled}"
     )
 
 
@@ -326,8 +316,8 @@ def mail_send(watch, interval, limit):
     4 ... 60 minutes; permanent ones (5xx) are given up. The console shows both.
     """
     if not watch:
-        report = mail.deliver_due(limit=limit)
-        click.echo(f"Mail {_where_mail_goes()}: {_report_line(report)}.")
+        report = delivery.deliver_due(limit=limit)
+        click.echo(f"Mail {_where_mail_goes()}: {report.line()}.")
         if report.stopped:
             raise click.ClickException(
                 f"The mail server went away: {report.stopped}. The messages wait for the next run."
@@ -341,27 +331,10 @@ def mail_send(watch, interval, limit):
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     click.echo(f"Mail sender running; mail is {_where_mail_goes()}. Ctrl+C stops it.")
-    delivered = 0
     try:
-        while not stopping and (limit is None or delivered < limit):
-            batch = WATCH_BATCH if limit is None else min(WATCH_BATCH, limit - delivered)
-            try:
-                report = mail.deliver_due(limit=batch)
-            except sa.exc.SQLAlchemyError as exc:
-                # The database may be restarting; the outbox is still there when it is back.
-                db.session.rollback()
-                click.echo(f"{datetime.now():%H:%M:%S} database error, trying again: {exc}")
-                report = mail.DeliveryReport()
-            delivered += report.handled
-            if report.handled or report.stopped:
-                click.echo(f"{datetime.now():%H:%M:%S} {_report_line(report)}")
-            if report.stopped:
-                click.echo(f"  the mail server went away: {report.stopped}")
-            if report.handled == batch and not report.stopped:
-                continue  # more may be due right now
-            deadline = time.monotonic() + interval
-            while not stopping and time.monotonic() < deadline:
-                time.sleep(min(0.5, interval))
+        delivery.watch(
+            interval=interval, limit=limit, stopping=lambda: bool(stopping), say=click.echo
+        )
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
@@ -384,7 +357,7 @@ def mail_invite(everyone, emails, slug):
         raise click.UsageError("Give either --all or --email, not both.")
     event = _event(slug)
     guest_ids = [_guest(email, slug).id for email in emails] if emails else None
-    queued = _commit_or_fail(lambda: mail.send_invitations(event, audit.SYSTEM, guest_ids))
+    queued = _commit_or_fail(lambda: campaigns.send_invitations(event, audit.SYSTEM, guest_ids))
     click.echo(f"Queued {len(queued)} invitations.")
     click.echo("Deliver them with: flask --app registrar mail send")
 
@@ -431,7 +404,7 @@ def mail_remind(audience, at, slug):
     send_at = _local_moment(at, event)
     if send_at is not None and send_at <= utcnow():
         send_at = None
-    remind = mail.remind_unanswered if audience == "unanswered" else mail.remind_confirmed
+    remind = campaigns.remind_unanswered if audience == "unanswered" else campaigns.remind_confirmed
     queued = _commit_or_fail(lambda: remind(event, audit.SYSTEM, send_at=send_at))
     when = "now" if send_at is None else f"for {at} ({event.timezone})"
     click.echo(f"Queued {len(queued)} reminders {when}.")
@@ -442,10 +415,10 @@ def mail_remind(audience, at, slug):
 def mail_status(slug):
     """Count the messages by delivery state; list the failed ones."""
     event = _event(slug)
-    counts = mail.status_counts(event)
+    counts = campaigns.status_counts(event)
     click.echo(", ".join(f"{status.value} {n}" for status, n in counts.items()))
     click.echo(f"Mail is {_where_mail_goes()}.")
-    for message in mail.recent_messages(event, limit=200):
+    for message in campaigns.recent_messages(event, limit=200):
         if message.status == MessageStatus.FAILED:
             error = message.last_error
             click.echo(f"  failed {message.kind.value} to {message.to_address}: {error}")

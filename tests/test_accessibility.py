@@ -26,8 +26,9 @@ from test_door_browser import PHONE, TIMEOUT_MS, launch_chromium, pytestmark  # 
 
 from registrar import create_app, demo, tokens
 from registrar.extensions import db
+from registrar.mail import campaigns, delivery
 from registrar.models import Channel, Language
-from registrar.services import audit, door, invitations, mail, rsvp, seats
+from registrar.services import audit, door, invitations, rsvp, seats
 
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 SCREENSHOTS = Path(__file__).parent / "screenshots"
@@ -73,10 +74,10 @@ def _seed() -> dict:
     for guest in waitlisted:
         rsvp.answer(guest.id, guest.token_version, rsvp.RsvpAnswer(True, Channel.ZH), audit.GUEST)
     invitations.revoke(guests[12].id, audit.SYSTEM)
-    mail.send_invitations(event, audit.SYSTEM)
+    campaigns.send_invitations(event, audit.SYSTEM)
     door.create_link(event, "North door", 4, audit.SYSTEM)
     db.session.commit()
-    mail.deliver_due(limit=3)
+    delivery.deliver_due(limit=3)
     db.session.commit()
     return {
         "event_id": event.id,

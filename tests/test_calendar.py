@@ -12,8 +12,9 @@ from factories import invitation_path, make_event, make_guest
 
 from registrar.errors import NotFound
 from registrar.extensions import db
+from registrar.mail import render
 from registrar.models import Channel, Language
-from registrar.services import audit, calendar, invitations, mail, rsvp
+from registrar.services import audit, calendar, invitations, rsvp
 
 TAIPEI = ZoneInfo("Asia/Taipei")
 
@@ -52,7 +53,7 @@ def entry_of(ics: bytes) -> tuple[icalendar.Calendar, icalendar.Event]:
 def test_the_entry_reads_back_with_the_right_times_zone_and_place(app):
     event = forum()
     guest = confirmed(event)
-    with mail.guest_language(guest):
+    with render.guest_language(guest):
         ics = calendar.guest_calendar(guest)
     parsed, entry = entry_of(ics)
 
@@ -97,7 +98,7 @@ def test_the_uid_is_stable_per_guest_and_a_newer_version_replaces_the_older(app)
 def test_the_entry_is_in_the_guests_language(app):
     event = forum()
     guest = confirmed(event, language=Language.ZH_HANT)
-    with mail.guest_language(guest):
+    with render.guest_language(guest):
         _, entry = entry_of(calendar.guest_calendar(guest))
     assert str(entry["summary"]) == event.title_zh
     assert str(entry["location"]) == "高雄展覽館 3樓 301a 會議室"

@@ -18,8 +18,9 @@ from werkzeug.routing import AnyConverter, IntegerConverter, Rule
 
 from registrar import create_app
 from registrar.extensions import db
+from registrar.mail import campaigns
 from registrar.models import AuditEntry, DoorLink, Role, utcnow
-from registrar.services import audit, mail
+from registrar.services import audit
 
 PASSWORD = "correct horse battery"
 
@@ -98,7 +99,7 @@ def real_rows() -> dict[str, object]:
     link = DoorLink(event_id=event.id, label="Door A", created_by="system", expires_at=utcnow())
     db.session.add(link)
     db.session.flush()
-    (message,) = mail.send_invitations(event, audit.SYSTEM, [guest.id])
+    (message,) = campaigns.send_invitations(event, audit.SYSTEM, [guest.id])
     db.session.commit()
     return {
         "event_id": event.id,

@@ -23,6 +23,7 @@ from factories import (
 
 from registrar import create_app
 from registrar.extensions import db
+from registrar.mail import campaigns, delivery
 from registrar.models import (
     AuditEntry,
     Category,
@@ -44,7 +45,7 @@ from registrar.models import (
     Verdict,
     utcnow,
 )
-from registrar.services import audit, guests, invitations, mail, rsvp
+from registrar.services import audit, guests, invitations, outbox, rsvp
 
 PASSWORD = "correct horse battery"
 CSRF_VALUE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -487,7 +488,7 @@ def test_an_e_mail_already_on_the_list_is_refused_and_a_double_submit_adds_one(o
 def test_edit_a_guest_audits_the_fields_changed_without_their_values(organizer, event):
     guest = make_guest(event, name_en="Ingrid Coetze", email="ingrid@old.example.org")
     # A queued invitation follows the corrected address.
-    mail.send_invitations(event, audit.SYSTEM, [guest.id])
+    campaigns.send_invitations(event, audit.SYSTEM, [guest.id])
     db.session.commit()
     path = f"/console/guests/{guest.id}/edit"
     page = text(organizer.get(path))
@@ -716,10 +717,10 @@ def test_erasing_removes_the_personal_data_everywhere_and_frees_the_seat(
     assert response.status_code == 302
     answer(waiting)
     assert seat_state(waiting.id) == SeatState.WAITLISTED
-    mail.send_invitations(event, audit.SYSTEM, [guest.id])
+    campaigns.send_invitations(event, audit.SYSTEM, [guest.id])
     db.session.commit()
-    assert mail.deliver_due().sent >= 1
-    outbox_folder = mail.outbox_directory()
+    assert delivery.deliver_due().sent >= 1
+    outbox_folder = outbox.outbox_directory()
     guest_files = {
         p.name for p in outbox_folder.glob("*.eml") if b"ingrid.coetzee@iclei.org" in p.read_bytes()
     }

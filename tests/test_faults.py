@@ -31,6 +31,7 @@ from private_postgres import Unavailable, start_cluster
 from registrar import tokens
 from registrar.errors import DatabaseUnavailable
 from registrar.extensions import db
+from registrar.mail import campaigns, delivery
 from registrar.models import (
     AuditEntry,
     Channel,
@@ -45,7 +46,7 @@ from registrar.models import (
     SeatState,
     utcnow,
 )
-from registrar.services import audit, mail, rsvp
+from registrar.services import audit, rsvp
 
 # -- the database restarts during the door rush -------------------------------------------------
 
@@ -140,7 +141,7 @@ def test_the_mail_server_down_in_a_batch_loses_and_doubles_nothing(app, runner, 
     event = make_event(capacity=40)
     for _ in range(30):
         make_guest(event)
-    assert len(mail.send_invitations(event, audit.SYSTEM)) == 30
+    assert len(campaigns.send_invitations(event, audit.SYSTEM)) == 30
     db.session.commit()
     handler = GoesDown(down_at=6)
     server = Controller(handler, hostname="127.0.0.1", port=smtp_port)
@@ -184,7 +185,7 @@ def test_the_mail_server_down_in_a_batch_loses_and_doubles_nothing(app, runner, 
         result = runner.invoke(args=["mail", "send"])
         assert result.exit_code == 0, result.output
         assert "sent 23, retrying later 0, failed 0" in result.output
-        report = mail.deliver_due(now=utcnow() + timedelta(minutes=2))
+        report = delivery.deliver_due(now=utcnow() + timedelta(minutes=2))
         db.session.commit()
         assert report.sent == 2
     finally:

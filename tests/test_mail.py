@@ -23,6 +23,7 @@ from PIL import Image
 from registrar import create_app, tokens
 from registrar.config import Defaults
 from registrar.extensions import db
+from registrar.mail import backends, campaigns, delivery
 from registrar.models import (
     Guest,
     Language,
@@ -32,7 +33,8 @@ from registrar.models import (
     SeatState,
     utcnow,
 )
-from registrar.services import audit, invitations, mail
+from registrar.services import audit, invitations
+from registrar.services.outbox import enqueue, outbox_directory
 
 MAIL_FROM = "CityCOP Registrar <registrar@forum.example>"
 YES = {"attending": "yes", "channel": "en"}
@@ -121,16 +123,16 @@ def outbox(**where) -> list[OutboxMessage]:
     return list(db.session.scalars(query))
 
 
-def deliver(**kwargs) -> mail.DeliveryReport:
+def deliver(**kwargs) -> delivery.DeliveryReport:
     db.session.commit()
-    report = mail.deliver_due(**kwargs)
+    report = delivery.deliver_due(**kwargs)
     db.session.expire_all()
     return report
 
 
 def invite(event, guests=None) -> list[OutboxMessage]:
     ids = None if guests is None else [g.id for g in guests]
-    queued = mail.send_invitations(event, audit.SYSTEM, ids)
+    queued = campaigns.send_invitations(event, audit.SYSTEM, ids)
     db.session.commit()
     return queued
 
@@ -331,7 +333,7 @@ def test_reminders_to_unanswered_and_confirmed_guests(app, client, smtp_server):
     deliver()
 
     later = utcnow() + timedelta(hours=2)
-    queued = mail.remind_unanswered(event, audit.SYSTEM, send_at=later)
+    queued = campaigns.remind_unanswered(event, audit.SYSTEM, send_at=later)
     db.session.commit()
     assert [m.guest_id for m in queued] == [quiet.id]  # not the one who answered, not uninvited
     assert deliver().handled == 0  # not due yet
@@ -340,9 +342,9 @@ def test_reminders_to_unanswered_and_confirmed_guests(app, client, smtp_server):
     assert reminder["Subject"] == f"Reminder, please reply: {event.title_en}"
     assert "not received your answer" in parts(reminder)["text"]
 
-    assert [m.guest_id for m in mail.remind_confirmed(event, audit.SYSTEM)] == [coming.id]
+    assert [m.guest_id for m in campaigns.remind_confirmed(event, audit.SYSTEM)] == [coming.id]
     db.session.commit()
-    assert mail.remind_confirmed(event, audit.SYSTEM) == []  # once per guest
+    assert campaigns.remind_confirmed(event, audit.SYSTEM) == []  # once per guest
     deliver()
     day_before = smtp_server.received[-1]
     assert day_before["Subject"].startswith("Reminder, see you on ")
@@ -363,7 +365,7 @@ def test_no_mail_for_a_revoked_guest(app, smtp_server):
     invitations.revoke(revoked_before.id, audit.SYSTEM)
     db.session.commit()
     assert [m.guest_id for m in invite(event)] == [revoked_after.id]
-    assert mail.enqueue(revoked_before, MessageKind.INVITATION, actor=audit.SYSTEM) is None
+    assert enqueue(revoked_before, MessageKind.INVITATION, actor=audit.SYSTEM) is None
 
     invitations.revoke(revoked_after.id, audit.SYSTEM)
     db.session.commit()
@@ -383,7 +385,7 @@ def test_no_mail_for_a_revoked_guest(app, smtp_server):
     assert deliver().cancelled == 1
     assert smtp_server.received == []
     with pytest.raises(Exception, match="revoked"):
-        mail.resend(queued.id, audit.SYSTEM)
+        campaigns.resend(queued.id, audit.SYSTEM)
 
 
 def test_a_message_that_no_longer_fits_is_cancelled_not_sent(app, client, smtp_server):
@@ -392,7 +394,7 @@ def test_a_message_that_no_longer_fits_is_cancelled_not_sent(app, client, smtp_s
     path = f"/i/{invitations.invitation_token(guest)}"
     invite(event)
     deliver()
-    mail.remind_unanswered(event, audit.SYSTEM)
+    campaigns.remind_unanswered(event, audit.SYSTEM)
     db.session.commit()
     reply(client, path, YES)  # confirmation queued
     reply(client, path, NO)  # ... and superseded by the decline at once
@@ -451,7 +453,7 @@ def test_a_sender_that_dies_mid_batch_is_resumed_without_repeats(app, smtp_serve
         make_guest(event)
     invite(event)
 
-    real_send = mail.SmtpBackend.send
+    real_send = backends.SmtpBackend.send
     calls = []
 
     def dies_on_the_third(self, outgoing):
@@ -460,11 +462,11 @@ def test_a_sender_that_dies_mid_batch_is_resumed_without_repeats(app, smtp_serve
             raise KeyboardInterrupt  # the process is killed before the message is handed over
         return real_send(self, outgoing)
 
-    monkeypatch.setattr(mail.SmtpBackend, "send", dies_on_the_third)
+    monkeypatch.setattr(backends.SmtpBackend, "send", dies_on_the_third)
     with pytest.raises(KeyboardInterrupt):
         deliver()
     db.session.rollback()
-    monkeypatch.setattr(mail.SmtpBackend, "send", real_send)
+    monkeypatch.setattr(backends.SmtpBackend, "send", real_send)
 
     statuses = [m.status for m in outbox()]
     assert (
@@ -474,7 +476,7 @@ def test_a_sender_that_dies_mid_batch_is_resumed_without_repeats(app, smtp_serve
     # has lapsed.
     assert deliver().sent == 2
     assert outbox()[2].status == MessageStatus.SENDING
-    assert deliver(now=utcnow() + mail.CLAIM_LEASE + timedelta(seconds=1)).sent == 1
+    assert deliver(now=utcnow() + delivery.CLAIM_LEASE + timedelta(seconds=1)).sent == 1
     ids = smtp_server.message_ids()
     assert len(ids) == 5 and len(set(ids)) == 5
     assert all(m.status == MessageStatus.SENT for m in outbox())
@@ -508,9 +510,9 @@ def test_temporary_refusals_are_retried_with_growing_pauses_then_given_up(app, s
     (message,) = outbox(guest_id=busy.id)
     assert (message.status, message.attempts) == (MessageStatus.FAILED, 3)
     assert deliver(now=second + timedelta(days=1)).handled == 0
-    assert mail.retry_delay(1) == timedelta(minutes=1)
-    assert mail.retry_delay(4) == timedelta(minutes=8)
-    assert mail.retry_delay(20) == timedelta(hours=1)
+    assert delivery.retry_delay(1) == timedelta(minutes=1)
+    assert delivery.retry_delay(4) == timedelta(minutes=8)
+    assert delivery.retry_delay(20) == timedelta(hours=1)
 
 
 def test_a_permanent_refusal_is_given_up_at_once_and_the_batch_goes_on(app, smtp_server):
@@ -530,11 +532,82 @@ def test_a_permanent_refusal_is_given_up_at_once_and_the_batch_goes_on(app, smtp
 
     # Once the address is fixed, the organizer can send it again: a new message.
     del smtp_server.refuse[unknown.email]
-    again = mail.resend(message.id, audit.SYSTEM)
+    again = campaigns.resend(message.id, audit.SYSTEM)
     db.session.commit()
     assert again.message_id != message.message_id
     assert deliver().sent == 1
     assert smtp_server.received[-1]["Message-ID"] == again.message_id
+
+
+# -- stored values that would break a message -------------------------------------------------
+
+
+def test_a_line_break_stored_in_a_name_or_a_title_never_reaches_the_headers(
+    app, client, smtp_server
+):
+    event = make_event(capacity=5)
+    guest = make_guest(event, language=Language.EN)
+    # Stored as typed, before anything refused it: a name correction, a CSV cell.
+    guest.name_en = "Eve Example\r\nBcc: x@evil.example"
+    guest.organization = "Evil Corp\r\nX-Injected: yes"
+    event.title_en = "Test forum\nX-Injected: yes"
+    db.session.commit()
+    app.config["REGISTRAR_MAIL_REPLY_TO"] = "Forum desk\r\nBcc: y@evil.example <desk@forum.example>"
+
+    invite(event)
+    report = deliver()
+    assert (report.sent, report.failed, report.retrying) == (1, 0, 0)
+    reply(client, personal_path(smtp_server.received[0]), YES)
+    assert deliver().sent == 1  # the confirmation, with the badge
+
+    for received in smtp_server.received:
+        assert received["Bcc"] is None and received["X-Injected"] is None
+        (to,) = received["To"].addresses
+        assert (to.display_name, to.addr_spec) == ("Eve Example Bcc: x@evil.example", guest.email)
+        (reply_to,) = received["Reply-To"].addresses
+        assert reply_to.addr_spec == "desk@forum.example"
+        assert "Test forum X-Injected: yes" in received["Subject"]
+        assert "\n" not in received["Subject"]
+    assert [m.status for m in outbox()] == [MessageStatus.SENT, MessageStatus.SENT]
+
+
+def test_a_message_that_cannot_be_rendered_fails_at_once_and_is_shown(
+    app, client, smtp_server, monkeypatch
+):
+    event = make_event()
+    guest = make_guest(event, name_en="Amelia Clarke")
+    invite(event)
+
+    def broken(message, guest, now):
+        raise RuntimeError("the template broke")
+
+    monkeypatch.setattr(delivery, "render", broken)
+    report = deliver()
+    assert (report.sent, report.failed, report.retrying) == (0, 1, 0)
+    (message,) = outbox()
+    assert (message.status, message.attempts) == (MessageStatus.FAILED, 1)
+    assert message.reason == "unrenderable"
+    assert "RuntimeError: the template broke" in message.last_error
+    assert deliver(now=utcnow() + timedelta(days=1)).handled == 0  # no retries
+    assert smtp_server.received == []
+
+    login(client)
+    for page in (
+        client.get(f"/console/events/{event.id}/mail").get_data(as_text=True),
+        client.get(f"/console/events/{event.id}/dashboard").get_data(as_text=True),
+    ):
+        assert "1 messages cannot be sent" in page
+        assert "the template broke" in page and "Amelia Clarke" in page
+    page = client.get(f"/console/guests/{guest.id}/messages").get_data(as_text=True)
+    assert "could not be put together from what is stored" in page
+    assert "Invitation: Test forum" in page  # the subject it would have had
+
+    # Mended, and sent again from the guest's messages: it goes, and is no longer listed.
+    monkeypatch.undo()
+    assert client.post(f"/console/messages/{message.id}/resend").status_code == 302
+    assert deliver().sent == 1
+    page = client.get(f"/console/events/{event.id}/mail").get_data(as_text=True)
+    assert "cannot be sent" not in page
 
 
 def test_an_unreachable_server_leaves_the_queue_waiting(app, smtp_server):
@@ -556,11 +629,11 @@ def test_claims_are_exclusive(app):
     make_guest(event)
     invite(event)
     now = utcnow()
-    first = mail._claim_next(now)
+    first = delivery.claim_next(now)
     db.session.commit()
     assert first is not None
-    assert mail._claim_next(now) is None  # claimed: another sender leaves it alone
-    assert mail._claim_next(now + mail.CLAIM_LEASE) == first  # until the claim lapses
+    assert delivery.claim_next(now) is None  # claimed: another sender leaves it alone
+    assert delivery.claim_next(now + delivery.CLAIM_LEASE) == first  # until the claim lapses
 
 
 # -- the demo's file backend, the console, the command line, the settings ---------------------
@@ -572,7 +645,7 @@ def test_the_file_backend_writes_eml_files_once_per_message(app, client):
     guest = make_guest(event, name_zh="陳美玲", language=Language.ZH_HANT)
     invite(event)
     assert deliver().sent == 1
-    folder = mail.outbox_directory()
+    folder = outbox_directory()
     assert folder == Path(app.instance_path) / "outbox"
     (eml,) = folder.glob("*.eml")
     assert eml.name.endswith("-invitation-zh_Hant.eml")
@@ -585,7 +658,7 @@ def test_the_file_backend_writes_eml_files_once_per_message(app, client):
     (row,) = outbox()
     row.status = MessageStatus.SENDING
     db.session.commit()
-    assert deliver(now=utcnow() + mail.CLAIM_LEASE + timedelta(seconds=1)).sent == 1
+    assert deliver(now=utcnow() + delivery.CLAIM_LEASE + timedelta(seconds=1)).sent == 1
     assert [p.name for p in folder.glob("*.eml")] == [eml.name]
     assert not list(folder.glob(".*part"))
     assert guest.email in str(message["To"])
@@ -719,4 +792,4 @@ def test_mail_settings_come_from_the_environment(monkeypatch, instance_path, dat
 
 def test_the_demo_default_is_the_file_backend_into_the_instance_folder(app):
     assert Defaults.REGISTRAR_MAIL_BACKEND == "file"
-    assert mail.outbox_directory() == Path(app.instance_path) / "outbox"
+    assert outbox_directory() == Path(app.instance_path) / "outbox"

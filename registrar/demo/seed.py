@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..models import Channel, Event, Guest, Role
-from ..services import audit, imports, mail, rsvp, staff
+from ..services import audit, imports, outbox, rsvp, staff
 from .event_file import build_event, read_event_file
 
 DATA = Path(__file__).with_name("data")
@@ -142,6 +142,6 @@ def _give_answers(event: Event, guests: list[Guest]) -> None:
         answered.append(guest)
     # The sample answers stand for replies to invitations sent before the demo begins:
     # those guests count as invited, and no e-mail is owed for what they answered.
-    mail.discard_queued(event)
+    outbox.discard(event)
     for guest in answered:
         guest.sent_at = event.created_at

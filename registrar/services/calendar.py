@@ -1,6 +1,6 @@
 """Calendar entries for a guest's seat: the .ics file and the "Add to Google Calendar" link.
 
-Texts come out in the current locale; the mail sender sets the guest's (mail.guest_language).
+Texts come out in the current locale; the mail sender sets the guest's (mail.render.guest_language).
 """
 
 from __future__ import annotations

@@ -15,8 +15,18 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..models import Category, Channel, CheckIn, Event, Guest, Rsvp, Seat, SeatState
-from . import checkin, seats
+from ..models import (
+    Category,
+    Channel,
+    CheckIn,
+    Event,
+    Guest,
+    OutboxMessage,
+    Rsvp,
+    Seat,
+    SeatState,
+)
+from . import checkin, outbox, seats
 from .seats import SeatCounts
 
 # The needs list shows at most this many guests; the counts above it are always complete.
@@ -84,6 +94,8 @@ class Dashboard:
     needs: Needs
     answers_by_day: list[AnswerDay]
     categories: list[CategoryCounts]
+    # Messages to guests that cannot be sent as things stand (outbox.unrenderable).
+    unrenderable: list[OutboxMessage]
 
     @property
     def busiest_day(self) -> int:
@@ -104,6 +116,7 @@ def summary(event: Event) -> Dashboard:
         needs=needs(event),
         answers_by_day=answers_by_day(event),
         categories=category_counts(event),
+        unrenderable=outbox.unrenderable(event),
     )
 
 

@@ -36,7 +36,7 @@ from ..models import (
     Seat,
     SeatState,
 )
-from . import audit, invitations, mail, rsvp, seats
+from . import audit, invitations, outbox, rsvp, seats
 from .locking import lock_event
 
 PER_PAGE = 50
@@ -708,7 +708,7 @@ def _mentions(text: str, personal: set[str]) -> bool:
 
 def _remove_written_messages(messages: list[OutboxMessage]) -> None:
     """The demo's outbox folder keeps every message as an .eml file: those of this guest go."""
-    folder = mail.outbox_directory()
+    folder = outbox.outbox_directory()
     if not folder.is_dir():
         return
     for message in messages:

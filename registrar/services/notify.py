@@ -1,37 +1,37 @@
 """Hooks where a state change should reach the guest by e-mail.
 
-Each hook queues the message in the caller's transaction (services.mail), so that it goes out
-if and only if the change is committed; the mail sender delivers it afterwards.
+Each hook writes the message to the outbox in the caller's transaction, so that it goes out
+if and only if the change is committed; the mail sender (registrar/mail/) delivers it afterwards.
 """
 
 from __future__ import annotations
 
 from ..models import Guest, MessageKind, SeatState
-from . import mail
+from . import outbox
 
 
 def seat_taken(guest: Guest, state: SeatState, actor: str) -> None:
     """An attending guest has just been given a confirmed or a waitlisted seat."""
     kind = MessageKind.CONFIRMATION if state == SeatState.CONFIRMED else MessageKind.WAITLISTED
-    mail.enqueue(guest, kind, actor=actor)
+    outbox.enqueue(guest, kind, actor=actor)
 
 
 def seat_promoted(guest: Guest, actor: str = "system") -> None:
     """A waitlisted guest has just been given a confirmed seat."""
-    mail.enqueue(guest, MessageKind.PROMOTED, actor=actor)
+    outbox.enqueue(guest, MessageKind.PROMOTED, actor=actor)
 
 
 def badge_changed(guest: Guest, actor: str) -> None:
     """A confirmed guest's badge changed (e.g. another channel): send the new one."""
-    mail.enqueue(guest, MessageKind.CONFIRMATION, actor=actor, details={"updated": True})
+    outbox.enqueue(guest, MessageKind.CONFIRMATION, actor=actor, details={"updated": True})
 
 
 def answer_declined(guest: Guest, released: SeatState | None, actor: str) -> None:
     """The guest said no, giving up the seat they held, if any."""
     details = {"released": released.value if released is not None else None}
-    mail.enqueue(guest, MessageKind.DECLINED, actor=actor, details=details)
+    outbox.enqueue(guest, MessageKind.DECLINED, actor=actor, details=details)
 
 
 def invitation_revoked(guest: Guest) -> None:
     """Nothing still queued may reach a guest whose invitation was withdrawn."""
-    mail.cancel_pending(guest, "revoked")
+    outbox.cancel(guest, "revoked")

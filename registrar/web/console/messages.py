@@ -13,8 +13,9 @@ from flask_login import current_user
 from ...errors import DomainError
 from ...extensions import db
 from ...forms import GuestActionForm, GuestSelectionForm, ReminderForm
+from ...mail import campaigns, render
 from ...models import Event, Guest, OutboxMessage, utcnow
-from ...services import audit, mail, rsvp
+from ...services import audit, outbox, rsvp
 from ..auth import organizer_required
 from . import bp, current_event, get_or_404, perform
 
@@ -26,25 +27,26 @@ def _mail_page(event: Event, invite_form=None, unanswered_form=None, confirmed_f
     zone = ZoneInfo(event.timezone)
     if confirmed_form is None:
         confirmed_form = ReminderForm(
-            prefix="confirmed", send_at=mail.day_before(event).replace(tzinfo=None)
+            prefix="confirmed", send_at=campaigns.day_before(event).replace(tzinfo=None)
         )
     return render_template(
         "console/mail.html",
         event=event,
-        counts=mail.status_counts(event),
-        uninvited=mail.uninvited_guests(event),
-        unanswered=mail.unanswered_guests(event),
-        confirmed=mail.confirmed_guests(event),
-        recent=mail.recent_messages(event),
+        counts=campaigns.status_counts(event),
+        uninvited=campaigns.uninvited_guests(event),
+        unanswered=campaigns.unanswered_guests(event),
+        confirmed=campaigns.confirmed_guests(event),
+        recent=campaigns.recent_messages(event),
+        unrenderable=outbox.unrenderable(event),
         invite_form=invite_form or GuestSelectionForm(prefix="invite"),
         unanswered_form=unanswered_form or ReminderForm(prefix="unanswered"),
         confirmed_form=confirmed_form,
         backend=current_app.config["REGISTRAR_MAIL_BACKEND"],
-        outbox_dir=mail.outbox_directory(),
-        kind_labels=mail.KIND_LABELS,
-        status_labels=mail.STATUS_LABELS,
-        reasons=mail.REASONS,
-        day_before=mail.day_before(event).astimezone(zone),
+        outbox_dir=outbox.outbox_directory(),
+        kind_labels=campaigns.KIND_LABELS,
+        status_labels=campaigns.STATUS_LABELS,
+        reasons=campaigns.REASONS,
+        day_before=campaigns.day_before(event).astimezone(zone),
         is_open=rsvp.is_open(event),
     )
 
@@ -97,7 +99,7 @@ def mail_invitations(event_id: int):
     actor = audit.staff_actor(current_user)
     return _run_mail_action(
         event,
-        lambda: (mail.send_invitations(event, actor, form.chosen()), None),
+        lambda: (campaigns.send_invitations(event, actor, form.chosen()), None),
         form,
         lambda f: _mail_page(event, invite_form=f),
     )
@@ -112,7 +114,7 @@ def mail_remind_unanswered(event_id: int):
 
     def work():
         send_at = _send_at(form, event)
-        return mail.remind_unanswered(event, actor, form.chosen(), send_at), send_at
+        return campaigns.remind_unanswered(event, actor, form.chosen(), send_at), send_at
 
     return _run_mail_action(event, work, form, lambda f: _mail_page(event, unanswered_form=f))
 
@@ -126,7 +128,7 @@ def mail_remind_confirmed(event_id: int):
 
     def work():
         send_at = _send_at(form, event)
-        return mail.remind_confirmed(event, actor, send_at), send_at
+        return campaigns.remind_confirmed(event, actor, send_at), send_at
 
     return _run_mail_action(event, work, form, lambda f: _mail_page(event, confirmed_form=f))
 
@@ -135,17 +137,18 @@ def mail_remind_confirmed(event_id: int):
 @organizer_required
 def guest_messages(guest_id: int):
     guest = get_or_404(Guest, guest_id)
-    messages = mail.messages_of(guest)
+    messages = campaigns.messages_of(guest)
     return render_template(
         "console/guest_messages.html",
         guest=guest,
         event=guest.event,
         state=rsvp.state_of(guest),
         messages=messages,
-        resendable={m.id for m in messages if mail.can_resend(m)},
-        kind_labels=mail.KIND_LABELS,
-        status_labels=mail.STATUS_LABELS,
-        reasons=mail.REASONS,
+        subjects={m.id: render.subject_of(m) for m in messages},
+        resendable={m.id for m in messages if campaigns.can_resend(m)},
+        kind_labels=campaigns.KIND_LABELS,
+        status_labels=campaigns.STATUS_LABELS,
+        reasons=campaigns.REASONS,
         action_form=GuestActionForm(),
     )
 
@@ -156,7 +159,7 @@ def guest_send_invitation(guest_id: int):
     guest = get_or_404(Guest, guest_id)
     if GuestActionForm().validate_on_submit():
         actor = audit.staff_actor(current_user)
-        ok, queued = perform(lambda: mail.send_invitations(guest.event, actor, [guest.id]))
+        ok, queued = perform(lambda: campaigns.send_invitations(guest.event, actor, [guest.id]))
         if ok:
             if queued:
                 flash(_("Invitation queued."), "success")
@@ -172,7 +175,7 @@ def resend_message(message_id: int):
     guest_id = message.guest_id
     if GuestActionForm().validate_on_submit():
         perform(
-            lambda: mail.resend(message_id, audit.staff_actor(current_user)),
+            lambda: campaigns.resend(message_id, audit.staff_actor(current_user)),
             _("Queued again. It goes out with the next run of the mail sender."),
         )
     return redirect(url_for(".guest_messages", guest_id=guest_id))

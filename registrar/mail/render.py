@@ -1,0 +1,267 @@
+"""One outbox message as a whole e-mail, in the guest's language, from the guest's state now.
+
+Also what decides whether a queued message still fits the guest's state when it is due.
+Headers are built so that no stored value (a name, an organization, an event title, a setting)
+can make a message unrenderable: control characters are collapsed before they reach a header.
+"""
+
+from __future__ import annotations
+
+import email.policy
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, unquote
+
+import flask_babel
+from flask import current_app, g, render_template
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+
+from ..i18n import bilingual
+from ..models import Guest, Language, MessageKind, OutboxMessage, SeatState
+from ..services import badges, calendar, invitations, outbox, seats
+from ..text import one_line
+
+# Messages that carry the badge and the calendar entry.
+WITH_BADGE = frozenset(
+    {MessageKind.CONFIRMATION, MessageKind.PROMOTED, MessageKind.REMINDER_CONFIRMED}
+)
+
+SUBJECTS = {
+    MessageKind.INVITATION: _l("Invitation: %(title)s"),
+    MessageKind.CONFIRMATION: _l("Your seat is confirmed: %(title)s"),
+    MessageKind.WAITLISTED: _l("You are on the waitlist: %(title)s"),
+    MessageKind.PROMOTED: _l("You have a seat: %(title)s"),
+    MessageKind.DECLINED: _l("Thank you for your answer: %(title)s"),
+    MessageKind.REMINDER_UNANSWERED: _l("Reminder, please reply: %(title)s"),
+    MessageKind.REMINDER_CONFIRMED: _l("Reminder, see you on %(date)s: %(title)s"),
+}
+SEAT_CANCELLED_SUBJECT = _l("Your seat is cancelled: %(title)s")
+
+
+# -- the guest's language --------------------------------------------------------------------
+
+
+@contextmanager
+def guest_language(guest: Guest) -> Iterator[None]:
+    """Texts, dates and times in the guest's language and the event's time zone."""
+    had_zone = "timezone" in g
+    zone = g.get("timezone")
+    g.timezone = guest.event.timezone
+    try:
+        with force_locale(guest.language.value):
+            # Drop the time zone Flask-Babel cached for this context; the forced locale stays.
+            flask_babel.refresh()
+            yield
+    finally:
+        if had_zone:
+            g.timezone = zone
+        else:
+            g.pop("timezone", None)
+        flask_babel.refresh()
+
+
+def _subject(kind: MessageKind, guest: Guest, details: dict) -> str:
+    """The subject in the current locale: one line, whatever the event's title holds."""
+    event = guest.event
+    template = SUBJECTS[kind]
+    if kind == MessageKind.DECLINED and details.get("released") == SeatState.CONFIRMED.value:
+        template = SEAT_CANCELLED_SUBJECT
+    date = flask_babel.format_date(event.starts_at, "long")
+    subject = str(template) % {"title": bilingual(event, "title"), "date": date}
+    return one_line(subject)[:300]
+
+
+def subject_of(message: OutboxMessage) -> str:
+    """The subject the message has, or would have if it were sent now (for the console)."""
+    if message.subject:
+        return message.subject
+    with guest_language(message.guest):
+        return _subject(message.kind, message.guest, message.details)
+
+
+# -- does the message still fit? -------------------------------------------------------------
+
+
+def unfit_reason(kind: MessageKind, guest: Guest, now: datetime) -> str | None:
+    """Why a message of this kind must not go to the guest now (a code of REASONS), or None."""
+    event = guest.event
+    if guest.is_revoked:
+        return "revoked"
+    if now >= event.ends_at:
+        return "event_over"
+    seat_state = guest.seat.state if guest.seat is not None else None
+    answer = guest.rsvp
+    if kind in WITH_BADGE:
+        return None if seat_state == SeatState.CONFIRMED else "seat_changed"
+    if kind == MessageKind.WAITLISTED:
+        return None if seat_state == SeatState.WAITLISTED else "seat_changed"
+    if kind == MessageKind.DECLINED:
+        return None if answer is not None and not answer.attending else "seat_changed"
+    if kind == MessageKind.REMINDER_UNANSWERED:
+        if answer is not None:
+            return "answered"
+        return None if now <= event.rsvp_deadline else "replies_closed"
+    if kind == MessageKind.INVITATION:
+        return None if now <= event.rsvp_deadline else "replies_closed"
+    return None
+
+
+# -- rendering -------------------------------------------------------------------------------
+
+
+@dataclass
+class Attachment:
+    filename: str
+    maintype: str
+    subtype: str
+    data: bytes
+    params: dict = field(default_factory=dict)
+
+
+@dataclass
+class OutgoingMail:
+    """One rendered message, ready for a backend."""
+
+    message: EmailMessage
+    to: str
+    # Stable per outbox row, so that a repeated delivery to files overwrites the first.
+    filename: str
+
+
+def _badge_attachment(guest: Guest) -> Attachment:
+    # The printable badge: both names, organization, category, channel and the QR code.
+    return Attachment("badge.pdf", "application", "pdf", badges.badge_pdf(guest))
+
+
+def _qr_png(guest: Guest) -> bytes:
+    """The badge's QR code on its own, shown in the HTML part for the phone at the door."""
+    return badges.qr_png(badges.badge_code_for(guest), box_size=8)
+
+
+def _channel(guest: Guest) -> str | None:
+    answer = guest.rsvp
+    return answer.channel.value if answer is not None and answer.channel is not None else None
+
+
+def _language_tag(language: Language) -> str:
+    return "zh-Hant-TW" if language == Language.ZH_HANT else "en"
+
+
+def _recipient(guest: Guest, address: str) -> Address:
+    """The To: address with the guest's name in their language, as one line of plain text.
+
+    A line break typed into a name (or read from a CSV cell) would otherwise start a header of
+    its own, or make the message impossible to write at all.
+    """
+    name = guest.name_zh if guest.language == Language.ZH_HANT else guest.name_en
+    name = one_line(name or guest.name_en or guest.name_zh or "")
+    return Address(display_name=name, addr_spec=address)
+
+
+# A setting written as "Name <address>": the address is the last <...>, whatever the name holds.
+_NAME_AND_ADDRESS = re.compile(r"^(?P<name>.*?)\s*<(?P<address>[^<>]*)>$")
+
+
+def _mailbox(setting: str) -> Address:
+    """A From or Reply-To setting ("Name <address>" or a bare address) as exactly one mailbox.
+
+    Given to the header as a string, a name holding ":" or "@" would be read as a group or a
+    second address; built as an Address, the name is quoted and the reply goes where meant.
+    """
+    value = one_line(setting)
+    match = _NAME_AND_ADDRESS.match(value)
+    if match is None:
+        return Address(addr_spec=value)
+    name = match["name"]
+    if len(name) >= 2 and name.startswith('"') and name.endswith('"'):
+        name = unquote(name)
+    return Address(display_name=name, addr_spec=match["address"].strip())
+
+
+def _attachments(message: OutboxMessage, guest: Guest, now: datetime) -> list[Attachment]:
+    event = guest.event
+    kind = message.kind
+    if kind in WITH_BADGE:
+        ics = calendar.guest_calendar(guest, now=now)
+        return [
+            _badge_attachment(guest),
+            Attachment(
+                calendar.filename(event), "text", "calendar", ics, {"method": calendar.PUBLISH}
+            ),
+        ]
+    if kind == MessageKind.DECLINED and message.details.get("released") == "confirmed":
+        ics = calendar.guest_calendar(guest, cancelled=True, now=now)
+        return [
+            Attachment(
+                calendar.filename(event), "text", "calendar", ics, {"method": calendar.CANCEL}
+            )
+        ]
+    return []
+
+
+def render(message: OutboxMessage, guest: Guest, now: datetime) -> OutgoingMail:
+    """The whole e-mail, in the guest's language, from the guest's state now."""
+    event = guest.event
+    kind = message.kind
+    link = invitations.invitation_url(guest)
+    seat = guest.seat
+    qr_cid = outbox.new_message_id("badge") if kind in WITH_BADGE else None
+    with guest_language(guest):
+        subject = _subject(kind, guest, message.details)
+        attachments = _attachments(message, guest, now)
+        context = dict(
+            kind=kind.value,
+            subject=subject,
+            guest=guest,
+            event=event,
+            link=link,
+            calendar_url=f"{link}/calendar.ics",
+            google_url=calendar.google_calendar_url(event),
+            location=calendar.location(event),
+            channel=_channel(guest),
+            position=seats.waitlist_position(seat) if seat is not None else None,
+            released=message.details.get("released"),
+            updated=bool(message.details.get("updated")),
+            replies_open=now <= event.rsvp_deadline,
+            qr_cid=qr_cid[1:-1] if qr_cid else None,
+            lang=_language_tag(guest.language),
+        )
+        text = render_template(f"emails/{kind.value}.txt", **context)
+        html = render_template(f"emails/{kind.value}.html", **context)
+
+    config = current_app.config
+    email_message = EmailMessage(policy=email.policy.default.clone(cte_type="7bit"))
+    email_message["Subject"] = subject
+    email_message["From"] = _mailbox(config["REGISTRAR_MAIL_FROM"])
+    email_message["To"] = _recipient(guest, message.to_address)
+    reply_to = one_line(config.get("REGISTRAR_MAIL_REPLY_TO") or "")
+    if reply_to:
+        email_message["Reply-To"] = _mailbox(reply_to)
+    email_message["Date"] = format_datetime(now)
+    email_message["Message-ID"] = one_line(message.message_id)
+    # An automatic message: no out-of-office replies to it, please (RFC 3834).
+    email_message["Auto-Submitted"] = "auto-generated"
+    email_message.set_content(text)
+    email_message.add_alternative(html, subtype="html")
+    if qr_cid is not None:
+        html_part = email_message.get_payload()[1]
+        html_part.add_related(_qr_png(guest), "image", "png", cid=qr_cid, filename="badge-qr.png")
+    for attachment in attachments:
+        email_message.add_attachment(
+            attachment.data,
+            attachment.maintype,
+            attachment.subtype,
+            filename=attachment.filename,
+            params=attachment.params,
+        )
+    # Last: set_content and add_attachment move or drop the Content-* headers set before.
+    email_message["Content-Language"] = _language_tag(guest.language)
+    stamp = message.created_at.strftime("%Y%m%d-%H%M%S")
+    filename = f"{stamp}-{message.id:06d}-{kind.value}-{guest.language.value}.eml"
+    return OutgoingMail(message=email_message, to=message.to_address, filename=filename)

@@ -1,0 +1,159 @@
+"""The outbox: messages to guests written in the transaction of the change they tell about.
+
+The domain writes an intent here (who, which kind, facts known only now) and nothing else:
+rendering and delivery are the mail edge's (`registrar/mail/`), which reads these rows after
+the commit, so a message exists exactly when the change does and never without it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+from email.utils import make_msgid, parseaddr
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import aliased, selectinload
+
+from ..extensions import db
+from ..models import Event, Guest, MessageKind, MessageStatus, OutboxMessage, utcnow
+
+# Messages about the guest's seat: a newer one makes a queued older one pointless.
+SEAT_MESSAGES = frozenset(
+    {MessageKind.CONFIRMATION, MessageKind.WAITLISTED, MessageKind.PROMOTED, MessageKind.DECLINED}
+)
+# Not gone out yet: waiting, or claimed by a sender right now.
+OPEN = (MessageStatus.QUEUED, MessageStatus.SENDING)
+# The reason of a failed message that could not be put together at all (a stored value or a
+# template it cannot be rendered from): retrying would not help, an organizer must look.
+UNRENDERABLE = "unrenderable"
+
+
+def mail_domain() -> str:
+    """The sender's domain, which Message-IDs and content ids are made in."""
+    sender = parseaddr(current_app.config["REGISTRAR_MAIL_FROM"])[1]
+    return sender.rpartition("@")[2] or "registrar.invalid"
+
+
+def new_message_id(idstring: str = "registrar") -> str:
+    return make_msgid(idstring=idstring, domain=mail_domain())
+
+
+def outbox_directory() -> Path:
+    """Where the file backend writes each message as an .eml file (the demo's outbox)."""
+    configured = current_app.config.get("REGISTRAR_MAIL_OUTBOX_DIR")
+    return Path(configured) if configured else Path(current_app.instance_path) / "outbox"
+
+
+def enqueue(
+    guest: Guest,
+    kind: MessageKind,
+    *,
+    actor: str,
+    send_at: datetime | None = None,
+    details: dict | None = None,
+) -> OutboxMessage | None:
+    """Queue one message to the guest in the caller's transaction; None for a revoked guest.
+
+    The subject is left to the sender, which writes it from the guest's state when it sends.
+    """
+    if guest.is_revoked:
+        return None
+    if kind in SEAT_MESSAGES:
+        _cancel_open(guest, SEAT_MESSAGES, "superseded")
+    message = OutboxMessage(
+        event_id=guest.event_id,
+        guest=guest,
+        kind=kind,
+        language=guest.language,
+        to_address=guest.email,
+        subject="",
+        status=MessageStatus.QUEUED,
+        attempts=0,
+        next_attempt_at=send_at or utcnow(),
+        last_error="",
+        reason="",
+        details=dict(details or {}),
+        message_id=new_message_id(),
+        actor=actor,
+        created_at=utcnow(),
+    )
+    db.session.add(message)
+    db.session.flush()
+    return message
+
+
+def _cancel_open(guest: Guest, kinds: Collection[MessageKind], reason: str) -> int:
+    """Cancel the guest's queued messages of these kinds (one being sent is left to finish)."""
+    queued = db.session.scalars(
+        sa.select(OutboxMessage).where(
+            OutboxMessage.guest_id == guest.id,
+            OutboxMessage.status == MessageStatus.QUEUED,
+            OutboxMessage.kind.in_(kinds),
+        )
+    ).all()
+    for message in queued:
+        message.status = MessageStatus.CANCELLED
+        message.reason = reason
+    return len(queued)
+
+
+def cancel(guest: Guest, reason: str) -> int:
+    """Cancel every queued message to the guest, e.g. when the invitation is revoked."""
+    return _cancel_open(guest, frozenset(MessageKind), reason)
+
+
+def discard(event: Event) -> int:
+    """Delete the event's messages that have not gone out (the demo's seeded answers owe none)."""
+    result = db.session.execute(
+        sa.delete(OutboxMessage).where(
+            OutboxMessage.event_id == event.id, OutboxMessage.status == MessageStatus.QUEUED
+        )
+    )
+    return result.rowcount
+
+
+def has_open(guest: Guest, kind: MessageKind, statuses: Collection[MessageStatus] = OPEN) -> bool:
+    """Whether the guest has a message of this kind in one of these states."""
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count()).where(
+                OutboxMessage.guest_id == guest.id,
+                OutboxMessage.kind == kind,
+                OutboxMessage.status.in_(statuses),
+            )
+        )
+        > 0
+    )
+
+
+def unrenderable(event: Event) -> list[OutboxMessage]:
+    """The event's messages given up because they could not be put together, newest first.
+
+    One that a newer message of the same kind to the same guest has followed (sent again after
+    the guest's details were corrected) is dealt with and no longer listed.
+    """
+    later = aliased(OutboxMessage)
+    followed = (
+        sa.select(later.id)
+        .where(
+            later.guest_id == OutboxMessage.guest_id,
+            later.kind == OutboxMessage.kind,
+            later.id > OutboxMessage.id,
+        )
+        .exists()
+    )
+    return list(
+        db.session.scalars(
+            sa.select(OutboxMessage)
+            .where(
+                OutboxMessage.event_id == event.id,
+                OutboxMessage.status == MessageStatus.FAILED,
+                OutboxMessage.reason == UNRENDERABLE,
+                ~followed,
+            )
+            .order_by(OutboxMessage.id.desc())
+            .options(selectinload(OutboxMessage.guest))
+        )
+    )
