@@ -28,21 +28,10 @@ from wtforms.validators import (
 )
 from wtforms.widgets import HiddenInput
 
-from .i18n import LANGUAGE_NAMES
+from .labels import CATEGORY_LABELS, CHANNEL_LABELS, LANGUAGE_LABELS
 from .models import Category, Channel, Language
-from .services.badges import CATEGORY_LABELS
 from .services.guests import FIELD_LENGTHS, GuestDetails
 from .services.rsvp import MAX_LENGTHS, RsvpAnswer, offered_channels
-
-CHANNEL_LABELS = {
-    Channel.EN: _l("English"),
-    Channel.ZH: _l("Chinese (中文)"),
-    Channel.FLOOR: _l("Floor language, no receiver needed"),
-}
-
-
-# Short forms for lists and badges.
-CHANNEL_SHORT = {Channel.EN: "EN", Channel.ZH: "中", Channel.FLOOR: _l("Floor")}
 
 
 def _max(field: str) -> Length:
@@ -232,7 +221,7 @@ class GuestForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.category.choices = [SelectChoice(c.value, CATEGORY_LABELS[c]) for c in Category]
         self.language.choices = [
-            SelectChoice(lang.value, LANGUAGE_NAMES[lang.value]) for lang in Language
+            SelectChoice(lang.value, LANGUAGE_LABELS[lang]) for lang in Language
         ]
 
     def validate_category(self, field) -> None:

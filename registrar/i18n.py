@@ -5,10 +5,12 @@ from __future__ import annotations
 from flask import Flask, g, request, session
 from flask_babel import format_date, format_time, get_locale
 
+from . import labels
 from .extensions import babel
 
 LANGUAGES = ("en", "zh_Hant")
-LANGUAGE_NAMES = {"en": "English", "zh_Hant": "中文"}
+# Keyed by Language, which is a str: templates look a name up by the code as well.
+LANGUAGE_NAMES = labels.LANGUAGE_LABELS
 
 
 def select_locale() -> str:
@@ -69,5 +71,6 @@ def init_app(app: Flask) -> None:
         other_script=other_script,
         is_chinese=is_chinese,
         LANGUAGE_NAMES=LANGUAGE_NAMES,
+        labels=labels,
         LANGUAGES=LANGUAGES,
     )

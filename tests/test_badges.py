@@ -429,8 +429,8 @@ def test_the_penalty_points_are_qrcodes_own():
         for _ in range(150):
             darkness = rng.choice((0.2, 0.5, 0.8))
             modules = [[rng.random() < darkness for _ in range(size)] for _ in range(size)]
-            rows = badges._row_bits(modules)
-            assert badges._lost_point(rows, size) == qrcode.util.lost_point(modules)
+            rows = badges.qr._row_bits(modules)
+            assert badges.qr._lost_point(rows, size) == qrcode.util.lost_point(modules)
 
 
 def test_the_drawn_rectangles_cover_exactly_the_dark_modules(app):
@@ -438,7 +438,7 @@ def test_the_drawn_rectangles_cover_exactly_the_dark_modules(app):
     modules = badges.qr_modules(badges.badge_code_for(guest))
     covered = [
         (column + dx, row + dy)
-        for column, row, width, height in badges._dark_rectangles(modules)
+        for column, row, width, height in badges.qr.dark_rectangles(modules)
         for dx in range(width)
         for dy in range(height)
     ]

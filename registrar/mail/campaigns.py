@@ -29,24 +29,6 @@ from ..services import audit, outbox, rsvp
 from ..services.outbox import OPEN, enqueue, has_open
 from .render import unfit_reason
 
-KIND_LABELS = {
-    MessageKind.INVITATION: _l("Invitation e-mail"),
-    MessageKind.CONFIRMATION: _l("Seat confirmed"),
-    MessageKind.WAITLISTED: _l("Waitlist notice"),
-    MessageKind.PROMOTED: _l("Seat from the waitlist"),
-    MessageKind.DECLINED: _l("Declined or cancelled"),
-    MessageKind.REMINDER_UNANSWERED: _l("Reminder to answer"),
-    MessageKind.REMINDER_CONFIRMED: _l("Reminder before the day"),
-}
-
-STATUS_LABELS = {
-    MessageStatus.QUEUED: _l("Queued"),
-    MessageStatus.SENDING: _l("Sending"),
-    MessageStatus.SENT: _l("Sent"),
-    MessageStatus.FAILED: _l("Failed"),
-    MessageStatus.CANCELLED: _l("Cancelled"),
-}
-
 # Why a message was not sent: the code is stored, the sentence shown in the console.
 REASONS = {
     "revoked": _l("The invitation was revoked."),

@@ -20,31 +20,18 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..i18n import LANGUAGE_NAMES
-from ..models import Channel, Direction, Event, Guest, Scan, Seat, SeatState, Verdict
-from .badges import CATEGORY_LABELS
+from ..labels import (
+    CATEGORY_LABELS,
+    CHANNEL_EXPORT,
+    DIRECTION_LABELS,
+    EXIT_RECORDED,
+    LANGUAGE_LABELS,
+    SEAT_STATE_LABELS,
+    VERDICT_LABELS,
+)
+from ..models import Direction, Event, Guest, Scan, Seat, SeatState, Verdict
 from .imports import FIELD_LABELS
 
-CHANNEL_LABELS = {
-    Channel.EN: _l("English"),
-    Channel.ZH: _l("Chinese (中文)"),
-    Channel.FLOOR: _l("Floor"),
-}
-
-# As the scanner says them (templates/door/scanner.html), so the log reads like the door.
-VERDICT_LABELS = {
-    Verdict.OK: _l("Checked in"),
-    Verdict.ALREADY_CHECKED_IN: _l("Already checked in"),
-    Verdict.WAITLISTED: _l("On the waitlist"),
-    Verdict.DECLINED: _l("Not attending"),
-    Verdict.REVOKED: _l("Invitation withdrawn"),
-    Verdict.WRONG_EVENT: _l("Badge for another event"),
-    Verdict.ROOM_FULL: _l("Room is full"),
-    Verdict.INVALID: _l("Not a valid badge"),
-}
-EXIT_LABEL = _l("Exit recorded")
-DIRECTION_LABELS = {Direction.IN: _l("Entry"), Direction.OUT: _l("Exit")}
-SEAT_LABELS = {SeatState.CONFIRMED: _l("Confirmed"), SeatState.WAITLISTED: _l("Waitlisted")}
 YES, NO = _l("Yes"), _l("No")
 
 TIME_FORMAT = "%Y-%m-%d %H:%M"
@@ -185,14 +172,14 @@ def guests_table(event: Event) -> Table:
                 guest.organization,
                 guest.title,
                 CATEGORY_LABELS[guest.category],
-                LANGUAGE_NAMES[guest.language.value],
+                LANGUAGE_LABELS[guest.language],
                 _local(guest.sent_at, zone),
                 _local(guest.revoked_at, zone),
                 answered,
                 _local(answer.answered_at, zone) if answer else None,
-                SEAT_LABELS[seat.state] if seat else None,
+                SEAT_STATE_LABELS[seat.state] if seat else None,
                 positions.get(seat.id) if seat else None,
-                CHANNEL_LABELS[answer.channel] if answer and answer.channel else None,
+                CHANNEL_EXPORT[answer.channel] if answer and answer.channel else None,
                 answer.dietary if answer else None,
                 answer.access_needs if answer else None,
                 answer.note if answer else None,
@@ -238,7 +225,7 @@ def checkins_table(event: Event) -> Table:
                 _local(scan.recorded_at, zone),
                 scan.gate,
                 DIRECTION_LABELS[scan.direction],
-                EXIT_LABEL if exit_ok else VERDICT_LABELS[scan.verdict],
+                EXIT_RECORDED if exit_ok else VERDICT_LABELS[scan.verdict],
                 guest.name_en if guest else None,
                 guest.name_zh if guest else None,
                 guest.organization if guest else None,
@@ -282,7 +269,7 @@ def waitlist_table(event: Event) -> Table:
                 guest.email,
                 guest.organization,
                 CATEGORY_LABELS[guest.category],
-                CHANNEL_LABELS[answer.channel] if answer and answer.channel else None,
+                CHANNEL_EXPORT[answer.channel] if answer and answer.channel else None,
                 _local(seat.since, zone),
             ]
         )

@@ -8,7 +8,8 @@ from flask_babel import gettext as _
 
 from ..errors import DomainError
 from ..extensions import db
-from ..forms import CHANNEL_LABELS, RsvpForm
+from ..forms import RsvpForm
+from ..labels import CHANNEL_LABELS
 from ..models import Event
 from ..services import audit, badges, calendar, invitations, rsvp
 from . import limits

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ...extensions import db
-from ...forms import CHANNEL_SHORT
+from ...labels import CHANNEL_SHORT
 from ...models import Guest
 from ...services import audit
 from ...services.imports import FIELD_LABELS

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from flask import current_app, g, render_template, url_for
 
-from ...forms import CHANNEL_SHORT
+from ...labels import CATEGORY_LABELS, CHANNEL_SHORT
 from ...services import rsvp
-from ...services.badges import CATEGORY_LABELS
 from ...services.dashboard import NEEDS_LIMIT, summary
 from ..auth import organizer_required
 from . import bp, current_event

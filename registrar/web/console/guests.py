@@ -8,10 +8,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ...forms import GuestActionForm, GuestAnswerForm, GuestForm
+from ...labels import CATEGORY_LABELS, CHANNEL_EXPORT
 from ...models import Category, Event, Guest, SeatState
-from ...services import audit, exports, rsvp
+from ...services import audit, rsvp
 from ...services import guests as guest_list
-from ...services.badges import CATEGORY_LABELS
 from ..auth import organizer_required
 from . import bp, current_event, flash_form_errors, get_or_404, guest_list_back, perform
 
@@ -33,7 +33,7 @@ def guests(event_id: int):
         state_labels=guest_list.STATE_LABELS,
         sort_labels=guest_list.SORT_LABELS,
         category_labels=CATEGORY_LABELS,
-        channel_labels=exports.CHANNEL_LABELS,
+        channel_labels=CHANNEL_EXPORT,
         categories=list(Category),
         channels=rsvp.offered_channels(event),
         can_import="console.import_upload" in current_app.view_functions,

@@ -12,10 +12,11 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from ... import labels
 from ...errors import DomainError
 from ...forms import ImportApplyForm, ImportUploadForm
 from ...models import Event
-from ...services import audit, badges, imports
+from ...services import audit, imports
 from ...services.imports import Outcome
 from ..auth import organizer_required
 from . import bp, current_event, flash_form_errors, perform
@@ -123,7 +124,7 @@ def import_preview(event_id: int, upload_id: str):
         changes_hidden=max(len(changes) - PREVIEW_ROWS, 0),
         outcome_labels=imports.OUTCOME_LABELS,
         labels=imports.FIELD_LABELS,
-        category_labels=badges.CATEGORY_LABELS,
+        category_labels=labels.CATEGORY_LABELS,
         apply_form=ImportApplyForm(
             formdata=None, upload=upload.id, fingerprint=imports.fingerprint(result)
         ),

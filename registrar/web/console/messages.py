@@ -10,6 +10,7 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ... import labels
 from ...errors import DomainError
 from ...extensions import db
 from ...forms import GuestActionForm, GuestSelectionForm, ReminderForm
@@ -43,8 +44,8 @@ def _mail_page(event: Event, invite_form=None, unanswered_form=None, confirmed_f
         confirmed_form=confirmed_form,
         backend=current_app.config["REGISTRAR_MAIL_BACKEND"],
         outbox_dir=outbox.outbox_directory(),
-        kind_labels=campaigns.KIND_LABELS,
-        status_labels=campaigns.STATUS_LABELS,
+        kind_labels=labels.MESSAGE_KIND_LABELS,
+        status_labels=labels.MESSAGE_STATUS_LABELS,
         reasons=campaigns.REASONS,
         day_before=campaigns.day_before(event).astimezone(zone),
         is_open=rsvp.is_open(event),
@@ -146,8 +147,8 @@ def guest_messages(guest_id: int):
         messages=messages,
         subjects={m.id: render.subject_of(m) for m in messages},
         resendable={m.id for m in messages if campaigns.can_resend(m)},
-        kind_labels=campaigns.KIND_LABELS,
-        status_labels=campaigns.STATUS_LABELS,
+        kind_labels=labels.MESSAGE_KIND_LABELS,
+        status_labels=labels.MESSAGE_STATUS_LABELS,
         reasons=campaigns.REASONS,
         action_form=GuestActionForm(),
     )

@@ -11,7 +11,8 @@ from sqlalchemy.orm import selectinload
 
 from ...errors import DomainError
 from ...extensions import db
-from ...forms import CHANNEL_SHORT, CapacityForm, GuestActionForm
+from ...forms import CapacityForm, GuestActionForm
+from ...labels import CHANNEL_SHORT
 from ...models import Guest
 from ...services import audit, badges, invitations, rsvp, seats
 from ..auth import organizer_required

@@ -6,10 +6,11 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ... import labels
 from ...forms import CapacityForm, GuestActionForm, WaitlistMoveForm
 from ...i18n import bilingual
 from ...models import Guest
-from ...services import audit, badges, exports, seats
+from ...services import audit, seats
 from ..auth import organizer_required
 from . import bp, current_event, flash_form_errors, get_or_404, perform
 from .overview import save_capacity
@@ -25,8 +26,8 @@ def waitlist(event_id: int):
         counts=seats.seat_counts(event),
         queue=seats.waitlist_with_guests(event),
         capacity_form=CapacityForm(capacity=event.capacity, held_seats=event.held_seats),
-        category_labels=badges.CATEGORY_LABELS,
-        channel_labels=exports.CHANNEL_LABELS,
+        category_labels=labels.CATEGORY_LABELS,
+        channel_labels=labels.CHANNEL_EXPORT,
     )
 
 

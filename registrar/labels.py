@@ -1,0 +1,96 @@
+"""Every label of every enum of models.py: the one place their words are written and translated.
+
+Each enum has its screen label in `<ENUM>_LABELS`. Where a place needs another form of the
+same meaning, it has a second named map here (`CHANNEL_SHORT` on badges and in tight lists,
+`CHANNEL_EXPORT` in spreadsheets), never a dict of its own elsewhere.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from .models import (
+    AgendaKind,
+    Category,
+    Channel,
+    Direction,
+    Language,
+    MessageKind,
+    MessageStatus,
+    PersonRole,
+    Role,
+    SeatState,
+    Verdict,
+)
+
+CATEGORY_LABELS = {
+    Category.SPEAKER: _l("Speaker"),
+    Category.MODERATOR: _l("Moderator"),
+    Category.VIP: _l("VIP"),
+    Category.DELEGATE: _l("Delegate"),
+    Category.PRESS: _l("Press"),
+    Category.STAFF: _l("Staff"),
+}
+
+# Each language is named in itself, on every page, so that a reader finds their own.
+LANGUAGE_LABELS = {Language.EN: "English", Language.ZH_HANT: "中文"}
+
+# What a guest chooses on the RSVP form and reads in the page and the e-mails about it.
+CHANNEL_LABELS = {
+    Channel.EN: _l("English"),
+    Channel.ZH: _l("Chinese (中文)"),
+    Channel.FLOOR: _l("Floor language, no receiver needed"),
+}
+# The channel box of the badge and the console's tight lists: big enough to read across a desk.
+CHANNEL_SHORT = {Channel.EN: "EN", Channel.ZH: "中", Channel.FLOOR: _l("Floor")}
+# A cell of a spreadsheet or of a list row: the name without the sentence around it.
+CHANNEL_EXPORT = {
+    Channel.EN: _l("English"),
+    Channel.ZH: _l("Chinese (中文)"),
+    Channel.FLOOR: _l("Floor"),
+}
+
+SEAT_STATE_LABELS = {
+    SeatState.CONFIRMED: _l("Confirmed"),
+    SeatState.WAITLISTED: _l("Waitlisted"),
+}
+
+ROLE_LABELS = {Role.ORGANIZER: _l("Organizer"), Role.DOOR: _l("Door staff")}
+
+# As the scanner shows them full-screen; the scan log says them the same way.
+VERDICT_LABELS = {
+    Verdict.OK: _l("Checked in"),
+    Verdict.ALREADY_CHECKED_IN: _l("Already checked in"),
+    Verdict.WAITLISTED: _l("On the waitlist"),
+    Verdict.DECLINED: _l("Not attending"),
+    Verdict.REVOKED: _l("Invitation withdrawn"),
+    Verdict.WRONG_EVENT: _l("Badge for another event"),
+    Verdict.ROOM_FULL: _l("Room is full"),
+    Verdict.INVALID: _l("Not a valid badge"),
+}
+# An accepted scan in exit mode: not a verdict of its own, but what the door and the log say.
+EXIT_RECORDED = _l("Exit recorded")
+
+DIRECTION_LABELS = {Direction.IN: _l("Entry"), Direction.OUT: _l("Exit")}
+
+AGENDA_KIND_LABELS = {AgendaKind.SESSION: _l("Session"), AgendaKind.BREAK: _l("Break")}
+
+PERSON_ROLE_LABELS = {PersonRole.SPEAKER: _l("Speaker"), PersonRole.MODERATOR: _l("Moderator")}
+
+MESSAGE_KIND_LABELS = {
+    MessageKind.INVITATION: _l("Invitation e-mail"),
+    MessageKind.CONFIRMATION: _l("Seat confirmed"),
+    MessageKind.WAITLISTED: _l("Waitlist notice"),
+    MessageKind.PROMOTED: _l("Seat from the waitlist"),
+    MessageKind.DECLINED: _l("Declined or cancelled"),
+    MessageKind.REMINDER_UNANSWERED: _l("Reminder to answer"),
+    MessageKind.REMINDER_CONFIRMED: _l("Reminder before the day"),
+}
+
+MESSAGE_STATUS_LABELS = {
+    MessageStatus.QUEUED: _l("Queued"),
+    MessageStatus.SENDING: _l("Sending"),
+    MessageStatus.SENT: _l("Sent"),
+    MessageStatus.FAILED: _l("Failed"),
+    MessageStatus.CANCELLED: _l("Cancelled"),
+}

@@ -1,0 +1,135 @@
+"""What a badge says: the guest's names and the event's words, in English and in Chinese."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_time
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from ...labels import CATEGORY_LABELS, CHANNEL_SHORT
+from ...models import Category, Channel, Event, Guest
+from .holders import badge_code_for
+
+# The band at the foot of the badge: told apart across a room, white text readable on each.
+CATEGORY_COLOURS = {
+    Category.SPEAKER: (192, 40, 45),
+    Category.MODERATOR: (106, 27, 154),
+    Category.VIP: (33, 33, 33),
+    Category.DELEGATE: (21, 101, 192),
+    Category.PRESS: (46, 125, 50),
+    Category.STAFF: (230, 81, 0),
+}
+
+
+@dataclass(frozen=True)
+class BadgeFace:
+    """Everything printed on one badge, as text in both languages where it is ours to say."""
+
+    code: str
+    names: tuple[str, ...]
+    organization: str
+    title: str
+    category_en: str
+    category_zh: str
+    colour: tuple[int, int, int]
+    channel: Channel | None
+    channel_en: str
+    channel_zh: str
+    channel_caption_en: str
+    channel_caption_zh: str
+    no_receiver_en: str
+    no_receiver_zh: str
+    short_name: str
+    event_title_en: str
+    event_title_zh: str
+    when_en: str
+    when_zh: str
+
+    def texts(self) -> list[str]:
+        """Every string the badge may print, for the font subset (capitals too)."""
+        texts = [v for v in vars(self).values() if isinstance(v, str)] + list(self.names)
+        return texts + [t.upper() for t in texts]
+
+
+def _in_both(message) -> tuple[str, str]:
+    """A catalogue message in English and in Traditional Chinese: badges speak both."""
+    with force_locale("en"):
+        english = str(message)
+    with force_locale("zh_Hant"):
+        chinese = str(message)
+    return english, chinese
+
+
+def _when(event: Event, locale: str, room: str) -> str:
+    zone = ZoneInfo(event.timezone)
+    starts = event.starts_at.astimezone(zone)
+    ends = event.ends_at.astimezone(zone)
+    with force_locale(locale):
+        return _(
+            "%(date)s, %(start)s–%(end)s · %(room)s",
+            date=format_date(starts.date(), "full", locale=locale),
+            start=format_time(starts, "HH:mm", locale=locale),
+            end=format_time(ends, "HH:mm", locale=locale),
+            room=room,
+        )
+
+
+@dataclass(frozen=True)
+class Wording:
+    """What every badge of an event says alike, in English and Chinese: worked out once per
+    document rather than switching locales a dozen times for every badge."""
+
+    categories: dict[Category, tuple[str, str]]
+    channels: dict[Channel, tuple[str, str]]
+    caption: tuple[str, str]
+    no_receiver: tuple[str, str]
+    when_en: str
+    when_zh: str
+
+
+def event_wording(event: Event) -> Wording:
+    return Wording(
+        categories={category: _in_both(label) for category, label in CATEGORY_LABELS.items()},
+        channels={channel: _in_both(label) for channel, label in CHANNEL_SHORT.items()},
+        caption=_in_both(_l("Headset channel")),
+        no_receiver=_in_both(_l("No receiver needed")),
+        when_en=_when(event, "en", event.room_en),
+        when_zh=_when(event, "zh_Hant", event.room_zh),
+    )
+
+
+def badge_face(guest: Guest, wording: Wording | None = None) -> BadgeFace:
+    code = badge_code_for(guest)
+    event = guest.event
+    wording = wording or event_wording(event)
+    channel = guest.rsvp.channel if guest.rsvp is not None else None
+    category_en, category_zh = wording.categories[guest.category]
+    channel_en, channel_zh = wording.channels[channel] if channel else ("–", "–")
+    caption_en, caption_zh = wording.caption
+    no_receiver_en, no_receiver_zh = wording.no_receiver
+    names = tuple(n for n in (guest.name_zh, guest.name_en) if n) or ("",)
+    return BadgeFace(
+        code=code,
+        names=names,
+        organization=guest.organization,
+        title=guest.title,
+        category_en=category_en,
+        category_zh=category_zh,
+        colour=CATEGORY_COLOURS[guest.category],
+        channel=channel,
+        channel_en=channel_en,
+        channel_zh=channel_zh,
+        channel_caption_en=caption_en,
+        channel_caption_zh=caption_zh,
+        no_receiver_en=no_receiver_en,
+        no_receiver_zh=no_receiver_zh,
+        short_name=event.short_name,
+        event_title_en=event.title_en,
+        event_title_zh=event.title_zh,
+        when_en=wording.when_en,
+        when_zh=wording.when_zh,
+    )

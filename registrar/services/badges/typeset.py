@@ -1,0 +1,180 @@
+"""The badge font and the text on a page: the font cut to a document's characters, lines
+measured, fitted and wrapped as fpdf2 would draw them.
+
+The PDFs embed WenQuanYi Micro Hei (registrar/static/fonts), which covers Traditional
+Chinese and Latin. Handing fpdf2 the whole 5 MB font costs most of a second per document
+(it parses every table, then subsets); instead the font is mapped once per process and
+HarfBuzz cuts from it, in about a millisecond, just the characters one document uses.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+
+import uharfbuzz
+from fpdf import FPDF
+from fpdf.enums import TextMode
+
+from ... import PACKAGE_DIR
+
+FONT_FILE = PACKAGE_DIR / "static" / "fonts" / "wqy-microhei.ttc"
+FONT_NAME = "badge"
+# Digits and punctuation are always in the font subset, whatever the names hold.
+_ALWAYS = frozenset(range(0x20, 0x7F)) | {ord("…"), ord("–"), ord("·")}
+PT = 25.4 / 72  # millimetres per point
+
+
+@functools.cache
+def _font_face() -> uharfbuzz.Face:
+    """The badge font, mapped once per process and never changed (HarfBuzz reads it)."""
+    return uharfbuzz.Face(uharfbuzz.Blob.from_file_path(str(FONT_FILE)), 0)
+
+
+def font_subset(texts: Iterable[str]) -> bytes:
+    wanted = uharfbuzz.SubsetInput()
+    for codepoint in _ALWAYS | {ord(c) for text in texts for c in text}:
+        wanted.unicode_set.add(codepoint)
+    subset = uharfbuzz.subset(_font_face(), wanted)
+    if subset is None:
+        raise RuntimeError("HarfBuzz could not subset the badge font")
+    return subset.blob.data
+
+
+class BadgePDF(FPDF):
+    """An FPDF that measures text in the badge font the way fpdf2 does (the glyph widths added
+    up: no shaping, no letter spacing), without its per-call text machinery, and keeps each
+    text layout for the document: the event's lines are the same on every badge."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._units: dict[str, int] = {}
+        self.layouts: dict[tuple, object] = {}
+
+    def width(self, text: str, size: float) -> float:
+        """The text's width in mm at this size in points."""
+        units = self._units.get(text)
+        if units is None:
+            glyphs = self.fonts[FONT_NAME].cw
+            units = self._units[text] = sum(glyphs[ord(c)] for c in text)
+        return units * size * 0.001 / self.k
+
+
+def _per_document(layout):
+    """A layout worked out once per document for the same arguments."""
+
+    @functools.wraps(layout)
+    def kept(pdf: BadgePDF, *args):
+        key = (layout.__name__, *args)
+        if key not in pdf.layouts:
+            pdf.layouts[key] = layout(pdf, *args)
+        return pdf.layouts[key]
+
+    return kept
+
+
+def _font(pdf: FPDF, size: float) -> None:
+    pdf.set_font(FONT_NAME, size=size)
+
+
+def draw_text(
+    pdf: BadgePDF,
+    text: str,
+    x: float,
+    baseline: float,
+    size: float,
+    colour: tuple[int, int, int],
+    bold: bool = False,
+    align: str = "L",
+) -> None:
+    """One line at a baseline. The font has no bold face: bold is the outline drawn as well."""
+    _font(pdf, size)
+    if align == "C":
+        x -= pdf.width(text, size) / 2
+    pdf.set_text_color(*colour)
+    if not bold:
+        pdf.text(x, baseline, text)
+        return
+    # text() writes the outline's width in points, not in the document's unit (fpdf2 2.8),
+    # so it is given in points here; the local context restores the width afterwards.
+    with pdf.local_context(
+        text_mode=TextMode.FILL_STROKE, line_width=size * 0.03, draw_color=colour
+    ):
+        pdf.text(x, baseline, text)
+
+
+def stack_lines(pdf: BadgePDF, blocks: list, centre: float, top: float, bottom: float) -> None:
+    """Centred lines, block after block, the whole stack centred between top and bottom.
+
+    A block is (lines, size in pt, colour, bold)."""
+    height = sum(len(lines) * _line_height(size) for lines, size, _colour, _bold in blocks)
+    y = top + max((bottom - top - height) / 2, 0)
+    for lines, size, colour, bold in blocks:
+        step = _line_height(size)
+        for line in lines:
+            y += step
+            # The baseline sits about a fifth of the line height above the line's foot.
+            draw_text(pdf, line, centre, y - step * 0.22, size, colour, bold, "C")
+
+
+def _line_height(size: float) -> float:
+    return size * PT * 1.25
+
+
+@_per_document
+def fit_size(pdf: BadgePDF, text: str, width: float, size: float, smallest: float) -> float:
+    """The largest size, down to `smallest`, at which the text fits on one line."""
+    while size > smallest and pdf.width(text, size) > width:
+        size -= 0.5
+    return size
+
+
+# Chinese and Japanese break between any two characters; other scripts between words.
+_CJK = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef"
+_TOKENS = re.compile(rf"[{_CJK}]|[^\s{_CJK}]+|\s+")
+
+
+@_per_document
+def wrap_lines(
+    pdf: BadgePDF, text: str, width: float, size: float, max_lines: int
+) -> tuple[str, ...]:
+    """The text in lines that fit the width, as even as they go; what does not fit ends in '…'."""
+    lines = _break(pdf, text, width, size)
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        lines[-1] += "…"
+    elif len(lines) > 1:
+        # Centred lines look best about as long as each other: the narrowest width that
+        # needs no more lines.
+        narrow, wide = width / len(lines), width
+        while wide - narrow > 0.5:
+            middle = (narrow + wide) / 2
+            if len(_break(pdf, text, middle, size)) > len(lines):
+                narrow = middle
+            else:
+                wide = middle
+        lines = _break(pdf, text, wide, size)
+    # A single word wider than the line is cut, not let run over the edge.
+    return tuple(_cut(pdf, line, width, size) for line in lines)
+
+
+def _break(pdf: BadgePDF, text: str, width: float, size: float) -> list[str]:
+    lines: list[str] = []
+    line = ""
+    for token in _TOKENS.findall(" ".join(text.split())):
+        if line and not token.isspace() and pdf.width(line + token, size) > width:
+            lines.append(line.rstrip())
+            line = token
+        else:
+            line += token
+    lines.append(line.strip())
+    return [line for line in lines if line] or [""]
+
+
+def _cut(pdf: BadgePDF, line: str, width: float, size: float) -> str:
+    if pdf.width(line, size) <= width:
+        return line
+    while line and pdf.width(line + "…", size) > width:
+        line = line[:-1]
+    return line.rstrip() + "…"
