@@ -12,14 +12,14 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable
+from pathlib import Path
 
 import uharfbuzz
 from fpdf import FPDF
 from fpdf.enums import TextMode
 
-from ... import PACKAGE_DIR
-
-FONT_FILE = PACKAGE_DIR / "static" / "fonts" / "wqy-microhei.ttc"
+# registrar/static/fonts, found from here: nothing imports the package root, which builds the app.
+FONT_FILE = Path(__file__).resolve().parents[2] / "static" / "fonts" / "wqy-microhei.ttc"
 FONT_NAME = "badge"
 # Digits and punctuation are always in the font subset, whatever the names hold.
 _ALWAYS = frozenset(range(0x20, 0x7F)) | {ord("…"), ord("–"), ord("·")}
