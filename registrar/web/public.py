@@ -6,12 +6,12 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ..errors import DomainError
 from ..extensions import db
 from ..forms import CHANNEL_LABELS, RsvpForm
 from ..models import Event
 from ..services import audit, badges, calendar, invitations, rsvp
 from . import limits
+from .use_case import perform
 
 bp = Blueprint("public", __name__)
 
@@ -51,18 +51,15 @@ def invitation(token: str):
             flash(_("The reply deadline has passed, so answers can no longer be changed."), "error")
             status = 409
         elif form.validate_on_submit():
-            try:
-                rsvp.answer(guest.id, guest.token_version, form.to_answer(), actor=audit.GUEST)
-                db.session.commit()
-            except DomainError as exc:
-                db.session.rollback()
-                if exc.status in (404, 410):
-                    raise
-                flash(str(exc), "error")
-                status = exc.status
-            else:
-                flash(_("Thank you, your answer is saved."), "success")
+            answered = perform(
+                lambda: rsvp.answer(guest.id, guest.token_version, form.to_answer(), audit.GUEST),
+                _("Thank you, your answer is saved."),
+                # A link revoked or rotated meanwhile: the dead link's page, not this one.
+                error_pages=(404, 410),
+            )
+            if answered.ok:
                 return redirect(url_for(".invitation", token=token, _anchor="status"))
+            status = answered.error.status
         else:
             status = 400
 

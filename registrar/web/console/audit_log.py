@@ -15,7 +15,7 @@ from ...models import Guest
 from ...services import audit
 from ...services.imports import FIELD_LABELS
 from ..auth import organizer_required
-from . import bp, current_event
+from .common import current_event
 
 PER_PAGE = 50
 
@@ -104,7 +104,6 @@ def _whole_number(name: str) -> int | None:
     return int(value)
 
 
-@bp.get("/events/<int:event_id>/audit")
 @organizer_required
 def audit_log(event_id: int):
     event = current_event(event_id)

@@ -15,16 +15,15 @@ from ...forms import CHANNEL_SHORT, CapacityForm, GuestActionForm
 from ...models import Guest
 from ...services import audit, badges, invitations, rsvp, seats
 from ..auth import organizer_required
-from . import bp, current_event, flash_form_errors, get_or_404, guest_list_back, perform
+from ..use_case import perform
+from .common import current_event, flash_form_errors, get_or_404, guest_list_back
 
 
-@bp.get("/")
 @organizer_required
 def index():
     return redirect(url_for(".dashboard", event_id=current_event().id))
 
 
-@bp.get("/events/<int:event_id>")
 @organizer_required
 def event(event_id: int):
     event = current_event(event_id)
@@ -53,7 +52,6 @@ def event(event_id: int):
     )
 
 
-@bp.post("/events/<int:event_id>/capacity")
 @organizer_required
 def capacity(event_id: int):
     save_capacity(event_id)
@@ -92,7 +90,6 @@ GUEST_ACTIONS = {
 }
 
 
-@bp.post('/guests/<int:guest_id>/<any(revoke, reinstate, rotate, "reissue-badge"):action>')
 @organizer_required
 def guest_action(guest_id: int, action: str):
     form = GuestActionForm()
@@ -108,7 +105,6 @@ def guest_action(guest_id: int, action: str):
 # -- badges ------------------------------------------------------------------------------------
 
 
-@bp.get("/events/<int:event_id>/badges.pdf")
 @organizer_required
 def badge_sheet(event_id: int):
     """Every confirmed guest's badge, four to an A4 page, to print and cut.
@@ -132,7 +128,6 @@ def badge_sheet(event_id: int):
     return response
 
 
-@bp.get("/guests/<int:guest_id>/badge.pdf")
 @organizer_required
 def guest_badge(guest_id: int):
     guest = get_or_404(Guest, guest_id)
