@@ -11,6 +11,7 @@ from werkzeug.routing import IntegerConverter
 
 from ..errors import Busy, DatabaseUnavailable, DomainError
 from ..extensions import db
+from ..numbers import MAX_ID
 from ..services.locking import is_lock_timeout
 
 
@@ -18,7 +19,7 @@ class DatabaseId(IntegerConverter):
     """`<int:…>` in every route: ids are 32-bit on every database, so a larger number names
     nothing and gets a 404 from the router instead of an overflow in the database."""
 
-    def __init__(self, url_map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):  # noqa: A002
+    def __init__(self, url_map, fixed_digits=0, min=None, max=MAX_ID, signed=False):  # noqa: A002
         super().__init__(url_map, fixed_digits, min, max, signed)
 
 
