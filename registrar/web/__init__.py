@@ -166,13 +166,20 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+# Pages, files and answers that carry personal data (names, answers, badges, exports) or a live
+# link (a guest's, a volunteer's): no copy in the browser's cache, its back button or a proxy.
+# Static files and the public event page keep caching; a view may set its own Cache-Control
+# (the scanner's service worker: fresh, but nothing private in it).
+PRIVATE_PATHS = ("/console/", "/door/", "/api/", "/i/")
+
+
 def _security_headers(response):
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     # Personal links are in our URLs: never hand them to another site.
     response.headers.setdefault("Referrer-Policy", "no-referrer")
-    if request.path.startswith("/i/"):
+    if request.path.startswith(PRIVATE_PATHS):
         response.headers.setdefault("Cache-Control", "no-store")
     if current_app.config["SESSION_COOKIE_SECURE"]:
         # Behind HTTPS: browsers keep to it for a year.

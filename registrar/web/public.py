@@ -104,7 +104,7 @@ def badge_qr(token: str):
     """The QR code of the confirmed guest's badge, as the invitation page shows it."""
     guest = _badge_holder(token)
     png = badges.qr_png(badges.badge_code_for(guest), box_size=12)
-    return Response(png, mimetype="image/png", headers={"Cache-Control": "no-store"})
+    return Response(png, mimetype="image/png")
 
 
 @bp.get("/i/<token>/badge.pdf")
@@ -117,7 +117,6 @@ def badge_pdf(token: str):
         mimetype="application/pdf",
         headers={
             "Content-Disposition": f'attachment; filename="{badges.filename(guest.event, guest)}"',
-            "Cache-Control": "no-store",
         },
     )
 

@@ -45,7 +45,5 @@ def export_download(event_id: int, kind: str, fmt: str):
         content_type=exports.MIMETYPES[fmt],
         headers={
             "Content-Disposition": f'attachment; filename="{exports.filename(event, kind, fmt)}"',
-            # Personal data: no copies in caches along the way.
-            "Cache-Control": "no-store",
         },
     )

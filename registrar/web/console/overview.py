@@ -140,7 +140,5 @@ def _pdf_download(pdf: bytes, filename: str) -> Response:
         mimetype="application/pdf",
         headers={
             "Content-Disposition": f'attachment; filename="{filename}"',
-            # A badge is a key to the room: no copies in caches along the way.
-            "Cache-Control": "no-store",
         },
     )
