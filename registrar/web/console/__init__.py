@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from .blueprint import NAV, bp
+from .blueprint import bp
 
-__all__ = ["NAV", "bp"]
+__all__ = ["bp"]
