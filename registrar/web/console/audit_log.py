@@ -15,6 +15,7 @@ from ...models import Guest
 from ...numbers import parse_whole
 from ...services import audit
 from ...services.imports import FIELD_LABELS
+from ..auth import organizer_required
 from .common import current_event
 
 PER_PAGE = 50
@@ -95,17 +96,18 @@ def actor_text(actor: str, names: dict[str, str]) -> str:
     return names.get(actor, actor)
 
 
-def _number(name: str, *, low: int = 0) -> int | None:
+def _number(name: str) -> int | None:
     """The query's whole number by name: None when it is absent, ValueError when it is not one."""
     value = request.args.get(name, "").strip()
     if not value:
         return None
-    number = parse_whole(value, low=low)
+    number = parse_whole(value)
     if number is None:
         raise ValueError(name)
     return number
 
 
+@organizer_required
 def audit_log(event_id: int):
     event = current_event(event_id)
     g.timezone = event.timezone
@@ -119,7 +121,7 @@ def audit_log(event_id: int):
 
     guest = None
     try:
-        guest_id = _number("guest", low=1)
+        guest_id = _number("guest")
     except ValueError:
         guest_id = None
         problems.append(_("That guest is not valid; showing every guest."))
