@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import signal
 import sys
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 import click
@@ -18,7 +20,7 @@ from flask.cli import AppGroup
 from flask_migrate import upgrade
 
 from . import backup as backups
-from . import demo
+from . import demo, unit_of_work
 from .errors import DomainError
 from .extensions import db
 from .mail import campaigns, delivery
@@ -38,6 +40,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(restore_command)
 
 
+Result = TypeVar("Result")
+
 NO_SCHEMA = "The database has no tables yet: run `flask --app registrar init` (or `demo`) first."
 
 
@@ -46,17 +50,14 @@ def _missing_schema(exc: sa.exc.OperationalError | sa.exc.ProgrammingError) -> b
     return "no such table" in text or ("relation" in text and "does not exist" in text)
 
 
-def _commit_or_fail(work):
-    """Run one use case and commit it, or roll it back and exit with its message."""
+def _commit_or_fail(work: Callable[[], Result]) -> Result:
+    """Run one use case in its own transaction (unit_of_work.run); a domain error, or a
+    database without tables, ends the command with its message instead of a traceback."""
     try:
-        result = work()
-        db.session.commit()
-        return result
+        return unit_of_work.run(work)
     except DomainError as exc:
-        db.session.rollback()
         raise click.ClickException(str(exc)) from exc
     except (sa.exc.OperationalError, sa.exc.ProgrammingError) as exc:
-        db.session.rollback()
         if _missing_schema(exc):
             raise click.ClickException(NO_SCHEMA) from exc
         raise

@@ -30,6 +30,7 @@ from wtforms.widgets import HiddenInput
 
 from .labels import CATEGORY_LABELS, CHANNEL_LABELS, LANGUAGE_LABELS
 from .models import Category, Channel, Language
+from .numbers import parse_id, parse_whole
 from .services.guests import FIELD_LENGTHS, GuestDetails
 from .services.rsvp import MAX_LENGTHS, RsvpAnswer, offered_channels
 
@@ -98,15 +99,34 @@ class LoginForm(FlaskForm):
     )
 
 
+class WholeNumberField(IntegerField):
+    """An integer read the one way (registrar.numbers): ASCII digits, at most a column's range.
+
+    int() would read "٣" as 3 and take thirty digits that no column holds; here both are "not a
+    valid integer", as letters are. A minus sign is read, so that the field's NumberRange names
+    the range to a negative number.
+    """
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        if not valuelist:
+            return
+        text = valuelist[0].strip()
+        magnitude = parse_whole(text.removeprefix("-"))
+        if magnitude is None:
+            self.data = None
+            raise ValueError(self.gettext("Not a valid integer value."))
+        self.data = -magnitude if text.startswith("-") else magnitude
+
+
 class CapacityForm(FlaskForm):
-    capacity = IntegerField(
+    capacity = WholeNumberField(
         _l("Room capacity"),
         validators=[
             InputRequired(message=_l("Please enter the room capacity.")),
             NumberRange(min=0, max=100000, message=_l("Enter a number from 0 to 100000.")),
         ],
     )
-    held_seats = IntegerField(
+    held_seats = WholeNumberField(
         _l("Seats held back"),
         validators=[
             InputRequired(message=_l("Please enter the seats held back (0 for none).")),
@@ -124,7 +144,7 @@ class DoorLinkForm(FlaskForm):
         _l("Door or volunteer (shown on the scanner)"),
         validators=[Length(max=100, message=_l("At most %(max)d characters, please."))],
     )
-    hours = IntegerField(
+    hours = WholeNumberField(
         _l("Valid for (hours)"),
         default=12,
         validators=[
@@ -134,10 +154,22 @@ class DoorLinkForm(FlaskForm):
     )
 
 
+def _guest_id(value: object) -> int:
+    """A ticked guest's id; anything else (a number no id column holds) fails the form."""
+    number = parse_id(value)
+    if number is None:
+        raise ValueError(value)
+    return number
+
+
 class GuestSelectionForm(FlaskForm):
     """Whom an e-mail goes to: every guest listed, or only the guests ticked."""
 
-    guest_ids = SelectMultipleField(coerce=int, validate_choice=False)
+    guest_ids = SelectMultipleField(
+        coerce=_guest_id,
+        validate_choice=False,
+        invalid_value_message=_l("That guest is not on the list; please reload the page."),
+    )
     everyone = SubmitField()
     selected = SubmitField()
 
@@ -175,14 +207,14 @@ class ImportApplyForm(FlaskForm):
 class WaitlistMoveForm(FlaskForm):
     """Move a waitlisted guest: from the place the page showed to another one."""
 
-    position = IntegerField(
+    position = WholeNumberField(
         _l("Move to position"),
         validators=[
             InputRequired(message=_l("Please enter a position on the waitlist.")),
             NumberRange(min=1, max=100000, message=_l("Enter a position from 1 up.")),
         ],
     )
-    current = IntegerField(
+    current = WholeNumberField(
         widget=HiddenInput(),
         validators=[
             InputRequired(message=_l("This form is out of date; please reload the page.")),

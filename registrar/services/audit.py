@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
 from ..models import AuditEntry, DoorLink, Guest, StaffUser
+from ..numbers import parse_id
 
 if TYPE_CHECKING:
     from .staff import SignedIn
@@ -166,6 +167,6 @@ def _ids(actors: list[str], prefix: str) -> list[int]:
     found = set()
     for actor in actors:
         rest = actor.removeprefix(prefix)
-        if rest != actor and rest.isdigit():
-            found.add(int(rest))
+        if rest != actor and (number := parse_id(rest)) is not None:
+            found.add(number)
     return sorted(found)

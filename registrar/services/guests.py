@@ -36,6 +36,7 @@ from ..models import (
     Seat,
     SeatState,
 )
+from ..numbers import parse_whole
 from . import audit, invitations, outbox, rsvp, seats
 from .locking import lock_event
 
@@ -164,9 +165,9 @@ def parse_criteria(params: Mapping[str, str]) -> tuple[Criteria, list[tuple[str,
     page_value = (params.get("page") or "").strip()
     page = 1
     if page_value:
-        if page_value.isdigit() and 1 <= int(page_value) <= 1_000_000:
-            page = int(page_value)
-        else:
+        page = parse_whole(page_value, low=1, high=1_000_000)
+        if page is None:
+            page = 1
             ignored.append(("page", page_value))
     criteria = Criteria(
         query=query,

@@ -11,6 +11,7 @@ from werkzeug.routing import IntegerConverter
 
 from ..errors import Busy, DatabaseUnavailable, DomainError
 from ..extensions import db
+from ..numbers import MAX_ID
 from ..services.locking import is_lock_timeout
 
 
@@ -18,7 +19,7 @@ class DatabaseId(IntegerConverter):
     """`<int:…>` in every route: ids are 32-bit on every database, so a larger number names
     nothing and gets a 404 from the router instead of an overflow in the database."""
 
-    def __init__(self, url_map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):  # noqa: A002
+    def __init__(self, url_map, fixed_digits=0, min=None, max=MAX_ID, signed=False):  # noqa: A002
         super().__init__(url_map, fixed_digits, min, max, signed)
 
 
@@ -165,13 +166,20 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+# Pages, files and answers that carry personal data (names, answers, badges, exports) or a live
+# link (a guest's, a volunteer's): no copy in the browser's cache, its back button or a proxy.
+# Static files and the public event page keep caching; a view may set its own Cache-Control
+# (the scanner's service worker: fresh, but nothing private in it).
+PRIVATE_PATHS = ("/console/", "/door/", "/api/", "/i/")
+
+
 def _security_headers(response):
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     # Personal links are in our URLs: never hand them to another site.
     response.headers.setdefault("Referrer-Policy", "no-referrer")
-    if request.path.startswith("/i/"):
+    if request.path.startswith(PRIVATE_PATHS):
         response.headers.setdefault("Cache-Control", "no-store")
     if current_app.config["SESSION_COOKIE_SECURE"]:
         # Behind HTTPS: browsers keep to it for a year.

@@ -22,6 +22,7 @@ from flask_login import current_user, login_user, logout_user
 from ..extensions import limiter, login_manager
 from ..forms import LoginForm
 from ..models import Role
+from ..numbers import parse_id
 from ..services import staff
 
 bp = Blueprint("auth", __name__)
@@ -33,10 +34,9 @@ login_manager.login_message_category = "info"
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> staff.SignedIn | None:
-    # A 32-bit id, as on every route: a longer number names nobody, and PostgreSQL refuses it.
-    if not user_id.isdigit() or int(user_id) > 2**31 - 1:
-        return None
-    return staff.signed_in(int(user_id))
+    # An id as on every route: a longer number names nobody, and PostgreSQL refuses it.
+    staff_id = parse_id(user_id)
+    return None if staff_id is None else staff.signed_in(staff_id)
 
 
 def roles_required(*roles: Role):

@@ -1,4 +1,4 @@
-"""The door: the scanner page, volunteers' door links, and the organizer's list of them."""
+"""The door: the scanner page and the volunteers' door links that open it."""
 
 from __future__ import annotations
 
@@ -9,24 +9,19 @@ from flask import (
     Blueprint,
     abort,
     current_app,
-    flash,
     redirect,
     render_template,
     request,
     send_from_directory,
     url_for,
 )
-from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..errors import DomainError
 from ..extensions import db, login_manager
-from ..forms import DoorLinkForm, GuestActionForm
-from ..models import DoorLink, Event, utcnow
-from ..services import audit, checkin, door
+from ..models import Event
+from ..services import checkin, door
 from . import limits
 from .access import door_actor, lapsed_door_link, may_override, remember_door_link
-from .auth import organizer_required
 
 bp = Blueprint("door", __name__)
 
@@ -81,55 +76,3 @@ def open_link(token: str):
     link = door.resolve_token(token)
     remember_door_link(link.id, link.event_id)
     return redirect(url_for(".scanner", event_id=link.event_id, gate=link.label))
-
-
-@bp.route("/console/events/<int:event_id>/door-links", methods=["GET", "POST"])
-@organizer_required
-def links(event_id: int):
-    event = db.session.get(Event, event_id)
-    if event is None:
-        abort(404)
-    form = DoorLinkForm()
-    if form.validate_on_submit():
-        try:
-            link = door.create_link(
-                event, form.label.data or "", form.hours.data, audit.staff_actor(current_user)
-            )
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            flash(
-                _("Door link created. Send it to the volunteer: %(url)s", url=door.link_url(link)),
-                "success",
-            )
-            return redirect(url_for(".links", event_id=event_id))
-    rows = db.session.scalars(
-        sa.select(DoorLink).where(DoorLink.event_id == event_id).order_by(DoorLink.id.desc())
-    ).all()
-    return render_template(
-        "console/door_links.html",
-        event=event,
-        form=form,
-        action_form=GuestActionForm(),
-        links=rows,
-        urls={link.id: door.link_url(link) for link in rows},
-        now=utcnow(),
-        receivers=checkin.receivers_out(event),
-    )
-
-
-@bp.post("/console/door-links/<int:link_id>/revoke")
-@organizer_required
-def revoke_link(link_id: int):
-    form = GuestActionForm()
-    link = db.session.get(DoorLink, link_id)
-    if link is None:
-        abort(404)
-    event_id = link.event_id
-    if form.validate_on_submit():
-        door.revoke_link(link_id, audit.staff_actor(current_user))
-        db.session.commit()
-        flash(_("Door link withdrawn; it no longer opens the scanner."), "success")
-    return redirect(url_for(".links", event_id=event_id))

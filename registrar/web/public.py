@@ -6,13 +6,13 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ..errors import DomainError
 from ..extensions import db
 from ..forms import RsvpForm
 from ..labels import CHANNEL_LABELS
 from ..models import Event
 from ..services import audit, badges, calendar, invitations, rsvp
 from . import limits
+from .use_case import perform
 
 bp = Blueprint("public", __name__)
 
@@ -52,18 +52,15 @@ def invitation(token: str):
             flash(_("The reply deadline has passed, so answers can no longer be changed."), "error")
             status = 409
         elif form.validate_on_submit():
-            try:
-                rsvp.answer(guest.id, guest.token_version, form.to_answer(), actor=audit.GUEST)
-                db.session.commit()
-            except DomainError as exc:
-                db.session.rollback()
-                if exc.status in (404, 410):
-                    raise
-                flash(str(exc), "error")
-                status = exc.status
-            else:
-                flash(_("Thank you, your answer is saved."), "success")
+            answered = perform(
+                lambda: rsvp.answer(guest.id, guest.token_version, form.to_answer(), audit.GUEST),
+                _("Thank you, your answer is saved."),
+                # A link revoked or rotated meanwhile: the dead link's page, not this one.
+                error_pages=(404, 410),
+            )
+            if answered.ok:
                 return redirect(url_for(".invitation", token=token, _anchor="status"))
+            status = answered.error.status
         else:
             status = 400
 
@@ -108,7 +105,7 @@ def badge_qr(token: str):
     """The QR code of the confirmed guest's badge, as the invitation page shows it."""
     guest = _badge_holder(token)
     png = badges.qr_png(badges.badge_code_for(guest), box_size=12)
-    return Response(png, mimetype="image/png", headers={"Cache-Control": "no-store"})
+    return Response(png, mimetype="image/png")
 
 
 @bp.get("/i/<token>/badge.pdf")
@@ -121,7 +118,6 @@ def badge_pdf(token: str):
         mimetype="application/pdf",
         headers={
             "Content-Disposition": f'attachment; filename="{badges.filename(guest.event, guest)}"',
-            "Cache-Control": "no-store",
         },
     )
 

@@ -12,10 +12,11 @@ from flask_babel import lazy_gettext as _l
 from ...extensions import db
 from ...labels import CHANNEL_SHORT
 from ...models import Guest
+from ...numbers import parse_whole
 from ...services import audit
 from ...services.imports import FIELD_LABELS
 from ..auth import organizer_required
-from . import bp, current_event
+from .common import current_event
 
 PER_PAGE = 50
 
@@ -95,16 +96,17 @@ def actor_text(actor: str, names: dict[str, str]) -> str:
     return names.get(actor, actor)
 
 
-def _whole_number(name: str) -> int | None:
+def _number(name: str) -> int | None:
+    """The query's whole number by name: None when it is absent, ValueError when it is not one."""
     value = request.args.get(name, "").strip()
     if not value:
         return None
-    if not value.isdigit() or len(value) > 12:
+    number = parse_whole(value)
+    if number is None:
         raise ValueError(name)
-    return int(value)
+    return number
 
 
-@bp.get("/events/<int:event_id>/audit")
 @organizer_required
 def audit_log(event_id: int):
     event = current_event(event_id)
@@ -112,14 +114,14 @@ def audit_log(event_id: int):
     problems = []
 
     try:
-        page = _whole_number("page") or 1
+        page = _number("page") or 1
     except ValueError:
         page = 1
         problems.append(_("That page number is not valid; showing the first page."))
 
     guest = None
     try:
-        guest_id = _whole_number("guest")
+        guest_id = _number("guest")
     except ValueError:
         guest_id = None
         problems.append(_("That guest is not valid; showing every guest."))

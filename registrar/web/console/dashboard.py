@@ -8,7 +8,7 @@ from ...labels import CATEGORY_LABELS, CHANNEL_SHORT
 from ...services import rsvp
 from ...services.dashboard import NEEDS_LIMIT, summary
 from ..auth import organizer_required
-from . import bp, current_event
+from .common import current_event
 
 
 def _guest_list_link(event_id: int):
@@ -18,7 +18,6 @@ def _guest_list_link(event_id: int):
     return lambda **filters: url_for("console.guests", event_id=event_id, **filters)
 
 
-@bp.get("/events/<int:event_id>/dashboard")
 @organizer_required
 def dashboard(event_id: int):
     event = current_event(event_id)

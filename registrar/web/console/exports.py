@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from ...services import exports
 from ..auth import organizer_required
-from . import bp, current_event
+from .common import current_event
 
 KIND_LABELS = {
     "guests": _l("Guest list with answers"),
@@ -24,7 +24,6 @@ KIND_NOTES = {
 }
 
 
-@bp.get("/events/<int:event_id>/exports", endpoint="exports")
 @organizer_required
 def exports_page(event_id: int):
     event = current_event(event_id)
@@ -38,9 +37,6 @@ def exports_page(event_id: int):
     )
 
 
-@bp.get(
-    "/events/<int:event_id>/exports/<any(guests, checkins, waitlist):kind>.<any(csv, xlsx):fmt>"
-)  # noqa: E501
 @organizer_required
 def export_download(event_id: int, kind: str, fmt: str):
     event = current_event(event_id)
@@ -49,7 +45,5 @@ def export_download(event_id: int, kind: str, fmt: str):
         content_type=exports.MIMETYPES[fmt],
         headers={
             "Content-Disposition": f'attachment; filename="{exports.filename(event, kind, fmt)}"',
-            # Personal data: no copies in caches along the way.
-            "Cache-Control": "no-store",
         },
     )

@@ -13,10 +13,10 @@ from ...models import Category, Event, Guest, SeatState
 from ...services import audit, rsvp
 from ...services import guests as guest_list
 from ..auth import organizer_required
-from . import bp, current_event, flash_form_errors, get_or_404, guest_list_back, perform
+from ..use_case import perform
+from .common import current_event, flash_form_errors, get_or_404, guest_list_back
 
 
-@bp.get("/events/<int:event_id>/guests")
 @organizer_required
 def guests(event_id: int):
     event = current_event(event_id)
@@ -52,7 +52,6 @@ def _page_context(guest: Guest) -> dict:
 # -- adding and editing ----------------------------------------------------------------------
 
 
-@bp.route("/events/<int:event_id>/guests/new", methods=["GET", "POST"])
 @organizer_required
 def guest_new(event_id: int):
     event = current_event(event_id)
@@ -69,7 +68,6 @@ def guest_new(event_id: int):
     return _guest_form(event, None, form), status
 
 
-@bp.route("/guests/<int:guest_id>/edit", methods=["GET", "POST"])
 @organizer_required
 def guest_edit(guest_id: int):
     guest = get_or_404(Guest, guest_id)
@@ -135,7 +133,6 @@ class _FormValues:
 # -- answering for the guest -----------------------------------------------------------------
 
 
-@bp.route("/guests/<int:guest_id>/answer", methods=["GET", "POST"])
 @organizer_required
 def guest_answer(guest_id: int):
     guest = get_or_404(Guest, guest_id)
@@ -179,7 +176,6 @@ def _answer_saved(state: rsvp.RsvpState) -> str:
 # -- erasing personal data -------------------------------------------------------------------
 
 
-@bp.route("/guests/<int:guest_id>/erase", methods=["GET", "POST"])
 @organizer_required
 def guest_erase(guest_id: int):
     guest = get_or_404(Guest, guest_id)

@@ -19,7 +19,8 @@ from ...models import Event
 from ...services import audit, imports
 from ...services.imports import Outcome
 from ..auth import organizer_required
-from . import bp, current_event, flash_form_errors, perform
+from ..use_case import perform
+from .common import current_event, flash_form_errors
 
 # New and updated rows listed on the preview; rows in error are all listed.
 PREVIEW_ROWS = 200
@@ -60,7 +61,6 @@ def _upload_page(event: Event, form: ImportUploadForm, issues=(), filename="", s
     ), status
 
 
-@bp.route("/events/<int:event_id>/import", methods=["GET", "POST"])
 @organizer_required
 def import_upload(event_id: int):
     """The columns, the template, the upload; a readable upload goes on to its preview."""
@@ -81,7 +81,6 @@ def import_upload(event_id: int):
     return redirect(url_for(".import_preview", event_id=event.id, upload_id=kept.id))
 
 
-@bp.get("/events/<int:event_id>/import/template.csv")
 @organizer_required
 def import_template(event_id: int):
     current_event(event_id)
@@ -92,7 +91,6 @@ def import_template(event_id: int):
     )
 
 
-@bp.get("/events/<int:event_id>/import/<upload_id>")
 @organizer_required
 def import_preview(event_id: int, upload_id: str):
     """What the import would do, row by row; once imported, what it did."""
@@ -133,7 +131,6 @@ def import_preview(event_id: int, upload_id: str):
     )
 
 
-@bp.post("/events/<int:event_id>/import/apply")
 @organizer_required
 def import_apply(event_id: int):
     event = current_event(event_id)
@@ -188,8 +185,11 @@ def _guest_list_url(event: Event) -> str:
     return url_for(endpoint, event_id=event.id)
 
 
-def _too_large(exc: RequestEntityTooLarge):
-    """A file over the request limit: the import page says so, in the words of the others."""
+def too_large(exc: RequestEntityTooLarge):
+    """A file over the request limit: the import page says so, in the words of the others.
+
+    The limit (MAX_CONTENT_LENGTH) is hit before the view runs (the CSRF check reads the
+    form), so this is the blueprint's error handler, not part of the view."""
     from .. import _http_error
 
     if request.endpoint != "console.import_upload":
@@ -204,8 +204,3 @@ def _too_large(exc: RequestEntityTooLarge):
         max=imports.MAX_BYTES // 1024 // 1024,
     )
     return _upload_page(event, ImportUploadForm(formdata=None), [issue], status=413)
-
-
-# The request limit (MAX_CONTENT_LENGTH) is hit before the view runs (the CSRF check reads the
-# form), so the upload page answers it here.
-bp.register_error_handler(RequestEntityTooLarge, _too_large)

@@ -11,14 +11,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ... import labels
-from ...errors import DomainError
-from ...extensions import db
 from ...forms import GuestActionForm, GuestSelectionForm, ReminderForm
 from ...mail import campaigns, render
 from ...models import Event, Guest, OutboxMessage, utcnow
 from ...services import audit, outbox, rsvp
 from ..auth import organizer_required
-from . import bp, current_event, get_or_404, perform
+from ..use_case import perform
+from .common import current_event, flash_form_errors, get_or_404
 
 # -- e-mail: sending, reminders, each guest's messages ----------------------------------------
 # The views only queue messages; the mail sender (`flask --app registrar mail send`) delivers.
@@ -52,7 +51,6 @@ def _mail_page(event: Event, invite_form=None, unanswered_form=None, confirmed_f
     )
 
 
-@bp.get("/events/<int:event_id>/mail")
 @organizer_required
 def mail_page(event_id: int):
     return _mail_page(current_event(event_id))
@@ -77,14 +75,12 @@ def _queued_message(count: int, send_at: datetime | None) -> str:
 
 def _run_mail_action(event: Event, work, form, rerender):
     if not form.validate_on_submit():
+        flash_form_errors(form)
         return rerender(form), 400
-    try:
-        queued, send_at = work()
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return rerender(form), exc.status
+    done = perform(work)
+    if not done.ok:
+        return rerender(form), done.error.status
+    queued, send_at = done.result
     if queued:
         flash(_queued_message(len(queued), send_at), "success")
     else:
@@ -92,7 +88,6 @@ def _run_mail_action(event: Event, work, form, rerender):
     return redirect(url_for(".mail_page", event_id=event.id))
 
 
-@bp.post("/events/<int:event_id>/mail/invitations")
 @organizer_required
 def mail_invitations(event_id: int):
     event = current_event(event_id)
@@ -106,7 +101,6 @@ def mail_invitations(event_id: int):
     )
 
 
-@bp.post("/events/<int:event_id>/mail/reminders/unanswered")
 @organizer_required
 def mail_remind_unanswered(event_id: int):
     event = current_event(event_id)
@@ -120,7 +114,6 @@ def mail_remind_unanswered(event_id: int):
     return _run_mail_action(event, work, form, lambda f: _mail_page(event, unanswered_form=f))
 
 
-@bp.post("/events/<int:event_id>/mail/reminders/confirmed")
 @organizer_required
 def mail_remind_confirmed(event_id: int):
     event = current_event(event_id)
@@ -134,7 +127,6 @@ def mail_remind_confirmed(event_id: int):
     return _run_mail_action(event, work, form, lambda f: _mail_page(event, confirmed_form=f))
 
 
-@bp.get("/guests/<int:guest_id>/messages")
 @organizer_required
 def guest_messages(guest_id: int):
     guest = get_or_404(Guest, guest_id)
@@ -154,7 +146,6 @@ def guest_messages(guest_id: int):
     )
 
 
-@bp.post("/guests/<int:guest_id>/messages/invitation")
 @organizer_required
 def guest_send_invitation(guest_id: int):
     guest = get_or_404(Guest, guest_id)
@@ -169,7 +160,6 @@ def guest_send_invitation(guest_id: int):
     return redirect(url_for(".guest_messages", guest_id=guest_id))
 
 
-@bp.post("/messages/<int:message_id>/resend")
 @organizer_required
 def resend_message(message_id: int):
     message = get_or_404(OutboxMessage, message_id)

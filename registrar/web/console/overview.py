@@ -16,16 +16,15 @@ from ...labels import CHANNEL_SHORT
 from ...models import Guest
 from ...services import audit, badges, invitations, rsvp, seats
 from ..auth import organizer_required
-from . import bp, current_event, flash_form_errors, get_or_404, guest_list_back, perform
+from ..use_case import perform
+from .common import current_event, flash_form_errors, get_or_404, guest_list_back
 
 
-@bp.get("/")
 @organizer_required
 def index():
     return redirect(url_for(".dashboard", event_id=current_event().id))
 
 
-@bp.get("/events/<int:event_id>")
 @organizer_required
 def event(event_id: int):
     event = current_event(event_id)
@@ -54,7 +53,6 @@ def event(event_id: int):
     )
 
 
-@bp.post("/events/<int:event_id>/capacity")
 @organizer_required
 def capacity(event_id: int):
     save_capacity(event_id)
@@ -93,7 +91,6 @@ GUEST_ACTIONS = {
 }
 
 
-@bp.post('/guests/<int:guest_id>/<any(revoke, reinstate, rotate, "reissue-badge"):action>')
 @organizer_required
 def guest_action(guest_id: int, action: str):
     form = GuestActionForm()
@@ -109,7 +106,6 @@ def guest_action(guest_id: int, action: str):
 # -- badges ------------------------------------------------------------------------------------
 
 
-@bp.get("/events/<int:event_id>/badges.pdf")
 @organizer_required
 def badge_sheet(event_id: int):
     """Every confirmed guest's badge, four to an A4 page, to print and cut.
@@ -133,7 +129,6 @@ def badge_sheet(event_id: int):
     return response
 
 
-@bp.get("/guests/<int:guest_id>/badge.pdf")
 @organizer_required
 def guest_badge(guest_id: int):
     guest = get_or_404(Guest, guest_id)
@@ -146,7 +141,5 @@ def _pdf_download(pdf: bytes, filename: str) -> Response:
         mimetype="application/pdf",
         headers={
             "Content-Disposition": f'attachment; filename="{filename}"',
-            # A badge is a key to the room: no copies in caches along the way.
-            "Cache-Control": "no-store",
         },
     )

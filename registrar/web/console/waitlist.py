@@ -12,11 +12,11 @@ from ...i18n import bilingual
 from ...models import Guest
 from ...services import audit, seats
 from ..auth import organizer_required
-from . import bp, current_event, flash_form_errors, get_or_404, perform
+from ..use_case import perform
+from .common import current_event, flash_form_errors, get_or_404
 from .overview import save_capacity
 
 
-@bp.get("/events/<int:event_id>/waitlist")
 @organizer_required
 def waitlist(event_id: int):
     event = current_event(event_id)
@@ -31,7 +31,6 @@ def waitlist(event_id: int):
     )
 
 
-@bp.post("/events/<int:event_id>/waitlist/capacity")
 @organizer_required
 def waitlist_capacity(event_id: int):
     """The capacity form of the waitlist page: the same rule as the event page's."""
@@ -40,7 +39,6 @@ def waitlist_capacity(event_id: int):
     return redirect(url_for(".waitlist", event_id=event.id, _anchor="seats"))
 
 
-@bp.post("/guests/<int:guest_id>/promote")
 @organizer_required
 def waitlist_promote(guest_id: int):
     guest = get_or_404(Guest, guest_id)
@@ -54,7 +52,6 @@ def waitlist_promote(guest_id: int):
     return redirect(url_for(".waitlist", event_id=event_id))
 
 
-@bp.post("/guests/<int:guest_id>/move")
 @organizer_required
 def waitlist_move(guest_id: int):
     guest = get_or_404(Guest, guest_id)

@@ -1,0 +1,112 @@
+"""Every URL of the organizer console, on one screen, grouped by what the organizer is doing.
+
+Each view is organizer-only (``organizer_required`` on the view); tests/test_console_access.py
+walks the URL map to make sure no route is forgotten.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Blueprint, current_app
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from . import (
+    audit_log,
+    dashboard,
+    door_links,
+    exports,
+    guests,
+    imports,
+    messages,
+    overview,
+    waitlist,
+)
+
+bp = Blueprint("console", __name__, url_prefix="/console")
+
+# The console's navigation, in order: (endpoint, label). templates/console/_layout.html shows the
+# ones whose endpoint exists, each for the event on screen.
+NAV = [
+    ("console.dashboard", _l("Dashboard")),
+    ("console.event", _l("Seats and guests")),
+    ("console.guests", _l("Guest list")),
+    ("console.import_upload", _l("Import")),
+    ("console.waitlist", _l("Waitlist")),
+    ("console.mail_page", _l("E-mail")),
+    ("console.exports", _l("Exports")),
+    ("console.audit_log", _l("Audit log")),
+    ("console.door_links", _l("Door links")),
+    ("door.scanner", _l("Scanner")),
+]
+
+
+@bp.app_context_processor
+def _console_nav():
+    views = current_app.view_functions
+    return {"console_nav": [(endpoint, label) for endpoint, label in NAV if endpoint in views]}
+
+
+def get(rule: str, view: Callable, endpoint: str | None = None) -> None:
+    bp.add_url_rule(rule, endpoint, view, methods=["GET"])
+
+
+def post(rule: str, view: Callable, endpoint: str | None = None) -> None:
+    bp.add_url_rule(rule, endpoint, view, methods=["POST"])
+
+
+def page_with_form(rule: str, view: Callable, endpoint: str | None = None) -> None:
+    bp.add_url_rule(rule, endpoint, view, methods=["GET", "POST"])
+
+
+EVENT = "/events/<int:event_id>"
+GUEST = "/guests/<int:guest_id>"
+DOWNLOAD = "<any(guests, checkins, waitlist):kind>.<any(csv, xlsx):fmt>"
+
+# -- the event: overview, seats, badges ------------------------------------------------------
+get("/", overview.index)
+get(EVENT, overview.event)
+get(f"{EVENT}/dashboard", dashboard.dashboard)
+post(f"{EVENT}/capacity", overview.capacity)
+get(f"{EVENT}/badges.pdf", overview.badge_sheet)
+
+# -- the guest list and each guest ------------------------------------------------------------
+get(f"{EVENT}/guests", guests.guests)
+page_with_form(f"{EVENT}/guests/new", guests.guest_new)
+page_with_form(f"{GUEST}/edit", guests.guest_edit)
+page_with_form(f"{GUEST}/answer", guests.guest_answer)
+page_with_form(f"{GUEST}/erase", guests.guest_erase)
+post(f'{GUEST}/<any(revoke, reinstate, rotate, "reissue-badge"):action>', overview.guest_action)
+get(f"{GUEST}/badge.pdf", overview.guest_badge)
+
+# -- importing a guest list --------------------------------------------------------------------
+page_with_form(f"{EVENT}/import", imports.import_upload)
+get(f"{EVENT}/import/template.csv", imports.import_template)
+get(f"{EVENT}/import/<upload_id>", imports.import_preview)
+post(f"{EVENT}/import/apply", imports.import_apply)
+bp.register_error_handler(RequestEntityTooLarge, imports.too_large)
+
+# -- the waitlist ------------------------------------------------------------------------------
+get(f"{EVENT}/waitlist", waitlist.waitlist)
+post(f"{EVENT}/waitlist/capacity", waitlist.waitlist_capacity)
+post(f"{GUEST}/promote", waitlist.waitlist_promote)
+post(f"{GUEST}/move", waitlist.waitlist_move)
+
+# -- e-mail: invitations, reminders, each guest's messages -------------------------------------
+get(f"{EVENT}/mail", messages.mail_page)
+post(f"{EVENT}/mail/invitations", messages.mail_invitations)
+post(f"{EVENT}/mail/reminders/unanswered", messages.mail_remind_unanswered)
+post(f"{EVENT}/mail/reminders/confirmed", messages.mail_remind_confirmed)
+get(f"{GUEST}/messages", messages.guest_messages)
+post(f"{GUEST}/messages/invitation", messages.guest_send_invitation)
+post("/messages/<int:message_id>/resend", messages.resend_message)
+
+# -- downloads and the record ------------------------------------------------------------------
+get(f"{EVENT}/exports", exports.exports_page, endpoint="exports")
+get(f"{EVENT}/exports/{DOWNLOAD}", exports.export_download)
+get(f"{EVENT}/audit", audit_log.audit_log)
+
+# -- the door: volunteers' links to the scanner ------------------------------------------------
+page_with_form(f"{EVENT}/door-links", door_links.door_links)
+post("/door-links/<int:link_id>/revoke", door_links.revoke_door_link)
