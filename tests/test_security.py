@@ -6,9 +6,15 @@ import re
 from pathlib import Path
 
 import pytest
-from factories import invitation_path, make_event, make_guest
+import sqlalchemy as sa
+from conftest import request_client, text
+from factories import invitation_path, make_event, make_guest, make_staff
 
 from registrar import create_app
+from registrar.extensions import db
+from registrar.models import Role, Scan, StaffUser
+from registrar.services import staff
+from registrar.web import sessions
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -59,8 +65,6 @@ def test_no_template_has_an_inline_script_or_handler():
 
 
 def test_an_id_too_large_for_the_database_is_not_found(client, app):
-    from factories import make_staff
-
     make_staff()
     client.post(
         "/login", data={"email": "organizer@example.org", "password": "correct horse battery"}
@@ -96,3 +100,182 @@ def test_the_gunicorn_access_log_cuts_tokens_out():
 
     line = 'GET /i/WzEsMV0.abc/badge.pdf?x=1 HTTP/1.1" then /door/l/WzIsM10.def and /console/'
     assert redact(line) == 'GET /i/…/badge.pdf?x=1 HTTP/1.1" then /door/l/… and /console/'
+
+
+# -- staff sessions: the server can end them -------------------------------------------------
+
+ORGANIZER = "organizer@example.org"
+DOOR = "door@example.org"
+PASSWORD = "correct horse battery"
+NEW_PASSWORD = "another horse, another battery"
+
+
+def _logged_in(app, email: str, password: str = PASSWORD):
+    client = request_client(app)
+    response = client.post("/login", data={"email": email, "password": password})
+    assert response.status_code == 302, text(response)[:300]
+    return client
+
+
+def _copy_of(app, client):
+    """A second browser carrying the first one's session cookie, as a thief would."""
+    name = app.config["SESSION_COOKIE_NAME"]
+    thief = request_client(app)
+    thief.set_cookie(name, client.get_cookie(name).value)
+    return thief
+
+
+def _log_out(app, client, email: str) -> str:
+    assert client.post("/logout").status_code == 302
+    return PASSWORD
+
+
+def _disable(app, client, email: str) -> str:
+    result = app.test_cli_runner().invoke(args=["staff", "disable", email])
+    assert result.exit_code == 0, result.output
+    # Enabled again, the account logs in afresh; the sessions of before stay ended.
+    staff.set_active(email, True)
+    db.session.commit()
+    return PASSWORD
+
+
+def _new_password(app, client, email: str) -> str:
+    args = ["staff", "passwd", email, "--password", NEW_PASSWORD]
+    result = app.test_cli_runner().invoke(args=args)
+    assert result.exit_code == 0, result.output
+    return NEW_PASSWORD
+
+
+# There is no command or page that changes an account's role; the role is read from the
+# database on every request, so a change would apply at the next one anyway.
+ENDINGS = [_log_out, _disable, _new_password]
+
+
+def _export(client, event_id: int):
+    return client.get(f"/console/events/{event_id}/exports/guests.csv")
+
+
+def _scan(client, event_id: int):
+    return client.post(f"/api/v1/events/{event_id}/scans", json={"code": "NOT-A-BADGE"})
+
+
+def _scans_recorded(event_id: int) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(Scan).where(Scan.event_id == event_id)
+    )
+
+
+@pytest.mark.parametrize("end", ENDINGS, ids=lambda end: end.__name__.strip("_"))
+def test_a_copied_organizer_cookie_stops_working_when_the_sessions_end(app, end):
+    make_staff(ORGANIZER)
+    event = make_guest(make_event()).event
+    browser = _logged_in(app, ORGANIZER)
+    copy = _copy_of(app, browser)
+    assert _export(copy, event.id).status_code == 200
+
+    password = end(app, browser, ORGANIZER)
+
+    for client in (copy, browser):
+        refused = _export(client, event.id)
+        assert refused.status_code == 302
+        assert refused.headers["Location"].startswith("/login")
+    assert _export(_logged_in(app, ORGANIZER, password), event.id).status_code == 200
+
+
+@pytest.mark.parametrize("end", ENDINGS, ids=lambda end: end.__name__.strip("_"))
+def test_a_copied_door_cookie_stops_scanning_when_the_sessions_end(app, end):
+    make_staff(DOOR, Role.DOOR)
+    event = make_event()
+    browser = _logged_in(app, DOOR)
+    copy = _copy_of(app, browser)
+    assert _scan(copy, event.id).status_code == 200
+    assert _scans_recorded(event.id) == 1
+
+    password = end(app, browser, DOOR)
+
+    for client in (copy, browser):
+        assert _scan(client, event.id).status_code == 401
+    assert _scans_recorded(event.id) == 1
+    assert _scan(_logged_in(app, DOOR, password), event.id).status_code == 200
+    assert _scans_recorded(event.id) == 2
+
+
+def test_an_inactive_account_is_refused_even_in_a_current_session(app):
+    """The flag itself is checked, not only the sessions that disabling ends."""
+    make_staff(ORGANIZER)
+    make_staff(DOOR, Role.DOOR)
+    event = make_event()
+    organizer, door = _logged_in(app, ORGANIZER), _logged_in(app, DOOR)
+    db.session.execute(sa.update(StaffUser).values(active=False))
+    assert _export(organizer, event.id).status_code == 302
+    assert _scan(door, event.id).status_code == 401
+    assert _scans_recorded(event.id) == 0
+
+
+def test_logging_out_ends_the_sessions_of_that_account_only(app):
+    make_staff(ORGANIZER)
+    make_staff(DOOR, Role.DOOR)
+    event = make_event()
+    organizer, door = _logged_in(app, ORGANIZER), _logged_in(app, DOOR)
+    other_device = _logged_in(app, ORGANIZER)
+    organizer.post("/logout")
+    assert _export(other_device, event.id).status_code == 302
+    assert _scan(door, event.id).status_code == 200
+
+
+class _Clock:
+    """Stands in for the sessions' clock: whole seconds, moved on by the test."""
+
+    def __init__(self, now: int = 1_800_000_000):
+        self.now = now
+
+    def __call__(self) -> int:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch) -> _Clock:
+    clock = _Clock()
+    monkeypatch.setattr(sessions, "_now", clock)
+    return clock
+
+
+def test_a_session_without_requests_ends_after_the_idle_timeout(app, clock):
+    make_staff(ORGANIZER)
+    event = make_event()
+    idle = app.config["REGISTRAR_STAFF_IDLE_TIMEOUT"]
+    assert idle == 8 * 3600
+    browser = _logged_in(app, ORGANIZER)
+    for _ in range(2):
+        # Each request starts the idle time anew.
+        clock.now += idle - 60
+        assert _export(browser, event.id).status_code == 200
+    copy = _copy_of(app, browser)
+    clock.now += idle
+    assert _export(browser, event.id).status_code == 302
+    assert _export(copy, event.id).status_code == 302
+    assert _export(_logged_in(app, ORGANIZER), event.id).status_code == 200
+
+
+def test_a_busy_session_still_ends_at_its_maximum_age(app, clock):
+    make_staff(DOOR, Role.DOOR)
+    event = make_event()
+    max_age = app.config["REGISTRAR_STAFF_SESSION_MAX_AGE"]
+    assert max_age == 24 * 3600
+    started = clock.now
+    browser = _logged_in(app, DOOR)
+    while clock.now + 3 * 3600 < started + max_age:
+        clock.now += 3 * 3600
+        assert _scan(browser, event.id).status_code == 200
+    clock.now = started + max_age
+    assert _scan(browser, event.id).status_code == 401
+    assert _scan(_logged_in(app, DOOR), event.id).status_code == 200
+
+
+def test_session_lifetimes_are_settings(app_config, instance_path, monkeypatch):
+    monkeypatch.setenv("REGISTRAR_STAFF_IDLE_TIMEOUT", "900")
+    monkeypatch.setenv("REGISTRAR_STAFF_SESSION_MAX_AGE", "3600")
+    monkeypatch.setenv("DATABASE_URL", app_config["SQLALCHEMY_DATABASE_URI"])
+    app = create_app()
+    assert app.config["REGISTRAR_STAFF_IDLE_TIMEOUT"] == 900
+    assert app.config["REGISTRAR_STAFF_SESSION_MAX_AGE"] == 3600

@@ -17,26 +17,19 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 
-from ..extensions import limiter, login_manager
+from ..extensions import db, limiter, login_manager
 from ..forms import LoginForm
 from ..models import Role
-from ..services import staff
+from ..services import audit, staff
+from . import sessions
 
 bp = Blueprint("auth", __name__)
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = _l("Please log in to open that page.")
 login_manager.login_message_category = "info"
-
-
-@login_manager.user_loader
-def _load_user(user_id: str) -> staff.SignedIn | None:
-    # A 32-bit id, as on every route: a longer number names nobody, and PostgreSQL refuses it.
-    if not user_id.isdigit() or int(user_id) > 2**31 - 1:
-        return None
-    return staff.signed_in(int(user_id))
 
 
 def roles_required(*roles: Role):
@@ -71,7 +64,7 @@ def login():
     if form.validate_on_submit():
         user = staff.authenticate(form.email.data, form.password.data)
         if user is not None:
-            login_user(user)
+            sessions.begin(user)
             landing = "console.index" if user.role == Role.ORGANIZER else "door.index"
             return redirect(_safe_next(request.args.get("next")) or url_for(landing))
         flash(_("E-mail or password is wrong."), "error")
@@ -83,7 +76,11 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    logout_user()
+    # Every session of the account, on every device: a copy of this cookie ends here too.
+    if current_user.is_authenticated:
+        staff.end_sessions(current_user.id, audit.staff_actor(current_user))
+        db.session.commit()
+    sessions.forget()
     flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))
 
