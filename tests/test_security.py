@@ -279,3 +279,108 @@ def test_session_lifetimes_are_settings(app_config, instance_path, monkeypatch):
     app = create_app()
     assert app.config["REGISTRAR_STAFF_IDLE_TIMEOUT"] == 900
     assert app.config["REGISTRAR_STAFF_SESSION_MAX_AGE"] == 3600
+
+
+# -- control characters where a person types a name ------------------------------------------
+
+INJECTED = "A\r\nBcc: x@evil.example"
+ONE_LINE = "Names, organizations and titles go on one line"
+
+
+def _stored_names(guest_id: int) -> tuple:
+    from registrar.models import Guest
+
+    db.session.expire_all()
+    guest = db.session.get(Guest, guest_id)
+    return guest.name_en, guest.name_zh, guest.organization, guest.title, guest.rsvp
+
+
+@pytest.mark.parametrize("field", ["name_en", "name_zh", "organization"])
+# A NUL never gets this far: every request holding one is refused first (see _refuse_nul).
+@pytest.mark.parametrize("value", [INJECTED, "A\x1bB", "A\x85B", "A\tB"])
+def test_a_guest_cannot_correct_their_name_with_a_control_character(client, field, value):
+    guest = make_guest(make_event())
+    before = _stored_names(guest.id)
+    response = client.post(
+        invitation_path(guest), data={"attending": "yes", "channel": "en", field: value}
+    )
+    assert response.status_code == 400
+    assert ONE_LINE in text(response)
+    assert _stored_names(guest.id) == before
+    assert before[-1] is None  # no answer stored either
+
+
+def test_the_rsvp_service_refuses_control_characters_from_any_edge(app):
+    from registrar.errors import InvalidAnswer
+    from registrar.services import audit, rsvp
+
+    guest = make_guest(make_event())
+    for value in (INJECTED, "A\x00B", "A\x9bB"):
+        reply = rsvp.RsvpAnswer(attending=False, organization=value)
+        with pytest.raises(InvalidAnswer, match=ONE_LINE):
+            rsvp.answer(guest.id, guest.token_version, reply, audit.GUEST)
+        db.session.rollback()
+    # A line break around the name is white space, stripped as before.
+    reply = rsvp.RsvpAnswer(attending=False, name_en="  Ingrid Coetzee\r\n")
+    rsvp.answer(guest.id, guest.token_version, reply, audit.GUEST)
+    db.session.commit()
+    assert _stored_names(guest.id)[0] == "Ingrid Coetzee"
+
+
+@pytest.mark.parametrize("field", ["name_en", "name_zh", "organization", "title"])
+def test_the_console_guest_form_refuses_control_characters(client, field):
+    from registrar.models import Guest
+
+    event = make_event()
+    guest = make_guest(event, email="lai@example.org", name_en="Lai Ching-Ming")
+    make_staff(ORGANIZER)
+    client.post("/login", data={"email": ORGANIZER, "password": PASSWORD})
+    details = {
+        "email": "new@example.org",
+        "name_en": "New Guest",
+        "name_zh": "",
+        "organization": "",
+        "title": "",
+        "category": "delegate",
+        "language": "en",
+    }
+    added = client.post(f"/console/events/{event.id}/guests/new", data={**details, field: INJECTED})
+    assert added.status_code == 400
+    assert ONE_LINE in text(added)
+    count = sa.select(sa.func.count()).select_from(Guest).where(Guest.event_id == event.id)
+    assert db.session.scalar(count) == 1
+
+    before = _stored_names(guest.id)
+    edited = client.post(
+        f"/console/guests/{guest.id}/edit",
+        data={**details, "email": "lai@example.org", field: INJECTED},
+    )
+    assert edited.status_code == 400
+    assert ONE_LINE in text(edited)
+    assert _stored_names(guest.id) == before
+
+
+def test_the_guest_and_staff_services_refuse_control_characters(app):
+    from registrar.errors import InvalidAnswer
+    from registrar.services import audit, guests
+
+    event = make_event()
+    guest = make_guest(event, email="lai@example.org", name_en="Lai Ching-Ming")
+    for field in ("name_en", "name_zh", "organization", "title"):
+        fields = {"name_en": "A", field: INJECTED}
+        with pytest.raises(InvalidAnswer, match=ONE_LINE):
+            guests.add(event.id, guests.GuestDetails("a@example.org", **fields), audit.SYSTEM)
+        db.session.rollback()
+        with pytest.raises(InvalidAnswer, match=ONE_LINE):
+            guests.update(guest.id, guests.GuestDetails(guest.email, **fields), audit.SYSTEM)
+        db.session.rollback()
+    with pytest.raises(InvalidAnswer, match=ONE_LINE):
+        staff.add("door@example.org", PASSWORD, Role.DOOR, name=INJECTED)
+    db.session.rollback()
+
+
+def test_staff_add_refuses_a_name_with_a_line_break(runner):
+    result = runner.invoke(args=["staff", "add", DOOR, "--name", INJECTED, "--password", PASSWORD])
+    assert result.exit_code != 0
+    assert ONE_LINE in result.output
+    assert staff.find(DOOR) is None

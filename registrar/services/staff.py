@@ -12,6 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..errors import InvalidAnswer, NotFound
 from ..extensions import db
 from ..models import Role, StaffUser
+from ..text import require_one_line
 from . import audit
 from .invitations import normalize_email
 
@@ -82,6 +83,8 @@ def find(email: str) -> StaffUser | None:
 
 def add(email: str, password: str, role: Role, name: str = "", actor: str = audit.SYSTEM):
     email = normalize_email(email)
+    name = name.strip()
+    require_one_line(name)
     if find(email) is not None:
         raise InvalidAnswer(_l("%(email)s already has an account."), email=email)
     _check_password(password)
