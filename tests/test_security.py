@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from conftest import request_client, text
+from conftest import TEST_SECRET, request_client, text
 from factories import invitation_path, make_event, make_guest, make_staff
+from live_server import PROJECT_ROOT, gunicorn, stop
 
 from registrar import create_app
 from registrar.extensions import db
@@ -384,3 +392,55 @@ def test_staff_add_refuses_a_name_with_a_line_break(runner):
     assert result.exit_code != 0
     assert ONE_LINE in result.output
     assert staff.find(DOOR) is None
+
+
+# -- no version banner -----------------------------------------------------------------------
+
+
+def _server_header(url: str, process: subprocess.Popen | None = None) -> str:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                return response.headers["Server"]
+        except urllib.error.HTTPError as answer:
+            return answer.headers["Server"]
+        except OSError:
+            if time.monotonic() > deadline or (process and process.poll() is not None):
+                raise
+            time.sleep(0.2)
+
+
+def test_the_development_server_names_no_versions(tmp_path):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    environment = {
+        k: v for k, v in os.environ.items() if not k.startswith(("REGISTRAR_", "DATABASE_URL"))
+    }
+    environment.update(REGISTRAR_INSTANCE_PATH=str(tmp_path), REGISTRAR_SECRET_KEY=TEST_SECRET)
+    command = [sys.executable, "-m", "flask", "--app", "registrar", "run"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--no-reload", "--no-debugger"]
+    process = subprocess.Popen(
+        command,
+        cwd=PROJECT_ROOT,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        server = _server_header(f"http://127.0.0.1:{port}/healthz", process)
+    finally:
+        stop(process)
+    assert server == "registrar"
+
+
+def test_gunicorn_names_no_version(tmp_path):
+    env = {
+        "REGISTRAR_SECRET_KEY": TEST_SECRET,
+        "REGISTRAR_INSTANCE_PATH": str(tmp_path / "instance"),
+        "REGISTRAR_ACCESS_LOG": str(tmp_path / "access.log"),
+    }
+    with gunicorn(env, tmp_path / "gunicorn.log", workers=1) as running:
+        server = _server_header(running.url + "/healthz")
+    assert server == "gunicorn"
