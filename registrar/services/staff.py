@@ -72,7 +72,6 @@ def end_sessions(staff_id: int, actor: str) -> None:
         sa.update(StaffUser)
         .where(StaffUser.id == staff_id)
         .values(session_generation=StaffUser.session_generation + 1)
-        .execution_options(synchronize_session="fetch")
     )
     audit.record("staff.signed_out", actor=actor, staff_id=staff_id)
 
