@@ -29,10 +29,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     load_config(app, test_config)
 
-    from . import cli, db_setup, i18n, logs, web
+    from . import cli, db_setup, devserver, i18n, logs, web
     from .extensions import csrf, db, limiter, login_manager, migrate
 
     logs.init_app(app)
+    devserver.hide_version()
     db.init_app(app)
     db_setup.configure(app)
     migrate.init_app(

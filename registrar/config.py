@@ -18,6 +18,10 @@ class Defaults:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_HTTPONLY = True
+    # Seconds a staff login lasts: without a request for the first, and at most the second
+    # (a working day's pause, and one day in all). Volunteers' door links have their own expiry.
+    REGISTRAR_STAFF_IDLE_TIMEOUT = 8 * 3600
+    REGISTRAR_STAFF_SESSION_MAX_AGE = 24 * 3600
     # Seconds a use case waits for the event's lock before it gives up with a clear message.
     REGISTRAR_LOCK_TIMEOUT = 10
     REGISTRAR_BASE_URL = "http://127.0.0.1:5000"
@@ -55,6 +59,8 @@ ENV_KEYS = {
     "REGISTRAR_BASE_URL": "REGISTRAR_BASE_URL",
     "REGISTRAR_LOCK_TIMEOUT": "REGISTRAR_LOCK_TIMEOUT",
     "REGISTRAR_SESSION_COOKIE_SECURE": "SESSION_COOKIE_SECURE",
+    "REGISTRAR_STAFF_IDLE_TIMEOUT": "REGISTRAR_STAFF_IDLE_TIMEOUT",
+    "REGISTRAR_STAFF_SESSION_MAX_AGE": "REGISTRAR_STAFF_SESSION_MAX_AGE",
     "REGISTRAR_RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
     "REGISTRAR_LOGIN_LIMIT": "REGISTRAR_LOGIN_LIMIT",
     "REGISTRAR_TOKEN_LIMIT": "REGISTRAR_TOKEN_LIMIT",
@@ -73,6 +79,8 @@ ENV_KEYS = {
     "REGISTRAR_SMTP_PASSWORD": "REGISTRAR_SMTP_PASSWORD",
     "REGISTRAR_SMTP_TIMEOUT": "REGISTRAR_SMTP_TIMEOUT",
 }
+
+SESSION_LIMITS = ("REGISTRAR_STAFF_IDLE_TIMEOUT", "REGISTRAR_STAFF_SESSION_MAX_AGE")
 
 # Mail settings that are not strings, and the values allowed for the two choices.
 MAIL_ENV_TYPES = {
@@ -125,7 +133,7 @@ def _from_environment(app) -> None:
             continue
         if key in ("SESSION_COOKIE_SECURE", "RATELIMIT_ENABLED"):
             value = value.lower() in ("1", "true", "yes")
-        elif key == "REGISTRAR_PROXY_COUNT":
+        elif key in ("REGISTRAR_PROXY_COUNT", *SESSION_LIMITS):
             value = int(value)
         elif key == "REGISTRAR_LOCK_TIMEOUT":
             value = float(value)

@@ -33,6 +33,13 @@ from .models import Category, Channel, Language
 from .numbers import parse_id, parse_whole
 from .services.guests import FIELD_LENGTHS, GuestDetails
 from .services.rsvp import MAX_LENGTHS, RsvpAnswer, offered_channels
+from .text import ONE_LINE_MESSAGE, has_control_characters
+
+
+def _one_line(form, field) -> None:
+    """A name, organization or title: one line (the services refuse the rest too)."""
+    if field.data and has_control_characters(field.data.strip()):
+        raise ValidationError(ONE_LINE_MESSAGE)
 
 
 def _max(field: str) -> Length:
@@ -49,9 +56,9 @@ class RsvpForm(FlaskForm):
         validators=[InputRequired(message=_l("Please answer yes or no."))],
     )
     channel = RadioField(_l("Interpretation channel you will listen on"), validate_choice=False)
-    name_en = StringField(_l("Name in English"), validators=[_max("name_en")])
-    name_zh = StringField(_l("Name in Chinese"), validators=[_max("name_zh")])
-    organization = StringField(_l("Organization"), validators=[_max("organization")])
+    name_en = StringField(_l("Name in English"), validators=[_max("name_en"), _one_line])
+    name_zh = StringField(_l("Name in Chinese"), validators=[_max("name_zh"), _one_line])
+    organization = StringField(_l("Organization"), validators=[_max("organization"), _one_line])
     dietary = StringField(_l("Dietary needs"), validators=[_max("dietary")])
     access_needs = StringField(_l("Access needs"), validators=[_max("access_needs")])
     note = TextAreaField(_l("Note to the organizers"), validators=[_max("note")])
@@ -233,8 +240,8 @@ def _guest_max(field: str) -> Length:
 class GuestForm(FlaskForm):
     """A guest's details as the organizer types them; the guests service checks the rules."""
 
-    name_en = StringField(_l("Name in English"), validators=[_guest_max("name_en")])
-    name_zh = StringField(_l("Name in Chinese"), validators=[_guest_max("name_zh")])
+    name_en = StringField(_l("Name in English"), validators=[_guest_max("name_en"), _one_line])
+    name_zh = StringField(_l("Name in Chinese"), validators=[_guest_max("name_zh"), _one_line])
     email = StringField(
         _l("E-mail"),
         validators=[
@@ -242,8 +249,10 @@ class GuestForm(FlaskForm):
             _guest_max("email"),
         ],
     )
-    organization = StringField(_l("Organization"), validators=[_guest_max("organization")])
-    title = StringField(_l("Job title"), validators=[_guest_max("title")])
+    organization = StringField(
+        _l("Organization"), validators=[_guest_max("organization"), _one_line]
+    )
+    title = StringField(_l("Job title"), validators=[_guest_max("title"), _one_line])
     category = SelectField(_l("Category"), default=Category.DELEGATE.value, validate_choice=False)
     language = SelectField(
         _l("Language of the e-mails and pages"), default=Language.EN.value, validate_choice=False

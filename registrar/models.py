@@ -363,6 +363,9 @@ class StaffUser(db.Model):
     password_hash: Mapped[str] = mapped_column(sa.String(300))
     role: Mapped[Role] = mapped_column(_enum(Role))
     active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
+    # Written into every session at login and compared on every request: raising it (logout,
+    # disabling, a new password) ends every session the account has open, on every device.
+    session_generation: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     # Flask-Login's user protocol.
@@ -374,7 +377,9 @@ class StaffUser(db.Model):
     is_anonymous = False
 
     def get_id(self) -> str:
-        return str(self.id)
+        # The session holds "id:generation", so that a session of an earlier generation
+        # loads nobody (Flask-Login's alternative tokens).
+        return f"{self.id}:{self.session_generation}"
 
 
 class AuditEntry(db.Model):

@@ -10,11 +10,19 @@ from dataclasses import dataclass
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from .numbers import MAX_ID
+
 INVITATION_SALT = "registrar.invitation.v1"
 
 
 class InvalidToken(Exception):
     """Not a token of ours for this purpose: bad signature, garbage, truncated."""
+
+
+def _in_range(number: int) -> bool:
+    # Every number we sign is an id or a version held in a 32-bit column: one beyond it was
+    # never issued (only the secret key could make it), and no database could look it up.
+    return type(number) is int and 1 <= number <= MAX_ID
 
 
 @dataclass(frozen=True)
@@ -38,7 +46,7 @@ def read_invitation_token(token: str) -> InvitationClaim:
 
 
 def _load_id_pair(salt: str, token: str) -> tuple[int, int]:
-    """The two positive integers signed for this purpose; InvalidToken for anything else."""
+    """The two ids (1 to MAX_ID) signed for this purpose; InvalidToken for anything else."""
     if not token or len(token) > 200:
         raise InvalidToken
     serializer = _serializer(salt)
@@ -46,11 +54,7 @@ def _load_id_pair(salt: str, token: str) -> tuple[int, int]:
         payload = serializer.loads(token)
     except (BadSignature, ValueError, UnicodeError) as exc:
         raise InvalidToken from exc
-    if (
-        not isinstance(payload, list)
-        or len(payload) != 2
-        or not all(type(x) is int and x > 0 for x in payload)
-    ):
+    if not isinstance(payload, list) or len(payload) != 2 or not all(_in_range(x) for x in payload):
         raise InvalidToken
     # The base64 decoder ignores padding and the spare low bits of the MAC's last character,
     # so several strings pass the signature check; only the one we issue is accepted.
@@ -101,6 +105,8 @@ def read_badge_code(code: str) -> BadgeClaim:
     if not hmac.compare_digest(_badge_mac(body), parts[4]):
         raise InvalidToken
     event_id, guest_id, version = (int(p) for p in numbers)
+    if not all(_in_range(n) for n in (event_id, guest_id, version)):
+        raise InvalidToken
     return BadgeClaim(event_id=event_id, guest_id=guest_id, version=version)
 
 

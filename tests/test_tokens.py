@@ -1,15 +1,20 @@
-"""Invitation tokens: what we sign comes back; anything else is InvalidToken."""
+"""Signed tokens and codes: what we sign comes back; anything else (signed ids beyond the
+columns too) is InvalidToken, and "not valid" wherever it is used."""
 
 from __future__ import annotations
 
 import string
 
 import pytest
-from conftest import TEST_SECRET
+from conftest import TEST_SECRET, request_client, text
+from factories import make_event, make_guest, make_staff
 from itsdangerous import URLSafeSerializer
 
 from registrar import create_app, tokens
-from registrar.tokens import INVITATION_SALT, InvalidToken
+from registrar.extensions import db
+from registrar.models import Role
+from registrar.numbers import MAX_ID
+from registrar.tokens import DOOR_LINK_SALT, INVITATION_SALT, InvalidToken
 
 URL_SAFE = string.ascii_letters + string.digits + "-_"
 
@@ -193,3 +198,76 @@ def test_right_key_and_salt_accept_a_well_formed_payload(app):
 def test_signed_payloads_of_the_wrong_shape_are_refused(app, payload):
     with pytest.raises(InvalidToken):
         tokens.read_invitation_token(_signed(payload))
+
+
+# -- signed, yet naming nothing: ids beyond the columns' range -------------------------------
+
+TOO_LARGE = [MAX_ID + 1, 2**63, 10**30]
+
+
+@pytest.mark.parametrize("number", TOO_LARGE)
+@pytest.mark.parametrize("salt", [INVITATION_SALT, DOOR_LINK_SALT])
+def test_signed_ids_beyond_the_columns_are_refused(app, salt, number):
+    read = {
+        INVITATION_SALT: tokens.read_invitation_token,
+        DOOR_LINK_SALT: tokens.read_door_link_token,
+    }
+    for payload in ([number, 1], [1, number]):
+        with pytest.raises(InvalidToken):
+            read[salt](_signed(payload, salt=salt))
+    read[salt](_signed([MAX_ID, MAX_ID], salt=salt))  # the largest id is still one of ours
+
+
+@pytest.mark.parametrize("number", [MAX_ID + 1, 10**12 - 1])
+def test_signed_badge_numbers_beyond_the_columns_are_refused(app, number):
+    for claim in ((number, 1, 1), (1, number, 1), (1, 1, number)):
+        with pytest.raises(InvalidToken):
+            tokens.read_badge_code(tokens.badge_code(*claim))
+    assert tokens.read_badge_code(tokens.badge_code(MAX_ID, MAX_ID, MAX_ID)).guest_id == MAX_ID
+
+
+@pytest.fixture
+def site(app_config, instance_path):
+    """The whole app on its database (SQLite, and PostgreSQL with TEST_DATABASE_URL)."""
+    site = create_app(app_config)
+    with site.app_context():
+        db.create_all()
+        yield site
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.mark.parametrize("number", TOO_LARGE)
+def test_an_invitation_link_beyond_the_columns_is_not_valid(site, number):
+    guest = make_guest(make_event())
+    client = request_client(site)
+    for payload in ([number, 1], [guest.id, number]):
+        token = _signed(payload)
+        for path in (f"/i/{token}", f"/i/{token}/badge.pdf", f"/i/{token}/calendar.ics"):
+            response = client.get(path)
+            assert response.status_code == 404, path
+        assert "This invitation link is not valid" in text(client.get(f"/i/{token}"))
+
+
+@pytest.mark.parametrize("number", TOO_LARGE)
+def test_a_door_link_beyond_the_columns_is_refused(site, number):
+    event = make_event()
+    client = request_client(site)
+    for payload in ([number, event.id], [1, number]):
+        response = client.get(f"/door/l/{_signed(payload, salt=DOOR_LINK_SALT)}")
+        assert response.status_code == 410
+        assert "This door link has expired or was withdrawn" in text(response)
+
+
+@pytest.mark.parametrize("number", [MAX_ID + 1, 10**12 - 1])
+def test_a_badge_code_beyond_the_columns_is_invalid_at_the_door(site, number):
+    event = make_event()
+    make_staff("door@example.org", Role.DOOR)
+    client = request_client(site)
+    login = {"email": "door@example.org", "password": "correct horse battery"}
+    assert client.post("/login", data=login).status_code == 302
+    for claim in ((event.id, number, 1), (event.id, 1, number), (number, 1, 1)):
+        code = tokens.badge_code(*claim)
+        response = client.post(f"/api/v1/events/{event.id}/scans", json={"code": code})
+        assert response.status_code == 200, code
+        assert response.get_json()["verdict"] == "invalid", code

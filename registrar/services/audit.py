@@ -73,6 +73,7 @@ ACTION_LABELS = {
     "staff.password_changed": _l("Staff password changed"),
     "staff.disabled": _l("Staff account disabled"),
     "staff.enabled": _l("Staff account enabled"),
+    "staff.signed_out": _l("Staff member logged out on every device"),
 }
 
 

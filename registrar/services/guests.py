@@ -37,6 +37,7 @@ from ..models import (
     SeatState,
 )
 from ..numbers import parse_whole
+from ..text import require_one_line
 from . import audit, invitations, outbox, rsvp, seats
 from .locking import lock_event
 
@@ -451,6 +452,7 @@ def _checked(details: GuestDetails) -> GuestDetails:
         if len(values[name]) > limit:
             raise InvalidAnswer(_l("A field is longer than %(limit)s characters."), limit=limit)
     invitations.require_name(values["name_en"], values["name_zh"])
+    require_one_line(values["name_en"], values["name_zh"], values["organization"], values["title"])
     values["email"] = invitations.normalize_email(values["email"])
     try:
         category, language = Category(details.category), Language(details.language)

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from ..errors import DeadlinePassed, InvalidAnswer, InvitationInactive, NotFound
 from ..extensions import db
 from ..models import Channel, Event, Guest, Rsvp, Seat, SeatState, utcnow
+from ..text import require_one_line
 from . import audit, notify, seats
 from .locking import lock_event
 
@@ -132,6 +133,7 @@ def _validate(event: Event, reply: RsvpAnswer) -> None:
     for name, limit in MAX_LENGTHS.items():
         if len(getattr(reply, name)) > limit:
             raise InvalidAnswer(_l("A field is longer than %(limit)s characters."), limit=limit)
+    require_one_line(reply.name_en, reply.name_zh, reply.organization)
     if reply.attending and reply.channel not in offered_channels(event):
         raise InvalidAnswer(_l("Please choose a listening channel offered at this event."))
 

@@ -12,6 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..errors import InvalidAnswer, NotFound
 from ..extensions import db
 from ..models import Role, StaffUser
+from ..text import require_one_line
 from . import audit
 from .invitations import normalize_email
 
@@ -32,24 +33,47 @@ class SignedIn:
 
     id: int
     role: Role
-    is_active: bool
+    generation: int
+    is_active: ClassVar[bool] = True  # an inactive account is never signed in (signed_in)
     is_authenticated: ClassVar[bool] = True
     is_anonymous: ClassVar[bool] = False
 
     def get_id(self) -> str:
-        return str(self.id)
+        return session_id(self.id, self.generation)
+
+
+def session_id(staff_id: int, generation: int) -> str:
+    """What a session holds to name its account: the id and the generation it was opened in."""
+    return f"{staff_id}:{generation}"
 
 
 _STAFF = StaffUser.__table__
-_SIGNED_IN = sa.select(_STAFF.c.id, _STAFF.c.role, _STAFF.c.active).where(
-    _STAFF.c.id == sa.bindparam("user_id")
+_SIGNED_IN = sa.select(_STAFF.c.id, _STAFF.c.role, _STAFF.c.session_generation).where(
+    _STAFF.c.id == sa.bindparam("user_id"),
+    _STAFF.c.session_generation == sa.bindparam("generation"),
+    _STAFF.c.active.is_(True),
 )
 
 
-def signed_in(user_id: int) -> SignedIn | None:
+def signed_in(user_id: int, generation: int) -> SignedIn | None:
+    """The account a session names, or None once it is disabled or its sessions were ended."""
     # On the session's connection, past the ORM's execution (nothing here is an ORM entity).
-    row = db.session.connection().execute(_SIGNED_IN, {"user_id": user_id}).one_or_none()
-    return SignedIn(id=row.id, role=row.role, is_active=row.active) if row else None
+    row = (
+        db.session.connection()
+        .execute(_SIGNED_IN, {"user_id": user_id, "generation": generation})
+        .one_or_none()
+    )
+    return SignedIn(id=row.id, role=row.role, generation=row.session_generation) if row else None
+
+
+def end_sessions(staff_id: int, actor: str) -> None:
+    """Log the account out everywhere: every session opened before now loads nobody."""
+    db.session.execute(
+        sa.update(StaffUser)
+        .where(StaffUser.id == staff_id)
+        .values(session_generation=StaffUser.session_generation + 1)
+    )
+    audit.record("staff.signed_out", actor=actor, staff_id=staff_id)
 
 
 def find(email: str) -> StaffUser | None:
@@ -58,6 +82,8 @@ def find(email: str) -> StaffUser | None:
 
 def add(email: str, password: str, role: Role, name: str = "", actor: str = audit.SYSTEM):
     email = normalize_email(email)
+    name = name.strip()
+    require_one_line(name)
     if find(email) is not None:
         raise InvalidAnswer(_l("%(email)s already has an account."), email=email)
     _check_password(password)
@@ -76,6 +102,8 @@ def set_password(email: str, password: str, actor: str = audit.SYSTEM) -> StaffU
         raise NotFound(_l("No account with that e-mail."))
     _check_password(password)
     user.password_hash = generate_password_hash(password)
+    # Whoever knew the old password may have a session open with it.
+    user.session_generation += 1
     audit.record("staff.password_changed", actor=actor, staff_id=user.id)
     return user
 
@@ -85,6 +113,7 @@ def set_active(email: str, active: bool, actor: str = audit.SYSTEM) -> StaffUser
     if user is None:
         raise NotFound(_l("No account with that e-mail."))
     user.active = active
+    user.session_generation += 1
     audit.record("staff.enabled" if active else "staff.disabled", actor=actor, staff_id=user.id)
     return user
 

@@ -17,26 +17,20 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 
+from .. import unit_of_work
 from ..extensions import limiter, login_manager
 from ..forms import LoginForm
 from ..models import Role
-from ..numbers import parse_id
-from ..services import staff
+from ..services import audit, staff
+from . import sessions
 
 bp = Blueprint("auth", __name__)
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = _l("Please log in to open that page.")
 login_manager.login_message_category = "info"
-
-
-@login_manager.user_loader
-def _load_user(user_id: str) -> staff.SignedIn | None:
-    # An id as on every route: a longer number names nobody, and PostgreSQL refuses it.
-    staff_id = parse_id(user_id)
-    return None if staff_id is None else staff.signed_in(staff_id)
 
 
 def roles_required(*roles: Role):
@@ -71,7 +65,7 @@ def login():
     if form.validate_on_submit():
         user = staff.authenticate(form.email.data, form.password.data)
         if user is not None:
-            login_user(user)
+            sessions.begin(user)
             landing = "console.index" if user.role == Role.ORGANIZER else "door.index"
             return redirect(_safe_next(request.args.get("next")) or url_for(landing))
         flash(_("E-mail or password is wrong."), "error")
@@ -83,7 +77,11 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    logout_user()
+    # Every session of the account, on every device: a copy of this cookie ends here too.
+    if current_user.is_authenticated:
+        actor = audit.staff_actor(current_user)
+        unit_of_work.run(lambda: staff.end_sessions(current_user.id, actor))
+    sessions.forget()
     flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))
 

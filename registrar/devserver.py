@@ -1,0 +1,24 @@
+"""Werkzeug's development server (`flask run`, scripts/demo) without its version banner."""
+
+from __future__ import annotations
+
+from werkzeug.serving import WSGIRequestHandler
+
+# What the Server header says instead of "Werkzeug/3.x Python/3.x", which tells a visitor which
+# known flaws to try. gunicorn, in production, says only "gunicorn".
+SERVER_NAME = "registrar"
+
+
+def hide_version() -> None:
+    """Make every development server of this process name itself without versions.
+
+    `flask run` builds its request handler itself and takes no other class, so the names are
+    set on Werkzeug's; only the development server uses it.
+    """
+    WSGIRequestHandler.server_version = SERVER_NAME  # also the environ's SERVER_SOFTWARE
+    WSGIRequestHandler.sys_version = ""
+    WSGIRequestHandler.version_string = _version_string
+
+
+def _version_string(handler: WSGIRequestHandler) -> str:
+    return SERVER_NAME
