@@ -9,8 +9,8 @@ from flask import current_app, jsonify
 
 from ..models import Category, Channel, Direction, SeatState, Verdict
 from ..services import checkin
-from . import CSRF_FAILED, DATABASE_UNAVAILABLE, ERROR_CODES
 from .api import MAX_ID, bp
+from .errors import CSRF_FAILED, DATABASE_UNAVAILABLE, ERROR_CODES
 
 CSRF_HEADER = "X-CSRFToken"
 # A NUL is refused in every text field: no database column of ours can hold one.

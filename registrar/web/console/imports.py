@@ -19,6 +19,7 @@ from ...models import Event
 from ...services import audit, imports
 from ...services.imports import Outcome
 from ..auth import organizer_required
+from ..errors import http_error
 from ..use_case import perform
 from .common import current_event, flash_form_errors
 
@@ -190,14 +191,13 @@ def too_large(exc: RequestEntityTooLarge):
 
     The limit (MAX_CONTENT_LENGTH) is hit before the view runs (the CSRF check reads the
     form), so this is the blueprint's error handler, not part of the view."""
-    from .. import _http_error
 
     if request.endpoint != "console.import_upload":
-        return _http_error(exc)
+        return http_error(exc)
     try:
         event = current_event(request.view_args["event_id"])
     except DomainError:
-        return _http_error(exc)
+        return http_error(exc)
     issue = _(
         "The file is larger than %(max)s MB, the most that can be imported at once. Please "
         "split it into smaller files.",
