@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import contains_eager
 
-from ..errors import DomainError, GuestErased, InvalidAnswer, NotFound
+from ..errors import DomainError, GuestErased, InvalidAnswer
 from ..extensions import db
 from ..models import (
     ERASED_DOMAIN,
@@ -37,7 +37,7 @@ from ..models import (
     SeatState,
 )
 from . import audit, invitations, mail, rsvp, seats
-from .locking import lock_event
+from .locking import lock_event, lock_guest_event
 
 PER_PAGE = 50
 # Longest search text taken, and most words in it: enough for a name with an organization.
@@ -501,7 +501,7 @@ def update(guest_id: int, details: GuestDetails, actor: str) -> list[str]:
     The audit entry names the fields, not their values, so that it holds no personal data.
     """
     details = _checked(details)
-    event, guest = _locked_guest(guest_id)
+    event, guest = lock_guest_event(guest_id)
     if is_erased(guest):
         raise GuestErased()
     if details.email != guest.email and _email_taken(event.id, details.email, but=guest.id):
@@ -548,14 +548,6 @@ def update(guest_id: int, details: GuestDetails, actor: str) -> list[str]:
     return changed
 
 
-def _locked_guest(guest_id: int) -> tuple[Event, Guest]:
-    event_id = db.session.scalar(sa.select(Guest.event_id).where(Guest.id == guest_id))
-    if event_id is None:
-        raise NotFound()
-    event = lock_event(event_id)
-    return event, db.session.get(Guest, guest_id)
-
-
 # -- answering for the guest -----------------------------------------------------------------
 
 
@@ -573,7 +565,7 @@ def answer_for(guest_id: int, reply: rsvp.RsvpAnswer, actor: str) -> rsvp.RsvpSt
     The RSVP service gives or takes the seat and queues the e-mail, as for the guest's own
     answer. The guest's names are not touched.
     """
-    event, guest = _locked_guest(guest_id)
+    event, guest = lock_guest_event(guest_id)
     if is_erased(guest):
         raise GuestErased()
     if guest.is_revoked:
@@ -608,7 +600,7 @@ def erase(guest_id: int, actor: str) -> Erasure:
     die), and the names, addresses and free text go from the guest, the answer, the outbox,
     the door's answers and the guest's earlier audit entries.
     """
-    event, guest = _locked_guest(guest_id)
+    event, guest = lock_guest_event(guest_id)
     if is_erased(guest):
         raise AlreadyErased()
     personal = _personal_values(guest)
