@@ -7,7 +7,7 @@ import io
 import json
 import re
 import shutil
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -372,7 +372,7 @@ def test_an_expired_upload_is_refused_and_removed(app, client, event, organizer)
     fields = apply_fields(page)
     meta_path = imports.uploads_directory() / f"{fields['upload']}.json"
     meta = json.loads(meta_path.read_text())
-    uploaded = imports.datetime.fromisoformat(meta["uploaded_at"])
+    uploaded = datetime.fromisoformat(meta["uploaded_at"])
     meta["uploaded_at"] = (uploaded - imports.UPLOAD_TTL - timedelta(seconds=1)).isoformat()
     meta_path.write_text(json.dumps(meta))
 

@@ -14,7 +14,7 @@ from factories import make_event, make_guest
 from registrar.extensions import db
 from registrar.models import AuditEntry, Category, Event, Guest, Language
 from registrar.services import audit, imports
-from registrar.services.imports import Outcome, Problem
+from registrar.services.imports import Outcome, Problem, use_cases
 
 HEADER = ["name_en", "name_zh", "email", "organization", "title", "category", "language"]
 
@@ -503,14 +503,14 @@ def test_two_uploads_of_one_file_at_once_add_its_guests_once(app):
 
 def test_an_email_added_meanwhile_stops_the_import_cleanly(app, monkeypatch):
     event = make_event()
-    evaluate = imports._evaluate
+    evaluate = use_cases.evaluate
 
     def someone_adds_a_guest_meanwhile(event, data):
         found = evaluate(event, data)
         db.session.add(Guest(event_id=event.id, email="guest3@example.org", name_en="Other"))
         return found
 
-    monkeypatch.setattr(imports, "_evaluate", someone_adds_a_guest_meanwhile)
+    monkeypatch.setattr(use_cases, "evaluate", someone_adds_a_guest_meanwhile)
     with pytest.raises(imports.ImportConflict):
         imports.apply(event, csv_file(guest_rows(5)), actor=audit.SYSTEM)
     db.session.rollback()
