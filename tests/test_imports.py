@@ -14,7 +14,7 @@ from factories import make_event, make_guest
 from registrar.extensions import db
 from registrar.models import AuditEntry, Category, Event, Guest, Language
 from registrar.services import audit, imports
-from registrar.services.imports import Outcome, Problem, use_cases
+from registrar.services.imports import Outcome, Problem, reading, use_cases
 
 HEADER = ["name_en", "name_zh", "email", "organization", "title", "category", "language"]
 
@@ -187,6 +187,60 @@ def test_semicolon_file_as_excel_writes_it_in_europe(app):
         "category": "delegate",
         "language": "en",
     }
+
+
+@pytest.fixture
+def sniffed(monkeypatch) -> list[str]:
+    """Every sample the delimiter detection hands to csv.Sniffer: the work it asks of it."""
+    samples: list[str] = []
+    sniff = csv.Sniffer.sniff
+
+    def counted(self, sample, delimiters=None):
+        samples.append(sample)
+        return sniff(self, sample, delimiters)
+
+    monkeypatch.setattr(csv.Sniffer, "sniff", counted)
+    return samples
+
+
+# A line shaped for csv.Sniffer's worst case: its time grows with the square of the line's
+# length, and 16 KB of it took seconds of CPU per upload and per view of the preview.
+SNIFFER_TRAP = ',"' * 8000
+
+
+def test_a_header_of_our_columns_decides_the_delimiter_without_the_sniffer(app, sniffed):
+    event = make_event()
+    preview = imports.preview(event, f"name_en,email\n{SNIFFER_TRAP}\n".encode())
+    assert sniffed == []
+    assert preview.delimiter == ","
+    assert not preview.issues
+    assert [row.outcome for row in preview.rows] == [Outcome.ERROR]
+    assert {Problem.EXTRA_CELLS, Problem.INVALID_EMAIL} <= problems(preview.rows[0])
+
+
+@pytest.mark.parametrize(
+    "data",
+    [f"a,b\n{SNIFFER_TRAP}\n", f"{SNIFFER_TRAP}\nname_en,email\n", SNIFFER_TRAP],
+    ids=["header-not-ours", "trap-as-header", "one-line"],
+)
+def test_the_sniffer_is_shown_a_few_lines_only(app, sniffed, data):
+    event = make_event()
+    preview = imports.preview(event, data.encode())
+    assert len(sniffed) == 1
+    assert len(sniffed[0]) <= reading.SNIFF_CHARS < len(SNIFFER_TRAP)
+    assert Problem.MISSING_COLUMN in file_problems(preview)
+    assert preview.rows == []
+
+
+def test_when_the_header_does_not_decide_the_sniffer_reads_the_first_lines(app, sniffed):
+    event = make_event()
+    # "email" is one known column whichever the delimiter: the sniffer decides between them.
+    rows = "".join(f"guest{n}@example.org\tGuest {n}\n" for n in range(100))
+    preview = imports.preview(event, f"email\n{rows}".encode())
+    assert len(sniffed) == 1
+    assert sniffed[0].splitlines() == f"email\n{rows}".splitlines()[: reading.SNIFF_LINES]
+    assert preview.delimiter in reading.DELIMITERS
+    assert preview.columns == ["email"]
 
 
 @pytest.mark.parametrize(
