@@ -478,3 +478,14 @@ def test_door_staff_get_403(client, event):
         data = {"upload": "A" * 32, "fingerprint": "0" * 64} if method == "post" else None
         assert getattr(client, method)(path, data=data).status_code == 403, path
     assert guest_count(event) == 0
+
+
+def test_the_preview_says_a_line_break_in_a_name_is_imported_as_one_line(
+    app, client, event, organizer
+):
+    rows = guest_rows(1)
+    rows[0][0] = "Lai\r\nChing-Ming"
+    page, _path = preview_page(client, event, csv_file(rows))
+    assert "Lai Ching-Ming" in page
+    assert "name_en had a line break (Alt+Enter in Excel)" in page
+    assert apply_fields(page) is not None

@@ -569,3 +569,61 @@ def test_an_email_added_meanwhile_stops_the_import_cleanly(app, monkeypatch):
         imports.apply(event, csv_file(guest_rows(5)), actor=audit.SYSTEM)
     db.session.rollback()
     assert guest_count(event) == 0
+
+
+def test_a_line_break_typed_in_a_name_is_read_as_one_space_and_said(app):
+    event = make_event()
+    rows = guest_rows(2)
+    rows[0][0] = "Lai\r\nChing-Ming"  # Alt+Enter in an Excel cell, saved inside quotes
+    rows[1][3] = "Kaohsiung City Government\tBureau of Environmental Protection"
+    preview = imports.preview(event, csv_file(rows))
+    assert preview.ok
+    first, second = preview.rows
+    assert first.values["name_en"] == "Lai Ching-Ming"
+    assert [(note.column, "line break" in str(note)) for note in first.notes] == [("name_en", True)]
+    assert second.values["organization"] == (
+        "Kaohsiung City Government Bureau of Environmental Protection"
+    )
+    assert [note.column for note in second.notes] == ["organization"]
+
+    imports.apply(event, csv_file(rows), actor=audit.SYSTEM)
+    db.session.commit()
+    guest = db.session.scalar(sa.select(Guest).where(Guest.email == "guest0@example.org"))
+    assert guest.name_en == "Lai Ching-Ming"
+
+
+def test_a_line_break_in_a_name_already_on_the_list_changes_nothing(app):
+    event = make_event()
+    make_guest(event, email="lai@example.org", name_en="Lai Ching-Ming", name_zh="賴慶明")
+    data = csv_file([["Lai\nChing-Ming", "賴慶明", "lai@example.org"]], header=HEADER[:3])
+    (row,) = imports.preview(event, data).rows
+    assert row.outcome == Outcome.UNCHANGED
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        (0, "Lai\x00Ching-Ming"),
+        (3, "City\x07Government"),
+        (4, "Dir\x85ector"),
+        (1, "賴\x1b慶明"),
+    ],
+    ids=["nul-in-name", "bell-in-organization", "c1-in-title", "escape-in-chinese-name"],
+)
+def test_a_control_character_in_a_name_refuses_the_row_by_its_number(app, column, value):
+    event = make_event()
+    # More than 4 KB before the row: a NUL near the start reads as a UTF-16 file instead.
+    rows = guest_rows(80)
+    rows[60][column] = value
+    preview = imports.preview(event, csv_file(rows))
+    assert not preview.issues
+    assert [row.row for row in preview.error_rows] == [62]
+    (issue,) = preview.error_rows[0].issues
+    assert issue.problem == Problem.CONTROL_CHARACTERS
+    assert issue.column == HEADER[column]
+    assert HEADER[column] in str(issue)
+
+    with pytest.raises(imports.ImportRejected):
+        imports.apply(event, csv_file(rows), actor=audit.SYSTEM)
+    db.session.rollback()
+    assert guest_count(event) == 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import enum
+import re
 from collections import defaultdict
 
 import sqlalchemy as sa
@@ -12,9 +13,10 @@ from flask_babel import lazy_gettext as _l
 from ...errors import InvalidAnswer
 from ...extensions import db
 from ...models import Category, Event, Guest, Language
+from ...text import has_control_characters, one_line
 from ..invitations import normalize_email
 from .reading import column_letter, decode, malformed, read_records, sniff_delimiter
-from .results import Change, ImportPreview, ImportRow, Issue, Outcome, Problem
+from .results import Change, ImportPreview, ImportRow, Issue, Note, Outcome, Problem
 from .vocabulary import (
     CATEGORIES,
     COLUMN_LENGTHS,
@@ -143,6 +145,9 @@ def _read_row(number: int, cells: list[str], header: list[str], columns: dict) -
         name: cells[index].strip() if index < len(cells) else "" for index, name in columns.items()
     }
     row = ImportRow(row=number, outcome=Outcome.ERROR, email=values.get("email", ""), values=values)
+    for index, name in columns.items():
+        if name in TEXT_FIELDS and has_control_characters(values[name]):
+            _one_line(row, name, header[index].strip())
 
     # Cells under no heading; those under an unknown heading are reported once, for the file.
     unheaded = [
@@ -233,6 +238,41 @@ def _read_row(number: int, cells: list[str], header: list[str], columns: dict) -
         else:
             values["language"] = language.value
     return row
+
+
+# A line break typed in a cell (Alt+Enter in Excel) or a tab: a typing accident, read as a space.
+_TYPED_BREAKS = re.compile(r"[\r\n\t]")
+
+
+def _one_line(row: ImportRow, name: str, column: str) -> None:
+    """A name, an organization or a title holds one line: line breaks and tabs are read as one
+    space and the row says so; any other control character (NUL, a bell) refuses the row."""
+    value = row.values[name]
+    row.values[name] = one_line(value)
+    if has_control_characters(_TYPED_BREAKS.sub(" ", value)):
+        row.issues.append(
+            Issue(
+                Problem.CONTROL_CHARACTERS,
+                _l(
+                    "%(column)s contains a control character (such as NUL or a bell), which a "
+                    "name, an organization or a title may not hold. Remove it in the file and "
+                    "upload it again.",
+                    column=column,
+                ),
+                name,
+            )
+        )
+    else:
+        row.notes.append(
+            Note(
+                name,
+                _l(
+                    "%(column)s had a line break (Alt+Enter in Excel) or a tab in the cell; it "
+                    "is imported as one line.",
+                    column=column,
+                ),
+            )
+        )
 
 
 def _mark_duplicates(rows: list[ImportRow]) -> None:

@@ -51,6 +51,7 @@ class Problem(enum.StrEnum):
     UNKNOWN_CATEGORY = "unknown_category"
     UNKNOWN_LANGUAGE = "unknown_language"
     EXTRA_CELLS = "extra_cells"
+    CONTROL_CHARACTERS = "control_characters"
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,17 @@ class Change:
     new: str
 
 
+@dataclass(frozen=True)
+class Note:
+    """Something the import corrected in a cell as it read it: shown with the row, not an error."""
+
+    column: str
+    message: LazyString
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
 @dataclass
 class ImportRow:
     # The row number Excel shows: the header is row 1.
@@ -87,6 +99,7 @@ class ImportRow:
     values: dict[str, str]
     changes: list[Change] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
     # The guest on the list with this e-mail (update and unchanged rows).
     guest_id: int | None = None
 
