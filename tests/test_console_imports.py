@@ -7,7 +7,7 @@ import io
 import json
 import re
 import shutil
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -372,7 +372,7 @@ def test_an_expired_upload_is_refused_and_removed(app, client, event, organizer)
     fields = apply_fields(page)
     meta_path = imports.uploads_directory() / f"{fields['upload']}.json"
     meta = json.loads(meta_path.read_text())
-    uploaded = imports.datetime.fromisoformat(meta["uploaded_at"])
+    uploaded = datetime.fromisoformat(meta["uploaded_at"])
     meta["uploaded_at"] = (uploaded - imports.UPLOAD_TTL - timedelta(seconds=1)).isoformat()
     meta_path.write_text(json.dumps(meta))
 
@@ -478,3 +478,14 @@ def test_door_staff_get_403(client, event):
         data = {"upload": "A" * 32, "fingerprint": "0" * 64} if method == "post" else None
         assert getattr(client, method)(path, data=data).status_code == 403, path
     assert guest_count(event) == 0
+
+
+def test_the_preview_says_a_line_break_in_a_name_is_imported_as_one_line(
+    app, client, event, organizer
+):
+    rows = guest_rows(1)
+    rows[0][0] = "Lai\r\nChing-Ming"
+    page, _path = preview_page(client, event, csv_file(rows))
+    assert "Lai Ching-Ming" in page
+    assert "name_en had a line break (Alt+Enter in Excel)" in page
+    assert apply_fields(page) is not None

@@ -14,7 +14,7 @@ from factories import make_event, make_guest
 from registrar.extensions import db
 from registrar.models import AuditEntry, Category, Event, Guest, Language
 from registrar.services import audit, imports
-from registrar.services.imports import Outcome, Problem
+from registrar.services.imports import Outcome, Problem, reading, use_cases
 
 HEADER = ["name_en", "name_zh", "email", "organization", "title", "category", "language"]
 
@@ -187,6 +187,60 @@ def test_semicolon_file_as_excel_writes_it_in_europe(app):
         "category": "delegate",
         "language": "en",
     }
+
+
+@pytest.fixture
+def sniffed(monkeypatch) -> list[str]:
+    """Every sample the delimiter detection hands to csv.Sniffer: the work it asks of it."""
+    samples: list[str] = []
+    sniff = csv.Sniffer.sniff
+
+    def counted(self, sample, delimiters=None):
+        samples.append(sample)
+        return sniff(self, sample, delimiters)
+
+    monkeypatch.setattr(csv.Sniffer, "sniff", counted)
+    return samples
+
+
+# A line shaped for csv.Sniffer's worst case: its time grows with the square of the line's
+# length, and 16 KB of it took seconds of CPU per upload and per view of the preview.
+SNIFFER_TRAP = ',"' * 8000
+
+
+def test_a_header_of_our_columns_decides_the_delimiter_without_the_sniffer(app, sniffed):
+    event = make_event()
+    preview = imports.preview(event, f"name_en,email\n{SNIFFER_TRAP}\n".encode())
+    assert sniffed == []
+    assert preview.delimiter == ","
+    assert not preview.issues
+    assert [row.outcome for row in preview.rows] == [Outcome.ERROR]
+    assert {Problem.EXTRA_CELLS, Problem.INVALID_EMAIL} <= problems(preview.rows[0])
+
+
+@pytest.mark.parametrize(
+    "data",
+    [f"a,b\n{SNIFFER_TRAP}\n", f"{SNIFFER_TRAP}\nname_en,email\n", SNIFFER_TRAP],
+    ids=["header-not-ours", "trap-as-header", "one-line"],
+)
+def test_the_sniffer_is_shown_a_few_lines_only(app, sniffed, data):
+    event = make_event()
+    preview = imports.preview(event, data.encode())
+    assert len(sniffed) == 1
+    assert len(sniffed[0]) <= reading.SNIFF_CHARS < len(SNIFFER_TRAP)
+    assert Problem.MISSING_COLUMN in file_problems(preview)
+    assert preview.rows == []
+
+
+def test_when_the_header_does_not_decide_the_sniffer_reads_the_first_lines(app, sniffed):
+    event = make_event()
+    # "email" is one known column whichever the delimiter: the sniffer decides between them.
+    rows = "".join(f"guest{n}@example.org\tGuest {n}\n" for n in range(100))
+    preview = imports.preview(event, f"email\n{rows}".encode())
+    assert len(sniffed) == 1
+    assert sniffed[0].splitlines() == f"email\n{rows}".splitlines()[: reading.SNIFF_LINES]
+    assert preview.delimiter in reading.DELIMITERS
+    assert preview.columns == ["email"]
 
 
 @pytest.mark.parametrize(
@@ -503,15 +557,73 @@ def test_two_uploads_of_one_file_at_once_add_its_guests_once(app):
 
 def test_an_email_added_meanwhile_stops_the_import_cleanly(app, monkeypatch):
     event = make_event()
-    evaluate = imports._evaluate
+    evaluate = use_cases.evaluate
 
     def someone_adds_a_guest_meanwhile(event, data):
         found = evaluate(event, data)
         db.session.add(Guest(event_id=event.id, email="guest3@example.org", name_en="Other"))
         return found
 
-    monkeypatch.setattr(imports, "_evaluate", someone_adds_a_guest_meanwhile)
+    monkeypatch.setattr(use_cases, "evaluate", someone_adds_a_guest_meanwhile)
     with pytest.raises(imports.ImportConflict):
         imports.apply(event, csv_file(guest_rows(5)), actor=audit.SYSTEM)
+    db.session.rollback()
+    assert guest_count(event) == 0
+
+
+def test_a_line_break_typed_in_a_name_is_read_as_one_space_and_said(app):
+    event = make_event()
+    rows = guest_rows(2)
+    rows[0][0] = "Lai\r\nChing-Ming"  # Alt+Enter in an Excel cell, saved inside quotes
+    rows[1][3] = "Kaohsiung City Government\tBureau of Environmental Protection"
+    preview = imports.preview(event, csv_file(rows))
+    assert preview.ok
+    first, second = preview.rows
+    assert first.values["name_en"] == "Lai Ching-Ming"
+    assert [(note.column, "line break" in str(note)) for note in first.notes] == [("name_en", True)]
+    assert second.values["organization"] == (
+        "Kaohsiung City Government Bureau of Environmental Protection"
+    )
+    assert [note.column for note in second.notes] == ["organization"]
+
+    imports.apply(event, csv_file(rows), actor=audit.SYSTEM)
+    db.session.commit()
+    guest = db.session.scalar(sa.select(Guest).where(Guest.email == "guest0@example.org"))
+    assert guest.name_en == "Lai Ching-Ming"
+
+
+def test_a_line_break_in_a_name_already_on_the_list_changes_nothing(app):
+    event = make_event()
+    make_guest(event, email="lai@example.org", name_en="Lai Ching-Ming", name_zh="賴慶明")
+    data = csv_file([["Lai\nChing-Ming", "賴慶明", "lai@example.org"]], header=HEADER[:3])
+    (row,) = imports.preview(event, data).rows
+    assert row.outcome == Outcome.UNCHANGED
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        (0, "Lai\x00Ching-Ming"),
+        (3, "City\x07Government"),
+        (4, "Dir\x85ector"),
+        (1, "賴\x1b慶明"),
+    ],
+    ids=["nul-in-name", "bell-in-organization", "c1-in-title", "escape-in-chinese-name"],
+)
+def test_a_control_character_in_a_name_refuses_the_row_by_its_number(app, column, value):
+    event = make_event()
+    # More than 4 KB before the row: a NUL near the start reads as a UTF-16 file instead.
+    rows = guest_rows(80)
+    rows[60][column] = value
+    preview = imports.preview(event, csv_file(rows))
+    assert not preview.issues
+    assert [row.row for row in preview.error_rows] == [62]
+    (issue,) = preview.error_rows[0].issues
+    assert issue.problem == Problem.CONTROL_CHARACTERS
+    assert issue.column == HEADER[column]
+    assert HEADER[column] in str(issue)
+
+    with pytest.raises(imports.ImportRejected):
+        imports.apply(event, csv_file(rows), actor=audit.SYSTEM)
     db.session.rollback()
     assert guest_count(event) == 0

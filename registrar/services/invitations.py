@@ -8,11 +8,11 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from .. import tokens
-from ..errors import GuestErased, InvalidAnswer, InvitationInactive, InvitationNotFound, NotFound
+from ..errors import GuestErased, InvalidAnswer, InvitationInactive, InvitationNotFound
 from ..extensions import db
 from ..models import Category, Event, Guest, Language, utcnow
 from . import audit, notify, seats
-from .locking import lock_event
+from .locking import lock_guest_event
 
 
 def invitation_token(guest: Guest) -> str:
@@ -88,17 +88,9 @@ def add_guest(
     return guest
 
 
-def _locked_guest(guest_id: int) -> tuple[Event, Guest]:
-    event_id = db.session.scalar(sa.select(Guest.event_id).where(Guest.id == guest_id))
-    if event_id is None:
-        raise NotFound()
-    event = lock_event(event_id)
-    return event, db.session.get(Guest, guest_id)
-
-
 def revoke(guest_id: int, actor: str) -> Guest:
     """Withdraw the invitation: every link dies and a held seat goes to the waitlist."""
-    event, guest = _locked_guest(guest_id)
+    event, guest = lock_guest_event(guest_id)
     if guest.is_revoked:
         return guest
     guest.token_version += 1
@@ -113,7 +105,7 @@ def revoke(guest_id: int, actor: str) -> Guest:
 
 def reinstate(guest_id: int, actor: str) -> Guest:
     """Undo a revocation with a new link; the guest answers again from scratch."""
-    event, guest = _locked_guest(guest_id)
+    event, guest = lock_guest_event(guest_id)
     if guest.is_erased:
         raise GuestErased()
     if not guest.is_revoked:
@@ -129,7 +121,7 @@ def reinstate(guest_id: int, actor: str) -> Guest:
 
 def rotate(guest_id: int, actor: str) -> Guest:
     """Issue a new link and kill every earlier one; the guest's answer and seat stay."""
-    event, guest = _locked_guest(guest_id)
+    event, guest = lock_guest_event(guest_id)
     if guest.is_erased:
         raise GuestErased()
     guest.token_version += 1

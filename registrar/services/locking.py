@@ -6,11 +6,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import sqlalchemy as sa
+from flask import has_request_context, request
+from sqlalchemy.orm import Session
 
-from ..db_setup import holds_write_lock
+from ..db_setup import READ_ONLY_METHODS, holds_write_lock
 from ..errors import Busy, NotFound
 from ..extensions import db
-from ..models import Event
+from ..models import Event, Guest
+
+# Where the session keeps the ids of the events locked in its current transaction.
+_LOCKED = "registrar.locked_events"
 
 
 def lock_event(event_id: int) -> Event:
@@ -22,13 +27,15 @@ def lock_event(event_id: int) -> Event:
     read-only request already began with BEGIN IMMEDIATE (see db_setup), so it has held the only
     write lock since its first read, and what it read is current.
     """
-    session = db.session
-    if session.get_bind().dialect.name == "sqlite" and holds_write_lock(session.connection()):
+    session = db.session()
+    connection = _write_transaction(session, "lock_event")
+    if connection.dialect.name == "sqlite":
         # The transaction began with SQLite's write lock, so nothing read in it can be stale:
         # no other writer has run since. The event is most likely in the session already.
         event = session.get(Event, event_id)
         if event is None:
             raise NotFound()
+        _remember(session, event_id)
         return event
     session.flush()
     session.expire_all()
@@ -41,7 +48,22 @@ def lock_event(event_id: int) -> Event:
         )
     if event is None:
         raise NotFound()
+    _remember(session, event_id)
     return event
+
+
+def lock_guest_event(guest_id: int) -> tuple[Event, Guest]:
+    """Lock the guest's event (lock_event) and return it with the guest read under the lock."""
+    session = db.session()
+    _write_transaction(session, "lock_guest_event")
+    event_id = session.scalar(sa.select(Guest.event_id).where(Guest.id == guest_id))
+    if event_id is None:
+        raise NotFound()
+    event = lock_event(event_id)
+    guest = session.get(Guest, guest_id)
+    if guest is None:  # deleted between the two reads, before the lock was taken
+        raise NotFound()
+    return event, guest
 
 
 _LOCK_EVENT = sa.select(Event.id).where(Event.id == sa.bindparam("event_id")).with_for_update()
@@ -53,16 +75,78 @@ def lock_event_for_door(event_id: int) -> sa.Connection:
 
     On SQLite the transaction's write lock is that lock already, and no statement is needed.
     """
-    session = db.session
+    session = db.session()
     session.flush()
-    connection = session.connection()
-    if connection.dialect.name == "sqlite" and holds_write_lock(connection):
-        return connection
-    with _busy_on_lock_timeout():
-        found = connection.execute(_LOCK_EVENT, {"event_id": event_id}).scalar_one_or_none()
-    if found is None:
-        raise NotFound()
+    connection = _write_transaction(session, "lock_event_for_door")
+    if connection.dialect.name != "sqlite":
+        with _busy_on_lock_timeout():
+            found = connection.execute(_LOCK_EVENT, {"event_id": event_id}).scalar_one_or_none()
+        if found is None:
+            raise NotFound()
+    _remember(session, event_id)
     return connection
+
+
+def holds_event_lock(event_id: int) -> bool:
+    """Whether the session's current transaction took the lock of this event."""
+    session = db.session()
+    transaction, locked = session.info.get(_LOCKED, (None, frozenset()))
+    current = session.get_transaction()
+    return current is not None and transaction is current and event_id in locked
+
+
+def require_event_lock(event_id: int, what: str) -> None:
+    """Refuse, as a programming error, to change seats without the event lock held."""
+    if not holds_event_lock(event_id):
+        raise RuntimeError(
+            f"{what} must run under the event lock: call locking.lock_event({event_id}) "
+            "first, in the same transaction."
+        )
+
+
+def _write_transaction(session: Session, what: str) -> sa.Connection:
+    """The connection of the session's transaction, when that transaction can hold a lock.
+
+    The session begins a transaction by itself on first use, so "inside a transaction" alone
+    would always be true. What can go wrong is a transaction that holds no lock till the
+    commit: on SQLite one begun without IMMEDIATE (a read-only request's, see db_setup), where
+    nothing is locked and a later write fails; on any database a connection in autocommit,
+    where the lock ends with its statement; and a read-only request, which must not write.
+    """
+    if has_request_context() and request.method in READ_ONLY_METHODS:
+        raise RuntimeError(
+            f"{what} must run inside a write transaction: a {request.method} request only "
+            "reads, so it takes no lock."
+        )
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        if not holds_write_lock(connection):
+            raise RuntimeError(
+                f"{what} must run inside a transaction begun with BEGIN IMMEDIATE (see "
+                "db_setup); this one began deferred, so it holds no lock."
+            )
+    elif _autocommit(connection):
+        raise RuntimeError(
+            f"{what} must run inside a transaction; this connection is in autocommit, so a "
+            "lock would end with its own statement."
+        )
+    return connection
+
+
+def _autocommit(connection: sa.Connection) -> bool:
+    if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+        return True
+    return bool(getattr(connection.connection.dbapi_connection, "autocommit", False))
+
+
+def _remember(session: Session, event_id: int) -> None:
+    # Kept with the transaction they belong to: after a commit or a rollback the session has
+    # another one, and the ids kept before no longer count.
+    transaction = session.get_transaction()
+    kept, locked = session.info.get(_LOCKED, (None, frozenset()))
+    if kept is not transaction:
+        locked = frozenset()
+    session.info[_LOCKED] = (transaction, locked | {event_id})
 
 
 @contextmanager

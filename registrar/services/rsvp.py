@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from ..errors import DeadlinePassed, InvalidAnswer, InvitationInactive, NotFound
+from ..errors import DeadlinePassed, InvalidAnswer, InvitationInactive
 from ..extensions import db
 from ..models import Channel, Event, Guest, Rsvp, Seat, SeatState, utcnow
 from ..text import require_one_line
 from . import audit, notify, seats
-from .locking import lock_event
+from .locking import lock_guest_event
 
 # Longest accepted text per field; the form says the same to the guest.
 MAX_LENGTHS = {
@@ -78,11 +77,7 @@ def answer(
     deadline binds guests, not organizers, and the audit entry says who answered.
     """
     reply = _cleaned(reply)
-    event_id = db.session.scalar(sa.select(Guest.event_id).where(Guest.id == guest_id))
-    if event_id is None:
-        raise NotFound()
-    event = lock_event(event_id)
-    guest = db.session.get(Guest, guest_id)
+    event, guest = lock_guest_event(guest_id)
     # The link may have been revoked or rotated since the page was opened.
     if guest.is_revoked or guest.token_version != token_version:
         raise InvitationInactive()

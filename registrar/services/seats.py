@@ -1,6 +1,7 @@
 """Seats: confirmed within capacity, waitlisted in a stable order, promoted when freed.
 
-Every function here expects the caller to hold the event lock (locking.lock_event).
+Every function that changes seats runs under the event lock (locking.lock_event): those that
+take an event take it as the caller locked it, and refuse to run when it is not.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from ..errors import CapacityTooLow, DomainError, InvalidAnswer
 from ..extensions import db
 from ..models import Event, Guest, Seat, SeatState, utcnow
 from . import audit, notify
-from .locking import lock_event
+from .locking import lock_event, require_event_lock
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ def confirm_or_waitlist(event: Event, guest: Guest, actor: str) -> Seat:
 
     A guest who already holds a seat keeps it as it is (a repeated "yes" changes nothing).
     """
+    require_event_lock(event.id, "confirm_or_waitlist")
     if guest.seat is not None:
         return guest.seat
     counts = seat_counts(event)
@@ -94,6 +96,7 @@ def confirm_or_waitlist(event: Event, guest: Guest, actor: str) -> Seat:
 
 def release(event: Event, guest: Guest, actor: str, reason: str) -> list[Guest]:
     """Take away the guest's seat, if any; a freed confirmed seat goes to the waitlist."""
+    require_event_lock(event.id, "release")
     seat = guest.seat
     if seat is None:
         return []
@@ -113,6 +116,7 @@ def release(event: Event, guest: Guest, actor: str, reason: str) -> list[Guest]:
 
 def promote_from_waitlist(event: Event, actor: str) -> list[Guest]:
     """Fill free seats from the head of the waitlist; return the guests promoted."""
+    require_event_lock(event.id, "promote_from_waitlist")
     free = seat_counts(event).free
     if free <= 0:
         return []
@@ -122,21 +126,7 @@ def promote_from_waitlist(event: Event, actor: str) -> list[Guest]:
         .order_by(Seat.queue_number)
         .limit(free)
     ).all()
-    promoted = []
-    for seat in seats:
-        queue_number = seat.queue_number
-        seat.state = SeatState.CONFIRMED
-        seat.queue_number = None
-        seat.since = utcnow()
-        audit.record(
-            "seat.promoted",
-            actor=actor,
-            event_id=event.id,
-            guest_id=seat.guest_id,
-            queue_number=queue_number,
-        )
-        notify.seat_promoted(seat.guest, actor)
-        promoted.append(seat.guest)
+    promoted = [_confirm_waitlisted(event, seat, actor) for seat in seats]
     db.session.flush()
     return promoted
 
@@ -222,20 +212,24 @@ def promote_guest(event_id: int, guest_id: int, actor: str) -> Guest:
                 "first in line gets the next free seat."
             )
         )
-    position = waitlist_position(seat)
+    guest = _confirm_waitlisted(event, seat, actor, position=waitlist_position(seat), manual=True)
+    db.session.flush()
+    return guest
+
+
+def _confirm_waitlisted(event: Event, seat: Seat, actor: str, **details) -> Guest:
+    """Turn a waitlisted seat into a confirmed one, audited, and tell the guest."""
     queue_number = seat.queue_number
     seat.state = SeatState.CONFIRMED
     seat.queue_number = None
     seat.since = utcnow()
-    db.session.flush()
     audit.record(
         "seat.promoted",
         actor=actor,
         event_id=event.id,
         guest_id=seat.guest_id,
         queue_number=queue_number,
-        position=position,
-        manual=True,
+        **details,
     )
     notify.seat_promoted(seat.guest, actor)
     return seat.guest

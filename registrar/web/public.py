@@ -11,6 +11,7 @@ from ..forms import RsvpForm
 from ..labels import CHANNEL_LABELS
 from ..models import Event
 from ..services import audit, badges, calendar, invitations, rsvp
+from ..text import one_line
 from . import limits
 from .use_case import perform
 
@@ -147,7 +148,9 @@ def _form_defaults(guest) -> _FormDefaults:
         dietary=answer.dietary if answer else "",
         access_needs=answer.access_needs if answer else "",
         note=answer.note if answer else "",
-        name_en=guest.name_en,
-        name_zh=guest.name_zh,
-        organization=guest.organization,
+        # Shown as one line: a line break stored before such input was refused would otherwise
+        # come back with the form and be refused, and the guest could not answer at all.
+        name_en=one_line(guest.name_en),
+        name_zh=one_line(guest.name_zh),
+        organization=one_line(guest.organization),
     )

@@ -1,5 +1,4 @@
-"""The console's guest list: finding guests, adding and editing them, answering for them, and
-erasing a guest's personal data on request.
+"""The console's guest list as it reads it: the states, the criteria, and one page of guests.
 
 The list is read with a fixed number of queries per page, whatever the number of guests: one
 count, the ids of the page in order, the page's guests with their answer, seat and check-in
@@ -12,46 +11,20 @@ import enum
 import math
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import contains_eager
 
-from ..errors import DomainError, GuestErased, InvalidAnswer, NotFound
-from ..extensions import db
-from ..models import (
-    ERASED_DOMAIN,
-    AuditEntry,
-    Category,
-    Channel,
-    CheckIn,
-    Event,
-    Guest,
-    Language,
-    MessageStatus,
-    OutboxMessage,
-    Rsvp,
-    Scan,
-    Seat,
-    SeatState,
-)
-from ..numbers import parse_whole
-from ..text import require_one_line
-from . import audit, invitations, outbox, rsvp, seats
-from .locking import lock_event
+from ...extensions import db
+from ...models import ERASED_DOMAIN, Category, Channel, CheckIn, Event, Guest, Rsvp, Seat, SeatState
+from ...numbers import parse_whole
 
 PER_PAGE = 50
 # Longest search text taken, and most words in it: enough for a name with an organization.
 MAX_QUERY = 200
 MAX_TERMS = 8
-
-# An erased guest keeps its row (the counts stay right) under a name that says so and an
-# address in models.ERASED_DOMAIN.
-ERASED_MARK = "[erased]"
-
-
-# -- the guest list --------------------------------------------------------------------------
 
 
 class GuestState(enum.StrEnum):
@@ -389,6 +362,10 @@ def _state_rank():
     )
 
 
+def is_erased(guest: Guest) -> bool:
+    return guest.is_erased
+
+
 def state_of(guest: Guest) -> GuestState:
     """The one state the list shows for the guest (rsvp, seat and check-in loaded)."""
     if is_erased(guest):
@@ -413,308 +390,3 @@ def _row(guest: Guest, position: int | None) -> GuestRow:
         checked_in=guest.check_in is not None,
         has_badge=state == GuestState.CONFIRMED,
     )
-
-
-# -- adding and editing ----------------------------------------------------------------------
-
-# The longest value per text field: the columns' own sizes (the CSV import checks the same).
-FIELD_LENGTHS = {
-    name: Guest.__table__.c[name].type.length
-    for name in ("name_en", "name_zh", "email", "organization", "title")
-}
-
-
-@dataclass(frozen=True)
-class GuestDetails:
-    """What the organizer types about a guest."""
-
-    email: str
-    name_en: str = ""
-    name_zh: str = ""
-    organization: str = ""
-    title: str = ""
-    category: Category = Category.DELEGATE
-    language: Language = Language.EN
-
-
-class DuplicateEmail(InvalidAnswer):
-    status = 409
-
-
-def is_erased(guest: Guest) -> bool:
-    return guest.is_erased
-
-
-def _checked(details: GuestDetails) -> GuestDetails:
-    """The details cleaned and checked by the rules every way onto the guest list shares."""
-    values = {name: (getattr(details, name) or "").strip() for name in FIELD_LENGTHS}
-    for name, limit in FIELD_LENGTHS.items():
-        if len(values[name]) > limit:
-            raise InvalidAnswer(_l("A field is longer than %(limit)s characters."), limit=limit)
-    invitations.require_name(values["name_en"], values["name_zh"])
-    require_one_line(values["name_en"], values["name_zh"], values["organization"], values["title"])
-    values["email"] = invitations.normalize_email(values["email"])
-    try:
-        category, language = Category(details.category), Language(details.language)
-    except ValueError as exc:
-        raise InvalidAnswer(_l("Please choose a category and a language from the lists.")) from exc
-    return GuestDetails(**values, category=category, language=language)
-
-
-def _email_taken(event_id: int, email: str, but: int | None = None) -> bool:
-    query = sa.select(Guest.id).where(Guest.event_id == event_id, Guest.email == email)
-    if but is not None:
-        query = query.where(Guest.id != but)
-    return db.session.scalar(query) is not None
-
-
-def _duplicate(email: str) -> DuplicateEmail:
-    return DuplicateEmail(
-        _l("%(email)s is already on the guest list. Nothing was saved."), email=email
-    )
-
-
-def add(event_id: int, details: GuestDetails, actor: str) -> Guest:
-    """Put a guest on the list. A second submit of the same form finds the e-mail taken."""
-    details = _checked(details)
-    # Guest-list changes are serialized by the event lock (as the CSV import's are).
-    event = lock_event(event_id)
-    if _email_taken(event.id, details.email):
-        raise _duplicate(details.email)
-    try:
-        return invitations.add_guest(
-            event,
-            email=details.email,
-            name_en=details.name_en,
-            name_zh=details.name_zh,
-            organization=details.organization,
-            title=details.title,
-            category=details.category,
-            language=details.language,
-            actor=actor,
-        )
-    except sa.exc.IntegrityError as exc:
-        # Added meanwhile by a way that does not take the lock (the command line).
-        raise _duplicate(details.email) from exc
-
-
-def update(guest_id: int, details: GuestDetails, actor: str) -> list[str]:
-    """Change the guest's details; return the names of the fields changed (none: a repeat).
-
-    The audit entry names the fields, not their values, so that it holds no personal data.
-    """
-    details = _checked(details)
-    event, guest = _locked_guest(guest_id)
-    if is_erased(guest):
-        raise GuestErased()
-    if details.email != guest.email and _email_taken(event.id, details.email, but=guest.id):
-        raise _duplicate(details.email)
-    changed = [
-        f.name for f in fields(details) if getattr(guest, f.name) != getattr(details, f.name)
-    ]
-    if not changed:
-        return []
-    before = {name: getattr(guest, name) for name in changed}
-    for name in changed:
-        setattr(guest, name, getattr(details, name))
-    readdressed = 0
-    if "email" in changed:
-        # Messages still waiting go to the corrected address.
-        queued = db.session.scalars(
-            sa.select(OutboxMessage).where(
-                OutboxMessage.guest_id == guest.id,
-                OutboxMessage.status == MessageStatus.QUEUED,
-            )
-        ).all()
-        for message in queued:
-            message.to_address = guest.email
-        readdressed = len(queued)
-    try:
-        db.session.flush()
-    except sa.exc.IntegrityError as exc:
-        raise _duplicate(details.email) from exc
-    enums = {
-        name: [before[name].value, getattr(guest, name).value]
-        for name in ("category", "language")
-        if name in changed
-    }
-    audit.record(
-        "guest.updated",
-        actor=actor,
-        event_id=event.id,
-        guest_id=guest.id,
-        via="console",
-        fields=changed,
-        **enums,
-        **({"readdressed": readdressed} if readdressed else {}),
-    )
-    return changed
-
-
-def _locked_guest(guest_id: int) -> tuple[Event, Guest]:
-    event_id = db.session.scalar(sa.select(Guest.event_id).where(Guest.id == guest_id))
-    if event_id is None:
-        raise NotFound()
-    event = lock_event(event_id)
-    return event, db.session.get(Guest, guest_id)
-
-
-# -- answering for the guest -----------------------------------------------------------------
-
-
-class GuestRevoked(DomainError):
-    status = 409
-    default_message = _l(
-        "The invitation of this guest is revoked, so nobody can answer for them. Reinstate "
-        "the invitation first; nothing was saved."
-    )
-
-
-def answer_for(guest_id: int, reply: rsvp.RsvpAnswer, actor: str) -> rsvp.RsvpState:
-    """An organizer records the guest's answer (given by phone, say), after the deadline too.
-
-    The RSVP service gives or takes the seat and queues the e-mail, as for the guest's own
-    answer. The guest's names are not touched.
-    """
-    event, guest = _locked_guest(guest_id)
-    if is_erased(guest):
-        raise GuestErased()
-    if guest.is_revoked:
-        raise GuestRevoked()
-    reply = replace(reply, name_en="", name_zh="", organization="")
-    return rsvp.answer(guest.id, guest.token_version, reply, actor, on_behalf=True)
-
-
-# -- erasing personal data -------------------------------------------------------------------
-
-# Keys under which audit details and door answers hold personal data.
-PERSONAL_KEYS = frozenset(
-    {"name_en", "name_zh", "email", "organization", "title", "dietary", "access_needs", "note"}
-)
-
-
-class AlreadyErased(GuestErased):
-    default_message = _l("This guest's personal data was already erased. Nothing was changed.")
-
-
-@dataclass
-class Erasure:
-    guest: Guest
-    released: SeatState | None
-    promoted: list[Guest] = field(default_factory=list)
-
-
-def erase(guest_id: int, actor: str) -> Erasure:
-    """Remove the guest's personal data on request, keeping an anonymous entry for the counts.
-
-    A confirmed seat is freed for the waitlist, the invitation is revoked (links and badge
-    die), and the names, addresses and free text go from the guest, the answer, the outbox,
-    the door's answers and the guest's earlier audit entries.
-    """
-    event, guest = _locked_guest(guest_id)
-    if is_erased(guest):
-        raise AlreadyErased()
-    personal = _personal_values(guest)
-    released = guest.seat.state if guest.seat is not None else None
-    promoted = seats.release(event, guest, actor, reason="erased")
-    if not guest.is_revoked:
-        invitations.revoke(guest.id, actor)
-    guest = db.session.get(Guest, guest_id)
-
-    placeholder = f"erased-{guest.id}@{ERASED_DOMAIN}"
-    guest.name_en = f"Erased guest #{guest.id}"
-    guest.name_zh = ""
-    guest.email = placeholder
-    guest.organization = ""
-    guest.title = ""
-    if guest.rsvp is not None:
-        guest.rsvp.dietary = ""
-        guest.rsvp.access_needs = ""
-        guest.rsvp.note = ""
-
-    messages = db.session.scalars(
-        sa.select(OutboxMessage).where(OutboxMessage.guest_id == guest.id)
-    ).all()
-    for message in messages:
-        message.to_address = placeholder
-        message.last_error = ""
-        message.details = _scrubbed(message.details or {}, personal)
-    _remove_written_messages(messages)
-
-    for scan in db.session.scalars(sa.select(Scan).where(Scan.guest_id == guest.id)):
-        result = _scrubbed(scan.result or {}, personal)
-        if isinstance(result.get("guest"), dict):
-            result["guest"]["name_en"] = guest.name_en
-        scan.result = result
-    for entry in db.session.scalars(sa.select(AuditEntry).where(AuditEntry.guest_id == guest.id)):
-        scrubbed = _scrubbed(entry.details or {}, personal)
-        if scrubbed != entry.details:
-            entry.details = scrubbed
-
-    db.session.flush()
-    audit.record(
-        "guest.erased",
-        actor=actor,
-        event_id=event.id,
-        guest_id=guest.id,
-        released=released.value if released is not None else None,
-        promoted=len(promoted),
-    )
-    return Erasure(guest=guest, released=released, promoted=promoted)
-
-
-def _personal_values(guest: Guest) -> set[str]:
-    """The guest's personal text as it stands and as earlier audit entries recorded it."""
-    values = {guest.name_en, guest.name_zh, guest.email, guest.organization, guest.title}
-    if guest.rsvp is not None:
-        values |= {guest.rsvp.dietary, guest.rsvp.access_needs, guest.rsvp.note}
-    for details in db.session.scalars(
-        sa.select(AuditEntry.details).where(AuditEntry.guest_id == guest.id)
-    ):
-        _collect(details, values, inside_personal=False)
-    return {value for value in values if value and value.strip()}
-
-
-def _collect(value, found: set[str], inside_personal: bool) -> None:
-    if isinstance(value, dict):
-        for key, item in value.items():
-            _collect(item, found, inside_personal or key in PERSONAL_KEYS)
-    elif isinstance(value, list):
-        for item in value:
-            _collect(item, found, inside_personal)
-    elif isinstance(value, str) and inside_personal:
-        found.add(value)
-
-
-def _scrubbed(value, personal: set[str]):
-    """A copy of the JSON value with personal data replaced by ERASED_MARK."""
-    if isinstance(value, dict):
-        return {
-            key: ERASED_MARK if key in PERSONAL_KEYS and item else _scrubbed(item, personal)
-            for key, item in value.items()
-        }
-    if isinstance(value, list):
-        return [_scrubbed(item, personal) for item in value]
-    if isinstance(value, str) and _mentions(value, personal):
-        return ERASED_MARK
-    return value
-
-
-def _mentions(text: str, personal: set[str]) -> bool:
-    folded = text.casefold()
-    for value in personal:
-        # Short values only when whole: "Li" must not blank every word holding those letters.
-        if value == text or (len(value) >= 4 and value.casefold() in folded):
-            return True
-    return False
-
-
-def _remove_written_messages(messages: list[OutboxMessage]) -> None:
-    """The demo's outbox folder keeps every message as an .eml file: those of this guest go."""
-    folder = outbox.outbox_directory()
-    if not folder.is_dir():
-        return
-    for message in messages:
-        # The file name mail.render gives: <queued at>-<id>-<kind>-<language>.eml
-        for path in folder.glob(f"*-{message.id:06d}-{message.kind.value}-*.eml"):
-            path.unlink(missing_ok=True)

@@ -1,0 +1,74 @@
+"""Guest-list import from CSV: a preview of what every row would do, then all rows or none.
+
+The file is what Excel writes with "Save as CSV UTF-8": UTF-8 (with or without BOM), comma,
+semicolon or tab between cells, one header row. Guests are matched by e-mail within the event.
+An empty cell leaves the guest's stored value as it is (as the guest's own corrections do), so
+a sheet with some cells left blank never erases what the console holds.
+
+The words understood are in vocabulary, what an import says in results, the bytes are read in
+reading, the rows checked in checking, the use cases are in use_cases and the uploads kept
+between preview and import in uploads.
+"""
+
+from .checking import MAX_ROWS
+from .reading import MAX_BYTES
+from .results import (
+    OUTCOME_LABELS,
+    AlreadyImported,
+    Change,
+    ImportConflict,
+    ImportPreview,
+    ImportRejected,
+    ImportResult,
+    ImportRow,
+    Issue,
+    Note,
+    Outcome,
+    Problem,
+    UploadMissing,
+)
+from .uploads import (
+    UPLOAD_TTL,
+    Upload,
+    discard_upload,
+    find_upload,
+    keep_upload,
+    mark_imported,
+    upload_data,
+    uploads_directory,
+)
+from .use_cases import apply, fingerprint, preview, template_csv
+from .vocabulary import FIELD_LABELS, FIELDS, TEXT_FIELDS
+
+__all__ = [
+    "FIELDS",
+    "FIELD_LABELS",
+    "MAX_BYTES",
+    "MAX_ROWS",
+    "OUTCOME_LABELS",
+    "TEXT_FIELDS",
+    "UPLOAD_TTL",
+    "AlreadyImported",
+    "Change",
+    "ImportConflict",
+    "ImportPreview",
+    "ImportRejected",
+    "ImportResult",
+    "ImportRow",
+    "Issue",
+    "Note",
+    "Outcome",
+    "Problem",
+    "Upload",
+    "UploadMissing",
+    "apply",
+    "discard_upload",
+    "find_upload",
+    "fingerprint",
+    "keep_upload",
+    "mark_imported",
+    "preview",
+    "template_csv",
+    "upload_data",
+    "uploads_directory",
+]

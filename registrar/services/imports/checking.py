@@ -1,0 +1,334 @@
+"""What every row of a file would do: the header read, each row checked and compared."""
+
+from __future__ import annotations
+
+import csv
+import enum
+import re
+from collections import defaultdict
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from ...errors import InvalidAnswer
+from ...extensions import db
+from ...models import Category, Event, Guest, Language
+from ...text import has_control_characters, one_line
+from ..invitations import normalize_email
+from .reading import column_letter, decode, malformed, read_records, sniff_delimiter
+from .results import Change, ImportPreview, ImportRow, Issue, Note, Outcome, Problem
+from .vocabulary import (
+    CATEGORIES,
+    COLUMN_LENGTHS,
+    FIELDS,
+    HEADERS,
+    LANGUAGES,
+    TEXT_FIELDS,
+    word_key,
+)
+
+MAX_ROWS = 10_000
+
+
+def evaluate(event: Event, data: bytes) -> tuple[ImportPreview, dict[str, Guest]]:
+    """The preview, and the event's guests by e-mail that it compared the rows with."""
+    text, issue = decode(bytes(data))
+    if issue is not None:
+        return ImportPreview(rows=[], issues=[issue], columns=[]), {}
+    delimiter = sniff_delimiter(text)
+    try:
+        records = read_records(text, delimiter)
+    except csv.Error as exc:
+        return ImportPreview([], [malformed(exc)], [], delimiter), {}
+
+    # Blank lines above the header are skipped; blank rows below it too (Excel leaves some).
+    records = [(number, cells) for number, cells in records if any(c.strip() for c in cells)]
+    if not records:
+        return ImportPreview([], [Issue(Problem.EMPTY, _l("The file is empty."))], []), {}
+    _, header = records[0]
+    body = records[1:]
+    columns, issues, usable = _read_header(header)
+    found = list(columns.values())
+    if len(body) > MAX_ROWS:
+        found_rows, max_rows = format(len(body), ","), format(MAX_ROWS, ",")
+        issues.append(
+            Issue(
+                Problem.TOO_MANY_ROWS,
+                _l(
+                    "The file has %(n)s guests; at most %(max)s can be imported at once. "
+                    "Please split it into smaller files.",
+                    n=found_rows,
+                    max=max_rows,
+                ),
+            )
+        )
+        usable = False
+    elif not body:
+        issues.append(Issue(Problem.NO_ROWS, _l("The file has no guests below the header row.")))
+    if not usable:
+        return ImportPreview([], issues, found, delimiter), {}
+
+    existing = {
+        guest.email: guest
+        for guest in db.session.scalars(sa.select(Guest).where(Guest.event_id == event.id))
+    }
+    rows = [_read_row(number, cells, header, columns) for number, cells in body]
+    _mark_duplicates(rows)
+    for row in rows:
+        _decide(row, existing.get(row.email))
+    return ImportPreview(rows, issues, found, delimiter), existing
+
+
+def _read_header(header: list[str]) -> tuple[dict[int, str], list[Issue], bool]:
+    """Columns by position, the file-level issues, and whether the rows can be read at all."""
+    columns: dict[int, str] = {}
+    issues = []
+    for index, cell in enumerate(header):
+        name = cell.strip().lstrip("\ufeff")
+        if not name:
+            continue
+        found = HEADERS.get(word_key(name))
+        if found is None:
+            issues.append(
+                Issue(
+                    Problem.UNKNOWN_COLUMN,
+                    _l(
+                        "Unknown column “%(name)s” (column %(letter)s). The columns are: "
+                        "%(columns)s.",
+                        name=name,
+                        letter=column_letter(index),
+                        columns=", ".join(FIELDS),
+                    ),
+                )
+            )
+        elif found in columns.values():
+            issues.append(
+                Issue(
+                    Problem.DUPLICATE_COLUMN,
+                    _l(
+                        "The column “%(name)s” (column %(letter)s) appears twice.",
+                        name=name,
+                        letter=column_letter(index),
+                    ),
+                    column=found,
+                )
+            )
+        else:
+            columns[index] = found
+    usable = True
+    if "email" not in columns.values():
+        issues.append(
+            Issue(
+                Problem.MISSING_COLUMN,
+                _l("The file has no e-mail column: add one headed “email”."),
+                column="email",
+            )
+        )
+        usable = False
+    if not {"name_en", "name_zh"} & set(columns.values()):
+        issues.append(
+            Issue(
+                Problem.MISSING_COLUMN,
+                _l("The file has no name column: add “name_en”, “name_zh”, or both."),
+            )
+        )
+        usable = False
+    return columns, issues, usable
+
+
+# --- one row ----------------------------------------------------------------------------
+
+
+def _read_row(number: int, cells: list[str], header: list[str], columns: dict) -> ImportRow:
+    """One row checked on its own (duplicates across rows are _mark_duplicates's)."""
+    values = {
+        name: cells[index].strip() if index < len(cells) else "" for index, name in columns.items()
+    }
+    row = ImportRow(row=number, outcome=Outcome.ERROR, email=values.get("email", ""), values=values)
+    for index, name in columns.items():
+        if name in TEXT_FIELDS and has_control_characters(values[name]):
+            _one_line(row, name, header[index].strip())
+
+    # Cells under no heading; those under an unknown heading are reported once, for the file.
+    unheaded = [
+        index
+        for index, cell in enumerate(cells)
+        if cell.strip() and (index >= len(header) or not header[index].strip())
+    ]
+    if unheaded:
+        stray = [column_letter(index) for index in unheaded]
+        row.issues.append(
+            Issue(
+                Problem.EXTRA_CELLS,
+                _l(
+                    "Column %(letters)s has a value but no heading. Is there a comma or a "
+                    "semicolon inside a cell that is not in quotes?",
+                    letters=", ".join(stray),
+                ),
+            )
+        )
+
+    if not row.email:
+        row.issues.append(Issue(Problem.MISSING_EMAIL, _l("The e-mail is missing."), "email"))
+    else:
+        try:
+            row.email = normalize_email(row.email)
+        except InvalidAnswer:
+            row.issues.append(
+                Issue(
+                    Problem.INVALID_EMAIL,
+                    _l("Not a valid e-mail address: %(email)s", email=row.email),
+                    "email",
+                )
+            )
+        else:
+            values["email"] = row.email
+
+    if not (values.get("name_en") or values.get("name_zh")):
+        row.issues.append(
+            Issue(Problem.NO_NAME, _l("A guest needs a name in at least one script."))
+        )
+    # The e-mail's length is the validator's (254, as the column).
+    for index, name in columns.items():
+        limit = COLUMN_LENGTHS.get(name)
+        if limit is not None and len(values[name]) > limit:
+            row.issues.append(
+                Issue(
+                    Problem.TOO_LONG,
+                    _l(
+                        "%(column)s is longer than %(limit)s characters (it has %(length)s).",
+                        column=header[index].strip(),
+                        limit=limit,
+                        length=len(values[name]),
+                    ),
+                    name,
+                )
+            )
+
+    if values.get("category"):
+        category = CATEGORIES.get(word_key(values["category"]))
+        if category is None:
+            row.issues.append(
+                Issue(
+                    Problem.UNKNOWN_CATEGORY,
+                    _l(
+                        "Unknown category “%(value)s”. Use one of: %(choices)s.",
+                        value=values["category"],
+                        choices="speaker, moderator, vip, delegate, press, staff "
+                        "(與談人, 主持人, 貴賓, 與會代表, 媒體, 工作人員)",
+                    ),
+                    "category",
+                )
+            )
+        else:
+            values["category"] = category.value
+    if values.get("language"):
+        language = LANGUAGES.get(word_key(values["language"]))
+        if language is None:
+            row.issues.append(
+                Issue(
+                    Problem.UNKNOWN_LANGUAGE,
+                    _l(
+                        "Unknown language “%(value)s”. Use en or zh_Hant (English or 中文).",
+                        value=values["language"],
+                    ),
+                    "language",
+                )
+            )
+        else:
+            values["language"] = language.value
+    return row
+
+
+# A line break typed in a cell (Alt+Enter in Excel) or a tab: a typing accident, read as a space.
+_TYPED_BREAKS = re.compile(r"[\r\n\t]")
+
+
+def _one_line(row: ImportRow, name: str, column: str) -> None:
+    """A name, an organization or a title holds one line: line breaks and tabs are read as one
+    space and the row says so; any other control character (NUL, a bell) refuses the row."""
+    value = row.values[name]
+    row.values[name] = one_line(value)
+    if has_control_characters(_TYPED_BREAKS.sub(" ", value)):
+        row.issues.append(
+            Issue(
+                Problem.CONTROL_CHARACTERS,
+                _l(
+                    "%(column)s contains a control character (such as NUL or a bell), which a "
+                    "name, an organization or a title may not hold. Remove it in the file and "
+                    "upload it again.",
+                    column=column,
+                ),
+                name,
+            )
+        )
+    else:
+        row.notes.append(
+            Note(
+                name,
+                _l(
+                    "%(column)s had a line break (Alt+Enter in Excel) or a tab in the cell; it "
+                    "is imported as one line.",
+                    column=column,
+                ),
+            )
+        )
+
+
+def _mark_duplicates(rows: list[ImportRow]) -> None:
+    """Every row of an e-mail that appears more than once is in error: which one is right?"""
+    by_email: dict[str, list[ImportRow]] = defaultdict(list)
+    for row in rows:
+        if row.email and not any(i.problem == Problem.INVALID_EMAIL for i in row.issues):
+            by_email[row.email].append(row)
+    for email, same in by_email.items():
+        if len(same) < 2:
+            continue
+        for row in same:
+            others = ", ".join(str(other.row) for other in same if other is not row)
+            row.issues.append(
+                Issue(
+                    Problem.DUPLICATE_EMAIL,
+                    _l(
+                        "The e-mail %(email)s is also on row %(rows)s of the file.",
+                        email=email,
+                        rows=others,
+                    ),
+                    "email",
+                )
+            )
+
+
+def _decide(row: ImportRow, guest: Guest | None) -> None:
+    if row.issues:
+        row.outcome = Outcome.ERROR
+        return
+    values = row.values
+    if guest is None:
+        row.outcome = Outcome.NEW
+        for name in TEXT_FIELDS:
+            values.setdefault(name, "")
+        values["category"] = values.get("category") or Category.DELEGATE.value
+        if not values.get("language"):
+            # A guest known only by a Chinese name most likely reads Chinese.
+            only_chinese = values["name_zh"] and not values["name_en"]
+            values["language"] = (Language.ZH_HANT if only_chinese else Language.EN).value
+        return
+    row.guest_id = guest.id
+    for name in (*TEXT_FIELDS, "category", "language"):
+        new = values.get(name, "")
+        old = getattr(guest, name)
+        old = old.value if isinstance(old, enum.Enum) else (old or "")
+        if new and new != old:
+            row.changes.append(Change(field=name, old=old, new=new))
+    row.outcome = Outcome.UPDATE if row.changes else Outcome.UNCHANGED
+
+
+def typed(values: dict[str, str]) -> dict:
+    """Row values as Guest attributes: the enums as enums, the e-mail left out."""
+    typed = {name: values[name] for name in TEXT_FIELDS if name in values}
+    if "category" in values:
+        typed["category"] = Category(values["category"])
+    if "language" in values:
+        typed["language"] = Language(values["language"])
+    return typed

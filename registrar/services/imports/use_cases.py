@@ -1,0 +1,174 @@
+"""The import's use cases: preview a file, apply it (all rows or none), and the template."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from ...extensions import db
+from ...models import AuditEntry, Event, Guest, utcnow
+from .. import audit
+from ..locking import lock_event
+from .checking import evaluate, typed
+from .results import (
+    AlreadyImported,
+    ImportConflict,
+    ImportPreview,
+    ImportRejected,
+    ImportResult,
+    Outcome,
+)
+from .vocabulary import FIELDS
+
+
+def preview(event: Event, data: bytes) -> ImportPreview:
+    """What importing this file into the event would do, row by row. Writes nothing."""
+    return evaluate(event, data)[0]
+
+
+def apply(
+    event: Event,
+    data: bytes,
+    actor: str,
+    *,
+    filename: str = "",
+    expected: str | None = None,
+    upload_id: str | None = None,
+) -> ImportResult:
+    """Import the file: every new and changed guest, or nobody when any row has an error.
+
+    Runs in the caller's transaction (flushes, never commits). Guest-list changes are
+    serialized by the event lock, so two uploads of one file do not both add its guests.
+    `expected` is the fingerprint() of the preview the organizer saw: when the file would now
+    do something else (the guest list changed meanwhile), nothing is written. An `upload_id`
+    is imported at most once.
+    """
+    event = lock_event(event.id)
+    if upload_id is not None and _imported_before(event, upload_id):
+        raise AlreadyImported()
+    result, existing = evaluate(event, data)
+    if result.issues:
+        raise ImportRejected(
+            result,
+            _l("The file could not be imported: %(reason)s Nothing was saved."),
+            reason=str(result.issues[0]),
+        )
+    if result.error_rows:
+        raise ImportRejected(
+            result,
+            _l("Rows with errors: %(n)s. Nothing was imported; correct them and upload again."),
+            n=len(result.error_rows),
+        )
+    if expected is not None and fingerprint(result) != expected:
+        raise ImportConflict(
+            _l(
+                "The guest list changed after this file was previewed, so the preview no "
+                "longer says what the import would do. Nothing was imported; please check the "
+                "new preview and import again."
+            )
+        )
+    new_rows = [row for row in result.rows if row.outcome == Outcome.NEW]
+    update_rows = [row for row in result.rows if row.outcome == Outcome.UPDATE]
+    counts = result.counts
+    if not new_rows and not update_rows:
+        return ImportResult(0, 0, counts[Outcome.UNCHANGED], [], [], result)
+
+    now = utcnow()
+    added = [
+        Guest(
+            event_id=event.id,
+            email=row.email,
+            **typed(row.values),
+            token_version=1,
+            badge_version=1,
+            invited_at=now,
+            updated_at=now,
+        )
+        for row in new_rows
+    ]
+    db.session.add_all(added)
+    updated = []
+    for row in update_rows:
+        guest = existing[row.email]
+        for name, value in typed({c.field: c.new for c in row.changes}).items():
+            setattr(guest, name, value)
+        updated.append(guest)
+    try:
+        db.session.flush()
+    except sa.exc.IntegrityError as exc:
+        # Someone added one of these e-mails in the console after the preview was read.
+        raise ImportConflict() from exc
+
+    audit.record(
+        "guest_list.imported",
+        actor=actor,
+        event_id=event.id,
+        filename=filename,
+        rows=len(result.rows),
+        added=len(added),
+        updated=len(updated),
+        unchanged=counts[Outcome.UNCHANGED],
+        **({"upload": upload_id} if upload_id is not None else {}),
+    )
+    for guest in added:
+        audit.record("guest.added", actor=actor, event_id=event.id, guest_id=guest.id, via="import")
+    for guest, row in zip(updated, update_rows, strict=True):
+        audit.record(
+            "guest.updated",
+            actor=actor,
+            event_id=event.id,
+            guest_id=guest.id,
+            via="import",
+            changes={c.field: [c.old, c.new] for c in row.changes},
+        )
+    db.session.flush()
+    return ImportResult(
+        added=len(added),
+        updated=len(updated),
+        unchanged=counts[Outcome.UNCHANGED],
+        added_ids=[g.id for g in added],
+        updated_ids=[g.id for g in updated],
+        preview=result,
+    )
+
+
+def template_csv() -> bytes:
+    """A file to start from: the header and two made-up guests, one written in Chinese."""
+    rows = [
+        list(FIELDS),
+        ["Chen Mei-Ling", "陳美玲", "mei-ling.chen@example.org", "Kaohsiung City Government",
+         "Director", "speaker", "en"],
+        ["", "林志明", "chih-ming.lin@example.org", "高雄市政府環境保護局", "科長", "與會代表",
+         "中文"],
+    ]  # fmt: skip
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(rows)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def fingerprint(result: ImportPreview) -> str:
+    """A digest of what applying would do, row by row: equal digests, equal imports."""
+    digest = hashlib.sha256()
+    for issue in result.issues:
+        digest.update(f"!{issue.problem}\n".encode())
+    for row in result.rows:
+        changes = [[c.field, c.old, c.new] for c in row.changes]
+        problems = sorted(str(issue.problem) for issue in row.issues)
+        line = [row.row, str(row.outcome), row.email, row.guest_id, changes, problems]
+        digest.update(json.dumps(line, ensure_ascii=False).encode())
+        digest.update(b"\n")
+    return digest.hexdigest()
+
+
+def _imported_before(event: Event, upload_id: str) -> bool:
+    imported = db.session.scalars(
+        sa.select(AuditEntry.details).where(
+            AuditEntry.event_id == event.id, AuditEntry.action == "guest_list.imported"
+        )
+    )
+    return any((details or {}).get("upload") == upload_id for details in imported)
