@@ -110,11 +110,13 @@ class CheckInRequest(_Body):
         description="Let the guest in although the room is full. Organizers only (403).",
     )
 
-    def scan_request(self, code: str = "") -> checkin.ScanRequest:
+    def scan_request(self, code: str) -> checkin.ScanRequest:
+        """What the door service is asked: `code` is the badge read, or the guest's own."""
         return checkin.ScanRequest(
             code=code,
             nonce=self.nonce or None,
-            gate=self.gate or "",
+            # As Python trims, which takes a few more control characters than the check above.
+            gate=(self.gate or "").strip(),
             direction=Direction(self.direction or Direction.IN),
             scanned_at=self.scanned_at,
             offline=self.offline,
@@ -130,9 +132,6 @@ class ScanRequest(CheckInRequest):
         description="What the scanner read. Anything that is not a badge code of ours is "
         "answered with the verdict `invalid`, and kept.",
     )
-
-    def scan_request(self, code: str = "") -> checkin.ScanRequest:
-        return super().scan_request(self.code or "")
 
 
 class ReceiverRequest(_Body):
@@ -197,8 +196,8 @@ def _refusal(error: Any) -> InvalidAnswer:
 
 
 class _Answer(BaseModel):
-    # Built from the door's answers without a second validation (model_construct): the door's
-    # hot path. Tests validate what the API sends against these models and the document.
+    # Validated on the way out from the services' dataclasses (by attribute): what is sent
+    # always matches the document, for a few dozen microseconds next to a scan's milliseconds.
     model_config = ConfigDict(extra="forbid")
 
 
