@@ -77,7 +77,7 @@ def scan(guest: Guest, direction: str = "in") -> str:
         guest.event_id, checkin.ScanRequest(code=code, direction=direction), "staff:1"
     )
     db.session.commit()
-    return result["verdict"]
+    return result.verdict
 
 
 def answered_at(guest: Guest, moment: datetime) -> None:

@@ -477,6 +477,35 @@ def test_malformed_scan_is_a_json_400_and_writes_nothing(door_client, event, bod
     assert scans_of(event.id) == []
 
 
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"scanned_at": "yesterday"}, "'scanned_at' must be an ISO 8601 time with a zone."),
+        ({"direction": "sideways"}, "'direction' must be one of 'in', 'out'."),
+        ({"offline": "yes"}, "'offline' must be true or false."),
+        ({"gate": "G" * 65}, "'gate' has at most 64 characters."),
+        ({"nonce": "n\x00"}, "'nonce' contains a NUL character."),
+        ({"code": 42}, "'code' must be a string."),
+    ],
+)
+def test_malformed_scan_says_what_is_wrong_with_which_field(door_client, event, body, message):
+    response = door_client.post(f"/api/v1/events/{event.id}/scans", json=body)
+    assert response.get_json()["error"] == {"code": "bad_request", "message": message}
+
+
+def test_receiver_number_too_long_is_refused_after_trimming(door_client, event):
+    guest = confirmed_guest(event)
+    scan(door_client, event.id, code_of(guest))
+    path = f"/api/v1/events/{event.id}/guests/{guest.id}/receiver"
+
+    trimmed = door_client.post(path, json={"receiver": "  " + "7" * 32 + "  "})
+    too_long = door_client.post(path, json={"receiver": "7" * 33, "returned": True})
+
+    assert trimmed.get_json()["receiver"] == "7" * 32
+    assert too_long.status_code == 400
+    assert too_long.get_json()["error"]["message"] == "'receiver' has at most 32 characters."
+
+
 def test_body_that_is_not_a_json_object_is_400(door_client, event):
     response = door_client.post(
         f"/api/v1/events/{event.id}/scans", data="code=1", content_type="text/plain"

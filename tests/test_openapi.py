@@ -28,7 +28,7 @@ from registrar import tokens
 from registrar.extensions import db
 from registrar.models import Category, Channel, CheckIn, Event, Guest, Role, Verdict
 from registrar.services import audit, checkin, guests, invitations, rsvp
-from registrar.web import openapi
+from registrar.web.api import openapi
 
 DOCUMENT = "/api/v1/openapi.json"
 PASSWORD = "correct horse battery"

@@ -1,0 +1,139 @@
+"""What the door answers a scan, and the form it is kept in for a retry with the same nonce."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ...models import Category, Channel, Direction, Verdict
+from .verdict import Decision, FirstScan, ScanRequest
+
+
+@dataclass(frozen=True)
+class Occupancy:
+    inside: int
+    capacity: int
+
+
+@dataclass(frozen=True)
+class ShownGuest:
+    """Who the door shows for a scan: enough to greet them and hand out the right headset."""
+
+    id: int
+    name_en: str
+    name_zh: str
+    organization: str
+    category: Category
+    channel: Channel | None
+    receiver: str
+    # The scanner offers "receiver returned" at the exit only while one is out.
+    receiver_returned: bool
+
+
+@dataclass(frozen=True)
+class ScanAnswer:
+    verdict: Verdict
+    direction: Direction
+    nonce: str | None
+    gate: str
+    scanned_at: datetime
+    offline: bool
+    duplicate: bool
+    override: bool
+    guest: ShownGuest | None
+    first_scan: FirstScan | None
+    occupancy: Occupancy
+    # The first answer to this nonce, given again.
+    replayed: bool = False
+
+    @classmethod
+    def of(cls, decision: Decision, request: ScanRequest, occupancy: Occupancy) -> ScanAnswer:
+        guest = decision.guest
+        shown = None
+        if guest is not None:
+            shown = ShownGuest(
+                id=guest.id,
+                name_en=guest.name_en,
+                name_zh=guest.name_zh,
+                organization=guest.organization,
+                category=guest.category,
+                channel=guest.channel,
+                receiver=guest.receiver,
+                receiver_returned=guest.receiver_returned,
+            )
+        return cls(
+            verdict=decision.verdict,
+            direction=Direction(request.direction),
+            nonce=request.nonce or None,
+            gate=request.gate,
+            scanned_at=decision.scanned_at,
+            offline=request.offline,
+            duplicate=decision.duplicate,
+            override=decision.override,
+            guest=shown,
+            first_scan=decision.first_scan,
+            occupancy=occupancy,
+        )
+
+    def as_record(self) -> dict[str, Any]:
+        """The answer as JSON, kept with its scan (without `replayed`)."""
+        guest, first = self.guest, self.first_scan
+        return {
+            "verdict": self.verdict.value,
+            "direction": self.direction.value,
+            "nonce": self.nonce,
+            "gate": self.gate,
+            "scanned_at": self.scanned_at.isoformat(),
+            "offline": self.offline,
+            "duplicate": self.duplicate,
+            "override": self.override,
+            "guest": None if guest is None else _guest_record(guest),
+            "first_scan": None if first is None else _first_scan_record(first),
+            "occupancy": {"inside": self.occupancy.inside, "capacity": self.occupancy.capacity},
+        }
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any], replayed: bool = True) -> ScanAnswer:
+        """An answer kept by as_record (its guest's personal data erased, perhaps)."""
+        guest, first = record["guest"], record["first_scan"]
+        return cls(
+            verdict=Verdict(record["verdict"]),
+            direction=Direction(record["direction"]),
+            nonce=record["nonce"],
+            gate=record["gate"],
+            scanned_at=datetime.fromisoformat(record["scanned_at"]),
+            offline=record["offline"],
+            duplicate=record["duplicate"],
+            override=record["override"],
+            guest=None if guest is None else _guest_from(guest),
+            first_scan=None if first is None else _first_scan_from(first),
+            occupancy=Occupancy(**record["occupancy"]),
+            replayed=replayed,
+        )
+
+
+def _guest_record(guest: ShownGuest) -> dict[str, Any]:
+    return {
+        "id": guest.id,
+        "name_en": guest.name_en,
+        "name_zh": guest.name_zh,
+        "organization": guest.organization,
+        "category": guest.category.value,
+        "channel": guest.channel.value if guest.channel else None,
+        "receiver": guest.receiver,
+        "receiver_returned": guest.receiver_returned,
+    }
+
+
+def _guest_from(record: dict[str, Any]) -> ShownGuest:
+    channel = Channel(record["channel"]) if record["channel"] else None
+    return ShownGuest(**{**record, "category": Category(record["category"]), "channel": channel})
+
+
+def _first_scan_record(first: FirstScan) -> dict[str, Any]:
+    return {"at": first.at.isoformat(), "gate": first.gate}
+
+
+def _first_scan_from(record: dict[str, Any]) -> FirstScan:
+    return FirstScan(datetime.fromisoformat(record["at"]), record["gate"])

@@ -1,0 +1,268 @@
+"""The door's hot path: one scan read, decided and written under the event lock; occupancy."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from ... import tokens
+from ...errors import InvalidAnswer, NotFound
+from ...extensions import db
+from ...models import CheckIn, Direction, Event, Guest, Rsvp, Scan, Seat, Verdict, utcnow
+from .. import audit
+from ..locking import lock_event_for_door
+from .answers import Occupancy, ScanAnswer
+from .verdict import DoorRead, GuestAtDoor, ScanRequest, decide
+
+MAX_GATE = 64
+MAX_NONCE = 64
+
+
+def occupancy(event: Event) -> Occupancy:
+    # Through the session, so that check-ins not yet flushed are counted too.
+    inside = db.session.scalar(_COUNT_INSIDE, {"event_id": event.id})
+    return Occupancy(inside=inside, capacity=event.capacity)
+
+
+# The door's hot path reads and writes with these statements, not with model objects: a scan
+# is the most frequent request of the day, and loading objects was most of its cost. They are
+# made once, from the tables, so that each use is a cache hit and nothing else.
+_CHECK_INS = CheckIn.__table__
+_SCANS = Scan.__table__
+_GUESTS = Guest.__table__
+_RSVPS = Rsvp.__table__
+_SEATS = Seat.__table__
+
+_COUNT_INSIDE = (
+    sa.select(sa.func.count())
+    .select_from(_CHECK_INS)
+    .where(_CHECK_INS.c.event_id == sa.bindparam("event_id"), _CHECK_INS.c.inside.is_(True))
+)
+_EVENTS = Event.__table__
+# Everything a verdict needs, in one statement: the room's capacity, the answer already given to
+# this nonce (a retry), the count inside, and what the door needs of the guest the badge names
+# (no guest row when it names nobody of this event).
+_AT_DOOR = (
+    sa.select(
+        _EVENTS.c.capacity,
+        sa.select(_SCANS.c.result)
+        .where(_SCANS.c.event_id == _EVENTS.c.id, _SCANS.c.nonce == sa.bindparam("nonce"))
+        .scalar_subquery()
+        .label("prior_answer"),
+        _COUNT_INSIDE.correlate(None).scalar_subquery().label("inside_now"),
+        _GUESTS.c.id,
+        _GUESTS.c.name_en,
+        _GUESTS.c.name_zh,
+        _GUESTS.c.organization,
+        _GUESTS.c.category,
+        _GUESTS.c.badge_version,
+        _GUESTS.c.revoked_at,
+        _RSVPS.c.attending,
+        _RSVPS.c.channel,
+        _SEATS.c.state.label("seat_state"),
+        _CHECK_INS.c.id.label("presence_id"),
+        _CHECK_INS.c.inside,
+        _CHECK_INS.c.first_scan_at,
+        _CHECK_INS.c.first_gate,
+        _CHECK_INS.c.receiver,
+        _CHECK_INS.c.receiver_returned_at,
+    )
+    .select_from(
+        _EVENTS.outerjoin(
+            _GUESTS,
+            sa.and_(_GUESTS.c.id == sa.bindparam("guest_id"), _GUESTS.c.event_id == _EVENTS.c.id),
+        )
+        .outerjoin(_RSVPS, _RSVPS.c.guest_id == _GUESTS.c.id)
+        .outerjoin(_SEATS, _SEATS.c.guest_id == _GUESTS.c.id)
+        .outerjoin(_CHECK_INS, _CHECK_INS.c.guest_id == _GUESTS.c.id)
+    )
+    .where(_EVENTS.c.id == sa.bindparam("event_id"))
+)
+_EARLIER_ENTRY = (
+    sa.select(_SCANS.c.id)
+    .where(
+        _SCANS.c.guest_id == sa.bindparam("guest_id"),
+        _SCANS.c.direction == Direction.IN,
+        _SCANS.c.verdict == Verdict.OK,
+        _SCANS.c.scanned_at == sa.bindparam("at"),
+    )
+    .order_by(_SCANS.c.id)
+    .limit(1)
+)
+_INSERT_SCAN = _SCANS.insert()
+_INSERT_CHECK_IN = _CHECK_INS.insert()
+# A first entry writes its scan and the guest's presence; PostgreSQL takes both in one statement
+# (an INSERT in a WITH clause), which saves a round trip while the event lock is held. The
+# presence's parameters are named "presence_<column>".
+_PRESENCE_COLUMNS = [c for c in _CHECK_INS.c if not c.primary_key]
+_SCAN_COLUMNS = [c for c in _SCANS.c if not c.primary_key]
+_INSERT_SCAN_AND_PRESENCE = (
+    _SCANS.insert()
+    .values({c.name: sa.bindparam(c.name, type_=c.type) for c in _SCAN_COLUMNS})
+    .add_cte(
+        _CHECK_INS.insert()
+        .values(
+            {c.name: sa.bindparam(f"presence_{c.name}", type_=c.type) for c in _PRESENCE_COLUMNS}
+        )
+        .cte("new_presence")
+    )
+)
+# The columns set are the other keys of the parameters.
+_UPDATE_PRESENCE = _CHECK_INS.update().where(_CHECK_INS.c.id == sa.bindparam("presence_id"))
+_MARK_DUPLICATE = (
+    _SCANS.update().where(_SCANS.c.id == sa.bindparam("scan_id")).values(duplicate=True)
+)
+
+
+def scan(event_id: int, request: ScanRequest, actor: str) -> ScanAnswer:
+    """Decide, record and return the verdict of one scan, under the event lock.
+
+    A request whose nonce was seen before gets the first answer again and records nothing.
+    """
+    _check_request(request)
+    now = utcnow()
+    # The signature is checked before any lock is taken: a forged code costs no waiting.
+    claim = _read_code(request.code)
+    conn = lock_event_for_door(event_id)
+    # Read once, under the event lock: every scan holds it, so the count inside stays true until
+    # this transaction ends.
+    at_door = (
+        conn.execute(
+            _AT_DOOR,
+            {
+                "event_id": event_id,
+                "nonce": request.nonce,
+                "guest_id": claim.guest_id if claim and claim.event_id == event_id else None,
+            },
+        )
+        .mappings()
+        .one_or_none()
+    )
+    if at_door is None:
+        raise NotFound()
+    if at_door["prior_answer"] is not None:
+        return ScanAnswer.from_record(at_door["prior_answer"])
+    read = DoorRead(
+        event_id=event_id,
+        capacity=at_door["capacity"],
+        inside=at_door["inside_now"],
+        now=now,
+        claim=claim,
+        guest=_guest_at_door(at_door),
+    )
+    decision = decide(read, request)
+    guest = decision.guest
+    answer = ScanAnswer.of(
+        decision, request, Occupancy(read.inside + decision.moved, read.capacity)
+    )
+
+    if decision.supersedes_entry_at is not None:
+        _mark_entry_duplicate(conn, guest.id, decision.supersedes_entry_at)
+    if decision.presence is not None and not decision.new_presence:
+        conn.execute(_UPDATE_PRESENCE, {"presence_id": at_door["presence_id"], **decision.presence})
+    record = {
+        "event_id": event_id,
+        "guest_id": guest.id if guest else None,
+        "nonce": request.nonce or None,
+        # Kept as read, for the record, with what no database column can hold replaced.
+        "code": (request.code or "")[:100].replace("\x00", "\ufffd"),
+        "gate": request.gate,
+        "direction": Direction(request.direction),
+        "verdict": decision.verdict,
+        "scanned_at": decision.scanned_at,
+        "recorded_at": now,
+        "offline": request.offline,
+        "manual": request.manual,
+        "override": decision.override,
+        "duplicate": decision.duplicate,
+        "actor": actor,
+        "result": answer.as_record(),
+    }
+    if not decision.new_presence:
+        conn.execute(_INSERT_SCAN, record)
+    else:
+        presence = {
+            "event_id": event_id,
+            "guest_id": guest.id,
+            "receiver": "",
+            "receiver_returned_at": None,
+            **decision.presence,
+        }
+        if conn.dialect.name == "postgresql":
+            named = {f"presence_{key}": value for key, value in presence.items()}
+            conn.execute(_INSERT_SCAN_AND_PRESENCE, record | named)
+        else:
+            conn.execute(_INSERT_CHECK_IN, presence)
+            conn.execute(_INSERT_SCAN, record)
+    if decision.override:
+        audit.record("checkin.override", actor=actor, event_id=event_id, guest_id=guest.id)
+    if request.manual:
+        audit.record(
+            "checkin.manual",
+            actor=actor,
+            event_id=event_id,
+            guest_id=guest.id,
+            verdict=decision.verdict,
+        )
+    return answer
+
+
+def _check_request(request: ScanRequest) -> None:
+    if "\x00" in (request.nonce or "") + request.gate:
+        raise InvalidAnswer(_l("The scan's nonce or gate contains a NUL character."))
+    if request.nonce is not None and len(request.nonce) > MAX_NONCE:
+        raise InvalidAnswer(_l("The scan's nonce is too long."))
+    if len(request.gate) > MAX_GATE:
+        raise InvalidAnswer(_l("The gate name is too long."))
+
+
+def _read_code(code: str) -> tokens.BadgeClaim | None:
+    """The claim of a genuine badge (of any event), or None for anything else."""
+    try:
+        return tokens.read_badge_code(code)
+    except tokens.InvalidToken:
+        return None
+
+
+def _guest_at_door(at_door: sa.RowMapping) -> GuestAtDoor | None:
+    if at_door["id"] is None:
+        return None
+    return GuestAtDoor(
+        id=at_door["id"],
+        name_en=at_door["name_en"],
+        name_zh=at_door["name_zh"],
+        organization=at_door["organization"],
+        category=at_door["category"],
+        badge_version=at_door["badge_version"],
+        revoked=at_door["revoked_at"] is not None,
+        attending=at_door["attending"],
+        channel=at_door["channel"],
+        seat=at_door["seat_state"],
+        has_presence=at_door["presence_id"] is not None,
+        inside=bool(at_door["inside"]),
+        first_scan_at=at_door["first_scan_at"],
+        first_gate=at_door["first_gate"],
+        receiver=at_door["receiver"] or "",
+        receiver_returned=at_door["receiver_returned_at"] is not None,
+    )
+
+
+def _mark_entry_duplicate(conn: sa.Connection, guest_id: int, at: datetime) -> None:
+    entry = conn.execute(_EARLIER_ENTRY, {"guest_id": guest_id, "at": at}).scalar_one_or_none()
+    if entry is not None:
+        conn.execute(_MARK_DUPLICATE, {"scan_id": entry})
+
+
+def check_in_by_name(event_id: int, guest_id: int, request: ScanRequest, actor: str) -> ScanAnswer:
+    """A manual check-in of a guest found by name (lost badge): audited, same rules.
+
+    A check-in queued while the door was offline keeps the time it was made.
+    """
+    guest = db.session.get(Guest, guest_id)
+    if guest is None or guest.event_id != event_id:
+        raise NotFound()
+    code = tokens.badge_code(event_id, guest.id, guest.badge_version)
+    return scan(event_id, replace(request, code=code, manual=True), actor)

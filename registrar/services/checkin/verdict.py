@@ -1,0 +1,181 @@
+"""The door's verdict: a pure function of what the door read and what the scanner asked."""
+
+from __future__ import annotations
+
+from dataclasses import KW_ONLY, dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from ...models import Category, Channel, Direction, SeatState, Verdict
+from ...tokens import BadgeClaim
+
+# A scanner's clock may be off; a scan "from the future" is taken as made now.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class ScanRequest:
+    code: str
+    nonce: str | None = None
+    gate: str = ""
+    direction: Direction = Direction.IN
+    # When the badge was read; given by scanners that queued the scan while offline.
+    scanned_at: datetime | None = None
+    offline: bool = False
+    override: bool = False
+    manual: bool = False
+
+
+@dataclass(frozen=True)
+class GuestAtDoor:
+    """What the door reads of the guest a badge names: who they are, their answer, their seat,
+    and their presence (`has_presence` false: never let in, and the presence fields are empty)."""
+
+    id: int
+    name_en: str
+    name_zh: str
+    organization: str
+    category: Category
+    badge_version: int
+    revoked: bool
+    # None: never answered.
+    attending: bool | None
+    channel: Channel | None
+    seat: SeatState | None
+    has_presence: bool = False
+    inside: bool = False
+    first_scan_at: datetime | None = None
+    first_gate: str | None = None
+    receiver: str = ""
+    receiver_returned: bool = False
+
+
+@dataclass(frozen=True)
+class DoorRead:
+    """Everything a verdict depends on, read in one statement under the event lock."""
+
+    event_id: int
+    capacity: int
+    # How many are inside before this scan.
+    inside: int
+    # The server's clock at the door.
+    now: datetime
+    # What a genuine badge says; None: not a code of ours (bad signature, garbage, truncated).
+    claim: BadgeClaim | None
+    # The guest of this event the claim names; None: nobody (or the claim is for another event).
+    guest: GuestAtDoor | None
+
+
+@dataclass(frozen=True)
+class FirstScan:
+    """Where and when a guest was first let in, shown to an `already_checked_in`."""
+
+    at: datetime
+    gate: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A scan's verdict and what it writes besides the scan itself.
+
+    `presence` holds the columns of the guest's presence to set: on a new row when
+    `new_presence` (their first entry), else on their own. `supersedes_entry_at` names the
+    recorded entry this earlier reading from an offline door turns into a duplicate.
+    """
+
+    verdict: Verdict
+    scanned_at: datetime
+    # Who the scan is of, kept and shown; None when the code names nobody of this event.
+    guest: GuestAtDoor | None = None
+    _: KW_ONLY
+    duplicate: bool = False
+    # Let in by an organizer's override (whether or not the room was full); never an exit.
+    override: bool = False
+    first_scan: FirstScan | None = None
+    # The change to the count inside: +1, -1 or 0.
+    moved: int = 0
+    presence: dict[str, Any] | None = None
+    new_presence: bool = False
+    supersedes_entry_at: datetime | None = None
+
+
+def scan_moment(request: ScanRequest, now: datetime) -> datetime:
+    """When the scan is taken to have happened: as the scanner says, unless that is ahead."""
+    scanned_at = request.scanned_at or now
+    return now if scanned_at > now + CLOCK_SKEW else scanned_at
+
+
+def decide(read: DoorRead, request: ScanRequest) -> Decision:
+    """The verdict of one scan, and what it writes. No I/O: the caller reads and writes."""
+    at = scan_moment(request, read.now)
+    if read.claim is None:
+        return Decision(Verdict.INVALID, at)
+    if read.claim.event_id != read.event_id:
+        # A real badge, but not for this event: say so without naming its holder.
+        return Decision(Verdict.WRONG_EVENT, at)
+    guest = read.guest
+    if guest is None:
+        # Signed by us, yet it names nobody of this event.
+        return Decision(Verdict.INVALID, at)
+    if request.direction == Direction.OUT:
+        # Anyone we know may leave, a revoked guest too, so that occupancy stays true.
+        if guest.inside:
+            return Decision(
+                Verdict.OK, at, guest, moved=-1, presence={"inside": False, "changed_at": at}
+            )
+        return Decision(Verdict.OK, at, guest)
+    if guest.revoked or read.claim.version != guest.badge_version:
+        return Decision(Verdict.REVOKED, at, guest)
+    return _enter(read, request, guest, at)
+
+
+def _enter(read: DoorRead, request: ScanRequest, guest: GuestAtDoor, at: datetime) -> Decision:
+    """An entry by a guest with a valid badge."""
+    if not guest.attending or guest.seat is None:
+        # A guest who never answered is refused as one who said no.
+        return Decision(Verdict.DECLINED, at, guest)
+    if guest.seat == SeatState.WAITLISTED:
+        return Decision(Verdict.WAITLISTED, at, guest)
+
+    if guest.inside:
+        if request.offline and at < guest.first_scan_at:
+            # Two doors read this badge; the one that read it first wins, even if it synced
+            # later. The entry recorded so far becomes the duplicate.
+            return Decision(
+                Verdict.OK,
+                at,
+                guest,
+                override=request.override,
+                presence={"first_scan_at": at, "first_gate": request.gate},
+                supersedes_entry_at=guest.first_scan_at,
+            )
+        return Decision(
+            Verdict.ALREADY_CHECKED_IN,
+            at,
+            guest,
+            duplicate=request.offline,
+            first_scan=FirstScan(guest.first_scan_at, guest.first_gate or ""),
+        )
+
+    if read.inside >= read.capacity and not request.override:
+        return Decision(Verdict.ROOM_FULL, at, guest)
+    if not guest.has_presence:
+        first = {"first_scan_at": at, "first_gate": request.gate, "inside": True, "changed_at": at}
+        return Decision(
+            Verdict.OK,
+            at,
+            guest,
+            override=request.override,
+            moved=1,
+            presence=first,
+            new_presence=True,
+        )
+    # Back in after an exit scan; the first entry stays where it was.
+    return Decision(
+        Verdict.OK,
+        at,
+        guest,
+        override=request.override,
+        moved=1,
+        presence={"inside": True, "changed_at": at},
+    )

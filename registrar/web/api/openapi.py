@@ -1,0 +1,277 @@
+"""The OpenAPI 3.1 document of the JSON API v1, served at /api/v1/openapi.json."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from flask import Blueprint, current_app, jsonify
+
+from ...numbers import MAX_ID
+from ...services import checkin
+from ..errors import CSRF_FAILED, DATABASE_UNAVAILABLE, ERROR_CODES
+from . import schemas
+
+CSRF_HEADER = "X-CSRFToken"
+
+
+def _ref(kind: str, name: str) -> dict:
+    return {"$ref": f"#/components/{kind}/{name}"}
+
+
+_ID = {"type": "integer", "minimum": 0, "maximum": MAX_ID}
+
+_PARAMETERS = {
+    "event_id": {
+        "name": "event_id",
+        "in": "path",
+        "required": True,
+        "description": "The event's id.",
+        "schema": _ID,
+    },
+    "guest_id": {
+        "name": "guest_id",
+        "in": "path",
+        "required": True,
+        "description": "The guest's id; the guest must be invited to this event.",
+        "schema": _ID,
+    },
+}
+
+
+def _error(status: int, description: str, codes: tuple[str, ...] = ()) -> dict:
+    codes = (ERROR_CODES[status], *codes)
+    return {
+        "description": description,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "allOf": [
+                        _ref("schemas", "Error"),
+                        {"properties": {"error": {"properties": {"code": {"enum": list(codes)}}}}},
+                    ]
+                }
+            }
+        },
+    }
+
+
+_RESPONSES = {
+    "BadRequest": _error(
+        400,
+        "The request was refused, and nothing was saved: a body that is not a JSON object or "
+        "has a wrong value, a NUL character in the query, or (`csrf_failed`) a missing or "
+        "stale CSRF token.",
+        (CSRF_FAILED,),
+    ),
+    "Unauthorized": _error(
+        401, "Not logged in as door staff or an organizer, and no door link for this event."
+    ),
+    "Forbidden": _error(403, "Only organizers may override a full room."),
+    "NotFound": _error(404, "No such event, or no such guest at this event."),
+    "Gone": _error(410, "The volunteer's door link has expired or been withdrawn."),
+    "TooLarge": _error(413, "The body is larger than the server accepts."),
+    "TooManyRequests": _error(429, "Too many scans from this door in a minute; try again."),
+    "Busy": _error(
+        503,
+        "Send the same request again in a moment (a scan with the same nonce: it is never "
+        "recorded twice): another door held the event a moment too long (`busy`), or the "
+        "database cannot be reached, e.g. while it restarts (`database_unavailable`).",
+        (DATABASE_UNAVAILABLE,),
+    ),
+}
+
+
+def _json(schema_name: str, description: str) -> dict:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": _ref("schemas", schema_name)}},
+    }
+
+
+def _responses(ok: dict, *errors: str) -> dict:
+    codes = {
+        "BadRequest": "400",
+        "Unauthorized": "401",
+        "Forbidden": "403",
+        "NotFound": "404",
+        "Gone": "410",
+        "TooLarge": "413",
+        "TooManyRequests": "429",
+        "Busy": "503",
+    }
+    return {"200": ok, **{codes[name]: _ref("responses", name) for name in errors}}
+
+
+_DOOR = [{"session": []}]
+_DOOR_POST = [{"session": [], "csrf": []}]
+_EVENT = [_ref("parameters", "event_id")]
+_GUEST = [*_EVENT, _ref("parameters", "guest_id")]
+
+
+def _body(schema_name: str) -> dict:
+    return {
+        "required": True,
+        "content": {"application/json": {"schema": _ref("schemas", schema_name)}},
+    }
+
+
+# A scan and a check-in by name answer alike.
+_SCAN_RESPONSES = _responses(
+    _json("ScanResult", "The verdict."),
+    "BadRequest",
+    "Unauthorized",
+    "Forbidden",
+    "NotFound",
+    "Gone",
+    "TooLarge",
+    "TooManyRequests",
+    "Busy",
+)
+
+_PATHS = {
+    "/openapi.json": {
+        "get": {
+            "operationId": "openapi",
+            "summary": "This document",
+            "security": [],
+            "responses": {
+                "200": {
+                    "description": "The OpenAPI document of this API.",
+                    "content": {"application/json": {"schema": {"type": "object"}}},
+                },
+                "400": _ref("responses", "BadRequest"),
+            },
+        }
+    },
+    "/events/{event_id}/scans": {
+        "post": {
+            "operationId": "scan",
+            "summary": "Decide, record and answer one reading of a badge",
+            "description": "Every scan is kept with its verdict, the refused ones too.",
+            "security": _DOOR_POST,
+            "parameters": _EVENT,
+            "requestBody": _body("ScanRequest"),
+            "responses": _SCAN_RESPONSES,
+        }
+    },
+    "/events/{event_id}/guests/{guest_id}/check-in": {
+        "post": {
+            "operationId": "check_in_by_name",
+            "summary": "Check in a guest found by name",
+            "description": "For a lost badge: the same verdicts as a scan of the guest's "
+            "current badge, and an audit entry.",
+            "security": _DOOR_POST,
+            "parameters": _GUEST,
+            "requestBody": _body("CheckInRequest"),
+            "responses": _SCAN_RESPONSES,
+        }
+    },
+    "/events/{event_id}/guests/{guest_id}/receiver": {
+        "post": {
+            "operationId": "receiver",
+            "summary": "Note a receiver handed out, or given back",
+            "description": "Handing one out needs a checked-in guest (400 otherwise); giving "
+            "one back, a guest who was checked in (404 otherwise).",
+            "security": _DOOR_POST,
+            "parameters": _GUEST,
+            "requestBody": _body("ReceiverRequest"),
+            "responses": _responses(
+                _json("Receiver", "The guest's receiver now."),
+                "BadRequest",
+                "Unauthorized",
+                "NotFound",
+                "Gone",
+                "TooLarge",
+                "Busy",
+            ),
+        }
+    },
+    "/events/{event_id}/occupancy": {
+        "get": {
+            "operationId": "occupancy",
+            "summary": "How many guests are inside, and the room's capacity",
+            "security": _DOOR,
+            "parameters": _EVENT,
+            "responses": _responses(
+                _json("Occupancy", "The count inside now."),
+                "BadRequest",
+                "Unauthorized",
+                "NotFound",
+                "Gone",
+            ),
+        }
+    },
+    "/events/{event_id}/guests": {
+        "get": {
+            "operationId": "search",
+            "summary": "Find guests by name, organization or e-mail",
+            "security": _DOOR,
+            "parameters": [
+                *_EVENT,
+                {
+                    "name": "q",
+                    "in": "query",
+                    "required": False,
+                    "description": "Part of a name (either script), an organization or an "
+                    f"e-mail; only its first {checkin.MAX_QUERY} characters are used. "
+                    "Empty finds nobody.",
+                    "schema": {"type": "string"},
+                },
+            ],
+            "responses": _responses(
+                _json("GuestList", f"At most {checkin.SEARCH_LIMIT} guests, by name."),
+                "BadRequest",
+                "Unauthorized",
+                "NotFound",
+                "Gone",
+            ),
+        }
+    },
+}
+
+
+@cache
+def document(url_prefix: str, session_cookie: str = "session") -> dict:
+    """The whole document; the session cookie's name is the app's setting."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "registrar door API",
+            "version": "1",
+            "description": "The door's JSON API: scans, manual check-in, interpretation "
+            "receivers, occupancy and guest search. Callers are door staff or organizers "
+            "logged in at /login, or a volunteer who opened a door link; every POST carries "
+            f"the session's CSRF token in the `{CSRF_HEADER}` header (the scanner page has it "
+            'in its `door-config` data). Errors are `{"error": {"code", "message"}}`.',
+        },
+        "paths": {url_prefix + path: item for path, item in _PATHS.items()},
+        "components": {
+            "parameters": _PARAMETERS,
+            "schemas": schemas.json_schemas(_ref("schemas", "{model}")["$ref"]),
+            "responses": _RESPONSES,
+            "securitySchemes": {
+                "session": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": session_cookie,
+                    "description": "The session of a door or organizer account after logging "
+                    "in at /login, or of a volunteer's door link for this event.",
+                },
+                "csrf": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": CSRF_HEADER,
+                    "description": "The session's CSRF token, required on every POST.",
+                },
+            },
+        },
+    }
+
+
+def register(bp: Blueprint) -> None:
+    """Serve the document of the API on the API's own blueprint, at <prefix>/openapi.json."""
+
+    @bp.get("/openapi.json")
+    def openapi_document():
+        """Public: it says what the API is, never what is in it."""
+        return jsonify(document(bp.url_prefix, current_app.config["SESSION_COOKIE_NAME"]))

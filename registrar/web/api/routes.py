@@ -1,0 +1,107 @@
+"""JSON API v1: the door's scans, guest search, manual check-in, receivers, occupancy."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, request
+from pydantic import BaseModel
+
+from ...extensions import db
+from ...models import Event
+from ...numbers import MAX_ID
+from ...services import checkin, door
+from .. import limits
+from ..access import door_actor, lapsed_door_link, may_override
+from . import schemas
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+# A larger id names nothing, and is answered 404 by the router instead of reaching a database
+# that cannot take it.
+EVENT_ID = f"<int(max={MAX_ID}):event_id>"
+GUEST_ID = f"<int(max={MAX_ID}):guest_id>"
+
+
+def _door_actor(event_id: int) -> str:
+    """Who scans at this event's door (for the audit log), or the error that says why not.
+
+    Whether the event exists is for the route to find out (404), after this.
+    """
+    actor = door_actor(event_id)
+    if actor is None:
+        if lapsed_door_link():
+            raise door.DoorLinkInactive()
+        abort(401)
+    return actor
+
+
+def _body(model: type[schemas.Body]) -> schemas.Body:
+    return schemas.parse(model, request.get_data() if request.is_json else None)
+
+
+def _scan_request(body: schemas.CheckInRequest, code: str) -> checkin.ScanRequest:
+    if body.override and not may_override():
+        abort(403)
+    return body.scan_request(code)
+
+
+def _answer(model: type[BaseModel], value: object) -> Response:
+    """`value` (a service's answer, read by attribute) as the model says the API answers."""
+    wire = model.model_validate(value, from_attributes=True)
+    return current_app.response_class(wire.model_dump_json(), mimetype="application/json")
+
+
+@bp.post(f"/events/{EVENT_ID}/scans")
+@limits.scans
+def scan(event_id: int):
+    actor = _door_actor(event_id)
+    body = _body(schemas.ScanRequest)
+    scan_request = _scan_request(body, body.code or "")
+    answer = checkin.scan(event_id, scan_request, actor)
+    db.session.commit()
+    return _answer(schemas.ScanResult, answer)
+
+
+@bp.post(f"/events/{EVENT_ID}/guests/{GUEST_ID}/check-in")
+@limits.scans
+def check_in_by_name(event_id: int, guest_id: int):
+    actor = _door_actor(event_id)
+    # The code is the guest's current badge, made by the service.
+    scan_request = _scan_request(_body(schemas.CheckInRequest), "")
+    answer = checkin.check_in_by_name(event_id, guest_id, scan_request, actor)
+    db.session.commit()
+    return _answer(schemas.ScanResult, answer)
+
+
+@bp.post(f"/events/{EVENT_ID}/guests/{GUEST_ID}/receiver")
+def receiver(event_id: int, guest_id: int):
+    actor = _door_actor(event_id)
+    body = _body(schemas.ReceiverRequest)
+    # Checked even when the receiver comes back and the number is not used: a wrong value is
+    # refused whatever else the body says.
+    number = checkin.receiver_number(body.receiver or "")
+    if body.returned:
+        presence = checkin.return_receiver(event_id, guest_id, actor)
+    else:
+        presence = checkin.set_receiver(event_id, guest_id, number, actor)
+    db.session.commit()
+    return _answer(
+        schemas.Receiver,
+        {
+            "guest_id": guest_id,
+            "receiver": presence.receiver,
+            "returned": presence.receiver_returned_at is not None,
+        },
+    )
+
+
+@bp.get(f"/events/{EVENT_ID}/occupancy")
+def occupancy(event_id: int):
+    _door_actor(event_id)
+    return _answer(schemas.Occupancy, checkin.occupancy(db.get_or_404(Event, event_id)))
+
+
+@bp.get(f"/events/{EVENT_ID}/guests")
+def search(event_id: int):
+    _door_actor(event_id)
+    db.get_or_404(Event, event_id)
+    found = checkin.search_guests(event_id, request.args.get("q", ""))
+    return _answer(schemas.GuestList, {"guests": found})

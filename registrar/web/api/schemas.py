@@ -1,0 +1,325 @@
+"""The API's wire contract: the bodies it takes and the answers it gives, as pydantic models
+that validate each request and write the schemas of the OpenAPI document."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal, TypeVar
+
+from flask_babel import lazy_gettext as _l
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+    ValidationError,
+    WithJsonSchema,
+)
+from pydantic.json_schema import GenerateJsonSchema, models_json_schema
+from pydantic_core import PydanticCustomError
+
+from ...errors import InvalidAnswer
+from ...models import Category, Channel, Direction, SeatState, Verdict
+from ...services import checkin
+from ..errors import CSRF_FAILED, DATABASE_UNAVAILABLE, ERROR_CODES
+
+# A NUL is refused in every text field a scan keeps: no database column of ours can hold one.
+NO_NUL = r"^[^\u0000]*$"
+
+
+def _one_of(members: type[enum.Enum]) -> Any:
+    """The values of an enum as a closed list, written out where it is used (no $ref)."""
+    return Literal[tuple(member.value for member in members)]
+
+
+def _text(max_length: int, *, strip: bool = False) -> Any:
+    return Annotated[
+        str, StringConstraints(strip_whitespace=strip, max_length=max_length, pattern=NO_NUL)
+    ]
+
+
+def _moment(value: str) -> datetime:
+    """An RFC 3339 time (ISO 8601 with a zone), in UTC as it is stored."""
+    try:
+        # RFC 3339 allows a lower-case "t" and "z"; Python reads only upper case.
+        moment = datetime.fromisoformat(value.upper())
+        if moment.tzinfo is None:
+            raise ValueError("no zone")
+        # 0001-01-01T00:00+01:00 is a valid time of no calendar: it overflows in UTC.
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError) as exc:
+        raise PydanticCustomError("moment", "not a time with a zone") from exc
+
+
+Nonce = _text(checkin.MAX_NONCE)
+Gate = _text(checkin.MAX_GATE, strip=True)
+ReceiverNumber = _text(checkin.MAX_RECEIVER, strip=True)
+VerdictName = _one_of(Verdict)
+DirectionName = _one_of(Direction)
+CategoryName = _one_of(Category)
+ChannelName = _one_of(Channel)
+SeatStateName = _one_of(SeatState)
+ErrorCode = Literal[tuple(sorted({*ERROR_CODES.values(), CSRF_FAILED, DATABASE_UNAVAILABLE}))]
+
+_DATE_TIME = WithJsonSchema({"type": "string", "format": "date-time"})
+# A time as scanners send it; as the API answers with it (ISO 8601, "+00:00" for UTC).
+MomentIn = Annotated[str, AfterValidator(_moment), _DATE_TIME]
+Moment = Annotated[datetime, PlainSerializer(datetime.isoformat, return_type=str), _DATE_TIME]
+
+
+# -- what the API takes ----------------------------------------------------------------------
+
+
+class _Body(BaseModel):
+    # Strict: "true" is no boolean, 42 no text. Fields that are not ours are ignored.
+    model_config = ConfigDict(strict=True, extra="ignore")
+
+
+class CheckInRequest(_Body):
+    """A guest found by name (a lost badge): the same rules as a scan."""
+
+    nonce: Nonce | None = Field(
+        None,
+        description="The scanner's id for this reading. A retry with the same nonce gets the "
+        "first answer again (with `replayed` true) and records nothing. Empty means none.",
+    )
+    gate: Gate | None = Field(
+        "",
+        description="The door's name, shown later as where a guest came in. Surrounding spaces "
+        "are trimmed before the length is checked.",
+    )
+    direction: DirectionName | None = Field(
+        Direction.IN.value,
+        description="Entry or exit. An exit is always `ok` for a guest we know.",
+    )
+    scanned_at: MomentIn | None = Field(
+        None,
+        description="When the badge was read, with a time zone; for scans queued while "
+        "offline. Missing means now; a time more than a few minutes ahead is taken as now.",
+    )
+    offline: bool = Field(
+        False,
+        description="The scan was queued while the scanner was offline: when two doors read "
+        "one badge, the earlier reading wins.",
+    )
+    override: bool = Field(
+        False,
+        description="Let the guest in although the room is full. Organizers only (403).",
+    )
+
+    def scan_request(self, code: str) -> checkin.ScanRequest:
+        """What the door service is asked: `code` is the badge read, or the guest's own."""
+        return checkin.ScanRequest(
+            code=code,
+            nonce=self.nonce or None,
+            # As Python trims, which takes a few more control characters than the check above.
+            gate=(self.gate or "").strip(),
+            direction=Direction(self.direction or Direction.IN),
+            scanned_at=self.scanned_at,
+            offline=self.offline,
+            override=self.override,
+        )
+
+
+class ScanRequest(CheckInRequest):
+    """One reading of a badge."""
+
+    code: str | None = Field(
+        None,
+        description="What the scanner read. Anything that is not a badge code of ours is "
+        "answered with the verdict `invalid`, and kept.",
+    )
+
+
+class ReceiverRequest(_Body):
+    receiver: ReceiverNumber | None = Field(
+        None,
+        description="The number of the interpretation receiver handed to a checked-in guest; "
+        "empty clears it. Surrounding spaces are trimmed before the length is checked.",
+    )
+    returned: bool = Field(
+        False, description="True: the guest gave the receiver back (`receiver` is ignored)."
+    )
+
+
+Body = TypeVar("Body", bound=_Body)
+
+
+def parse(model: type[Body], data: bytes | None) -> Body:
+    """The request's body as `model`, or InvalidAnswer saying what is wrong with it, in the
+    language of the request. None: the body is not JSON at all."""
+    if data is None:
+        raise InvalidAnswer(_l("Send a JSON object."))
+    try:
+        return model.model_validate_json(data)
+    except ValidationError as exc:
+        raise _refusal(exc.errors(include_url=False)[0]) from None
+
+
+_CHOICES = {"direction": [d.value for d in Direction]}
+
+
+def _refusal(error: Any) -> InvalidAnswer:
+    kind, where = error["type"], error["loc"]
+    if not where:
+        if kind == "json_invalid":
+            # Unpaired surrogates (\ud800) are valid JSON to some, but no text of ours.
+            return InvalidAnswer(_l("The body is not JSON text, or holds half a character."))
+        return InvalidAnswer(_l("Send a JSON object."))
+    field = str(where[0])
+    if kind == "string_type":
+        return InvalidAnswer(_l("'%(field)s' must be a string."), field=field)
+    if kind == "bool_type":
+        return InvalidAnswer(_l("'%(field)s' must be true or false."), field=field)
+    if kind == "string_too_long":
+        return InvalidAnswer(
+            _l("'%(field)s' has at most %(n)s characters."),
+            field=field,
+            n=error["ctx"]["max_length"],
+        )
+    if kind == "string_pattern_mismatch":
+        return InvalidAnswer(_l("'%(field)s' contains a NUL character."), field=field)
+    if kind == "literal_error" and field in _CHOICES:
+        choices = ", ".join(f"'{value}'" for value in _CHOICES[field])
+        return InvalidAnswer(
+            _l("'%(field)s' must be one of %(choices)s."), field=field, choices=choices
+        )
+    if kind == "moment":
+        return InvalidAnswer(_l("'%(field)s' must be an ISO 8601 time with a zone."), field=field)
+    return InvalidAnswer(_l("'%(field)s' has a value that is not allowed."), field=field)
+
+
+# -- what the API answers --------------------------------------------------------------------
+
+
+class _Answer(BaseModel):
+    # Validated on the way out from the services' dataclasses (by attribute): what is sent
+    # always matches the document, for a few dozen microseconds next to a scan's milliseconds.
+    model_config = ConfigDict(extra="forbid")
+
+
+class Occupancy(_Answer):
+    inside: int = Field(ge=0)
+    capacity: int = Field(ge=0)
+
+
+class ScanGuest(_Answer):
+    id: int
+    name_en: str
+    name_zh: str
+    organization: str
+    category: CategoryName
+    channel: ChannelName | None = Field(
+        description="The interpretation channel to hand a receiver for."
+    )
+    receiver: str = Field(description="The receiver handed out, if any.")
+    receiver_returned: bool
+
+
+class FirstScan(_Answer):
+    at: Moment
+    gate: str
+
+
+# A code that names nobody of this event shows nobody; only an `already_checked_in` shows where
+# the guest first came in.
+_SCAN_RESULT_RULES = [
+    {
+        "if": {"properties": {"verdict": {"enum": [Verdict.INVALID, Verdict.WRONG_EVENT]}}},
+        "then": {"properties": {"guest": {"type": "null"}}},
+        "else": {"properties": {"guest": {"type": "object"}}},
+    },
+    {
+        "if": {"properties": {"verdict": {"const": Verdict.ALREADY_CHECKED_IN}}},
+        "then": {"properties": {"first_scan": {"type": "object"}}},
+        "else": {"properties": {"first_scan": {"type": "null"}}},
+    },
+]
+
+
+class ScanResult(_Answer):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"allOf": _SCAN_RESULT_RULES})
+
+    verdict: VerdictName
+    direction: DirectionName
+    nonce: str | None
+    gate: str
+    scanned_at: Moment
+    offline: bool
+    duplicate: bool = Field(
+        description="An offline reading of a guest another door let in earlier."
+    )
+    override: bool = Field(description="Let in past a full room.")
+    guest: ScanGuest | None
+    first_scan: FirstScan | None
+    occupancy: Occupancy
+    replayed: bool = Field(description="The first answer to this nonce, given again.")
+
+
+class Receiver(_Answer):
+    guest_id: int
+    receiver: str
+    returned: bool
+
+
+class GuestSummary(_Answer):
+    id: int
+    name_en: str
+    name_zh: str
+    organization: str
+    category: CategoryName
+    channel: ChannelName | None
+    seat: SeatStateName | None
+    revoked: bool
+    inside: bool
+
+
+class GuestList(_Answer):
+    guests: list[GuestSummary] = Field(max_length=checkin.SEARCH_LIMIT)
+
+
+class ErrorDetail(_Answer):
+    code: ErrorCode = Field(description="Stable, for programs.")
+    message: str = Field(description="For people, in the page language of the request.")
+
+
+class Error(_Answer):
+    error: ErrorDetail
+
+
+# -- the document's schemas ------------------------------------------------------------------
+
+
+class _OpenApiSchemas(GenerateJsonSchema):
+    """JSON Schema as the hand-written document had it: no titles on fields, and a nullable
+    value of one simple type written as a list of types, its constraints beside it."""
+
+    def field_title_should_be_set(self, schema: Any) -> bool:
+        return False
+
+    def nullable_schema(self, schema: Any) -> dict[str, Any]:
+        inner = self.generate_inner(schema["schema"])
+        if not isinstance(inner.get("type"), str):
+            return {"anyOf": [inner, {"type": "null"}]}
+        nullable = {**inner, "type": [inner["type"], "null"]}
+        if "enum" in inner:
+            nullable["enum"] = [*inner["enum"], None]
+        return nullable
+
+
+REQUESTS = (ScanRequest, CheckInRequest, ReceiverRequest)
+ANSWERS = (ScanResult, Receiver, Occupancy, GuestList, Error)
+
+
+def json_schemas(ref_template: str) -> dict[str, dict[str, Any]]:
+    """Every model's JSON Schema by name, the models they hold included."""
+    _, top = models_json_schema(
+        [*((model, "validation") for model in REQUESTS)]
+        + [*((model, "serialization") for model in ANSWERS)],
+        ref_template=ref_template,
+        schema_generator=_OpenApiSchemas,
+    )
+    return top["$defs"]
