@@ -596,7 +596,7 @@ def test_a_message_that_cannot_be_rendered_fails_at_once_and_is_shown(
         client.get(f"/console/events/{event.id}/mail").get_data(as_text=True),
         client.get(f"/console/events/{event.id}/dashboard").get_data(as_text=True),
     ):
-        assert "1 messages cannot be sent" in page
+        assert "1 message cannot be sent" in page
         assert "the template broke" in page and "Amelia Clarke" in page
     page = client.get(f"/console/guests/{guest.id}/messages").get_data(as_text=True)
     assert "could not be put together from what is stored" in page
