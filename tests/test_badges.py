@@ -19,9 +19,9 @@ import qrcode
 import qrcode.util
 import sqlalchemy as sa
 import zxingcpp
-from conftest import text
-from factories import invitation_path, make_event, make_guest, make_staff
 from PIL import Image
+from support.app import text
+from support.factories import invitation_path, make_event, make_guest, make_staff
 
 from registrar import tokens
 from registrar.errors import NoBadge

@@ -7,7 +7,7 @@ from html import unescape
 
 import pytest
 import sqlalchemy as sa
-from factories import invitation_path, make_event, make_guest, make_guests
+from support.factories import invitation_path, make_event, make_guest, make_guests
 
 from registrar import demo
 from registrar.extensions import db

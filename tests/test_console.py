@@ -7,8 +7,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import sqlalchemy as sa
-from conftest import text
-from factories import invitation_path, make_event, make_guest, make_guests, make_staff
+from support.app import text
+from support.factories import invitation_path, make_event, make_guest, make_guests, make_staff
 
 from registrar.extensions import db
 from registrar.models import (

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
-from factories import make_event, make_guest, make_staff
 from openpyxl import load_workbook
+from support.factories import make_event, make_guest, make_staff
 
 from registrar import tokens
 from registrar.extensions import db

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
-from conftest import request_client, text
-from factories import (
+from support.app import request_client, text
+from support.factories import (
     invitation_path,
     make_event,
     make_guest,

@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
-from conftest import text
-from factories import make_event, make_guest, make_staff
+from support.app import text
+from support.factories import make_event, make_guest, make_staff
 
 from registrar.extensions import db
 from registrar.models import AuditEntry, Category, Guest, Language, Role
@@ -345,7 +345,7 @@ def test_another_organizers_upload_is_refused(app, client, event, organizer):
     fields = apply_fields(page)
 
     make_staff("second@example.org")
-    from conftest import request_client
+    from support.app import request_client
 
     other = request_client(app)
     login(other, "second@example.org")

@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 import pytest
 import requests
 import sqlalchemy as sa
-from factories import make_event, make_guest, make_staff
-from live_server import serving
+from support.factories import make_event, make_guest, make_staff
+from support.live_server import serving
 
 from registrar import tokens
 from registrar.extensions import db
@@ -800,7 +800,7 @@ def test_simultaneous_scans_of_one_badge_let_in_exactly_once(app, event):
 def test_a_scan_kept_waiting_for_the_event_lock_is_busy_and_its_retry_counts_once(
     app_config, instance_path
 ):
-    from conftest import request_client
+    from support.app import request_client
 
     from registrar import create_app
 

@@ -17,8 +17,8 @@ import pytest
 import sqlalchemy as sa
 import zxingcpp
 from aiosmtpd.controller import Controller
-from factories import make_event, make_guest, make_staff
 from PIL import Image
+from support.factories import make_event, make_guest, make_staff
 
 from registrar import create_app, tokens
 from registrar.config import Defaults

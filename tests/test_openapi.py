@@ -11,8 +11,6 @@ import jsonschema_rs
 import pytest
 import schemathesis
 import sqlalchemy as sa
-from conftest import request_client
-from factories import make_event, make_guest, make_guests_in_bulk, make_staff
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
@@ -23,6 +21,8 @@ from schemathesis.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from support.app import request_client
+from support.factories import make_event, make_guest, make_guests_in_bulk, make_staff
 
 from registrar import tokens
 from registrar.extensions import db

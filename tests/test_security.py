@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from factories import invitation_path, make_event, make_guest
+from support.factories import invitation_path, make_event, make_guest
 
 from registrar import create_app
 
@@ -59,7 +59,7 @@ def test_no_template_has_an_inline_script_or_handler():
 
 
 def test_an_id_too_large_for_the_database_is_not_found(client, app):
-    from factories import make_staff
+    from support.factories import make_staff
 
     make_staff()
     client.post(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import string
 
 import pytest
-from conftest import TEST_SECRET
 from itsdangerous import URLSafeSerializer
+from support.app import TEST_SECRET
 
 from registrar import create_app, tokens
 from registrar.tokens import INVITATION_SALT, InvalidToken
