@@ -16,7 +16,7 @@ from flask import request
 from PIL import Image
 from support.auth import PASSWORD
 from support.browser import PHONE, TIMEOUT_MS, needs_chromium
-from support.factories import make_event, make_guest, make_staff
+from support.factories import answer, make_event, make_guest, make_staff
 from support.live_server import read as _read
 from support.live_server import serving
 
@@ -52,13 +52,7 @@ def app_config(app_config) -> dict:
 
 def _confirmed(event: Event, channel: Channel = Channel.EN, **fields) -> Guest:
     guest = make_guest(event, **fields)
-    rsvp.answer(
-        guest.id,
-        guest.token_version,
-        rsvp.RsvpAnswer(attending=True, channel=channel),
-        audit.GUEST,
-    )
-    db.session.commit()
+    answer(guest, channel=channel)
     return guest
 
 
