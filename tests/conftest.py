@@ -1,26 +1,21 @@
-"""Fixtures: a fresh database per test, on SQLite and, when TEST_DATABASE_URL is set, PostgreSQL."""
+"""Fixtures: a fresh database per test (SQLite and, when TEST_DATABASE_URL is set, PostgreSQL),
+its app and clients (one logged in as the organizer, one as the door), and a browser."""
 
 from __future__ import annotations
 
 import functools
 import os
-from html import unescape
 
 import pytest
 import sqlalchemy as sa
-from flask.testing import FlaskClient
-from jinja2 import BytecodeCache
+from support.app import TEMPLATES, TEST_SECRET, request_client
+from support.auth import DOOR_EMAIL, logged_in
+from support.factories import make_staff
 from werkzeug.security import generate_password_hash
 
 from registrar import create_app
 from registrar.extensions import db
-
-TEST_SECRET = "test-secret-key-not-for-production"
-
-
-def text(response) -> str:
-    """A response's page as text, HTML entities resolved."""
-    return unescape(response.get_data(as_text=True))
+from registrar.models import Role
 
 
 def _backends() -> list[str]:
@@ -110,53 +105,15 @@ def app_config(database_url) -> dict:
     }
 
 
-class _RunBytecodeCache(BytecodeCache):
-    """Templates compiled once per run instead of once per test's app (a third of the time
-    of a page test). Keyed by template and checked against its source, as jinja2 does."""
-
-    def __init__(self):
-        self._code: dict[str, bytes] = {}
-
-    def load_bytecode(self, bucket) -> None:
-        if bucket.key in self._code:
-            bucket.bytecode_from_string(self._code[bucket.key])
-
-    def dump_bytecode(self, bucket) -> None:
-        self._code[bucket.key] = bucket.bytecode_to_string()
-
-
-_TEMPLATES = _RunBytecodeCache()
-
-
 @pytest.fixture
 def app(app_config, instance_path):
     app = create_app(app_config)
-    app.jinja_env.bytecode_cache = _TEMPLATES
+    app.jinja_env.bytecode_cache = TEMPLATES
     with app.app_context():
         db.create_all()
         yield app
         db.session.remove()
         db.engine.dispose()
-
-
-class RequestClient(FlaskClient):
-    """A test client whose every request runs in an app context of its own, as in production.
-
-    Without this, a request reuses the test's app context, and with it the test's database
-    session and `g` (the logged-in user, the page language Flask-Babel picked), so state leaks
-    from one request into the next. The test's own transaction is committed first: the request
-    then sees what the test wrote, and on SQLite the test holds no write lock while it runs.
-    """
-
-    def open(self, *args, **kwargs):
-        db.session.commit()
-        with self.application.app_context():
-            return super().open(*args, **kwargs)
-
-
-def request_client(app) -> RequestClient:
-    app.test_client_class = RequestClient
-    return app.test_client()
 
 
 @pytest.fixture(autouse=True)
@@ -176,3 +133,28 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def organizer_client(client):
+    """The client logged in through /login as the organizer account (support.auth's)."""
+    make_staff()
+    return logged_in(client)
+
+
+@pytest.fixture
+def door_client(client):
+    """The client logged in through /login as the door account (support.auth's)."""
+    make_staff(DOOR_EMAIL, Role.DOOR)
+    return logged_in(client, DOOR_EMAIL)
+
+
+@pytest.fixture
+def browser():
+    """A function that starts headless Chromium, its fake camera showing the given file.
+    Modules using it mark themselves `pytestmark = support.browser.needs_chromium`."""
+    from playwright.sync_api import sync_playwright
+    from support.browser import launch_chromium
+
+    with sync_playwright() as runner:
+        yield lambda camera=None: launch_chromium(runner, camera)

@@ -19,10 +19,10 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import _TEMPLATES, TEST_SECRET
-from factories import invitation_path, make_guest
-from live_server import serving
-from test_door_browser import PHONE, TIMEOUT_MS, launch_chromium, pytestmark  # noqa: F401
+from support.app import TEMPLATES, TEST_SECRET
+from support.browser import PHONE, TIMEOUT_MS, launch_chromium, needs_chromium
+from support.factories import invitation_path, make_guest
+from support.live_server import serving
 
 from registrar import create_app, demo, tokens
 from registrar.extensions import db
@@ -31,6 +31,8 @@ from registrar.models import Channel, Language
 from registrar.services import audit, door, invitations, rsvp, seats
 
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
+pytestmark = needs_chromium
+
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 LANGUAGES = ["en", "zh_Hant"]
 HTML_LANG = {"en": "en", "zh_Hant": "zh-Hant-TW"}
@@ -113,7 +115,7 @@ def site(tmp_path_factory):
                 "RATELIMIT_ENABLED": False,
             }
         )
-        app.jinja_env.bytecode_cache = _TEMPLATES
+        app.jinja_env.bytecode_cache = TEMPLATES
         with app.app_context():
             db.create_all()
             seeded = _seed()

@@ -7,7 +7,7 @@ import os
 import uuid
 
 import pytest
-from factories import make_staff
+from support.factories import make_staff
 
 from registrar import create_app
 from registrar.extensions import db

@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 import sqlalchemy as sa
-from factories import make_event, make_guest
+from support.factories import make_event, make_guest
 
 from registrar import create_app
 from registrar.extensions import db

@@ -19,15 +19,16 @@ import qrcode
 import qrcode.util
 import sqlalchemy as sa
 import zxingcpp
-from conftest import text
-from factories import invitation_path, make_event, make_guest, make_staff
 from PIL import Image
+from support.app import text
+from support.auth import logged_in
+from support.factories import answer, invitation_path, make_event, make_guest, make_staff
 
 from registrar import tokens
 from registrar.errors import NoBadge
 from registrar.extensions import db
 from registrar.models import AuditEntry, Category, Channel, Guest, Language
-from registrar.services import audit, badges, invitations, rsvp
+from registrar.services import audit, badges, invitations
 
 POPPLER = ("pdftoppm", "pdftotext", "pdfinfo", "pdffonts")
 needs_poppler = pytest.mark.skipif(
@@ -35,18 +36,6 @@ needs_poppler = pytest.mark.skipif(
     reason="poppler-utils (pdftoppm, pdftotext, pdfinfo, pdffonts) is not installed; "
     "scripts/test installs it when run as root with apt-get",
 )
-PASSWORD = "correct horse battery"
-
-
-def answer(guest: Guest, attending: bool = True, channel: Channel | None = Channel.EN):
-    state = rsvp.answer(
-        guest.id,
-        guest.token_version,
-        rsvp.RsvpAnswer(attending=attending, channel=channel if attending else None),
-        audit.GUEST,
-    )
-    db.session.commit()
-    return state
 
 
 def confirmed(event, channel: Channel = Channel.EN, **fields) -> Guest:
@@ -356,19 +345,14 @@ def test_revoking_an_invitation_also_retires_the_badge(app):
 # -- the organizer's badges ------------------------------------------------------------------
 
 
-def login(client) -> None:
-    make_staff(password=PASSWORD)
-    response = client.post("/login", data={"email": "organizer@example.org", "password": PASSWORD})
-    assert response.status_code == 302
-
-
 def test_the_console_prints_badges_and_reissues_one(client, app):
     event = make_event(capacity=1)
     guest = lai(event)
     waitlisted = make_guest(event)
     answer(waitlisted)
     assert client.get(f"/console/events/{event.id}/badges.pdf").status_code in (302, 401)
-    login(client)
+    make_staff()
+    logged_in(client)
 
     page = text(client.get(f"/console/events/{event.id}"))
     assert f"/console/events/{event.id}/badges.pdf" in page
@@ -394,9 +378,9 @@ def test_the_console_prints_badges_and_reissues_one(client, app):
     assert db.session.get(Guest, waitlisted.id).badge_version == 1
 
 
+@pytest.mark.usefixtures("organizer_client")
 def test_the_console_says_so_when_there_is_nothing_to_print(client, app):
     event = make_event()
-    login(client)
     response = client.get(f"/console/events/{event.id}/badges.pdf", follow_redirects=True)
     assert response.status_code == 200
     assert "no badges to print" in text(response)
@@ -451,6 +435,7 @@ def test_the_drawn_rectangles_cover_exactly_the_dark_modules(app):
 
 
 @needs_poppler
+@pytest.mark.usefixtures("organizer_client")
 def test_the_console_sheet_says_its_count_and_every_qr_code_reads_at_150_dpi(client, app, tmp_path):
     event = make_event(capacity=20)
     channels = [Channel.EN, Channel.ZH, Channel.FLOOR]
@@ -459,7 +444,6 @@ def test_the_console_sheet_says_its_count_and_every_qr_code_reads_at_150_dpi(cli
         for n in range(9)
     ]
     answer(make_guest(event), attending=False)
-    login(client)
 
     page = text(client.get(f"/console/events/{event.id}"))
     assert "Print 9 badges (PDF)" in page
@@ -484,10 +468,10 @@ def test_the_console_sheet_says_its_count_and_every_qr_code_reads_at_150_dpi(cli
     assert all(r.ec_level == "M" and int(r.extra["Version"]) <= 3 for r in found)
 
 
+@pytest.mark.usefixtures("organizer_client")
 def test_the_sheet_refuses_in_json_when_the_script_asks_and_there_is_nothing_to_print(client, app):
     event = make_event()
     answer(make_guest(event), attending=False)
-    login(client)
     assert "Print 0 badges (PDF)" in text(client.get(f"/console/events/{event.id}"))
 
     response = client.get(

@@ -1,8 +1,9 @@
 """The console's badge sheet in a real browser: the state while it is prepared, the download,
 and the server's message when there is nothing to print.
 
-Headless Chromium (Debian's package) driven by Playwright, as in test_door_browser.py, whose
-browser fixture and skip rule this module shares; the PDF is read back with poppler's pdfinfo.
+Headless Chromium (Debian's package) driven by Playwright, as in test_door_browser.py, with the
+browser fixture of conftest.py and the skip rule of support/browser.py; the PDF is read back
+with poppler's pdfinfo.
 """
 
 from __future__ import annotations
@@ -10,13 +11,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from factories import make_event, make_guest, make_staff
-from live_server import serving
-from test_badges import answer, needs_poppler, pdf_info
-from test_door_browser import PASSWORD, TIMEOUT_MS, browser, pytestmark  # noqa: F401
+from support.auth import PASSWORD
+from support.browser import TIMEOUT_MS, needs_chromium
+from support.factories import answer, make_event, make_guest, make_staff
+from support.live_server import serving
+from test_badges import needs_poppler, pdf_info
 
 from registrar.extensions import db
 from registrar.models import Channel
+
+pytestmark = needs_chromium
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 
@@ -39,7 +43,7 @@ def _log_in(page, base: str) -> None:
 @needs_poppler
 def test_organizer_prints_the_badge_sheet_and_sees_it_prepared_then_ready(
     app,
-    browser,  # noqa: F811
+    browser,
     tmp_path,
 ):
     event = make_event(capacity=10)

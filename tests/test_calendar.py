@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
-from factories import invitation_path, make_event, make_guest
+from support.factories import invitation_path, make_event, make_guest
 
 from registrar.errors import NotFound
 from registrar.extensions import db

@@ -7,7 +7,7 @@ from html import unescape
 
 import pytest
 import sqlalchemy as sa
-from factories import invitation_path, make_event, make_guest, make_guests
+from support.factories import answer, invitation_path, make_event, make_guest, make_guests
 
 from registrar import demo
 from registrar.extensions import db
@@ -15,7 +15,6 @@ from registrar.models import (
     AgendaItem,
     AgendaPerson,
     AuditEntry,
-    Channel,
     Event,
     Guest,
     Role,
@@ -24,7 +23,6 @@ from registrar.models import (
     SeatState,
     StaffUser,
 )
-from registrar.services import audit, rsvp
 
 LINK = re.compile(r"^\s+(.+?) \((en|zh_Hant)\): (http://localhost(/i/\S+))$", re.MULTILINE)
 
@@ -38,16 +36,6 @@ def totals() -> dict[str, int]:
         m.__name__: count(m)
         for m in (Event, Guest, StaffUser, AgendaItem, AgendaPerson, Rsvp, Seat)
     }
-
-
-def say_yes(guest: Guest) -> None:
-    rsvp.answer(
-        guest.id,
-        guest.token_version,
-        rsvp.RsvpAnswer(attending=True, channel=Channel.EN),
-        actor=audit.GUEST,
-    )
-    db.session.commit()
 
 
 def seat_state(guest: Guest) -> SeatState | None:
@@ -166,7 +154,7 @@ def test_staff_add_twice_fails_cleanly(runner):
 def test_event_capacity_below_confirmed_fails_with_a_message(runner, app):
     event = make_event(capacity=5, held_seats=1)
     for guest in make_guests(event, 3):
-        say_yes(guest)
+        answer(guest)
     audit_rows = count(AuditEntry)
 
     result = run(runner, "event", "capacity", "3", "--event", event.slug)
@@ -181,7 +169,7 @@ def test_event_capacity_raised_promotes_the_waitlist(runner, app):
     event = make_event(capacity=1)
     first, second, third = make_guests(event, 3)
     for guest in (first, second, third):
-        say_yes(guest)
+        answer(guest)
     result = run(runner, "event", "capacity", "2")
     assert result.exit_code == 0, result.output
     assert "Capacity 2, 0 held back; 1 promoted from the waitlist." in result.output
@@ -210,8 +198,8 @@ def test_event_capacity_of_an_unknown_event(runner, app):
 def test_guest_revoke_kills_the_link_and_frees_the_seat(runner, client):
     event = make_event(capacity=1)
     guest, waiting = make_guests(event, 2)
-    say_yes(guest)
-    say_yes(waiting)
+    answer(guest)
+    answer(waiting)
     path = invitation_path(guest)
     assert client.get(path).status_code == 200
 
@@ -234,7 +222,7 @@ def test_guest_revoke_kills_the_link_and_frees_the_seat(runner, client):
 def test_guest_rotate_prints_a_new_link_and_kills_the_old(runner, client):
     event = make_event()
     guest = make_guest(event)
-    say_yes(guest)
+    answer(guest)
     old_path = invitation_path(guest)
 
     result = run(runner, "guest", "rotate", guest.email)

@@ -14,12 +14,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-import factories
 import pytest
 import requests
 import sqlalchemy as sa
-from conftest import TEST_SECRET
-from live_server import stop
+from support import factories
+from support.app import TEST_SECRET
+from support.live_server import stop
 
 from registrar.extensions import db
 from registrar.models import AuditEntry, Channel, Event, Rsvp, Seat, SeatState

@@ -7,46 +7,35 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import sqlalchemy as sa
-from conftest import text
-from factories import invitation_path, make_event, make_guest, make_guests, make_staff
+from support.app import text
+from support.auth import PASSWORD, log_in
+from support.factories import (
+    answer,
+    invitation_path,
+    make_event,
+    make_guest,
+    make_guests,
+    make_staff,
+)
 
 from registrar.extensions import db
 from registrar.models import (
     AuditEntry,
-    Channel,
     DoorLink,
     Event,
     Guest,
-    Role,
     Seat,
     SeatState,
     StaffUser,
     utcnow,
 )
-from registrar.services import audit, rsvp
 from registrar.web.auth import _safe_next
 
-PASSWORD = "correct horse battery"
 YES = {"attending": "yes", "channel": "en"}
-
-
-def login(client, email="organizer@example.org", password=PASSWORD, next_=None):
-    path = "/login" + (f"?next={next_}" if next_ else "")
-    return client.post(path, data={"email": email, "password": password})
 
 
 def seat_counts_shown(page: str) -> dict[str, int]:
     return {dt: int(dd) for dt, dd in re.findall(r"<dt>([^<]+)</dt><dd>(\d+)</dd>", page)}
-
-
-def answer_yes(guest: Guest) -> None:
-    rsvp.answer(
-        guest.id,
-        guest.token_version,
-        rsvp.RsvpAnswer(attending=True, channel=Channel.EN),
-        audit.GUEST,
-    )
-    db.session.commit()
 
 
 @pytest.fixture
@@ -101,9 +90,8 @@ def test_anonymous_visitors_are_sent_to_login_from_every_console_route(
     assert _state(event.id) == before
 
 
+@pytest.mark.usefixtures("door_client")
 def test_door_staff_get_403_on_every_console_route(client, event, console_routes):
-    make_staff("door@example.org", role=Role.DOOR)
-    assert login(client, "door@example.org").status_code == 302
     before = _state(event.id)
     for method, path in console_routes:
         response = getattr(client, method)(
@@ -116,7 +104,7 @@ def test_door_staff_get_403_on_every_console_route(client, event, console_routes
 
 def test_organizer_logs_in_and_lands_on_the_console(client, event):
     make_staff()
-    response = login(client, "  Organizer@Example.org ")
+    response = log_in(client, "  Organizer@Example.org ")
     assert response.status_code == 302
     assert response.headers["Location"] == "/console/"
     response = client.get("/console/")
@@ -130,7 +118,7 @@ def test_login_goes_back_to_the_page_asked_for(client, event):
     path = f"/console/events/{event.id}/door-links"
     first = client.get(path)
     target = parse_qs(urlsplit(first.headers["Location"]).query)["next"][0]
-    response = login(client, next_=target)
+    response = log_in(client, next_=target)
     assert response.headers["Location"] == path
 
 
@@ -144,7 +132,7 @@ def test_login_goes_back_to_the_page_asked_for(client, event):
 )
 def test_wrong_login_is_401_with_a_message_and_logs_nobody_in(client, event, email, password):
     make_staff()
-    response = login(client, email, password)
+    response = log_in(client, email, password)
     assert response.status_code == 401
     assert "E-mail or password is wrong." in text(response)
     assert client.get(f"/console/events/{event.id}").status_code == 302
@@ -162,12 +150,11 @@ def test_disabled_account_cannot_log_in(client, event):
     user = make_staff()
     user.active = False
     db.session.commit()
-    assert login(client).status_code == 401
+    assert log_in(client).status_code == 401
 
 
+@pytest.mark.usefixtures("organizer_client")
 def test_logout_is_post_only(client, event):
-    make_staff()
-    login(client)
     page = f"/console/events/{event.id}"
     assert client.get("/logout").status_code == 405
     assert client.get(page).status_code == 200  # still logged in
@@ -205,10 +192,10 @@ def test_safe_next_keeps_paths_on_this_site(target):
 
 def test_login_never_redirects_to_another_site(client, event):
     make_staff()
-    response = login(client, next_="//evil.example")
+    response = log_in(client, next_="//evil.example")
     assert response.headers["Location"] == "/console/"
     client.post("/logout")
-    response = login(client, next_="https://evil.example/x")
+    response = log_in(client, next_="https://evil.example/x")
     assert response.headers["Location"] == "/console/"
 
 
@@ -216,10 +203,8 @@ def test_login_never_redirects_to_another_site(client, event):
 
 
 @pytest.fixture
-def organizer(client, event):
-    make_staff()
-    assert login(client).status_code == 302
-    return client
+def organizer(event, organizer_client):
+    return organizer_client
 
 
 def test_organizer_sees_seat_counts_and_guest_list(organizer, event):
@@ -230,9 +215,8 @@ def test_organizer_sees_seat_counts_and_guest_list(organizer, event):
     waiting = make_guest(event, name_en="Thulani Mkhonta", name_zh="姆孔塔")
     declined, silent = make_guests(event, 2)
     for guest in (confirmed, filler, waiting):
-        answer_yes(guest)
-    rsvp.answer(declined.id, 1, rsvp.RsvpAnswer(attending=False), audit.GUEST)
-    db.session.commit()
+        answer(guest)
+    answer(declined, attending=False)
 
     page = text(organizer.get(f"/console/events/{event.id}"))
     assert seat_counts_shown(page) == {
@@ -258,7 +242,7 @@ def test_organizer_sees_seat_counts_and_guest_list(organizer, event):
 def test_raising_capacity_promotes_and_says_how_many(organizer, event):
     guests = make_guests(event, 5)
     for g in guests:
-        answer_yes(g)
+        answer(g)
     response = organizer.post(
         f"/console/events/{event.id}/capacity", data={"capacity": "4", "held_seats": "0"}
     )
@@ -275,7 +259,7 @@ def test_raising_capacity_promotes_and_says_how_many(organizer, event):
 
 def test_lowering_capacity_below_confirmed_is_refused_with_a_message(organizer, event):
     for g in make_guests(event, 3):
-        answer_yes(g)
+        answer(g)
     audit_before = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry))
     response = organizer.post(
         f"/console/events/{event.id}/capacity", data={"capacity": "2", "held_seats": "0"}
@@ -310,8 +294,8 @@ def test_revoke_rotate_and_reinstate_from_the_console(organizer, client, event):
     guest, waiting = make_guests(event, 2)
     event.capacity = 1
     db.session.commit()
-    answer_yes(guest)
-    answer_yes(waiting)
+    answer(guest)
+    answer(waiting)
     first_link = invitation_path(guest)
     assert client.get(first_link).status_code == 200
 

@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
-from conftest import request_client
-from factories import make_event, make_guest, make_staff
+from support.app import request_client
+from support.factories import make_event, make_guest, make_staff
 from werkzeug.routing import AnyConverter, IntegerConverter, Rule
 
 from registrar import create_app

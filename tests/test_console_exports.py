@@ -12,20 +12,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
-from factories import make_event, make_guest, make_staff
 from openpyxl import load_workbook
+from support.factories import make_event, make_guest
 
 from registrar import tokens
 from registrar.extensions import db
-from registrar.models import Channel, Event, Guest, Role
+from registrar.models import Channel, Event, Guest
 from registrar.services import audit, checkin, rsvp
 
-PASSWORD = "correct horse battery"
 KINDS = ["guests", "checkins", "waitlist"]
-
-
-def login(client, email="organizer@example.org"):
-    assert client.post("/login", data={"email": email, "password": PASSWORD}).status_code == 302
 
 
 def answer(guest: Guest, attending: bool = True) -> None:
@@ -58,9 +53,8 @@ def forum(app):
 
 
 @pytest.fixture
-def organizer(client, forum):
-    make_staff()
-    login(client)
+def organizer(forum, organizer_client):
+    return organizer_client
 
 
 def download(client, event, kind, fmt):
@@ -183,9 +177,8 @@ def test_anonymous_visitors_go_to_login(client, forum):
         assert urlsplit(response.headers["Location"]).path == "/login", path
 
 
+@pytest.mark.usefixtures("door_client")
 def test_door_staff_get_403(client, forum):
-    make_staff("door@example.org", role=Role.DOOR)
-    login(client, "door@example.org")
     for path in my_routes(forum):
         response = client.get(path)
         assert response.status_code == 403, path

@@ -12,8 +12,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
-from conftest import request_client, text
-from factories import (
+from support.app import request_client, text
+from support.auth import PASSWORD
+from support.factories import (
     invitation_path,
     make_event,
     make_guest,
@@ -36,7 +37,6 @@ from registrar.models import (
     MessageKind,
     MessageStatus,
     OutboxMessage,
-    Role,
     Rsvp,
     Scan,
     Seat,
@@ -47,12 +47,7 @@ from registrar.models import (
 )
 from registrar.services import audit, guests, invitations, outbox, rsvp
 
-PASSWORD = "correct horse battery"
 CSRF_VALUE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-
-
-def login(client, email="organizer@example.org"):
-    return client.post("/login", data={"email": email, "password": PASSWORD})
 
 
 @pytest.fixture
@@ -61,10 +56,8 @@ def event(app):
 
 
 @pytest.fixture
-def organizer(client, event):
-    make_staff()
-    assert login(client).status_code == 302
-    return client
+def organizer(event, organizer_client):
+    return organizer_client
 
 
 def list_path(event, **params) -> str:
@@ -905,9 +898,8 @@ def test_anonymous_visitors_are_sent_to_login(client, event, routes):
     assert _everything() == before
 
 
+@pytest.mark.usefixtures("door_client")
 def test_door_staff_get_403(client, event, routes):
-    make_staff("door@example.org", role=Role.DOOR)
-    assert login(client, "door@example.org").status_code == 302
     before = _everything()
     for method, path in routes:
         response = getattr(client, method)(path, data={**NEW_GUEST, "attending": "yes"})

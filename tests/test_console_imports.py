@@ -12,21 +12,15 @@ from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
-from conftest import text
-from factories import make_event, make_guest, make_staff
+from support.app import text
+from support.auth import logged_in
+from support.factories import make_event, make_guest, make_staff
 
 from registrar.extensions import db
-from registrar.models import AuditEntry, Category, Guest, Language, Role
+from registrar.models import AuditEntry, Category, Guest, Language
 from registrar.services import imports
 
-PASSWORD = "correct horse battery"
 HEADER = ["name_en", "name_zh", "email", "organization", "title", "category", "language"]
-
-
-def login(client, email="organizer@example.org"):
-    response = client.post("/login", data={"email": email, "password": PASSWORD})
-    assert response.status_code == 302
-    return response
 
 
 @pytest.fixture
@@ -37,7 +31,7 @@ def event(app):
 @pytest.fixture
 def organizer(client, event):
     user = make_staff()
-    login(client)
+    logged_in(client)
     return user
 
 
@@ -345,10 +339,10 @@ def test_another_organizers_upload_is_refused(app, client, event, organizer):
     fields = apply_fields(page)
 
     make_staff("second@example.org")
-    from conftest import request_client
+    from support.app import request_client
 
     other = request_client(app)
-    login(other, "second@example.org")
+    logged_in(other, "second@example.org")
     response = other.get(path)
     assert response.status_code == 302
     assert "This upload is not available any more" in text(other.get(response.headers["Location"]))
@@ -471,9 +465,8 @@ def test_anonymous_visitors_go_to_login(client, event):
         assert urlsplit(response.headers["Location"]).path == "/login", path
 
 
+@pytest.mark.usefixtures("door_client")
 def test_door_staff_get_403(client, event):
-    make_staff("door@example.org", role=Role.DOOR)
-    login(client, "door@example.org")
     for method, path in my_routes(event):
         data = {"upload": "A" * 32, "fingerprint": "0" * 64} if method == "post" else None
         assert getattr(client, method)(path, data=data).status_code == 403, path

@@ -7,8 +7,9 @@ from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
-from conftest import text
-from factories import make_event, make_guest, make_staff
+from support.app import text
+from support.auth import logged_in
+from support.factories import answer, make_event, make_guest, make_staff
 
 from registrar.extensions import db
 from registrar.models import (
@@ -18,23 +19,9 @@ from registrar.models import (
     Guest,
     MessageKind,
     OutboxMessage,
-    Role,
     SeatState,
 )
-from registrar.services import audit, rsvp, seats
-
-PASSWORD = "correct horse battery"
-
-
-def login(client, email="organizer@example.org"):
-    assert client.post("/login", data={"email": email, "password": PASSWORD}).status_code == 302
-
-
-def answer_yes(guest: Guest, channel: Channel = Channel.EN) -> None:
-    rsvp.answer(
-        guest.id, guest.token_version, rsvp.RsvpAnswer(attending=True, channel=channel), audit.GUEST
-    )
-    db.session.commit()
+from registrar.services import seats
 
 
 @pytest.fixture
@@ -42,11 +29,11 @@ def forum(app):
     """Two seats, both taken; four guests waiting: Anna, Bo, Chen, Dana in that order."""
     event = make_event(capacity=2)
     for name in ("Seated One", "Seated Two"):
-        answer_yes(make_guest(event, name_en=name))
+        answer(make_guest(event, name_en=name))
     waiting = []
     for name_en, name_zh in [("Anna", ""), ("Bo", ""), ("", "陳美玲"), ("Dana", "")]:
         guest = make_guest(event, name_en=name_en, name_zh=name_zh, organization="ICLEI")
-        answer_yes(guest, Channel.ZH)
+        answer(guest, channel=Channel.ZH)
         waiting.append(guest)
     return event, waiting
 
@@ -54,7 +41,7 @@ def forum(app):
 @pytest.fixture
 def organizer(client, forum):
     user = make_staff()
-    login(client)
+    logged_in(client)
     return user
 
 
@@ -155,12 +142,11 @@ def test_moves_keep_the_queue_gap_free_and_are_audited(client, forum, organizer)
 
     # A guest who answers yes now joins at the end, whatever moved before.
     eve = make_guest(event, name_en="Eve")
-    answer_yes(eve)
+    answer(eve)
     assert queue(event) == ["Dana", "Bo", "陳美玲", "Anna", "Eve"]
     # And a freed seat goes to the first in line.
     seated = db.session.scalar(sa.select(Guest).where(Guest.name_en == "Seated One"))
-    rsvp.answer(seated.id, seated.token_version, rsvp.RsvpAnswer(attending=False), audit.GUEST)
-    db.session.commit()
+    answer(seated, attending=False)
     assert db.session.get(Guest, dana.id).seat.state == SeatState.CONFIRMED
     assert queue(event) == ["Bo", "陳美玲", "Anna", "Eve"]
 
@@ -351,10 +337,9 @@ def test_anonymous_visitors_go_to_login(client, forum):
     assert state(event) == before
 
 
+@pytest.mark.usefixtures("door_client")
 def test_door_staff_get_403(client, forum):
     event, (anna, bo, chen, dana) = forum
-    make_staff("door@example.org", role=Role.DOOR)
-    login(client, "door@example.org")
     before = state(event)
     for method, path in my_routes(event, dana):
         response = getattr(client, method)(

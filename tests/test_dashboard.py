@@ -11,8 +11,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import sqlalchemy as sa
-from conftest import text
-from factories import make_event, make_guest, make_guests_in_bulk, make_staff
+from support.app import text
+from support.factories import make_event, make_guest, make_guests_in_bulk, make_staff
 
 from registrar import tokens
 from registrar.extensions import db

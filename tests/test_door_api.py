@@ -12,8 +12,10 @@ from datetime import datetime, timedelta
 import pytest
 import requests
 import sqlalchemy as sa
-from factories import make_event, make_guest, make_staff
-from live_server import serving
+from support import factories
+from support.auth import DOOR_EMAIL, PASSWORD, logged_in
+from support.factories import make_event, make_guest, make_staff
+from support.live_server import serving
 
 from registrar import tokens
 from registrar.extensions import db
@@ -31,11 +33,8 @@ from registrar.models import (
     Verdict,
     utcnow,
 )
-from registrar.services import audit, door, invitations, rsvp
+from registrar.services import audit, door, invitations
 
-PASSWORD = "correct horse battery"
-DOOR_EMAIL = "door@example.org"
-ORGANIZER_EMAIL = "organizer@example.org"
 CONFIG_SCRIPT = re.compile(
     r'<script type="application/json" id="door-config">(.*?)</script>', re.DOTALL
 )
@@ -45,13 +44,7 @@ CONFIG_SCRIPT = re.compile(
 
 
 def answer(guest: Guest, attending: bool = True, channel: Channel | None = Channel.EN) -> Guest:
-    rsvp.answer(
-        guest.id,
-        guest.token_version,
-        rsvp.RsvpAnswer(attending=attending, channel=channel if attending else None),
-        audit.GUEST,
-    )
-    db.session.commit()
+    factories.answer(guest, attending, channel)
     return guest
 
 
@@ -61,13 +54,6 @@ def confirmed_guest(event: Event, **fields) -> Guest:
 
 def code_of(guest: Guest) -> str:
     return tokens.badge_code(guest.event_id, guest.id, guest.badge_version)
-
-
-def login(client, email: str = DOOR_EMAIL, role: Role = Role.DOOR):
-    make_staff(email, role, PASSWORD)
-    response = client.post("/login", data={"email": email, "password": PASSWORD})
-    assert response.status_code == 302, response.get_data(as_text=True)[:300]
-    return client
 
 
 def scan(client, event_id: int, code: str, **body):
@@ -103,11 +89,6 @@ def at(moment: datetime) -> str:
 @pytest.fixture
 def event(app):
     return make_event(capacity=10)
-
-
-@pytest.fixture
-def door_client(client, event):
-    return login(client)
 
 
 # -- verdicts --------------------------------------------------------------------------------
@@ -242,7 +223,8 @@ def test_room_full_and_only_organizers_override(client, app):
     event = make_event(capacity=1)
     first = confirmed_guest(event)
     waiting = confirmed_guest(event)
-    login(client)
+    make_staff(DOOR_EMAIL, Role.DOOR)
+    logged_in(client, DOOR_EMAIL)
     assert verdict_of(client, event.id, code_of(first)) == "ok"
     # Inside, then cancels: the seat goes to the waitlist, but the room is still full.
     answer(first, attending=False)
@@ -257,7 +239,8 @@ def test_room_full_and_only_organizers_override(client, app):
     assert refused.status_code == 403
     assert refused.get_json()["error"]["code"] == "forbidden"
     client.post("/logout")
-    login(client, ORGANIZER_EMAIL, Role.ORGANIZER)
+    make_staff()
+    logged_in(client)
     let_in = scan(client, event.id, code_of(waiting), override=True, gate="VIP").get_json()
     assert let_in["verdict"] == "ok"
     assert let_in["override"] is True
@@ -274,8 +257,8 @@ def test_room_full_and_only_organizers_override(client, app):
     assert [(e.guest_id, e.actor.startswith("staff:")) for e in overrides] == [(waiting.id, True)]
 
 
+@pytest.mark.usefixtures("organizer_client")
 def test_override_is_not_needed_below_capacity(client, event):
-    login(client, ORGANIZER_EMAIL, Role.ORGANIZER)
     guest = confirmed_guest(event)
     body = scan(client, event.id, code_of(guest), override=True).get_json()
     assert body["verdict"] == "ok"
@@ -708,8 +691,8 @@ def test_scanner_page_carries_its_settings_and_no_inline_script(door_client, eve
     assert '<video id="camera-video" muted playsinline autoplay>' in html
 
 
+@pytest.mark.usefixtures("organizer_client")
 def test_scanner_page_lets_organizers_override(client, event):
-    login(client, ORGANIZER_EMAIL, Role.ORGANIZER)
     assert page_config(client.get(f"/door/events/{event.id}"))["canOverride"] is True
 
 
@@ -829,7 +812,7 @@ def test_simultaneous_scans_of_one_badge_let_in_exactly_once(app, event):
 def test_a_scan_kept_waiting_for_the_event_lock_is_busy_and_its_retry_counts_once(
     app_config, instance_path
 ):
-    from conftest import request_client
+    from support.app import request_client
 
     from registrar import create_app
 
@@ -839,7 +822,8 @@ def test_a_scan_kept_waiting_for_the_event_lock_is_busy_and_its_retry_counts_onc
         event = make_event(capacity=10)
         guest = confirmed_guest(event)
         event_id, code = event.id, code_of(guest)
-        client = login(request_client(app))
+        make_staff(DOOR_EMAIL, Role.DOOR)
+        client = logged_in(request_client(app), DOOR_EMAIL)
         db.session.commit()
 
         # Another transaction holds the event's row lock (on SQLite, the database's write lock)

@@ -7,16 +7,18 @@ when it is missing; without it these tests are skipped.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 import qrcode
 import sqlalchemy as sa
-from factories import make_event, make_guest, make_staff
 from flask import request
-from live_server import serving
 from PIL import Image
+from support.auth import PASSWORD
+from support.browser import PHONE, TIMEOUT_MS, needs_chromium
+from support.factories import answer, make_event, make_guest, make_staff
+from support.live_server import read as _read
+from support.live_server import serving
 
 from registrar import tokens
 from registrar.extensions import db
@@ -27,16 +29,9 @@ playwright = pytest.importorskip(
     "playwright.sync_api", reason="Playwright is not installed: pip install -e '.[test]'"
 )
 
-CHROMIUM = Path(os.environ.get("REGISTRAR_TEST_CHROMIUM", "/usr/bin/chromium"))
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason=f"Chromium not found at {CHROMIUM}: scripts/test installs it (apt-get install chromium)",
-)
+pytestmark = needs_chromium
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
-PHONE = {"width": 390, "height": 844}
-PASSWORD = "correct horse battery"
-TIMEOUT_MS = 15_000
 # The page retries its queue every 5 s.
 SYNC_WAIT_MS = 12_000
 
@@ -57,13 +52,7 @@ def app_config(app_config) -> dict:
 
 def _confirmed(event: Event, channel: Channel = Channel.EN, **fields) -> Guest:
     guest = make_guest(event, **fields)
-    rsvp.answer(
-        guest.id,
-        guest.token_version,
-        rsvp.RsvpAnswer(attending=True, channel=channel),
-        audit.GUEST,
-    )
-    db.session.commit()
+    answer(guest, channel=channel)
     return guest
 
 
@@ -89,53 +78,12 @@ def _camera_file(code: str, path: Path) -> Path:
     return path
 
 
-def _read(query):
-    """Run a read and end its transaction at once: on SQLite it would block the server.
-
-    The rows come back detached with what was read, so that looking at them later does not
-    begin another transaction (which on SQLite takes the write lock: see db_setup).
-    """
-    db.session.expire_all()
-    try:
-        return query()
-    finally:
-        db.session.expunge_all()
-        db.session.commit()
-
-
 def _scans(event_id: int) -> list[Scan]:
     return _read(
         lambda: list(
             db.session.scalars(sa.select(Scan).where(Scan.event_id == event_id).order_by(Scan.id))
         )
     )
-
-
-def launch_chromium(runner, camera: Path | None = None):
-    """Headless Chromium from a Playwright runner, its fake camera showing the given file."""
-    args = [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--use-fake-ui-for-media-stream",
-        "--use-fake-device-for-media-stream",
-    ]
-    if camera is not None:
-        args.append(f"--use-file-for-fake-video-capture={camera}")
-    return runner.chromium.launch(executable_path=str(CHROMIUM), args=args)
-
-
-@pytest.fixture
-def browser():
-    """A function that starts headless Chromium, its fake camera showing the given file."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as runner:
-        yield lambda camera=None: launch_chromium(runner, camera)
 
 
 class Scanner:

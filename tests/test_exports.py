@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from factories import make_event, make_guest
 from flask_babel import force_locale
+from support.factories import make_event, make_guest
 
 from registrar import tokens
 from registrar.extensions import db

@@ -22,11 +22,12 @@ import pytest
 import requests
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
-from conftest import TEST_SECRET
-from door_rush import CSRF, DOOR_EMAIL, DOOR_PASSWORD, login_door, rush_through_restart
-from factories import invitation_path, make_event, make_guest, make_staff
-from live_server import Gunicorn, gunicorn
-from private_postgres import Unavailable, start_cluster
+from support.app import TEST_SECRET
+from support.auth import CSRF
+from support.door_rush import DOOR_EMAIL, DOOR_PASSWORD, login_door, rush_through_restart
+from support.factories import invitation_path, make_event, make_guest, make_staff
+from support.live_server import Gunicorn, gunicorn
+from support.private_postgres import Unavailable, start_cluster
 
 from registrar import tokens
 from registrar.errors import DatabaseUnavailable

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import sqlalchemy as sa
-from factories import make_event, make_guest
+from support.factories import make_event, make_guest
 
 from registrar.extensions import db
 from registrar.models import AuditEntry, Category, Event, Guest, Language

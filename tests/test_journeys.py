@@ -1,7 +1,7 @@
 """Journeys through the product in a real browser, on a phone-sized screen.
 
-Headless Chromium (Debian's package) driven by Playwright, as in test_door_browser.py, whose
-browser fixture and skip rule this module shares.
+Headless Chromium (Debian's package) driven by Playwright, as in test_door_browser.py, with the
+browser fixture of conftest.py and the skip rule of support/browser.py.
 """
 
 from __future__ import annotations
@@ -10,13 +10,15 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from factories import invitation_path, make_event, make_guest, make_staff
-from live_server import serving
-from test_door_browser import PHONE, TIMEOUT_MS, _read, browser, pytestmark  # noqa: F401
+from support.browser import PHONE, TIMEOUT_MS, needs_chromium
+from support.factories import answer, invitation_path, make_event, make_guest, make_staff
+from support.live_server import read as _read
+from support.live_server import serving
 
 from registrar.extensions import db
 from registrar.models import Channel, Guest, Language, Rsvp, Seat, SeatState
-from registrar.services import audit, rsvp
+
+pytestmark = needs_chromium
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 
@@ -50,7 +52,7 @@ def _seat_and_answer(guest_id: int):
     return _read(read)
 
 
-def test_guest_answers_yes_in_chinese_sees_the_badge_then_says_no(app, browser):  # noqa: F811
+def test_guest_answers_yes_in_chinese_sees_the_badge_then_says_no(app, browser):
     event = make_event(capacity=5)
     guest = make_guest(event, name_en="Amelia Clarke", name_zh="柯愛美", language=Language.EN)
     guest_id, path = guest.id, invitation_path(guest)
@@ -92,7 +94,7 @@ def _count(page, key: str) -> int:
 
 def test_organizer_imports_a_list_sends_invitations_and_watches_the_dashboard(
     app,
-    browser,  # noqa: F811
+    browser,
     tmp_path,
 ):
     event = make_event(capacity=2)
@@ -138,12 +140,7 @@ def test_organizer_imports_a_list_sends_invitations_and_watches_the_dashboard(
         for guest_id in _read(
             lambda: list(db.session.scalars(sa.select(Guest.id).where(Guest.event_id == event_id)))
         ):
-            _read(lambda gid=guest_id: _yes(gid))
+            _read(lambda gid=guest_id: answer(db.session.get(Guest, gid), channel=Channel.ZH))
         page.reload()
         assert (_count(page, "confirmed"), _count(page, "waitlisted")) == (2, 1)
         chromium.close()
-
-
-def _yes(guest_id: int) -> None:
-    guest = db.session.get(Guest, guest_id)
-    rsvp.answer(guest.id, guest.token_version, rsvp.RsvpAnswer(True, Channel.ZH), audit.GUEST)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from factories import make_event, make_staff
+from support.factories import make_event, make_staff
 
 from registrar import create_app
 from registrar.extensions import db

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from factories import make_event, make_guest
+from support.factories import make_event, make_guest
 
 from registrar.errors import NotFound
 from registrar.extensions import db

@@ -17,8 +17,8 @@ import pytest
 import sqlalchemy as sa
 import zxingcpp
 from aiosmtpd.controller import Controller
-from factories import make_event, make_guest, make_staff
 from PIL import Image
+from support.factories import make_event, make_guest
 
 from registrar import create_app, tokens
 from registrar.config import Defaults
@@ -571,6 +571,7 @@ def test_a_line_break_stored_in_a_name_or_a_title_never_reaches_the_headers(
     assert [m.status for m in outbox()] == [MessageStatus.SENT, MessageStatus.SENT]
 
 
+@pytest.mark.usefixtures("organizer_client")
 def test_a_message_that_cannot_be_rendered_fails_at_once_and_is_shown(
     app, client, smtp_server, monkeypatch
 ):
@@ -591,7 +592,6 @@ def test_a_message_that_cannot_be_rendered_fails_at_once_and_is_shown(
     assert deliver(now=utcnow() + timedelta(days=1)).handled == 0  # no retries
     assert smtp_server.received == []
 
-    login(client)
     for page in (
         client.get(f"/console/events/{event.id}/mail").get_data(as_text=True),
         client.get(f"/console/events/{event.id}/dashboard").get_data(as_text=True),
@@ -664,19 +664,11 @@ def test_the_file_backend_writes_eml_files_once_per_message(app, client):
     assert guest.email in str(message["To"])
 
 
-def login(client):
-    make_staff()
-    response = client.post(
-        "/login", data={"email": "organizer@example.org", "password": "correct horse battery"}
-    )
-    assert response.status_code == 302
-
-
+@pytest.mark.usefixtures("organizer_client")
 def test_console_sends_invitations_shows_delivery_and_resends(app, client, smtp_server):
     event = make_event()
     chosen = make_guest(event, name_en="Amelia Clarke")
     other = make_guest(event)
-    login(client)
 
     page = client.get(f"/console/events/{event.id}/mail")
     assert page.status_code == 200

@@ -10,8 +10,8 @@ import itertools
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import request_client
-from factories import invitation_path, make_event, make_guest, make_staff
+from support.app import request_client
+from support.factories import invitation_path, make_event, make_guest, make_staff
 from werkzeug.routing import AnyConverter, Rule
 
 from registrar.extensions import db

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from conftest import text
-from factories import make_event, make_guest, make_staff
+from support.app import text
+from support.factories import make_event, make_guest, make_staff
 
 from registrar.extensions import db
 from registrar.mail import campaigns

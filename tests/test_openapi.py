@@ -11,8 +11,6 @@ import jsonschema_rs
 import pytest
 import schemathesis
 import sqlalchemy as sa
-from conftest import request_client
-from factories import make_event, make_guest, make_guests_in_bulk, make_staff
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
@@ -23,11 +21,13 @@ from schemathesis.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from support.app import request_client
+from support.factories import answer, make_event, make_guest, make_guests_in_bulk, make_staff
 
 from registrar import tokens
 from registrar.extensions import db
 from registrar.models import Category, Channel, CheckIn, Event, Guest, Role, Verdict
-from registrar.services import audit, checkin, guests, invitations, rsvp
+from registrar.services import audit, checkin, guests, invitations
 from registrar.web.api import openapi
 
 DOCUMENT = "/api/v1/openapi.json"
@@ -146,13 +146,7 @@ def test_body_nested_too_deep_for_the_parser_is_a_json_400(app, client):
 
 def _confirmed(event: Event, **fields) -> Guest:
     guest = make_guest(event, **fields)
-    rsvp.answer(
-        guest.id,
-        guest.token_version,
-        rsvp.RsvpAnswer(attending=True, channel=Channel.ZH),
-        audit.GUEST,
-    )
-    db.session.commit()
+    answer(guest, channel=Channel.ZH)
     return guest
 
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from babel.messages.mofile import read_mo
-from conftest import TEST_SECRET, request_client
-from factories import invitation_path, make_event, make_guest, make_guests
 from itsdangerous import URLSafeSerializer
+from support.app import TEST_SECRET, request_client
+from support.factories import invitation_path, make_event, make_guest, make_guests
 
 from registrar import create_app
 from registrar.extensions import db

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from factories import make_event, make_guest
+from support.factories import make_event, make_guest
 
 from registrar.errors import DeadlinePassed, InvalidAnswer, InvitationInactive, NotFound
 from registrar.extensions import db

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from factories import make_event, make_guest, make_guests
+from support.factories import make_event, make_guest, make_guests
 
 from registrar.errors import CapacityTooLow, InvalidAnswer
 from registrar.extensions import db

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from conftest import TEST_SECRET, request_client, text
-from factories import invitation_path, make_event, make_guest, make_staff
-from live_server import PROJECT_ROOT, gunicorn, stop
+from support.app import TEST_SECRET, request_client, text
+from support.factories import invitation_path, make_event, make_guest, make_staff
+from support.live_server import PROJECT_ROOT, gunicorn, stop
 
 from registrar import create_app
 from registrar.extensions import db

@@ -13,10 +13,10 @@ from urllib.parse import quote
 
 import pytest
 import sqlalchemy as sa
-from conftest import TEST_SECRET
-from factories import make_event, make_guest, make_staff
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support.app import TEST_SECRET
+from support.factories import make_event, make_guest, make_staff
 
 from registrar import create_app, tokens
 from registrar.extensions import db

@@ -6,9 +6,9 @@ from __future__ import annotations
 import string
 
 import pytest
-from conftest import TEST_SECRET, request_client, text
-from factories import make_event, make_guest, make_staff
 from itsdangerous import URLSafeSerializer
+from support.app import TEST_SECRET, request_client, text
+from support.factories import make_event, make_guest, make_staff
 
 from registrar import create_app, tokens
 from registrar.extensions import db

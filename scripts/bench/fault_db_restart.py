@@ -13,30 +13,27 @@ every scan got an answer, one `ok` per guest and `already_checked_in` for the re
 exactly N; one scan recorded per nonce; each guest entered once. Prints the figures, and exits
 non-zero on any problem.
 
-    .venv/bin/python scripts/fault_db_restart.py
-    .venv/bin/python scripts/fault_db_restart.py --guests 200 --down 5 --mode immediate
+    .venv/bin/python scripts/bench/fault_db_restart.py
+    .venv/bin/python scripts/bench/fault_db_restart.py --guests 200 --down 5 --mode immediate
+
+The rush itself is tests/support/door_rush.py, which tests/test_faults.py runs as well.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
-import sys
 import tempfile
 from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+import common
 
-from door_rush import rush_through_restart  # noqa: E402
-from private_postgres import Unavailable, start_cluster  # noqa: E402
+from tests.support.door_rush import rush_through_restart
+from tests.support.private_postgres import Unavailable, start_cluster
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = common.parser(__doc__)
     parser.add_argument("--guests", type=int, default=1000)
     parser.add_argument("--doors", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")

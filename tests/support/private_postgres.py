@@ -14,12 +14,13 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from .live_server import free_port
 
 BINARIES = Path("/usr/lib/postgresql")
 STARTUP_SECONDS = 30
@@ -40,12 +41,6 @@ def server_binaries() -> Path:
     return found[-1]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class Cluster:
     """One cluster in `root`; `url` reaches its `postgres` database as the `postgres` role."""
 
@@ -55,7 +50,7 @@ class Cluster:
         self.log = root / "server.log"
         self.bin_dir = bin_dir
         self.run_as = run_as
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
 
     def _run(self, *command: str, timeout: float = STARTUP_SECONDS) -> None:

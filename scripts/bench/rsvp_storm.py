@@ -6,8 +6,9 @@ phone would), then releases all N "yes" answers at once from N threads. Checks t
 guests are confirmed and N - S waitlisted with queue numbers 1..N-S without a gap, and that no
 request failed; prints the answers' latency.
 
-    .venv/bin/python scripts/bench_rsvp_storm.py                # SQLite in a temporary folder
-    .venv/bin/python scripts/bench_rsvp_storm.py --database-url postgresql://postgres@127.0.0.1:5432/test
+    .venv/bin/python scripts/bench/rsvp_storm.py                # SQLite in a temporary folder
+    .venv/bin/python scripts/bench/rsvp_storm.py --guests 40 --seats 15    # a quick look
+    .venv/bin/python scripts/bench/rsvp_storm.py --database-url postgresql://postgres@127.0.0.1:5432/test
 
 Bounded: N threads, one answer each, a 60 s timeout per request; on PostgreSQL the tables go
 into a schema of the run's own, dropped at the end.
@@ -15,38 +16,29 @@ into a schema of the run's own, dropped at the end.
 
 from __future__ import annotations
 
-import argparse
 import os
-import re
 import secrets
-import socket
-import statistics
-import sys
 import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import common
 import requests
 import sqlalchemy as sa
-from bench_import import bench_database, drop_schema
-from bench_scans import start_server
 
-ROOT = Path(__file__).resolve().parent.parent
-CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+from tests.support.auth import csrf_token
+from tests.support.live_server import free_port
 
 
 def seed(database_url: str, guests: int, seats: int) -> list[str]:
     """The event and its guests; the invitation paths."""
-    sys.path.insert(0, str(ROOT))
-    sys.path.insert(0, str(ROOT / "tests"))
-    from factories import make_event
-
     from registrar import create_app
     from registrar.extensions import db
     from registrar.models import Category
     from registrar.services import audit, invitations
+    from tests.support.factories import make_event
 
     app = create_app()
     with app.app_context():
@@ -87,7 +79,7 @@ def outcome(database_url: str) -> tuple[int, list[int]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = common.parser(__doc__)
     parser.add_argument("--database-url", help="default: a SQLite file in a temporary folder")
     parser.add_argument("--guests", type=int, default=400)
     parser.add_argument("--seats", type=int, default=150)
@@ -98,7 +90,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="registrar-storm-") as tmp:
         tmp = Path(tmp)
-        database_url, schema = bench_database(args.database_url, tmp, "storm.sqlite")
+        database_url, schema = common.bench_database(args.database_url, tmp, "storm.sqlite")
         os.environ.update(
             DATABASE_URL=database_url,
             REGISTRAR_SECRET_KEY=secrets.token_hex(32),
@@ -110,10 +102,8 @@ def main() -> None:
         try:
             print(f"Seeding {args.guests} guests for {args.seats} seats ...", flush=True)
             paths = seed(database_url, args.guests, args.seats)
-            with socket.socket() as sock:
-                sock.bind(("127.0.0.1", 0))
-                port = sock.getsockname()[1]
-            server = start_server(port, args.workers, tmp / "gunicorn.log")
+            port = free_port()
+            server = common.start_server(port, args.workers, tmp / "gunicorn.log")
             base = f"http://127.0.0.1:{port}"
             start = threading.Barrier(len(paths))
 
@@ -122,7 +112,7 @@ def main() -> None:
                 # A fresh connection for the answer: the server drops idle ones while the
                 # others are still opening their pages.
                 page = session.get(base + path, headers={"Connection": "close"}, timeout=60)
-                token = CSRF.search(page.text).group(1)
+                token = csrf_token(page.text)
                 start.wait(timeout=120)
                 began = time.perf_counter()
                 answer = session.post(
@@ -141,17 +131,15 @@ def main() -> None:
             confirmed, queue = outcome(database_url)
             backend = sa.engine.make_url(database_url).get_backend_name()
         finally:
-            if server is not None:
-                server.terminate()
-                server.wait(timeout=30)
+            common.stop_server(server)
             if schema:
-                drop_schema(args.database_url, schema)
+                common.drop_schema(args.database_url, schema)
 
     statuses: dict[int, int] = {}
     for status, _ms in results:
         statuses[status] = statuses.get(status, 0) + 1
     latencies = [ms for _status, ms in results]
-    cuts = statistics.quantiles(latencies, n=100, method="inclusive")
+    p = common.percentiles(latencies)
     gap_free = queue == list(range(1, len(queue) + 1))
     print(
         f"\n{args.guests} guests, {args.seats} seats, gunicorn {args.workers} workers (gthread), "
@@ -162,8 +150,8 @@ def main() -> None:
     print("| ---: | ---: | --- | --- | ---: | ---: | ---: | ---: |")
     print(
         f"| {confirmed} | {len(queue)} | {'yes' if gap_free else 'NO'} | "
-        f"{', '.join(f'{s}: {n}' for s, n in sorted(statuses.items()))} | {cuts[49]:.0f} | "
-        f"{cuts[94]:.0f} | {cuts[98]:.0f} | {seconds:.1f} |"
+        f"{', '.join(f'{s}: {n}' for s, n in sorted(statuses.items()))} | {p['p50']:.0f} | "
+        f"{p['p95']:.0f} | {p['p99']:.0f} | {seconds:.1f} |"
     )
     wrong = []
     if confirmed != args.seats:

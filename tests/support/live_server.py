@@ -19,6 +19,15 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+from registrar.extensions import db
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on (now: take it soon)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
 
 class _QuietHandler(WSGIRequestHandler):
     def log_request(self, *args, **kwargs) -> None:
@@ -44,9 +53,23 @@ def serving(app: Flask) -> Iterator[str]:
         server.server_close()
 
 
+def read(query):
+    """Run a read and end its transaction at once: on SQLite it would block the server.
+
+    The rows come back detached with what was read, so that looking at them later does not
+    begin another transaction (which on SQLite takes the write lock: see db_setup).
+    """
+    db.session.expire_all()
+    try:
+        return query()
+    finally:
+        db.session.expunge_all()
+        db.session.commit()
+
+
 # -- gunicorn, as production runs it ----------------------------------------------------------
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 GUNICORN_CONF = PROJECT_ROOT / "scripts" / "gunicorn.conf.py"
 STARTUP_SECONDS = 30
 
@@ -119,9 +142,7 @@ class Gunicorn:
 def gunicorn(env: dict[str, str], log_path: Path, workers: int = 2) -> Iterator[Gunicorn]:
     """Run the app under gunicorn as the README deploys it, configured only by `env` (on top of
     this environment without its REGISTRAR_*, DATABASE_URL and gunicorn settings)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     prefixes = ("GUNICORN", "REGISTRAR_", "WEB_CONCURRENCY", "DATABASE_URL")
     environment = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
     environment.update(env, WEB_CONCURRENCY=str(workers), REGISTRAR_BIND=f"127.0.0.1:{port}")

@@ -4,28 +4,24 @@ Times, for N rows (5,000 by default): the preview of a file of new guests, its a
 commit, the preview and apply of the same file again (all unchanged), and a file that changes
 every guest's organization. Prints a Markdown table; the target is apply <= 5 s for 5,000 rows.
 
-    .venv/bin/python scripts/bench_import.py                  # SQLite in a temporary folder
-    .venv/bin/python scripts/bench_import.py --database-url postgresql://postgres@127.0.0.1:5432/test
+    .venv/bin/python scripts/bench/imports.py                  # SQLite in a temporary folder
+    .venv/bin/python scripts/bench/imports.py --rows 1000      # a quick look
+    .venv/bin/python scripts/bench/imports.py --database-url postgresql://postgres@127.0.0.1:5432/test
 
 On PostgreSQL the tables go into a schema of the benchmark's own, dropped at the end.
 """
 
 from __future__ import annotations
 
-import argparse
-import contextlib
 import csv
 import io
 import os
-import secrets
 import sys
-import tempfile
 import time
-from pathlib import Path
 
+import common
 import sqlalchemy as sa
 
-ROOT = Path(__file__).resolve().parent.parent
 TARGET_SECONDS = 5.0
 
 
@@ -51,62 +47,6 @@ def guest_file(rows: int, organization: str = "") -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def own_schema(url: str) -> tuple[str, str]:
-    """A PostgreSQL URL whose tables live in a new schema of this run, and that schema."""
-    from registrar.config import normalize_database_url
-
-    parsed = sa.engine.make_url(normalize_database_url(url))
-    schema = f"bench_import_{os.getpid()}"
-    engine = sa.create_engine(parsed, poolclass=sa.pool.NullPool)
-    with engine.begin() as conn:
-        conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    engine.dispose()
-    parsed = parsed.update_query_dict({"options": f"-csearch_path={schema}"})
-    return parsed.render_as_string(hide_password=False), schema
-
-
-def bench_database(url: str | None, folder: Path, name: str) -> tuple[str, str | None]:
-    """The database a benchmark runs on, and the schema to drop after it (PostgreSQL: a schema
-    of the run's own on the server at `url`; else a SQLite file `name` in `folder`)."""
-    if url:
-        return own_schema(url)
-    return f"sqlite:///{folder / name}", None
-
-
-def drop_schema(url: str, schema: str) -> None:
-    from registrar.config import normalize_database_url
-
-    engine = sa.create_engine(normalize_database_url(url), poolclass=sa.pool.NullPool)
-    with engine.begin() as conn:
-        conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-    engine.dispose()
-
-
-@contextlib.contextmanager
-def bench_app(database_url: str | None):
-    """A registrar app on a fresh database: a SQLite file in a temporary folder, or a schema of
-    its own on the PostgreSQL server named, dropped at the end; its instance folder temporary."""
-    sys.path.insert(0, str(ROOT))
-    sys.path.insert(0, str(ROOT / "tests"))
-    from registrar import create_app
-
-    with tempfile.TemporaryDirectory(prefix="registrar-bench-") as tmp:
-        tmp = Path(tmp)
-        (tmp / "instance").mkdir()
-        os.environ["REGISTRAR_INSTANCE_PATH"] = str(tmp / "instance")
-        schema = None
-        if database_url:
-            url, schema = own_schema(database_url)
-        else:
-            url = f"sqlite:///{tmp / 'bench.sqlite'}"
-        try:
-            yield create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secrets.token_hex(32)})
-        finally:
-            if schema:
-                drop_schema(database_url, schema)
-
-
 def timed(work) -> tuple[float, object]:
     started = time.perf_counter()
     result = work()
@@ -114,17 +54,16 @@ def timed(work) -> tuple[float, object]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = common.parser(__doc__)
     parser.add_argument("--database-url", help="default: a SQLite file in a temporary folder")
     parser.add_argument("--rows", type=int, default=5000)
     args = parser.parse_args()
 
-    with bench_app(args.database_url) as app:
-        from factories import make_event
-
+    with common.bench_app(args.database_url) as app:
         from registrar.extensions import db
         from registrar.models import AuditEntry, Guest
         from registrar.services import imports
+        from tests.support.factories import make_event
 
         results = []
         with app.app_context():

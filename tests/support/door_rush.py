@@ -1,11 +1,11 @@
 """A door rush through a database restart, and the figures it leaves.
 
-N confirmed guests in a fresh database on a private PostgreSQL cluster (tests/private_postgres.py),
-gunicorn as production runs it, and several doors scanning every badge once (a few twice) at
+N confirmed guests in a fresh database on a private PostgreSQL cluster (private_postgres.py
+here), gunicorn as production runs it, and several doors scanning every badge once (a few twice) at
 once. When a share of the scans has been answered, the database is stopped, left down for a
 moment and started again. Every door sends each scan until it gets an answer, always with the
 scan's own nonce, as the scanner page does. Used by tests/test_faults.py and
-scripts/fault_db_restart.py.
+scripts/bench/fault_db_restart.py.
 """
 
 from __future__ import annotations
@@ -23,14 +23,16 @@ from pathlib import Path
 
 import requests
 import sqlalchemy as sa
-from factories import invitation_path, make_confirmed_in_bulk, make_event
-from live_server import gunicorn
-from private_postgres import Cluster
 
 from registrar import create_app, tokens
 from registrar.extensions import db
 from registrar.models import Guest, Role, Scan, Seat, SeatState, Verdict
 from registrar.services import staff
+
+from .auth import http_log_in
+from .factories import invitation_path, make_confirmed_in_bulk, make_event
+from .live_server import gunicorn
+from .private_postgres import Cluster
 
 DOOR_EMAIL = "door@example.org"
 DOOR_PASSWORD = "door staff password"
@@ -38,7 +40,6 @@ REQUEST_TIMEOUT = 30
 # A door tries a scan again after this pause, growing to RETRY_PAUSE_MAX.
 RETRY_PAUSE = 0.05
 RETRY_PAUSE_MAX = 0.5
-CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 TITLE = re.compile(r"<title>(.*?)</title>", re.DOTALL)
 
 
@@ -167,19 +168,7 @@ def seed(database_url: str, secret: str, guests: int) -> tuple[int, list[tuple[i
 
 def login_door(base: str) -> tuple[requests.Session, str]:
     """A door staff session and its CSRF token, as the scanner page has them."""
-    session = requests.Session()
-    page = session.get(f"{base}/login", timeout=REQUEST_TIMEOUT).text
-    match = CSRF.search(page)
-    token = match.group(1) or match.group(2)
-    answer = session.post(
-        f"{base}/login",
-        data={"csrf_token": token, "email": DOOR_EMAIL, "password": DOOR_PASSWORD},
-        timeout=REQUEST_TIMEOUT,
-        allow_redirects=False,
-    )
-    if answer.status_code != 302:
-        raise RuntimeError(f"door login failed: {answer.status_code}")
-    return session, token
+    return http_log_in(base, DOOR_EMAIL, DOOR_PASSWORD, REQUEST_TIMEOUT)
 
 
 def _failure(at: float, answer: requests.Response) -> Failure:

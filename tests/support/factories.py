@@ -6,8 +6,10 @@ import itertools
 from datetime import UTC, datetime, timedelta
 
 from registrar.extensions import db
-from registrar.models import Category, Event, Guest, Language, Role
-from registrar.services import audit, invitations, staff
+from registrar.models import Category, Channel, Event, Guest, Language, Role, SeatState
+from registrar.services import audit, invitations, rsvp, staff
+
+from .auth import ORGANIZER_EMAIL, PASSWORD
 
 _numbers = itertools.count(1)
 
@@ -59,9 +61,7 @@ def make_guests(event: Event, count: int, **fields) -> list[Guest]:
 
 
 def make_staff(
-    email: str = "organizer@example.org",
-    role: Role = Role.ORGANIZER,
-    password: str = "correct horse battery",
+    email: str = ORGANIZER_EMAIL, role: Role = Role.ORGANIZER, password: str = PASSWORD
 ) -> staff.StaffUser:
     user = staff.add(email, password, role)
     db.session.commit()
@@ -72,6 +72,21 @@ def invitation_path(guest: Guest) -> str:
     return f"/i/{invitations.invitation_token(guest)}"
 
 
+def answer(
+    guest: Guest, attending: bool = True, channel: Channel | None = Channel.EN, **needs
+) -> rsvp.RsvpState:
+    """The guest's answer (yes on English headsets unless told) as the public view gives it:
+    one use case, one commit. Returns what the guest's page then shows."""
+    state = rsvp.answer(
+        guest.id,
+        guest.token_version,
+        rsvp.RsvpAnswer(attending=attending, channel=channel if attending else None, **needs),
+        audit.GUEST,
+    )
+    db.session.commit()
+    return state
+
+
 def make_confirmed_in_bulk(event: Event, count: int) -> list[int]:
     """`count` guests with a confirmed seat, invited and answered, in three bulk INSERTs.
 
@@ -80,7 +95,7 @@ def make_confirmed_in_bulk(event: Event, count: int) -> list[int]:
     """
     import sqlalchemy as sa
 
-    from registrar.models import Channel, Rsvp, Seat, SeatState, utcnow
+    from registrar.models import Rsvp, Seat, utcnow
 
     now = utcnow()
     categories, channels = list(Category), [Channel.ZH, Channel.EN, Channel.ZH, Channel.FLOOR]
@@ -150,7 +165,7 @@ def make_guests_in_bulk(
     """
     import sqlalchemy as sa
 
-    from registrar.models import AuditEntry, Channel, CheckIn, Rsvp, Seat, SeatState, utcnow
+    from registrar.models import AuditEntry, CheckIn, Rsvp, Seat, utcnow
     from registrar.services import seats
 
     now = utcnow()

@@ -7,26 +7,26 @@ once. Checks every verdict: each guest exactly one `ok` and `already_checked_in`
 `invalid` for every tampered code; occupancy exactly N; every scan recorded; no request failed.
 Prints throughput and latency.
 
-    .venv/bin/python scripts/bench_door_rush.py                 # SQLite in a temporary folder
-    .venv/bin/python scripts/bench_door_rush.py --database-url postgresql://postgres@127.0.0.1:5432/test
+    .venv/bin/python scripts/bench/door_rush.py                 # SQLite in a temporary folder
+    .venv/bin/python scripts/bench/door_rush.py --guests 100    # a quick look
+    .venv/bin/python scripts/bench/door_rush.py --database-url postgresql://postgres@127.0.0.1:5432/test
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import random
 import secrets
-import socket
-import statistics
 import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
 
+import common
 import sqlalchemy as sa
-from bench_import import bench_database, drop_schema
-from bench_scans import Door, door_session, run, scan_job, seed, start_server
+from common import Door, run, scan_job
+
+from tests.support.live_server import free_port
 
 
 def tampered(code: str, rng: random.Random) -> str:
@@ -37,7 +37,7 @@ def tampered(code: str, rng: random.Random) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = common.parser(__doc__)
     parser.add_argument("--database-url", help="default: a SQLite file in a temporary folder")
     parser.add_argument("--guests", type=int, default=1000)
     parser.add_argument("--doors", type=int, default=4)
@@ -48,40 +48,31 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="registrar-rush-") as tmp:
         tmp = Path(tmp)
-        database_url, schema = bench_database(args.database_url, tmp, "rush.sqlite")
+        database_url, schema = common.bench_database(args.database_url, tmp, "rush.sqlite")
         server = None
         try:
             print(f"Seeding {args.guests} confirmed guests ...", flush=True)
-            event_id, codes = seed(database_url, tmp / "instance", secrets.token_hex(32),
-                                   args.guests)  # fmt: skip
+            event_id, codes = common.seed_confirmed(
+                database_url, tmp / "instance", secrets.token_hex(32), args.guests
+            )
             jobs = [(code, code) for code in codes]
             jobs += [(code, code) for code in rng.sample(codes, len(codes) * 5 // 100)]
             jobs += [(tampered(code, rng), None) for code in rng.sample(codes, len(codes) // 50)]
             rng.shuffle(jobs)
-            with socket.socket() as sock:
-                sock.bind(("127.0.0.1", 0))
-                port = sock.getsockname()[1]
-            server = start_server(port, args.workers, tmp / "gunicorn.log")
-            base = f"http://127.0.0.1:{port}"
-            doors = [Door(port, *door_session(base)) for _ in range(args.doors)]
+            port = free_port()
+            server = common.start_server(port, args.workers, tmp / "gunicorn.log")
+            doors = [Door.logged_in(port) for _ in range(args.doors)]
             print(f"  {len(jobs)} scans through {args.doors} doors at once ...", flush=True)
             began = time.perf_counter()
             latencies, answers = run(doors, [scan_job(event_id, c) for c, _ in jobs])
             seconds = time.perf_counter() - began
             inside = doors[0].request("GET", f"/api/v1/events/{event_id}/occupancy")[1]
             backend = sa.engine.make_url(database_url).get_backend_name()
-            from registrar.config import normalize_database_url
-
-            engine = sa.create_engine(normalize_database_url(database_url))
-            with engine.connect() as conn:
-                recorded = conn.scalar(sa.text("SELECT count(*) FROM scans"))
-            engine.dispose()
+            recorded = common.count(database_url, "SELECT count(*) FROM scans")
         finally:
-            if server is not None:
-                server.terminate()
-                server.wait(timeout=30)
+            common.stop_server(server)
             if schema:
-                drop_schema(args.database_url, schema)
+                common.drop_schema(args.database_url, schema)
 
     # run() hands the jobs to the doors round-robin and returns their answers door by door.
     order = [i for door in range(args.doors) for i in range(door, len(jobs), args.doors)]
@@ -99,7 +90,7 @@ def main() -> None:
     for code, seen in verdicts.items():
         if sorted(seen) != sorted(["ok"] + ["already_checked_in"] * (len(seen) - 1)):
             wrong.append(f"{code}: {seen}")
-    cuts = statistics.quantiles(latencies, n=100, method="inclusive")
+    p = common.percentiles(latencies)
     print(
         f"\n{args.guests} guests, {len(jobs)} scans ({len(jobs) - args.guests} repeats or "
         f"tampered), {args.doors} doors, gunicorn {args.workers} workers (gthread), {backend}, "
@@ -108,7 +99,7 @@ def main() -> None:
     print("| scans/s | p50 ms | p95 ms | p99 ms | wrong verdicts | failed | inside | recorded |")
     print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     print(
-        f"| {len(jobs) / seconds:.0f} | {cuts[49]:.1f} | {cuts[94]:.1f} | {cuts[98]:.1f} | "
+        f"| {len(jobs) / seconds:.0f} | {p['p50']:.1f} | {p['p95']:.1f} | {p['p99']:.1f} | "
         f"{len(wrong)} | {failed} | {inside['inside']} | {recorded} |"
     )
     problems = wrong[:5]

@@ -8,16 +8,15 @@ this process: one request to warm up, then R requests (3 by default). Checks eve
 PDF of ceil(N / 4) pages, the badge count in X-Badge-Count where the server sends it) and
 prints a Markdown table. With --profile it prints the cProfile top functions of one sheet.
 
-    .venv/bin/python scripts/bench_badges.py                   # SQLite in a temporary folder
-    .venv/bin/python scripts/bench_badges.py --guests 100,500 --requests 3
-    .venv/bin/python scripts/bench_badges.py --database-url postgresql://postgres@127.0.0.1:5432/test
+    .venv/bin/python scripts/bench/badges.py                   # SQLite in a temporary folder
+    .venv/bin/python scripts/bench/badges.py --guests 100,500 --requests 3
+    .venv/bin/python scripts/bench/badges.py --database-url postgresql://postgres@127.0.0.1:5432/test
 
 On PostgreSQL the tables go into a schema of the benchmark's own, dropped at the end.
 """
 
 from __future__ import annotations
 
-import argparse
 import cProfile
 import os
 import pstats
@@ -27,7 +26,7 @@ import statistics
 import sys
 import time
 
-from bench_import import bench_app
+import common
 
 MAX_GUESTS = 5000
 MAX_REQUESTS = 20
@@ -36,9 +35,8 @@ PAGE = re.compile(rb"/Type\s*/Page\b")
 
 def seed(app, guests: int) -> int:
     """One event of `guests` confirmed guests; its id."""
-    from factories import make_confirmed_in_bulk, make_event
-
     from registrar.extensions import db
+    from tests.support.factories import make_confirmed_in_bulk, make_event
 
     with app.app_context():
         event = make_event(capacity=guests)
@@ -78,9 +76,7 @@ def profile(client, event_id: int, guests: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = common.parser(__doc__)
     parser.add_argument("--database-url", help="default: a SQLite file in a temporary folder")
     parser.add_argument(
         "--guests", default="100,500", help=f"comma-separated event sizes, each 1..{MAX_GUESTS}"
@@ -94,20 +90,15 @@ def main() -> None:
     if not all(1 <= n <= MAX_GUESTS for n in sizes) or not 1 <= args.requests <= MAX_REQUESTS:
         parser.error(f"--guests: 1..{MAX_GUESTS} each; --requests: 1..{MAX_REQUESTS}")
 
-    with bench_app(args.database_url) as app:
-        from factories import make_staff
-
+    with common.bench_app(args.database_url) as app:
         from registrar.extensions import db
+        from tests.support.factories import make_staff
 
         with app.app_context():
             db.create_all()
             user_id = make_staff("bench-organizer@example.org", password=secrets.token_hex(16)).id
             backend = db.engine.dialect.name
-        client = app.test_client()
-        with client.session_transaction() as session:
-            # Flask-Login's own keys: logged in as the organizer without a password round.
-            session["_user_id"] = str(user_id)
-            session["_fresh"] = True
+        client = common.logged_in_client(app, user_id)
         rows = []
         for guests in sizes:
             print(f"Seeding {guests:,} confirmed guests ...", flush=True)

@@ -1,42 +1,39 @@
 """Console benchmark: server time of the dashboard, the audit log and the guest list pages.
 
 Seeds a fresh database with one event of N guests (5,000 by default) in every state, in bulk
-(tests/factories.py make_guests_in_bulk: answers over two weeks, a waitlist, check-ins,
+(tests/support/factories.py make_guests_in_bulk: answers over two weeks, a waitlist, check-ins,
 receivers, dietary and access needs, an audit entry per change), then times each page through
 Flask's test client logged in as an organizer, in this process: a warm-up, then R requests
 (30 by default). The guest list's pages (first page, a search, a filtered page) are timed when
 the guest list exists. Prints a Markdown table; the target is a p95 of at most 150 ms.
 
-    .venv/bin/python scripts/bench_console.py                  # SQLite in a temporary folder
-    .venv/bin/python scripts/bench_console.py --database-url postgresql://postgres@127.0.0.1:5432/test
+    .venv/bin/python scripts/bench/console.py                  # SQLite in a temporary folder
+    .venv/bin/python scripts/bench/console.py --guests 500 --requests 5    # a quick look
+    .venv/bin/python scripts/bench/console.py --database-url postgresql://postgres@127.0.0.1:5432/test
 
 On PostgreSQL the tables go into a schema of the benchmark's own, dropped at the end.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import secrets
 import statistics
 import sys
 import time
-from pathlib import Path
 
+import common
 import sqlalchemy as sa
-from bench_import import bench_app
 
-ROOT = Path(__file__).resolve().parent.parent
 TARGET_MS = 150.0
 
 
 def seed(app, guests: int) -> tuple[int, int]:
     """One event of `guests` guests (seats for 45% of them) and an organizer; their ids."""
-    from factories import make_event, make_guests_in_bulk
-
     from registrar.extensions import db
     from registrar.models import Role
     from registrar.services import staff
+    from tests.support.factories import make_event, make_guests_in_bulk
 
     with app.app_context():
         db.create_all()
@@ -79,24 +76,23 @@ def measure(client, path: str, requests: int, warmup: int, statements: list) -> 
         queries.add(len(statements))
         if response.status_code != 200:
             raise SystemExit(f"{path} answered {response.status_code}")
-    cuts = statistics.quantiles(times, n=20, method="inclusive")
     return {
         "median": statistics.median(times),
-        "p95": cuts[18],
+        "p95": common.percentiles(times)["p95"],
         "queries": "/".join(str(n) for n in sorted(queries)),
         "size": len(response.get_data()),
     }
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = common.parser(__doc__)
     parser.add_argument("--database-url", help="default: a SQLite file in a temporary folder")
     parser.add_argument("--guests", type=int, default=5000)
     parser.add_argument("--requests", type=int, default=30, help="timed requests per page")
     parser.add_argument("--warmup", type=int, default=3, help="untimed requests per page first")
     args = parser.parse_args()
 
-    with bench_app(args.database_url) as app:
+    with common.bench_app(args.database_url) as app:
         from registrar.extensions import db
 
         rows = []
@@ -109,11 +105,7 @@ def main() -> None:
             backend = engine.dialect.name
         statements: list[str] = []
         sa.event.listen(engine, "before_cursor_execute", lambda *a, **k: statements.append(a[2]))
-        client = app.test_client()
-        with client.session_transaction() as session:
-            # Flask-Login's own keys: logged in as the organizer without a password round.
-            session["_user_id"] = str(user_id)
-            session["_fresh"] = True
+        client = common.logged_in_client(app, user_id)
         for name, path in pages(app, event_id):
             print(f"  {name} x{args.requests} ...", flush=True)
             result = measure(client, path, args.requests, args.warmup, statements)
