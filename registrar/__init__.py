@@ -51,7 +51,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
         # The client's address (rate limits), scheme (secure cookies, links) and host as the
         # proxies saw them; trusting more hops than there are proxies would let clients lie.
-        app.wsgi_app = ProxyFix(
+        # Flask's documented way to put middleware around the application.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=proxies
         )
     return app
