@@ -13,7 +13,7 @@ from flask import Flask
 
 class Defaults:
     # SQLALCHEMY_DATABASE_URI defaults to the SQLite file in the instance folder (see load_config).
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {}
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "Asia/Taipei"
     LANGUAGES = ("en", "zh_Hant")
