@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
-from .extensions import db
+from .extensions import Base, db
+
+if TYPE_CHECKING:
+    # db.Model is made at run time (Base with Flask-SQLAlchemy's mixins), so a type checker
+    # sees only a variable; Base declares the same typed mapping.
+    Model = Base
+else:
+    Model = db.Model
 
 
 def utcnow() -> datetime:
@@ -21,20 +29,20 @@ def utcnow() -> datetime:
 ERASED_DOMAIN = "erased.invalid"
 
 
-class UTCDateTime(TypeDecorator):
+class UTCDateTime(TypeDecorator[datetime]):
     """An aware datetime stored as UTC, read back aware on every database (SQLite keeps no zone)."""
 
     impl = sa.DateTime
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given; use an aware one")
         return value.astimezone(UTC).replace(tzinfo=None)
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
         if value is None:
             return None
         return value.replace(tzinfo=UTC)
@@ -110,7 +118,7 @@ class PersonRole(enum.StrEnum):
     MODERATOR = "moderator"
 
 
-class Event(db.Model):
+class Event(Model):
     __tablename__ = "events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -160,7 +168,7 @@ class Event(db.Model):
         return max(self.capacity - self.held_seats, 0)
 
 
-class AgendaItem(db.Model):
+class AgendaItem(Model):
     __tablename__ = "agenda_items"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -181,7 +189,7 @@ class AgendaItem(db.Model):
         return [p for p in self.people if p.role == role]
 
 
-class AgendaPerson(db.Model):
+class AgendaPerson(Model):
     """A speaker or moderator of one agenda item, named in both scripts."""
 
     __tablename__ = "agenda_people"
@@ -198,7 +206,7 @@ class AgendaPerson(db.Model):
     item: Mapped[AgendaItem] = relationship(back_populates="people")
 
 
-class Guest(db.Model):
+class Guest(Model):
     __tablename__ = "guests"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -238,7 +246,7 @@ class Guest(db.Model):
         return self.email.endswith("@" + ERASED_DOMAIN)
 
 
-class Rsvp(db.Model):
+class Rsvp(Model):
     """The guest's answer. Its seat, if any, is in Seat."""
 
     __tablename__ = "rsvps"
@@ -258,7 +266,7 @@ class Rsvp(db.Model):
     guest: Mapped[Guest] = relationship(back_populates="rsvp")
 
 
-class Seat(db.Model):
+class Seat(Model):
     """What an attending guest holds. Confirmed seats never exceed Event.seats_available."""
 
     __tablename__ = "seats"
@@ -281,7 +289,7 @@ class Seat(db.Model):
     )
 
 
-class CheckIn(db.Model):
+class CheckIn(Model):
     """A guest's presence: first entry, whether inside now, and the receiver handed out."""
 
     __tablename__ = "check_ins"
@@ -303,7 +311,7 @@ class CheckIn(db.Model):
     __table_args__ = (sa.Index("ix_check_ins_event_inside", "event_id", "inside"),)
 
 
-class Scan(db.Model):
+class Scan(Model):
     """One reading at the door with its verdict. Every scan is kept, refused ones too."""
 
     __tablename__ = "scans"
@@ -329,7 +337,7 @@ class Scan(db.Model):
     duplicate: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     actor: Mapped[str] = mapped_column(sa.String(64))
     # The answer as first given, returned again to a retry with the same nonce.
-    result: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    result: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
 
     __table_args__ = (
         sa.UniqueConstraint("event_id", "nonce", name="uq_scans_event_nonce"),
@@ -337,7 +345,7 @@ class Scan(db.Model):
     )
 
 
-class DoorLink(db.Model):
+class DoorLink(Model):
     """A volunteer's signed link that opens only one event's scanner, until it expires."""
 
     __tablename__ = "door_links"
@@ -354,7 +362,7 @@ class DoorLink(db.Model):
         return self.revoked_at is None and now < self.expires_at
 
 
-class StaffUser(db.Model):
+class StaffUser(Model):
     __tablename__ = "staff_users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -382,7 +390,7 @@ class StaffUser(db.Model):
         return f"{self.id}:{self.session_generation}"
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     """One state change: who did what, when, to which guest."""
 
     __tablename__ = "audit_entries"
@@ -397,7 +405,7 @@ class AuditEntry(db.Model):
     # "guest", "system", or "staff:<id>"
     actor: Mapped[str] = mapped_column(sa.String(64))
     action: Mapped[str] = mapped_column(sa.String(64))
-    details: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    details: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -422,7 +430,7 @@ class MessageStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     """One e-mail to one guest, written in the transaction of the change it tells about.
 
     The sender renders it at delivery time, in the guest's language and from the guest's
@@ -450,7 +458,7 @@ class OutboxMessage(db.Model):
     # Why a message was cancelled instead of sent, e.g. the invitation was revoked.
     reason: Mapped[str] = mapped_column(sa.String(300), default="")
     # Facts known only when the message was queued, e.g. which seat a decline gave up.
-    details: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    details: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     # Kept across retries, so that a receiver can tell a repeat from a new message.
     message_id: Mapped[str] = mapped_column(sa.String(255), unique=True)
     actor: Mapped[str] = mapped_column(sa.String(64), default="")
