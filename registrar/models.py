@@ -182,7 +182,8 @@ class AgendaItem(db.Model):
 
 
 class AgendaPerson(db.Model):
-    """A speaker or moderator of one agenda item, named in both scripts."""
+    """A speaker or moderator of one agenda item, named in both scripts, with a title and an
+    affiliation in both languages."""
 
     __tablename__ = "agenda_people"
 
@@ -192,6 +193,9 @@ class AgendaPerson(db.Model):
     role: Mapped[PersonRole] = mapped_column(_enum(PersonRole))
     name_en: Mapped[str] = mapped_column(sa.String(200), default="")
     name_zh: Mapped[str] = mapped_column(sa.String(200), default="")
+    # The person's title (e.g. "Mayor", "Distinguished Professor"), apart from where they work.
+    title_en: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    title_zh: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     affiliation_en: Mapped[str] = mapped_column(sa.String(300), default="")
     affiliation_zh: Mapped[str] = mapped_column(sa.String(300), default="")
 
