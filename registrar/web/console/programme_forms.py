@@ -78,8 +78,8 @@ class PersonForm(FlaskForm):
     role = RadioField(_l("Role"), default=PersonRole.SPEAKER.value, validate_choice=False)
     name_en = _person_text(_l("Name in English"), "name_en")
     name_zh = _person_text(_l("Name in Chinese"), "name_zh")
-    title_en = _person_text(_l("Title in English (e.g. Mayor)"), "title_en")
-    title_zh = _person_text(_l("Title in Chinese"), "title_zh")
+    title_en = _person_text(_l("Job title in English (e.g. Mayor)"), "title_en")
+    title_zh = _person_text(_l("Job title in Chinese"), "title_zh")
     affiliation_en = _person_text(_l("Affiliation in English"), "affiliation_en")
     affiliation_zh = _person_text(_l("Affiliation in Chinese"), "affiliation_zh")
 
