@@ -24,6 +24,14 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def column_length(model: type[object], name: str) -> int:
+    """The size of a text column: the longest value a form or an import may give it."""
+    table = model.__table__  # type: ignore[attr-defined]  # every model has one, typed loosely
+    length = table.c[name].type.length
+    assert isinstance(length, int), f"{name} is not a sized text column"
+    return length
+
+
 # An erased guest keeps its row under an address in this reserved domain (RFC 2606), which the
 # e-mail validator refuses, so no real guest is ever taken for an erased one.
 ERASED_DOMAIN = "erased.invalid"
@@ -190,7 +198,8 @@ class AgendaItem(Model):
 
 
 class AgendaPerson(Model):
-    """A speaker or moderator of one agenda item, named in both scripts."""
+    """A speaker or moderator of one agenda item, named in both scripts, with a title and an
+    affiliation in both languages."""
 
     __tablename__ = "agenda_people"
 
@@ -200,6 +209,9 @@ class AgendaPerson(Model):
     role: Mapped[PersonRole] = mapped_column(_enum(PersonRole))
     name_en: Mapped[str] = mapped_column(sa.String(200), default="")
     name_zh: Mapped[str] = mapped_column(sa.String(200), default="")
+    # The person's title (e.g. "Mayor", "Distinguished Professor"), apart from where they work.
+    title_en: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    title_zh: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     affiliation_en: Mapped[str] = mapped_column(sa.String(300), default="")
     affiliation_zh: Mapped[str] = mapped_column(sa.String(300), default="")
 

@@ -74,6 +74,15 @@ ACTION_LABELS = {
     "staff.disabled": _l("Staff account disabled"),
     "staff.enabled": _l("Staff account enabled"),
     "staff.signed_out": _l("Staff member logged out on every device"),
+    # -- the programme (services/programme.py)
+    "programme.item_added": _l("Programme item added"),
+    "programme.item_changed": _l("Programme item changed"),
+    "programme.item_deleted": _l("Programme item deleted"),
+    "programme.item_moved": _l("Programme item moved"),
+    "programme.person_added": _l("Speaker or moderator added"),
+    "programme.person_changed": _l("Speaker or moderator changed"),
+    "programme.person_deleted": _l("Speaker or moderator removed"),
+    "programme.person_moved": _l("Speaker or moderator moved"),
 }
 
 
