@@ -39,7 +39,12 @@ def seed(app, guests: int) -> tuple[int, int]:
         db.create_all()
         event = make_event(capacity=max(guests * 45 // 100, 1), held_seats=min(10, guests // 100))
         make_guests_in_bulk(event, guests, with_audit=True)
-        user = staff.add("bench-organizer@example.org", secrets.token_hex(16), Role.ORGANIZER)
+        user = staff.add(
+            "bench-organizer@example.org",
+            secrets.token_hex(16),
+            Role.ORGANIZER,
+            event_ids=[event.id],
+        )
         db.session.commit()
         if db.engine.dialect.name == "postgresql":
             # As autovacuum would after a load this size: plans from real row counts.
