@@ -44,19 +44,22 @@ def upgrade():
         batch_op.add_column(sa.Column('last_login_at', registrar.models.UTCDateTime(), nullable=True))
 
     op.execute("UPDATE staff_users SET is_admin = TRUE WHERE role = 'organizer'")
+    # Dropped before the door accounts join their events: on SQLite the batch copies
+    # staff_users into a new table, and dropping the old one would cascade to team_members.
+    # Every account that is not an administrator now was a door account.
+    with op.batch_alter_table('staff_users', schema=None) as batch_op:
+        batch_op.drop_column('role')
+
     # Stored as naive UTC, as UTCDateTime writes it (CURRENT_TIMESTAMP would be local time).
     now = datetime.now(UTC).replace(tzinfo=None)
     op.get_bind().execute(
         sa.text(
             "INSERT INTO team_members (event_id, staff_id, role, added_at)"
             " SELECT events.id, staff_users.id, 'door', :now"
-            " FROM staff_users CROSS JOIN events WHERE staff_users.role = 'door'"
+            " FROM staff_users CROSS JOIN events WHERE staff_users.is_admin = FALSE"
         ),
         {"now": now},
     )
-
-    with op.batch_alter_table('staff_users', schema=None) as batch_op:
-        batch_op.drop_column('role')
 
 
 def downgrade():
