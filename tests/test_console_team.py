@@ -141,7 +141,7 @@ def test_the_team_page_shows_who_and_when_and_changes_roles(app, client, smtp_se
 
     page = client.get(f"/console/events/{a.id}/team").get_data(as_text=True)
     assert "door@example.org" in page and "Change role" in page
-    assert "never" not in page.split('id="staff-%d"' % door.id)[1].split("</tr>")[0]
+    assert "never" not in page.split(f'id="staff-{door.id}"')[1].split("</tr>")[0]
     assert client.get(f"/console/events/{b.id}/team").status_code == 403
 
     changed = client.post(f"/console/events/{a.id}/team/{door.id}/role", data={"role": "organizer"})
@@ -159,6 +159,9 @@ def test_the_team_page_shows_who_and_when_and_changes_roles(app, client, smtp_se
     client.post(f"/console/events/{a.id}/team/{door.id}/remove")
     assert account("door@example.org").memberships == []
     assert "team.role_changed" in audit_actions() and "team.removed" in audit_actions()
+    log = client.get(f"/console/events/{a.id}/audit").get_data(as_text=True)
+    assert "Team role changed" in log and "Door staff → Organizer" in log
+    assert "Removed from the event&#39;s team" in log
 
 
 def test_disabling_an_account_signs_it_out_at_once(app, client, smtp_server):

@@ -74,6 +74,11 @@ ACTION_LABELS = {
     "staff.disabled": _l("Staff account disabled"),
     "staff.enabled": _l("Staff account enabled"),
     "staff.signed_out": _l("Staff member logged out on every device"),
+    "staff.password_set": _l("Staff password set through an e-mailed link"),
+    "staff.link_sent": _l("Password link sent to a staff member"),
+    "team.added": _l("Added to the event's team"),
+    "team.role_changed": _l("Team role changed"),
+    "team.removed": _l("Removed from the event's team"),
 }
 
 

@@ -141,8 +141,7 @@ def change_role(event_id: int, staff_id: int, role: Role, by: SignedIn) -> TeamM
             actor=audit.staff_actor(by),
             event_id=event_id,
             staff_id=staff_id,
-            role=role.value,
-            before=before.value,
+            role=[before.value, role.value],
         )
         staff.end_sessions(staff_id, audit.staff_actor(by))
     return member
