@@ -263,7 +263,11 @@ def test_invitation_page_with_errors(site, visitor, page_of, lang):
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-@pytest.mark.parametrize("path", ["/", "/login", "/no-such-page"], ids=["home", "login", "404"])
+@pytest.mark.parametrize(
+    "path",
+    ["/", "/login", "/login/forgot", "/no-such-page"],
+    ids=["home", "login", "forgot", "404"],
+)
 def test_public_pages(site, chromium, page_of, path, lang):
     context = _context(chromium, viewport=PHONE, is_mobile=True)
     try:
@@ -342,6 +346,8 @@ CONSOLE = {
     "exports": "/console/events/{event}/exports",
     "audit-log": "/console/events/{event}/audit",
     "door-links": "/console/events/{event}/door-links",
+    "team": "/console/events/{event}/team",
+    "staff-accounts": "/console/team",
 }
 
 
