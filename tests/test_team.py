@@ -282,3 +282,44 @@ def test_a_reset_goes_only_to_an_active_account(app, admin):
     staff.set_active("admin@example.org", False)
     db.session.commit()
     assert staff.reset_recipient("admin@example.org") is None
+
+
+# -- the door's hot path -------------------------------------------------------------------------
+
+
+def _statements_of(work) -> int:
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        work()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+def test_deciding_access_at_the_door_costs_no_statement_of_its_own(app, events, admin):
+    from support.app import request_client
+    from support.auth import logged_in
+    from support.factories import make_guest
+
+    a, _b = events
+    make_staff("door@example.org", Role.DOOR, events=[a])
+    codes = []
+    for _ in range(2):
+        guest = make_guest(a)
+        codes.append(tokens.badge_code(a.id, guest.id, guest.badge_version))
+    door = logged_in(request_client(app), "door@example.org")
+    boss = logged_in(request_client(app), "admin@example.org")
+    # An administrator needs no membership; door staff's is read with the account itself.
+    answers, counted = [], []
+    path = f"/api/v1/events/{a.id}/scans"
+    for client, code in ((boss, codes[0]), (door, codes[1])):
+        counted.append(
+            _statements_of(lambda c=client, x=code: answers.append(c.post(path, json={"code": x})))
+        )
+    assert [answer.status_code for answer in answers] == [200, 200]
+    assert counted[0] == counted[1] > 0
