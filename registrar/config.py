@@ -26,6 +26,8 @@ class Defaults:
     # (a working day's pause, and one day in all). Volunteers' door links have their own expiry.
     REGISTRAR_STAFF_IDLE_TIMEOUT = 8 * 3600
     REGISTRAR_STAFF_SESSION_MAX_AGE = 24 * 3600
+    # Hours a staff member's e-mailed link to set a password works (an invitation, a reset).
+    REGISTRAR_STAFF_LINK_HOURS = 72
     # Seconds a use case waits for the event's lock before it gives up with a clear message.
     REGISTRAR_LOCK_TIMEOUT = 10
     REGISTRAR_BASE_URL = "http://127.0.0.1:5000"
@@ -65,6 +67,7 @@ ENV_KEYS = {
     "REGISTRAR_SESSION_COOKIE_SECURE": "SESSION_COOKIE_SECURE",
     "REGISTRAR_STAFF_IDLE_TIMEOUT": "REGISTRAR_STAFF_IDLE_TIMEOUT",
     "REGISTRAR_STAFF_SESSION_MAX_AGE": "REGISTRAR_STAFF_SESSION_MAX_AGE",
+    "REGISTRAR_STAFF_LINK_HOURS": "REGISTRAR_STAFF_LINK_HOURS",
     "REGISTRAR_RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
     "REGISTRAR_LOGIN_LIMIT": "REGISTRAR_LOGIN_LIMIT",
     "REGISTRAR_TOKEN_LIMIT": "REGISTRAR_TOKEN_LIMIT",
@@ -84,7 +87,11 @@ ENV_KEYS = {
     "REGISTRAR_SMTP_TIMEOUT": "REGISTRAR_SMTP_TIMEOUT",
 }
 
-SESSION_LIMITS = ("REGISTRAR_STAFF_IDLE_TIMEOUT", "REGISTRAR_STAFF_SESSION_MAX_AGE")
+SESSION_LIMITS = (
+    "REGISTRAR_STAFF_IDLE_TIMEOUT",
+    "REGISTRAR_STAFF_SESSION_MAX_AGE",
+    "REGISTRAR_STAFF_LINK_HOURS",
+)
 
 # Mail settings that are not strings, and the values allowed for the two choices.
 MAIL_ENV_TYPES = {

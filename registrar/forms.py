@@ -30,8 +30,8 @@ from wtforms.validators import (
 )
 from wtforms.widgets import HiddenInput
 
-from .labels import CATEGORY_LABELS, CHANNEL_LABELS, LANGUAGE_LABELS
-from .models import Category, Channel, Language
+from .labels import CATEGORY_LABELS, CHANNEL_LABELS, LANGUAGE_LABELS, ROLE_LABELS
+from .models import Category, Channel, Language, Role
 from .numbers import parse_id, parse_whole
 from .services.guests import FIELD_LENGTHS, GuestDetails
 from .services.rsvp import MAX_LENGTHS, RsvpAnswer, offered_channels
@@ -159,11 +159,11 @@ class DoorLinkForm(FlaskForm):
         _l("Door or volunteer (shown on the scanner)"),
         validators=[Length(max=100, message=_l("At most %(max)d characters, please."))],
     )
+    # Empty: until the event ends, which is what a volunteer's evening at the door needs.
     hours = WholeNumberField(
-        _l("Valid for (hours)"),
-        default=12,
+        _l("Valid for (hours; empty: until the event ends)"),
         validators=[
-            InputRequired(message=_l("Please enter how many hours the link works.")),
+            Optional(),
             NumberRange(min=1, max=336, message=_l("Enter a number from 1 to 336.")),
         ],
     )
@@ -323,3 +323,58 @@ class GuestAnswerForm(RsvpForm):
             access_needs=self.access_needs.data or "",
             note=self.note.data or "",
         )
+
+
+# -- staff and teams -------------------------------------------------------------------------
+
+_ROLE_CHOICES = [SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()]
+
+
+class TeamInviteForm(FlaskForm):
+    email = StringField(
+        _l("E-mail"),
+        validators=[InputRequired(message=_l("Please enter an e-mail address.")), Length(max=254)],
+    )
+    name = StringField(
+        _l("Name"),
+        validators=[
+            Length(max=200, message=_l("At most %(max)d characters, please.")),
+            _one_line,
+        ],
+    )
+    role = RadioField(
+        _l("Role for this event"),
+        choices=_ROLE_CHOICES,
+        default=Role.DOOR.value,
+        validators=[InputRequired(message=_l("Please choose a role."))],
+    )
+
+
+class TeamRoleForm(FlaskForm):
+    role = SelectField(
+        _l("Role"),
+        choices=_ROLE_CHOICES,
+        validators=[InputRequired(message=_l("Please choose a role."))],
+    )
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = StringField(
+        _l("E-mail"),
+        validators=[InputRequired(message=_l("Please enter your e-mail.")), Length(max=254)],
+    )
+
+
+class SetPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("New password"),
+        validators=[InputRequired(message=_l("Please enter a password.")), Length(max=200)],
+    )
+    confirm = PasswordField(
+        _l("The same password again"),
+        validators=[InputRequired(message=_l("Please enter the password again."))],
+    )
+
+    def validate_confirm(self, field) -> None:
+        if field.data != self.password.data:
+            raise ValidationError(_l("The two passwords are not the same."))

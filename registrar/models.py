@@ -375,18 +375,26 @@ class DoorLink(Model):
 
 
 class StaffUser(Model):
+    """A person who signs in. What they may do, and for which events, is in TeamMember."""
+
     __tablename__ = "staff_users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
     name: Mapped[str] = mapped_column(sa.String(200), default="")
     password_hash: Mapped[str] = mapped_column(sa.String(300))
-    role: Mapped[Role] = mapped_column(_enum(Role))
+    # Organizer of every event, present and future, and the only one who sees every account.
+    is_admin: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
     active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
     # Written into every session at login and compared on every request: raising it (logout,
     # disabling, a new password) ends every session the account has open, on every device.
     session_generation: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    memberships: Mapped[list[TeamMember]] = relationship(
+        back_populates="staff", cascade="all, delete-orphan", order_by="TeamMember.event_id"
+    )
 
     # Flask-Login's user protocol.
     @property
@@ -400,6 +408,24 @@ class StaffUser(Model):
         # The session holds "id:generation", so that a session of an earlier generation
         # loads nobody (Flask-Login's alternative tokens).
         return f"{self.id}:{self.session_generation}"
+
+
+class TeamMember(Model):
+    """An account's role for one event: organizer (the console) or door staff (the scanner)."""
+
+    __tablename__ = "team_members"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"))
+    staff_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("staff_users.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[Role] = mapped_column(_enum(Role))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    staff: Mapped[StaffUser] = relationship(back_populates="memberships")
+
+    __table_args__ = (sa.UniqueConstraint("event_id", "staff_id", name="uq_team_members_pair"),)
 
 
 class AuditEntry(Model):

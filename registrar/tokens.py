@@ -8,7 +8,7 @@ import hmac
 from dataclasses import dataclass
 
 from flask import current_app
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 
 from .numbers import MAX_ID
 
@@ -17,6 +17,10 @@ INVITATION_SALT = "registrar.invitation.v1"
 
 class InvalidToken(Exception):
     """Not a token of ours for this purpose: bad signature, garbage, truncated."""
+
+
+class ExpiredToken(InvalidToken):
+    """A token of ours, signed longer ago than its purpose allows."""
 
 
 def _in_range(number: int) -> bool:
@@ -124,3 +128,46 @@ def door_link_token(link_id: int, event_id: int) -> str:
 def read_door_link_token(token: str) -> tuple[int, int]:
     """(door link id, event id) of a volunteer's scanner link."""
     return _load_id_pair(DOOR_LINK_SALT, token)
+
+
+# -- staff password links --------------------------------------------------------------------
+# An invitation to set a password, or a reset of a forgotten one: signed (account id, a digest
+# of the account's password hash) with the time of signing. Setting a password changes the
+# hash, so a link works once; the age limit is the caller's (REGISTRAR_STAFF_LINK_HOURS).
+
+STAFF_LINK_SALT = "registrar.staff-password.v1"
+_FINGERPRINT_LENGTH = 16
+
+
+def password_fingerprint(password_hash: str) -> str:
+    """What a staff link binds to: changes whenever the password does."""
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:_FINGERPRINT_LENGTH]
+
+
+def _timed_serializer(salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+
+
+def staff_link_token(staff_id: int, password_hash: str) -> str:
+    return _timed_serializer(STAFF_LINK_SALT).dumps([staff_id, password_fingerprint(password_hash)])
+
+
+def read_staff_link_token(token: str, max_age_seconds: int) -> tuple[int, str]:
+    """(account id, password fingerprint) of a staff link; ExpiredToken past its age."""
+    if not token or len(token) > 300:
+        raise InvalidToken
+    try:
+        payload = _timed_serializer(STAFF_LINK_SALT).loads(token, max_age=max_age_seconds)
+    except SignatureExpired as exc:
+        raise ExpiredToken from exc
+    except (BadSignature, ValueError, UnicodeError) as exc:
+        raise InvalidToken from exc
+    if (
+        not isinstance(payload, list)
+        or len(payload) != 2
+        or not _in_range(payload[0])
+        or not isinstance(payload[1], str)
+        or len(payload[1]) != _FINGERPRINT_LENGTH
+    ):
+        raise InvalidToken
+    return payload[0], payload[1]

@@ -265,7 +265,11 @@ def test_invitation_page_with_errors(site, visitor, page_of, lang):
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-@pytest.mark.parametrize("path", ["/", "/login", "/no-such-page"], ids=["home", "login", "404"])
+@pytest.mark.parametrize(
+    "path",
+    ["/", "/login", "/login/forgot", "/no-such-page"],
+    ids=["home", "login", "forgot", "404"],
+)
 def test_public_pages(site, chromium, page_of, path, lang):
     context = _context(chromium, viewport=PHONE, is_mobile=True)
     try:
@@ -348,6 +352,8 @@ CONSOLE = {
     "programme-new": "/console/events/{event}/programme/new",
     "programme-item": "/console/events/{event}/programme/{item}/edit",
     "programme-person-new": "/console/events/{event}/programme/{item}/people/new",
+    "team": "/console/events/{event}/team",
+    "staff-accounts": "/console/team",
 }
 
 

@@ -7,7 +7,14 @@ from html import unescape
 
 import pytest
 import sqlalchemy as sa
-from support.factories import answer, invitation_path, make_event, make_guest, make_guests
+from support.factories import (
+    answer,
+    invitation_path,
+    make_event,
+    make_guest,
+    make_guests,
+    make_staff,
+)
 
 from registrar import demo
 from registrar.extensions import db
@@ -23,6 +30,7 @@ from registrar.models import (
     SeatState,
     StaffUser,
 )
+from registrar.services import staff
 
 LINK = re.compile(r"^\s+(.+?) \((en|zh_Hant)\): (http://localhost(/i/\S+))$", re.MULTILINE)
 
@@ -116,13 +124,16 @@ def seats_confirmed(event: Event) -> int:
 
 
 def test_staff_add_creates_an_account_that_can_log_in(runner, client):
+    event = make_event()
+    make_staff()
     result = run(
         runner, "staff", "add", "Door.Keeper@Example.org", "--role", "door",
-        "--password", "long enough secret",
+        "--event", event.slug, "--password", "long enough secret",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    user = db.session.scalar(sa.select(StaffUser))
-    assert (user.email, user.role) == ("door.keeper@example.org", Role.DOOR)
+    user = staff.find("door.keeper@example.org")
+    assert not user.is_admin
+    assert [(m.event_id, m.role) for m in user.memberships] == [(event.id, Role.DOOR)]
     assert "long enough secret" not in user.password_hash
     response = client.post(
         "/login", data={"email": "door.keeper@example.org", "password": "long enough secret"}
@@ -142,10 +153,39 @@ def test_staff_add_with_a_short_password_fails_cleanly(runner):
 
 def test_staff_add_twice_fails_cleanly(runner):
     assert run(runner, "staff", "add", "a@example.org", "--password", "0123456789").exit_code == 0
-    result = run(runner, "staff", "add", "A@example.org", "--password", "9876543210")
+    result = run(runner, "staff", "add", "A@example.org", "--admin", "--password", "9876543210")
     assert result.exit_code == 1
     assert "already has an account" in result.output
     assert count(StaffUser) == 1
+
+
+def test_the_first_account_is_an_administrator_and_later_ones_say_what_they_are(runner):
+    event = make_event()
+    result = run(runner, "staff", "add", "first@example.org", "--password", "0123456789")
+    assert result.exit_code == 0, result.output
+    assert "administrator of every event" in result.output
+    assert staff.find("first@example.org").is_admin
+
+    result = run(runner, "staff", "add", "second@example.org", "--password", "0123456789")
+    assert result.exit_code == 2
+    assert "--admin, or --role with at least one --event" in result.output
+    result = run(
+        runner, "staff", "add", "second@example.org", "--event", "no-such-event",
+        "--password", "0123456789",
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert count(StaffUser) == 1
+
+    result = run(
+        runner, "staff", "add", "second@example.org", "--event", event.slug,
+        "--password", "0123456789",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    second = staff.find("second@example.org")
+    assert not second.is_admin
+    assert [(m.event_id, m.role) for m in second.memberships] == [(event.id, Role.ORGANIZER)]
+    result = run(runner, "staff", "add", "third@example.org", "--admin", "--password", "0123456789")
+    assert result.exit_code == 0 and staff.find("third@example.org").is_admin
 
 
 # -- event capacity -------------------------------------------------------------------------

@@ -13,14 +13,16 @@ from urllib.parse import urlsplit
 import pytest
 import sqlalchemy as sa
 from support.app import request_client
+from support.auth import logged_in
 from support.factories import make_event, make_guest, make_staff
 from werkzeug.routing import AnyConverter, IntegerConverter, Rule
 
-from registrar import create_app
+from registrar import create_app, tokens
 from registrar.extensions import db
 from registrar.mail import campaigns
-from registrar.models import AuditEntry, DoorLink, Role, utcnow
+from registrar.models import AuditEntry, DoorLink, Event, Guest, Role, Scan, utcnow
 from registrar.services import audit
+from registrar.web.access import EVENT_OF_ARGUMENT
 
 PASSWORD = "correct horse battery"
 
@@ -37,6 +39,9 @@ PUBLIC_ENDPOINTS = frozenset(
         "public.badge_pdf",
         "auth.login",
         "auth.logout",
+        # A staff member's own way to a password: the e-mailed link is the key.
+        "staff_links.forgot",
+        "staff_links.set_password",
         "door.open_link",
         # The scanner's service worker: a static file served from /door/ for its reach.
         "door.service_worker",
@@ -213,7 +218,8 @@ def test_every_route_refuses_who_may_not_use_it_and_writes_nothing(app, client, 
 
 @pytest.fixture
 def leaky_app(app_config, instance_path):
-    """A fresh app with one console route that forgot @organizer_required, and writes."""
+    """A fresh app with a route under /console that escapes the console's gate (registered
+    outside the console blueprint, as the gate is the blueprint's), and writes."""
     leaky = create_app(app_config)
 
     def leak(event_id: int):
@@ -221,9 +227,7 @@ def leaky_app(app_config, instance_path):
         db.session.commit()
         return "done"
 
-    leaky.add_url_rule(
-        "/console/events/<int:event_id>/leak", "console.leak", leak, methods=["GET", "POST"]
-    )
+    leaky.add_url_rule("/console/events/<int:event_id>/leak", "leak", leak, methods=["GET", "POST"])
     with leaky.app_context():
         db.create_all()
         yield leaky
@@ -241,9 +245,118 @@ def test_the_walker_flags_a_route_without_its_check(leaky_app, visitor):
     assert problems, "the unprotected route went unnoticed"
     assert all(leak in problem for problem in problems), problems
     for method in ("GET", "POST"):
-        assert any(f"{method} {leak} (console.leak): expected" in p for p in problems)
+        assert any(f"{method} {leak} (leak): expected" in p for p in problems)
         assert f"{visitor.name}: {method} {leak} wrote to audit_entries" in problems
     written = db.session.scalar(
         sa.select(sa.func.count()).where(AuditEntry.action == "leak.written")
     )
     assert written == 2
+
+
+# -- one event's team, another event's routes ---------------------------------------------------
+
+
+def names_an_event(rule: Rule) -> bool:
+    return bool(rule.arguments & ({"event_id"} | set(EVENT_OF_ARGUMENT)))
+
+
+def walk_event(app, client, values: dict[str, object], expect) -> list[str]:
+    """Every rule that names an event, with that event's rows; `expect(rule, response)` says
+    what is wrong with each answer. Refused requests (403) must write nothing."""
+    problems = []
+    before = row_counts()
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if rule.endpoint in PUBLIC_ENDPOINTS or not names_an_event(rule):
+            continue
+        for method, path in itertools.product(
+            sorted(rule.methods - {"HEAD", "OPTIONS"}), urls(rule, values)
+        ):
+            response = client.open(path, method=method, data=FORM if method != "GET" else None)
+            wrong = expect(rule, response)
+            if wrong:
+                problems.append(f"{method} {path} ({rule.endpoint}): {wrong}")
+            after = row_counts()
+            if response.status_code == 403 and after != before:
+                problems.append(f"{method} {path} was refused but wrote")
+            before = after
+    return problems
+
+
+def refused(rule: Rule, response) -> str | None:
+    if response.status_code != 403:
+        return f"expected 403, got {response.status_code}"
+    if rule.endpoint.startswith(API_PREFIX) and not response.is_json:
+        return "403 without the API's JSON error"
+    return None
+
+
+def reached(rule: Rule, response) -> str | None:
+    if response.status_code in (401, 403) or response.status_code >= 500:
+        return f"refused or broken: {response.status_code}"
+    if urlsplit(response.headers.get("Location", "")).path == "/login":
+        return "sent to the login page"
+    return None
+
+
+def two_events_and(role: Role | None):
+    """Event A and event B with rows of each, and an account made after both: an organizer or
+    door staff of A, or (role None) an administrator."""
+    values_a, values_b = real_rows(), real_rows()
+    event_a = db.session.get(Event, values_a["event_id"])
+    if role is None:
+        make_staff("walker@example.org")
+    else:
+        make_staff("walker@example.org", role, events=[event_a])
+    return values_a, values_b
+
+
+@pytest.mark.parametrize("role", [Role.ORGANIZER, Role.DOOR], ids=["organizer of A", "door of A"])
+def test_a_member_of_event_a_gets_403_on_every_route_of_event_b(app, client, role):
+    values_a, values_b = two_events_and(role)
+    logged_in(client, "walker@example.org")
+    assert walk_event(app, client, values_b, refused) == []
+    # ...and still reaches their own event's door (and, as organizer, its console).
+    scanner = client.get(f"/door/events/{values_a['event_id']}")
+    assert scanner.status_code == 200
+    console = client.get(f"/console/events/{values_a['event_id']}/guests")
+    assert console.status_code == (200 if role == Role.ORGANIZER else 403)
+
+
+def test_door_staff_of_event_a_scan_for_a_but_not_for_b(app, client):
+    values_a, values_b = two_events_and(Role.DOOR)
+    logged_in(client, "walker@example.org")
+    scans = []
+    for values in (values_a, values_b):
+        guest = db.session.get(Guest, values["guest_id"])
+        code = tokens.badge_code(guest.event_id, guest.id, guest.badge_version)
+        scans.append(client.post(f"/api/v1/events/{values['event_id']}/scans", json={"code": code}))
+    assert scans[0].status_code == 200
+    assert scans[0].get_json()["verdict"]
+    assert scans[1].status_code == 403
+    assert scans[1].get_json()["error"]["code"] == "forbidden"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Scan)) == 1
+    # The door of an event that does not exist is a 404, as for an administrator.
+    assert client.get("/door/events/9999").status_code == 404
+
+
+def test_an_administrator_reaches_every_route_of_both_events(app, client):
+    values_a, values_b = two_events_and(None)
+    logged_in(client, "walker@example.org")
+    walked = [r for r in app.url_map.iter_rules() if names_an_event(r)]
+    assert len([r for r in walked if r.rule.startswith("/console")]) > 20
+    assert {"api.scan", "door.scanner", "console.event_team"} <= {r.endpoint for r in walked}
+    assert walk_event(app, client, values_a, reached) == []
+    assert walk_event(app, client, values_b, reached) == []
+
+
+def test_an_organizer_of_a_lands_on_a_and_never_sees_b_in_the_console(app, client):
+    values_a, values_b = two_events_and(Role.ORGANIZER)
+    # B's id is the lower one: the landing page must not simply take the first event.
+    assert values_b["event_id"] > values_a["event_id"]
+    logged_in(client, "walker@example.org")
+    landing = client.get("/console/")
+    assert urlsplit(landing.headers["Location"]).path == (
+        f"/console/events/{values_a['event_id']}/dashboard"
+    )
+    assert client.get("/door/").headers["Location"].endswith(f"/door/events/{values_a['event_id']}")
+    assert client.get("/console/team").status_code == 403

@@ -93,9 +93,7 @@ def count(model, *where) -> int:
 
 
 def organizer_actor() -> str:
-    return (
-        f"staff:{db.session.scalar(sa.select(StaffUser.id).where(StaffUser.role == 'organizer'))}"
-    )
+    return f"staff:{db.session.scalar(sa.select(StaffUser.id).where(StaffUser.is_admin.is_(True)))}"
 
 
 # -- search -------------------------------------------------------------------------------

@@ -13,7 +13,12 @@ door_cli = AppGroup("door", help="The door: volunteers' scanner links, receivers
 
 @door_cli.command("link")
 @click.option("--label", default="", help="Door or volunteer, shown on the scanner.")
-@click.option("--hours", type=click.IntRange(1, door.MAX_HOURS), default=12, show_default=True)
+@click.option(
+    "--hours",
+    type=click.IntRange(1, door.MAX_HOURS),
+    default=None,
+    help="Hours the link works (default: until the event ends).",
+)
 @click.option("--event", "slug", help="Event slug (default: the first event).")
 def door_link(label, hours, slug):
     """Create a signed, expiring link that opens only this event's scanner."""

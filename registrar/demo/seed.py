@@ -85,10 +85,12 @@ def seed(today: date) -> DemoResult:
 
     organizer_created = staff.find(ORGANIZER_EMAIL) is None
     if organizer_created:
-        staff.add(ORGANIZER_EMAIL, ORGANIZER_PASSWORD, Role.ORGANIZER, name="CityCOP organizer")
+        staff.add(ORGANIZER_EMAIL, ORGANIZER_PASSWORD, name="CityCOP organizer", admin=True)
     door_created = staff.find(DOOR_EMAIL) is None
     if door_created:
-        staff.add(DOOR_EMAIL, DOOR_PASSWORD, Role.DOOR, name="CityCOP door staff")
+        staff.add(
+            DOOR_EMAIL, DOOR_PASSWORD, Role.DOOR, name="CityCOP door staff", event_ids=[event.id]
+        )
     return DemoResult(
         event=event,
         created=created,

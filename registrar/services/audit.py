@@ -83,6 +83,11 @@ ACTION_LABELS = {
     "programme.person_changed": _l("Speaker or moderator changed"),
     "programme.person_deleted": _l("Speaker or moderator removed"),
     "programme.person_moved": _l("Speaker or moderator moved"),
+    "staff.password_set": _l("Staff password set through an e-mailed link"),
+    "staff.link_sent": _l("Password link sent to a staff member"),
+    "team.added": _l("Added to the event's team"),
+    "team.role_changed": _l("Team role changed"),
+    "team.removed": _l("Removed from the event's team"),
 }
 
 

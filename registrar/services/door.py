@@ -24,22 +24,39 @@ class DoorLinkInactive(DomainError):
     )
 
 
-def create_link(event: Event, label: str, hours: int, actor: str) -> DoorLink:
+def create_link(event: Event, label: str, hours: int | None, actor: str) -> DoorLink:
+    """A new link, valid for `hours`, or until the event ends when no hours are given."""
     label = label.strip()
-    if not 1 <= hours <= MAX_HOURS:
+    now = utcnow()
+    if hours is None:
+        if event.ends_at <= now:
+            raise InvalidAnswer(
+                _l("The event has ended; enter how many hours the link should work.")
+            )
+        expires_at = event.ends_at
+    elif not 1 <= hours <= MAX_HOURS:
         raise InvalidAnswer(_l("A door link lasts from 1 to %(n)s hours."), n=MAX_HOURS)
+    else:
+        expires_at = now + timedelta(hours=hours)
     if len(label) > 100:
         raise InvalidAnswer(_l("At most %(max)d characters, please."), max=100)
     link = DoorLink(
         event_id=event.id,
         label=label,
         created_by=actor,
-        created_at=utcnow(),
-        expires_at=utcnow() + timedelta(hours=hours),
+        created_at=now,
+        expires_at=expires_at,
     )
     db.session.add(link)
     db.session.flush()
-    audit.record("door_link.created", actor=actor, event_id=event.id, link=link.id, hours=hours)
+    audit.record(
+        "door_link.created",
+        actor=actor,
+        event_id=event.id,
+        link=link.id,
+        hours=hours,
+        until=expires_at.isoformat(),
+    )
     return link
 
 

@@ -17,12 +17,13 @@ class DatabaseId(IntegerConverter):
 
 
 def init_app(app: Flask) -> None:
-    from . import api, auth, console, door, errors, headers, public
+    from . import api, auth, console, door, errors, headers, public, staff_links
 
     app.url_map.converters["int"] = DatabaseId
 
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(staff_links.bp)
     app.register_blueprint(console.bp)
     app.register_blueprint(door.bp)
     app.register_blueprint(api.bp)

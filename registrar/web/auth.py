@@ -1,4 +1,4 @@
-"""Staff login and logout, and the role checks the console and the door use."""
+"""Staff login and logout, and the check that an account may open the console at all."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from .. import unit_of_work
 from ..extensions import limiter, login_manager
 from ..forms import LoginForm
 from ..models import Role
-from ..services import audit, staff
+from ..services import audit, staff, team
 from . import sessions
 
 bp = Blueprint("auth", __name__)
@@ -33,24 +33,21 @@ login_manager.login_message = _l("Please log in to open that page.")
 login_manager.login_message_category = "info"
 
 
-def roles_required(*roles: Role):
-    """Anonymous users go to the login page; logged-in users of another role get 403."""
+def organizer_required(view):
+    """Anonymous users go to the login page; an account that organizes no event gets 403.
 
-    def decorator(view):
-        @wraps(view)
-        def wrapped(*args, **kwargs):
-            if not current_user.is_authenticated:
-                return login_manager.unauthorized()
-            if current_user.role not in roles:
-                abort(403)
-            return view(*args, **kwargs)
+    Which event it organizes is the console's gate (access.console_gate) for every view.
+    """
 
-        return wrapped
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if not team.organizes_any(current_user):
+            abort(403)
+        return view(*args, **kwargs)
 
-    return decorator
-
-
-organizer_required = roles_required(Role.ORGANIZER)
+    return wrapped
 
 
 def _login_limit() -> str:
@@ -65,8 +62,10 @@ def login():
     if form.validate_on_submit():
         user = staff.authenticate(form.email.data or "", form.password.data or "")
         if user is not None:
+            unit_of_work.run(lambda: staff.record_login(user.id))
             sessions.begin(user)
-            landing = "console.index" if user.role == Role.ORGANIZER else "door.index"
+            organizes = user.is_admin or any(m.role == Role.ORGANIZER for m in user.memberships)
+            landing = "console.index" if organizes else "door.index"
             return redirect(_safe_next(request.args.get("next")) or url_for(landing))
         flash(_("E-mail or password is wrong."), "error")
         status = 401

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
@@ -18,10 +17,16 @@ from flask import (
 from flask_login import current_user
 
 from ..extensions import db, login_manager
-from ..models import Event
-from ..services import checkin, door
+from ..models import Event, Role
+from ..services import checkin, door, team
 from . import limits
-from .access import door_actor, lapsed_door_link, may_override, remember_door_link
+from .access import (
+    door_actor,
+    lapsed_door_link,
+    may_override,
+    remember_door_link,
+    staff_refusal,
+)
 
 bp = Blueprint("door", __name__)
 
@@ -30,7 +35,7 @@ bp = Blueprint("door", __name__)
 def index():
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
-    event = db.session.scalar(sa.select(Event).order_by(Event.id).limit(1))
+    event = team.first_event(current_user, Role.DOOR)
     if event is None:
         abort(404)
     return redirect(url_for(".scanner", event_id=event.id))
@@ -47,12 +52,12 @@ def scanner(event_id: int):
             raise door.DoorLinkInactive()
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
-        abort(403)
+        abort(staff_refusal(event_id))
     return render_template(
         "door/scanner.html",
         event=event,
         occupancy=checkin.occupancy(event),
-        can_override=may_override(),
+        can_override=may_override(event_id),
         via_link=actor.startswith("door-link:"),
         gate=request.args.get("gate", "")[:64],
     )

@@ -191,7 +191,7 @@ def seed_confirmed(
                 audit.SYSTEM,
             )
             codes.append(tokens.badge_code(event.id, guest.id, guest.badge_version))
-        staff.add(DOOR_EMAIL, DOOR_PASSWORD, Role.DOOR)
+        staff.add(DOOR_EMAIL, DOOR_PASSWORD, Role.DOOR, event_ids=[event.id])
         db.session.commit()
         event_id = event.id
         db.engine.dispose()

@@ -39,7 +39,7 @@ def seed(app, guests: int, password: str) -> int:
         db.create_all()
         event = make_event(capacity=max(guests * 45 // 100, 1), held_seats=min(10, guests // 100))
         make_guests_in_bulk(event, guests, with_audit=True)
-        staff.add(common.BENCH_ORGANIZER, password, Role.ORGANIZER)
+        staff.add(common.BENCH_ORGANIZER, password, Role.ORGANIZER, event_ids=[event.id])
         db.session.commit()
         if db.engine.dialect.name == "postgresql":
             # As autovacuum would after a load this size: plans from real row counts.

@@ -156,7 +156,7 @@ def seed(database_url: str, secret: str, guests: int) -> tuple[int, list[tuple[i
         db.create_all()
         event = make_event(capacity=guests)
         guest_ids = make_confirmed_in_bulk(event, guests)
-        staff.add(DOOR_EMAIL, DOOR_PASSWORD, Role.DOOR)
+        staff.add(DOOR_EMAIL, DOOR_PASSWORD, Role.DOOR, event_ids=[event.id])
         db.session.commit()
         event_id = event.id
         badges = [(g, tokens.badge_code(event_id, g, 1)) for g in guest_ids]

@@ -5,8 +5,20 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, datetime, timedelta
 
+import sqlalchemy as sa
+
 from registrar.extensions import db
-from registrar.models import Category, Channel, Event, Guest, Language, Role, SeatState
+from registrar.models import (
+    Category,
+    Channel,
+    Event,
+    Guest,
+    Language,
+    Role,
+    SeatState,
+    StaffUser,
+    TeamMember,
+)
 from registrar.services import audit, invitations, rsvp, staff
 
 from .auth import ORGANIZER_EMAIL, PASSWORD
@@ -36,6 +48,8 @@ def make_event(capacity: int = 10, held_seats: int = 0, deadline_in_days: float 
     values.update(fields)
     event = Event(**values)
     db.session.add(event)
+    db.session.flush()
+    _staff_the_new_event(event)
     db.session.commit()
     return event
 
@@ -61,11 +75,46 @@ def make_guests(event: Event, count: int, **fields) -> list[Guest]:
 
 
 def make_staff(
-    email: str = ORGANIZER_EMAIL, role: Role = Role.ORGANIZER, password: str = PASSWORD
+    email: str = ORGANIZER_EMAIL,
+    role: Role = Role.ORGANIZER,
+    password: str = PASSWORD,
+    events: list[Event] | None = None,
 ) -> staff.StaffUser:
-    user = staff.add(email, password, role)
+    """An account. With `events`: `role` for each of them. Without, as the migration made the
+    accounts of before: an organizer is an administrator; door staff work on every event, those
+    that `make_event` makes later included (see `_staff_the_new_event`)."""
+    if events is None and role == Role.ORGANIZER:
+        user = staff.add(email, password, admin=True)
+    else:
+        if events is None:
+            events = db.session.scalars(sa.select(Event)).all()
+        user = staff.add(email, password, role, event_ids=[event.id for event in events])
     db.session.commit()
     return user
+
+
+def _staff_the_new_event(event: Event) -> None:
+    """Door staff of every other event are door staff of this one too (tests make the door
+    account before the event as often as after; an account of chosen events is made last)."""
+    others = sa.select(sa.func.count()).select_from(Event).where(Event.id != event.id)
+    everywhere = (
+        sa.select(TeamMember.staff_id)
+        .where(TeamMember.role == Role.DOOR, TeamMember.event_id != event.id)
+        .group_by(TeamMember.staff_id)
+        .having(sa.func.count() == others.scalar_subquery())
+    )
+    staff_ids = set(db.session.scalars(everywhere))
+    if not db.session.scalar(others):
+        # No other event: a door account of no event yet was made for "every event".
+        staff_ids = set(
+            db.session.scalars(
+                sa.select(StaffUser.id).where(
+                    StaffUser.is_admin.is_(False), ~StaffUser.memberships.any()
+                )
+            )
+        )
+    for staff_id in staff_ids:
+        db.session.add(TeamMember(event_id=event.id, staff_id=staff_id, role=Role.DOOR))
 
 
 def invitation_path(guest: Guest) -> str:

@@ -80,13 +80,15 @@ def _lost_point(rows: list[int], n: int) -> int:
     return points + int(abs(percent * 100 - 50) / 5) * 10
 
 
-def _qr(code: str, box_size: int = 10, border: int = 4) -> _QRCode:
+def _qr(
+    code: str, box_size: int = 10, border: int = 4, max_version: int = QR_MAX_VERSION
+) -> _QRCode:
     qr = _QRCode(error_correction=QR_ERROR_CORRECTION, box_size=box_size, border=border)
     qr.add_data(code)
     qr.make(fit=True)
-    if qr.version > QR_MAX_VERSION:
+    if qr.version > max_version:
         # A longer code would make a denser QR code that cheap cameras misread.
-        raise ValueError(f"badge code needs QR version {qr.version} > {QR_MAX_VERSION}")
+        raise ValueError(f"the code needs QR version {qr.version} > {max_version}")
     return qr
 
 
@@ -96,11 +98,14 @@ def qr_modules(code: str) -> list[list[bool | None]]:
     return _qr(code).modules
 
 
-def qr_png(code: str, box_size: int = 10, border: int = 4) -> bytes:
+def qr_png(
+    code: str, box_size: int = 10, border: int = 4, max_version: int = QR_MAX_VERSION
+) -> bytes:
     """The code as a black-on-white QR code PNG; box_size pixels a module, border modules of
-    quiet zone around it (4 is what the standard asks for)."""
+    quiet zone around it (4 is what the standard asks for). A phone's camera, not a door's
+    scanner, reads a longer text such as a door link's URL: it may allow a larger version."""
     out = io.BytesIO()
-    qr = _qr(code, box_size, border)
+    qr = _qr(code, box_size, border, max_version)
     qr.make_image(fill_color="black", back_color="white").save(out, format="PNG")
     return out.getvalue()
 

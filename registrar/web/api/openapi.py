@@ -66,7 +66,11 @@ _RESPONSES = {
     "Unauthorized": _error(
         401, "Not logged in as door staff or an organizer, and no door link for this event."
     ),
-    "Forbidden": _error(403, "Only organizers may override a full room."),
+    "Forbidden": _error(
+        403,
+        "Signed in, but not on this event's team (as its door staff or an organizer); or an "
+        "override of a full room by someone who is not the event's organizer.",
+    ),
     "NotFound": _error(404, "No such event, or no such guest at this event."),
     "Gone": _error(410, "The volunteer's door link has expired or been withdrawn."),
     "TooLarge": _error(413, "The body is larger than the server accepts."),
@@ -179,6 +183,7 @@ _PATHS = {
                 _json("Receiver", "The guest's receiver now."),
                 "BadRequest",
                 "Unauthorized",
+                "Forbidden",
                 "NotFound",
                 "Gone",
                 "TooLarge",
@@ -196,6 +201,7 @@ _PATHS = {
                 _json("Occupancy", "The count inside now."),
                 "BadRequest",
                 "Unauthorized",
+                "Forbidden",
                 "NotFound",
                 "Gone",
             ),
@@ -222,6 +228,7 @@ _PATHS = {
                 _json("GuestList", f"At most {checkin.SEARCH_LIMIT} guests, by name."),
                 "BadRequest",
                 "Unauthorized",
+                "Forbidden",
                 "NotFound",
                 "Gone",
             ),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, request
+from flask_login import current_user
 from pydantic import BaseModel
 
 from ...extensions import db
@@ -10,7 +11,7 @@ from ...models import Event
 from ...numbers import MAX_ID
 from ...services import checkin, door
 from .. import limits
-from ..access import door_actor, lapsed_door_link, may_override
+from ..access import door_actor, lapsed_door_link, may_override, staff_refusal
 from . import schemas
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -29,6 +30,9 @@ def _door_actor(event_id: int) -> str:
     if actor is None:
         if lapsed_door_link():
             raise door.DoorLinkInactive()
+        if current_user.is_authenticated:
+            # Signed in, but not on this event's team.
+            abort(staff_refusal(event_id))
         abort(401)
     return actor
 
@@ -37,8 +41,8 @@ def _body(model: type[schemas.Body]) -> schemas.Body:
     return schemas.parse(model, request.get_data() if request.is_json else None)
 
 
-def _scan_request(body: schemas.CheckInRequest, code: str) -> checkin.ScanRequest:
-    if body.override and not may_override():
+def _scan_request(event_id: int, body: schemas.CheckInRequest, code: str) -> checkin.ScanRequest:
+    if body.override and not may_override(event_id):
         abort(403)
     return body.scan_request(code)
 
@@ -54,7 +58,7 @@ def _answer(model: type[BaseModel], value: object) -> Response:
 def scan(event_id: int):
     actor = _door_actor(event_id)
     body = _body(schemas.ScanRequest)
-    scan_request = _scan_request(body, body.code or "")
+    scan_request = _scan_request(event_id, body, body.code or "")
     answer = checkin.scan(event_id, scan_request, actor)
     db.session.commit()
     return _answer(schemas.ScanResult, answer)
@@ -65,7 +69,7 @@ def scan(event_id: int):
 def check_in_by_name(event_id: int, guest_id: int):
     actor = _door_actor(event_id)
     # The code is the guest's current badge, made by the service.
-    scan_request = _scan_request(_body(schemas.CheckInRequest), "")
+    scan_request = _scan_request(event_id, _body(schemas.CheckInRequest), "")
     answer = checkin.check_in_by_name(event_id, guest_id, scan_request, actor)
     db.session.commit()
     return _answer(schemas.ScanResult, answer)

@@ -10,8 +10,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ...extensions import db
-from ...labels import CHANNEL_SHORT
-from ...models import Guest
+from ...labels import CHANNEL_SHORT, ROLE_LABELS
+from ...models import Guest, Role
 from ...numbers import parse_whole
 from ...services import audit
 from ...services.imports import FIELD_LABELS
@@ -38,6 +38,7 @@ DETAIL_LABELS = {
     "held_seats": _l("Held back"),
     "link": _l("Door link"),
     "hours": _l("Hours"),
+    "until": _l("Valid until"),
     "filename": _l("File"),
     "rows": _l("Rows"),
     "added": _l("Added"),
@@ -65,7 +66,9 @@ def _text(key: str, value) -> str:
         return _("Yes") if value else _("No")
     if key == "channel" and value in CHANNEL_SHORT:
         return str(CHANNEL_SHORT[value])
-    if key == "send_at" and isinstance(value, str):
+    if key == "role" and isinstance(value, str) and value in set(Role):
+        return str(ROLE_LABELS[Role(value)])
+    if key in ("send_at", "until") and isinstance(value, str):
         try:
             return format_datetime(datetime.fromisoformat(value), "short")
         except ValueError:

@@ -1,7 +1,8 @@
 """Every URL of the organizer console, on one screen, grouped by what the organizer is doing.
 
-Each view is organizer-only (``organizer_required`` on the view); tests/test_console_access.py
-walks the URL map to make sure no route is forgotten.
+Every view is behind the blueprint's gate (web/access.py `console_gate`): signed in, and an
+organizer of the event the URL names (by `event_id`, or a guest, message or door link of it).
+tests/test_console_access.py walks the URL map to make sure no route escapes it.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from flask import Blueprint, current_app
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from ..access import console_gate
 from . import (
     audit_log,
     dashboard,
@@ -22,10 +24,12 @@ from . import (
     messages,
     overview,
     programme,
+    team,
     waitlist,
 )
 
 bp = Blueprint("console", __name__, url_prefix="/console")
+bp.before_request(console_gate)
 
 # The console's navigation, in order: (endpoint, label). templates/console/_layout.html shows the
 # ones whose endpoint exists, each for the event on screen.
@@ -40,6 +44,7 @@ NAV = [
     ("console.exports", _l("Exports")),
     ("console.audit_log", _l("Audit log")),
     ("console.door_links", _l("Door links")),
+    ("console.event_team", _l("Team")),
     ("door.scanner", _l("Scanner")),
 ]
 
@@ -126,3 +131,13 @@ post(f"{PERSON}/move", programme.person_move)
 # -- the door: volunteers' links to the scanner ------------------------------------------------
 page_with_form(f"{EVENT}/door-links", door_links.door_links)
 post("/door-links/<int:link_id>/revoke", door_links.revoke_door_link)
+
+# -- the team: an event's organizers and door staff; every account for administrators ---------
+TEAM = f"{EVENT}/team"
+page_with_form(TEAM, team.event_team)
+post(f"{TEAM}/<int:staff_id>/role", team.member_role)
+post(f"{TEAM}/<int:staff_id>/remove", team.member_remove)
+post(f"{TEAM}/<int:staff_id>/<any(disable, enable):action>", team.member_active)
+post(f"{TEAM}/<int:staff_id>/link", team.member_link)
+get("/team", team.accounts)
+post("/team/<int:staff_id>/<any(disable, enable):action>", team.account_active)
