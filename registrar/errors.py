@@ -38,6 +38,12 @@ class InvitationInactive(DomainError):
         "please contact the organizers."
     )
 
+    def __init__(self, message=None, *, event=None, **params):
+        super().__init__(message, **params)
+        # The link's event, whose contact the page shows: the guest had the link, so who
+        # organizes the event is no news to them (a link that is not ours names no event).
+        self.event = event
+
 
 class DeadlinePassed(DomainError):
     status = 409

@@ -50,8 +50,9 @@ def invitation(token: str):
     status = 200
     if request.method == "POST":
         if not is_open:
-            flash(_("The reply deadline has passed, so answers can no longer be changed."), "error")
-            status = 409
+            refusal = rsvp.why_closed(event)
+            flash(str(refusal), "error")
+            status = refusal.status
         elif form.validate_on_submit():
             answered = perform(
                 lambda: rsvp.answer(guest.id, guest.token_version, form.to_answer(), audit.GUEST),

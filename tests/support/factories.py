@@ -6,7 +6,16 @@ import itertools
 from datetime import UTC, datetime, timedelta
 
 from registrar.extensions import db
-from registrar.models import Category, Channel, Event, Guest, Language, Role, SeatState
+from registrar.models import (
+    Category,
+    Channel,
+    Event,
+    EventState,
+    Guest,
+    Language,
+    Role,
+    SeatState,
+)
 from registrar.services import audit, invitations, rsvp, staff
 
 from .auth import ORGANIZER_EMAIL, PASSWORD
@@ -32,6 +41,8 @@ def make_event(capacity: int = 10, held_seats: int = 0, deadline_in_days: float 
         ends_at=starts + timedelta(hours=3),
         rsvp_deadline=datetime.now(UTC) + timedelta(days=deadline_in_days),
         channels="en zh",
+        # Taking answers, as most tests need; a new event made in the console is a draft.
+        state=EventState.OPEN,
     )
     values.update(fields)
     event = Event(**values)
