@@ -74,6 +74,16 @@ EVENT_STATE_LABELS = {
     EventState.ARCHIVED: _l("Archived"),
 }
 
+
+def receiver_channels() -> dict[str, dict[str, str]]:
+    """The door's words for each channel a receiver is handed out for (all but the floor)."""
+    return {
+        channel.value: {"big": str(CHANNEL_SHORT[channel]), "name": str(CHANNEL_LABELS[channel])}
+        for channel in Channel
+        if channel != Channel.FLOOR
+    }
+
+
 SEAT_STATE_LABELS = {
     SeatState.CONFIRMED: _l("Confirmed"),
     SeatState.WAITLISTED: _l("Waitlisted"),

@@ -15,7 +15,16 @@ from flask_babel import lazy_gettext as _l
 from ..errors import DomainError, InvalidAnswer, NotFound
 from ..extensions import db
 from ..labels import EVENT_STATE_LABELS
-from ..models import AgendaItem, AgendaPerson, AuditEntry, Event, EventState, Guest
+from ..models import (
+    AgendaItem,
+    AgendaPerson,
+    AuditEntry,
+    Event,
+    EventState,
+    Guest,
+    Seat,
+    SeatState,
+)
 from . import audit, seats
 from .event_details import (
     EventDetails,
@@ -35,11 +44,13 @@ __all__ = [
     "EventChanged",
     "EventDetails",
     "EventInvalid",
+    "EventRow",
     "NoticeNotConfirmed",
     "audience",
     "copy",
     "create",
     "guest_facing",
+    "listing",
     "preview_changes",
     "queue_change_notices",
     "set_state",
@@ -98,10 +109,17 @@ class EventChanged(DomainError):
 
 
 class NoticeNotConfirmed(DomainError):
+    """A change guests know about, after invitations went out: the organizer confirms first."""
+
     status = 409
     default_message = _l(
         "Guests have been invited, and this change concerns them: confirm that they are told."
     )
+
+    def __init__(self, changes: dict[str, tuple[object, object]], audience: Audience):
+        super().__init__()
+        self.changes = changes
+        self.audience = audience
 
 
 @dataclass(frozen=True)
@@ -121,6 +139,46 @@ def audience(event: Event) -> Audience:
     )
     counts = seats.seat_counts(event)
     return Audience(invited=invited or 0, confirmed=counts.confirmed, waitlisted=counts.waitlisted)
+
+
+@dataclass(frozen=True)
+class EventRow:
+    event: Event
+    invited: int
+    confirmed: int
+    waitlisted: int
+
+
+def listing() -> list[EventRow]:
+    """Every event, soonest first, archived ones after the rest; with its guests counted
+    (three grouped queries, whatever the number of events)."""
+    events = db.session.scalars(
+        sa.select(Event).order_by((Event.state == EventState.ARCHIVED), Event.starts_at, Event.id)
+    ).all()
+    invited = dict(
+        db.session.execute(
+            sa.select(Guest.event_id, sa.func.count())
+            .where(Guest.sent_at.is_not(None), Guest.revoked_at.is_(None))
+            .group_by(Guest.event_id)
+        ).all()
+    )
+    by_state: dict[tuple[int, SeatState], int] = {
+        (event_id, SeatState(state)): n
+        for event_id, state, n in db.session.execute(
+            sa.select(Seat.event_id, Seat.state, sa.func.count()).group_by(
+                Seat.event_id, Seat.state
+            )
+        )
+    }
+    return [
+        EventRow(
+            event=event,
+            invited=invited.get(event.id, 0),
+            confirmed=by_state.get((event.id, SeatState.CONFIRMED), 0),
+            waitlisted=by_state.get((event.id, SeatState.WAITLISTED), 0),
+        )
+        for event in events
+    ]
 
 
 def guest_facing(changes: dict[str, tuple[object, object]]) -> dict[str, tuple[object, object]]:
@@ -177,8 +235,9 @@ def update(
     if not changes:
         return {}
     told = guest_facing(changes)
-    if told and audience(event).invited and not notice_confirmed:
-        raise NoticeNotConfirmed()
+    who = audience(event)
+    if told and who.invited and not notice_confirmed:
+        raise NoticeNotConfirmed(told, who)
     values = details.column_values()
     for name in changes.keys() - {"capacity", "held_seats"}:
         setattr(event, name, values[name])

@@ -21,11 +21,6 @@ from .common import current_event, flash_form_errors, get_or_404, guest_list_bac
 
 
 @organizer_required
-def index():
-    return redirect(url_for(".dashboard", event_id=current_event().id))
-
-
-@organizer_required
 def event(event_id: int):
     event = current_event(event_id)
     guests = db.session.scalars(
