@@ -119,8 +119,9 @@ class EventForm(FlaskForm):
             starts_at=at(self.day.data, self.starts.data),
             ends_at=at(self.end_day.data or self.day.data, self.ends.data),
             rsvp_deadline=at(self.deadline_day.data, self.deadline_time.data),
-            capacity=self.capacity.data,
-            held_seats=self.held_seats.data,
+            # Both are required (InputRequired), so never None here.
+            capacity=self.capacity.data or 0,
+            held_seats=self.held_seats.data or 0,
             channels=tuple(Channel(code) for code in self.channels.data or []),
         )
 

@@ -174,12 +174,11 @@ def _shown(event: Event, value: object) -> str:
 def event_copy(event_id: int):
     event = get_or_404(Event, event_id)
     form = EventCopyForm()
-    if form.validate_on_submit():
+    if form.validate_on_submit() and form.new_day.data is not None:
         actor = audit.staff_actor(current_user)
+        new_slug, new_day = form.new_slug.data or "", form.new_day.data
         try:
-            copied = unit_of_work.run(
-                lambda: events.copy(event_id, form.new_slug.data, form.new_day.data, actor)
-            )
+            copied = unit_of_work.run(lambda: events.copy(event_id, new_slug, new_day, actor))
         except events.EventInvalid as exc:
             # A copy breaks the rules only by its own two fields: the address, or a date whose
             # times cannot be (the source's own times were valid).
@@ -226,7 +225,7 @@ def event_state(event_id: int):
 # Changes that an archived event still allows: making a new event from it.
 ALLOWED_WHEN_ARCHIVED = frozenset({"console.event_copy"})
 # Where each console URL's row names its event.
-_EVENT_OF = {
+_EVENT_OF: dict[str, type[Guest] | type[OutboxMessage] | type[DoorLink]] = {
     "guest_id": Guest,
     "message_id": OutboxMessage,
     "link_id": DoorLink,
