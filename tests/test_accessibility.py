@@ -342,6 +342,9 @@ CONSOLE = {
     "exports": "/console/events/{event}/exports",
     "audit-log": "/console/events/{event}/audit",
     "door-links": "/console/events/{event}/door-links",
+    "events": "/console/events",
+    "event-new": "/console/events/new",
+    "event-edit": "/console/events/{event}/edit",
 }
 
 
