@@ -59,7 +59,10 @@ def event_new():
             actor = audit.staff_actor(current_user)
             created = _run(form, lambda: events.create(form.to_details(), actor))
             if created is not None:
-                flash(_("The event is saved as a draft. Open it for replies when it is ready."))
+                flash(
+                    _("The event is saved as a draft. Open it for replies when it is ready."),
+                    "success",
+                )
                 return redirect(url_for(".event_edit", event_id=created.id))
         status = 400
     return render_template("console/event_form.html", form=form, event=None), status
@@ -189,7 +192,10 @@ def event_copy(event_id: int):
         except DomainError as exc:
             flash(str(exc), "error")
         else:
-            flash(_("The copy is saved as a draft, without guests. Check it, then open it."))
+            flash(
+                _("The copy is saved as a draft, without guests. Check it, then open it."),
+                "success",
+            )
             return redirect(url_for(".event_edit", event_id=copied.id))
     g.timezone = event.timezone
     return _edit_page(event, EventForm(formdata=None, obj=form_values(event)), 400, form)
