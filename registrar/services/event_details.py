@@ -7,6 +7,7 @@ all of them are found at once, so that one save shows every mistake.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, time, timedelta
 from functools import cache
@@ -115,7 +116,7 @@ COMMON_ZONES = (
 
 
 def column_length(name: str) -> int:
-    return Event.__table__.c[name].type.length
+    return int(Event.__table__.c[name].type.length)
 
 
 @cache
@@ -147,6 +148,10 @@ def shift_days(moment: datetime, days: int, zone: str) -> datetime:
     return wall.replace(tzinfo=ZoneInfo(zone))
 
 
+# Records that a field breaks a rule: refuse(field, message, **params of the message).
+Refuse = Callable[..., None]
+
+
 class EventInvalid(InvalidAnswer):
     """The details break rules; `errors` says which field breaks which, for the form."""
 
@@ -166,7 +171,7 @@ def validate(details: EventDetails, confirmed_count: int, *, event_id: int | Non
     """
     errors: dict[str, str] = {}
 
-    def refuse(field: str, message, **params) -> None:
+    def refuse(field: str, message: object, **params: object) -> None:
         errors.setdefault(field, str(message) % params if params else str(message))
 
     _check_texts(details, refuse)
@@ -194,7 +199,7 @@ def validate(details: EventDetails, confirmed_count: int, *, event_id: int | Non
         raise EventInvalid(errors)
 
 
-def _check_texts(details: EventDetails, refuse) -> None:
+def _check_texts(details: EventDetails, refuse: Refuse) -> None:
     for name in (*TEXT_FIELDS, *MULTI_LINE):
         value = getattr(details, name)
         limit = DESCRIPTION_LENGTH if name in MULTI_LINE else column_length(name)
@@ -218,7 +223,7 @@ def _check_texts(details: EventDetails, refuse) -> None:
         refuse("contact_phone", _l("Write the phone number with digits, spaces, + ( ) and -."))
 
 
-def _check_times(details: EventDetails, refuse) -> None:
+def _check_times(details: EventDetails, refuse: Refuse) -> None:
     if details.ends_at <= details.starts_at:
         refuse("ends_at", _l("The end must be after the start."))
     if details.doors_open_at > details.starts_at:
@@ -227,7 +232,7 @@ def _check_times(details: EventDetails, refuse) -> None:
         refuse("rsvp_deadline", _l("The reply deadline must be at or before the start."))
 
 
-def _check_seats(details: EventDetails, confirmed_count: int, refuse) -> None:
+def _check_seats(details: EventDetails, confirmed_count: int, refuse: Refuse) -> None:
     for name in ("capacity", "held_seats"):
         if not 0 <= getattr(details, name) <= MAX_CAPACITY:
             refuse(name, _l("Enter a number from 0 to %(max)s."), max=MAX_CAPACITY)
@@ -244,7 +249,7 @@ def _check_seats(details: EventDetails, confirmed_count: int, refuse) -> None:
         )
 
 
-def _check_programme(details: EventDetails, event_id: int, refuse) -> None:
+def _check_programme(details: EventDetails, event_id: int, refuse: Refuse) -> None:
     """The programme must fit in the event's hours: name the first item that would not."""
     outside = db.session.scalars(
         sa.select(AgendaItem)
