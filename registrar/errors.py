@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask_babel import lazy_gettext as _l
+
+if TYPE_CHECKING:
+    from .models import Event
 
 
 class DomainError(Exception):
@@ -37,6 +42,14 @@ class InvitationInactive(DomainError):
         "This invitation link is no longer active. If you think this is a mistake, "
         "please contact the organizers."
     )
+
+    def __init__(
+        self, message: str | None = None, *, event: Event | None = None, **params: object
+    ) -> None:
+        super().__init__(message, **params)
+        # The link's event, whose contact the page shows: the guest had the link, so who
+        # organizes the event is no news to them (a link that is not ours names no event).
+        self.event = event
 
 
 class DeadlinePassed(DomainError):

@@ -14,6 +14,7 @@ from .models import (
     Category,
     Channel,
     Direction,
+    EventState,
     Language,
     MessageKind,
     MessageStatus,
@@ -39,16 +40,49 @@ LANGUAGE_LABELS = {Language.EN: "English", Language.ZH_HANT: "中文"}
 CHANNEL_LABELS = {
     Channel.EN: _l("English"),
     Channel.ZH: _l("Chinese (中文)"),
+    Channel.JA: _l("Japanese (日本語)"),
+    Channel.KO: _l("Korean (한국어)"),
+    Channel.ES: _l("Spanish (Español)"),
+    Channel.FR: _l("French (Français)"),
     Channel.FLOOR: _l("Floor language, no receiver needed"),
 }
 # The channel box of the badge and the console's tight lists: big enough to read across a desk.
-CHANNEL_SHORT = {Channel.EN: "EN", Channel.ZH: "中", Channel.FLOOR: _l("Floor")}
+CHANNEL_SHORT = {
+    Channel.EN: "EN",
+    Channel.ZH: "中",
+    Channel.JA: "日",
+    Channel.KO: "한",
+    Channel.ES: "ES",
+    Channel.FR: "FR",
+    Channel.FLOOR: _l("Floor"),
+}
 # A cell of a spreadsheet or of a list row: the name without the sentence around it.
 CHANNEL_EXPORT = {
     Channel.EN: _l("English"),
     Channel.ZH: _l("Chinese (中文)"),
+    Channel.JA: _l("Japanese (日本語)"),
+    Channel.KO: _l("Korean (한국어)"),
+    Channel.ES: _l("Spanish (Español)"),
+    Channel.FR: _l("French (Français)"),
     Channel.FLOOR: _l("Floor"),
 }
+
+EVENT_STATE_LABELS = {
+    EventState.DRAFT: _l("Draft"),
+    EventState.OPEN: _l("Open for replies"),
+    EventState.CLOSED: _l("Closed"),
+    EventState.ARCHIVED: _l("Archived"),
+}
+
+
+def receiver_channels() -> dict[str, dict[str, str]]:
+    """The door's words for each channel a receiver is handed out for (all but the floor)."""
+    return {
+        channel.value: {"big": str(CHANNEL_SHORT[channel]), "name": str(CHANNEL_LABELS[channel])}
+        for channel in Channel
+        if channel != Channel.FLOOR
+    }
+
 
 SEAT_STATE_LABELS = {
     SeatState.CONFIRMED: _l("Confirmed"),

@@ -81,11 +81,28 @@ class Language(enum.StrEnum):
 
 
 class Channel(enum.StrEnum):
-    """The interpretation channel a guest listens on; floor needs no receiver."""
+    """The interpretation channel a guest listens on; floor needs no receiver.
+
+    Stored as its code in a plain string column (no CHECK constraint), so a member added here
+    needs no migration; an event offers the ones in its `channels`.
+    """
 
     EN = "en"
     ZH = "zh"
+    JA = "ja"
+    KO = "ko"
+    ES = "es"
+    FR = "fr"
     FLOOR = "floor"
+
+
+class EventState(enum.StrEnum):
+    """Where an event is in its life: draft -> open (taking answers) -> closed -> archived."""
+
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+    ARCHIVED = "archived"
 
 
 class SeatState(enum.StrEnum):
@@ -143,6 +160,21 @@ class Event(Model):
     room_zh: Mapped[str] = mapped_column(sa.String(200))
     organizers_en: Mapped[str] = mapped_column(sa.String(500), default="")
     organizers_zh: Mapped[str] = mapped_column(sa.String(500), default="")
+    # What guests are shown to find the place and someone to ask (empty: not shown).
+    address_en: Mapped[str] = mapped_column(sa.String(300), default="")
+    address_zh: Mapped[str] = mapped_column(sa.String(300), default="")
+    map_url: Mapped[str] = mapped_column(sa.String(500), default="")
+    contact_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    contact_email: Mapped[str] = mapped_column(sa.String(254), default="")
+    contact_phone: Mapped[str] = mapped_column(sa.String(50), default="")
+    # The e-mails' From name and Reply-To; empty: the settings' (REGISTRAR_MAIL_FROM/_REPLY_TO).
+    mail_sender_name: Mapped[str] = mapped_column(sa.String(100), default="")
+    mail_reply_to: Mapped[str] = mapped_column(sa.String(254), default="")
+    state: Mapped[EventState] = mapped_column(_enum(EventState), default=EventState.DRAFT)
+    # Raised by every save of the event's editor: a form that shows an older version was made
+    # before someone else's save, and is refused (services/events.py). Not SQLAlchemy's
+    # version_id_col: the seat service writes the row too, and must not make a form stale.
+    edit_version: Mapped[int] = mapped_column(sa.Integer, default=1)
     capacity: Mapped[int] = mapped_column(sa.Integer)
     held_seats: Mapped[int] = mapped_column(sa.Integer, default=0)
     timezone: Mapped[str] = mapped_column(sa.String(64), default="Asia/Taipei")

@@ -354,6 +354,9 @@ CONSOLE = {
     "programme-person-new": "/console/events/{event}/programme/{item}/people/new",
     "team": "/console/events/{event}/team",
     "staff-accounts": "/console/team",
+    "events": "/console/events",
+    "event-new": "/console/events/new",
+    "event-edit": "/console/events/{event}/edit",
 }
 
 

@@ -26,8 +26,8 @@ MAPS = {
     if name.isupper() and isinstance(value, dict) and value
 }
 # Words that are the same in every language on purpose: each language named in itself, and the
-# badge's channel codes, read across a desk by either kind of guest.
-UNTRANSLATED = {"English", "中文", "EN", "中"}
+# badge's channel codes, read across a desk by any kind of guest.
+UNTRANSLATED = {"English", "中文", "EN", "中", "日", "한", "ES", "FR"}
 
 
 def _enum_of(labels_map: dict) -> type[enum.Enum]:

@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..models import Channel, Event, Guest, Role
+from ..models import Channel, Event, EventState, Guest, Role
 from ..services import audit, imports, outbox, rsvp, staff
 from .event_file import build_event, read_event_file
 
@@ -75,6 +75,8 @@ def seed(today: date) -> DemoResult:
     created = event is None
     if event is None:
         event = build_event(data, forum_day(today))
+        # The demo shows a forum taking answers; an event made in the console starts a draft.
+        event.state = EventState.OPEN
         db.session.add(event)
         db.session.flush()
         audit.record("event.created", actor=audit.SYSTEM, event_id=event.id)

@@ -16,6 +16,7 @@ from ..errors import InvalidAnswer, NotFound
 from ..extensions import db
 from ..models import (
     Event,
+    EventState,
     Guest,
     MessageKind,
     MessageStatus,
@@ -126,6 +127,10 @@ def send_invitations(
     A chosen guest who was invited before is invited again (with the current link); one whose
     invitation is still waiting to go out is not queued twice.
     """
+    if event.state != EventState.OPEN:
+        raise InvalidAnswer(
+            _l("Invitations go out once the event is open for replies: open it first.")
+        )
     if not rsvp.is_open(event):
         raise InvalidAnswer(_l("The reply deadline has passed; invitations can no longer be sent."))
     if guest_ids is None:
@@ -150,6 +155,8 @@ def remind_unanswered(
 ) -> list[OutboxMessage]:
     """Queue a reminder to reply: to every invited guest without an answer, or those chosen."""
     if not rsvp.is_open(event):
+        if event.state != EventState.OPEN:
+            raise rsvp.why_closed(event)
         raise InvalidAnswer(_l("The reply deadline has passed; there is nothing to remind of."))
     if send_at is not None and send_at > event.rsvp_deadline:
         raise InvalidAnswer(_l("A reminder to reply must go out before the reply deadline."))

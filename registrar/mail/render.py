@@ -25,7 +25,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..i18n import bilingual
 from ..models import Guest, Language, MessageKind, OutboxMessage, SeatState
-from ..services import badges, calendar, invitations, outbox, seats
+from ..services import badges, calendar, invitations, outbox, rsvp, seats
 from ..text import one_line
 
 # Messages that carry the badge and the calendar entry.
@@ -107,9 +107,9 @@ def unfit_reason(kind: MessageKind, guest: Guest, now: datetime) -> str | None:
     if kind == MessageKind.REMINDER_UNANSWERED:
         if answer is not None:
             return "answered"
-        return None if now <= event.rsvp_deadline else "replies_closed"
+        return None if rsvp.is_open(event, now) else "replies_closed"
     if kind == MessageKind.INVITATION:
-        return None if now <= event.rsvp_deadline else "replies_closed"
+        return None if rsvp.is_open(event, now) else "replies_closed"
     return None
 
 
@@ -229,7 +229,7 @@ def render(message: OutboxMessage, guest: Guest, now: datetime) -> OutgoingMail:
             position=seats.waitlist_position(seat) if seat is not None else None,
             released=message.details.get("released"),
             updated=bool(message.details.get("updated")),
-            replies_open=now <= event.rsvp_deadline,
+            replies_open=rsvp.is_open(event, now),
             qr_cid=qr_cid[1:-1] if qr_cid else None,
             lang=_language_tag(guest.language),
         )
@@ -239,9 +239,14 @@ def render(message: OutboxMessage, guest: Guest, now: datetime) -> OutgoingMail:
     config = current_app.config
     email_message = EmailMessage(policy=email.policy.default.clone(cte_type="7bit"))
     email_message["Subject"] = subject
-    email_message["From"] = _mailbox(config["REGISTRAR_MAIL_FROM"])
+    sender = _mailbox(config["REGISTRAR_MAIL_FROM"])
+    if event.mail_sender_name:
+        # The event's own name for its mail, from the settings' address (the one the SMTP
+        # server lets us send from).
+        sender = Address(display_name=one_line(event.mail_sender_name), addr_spec=sender.addr_spec)
+    email_message["From"] = sender
     email_message["To"] = _recipient(guest, message.to_address)
-    reply_to = one_line(config.get("REGISTRAR_MAIL_REPLY_TO") or "")
+    reply_to = one_line(event.mail_reply_to or config.get("REGISTRAR_MAIL_REPLY_TO") or "")
     if reply_to:
         email_message["Reply-To"] = _mailbox(reply_to)
     email_message["Date"] = format_datetime(now)

@@ -45,6 +45,10 @@ def record(
 ACTION_LABELS = {
     "event.created": _l("Event created"),
     "event.capacity_changed": _l("Capacity changed"),
+    "event.updated": _l("Event details changed"),
+    "event.copied": _l("Event copied from another"),
+    "event.state_changed": _l("Event opened, closed or archived"),
+    "event.change_notice": _l("Guests to be told of a change"),
     "guest.added": _l("Guest added"),
     "guest.updated": _l("Guest details changed"),
     "guest.corrected": _l("Guest corrected their name or organization"),

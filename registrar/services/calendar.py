@@ -38,7 +38,10 @@ def uid_for(guest: Guest) -> str:
 
 
 def location(event: Event) -> str:
-    return _("%(room)s, %(venue)s", room=bilingual(event, "room"), venue=bilingual(event, "venue"))
+    """Room and venue, and the street address when the event has one (calendars map it)."""
+    place = _("%(room)s, %(venue)s", room=bilingual(event, "room"), venue=bilingual(event, "venue"))
+    address = bilingual(event, "address")
+    return f"{place}, {address}" if address else place
 
 
 def _local(event: Event, moment: datetime) -> datetime:
@@ -47,10 +50,18 @@ def _local(event: Event, moment: datetime) -> datetime:
 
 def _summary_lines(event: Event) -> list[str]:
     doors = _local(event, event.doors_open_at)
-    return [
+    lines = [
         _("Doors open at %(time)s (Taipei time).", time=f"{doors:%H:%M}"),
         location(event),
     ]
+    if event.map_url:
+        lines.append(_("Map: %(url)s", url=event.map_url))
+    contact = " · ".join(
+        part for part in (event.contact_name, event.contact_email, event.contact_phone) if part
+    )
+    if contact:
+        lines.append(_("Contact: %(contact)s", contact=contact))
+    return lines
 
 
 def has_calendar_entry(guest: Guest) -> bool:

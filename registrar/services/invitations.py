@@ -34,7 +34,7 @@ def resolve_invitation(token: str) -> Guest:
     if guest is None:
         raise InvitationNotFound()
     if guest.is_revoked or claim.version != guest.token_version:
-        raise InvitationInactive()
+        raise InvitationInactive(event=guest.event)
     return guest
 
 

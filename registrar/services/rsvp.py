@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 
-from ..errors import DeadlinePassed, InvalidAnswer, InvitationInactive
+from ..errors import DeadlinePassed, DomainError, InvalidAnswer, InvitationInactive
 from ..extensions import db
-from ..models import Channel, Event, Guest, Rsvp, Seat, SeatState, utcnow
+from ..models import Channel, Event, EventState, Guest, Rsvp, Seat, SeatState, utcnow
 from ..text import require_one_line
 from . import audit, notify, seats
 from .locking import lock_guest_event
@@ -47,8 +48,28 @@ class RsvpState:
     waitlist_position: int | None
 
 
-def is_open(event: Event) -> bool:
-    return utcnow() <= event.rsvp_deadline
+class RepliesClosed(DomainError):
+    status = 409
+    default_message = _l("Replies to this event are closed, so answers can no longer be changed.")
+
+
+class NotOpenYet(DomainError):
+    status = 409
+    default_message = _l("This event is not open for replies yet.")
+
+
+def is_open(event: Event, now: datetime | None = None) -> bool:
+    """Guests may answer: the organizers opened the event and the deadline has not passed."""
+    return event.state == EventState.OPEN and (now or utcnow()) <= event.rsvp_deadline
+
+
+def why_closed(event: Event) -> DomainError:
+    """The refusal a guest's answer gets when replies are not open (is_open is false)."""
+    if event.state == EventState.DRAFT:
+        return NotOpenYet()
+    if event.state != EventState.OPEN:
+        return RepliesClosed()
+    return DeadlinePassed()
 
 
 def offered_channels(event: Event) -> list[Channel]:
@@ -80,9 +101,9 @@ def answer(
     event, guest = lock_guest_event(guest_id)
     # The link may have been revoked or rotated since the page was opened.
     if guest.is_revoked or guest.token_version != token_version:
-        raise InvitationInactive()
+        raise InvitationInactive(event=event)
     if not is_open(event) and not on_behalf:
-        raise DeadlinePassed()
+        raise why_closed(event)
     _validate(event, reply)
 
     _correct_names(guest, reply, actor)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import sqlalchemy as sa
 from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
@@ -39,17 +41,32 @@ CSRF_FAILED = "csrf_failed"
 DATABASE_UNAVAILABLE = "database_unavailable"
 
 
-def error_page(status: int, title: str, message: str, code: str | None = None):
-    """An error as a page, or as JSON for the API."""
+def error_page(status: int, title: str, message: str, code: str | None = None, event=None):
+    """An error as a page, or as JSON for the API. `event`: whose contact the page shows."""
     if request.path.startswith("/api/"):
         code = code or ERROR_CODES.get(status, "error")
         return jsonify({"error": {"code": code, "message": message}}), status
-    return render_template("errors/error.html", title=title, message=message), status
+    page = render_template("errors/error.html", title=title, message=message, event=event)
+    return page, status
 
 
 def _domain_error(exc: DomainError):
+    # Read before the rollback expires it.
+    event = getattr(exc, "event", None)
+    contact = None
+    if event is not None:
+        contact = _Contact(event.contact_name, event.contact_email, event.contact_phone)
     db.session.rollback()
-    return error_page(exc.status, str(exc.title), str(exc))
+    return error_page(exc.status, str(exc.title), str(exc), event=contact)
+
+
+@dataclass(frozen=True)
+class _Contact:
+    """The event's contact as the error page shows it (templates/public/_contact.html)."""
+
+    contact_name: str
+    contact_email: str
+    contact_phone: str
 
 
 def _csrf_error(exc: CSRFError):

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from ..extensions import db
 from ..forms import RsvpForm
 from ..labels import CHANNEL_LABELS
-from ..models import Event
+from ..models import Event, EventState
 from ..services import audit, badges, calendar, invitations, rsvp
 from ..text import one_line
 from . import limits
@@ -20,7 +20,11 @@ bp = Blueprint("public", __name__)
 
 @bp.get("/")
 def index():
-    event = db.session.scalar(sa.select(Event).order_by(Event.id).limit(1))
+    # A draft is no one's business yet, and an archived event is over.
+    shown = (EventState.OPEN, EventState.CLOSED)
+    event = db.session.scalar(
+        sa.select(Event).where(Event.state.in_(shown)).order_by(Event.id).limit(1)
+    )
     if event is not None:
         g.timezone = event.timezone
     return render_template("public/index.html", event=event)
@@ -50,8 +54,9 @@ def invitation(token: str):
     status = 200
     if request.method == "POST":
         if not is_open:
-            flash(_("The reply deadline has passed, so answers can no longer be changed."), "error")
-            status = 409
+            refusal = rsvp.why_closed(event)
+            flash(str(refusal), "error")
+            status = refusal.status
         elif form.validate_on_submit():
             answered = perform(
                 lambda: rsvp.answer(guest.id, guest.token_version, form.to_answer(), audit.GUEST),

@@ -12,6 +12,7 @@ from registrar.models import (
     Category,
     Channel,
     Event,
+    EventState,
     Guest,
     Language,
     Role,
@@ -44,6 +45,8 @@ def make_event(capacity: int = 10, held_seats: int = 0, deadline_in_days: float 
         ends_at=starts + timedelta(hours=3),
         rsvp_deadline=datetime.now(UTC) + timedelta(days=deadline_in_days),
         channels="en zh",
+        # Taking answers, as most tests need; a new event made in the console is a draft.
+        state=EventState.OPEN,
     )
     values.update(fields)
     event = Event(**values)

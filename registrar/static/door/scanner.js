@@ -412,7 +412,10 @@
         : fill(T.firstScanNoGate, { time: clock(first.at) });
     }
     if (guest && !exit && (verdict === "ok" || verdict === "already_checked_in")) {
-      view.channel = guest.channel === "en" || guest.channel === "zh" ? guest.channel : "none";
+      // Every interpretation channel has its entry in config.channels; the floor language
+      // (no receiver) and no answer have none.
+      var hasReceiver = guest.channel && guest.channel !== "none" && config.channels[guest.channel];
+      view.channel = hasReceiver ? guest.channel : "none";
       view.askReceiver = verdict === "ok" && view.channel !== "none";
     }
     if (guest && exit && verdict === "ok" && guest.receiver && !guest.receiver_returned) {

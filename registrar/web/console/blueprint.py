@@ -18,6 +18,7 @@ from . import (
     audit_log,
     dashboard,
     door_links,
+    events,
     exports,
     guests,
     imports,
@@ -35,6 +36,7 @@ bp.before_request(console_gate)
 # ones whose endpoint exists, each for the event on screen.
 NAV = [
     ("console.dashboard", _l("Dashboard")),
+    ("console.event_edit", _l("Event")),
     ("console.event", _l("Seats and guests")),
     ("console.programme", _l("Programme")),
     ("console.guests", _l("Guest list")),
@@ -71,8 +73,16 @@ EVENT = "/events/<int:event_id>"
 GUEST = "/guests/<int:guest_id>"
 DOWNLOAD = "<any(guests, checkins, waitlist):kind>.<any(csv, xlsx):fmt>"
 
+# -- every event: the list, a new one, editing, copying, opening and closing ------------------
+get("/", events.index)
+get("/events", events.events_page, endpoint="events")
+page_with_form("/events/new", events.event_new)
+page_with_form(f"{EVENT}/edit", events.event_edit)
+post(f"{EVENT}/copy", events.event_copy)
+post(f"{EVENT}/state", events.event_state)
+bp.before_request(events.refuse_changes_to_archived)
+
 # -- the event: overview, seats, badges ------------------------------------------------------
-get("/", overview.index)
 get(EVENT, overview.event)
 get(f"{EVENT}/dashboard", dashboard.dashboard)
 post(f"{EVENT}/capacity", overview.capacity)

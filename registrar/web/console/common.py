@@ -24,7 +24,7 @@ def current_event(event_id: int | None = None) -> Event:
         query = sa.select(Event).where(Event.id == event_id)
     event = db.session.scalar(query)
     if event is None:
-        raise NotFound(_("There is no event yet. Run `flask --app registrar demo` or create one."))
+        raise NotFound(_("There is no such event. All events are on the Events page."))
     return event
 
 

@@ -13,20 +13,11 @@ from ...errors import DomainError
 from ...extensions import db
 from ...forms import CapacityForm, GuestActionForm
 from ...labels import CHANNEL_SHORT
-from ...models import Guest, Role
-from ...services import audit, badges, invitations, rsvp, seats, team
+from ...models import Guest
+from ...services import audit, badges, invitations, rsvp, seats
 from ..auth import organizer_required
 from ..use_case import perform
 from .common import current_event, flash_form_errors, get_or_404, guest_list_back
-
-
-@organizer_required
-def index():
-    event = team.first_event(current_user, Role.ORGANIZER)
-    if event is None:
-        # The same clear page as before, for an install without an event.
-        event = current_event()
-    return redirect(url_for(".dashboard", event_id=event.id))
 
 
 @organizer_required
