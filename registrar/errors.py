@@ -99,3 +99,12 @@ class GuestErased(DomainError):
         "This guest's personal data has been erased; the entry stays only for the counts and "
         "cannot be changed or answered for."
     )
+
+
+class EventArchived(DomainError):
+    status = 409
+    title = _l("This event is archived")
+    default_message = _l(
+        "This event is archived, so nothing about it can be changed any more. Its lists and "
+        "exports stay available."
+    )

@@ -30,7 +30,7 @@ from registrar.models import (
     PersonRole,
     utcnow,
 )
-from registrar.services import audit, calendar, events, invitations, rsvp
+from registrar.services import audit, calendar, events, invitations, rsvp, seats
 from registrar.services.event_details import EventDetails
 
 TAIPEI = ZoneInfo("Asia/Taipei")
@@ -267,6 +267,9 @@ def test_an_archived_event_is_read_only(app):
         events.update(event.id, details(room_en="Elsewhere"), 1, ACTOR)
     with pytest.raises(events.EventArchived):
         events.set_state(event.id, EventState.OPEN, ACTOR)
+    # The seat rule itself refuses, whichever edge asks (the CLI's `event capacity` too).
+    with pytest.raises(events.EventArchived):
+        seats.set_capacity(event.id, 99, 0, ACTOR)
 
 
 def test_a_closed_event_refuses_answers_and_the_deadline_still_counts(app):

@@ -12,7 +12,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from ..errors import DomainError, InvalidAnswer, NotFound
+from ..errors import DomainError, EventArchived, InvalidAnswer, NotFound
 from ..extensions import db
 from ..labels import EVENT_STATE_LABELS
 from ..models import (
@@ -83,15 +83,6 @@ TRANSITIONS = {
     EventState.CLOSED: frozenset({EventState.OPEN, EventState.ARCHIVED}),
     EventState.ARCHIVED: frozenset(),
 }
-
-
-class EventArchived(DomainError):
-    status = 409
-    title = _l("This event is archived")
-    default_message = _l(
-        "This event is archived, so nothing about it can be changed any more. Its lists and "
-        "exports stay available."
-    )
 
 
 class EventChanged(DomainError):
