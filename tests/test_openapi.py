@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from typing import get_args
 
 import jsonschema_rs
 import pytest
@@ -27,9 +28,21 @@ from support.factories import answer, make_event, make_guest, make_guests_in_bul
 
 from registrar import tokens
 from registrar.extensions import db
-from registrar.models import Category, Channel, CheckIn, Event, Guest, Role, Verdict
+from registrar.models import (
+    Category,
+    Channel,
+    CheckIn,
+    Direction,
+    Event,
+    Guest,
+    Role,
+    SeatState,
+    Verdict,
+)
 from registrar.services import audit, checkin, guests, invitations
 from registrar.web.api import openapi
+from registrar.web.api import schemas as wire
+from registrar.web.errors import CSRF_FAILED, DATABASE_UNAVAILABLE, ERROR_CODES
 
 DOCUMENT = "/api/v1/openapi.json"
 PASSWORD = "correct horse battery"
@@ -109,6 +122,18 @@ def test_document_speaks_the_enums_of_the_code(client):
     assert schemas["ReceiverRequest"]["properties"]["receiver"]["maxLength"] == (
         checkin.MAX_RECEIVER
     )
+
+
+def test_closed_lists_of_the_wire_are_the_enums_of_the_code():
+    # Written out in schemas.py for the type checker: a value added to an enum must be added
+    # there too, in the same place, or the API would refuse or never document it.
+    assert get_args(wire.VerdictName) == tuple(v.value for v in Verdict)
+    assert get_args(wire.DirectionName) == tuple(d.value for d in Direction)
+    assert get_args(wire.CategoryName) == tuple(c.value for c in Category)
+    assert get_args(wire.ChannelName) == tuple(c.value for c in Channel)
+    assert get_args(wire.SeatStateName) == tuple(s.value for s in SeatState)
+    codes = {*ERROR_CODES.values(), CSRF_FAILED, DATABASE_UNAVAILABLE}
+    assert get_args(wire.ErrorCode) == tuple(sorted(codes))
 
 
 def test_document_needs_no_login_and_names_the_security(client):

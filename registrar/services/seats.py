@@ -220,7 +220,7 @@ def promote_guest(event_id: int, guest_id: int, actor: str) -> Guest:
     return guest
 
 
-def _confirm_waitlisted(event: Event, seat: Seat, actor: str, **details) -> Guest:
+def _confirm_waitlisted(event: Event, seat: Seat, actor: str, **details: object) -> Guest:
     """Turn a waitlisted seat into a confirmed one, audited, and tell the guest."""
     queue_number = seat.queue_number
     seat.state = SeatState.CONFIRMED

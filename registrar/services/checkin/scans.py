@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from typing import cast
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -23,25 +24,26 @@ MAX_NONCE = 64
 
 def occupancy(event: Event) -> Occupancy:
     # Through the session, so that check-ins not yet flushed are counted too.
-    inside = db.session.scalar(_COUNT_INSIDE, {"event_id": event.id})
+    inside = db.session.execute(_COUNT_INSIDE, {"event_id": event.id}).scalar_one()
     return Occupancy(inside=inside, capacity=event.capacity)
 
 
 # The door's hot path reads and writes with these statements, not with model objects: a scan
 # is the most frequent request of the day, and loading objects was most of its cost. They are
-# made once, from the tables, so that each use is a cache hit and nothing else.
-_CHECK_INS = CheckIn.__table__
-_SCANS = Scan.__table__
-_GUESTS = Guest.__table__
-_RSVPS = Rsvp.__table__
-_SEATS = Seat.__table__
+# made once, from the tables, so that each use is a cache hit and nothing else. (A model's
+# __table__ is typed as any FromClause; these are Tables, which can insert and update.)
+_CHECK_INS = cast(sa.Table, CheckIn.__table__)
+_SCANS = cast(sa.Table, Scan.__table__)
+_GUESTS = cast(sa.Table, Guest.__table__)
+_RSVPS = cast(sa.Table, Rsvp.__table__)
+_SEATS = cast(sa.Table, Seat.__table__)
 
 _COUNT_INSIDE = (
     sa.select(sa.func.count())
     .select_from(_CHECK_INS)
     .where(_CHECK_INS.c.event_id == sa.bindparam("event_id"), _CHECK_INS.c.inside.is_(True))
 )
-_EVENTS = Event.__table__
+_EVENTS = cast(sa.Table, Event.__table__)
 # Everything a verdict needs, in one statement: the room's capacity, the answer already given to
 # this nonce (a retry), the count inside, and what the door needs of the guest the badge names
 # (no guest row when it names nobody of this event).
@@ -155,17 +157,19 @@ def scan(event_id: int, request: ScanRequest, actor: str) -> ScanAnswer:
     )
     decision = decide(read, request)
     guest = decision.guest
+    guest_id = guest.id if guest else None
     answer = ScanAnswer.of(
         decision, request, Occupancy(read.inside + decision.moved, read.capacity)
     )
 
     if decision.supersedes_entry_at is not None:
-        _mark_entry_duplicate(conn, guest.id, decision.supersedes_entry_at)
+        assert guest_id is not None, "only a guest's entry supersedes another"
+        _mark_entry_duplicate(conn, guest_id, decision.supersedes_entry_at)
     if decision.presence is not None and not decision.new_presence:
         conn.execute(_UPDATE_PRESENCE, {"presence_id": at_door["presence_id"], **decision.presence})
     record = {
         "event_id": event_id,
-        "guest_id": guest.id if guest else None,
+        "guest_id": guest_id,
         "nonce": request.nonce or None,
         # Kept as read, for the record, with what no database column can hold replaced.
         "code": (request.code or "")[:100].replace("\x00", "\ufffd"),
@@ -184,9 +188,10 @@ def scan(event_id: int, request: ScanRequest, actor: str) -> ScanAnswer:
     if not decision.new_presence:
         conn.execute(_INSERT_SCAN, record)
     else:
+        assert guest_id is not None and decision.presence is not None, "a guest's first entry"
         presence = {
             "event_id": event_id,
-            "guest_id": guest.id,
+            "guest_id": guest_id,
             "receiver": "",
             "receiver_returned_at": None,
             **decision.presence,
@@ -198,13 +203,13 @@ def scan(event_id: int, request: ScanRequest, actor: str) -> ScanAnswer:
             conn.execute(_INSERT_CHECK_IN, presence)
             conn.execute(_INSERT_SCAN, record)
     if decision.override:
-        audit.record("checkin.override", actor=actor, event_id=event_id, guest_id=guest.id)
+        audit.record("checkin.override", actor=actor, event_id=event_id, guest_id=guest_id)
     if request.manual:
         audit.record(
             "checkin.manual",
             actor=actor,
             event_id=event_id,
-            guest_id=guest.id,
+            guest_id=guest_id,
             verdict=decision.verdict,
         )
     return answer

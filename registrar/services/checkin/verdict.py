@@ -138,7 +138,9 @@ def _enter(read: DoorRead, request: ScanRequest, guest: GuestAtDoor, at: datetim
         return Decision(Verdict.WAITLISTED, at, guest)
 
     if guest.inside:
-        if request.offline and at < guest.first_scan_at:
+        first_scan_at = guest.first_scan_at
+        assert first_scan_at is not None, "inside means a presence, which has its first entry"
+        if request.offline and at < first_scan_at:
             # Two doors read this badge; the one that read it first wins, even if it synced
             # later. The entry recorded so far becomes the duplicate.
             return Decision(
@@ -147,14 +149,14 @@ def _enter(read: DoorRead, request: ScanRequest, guest: GuestAtDoor, at: datetim
                 guest,
                 override=request.override,
                 presence={"first_scan_at": at, "first_gate": request.gate},
-                supersedes_entry_at=guest.first_scan_at,
+                supersedes_entry_at=first_scan_at,
             )
         return Decision(
             Verdict.ALREADY_CHECKED_IN,
             at,
             guest,
             duplicate=request.offline,
-            first_scan=FirstScan(guest.first_scan_at, guest.first_gate or ""),
+            first_scan=FirstScan(first_scan_at, guest.first_gate or ""),
         )
 
     if read.inside >= read.capacity and not request.override:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
+from typing import cast
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -15,10 +16,16 @@ from .. import audit, invitations, rsvp
 from ..locking import lock_event, lock_guest_event
 from .listing import is_erased
 
+
 # The longest value per text field: the columns' own sizes (the CSV import checks the same).
+def _column_length(name: str) -> int:
+    length = cast(sa.String, Guest.__table__.c[name].type).length
+    assert length is not None, f"guests.{name} is a text column with a size"
+    return length
+
+
 FIELD_LENGTHS = {
-    name: Guest.__table__.c[name].type.length
-    for name in ("name_en", "name_zh", "email", "organization", "title")
+    name: _column_length(name) for name in ("name_en", "name_zh", "email", "organization", "title")
 }
 
 

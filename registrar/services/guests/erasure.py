@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any, overload
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -51,7 +53,7 @@ def erase(guest_id: int, actor: str) -> Erasure:
     promoted = seats.release(event, guest, actor, reason="erased")
     if not guest.is_revoked:
         invitations.revoke(guest.id, actor)
-    guest = db.session.get(Guest, guest_id)
+    guest = db.session.get_one(Guest, guest_id)
 
     placeholder = f"erased-{guest.id}@{ERASED_DOMAIN}"
     guest.name_en = f"Erased guest #{guest.id}"
@@ -107,7 +109,7 @@ def _personal_values(guest: Guest) -> set[str]:
     return {value for value in values if value and value.strip()}
 
 
-def _collect(value, found: set[str], inside_personal: bool) -> None:
+def _collect(value: object, found: set[str], inside_personal: bool) -> None:
     if isinstance(value, dict):
         for key, item in value.items():
             _collect(item, found, inside_personal or key in PERSONAL_KEYS)
@@ -118,7 +120,12 @@ def _collect(value, found: set[str], inside_personal: bool) -> None:
         found.add(value)
 
 
-def _scrubbed(value, personal: set[str]):
+# A JSON column's dict comes back a dict (Any as the models' JSON columns have it).
+@overload
+def _scrubbed(value: dict[str, Any], personal: set[str]) -> dict[str, Any]: ...
+@overload
+def _scrubbed(value: object, personal: set[str]) -> object: ...
+def _scrubbed(value: object, personal: set[str]) -> object:
     """A copy of the JSON value with personal data replaced by ERASED_MARK."""
     if isinstance(value, dict):
         return {
@@ -141,7 +148,7 @@ def _mentions(text: str, personal: set[str]) -> bool:
     return False
 
 
-def _remove_written_messages(messages: list[OutboxMessage]) -> None:
+def _remove_written_messages(messages: Sequence[OutboxMessage]) -> None:
     """The demo's outbox folder keeps every message as an .eml file: those of this guest go."""
     folder = outbox.outbox_directory()
     if not folder.is_dir():

@@ -12,6 +12,7 @@ import math
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import TypedDict, TypeVar, TypeVarTuple, Unpack
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -20,6 +21,10 @@ from sqlalchemy.orm import contains_eager
 from ...extensions import db
 from ...models import ERASED_DOMAIN, Category, Channel, CheckIn, Event, Guest, Rsvp, Seat, SeatState
 from ...numbers import parse_whole
+
+_T = TypeVar("_T")
+_E = TypeVar("_E", bound=enum.Enum)
+_Columns = TypeVarTuple("_Columns")
 
 PER_PAGE = 50
 # Longest search text taken, and most words in it: enough for a name with an organization.
@@ -76,6 +81,18 @@ SORT_LABELS = {
 }
 
 
+class _Changes(TypedDict, total=False):
+    """Fields of Criteria, any of them, as Criteria.params changes them."""
+
+    query: str
+    state: GuestState | None
+    category: Category | None
+    channel: Channel | None
+    sort: SortKey
+    descending: bool
+    page: int
+
+
 @dataclass(frozen=True)
 class Criteria:
     """What the organizer asked the list for; every field has a harmless default."""
@@ -96,7 +113,7 @@ class Criteria:
     def filtered(self) -> bool:
         return bool(self.query or self.state or self.category or self.channel)
 
-    def params(self, **changes) -> dict[str, str | int]:
+    def params(self, **changes: Unpack[_Changes]) -> dict[str, str | int]:
         """The URL query of this view (defaults left out), with some fields changed."""
         criteria = replace(self, **changes)
         values = {
@@ -115,7 +132,7 @@ def parse_criteria(params: Mapping[str, str]) -> tuple[Criteria, list[tuple[str,
     (parameter, value) pairs so that the page can say so."""
     ignored: list[tuple[str, str]] = []
 
-    def choice(name: str, kind: type[enum.Enum]):
+    def choice(name: str, kind: type[_E]) -> _E | None:
         value = (params.get(name) or "").strip()
         if not value:
             return None
@@ -139,10 +156,11 @@ def parse_criteria(params: Mapping[str, str]) -> tuple[Criteria, list[tuple[str,
     page_value = (params.get("page") or "").strip()
     page = 1
     if page_value:
-        page = parse_whole(page_value, low=1, high=1_000_000)
-        if page is None:
-            page = 1
+        parsed = parse_whole(page_value, low=1, high=1_000_000)
+        if parsed is None:
             ignored.append(("page", page_value))
+        else:
+            page = parsed
     criteria = Criteria(
         query=query,
         state=choice("state", GuestState),
@@ -253,7 +271,7 @@ def search(event: Event, criteria: Criteria, per_page: int = PER_PAGE) -> GuestP
     )
 
 
-def _joined(query: sa.Select, event: Event) -> sa.Select:
+def _joined(query: sa.Select[*_Columns], event: Event) -> sa.Select[*_Columns]:
     return (
         query.select_from(Guest)
         .outerjoin(Rsvp, Rsvp.guest_id == Guest.id)
@@ -289,8 +307,8 @@ _STATE_CONDITIONS = {
 _SEARCHED = (Guest.name_en, Guest.name_zh, Guest.email, Guest.organization)
 
 
-def _conditions(criteria: Criteria) -> list:
-    conditions = []
+def _conditions(criteria: Criteria) -> list[sa.ColumnElement[bool]]:
+    conditions: list[sa.ColumnElement[bool]] = []
     # Every word somewhere: "Lai Kaohsiung" finds Lai of the city government.
     for term in criteria.query.lower().split()[:MAX_TERMS]:
         conditions.append(
@@ -324,13 +342,14 @@ def _waitlist_positions(event: Event, page_seats: list[Seat]) -> dict[int, int]:
     return dict(rows.all())
 
 
-def _order(criteria: Criteria) -> list:
-    def way(column):
+def _order(criteria: Criteria) -> list[sa.SQLColumnExpression[object]]:
+    def way(column: sa.SQLColumnExpression[_T]) -> sa.UnaryExpression[_T]:
         return column.desc() if criteria.descending else column.asc()
 
     # Latin and Chinese names in one order: the English name, or the Chinese one without it.
     name = sa.func.lower(sa.func.coalesce(sa.func.nullif(Guest.name_en, ""), Guest.name_zh))
-    by_name = [way(name), way(Guest.name_zh)]
+    by_name: list[sa.SQLColumnExpression[object]] = [way(name), way(Guest.name_zh)]
+    keys: list[sa.SQLColumnExpression[object]]
     sort = criteria.sort
     if sort == SortKey.NAME:
         keys = by_name
@@ -349,7 +368,7 @@ def _order(criteria: Criteria) -> list:
     return [*keys, way(Guest.id)]
 
 
-def _state_rank():
+def _state_rank() -> sa.Case[int]:
     """The states in the order an organizer reads them: seated first, gone last."""
     return sa.case(
         (_ERASED, 7),

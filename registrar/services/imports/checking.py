@@ -139,7 +139,9 @@ def _read_header(header: list[str]) -> tuple[dict[int, str], list[Issue], bool]:
 # --- one row ----------------------------------------------------------------------------
 
 
-def _read_row(number: int, cells: list[str], header: list[str], columns: dict) -> ImportRow:
+def _read_row(
+    number: int, cells: list[str], header: list[str], columns: dict[int, str]
+) -> ImportRow:
     """One row checked on its own (duplicates across rows are _mark_duplicates's)."""
     values = {
         name: cells[index].strip() if index < len(cells) else "" for index, name in columns.items()
@@ -324,9 +326,11 @@ def _decide(row: ImportRow, guest: Guest | None) -> None:
     row.outcome = Outcome.UPDATE if row.changes else Outcome.UNCHANGED
 
 
-def typed(values: dict[str, str]) -> dict:
+def typed(values: dict[str, str]) -> dict[str, str | Category | Language]:
     """Row values as Guest attributes: the enums as enums, the e-mail left out."""
-    typed = {name: values[name] for name in TEXT_FIELDS if name in values}
+    typed: dict[str, str | Category | Language] = {
+        name: values[name] for name in TEXT_FIELDS if name in values
+    }
     if "category" in values:
         typed["category"] = Category(values["category"])
     if "language" in values:

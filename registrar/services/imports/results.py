@@ -149,7 +149,9 @@ class ImportRejected(DomainError):
     status = 400
     title = _l("The guest list was not imported")
 
-    def __init__(self, preview: ImportPreview, message=None, **params):
+    def __init__(
+        self, preview: ImportPreview, message: str | None = None, **params: object
+    ) -> None:
         self.preview = preview
         super().__init__(message, **params)
 

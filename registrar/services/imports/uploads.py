@@ -32,7 +32,7 @@ class Upload:
     filename: str
     uploaded_at: datetime
     # The counts of the import, once the file has been imported (its bytes are gone then).
-    result: dict | None = None
+    result: dict[str, int] | None = None
 
     @property
     def imported(self) -> bool:

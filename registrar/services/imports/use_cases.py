@@ -108,6 +108,7 @@ def apply(
         "guest_list.imported",
         actor=actor,
         event_id=event.id,
+        guest_id=None,  # (the entry is the list's; said so that "upload" cannot be read as it)
         filename=filename,
         rows=len(result.rows),
         added=len(added),

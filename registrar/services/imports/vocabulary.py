@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable, Mapping
+from typing import TypeVar, cast
 
+import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ...models import Category, Guest, Language
@@ -60,8 +63,11 @@ def word_key(text: str) -> str:
     return "".join(c for c in text if c not in " \t_-–—.()[]:/*'\"")
 
 
-def _lookup(words: dict) -> dict[str, object]:
-    table = {}
+_Target = TypeVar("_Target", bound=str)
+
+
+def _lookup(words: Mapping[_Target, Iterable[str]]) -> dict[str, _Target]:
+    table: dict[str, _Target] = {}
     for target, aliases in words.items():
         for word in [str(target), *aliases]:
             table[word_key(word)] = target
@@ -72,4 +78,6 @@ HEADERS = _lookup({name: _HEADER_ALIASES[name] for name in FIELDS})
 CATEGORIES = _lookup(_CATEGORY_WORDS)
 LANGUAGES = _lookup(_LANGUAGE_WORDS)
 
-COLUMN_LENGTHS = {name: Guest.__table__.c[name].type.length for name in TEXT_FIELDS}
+COLUMN_LENGTHS = {
+    name: cast(sa.String, Guest.__table__.c[name].type).length for name in TEXT_FIELDS
+}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, Response, current_app, jsonify
 
 from ...numbers import MAX_ID
 from ...services import checkin
@@ -14,7 +14,11 @@ from . import schemas
 CSRF_HEADER = "X-CSRFToken"
 
 
-def _ref(kind: str, name: str) -> dict:
+# A part of the document: a JSON object.
+Json = dict[str, object]
+
+
+def _ref(kind: str, name: str) -> dict[str, str]:
     return {"$ref": f"#/components/{kind}/{name}"}
 
 
@@ -38,7 +42,7 @@ _PARAMETERS = {
 }
 
 
-def _error(status: int, description: str, codes: tuple[str, ...] = ()) -> dict:
+def _error(status: int, description: str, codes: tuple[str, ...] = ()) -> Json:
     codes = (ERROR_CODES[status], *codes)
     return {
         "description": description,
@@ -85,14 +89,14 @@ _RESPONSES = {
 }
 
 
-def _json(schema_name: str, description: str) -> dict:
+def _json(schema_name: str, description: str) -> Json:
     return {
         "description": description,
         "content": {"application/json": {"schema": _ref("schemas", schema_name)}},
     }
 
 
-def _responses(ok: dict, *errors: str) -> dict:
+def _responses(ok: Json, *errors: str) -> Json:
     codes = {
         "BadRequest": "400",
         "Unauthorized": "401",
@@ -106,13 +110,13 @@ def _responses(ok: dict, *errors: str) -> dict:
     return {"200": ok, **{codes[name]: _ref("responses", name) for name in errors}}
 
 
-_DOOR = [{"session": []}]
-_DOOR_POST = [{"session": [], "csrf": []}]
+_DOOR: list[dict[str, list[str]]] = [{"session": []}]
+_DOOR_POST: list[dict[str, list[str]]] = [{"session": [], "csrf": []}]
 _EVENT = [_ref("parameters", "event_id")]
 _GUEST = [*_EVENT, _ref("parameters", "guest_id")]
 
 
-def _body(schema_name: str) -> dict:
+def _body(schema_name: str) -> Json:
     return {
         "required": True,
         "content": {"application/json": {"schema": _ref("schemas", schema_name)}},
@@ -238,7 +242,7 @@ _PATHS = {
 
 
 @cache
-def document(url_prefix: str, session_cookie: str = "session") -> dict:
+def document(url_prefix: str, session_cookie: str = "session") -> Json:
     """The whole document; the session cookie's name is the app's setting."""
     return {
         "openapi": "3.1.0",
@@ -279,6 +283,7 @@ def register(bp: Blueprint) -> None:
     """Serve the document of the API on the API's own blueprint, at <prefix>/openapi.json."""
 
     @bp.get("/openapi.json")
-    def openapi_document():
+    def openapi_document() -> Response:
         """Public: it says what the API is, never what is in it."""
-        return jsonify(document(bp.url_prefix, current_app.config["SESSION_COOKIE_NAME"]))
+        prefix = bp.url_prefix or ""  # (the API's blueprint has one)
+        return jsonify(document(prefix, current_app.config["SESSION_COOKIE_NAME"]))

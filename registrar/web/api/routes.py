@@ -55,7 +55,7 @@ def _answer(model: type[BaseModel], value: object) -> Response:
 
 @bp.post(f"/events/{EVENT_ID}/scans")
 @limits.scans
-def scan(event_id: int):
+def scan(event_id: int) -> Response:
     actor = _door_actor(event_id)
     body = _body(schemas.ScanRequest)
     scan_request = _scan_request(event_id, body, body.code or "")
@@ -66,7 +66,7 @@ def scan(event_id: int):
 
 @bp.post(f"/events/{EVENT_ID}/guests/{GUEST_ID}/check-in")
 @limits.scans
-def check_in_by_name(event_id: int, guest_id: int):
+def check_in_by_name(event_id: int, guest_id: int) -> Response:
     actor = _door_actor(event_id)
     # The code is the guest's current badge, made by the service.
     scan_request = _scan_request(event_id, _body(schemas.CheckInRequest), "")
@@ -76,7 +76,7 @@ def check_in_by_name(event_id: int, guest_id: int):
 
 
 @bp.post(f"/events/{EVENT_ID}/guests/{GUEST_ID}/receiver")
-def receiver(event_id: int, guest_id: int):
+def receiver(event_id: int, guest_id: int) -> Response:
     actor = _door_actor(event_id)
     body = _body(schemas.ReceiverRequest)
     # Checked even when the receiver comes back and the number is not used: a wrong value is
@@ -98,13 +98,13 @@ def receiver(event_id: int, guest_id: int):
 
 
 @bp.get(f"/events/{EVENT_ID}/occupancy")
-def occupancy(event_id: int):
+def occupancy(event_id: int) -> Response:
     _door_actor(event_id)
     return _answer(schemas.Occupancy, checkin.occupancy(db.get_or_404(Event, event_id)))
 
 
 @bp.get(f"/events/{EVENT_ID}/guests")
-def search(event_id: int):
+def search(event_id: int) -> Response:
     _door_actor(event_id)
     db.get_or_404(Event, event_id)
     found = checkin.search_guests(event_id, request.args.get("q", ""))

@@ -3,9 +3,8 @@ that validate each request and write the schemas of the OpenAPI document."""
 
 from __future__ import annotations
 
-import enum
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Literal, TypeAlias, TypeVar
 
 from flask_babel import lazy_gettext as _l
 from pydantic import (
@@ -18,27 +17,25 @@ from pydantic import (
     ValidationError,
     WithJsonSchema,
 )
-from pydantic.json_schema import GenerateJsonSchema, models_json_schema
-from pydantic_core import PydanticCustomError
+from pydantic.config import JsonValue
+from pydantic.json_schema import (
+    GenerateJsonSchema,
+    JsonSchemaMode,
+    JsonSchemaValue,
+    models_json_schema,
+)
+from pydantic_core import ErrorDetails, PydanticCustomError, core_schema
 
 from ...errors import InvalidAnswer
-from ...models import Category, Channel, Direction, SeatState, Verdict
+from ...models import Direction, Verdict
 from ...services import checkin
-from ..errors import CSRF_FAILED, DATABASE_UNAVAILABLE, ERROR_CODES
 
 # A NUL is refused in every text field a scan keeps: no database column of ours can hold one.
 NO_NUL = r"^[^\u0000]*$"
 
 
-def _one_of(members: type[enum.Enum]) -> Any:
-    """The values of an enum as a closed list, written out where it is used (no $ref)."""
-    return Literal[tuple(member.value for member in members)]
-
-
-def _text(max_length: int, *, strip: bool = False) -> Any:
-    return Annotated[
-        str, StringConstraints(strip_whitespace=strip, max_length=max_length, pattern=NO_NUL)
-    ]
+def _text(max_length: int, *, strip: bool = False) -> StringConstraints:
+    return StringConstraints(strip_whitespace=strip, max_length=max_length, pattern=NO_NUL)
 
 
 def _moment(value: str) -> datetime:
@@ -54,19 +51,51 @@ def _moment(value: str) -> datetime:
         raise PydanticCustomError("moment", "not a time with a zone") from exc
 
 
-Nonce = _text(checkin.MAX_NONCE)
-Gate = _text(checkin.MAX_GATE, strip=True)
-ReceiverNumber = _text(checkin.MAX_RECEIVER, strip=True)
-VerdictName = _one_of(Verdict)
-DirectionName = _one_of(Direction)
-CategoryName = _one_of(Category)
-ChannelName = _one_of(Channel)
-SeatStateName = _one_of(SeatState)
-ErrorCode = Literal[tuple(sorted({*ERROR_CODES.values(), CSRF_FAILED, DATABASE_UNAVAILABLE}))]
+Nonce: TypeAlias = Annotated[str, _text(checkin.MAX_NONCE)]
+Gate: TypeAlias = Annotated[str, _text(checkin.MAX_GATE, strip=True)]
+ReceiverNumber: TypeAlias = Annotated[str, _text(checkin.MAX_RECEIVER, strip=True)]
+
+# The values of the enums as closed lists, written out where they are used (no $ref). Spelt
+# out so that a type checker knows them; tests/test_openapi.py holds them to the enums (in
+# their order) and to the error codes.
+VerdictName: TypeAlias = Literal[
+    "ok",
+    "already_checked_in",
+    "waitlisted",
+    "declined",
+    "revoked",
+    "wrong_event",
+    "room_full",
+    "invalid",
+]
+DirectionName: TypeAlias = Literal["in", "out"]
+CategoryName: TypeAlias = Literal["speaker", "moderator", "vip", "delegate", "press", "staff"]
+ChannelName: TypeAlias = Literal["en", "zh", "floor"]
+SeatStateName: TypeAlias = Literal["confirmed", "waitlisted"]
+# Sorted.
+ErrorCode: TypeAlias = Literal[
+    "bad_request",
+    "busy",
+    "conflict",
+    "csrf_failed",
+    "database_unavailable",
+    "forbidden",
+    "gone",
+    "method_not_allowed",
+    "not_found",
+    "too_large",
+    "too_many_requests",
+    "unauthorized",
+]
+
 
 _DATE_TIME = WithJsonSchema({"type": "string", "format": "date-time"})
 # A time as scanners send it; as the API answers with it (ISO 8601, "+00:00" for UTC).
-MomentIn = Annotated[str, AfterValidator(_moment), _DATE_TIME]
+if TYPE_CHECKING:
+    # Text on the wire; what validation (_moment) leaves in the field is a datetime.
+    MomentIn: TypeAlias = datetime
+else:
+    MomentIn = Annotated[str, AfterValidator(_moment), _DATE_TIME]
 Moment = Annotated[datetime, PlainSerializer(datetime.isoformat, return_type=str), _DATE_TIME]
 
 
@@ -162,7 +191,7 @@ def parse(model: type[Body], data: bytes | None) -> Body:
 _CHOICES = {"direction": [d.value for d in Direction]}
 
 
-def _refusal(error: Any) -> InvalidAnswer:
+def _refusal(error: ErrorDetails) -> InvalidAnswer:
     kind, where = error["type"], error["loc"]
     if not where:
         if kind == "json_invalid":
@@ -226,7 +255,7 @@ class FirstScan(_Answer):
 
 # A code that names nobody of this event shows nobody; only an `already_checked_in` shows where
 # the guest first came in.
-_SCAN_RESULT_RULES = [
+_SCAN_RESULT_RULES: list[JsonValue] = [
     {
         "if": {"properties": {"verdict": {"enum": [Verdict.INVALID, Verdict.WRONG_EVENT]}}},
         "then": {"properties": {"guest": {"type": "null"}}},
@@ -297,10 +326,10 @@ class _OpenApiSchemas(GenerateJsonSchema):
     """JSON Schema as the hand-written document had it: no titles on fields, and a nullable
     value of one simple type written as a list of types, its constraints beside it."""
 
-    def field_title_should_be_set(self, schema: Any) -> bool:
+    def field_title_should_be_set(self, schema: object) -> bool:
         return False
 
-    def nullable_schema(self, schema: Any) -> dict[str, Any]:
+    def nullable_schema(self, schema: core_schema.NullableSchema) -> JsonSchemaValue:
         inner = self.generate_inner(schema["schema"])
         if not isinstance(inner.get("type"), str):
             return {"anyOf": [inner, {"type": "null"}]}
@@ -314,12 +343,16 @@ REQUESTS = (ScanRequest, CheckInRequest, ReceiverRequest)
 ANSWERS = (ScanResult, Receiver, Occupancy, GuestList, Error)
 
 
-def json_schemas(ref_template: str) -> dict[str, dict[str, Any]]:
+def json_schemas(ref_template: str) -> dict[str, JsonSchemaValue]:
     """Every model's JSON Schema by name, the models they hold included."""
+    models: list[tuple[type[BaseModel], JsonSchemaMode]] = [
+        (model, "validation") for model in REQUESTS
+    ]
+    models += [(model, "serialization") for model in ANSWERS]
     _, top = models_json_schema(
-        [*((model, "validation") for model in REQUESTS)]
-        + [*((model, "serialization") for model in ANSWERS)],
+        models,
         ref_template=ref_template,
         schema_generator=_OpenApiSchemas,
     )
-    return top["$defs"]
+    defs: dict[str, JsonSchemaValue] = top["$defs"]
+    return defs
