@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -24,11 +24,10 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def column_length(model: type[object], name: str) -> int:
+def column_length(model: type[Model], name: str) -> int:
     """The size of a text column: the longest value a form or an import may give it."""
-    table = model.__table__  # type: ignore[attr-defined]  # every model has one, typed loosely
-    length = table.c[name].type.length
-    assert isinstance(length, int), f"{name} is not a sized text column"
+    length = cast(sa.String, model.__table__.c[name].type).length
+    assert length is not None, f"{model.__tablename__}.{name} is a text column with a size"
     return length
 
 

@@ -3,29 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
-from typing import cast
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ...errors import DomainError, GuestErased, InvalidAnswer
 from ...extensions import db
-from ...models import Category, Guest, Language, MessageStatus, OutboxMessage
+from ...models import Category, Guest, Language, MessageStatus, OutboxMessage, column_length
 from ...text import require_one_line
 from .. import audit, invitations, rsvp
 from ..locking import lock_event, lock_guest_event
 from .listing import is_erased
 
-
 # The longest value per text field: the columns' own sizes (the CSV import checks the same).
-def _column_length(name: str) -> int:
-    length = cast(sa.String, Guest.__table__.c[name].type).length
-    assert length is not None, f"guests.{name} is a text column with a size"
-    return length
-
-
 FIELD_LENGTHS = {
-    name: _column_length(name) for name in ("name_en", "name_zh", "email", "organization", "title")
+    name: column_length(Guest, name)
+    for name in ("name_en", "name_zh", "email", "organization", "title")
 }
 
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable, Mapping
-from typing import TypeVar, cast
+from typing import TypeVar
 
-import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from ...models import Category, Guest, Language
+from ...models import Category, Guest, Language, column_length
 
 # The columns, in the order the template has them. Their names in the template are these keys.
 FIELDS = ("name_en", "name_zh", "email", "organization", "title", "category", "language")
@@ -78,6 +77,4 @@ HEADERS = _lookup({name: _HEADER_ALIASES[name] for name in FIELDS})
 CATEGORIES = _lookup(_CATEGORY_WORDS)
 LANGUAGES = _lookup(_LANGUAGE_WORDS)
 
-COLUMN_LENGTHS = {
-    name: cast(sa.String, Guest.__table__.c[name].type).length for name in TEXT_FIELDS
-}
+COLUMN_LENGTHS = {name: column_length(Guest, name) for name in TEXT_FIELDS}

@@ -70,7 +70,7 @@ VerdictName: TypeAlias = Literal[
 ]
 DirectionName: TypeAlias = Literal["in", "out"]
 CategoryName: TypeAlias = Literal["speaker", "moderator", "vip", "delegate", "press", "staff"]
-ChannelName: TypeAlias = Literal["en", "zh", "floor"]
+ChannelName: TypeAlias = Literal["en", "zh", "ja", "ko", "es", "fr", "floor"]
 SeatStateName: TypeAlias = Literal["confirmed", "waitlisted"]
 # Sorted.
 ErrorCode: TypeAlias = Literal[
