@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from flask import Flask
 
@@ -16,7 +18,7 @@ def _template_folder() -> str:
     return str(packaged if packaged.is_dir() else PACKAGE_DIR.parent / "templates")
 
 
-def create_app(test_config: dict | None = None) -> Flask:
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     import os
 
     app = Flask(
@@ -51,7 +53,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
         # The client's address (rate limits), scheme (secure cookies, links) and host as the
         # proxies saw them; trusting more hops than there are proxies would let clients lie.
-        app.wsgi_app = ProxyFix(
+        # Flask's documented way to put middleware around the application.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=proxies
         )
     return app

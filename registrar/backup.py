@@ -74,6 +74,7 @@ def check(path: Path) -> int:
                 raise BackupError(
                     f"{path} is not a registrar database (no {', '.join(sorted(missing))} table)."
                 )
+            guests: int
             (guests,) = conn.execute("SELECT count(*) FROM guests").fetchone()
     except sqlite3.DatabaseError as exc:
         raise BackupError(f"{path} is not a SQLite database ({exc}).") from None
@@ -99,7 +100,7 @@ def _open(path: Path, read_only: bool = False) -> sqlite3.Connection:
     return sqlite3.connect(path, timeout=30)
 
 
-def _pages(progress: Progress | None):
+def _pages(progress: Progress | None) -> Callable[[int, int, int], None] | None:
     if progress is None:
         return None
     return lambda _status, remaining, total: progress(total - remaining, total)

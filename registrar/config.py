@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping, MutableMapping
 from pathlib import Path
+from typing import Any
+
+from flask import Flask
 
 
 class Defaults:
     # SQLALCHEMY_DATABASE_URI defaults to the SQLite file in the instance folder (see load_config).
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {}
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "Asia/Taipei"
     LANGUAGES = ("en", "zh_Hant")
@@ -100,7 +104,7 @@ def normalize_database_url(url: str) -> str:
     return url
 
 
-def load_config(app, test_config: dict | None) -> None:
+def load_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
     app.config.from_object(Defaults)
     app.config.from_pyfile("config.py", silent=True)
     if test_config is not None:
@@ -124,28 +128,29 @@ def load_config(app, test_config: dict | None) -> None:
     _check_mail_settings(app.config)
 
 
-def _from_environment(app) -> None:
+def _from_environment(app: Flask) -> None:
     if os.environ.get("DATABASE_URL"):
         app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
     for env, key in ENV_KEYS.items():
-        value = os.environ.get(env)
-        if value is None:
+        text = os.environ.get(env)
+        if text is None:
             continue
+        value: str | bool | int | float = text
         if key in ("SESSION_COOKIE_SECURE", "RATELIMIT_ENABLED"):
-            value = value.lower() in ("1", "true", "yes")
+            value = text.lower() in ("1", "true", "yes")
         elif key in ("REGISTRAR_PROXY_COUNT", *SESSION_LIMITS):
-            value = int(value)
+            value = int(text)
         elif key == "REGISTRAR_LOCK_TIMEOUT":
-            value = float(value)
+            value = float(text)
         elif key in MAIL_ENV_TYPES:
             try:
-                value = MAIL_ENV_TYPES[key](value)
+                value = MAIL_ENV_TYPES[key](text)
             except ValueError as exc:
-                raise RuntimeError(f"{env}={value!r} is not a number") from exc
+                raise RuntimeError(f"{env}={text!r} is not a number") from exc
         app.config[key] = value
 
 
-def _check_mail_settings(config) -> None:
+def _check_mail_settings(config: MutableMapping[str, Any]) -> None:
     """Refuse to start with a mail setting that would only fail later, in the sender."""
     backend = str(config["REGISTRAR_MAIL_BACKEND"]).strip().lower()
     security = str(config["REGISTRAR_SMTP_SECURITY"]).strip().lower()

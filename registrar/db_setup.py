@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import sys
 import time
+from io import BufferedRandom
+from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, has_request_context, request
 
 from .extensions import db
 
-try:
+if sys.platform != "win32":
     import fcntl
-except ImportError:  # not on Windows: writers there wait in SQLite's own busy handler
+else:  # not on Windows: writers there wait in SQLite's own busy handler
     fcntl = None
 
 
@@ -27,10 +31,10 @@ class GatedConnection(sqlite3.Connection):
     from BEGIN IMMEDIATE until commit, rollback or close.
     """
 
-    def __init__(self, database, *args, **kwargs):
+    def __init__(self, database: str | bytes | os.PathLike[str], *args: Any, **kwargs: Any):
         super().__init__(database, *args, **kwargs)
         self._gate_timeout = float(kwargs.get("timeout", 5.0))
-        self._gate = None
+        self._gate: BufferedRandom | None = None
         self._gate_held = False
         name = str(database)
         if fcntl is not None and name and name != ":memory:" and not name.startswith("file:"):
@@ -56,6 +60,7 @@ class GatedConnection(sqlite3.Connection):
 
     def _leave_write_gate(self) -> None:
         if self._gate_held:
+            assert self._gate is not None, "the gate is held only once opened"
             self._gate_held = False
             fcntl.flock(self._gate, fcntl.LOCK_UN)
 
@@ -81,7 +86,7 @@ class GatedConnection(sqlite3.Connection):
                 self._gate = None
 
 
-def engine_options(uri: str, lock_timeout: float) -> dict:
+def engine_options(uri: str, lock_timeout: float) -> dict[str, Any]:
     if uri.startswith("sqlite"):
         return {
             "connect_args": {
@@ -110,7 +115,7 @@ def configure(app: Flask) -> None:
         sa.event.listen(engine, "rollback", _sqlite_end)
 
 
-def _sqlite_connect(dbapi_connection, _record) -> None:
+def _sqlite_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
     # Let SQLAlchemy's "begin" event issue BEGIN itself instead of pysqlite's deferred BEGIN.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
@@ -124,7 +129,7 @@ READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 WRITE_LOCKED = "registrar.write_locked"
 
 
-def _sqlite_begin(connection) -> None:
+def _sqlite_begin(connection: sa.Connection) -> None:
     # SQLite has one writer at a time. Taking that lock when the transaction begins means a
     # use case that reads, then writes, cannot find its snapshot stale at the write (which
     # SQLite answers with an immediate "database is locked"); others wait for the lock instead.
@@ -147,10 +152,10 @@ def _sqlite_begin(connection) -> None:
     connection.info[WRITE_LOCKED] = True
 
 
-def _sqlite_end(connection) -> None:
+def _sqlite_end(connection: sa.Connection) -> None:
     connection.info.pop(WRITE_LOCKED, None)
 
 
-def holds_write_lock(connection) -> bool:
+def holds_write_lock(connection: sa.Connection) -> bool:
     """Whether this SQLite connection's transaction began with BEGIN IMMEDIATE."""
     return bool(connection.info.get(WRITE_LOCKED))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from http.server import BaseHTTPRequestHandler
+
 from werkzeug.serving import WSGIRequestHandler
 
 # What the Server header says instead of "Werkzeug/3.x Python/3.x", which tells a visitor which
@@ -15,10 +17,11 @@ def hide_version() -> None:
     `flask run` builds its request handler itself and takes no other class, so the names are
     set on Werkzeug's; only the development server uses it.
     """
-    WSGIRequestHandler.server_version = SERVER_NAME  # also the environ's SERVER_SOFTWARE
+    # Werkzeug's are a property and a method; a class attribute and a function replace them.
+    WSGIRequestHandler.server_version = SERVER_NAME  # type: ignore[method-assign,assignment]
     WSGIRequestHandler.sys_version = ""
-    WSGIRequestHandler.version_string = _version_string
+    WSGIRequestHandler.version_string = _version_string  # type: ignore[method-assign,assignment]
 
 
-def _version_string(handler: WSGIRequestHandler) -> str:
+def _version_string(handler: BaseHTTPRequestHandler) -> str:
     return SERVER_NAME

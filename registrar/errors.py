@@ -12,7 +12,7 @@ class DomainError(Exception):
     title = _l("Sorry")
     default_message = _l("This request could not be carried out.")
 
-    def __init__(self, message=None, **params):
+    def __init__(self, message: str | None = None, **params: object) -> None:
         self.message = message if message is not None else self.default_message
         self.params = params
         super().__init__(str(self.message))

@@ -5,7 +5,9 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import (
+
+# SelectChoice is new in WTForms 3.3; the types-WTForms stubs describe 3.2.
+from wtforms import (  # type: ignore[attr-defined]
     DateTimeLocalField,
     HiddenField,
     IntegerField,
@@ -124,6 +126,12 @@ class WholeNumberField(IntegerField):
             raise ValueError(self.gettext("Not a valid integer value."))
         self.data = -magnitude if text.startswith("-") else magnitude
 
+    @property
+    def number(self) -> int:
+        """The number of a field that InputRequired guards, read from a form that validated."""
+        assert self.data is not None, "an empty or unreadable number fails the form"
+        return self.data
+
 
 class CapacityForm(FlaskForm):
     capacity = WholeNumberField(
@@ -175,7 +183,10 @@ class GuestSelectionForm(FlaskForm):
     guest_ids = SelectMultipleField(
         coerce=_guest_id,
         validate_choice=False,
-        invalid_value_message=_l("That guest is not on the list; please reload the page."),
+        # New in WTForms 3.3, whose types-WTForms stubs do not know it yet.
+        invalid_value_message=_l(  # type: ignore[call-arg]
+            "That guest is not on the list; please reload the page."
+        ),
     )
     everyone = SubmitField()
     selected = SubmitField()
@@ -186,7 +197,7 @@ class GuestSelectionForm(FlaskForm):
 
     def chosen(self) -> list[int] | None:
         """The ticked guests, or None for everyone listed."""
-        return list(self.guest_ids.data) if self.selected.data else None
+        return list(self.guest_ids.data or []) if self.selected.data else None
 
 
 class ReminderForm(GuestSelectionForm):
@@ -299,9 +310,8 @@ class GuestAnswerForm(RsvpForm):
     channel = RadioField(
         _l("Interpretation channel the guest will listen on"), validate_choice=False
     )
-    name_en = None
-    name_zh = None
-    organization = None
+    # WTForms leaves out a field that a subclass sets to None.
+    name_en = name_zh = organization = None  # type: ignore[assignment]
     note = TextAreaField(_l("Note"), validators=[_max("note")])
 
     def to_answer(self) -> RsvpAnswer:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Flask, g, request, session
 from flask_babel import format_date, format_time, get_locale
 
@@ -21,10 +23,10 @@ def select_locale() -> str:
             session["lang"] = asked
             return asked
         if session.get("lang") in LANGUAGES:
-            return session["lang"]
+            return str(session["lang"])
     guest_language = g.get("guest_language")
     if guest_language in LANGUAGES:
-        return guest_language
+        return str(guest_language)
     if request:
         best = request.accept_languages.best_match(["en", "zh-TW", "zh-Hant", "zh"])
         if best and best.startswith("zh"):
@@ -33,7 +35,8 @@ def select_locale() -> str:
 
 
 def select_timezone() -> str | None:
-    return g.get("timezone")
+    zone: str | None = g.get("timezone")
+    return zone
 
 
 def is_chinese() -> bool:
@@ -41,23 +44,24 @@ def is_chinese() -> bool:
     return locale is not None and locale.language == "zh"
 
 
-def bilingual(obj, field: str) -> str:
+def bilingual(obj: object, field: str) -> str:
     """The `field_zh` or `field_en` of obj in the page's language, else the other one."""
     first, second = ("zh", "en") if is_chinese() else ("en", "zh")
-    return getattr(obj, f"{field}_{first}", "") or getattr(obj, f"{field}_{second}", "")
+    text: str = getattr(obj, f"{field}_{first}", "") or getattr(obj, f"{field}_{second}", "")
+    return text
 
 
-def other_script(obj, field: str) -> str:
+def other_script(obj: object, field: str) -> str:
     """The same name in the other script, when it differs (shown beside the first)."""
     shown = bilingual(obj, field)
     for suffix in ("en", "zh"):
-        value = getattr(obj, f"{field}_{suffix}", "")
+        value: str = getattr(obj, f"{field}_{suffix}", "")
         if value and value != shown:
             return value
     return ""
 
 
-def datetime_long(value) -> str:
+def datetime_long(value: datetime) -> str:
     """A date and a 24-hour time in the page's language and the event's zone."""
     return f"{format_date(value, 'long')} {format_time(value, 'HH:mm')}"
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import re
 
+from flask import Flask
+
 # /i/<invitation token>/... and /door/l/<door link token>, wherever a path appears in a line.
 _TOKEN_IN_PATH = re.compile(r"(/i/|/door/l/)[^/\s?\"']+")
 
@@ -24,6 +26,6 @@ class RedactTokens(logging.Filter):
         return True
 
 
-def init_app(app) -> None:
+def init_app(app: Flask) -> None:
     # Flask logs "Exception on <path> [METHOD]" for an error: the path may hold a token.
     app.logger.addFilter(RedactTokens())

@@ -4,16 +4,32 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
-from .extensions import db
+from .extensions import Base, db
+
+if TYPE_CHECKING:
+    # db.Model is made at run time (Base with Flask-SQLAlchemy's mixins), so a type checker
+    # sees only a variable; Base declares the same typed mapping.
+    Model = Base
+else:
+    Model = db.Model
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def column_length(model: type[object], name: str) -> int:
+    """The size of a text column: the longest value a form or an import may give it."""
+    table = model.__table__  # type: ignore[attr-defined]  # every model has one, typed loosely
+    length = table.c[name].type.length
+    assert isinstance(length, int), f"{name} is not a sized text column"
+    return length
 
 
 # An erased guest keeps its row under an address in this reserved domain (RFC 2606), which the
@@ -21,20 +37,20 @@ def utcnow() -> datetime:
 ERASED_DOMAIN = "erased.invalid"
 
 
-class UTCDateTime(TypeDecorator):
+class UTCDateTime(TypeDecorator[datetime]):
     """An aware datetime stored as UTC, read back aware on every database (SQLite keeps no zone)."""
 
     impl = sa.DateTime
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given; use an aware one")
         return value.astimezone(UTC).replace(tzinfo=None)
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
         if value is None:
             return None
         return value.replace(tzinfo=UTC)
@@ -127,7 +143,7 @@ class PersonRole(enum.StrEnum):
     MODERATOR = "moderator"
 
 
-class Event(db.Model):
+class Event(Model):
     __tablename__ = "events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -192,7 +208,7 @@ class Event(db.Model):
         return max(self.capacity - self.held_seats, 0)
 
 
-class AgendaItem(db.Model):
+class AgendaItem(Model):
     __tablename__ = "agenda_items"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -213,8 +229,9 @@ class AgendaItem(db.Model):
         return [p for p in self.people if p.role == role]
 
 
-class AgendaPerson(db.Model):
-    """A speaker or moderator of one agenda item, named in both scripts."""
+class AgendaPerson(Model):
+    """A speaker or moderator of one agenda item, named in both scripts, with a title and an
+    affiliation in both languages."""
 
     __tablename__ = "agenda_people"
 
@@ -224,13 +241,16 @@ class AgendaPerson(db.Model):
     role: Mapped[PersonRole] = mapped_column(_enum(PersonRole))
     name_en: Mapped[str] = mapped_column(sa.String(200), default="")
     name_zh: Mapped[str] = mapped_column(sa.String(200), default="")
+    # The person's title (e.g. "Mayor", "Distinguished Professor"), apart from where they work.
+    title_en: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    title_zh: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     affiliation_en: Mapped[str] = mapped_column(sa.String(300), default="")
     affiliation_zh: Mapped[str] = mapped_column(sa.String(300), default="")
 
     item: Mapped[AgendaItem] = relationship(back_populates="people")
 
 
-class Guest(db.Model):
+class Guest(Model):
     __tablename__ = "guests"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -270,7 +290,7 @@ class Guest(db.Model):
         return self.email.endswith("@" + ERASED_DOMAIN)
 
 
-class Rsvp(db.Model):
+class Rsvp(Model):
     """The guest's answer. Its seat, if any, is in Seat."""
 
     __tablename__ = "rsvps"
@@ -290,7 +310,7 @@ class Rsvp(db.Model):
     guest: Mapped[Guest] = relationship(back_populates="rsvp")
 
 
-class Seat(db.Model):
+class Seat(Model):
     """What an attending guest holds. Confirmed seats never exceed Event.seats_available."""
 
     __tablename__ = "seats"
@@ -313,7 +333,7 @@ class Seat(db.Model):
     )
 
 
-class CheckIn(db.Model):
+class CheckIn(Model):
     """A guest's presence: first entry, whether inside now, and the receiver handed out."""
 
     __tablename__ = "check_ins"
@@ -335,7 +355,7 @@ class CheckIn(db.Model):
     __table_args__ = (sa.Index("ix_check_ins_event_inside", "event_id", "inside"),)
 
 
-class Scan(db.Model):
+class Scan(Model):
     """One reading at the door with its verdict. Every scan is kept, refused ones too."""
 
     __tablename__ = "scans"
@@ -361,7 +381,7 @@ class Scan(db.Model):
     duplicate: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     actor: Mapped[str] = mapped_column(sa.String(64))
     # The answer as first given, returned again to a retry with the same nonce.
-    result: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    result: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
 
     __table_args__ = (
         sa.UniqueConstraint("event_id", "nonce", name="uq_scans_event_nonce"),
@@ -369,7 +389,7 @@ class Scan(db.Model):
     )
 
 
-class DoorLink(db.Model):
+class DoorLink(Model):
     """A volunteer's signed link that opens only one event's scanner, until it expires."""
 
     __tablename__ = "door_links"
@@ -386,7 +406,7 @@ class DoorLink(db.Model):
         return self.revoked_at is None and now < self.expires_at
 
 
-class StaffUser(db.Model):
+class StaffUser(Model):
     __tablename__ = "staff_users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -414,7 +434,7 @@ class StaffUser(db.Model):
         return f"{self.id}:{self.session_generation}"
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     """One state change: who did what, when, to which guest."""
 
     __tablename__ = "audit_entries"
@@ -429,7 +449,7 @@ class AuditEntry(db.Model):
     # "guest", "system", or "staff:<id>"
     actor: Mapped[str] = mapped_column(sa.String(64))
     action: Mapped[str] = mapped_column(sa.String(64))
-    details: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    details: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -454,7 +474,7 @@ class MessageStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     """One e-mail to one guest, written in the transaction of the change it tells about.
 
     The sender renders it at delivery time, in the guest's language and from the guest's
@@ -482,7 +502,7 @@ class OutboxMessage(db.Model):
     # Why a message was cancelled instead of sent, e.g. the invitation was revoked.
     reason: Mapped[str] = mapped_column(sa.String(300), default="")
     # Facts known only when the message was queued, e.g. which seat a decline gave up.
-    details: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    details: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     # Kept across retries, so that a receiver can tell a repeat from a new message.
     message_id: Mapped[str] = mapped_column(sa.String(255), unique=True)
     actor: Mapped[str] = mapped_column(sa.String(64), default="")

@@ -52,6 +52,7 @@ class Site:
     waitlisted: str
     declined: str
     guests: dict[str, int]  # guest ids by state
+    item: int  # the programme's first item
     badge_codes: dict[str, str]  # a confirmed guest's badge code for each language's scan
 
     def url(self, path: str, lang: str) -> str:
@@ -88,6 +89,7 @@ def _seed() -> dict:
         "waitlisted": invitation_path(waitlisted[0]),
         "declined": invitation_path(declined),
         "guests": {"pending": pending.id, "confirmed": confirmed.id, "declined": declined.id},
+        "item": event.agenda[0].id,
         "badge_codes": {
             lang: tokens.badge_code(event.id, guest.id, guest.badge_version)
             for lang, guest in zip(LANGUAGES, scanned, strict=True)
@@ -345,11 +347,15 @@ CONSOLE = {
     "events": "/console/events",
     "event-new": "/console/events/new",
     "event-edit": "/console/events/{event}/edit",
+    "programme": "/console/events/{event}/programme",
+    "programme-new": "/console/events/{event}/programme/new",
+    "programme-item": "/console/events/{event}/programme/{item}/edit",
+    "programme-person-new": "/console/events/{event}/programme/{item}/people/new",
 }
 
 
 def _console_path(site: Site, screen: str) -> str:
-    return CONSOLE[screen].format(event=site.event_id, **site.guests)
+    return CONSOLE[screen].format(event=site.event_id, item=site.item, **site.guests)
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -514,3 +520,35 @@ def test_lists_print_without_the_controls(site, organizer, page_of, tmp_path, sc
         printed = "".join(sheets)
         controls = ("Log out", "Add a guest", "Actions", "New link")
         assert not any(word in printed for word in controls), printed
+
+
+def test_programme_editor_on_a_phone(site, chromium, organizer):
+    """The programme and an item's page at 390 px: nothing scrolls sideways, the buttons that
+    move and edit are within reach, and the items' times are typed in time fields."""
+    phone = _context(
+        chromium,
+        storage_state=organizer.storage_state(),
+        viewport=PHONE,
+        is_mobile=True,
+        has_touch=True,
+        device_scale_factor=2,
+    )
+    try:
+        page = phone.new_page()
+        _open(page, site.url(_console_path(site, "programme"), "en"), "en")
+        _no_sideways_scrolling(page, "programme on a phone")
+        for selector in (
+            ".page-actions a.button",
+            ".programme-actions a.button",
+            ".move-form button",
+        ):
+            _reachable(page, selector, "programme on a phone")
+        page.evaluate("window.scrollTo(0, 0)")
+        _shot(page, "console-programme-phone.jpg")
+        _open(page, site.url(_console_path(site, "programme-item"), "zh_Hant"), "zh_Hant")
+        _no_sideways_scrolling(page, "programme item on a phone")
+        assert page.locator("input#starts").get_attribute("type") == "time"
+        _reachable(page, "button.primary", "programme item on a phone")
+        _reachable(page, "#people .move-form button", "programme item on a phone")
+    finally:
+        phone.close()

@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import sqlalchemy as sa
 from support.app import text
+from support.auth import DOOR_EMAIL, logged_in
 from support.factories import make_event, make_guest, make_guests_in_bulk, make_staff
 
 from registrar import tokens
@@ -34,9 +35,7 @@ PASSWORD = "correct horse battery"
 @pytest.fixture
 def organizer(client):
     make_staff()
-    response = client.post("/login", data={"email": "organizer@example.org", "password": PASSWORD})
-    assert response.status_code == 302
-    return client
+    return logged_in(client)
 
 
 @contextlib.contextmanager
@@ -237,7 +236,7 @@ def test_both_languages_render(organizer, everyone, event, path):
 
 def test_door_staff_cannot_open_the_dashboard_or_the_log(client, event):
     make_staff("door@example.org", role=Role.DOOR)
-    client.post("/login", data={"email": "door@example.org", "password": PASSWORD})
+    logged_in(client, DOOR_EMAIL)
     assert client.get(f"/console/events/{event.id}/dashboard").status_code == 403
     assert client.get(f"/console/events/{event.id}/audit").status_code == 403
 

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from support.app import request_client
+from support.auth import logged_in
 from support.factories import invitation_path, make_event, make_guest, make_staff
 from werkzeug.routing import AnyConverter, Rule
 
@@ -76,8 +77,7 @@ def private_get_rules(app) -> list[Rule]:
 
 def test_every_private_page_is_not_stored(app, client, rows):
     make_staff()
-    response = client.post("/login", data={"email": "organizer@example.org", "password": PASSWORD})
-    assert response.status_code == 302
+    logged_in(client)
     problems, walked = [], set()
     for rule in private_get_rules(app):
         # A stranger's browser for the links, so that the organizer's session proves nothing.
@@ -117,7 +117,7 @@ def test_every_private_page_is_not_stored(app, client, rows):
 def test_the_pages_that_show_these_answer_200(app, client, rows):
     """The walk above sees real pages, not error pages that would pass it all the same."""
     make_staff()
-    client.post("/login", data={"email": "organizer@example.org", "password": PASSWORD})
+    logged_in(client)
     guest, event = rows["guest_id"], rows["event_id"]
     for path in (
         f"/console/events/{event}",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 from support.app import text
+from support.auth import logged_in
 from support.factories import make_event, make_guest, make_staff
 
 from registrar.extensions import db
@@ -31,9 +32,7 @@ def event(app):
 
 @pytest.fixture
 def organizer(client, event):
-    response = client.post("/login", data={"email": "organizer@example.org", "password": PASSWORD})
-    assert response.status_code == 302
-    return client
+    return logged_in(client)
 
 
 def queued() -> int:

@@ -22,6 +22,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 from support.app import request_client
+from support.auth import DOOR_EMAIL, logged_in
 from support.factories import answer, make_event, make_guest, make_guests_in_bulk, make_staff
 
 from registrar import tokens
@@ -132,7 +133,7 @@ def test_document_needs_no_login_and_names_the_security(client):
 def test_body_nested_too_deep_for_the_parser_is_a_json_400(app, client):
     event = make_event()
     make_staff("door@example.org", Role.DOOR, PASSWORD)
-    client.post("/login", data={"email": "door@example.org", "password": PASSWORD})
+    logged_in(client, DOOR_EMAIL)
 
     response = client.post(
         f"/api/v1/events/{event.id}/scans",

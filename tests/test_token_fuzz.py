@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support.app import TEST_SECRET
+from support.auth import logged_in
 from support.factories import make_event, make_guest, make_staff
 
 from registrar import create_app, tokens
@@ -217,7 +218,7 @@ def test_mutated_door_links_open_nothing_and_write_nothing(app, client, world):
 
 def test_mutated_badge_codes_are_invalid_at_the_door_and_admit_nobody(app, client, world):
     valid = world["badge"]
-    client.post("/login", data={"email": "door@example.org", "password": "door-password-1"})
+    logged_in(client, "door@example.org", "door-password-1")
     before = _row_counts()
     sent = 0
 

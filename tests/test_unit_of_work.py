@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask import get_flashed_messages
 
 from registrar import unit_of_work
-from registrar.cli import _commit_or_fail
+from registrar.cli.common import commit_or_fail
 from registrar.errors import DomainError, NotFound
 from registrar.extensions import db
 from registrar.models import AuditEntry
@@ -77,5 +77,5 @@ def test_the_web_raises_a_dead_link_on_to_its_error_page(app):
 def test_the_cli_ends_with_the_domain_errors_message(app):
     before = entries()
     with pytest.raises(click.ClickException, match="Not now."):
-        _commit_or_fail(write(then=DomainError("Not now.")))
+        commit_or_fail(write(then=DomainError("Not now.")))
     assert entries() == before

@@ -19,7 +19,12 @@ from ..models import AgendaItem, AgendaKind, AgendaPerson, Channel, Event, Perso
 # What each key holds; `None` marks a key that may be left out. A table is a dict, a list of
 # tables a one-element list.
 _TEXT = {"en": (str, None), "zh": (str, None)}
-_PERSON = {"role": str, "name": (_TEXT, None), "affiliation": (_TEXT, None)}
+_PERSON = {
+    "role": str,
+    "name": (_TEXT, None),
+    "title": (_TEXT, None),
+    "affiliation": (_TEXT, None),
+}
 _ITEM = {
     "kind": str,
     "starts": str,
@@ -103,8 +108,9 @@ def build_event(data: dict[str, Any], day: date | None = None) -> Event:
         rsvp_deadline=at(closes_on, "rsvp.closes_at", rsvp["closes_at"]),
         channels=" ".join(_member(Channel, c, "channels").value for c in data["channels"]),
     )
-    for position, item in enumerate(data.get("agenda", [])):
-        where = f"agenda[{position}]"
+    # Positions count from 1, as the console's programme editor keeps them.
+    for position, item in enumerate(data.get("agenda", []), start=1):
+        where = f"agenda[{position - 1}]"
         entry = AgendaItem(
             position=position,
             kind=_member(AgendaKind, item["kind"], f"{where}.kind"),
@@ -115,13 +121,16 @@ def build_event(data: dict[str, Any], day: date | None = None) -> Event:
         )
         for n, person in enumerate(item.get("people", [])):
             name, affiliation = person.get("name", {}), person.get("affiliation", {})
+            title = person.get("title", {})
             role = _member(PersonRole, person["role"], f"{where}.people[{n}].role")
             entry.people.append(
                 AgendaPerson(
-                    position=n,
+                    position=n + 1,
                     role=role,
                     name_en=name.get("en", ""),
                     name_zh=name.get("zh", ""),
+                    title_en=title.get("en", ""),
+                    title_zh=title.get("zh", ""),
                     affiliation_en=affiliation.get("en", ""),
                     affiliation_zh=affiliation.get("zh", ""),
                 )

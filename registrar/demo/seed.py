@@ -73,7 +73,7 @@ def seed(today: date) -> DemoResult:
     data = read_event()
     event = db.session.scalar(sa.select(Event).where(Event.slug == data["slug"]))
     created = event is None
-    if created:
+    if event is None:
         event = build_event(data, forum_day(today))
         # The demo shows a forum taking answers; an event made in the console starts a draft.
         event.state = EventState.OPEN

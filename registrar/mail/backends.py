@@ -9,8 +9,10 @@ from __future__ import annotations
 import os
 import smtplib
 import ssl
+from collections.abc import Mapping
 from email.utils import parseaddr
 from pathlib import Path
+from typing import Any, Protocol
 
 from flask import current_app
 
@@ -25,13 +27,15 @@ class DeliveryError(Exception):
     went away or refuses us as a whole: end this batch, the rest waits for the next run.
     """
 
-    def __init__(self, text: str, *, permanent: bool = False, connection_lost: bool = False):
+    def __init__(
+        self, text: str, *, permanent: bool = False, connection_lost: bool = False
+    ) -> None:
         super().__init__(text)
         self.permanent = permanent
         self.connection_lost = connection_lost
 
 
-def _smtp_text(code: int, text) -> str:
+def _smtp_text(code: int, text: bytes | str) -> str:
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")
     return f"{code} {text}".strip()
@@ -62,10 +66,18 @@ def classify(exc: Exception) -> DeliveryError:
     return DeliveryError(f"{type(exc).__name__}: {exc}", connection_lost=True)
 
 
+class Backend(Protocol):
+    def send(self, mail: OutgoingMail) -> None:
+        """Deliver the message, or raise DeliveryError."""
+
+    def close(self) -> None:
+        """End the batch: let go of what the backend holds open."""
+
+
 class SmtpBackend:
     """One connection for a batch, opened at the first message and closed at the end."""
 
-    def __init__(self, config):
+    def __init__(self, config: Mapping[str, Any]) -> None:
         self.host = config["REGISTRAR_SMTP_HOST"]
         self.port = int(config["REGISTRAR_SMTP_PORT"])
         self.security = config["REGISTRAR_SMTP_SECURITY"]
@@ -77,6 +89,7 @@ class SmtpBackend:
 
     def _connect(self) -> smtplib.SMTP:
         context = ssl.create_default_context()
+        smtp: smtplib.SMTP
         if self.security == "ssl":
             smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
         else:
@@ -123,7 +136,7 @@ class SmtpBackend:
 class FileBackend:
     """The demo's backend: each message becomes an .eml file that any mail program opens."""
 
-    def __init__(self, directory: Path):
+    def __init__(self, directory: Path) -> None:
         self.directory = directory
 
     def send(self, mail: OutgoingMail) -> None:
@@ -141,7 +154,7 @@ class FileBackend:
         pass
 
 
-def make_backend() -> SmtpBackend | FileBackend:
+def make_backend() -> Backend:
     if current_app.config["REGISTRAR_MAIL_BACKEND"] == "smtp":
         return SmtpBackend(current_app.config)
     return FileBackend(outbox_directory())

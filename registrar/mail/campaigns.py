@@ -45,7 +45,7 @@ REASONS = {
 }
 
 
-def _guests_with_open(event: Event, kind: MessageKind) -> sa.Select:
+def _guests_with_open(event: Event, kind: MessageKind) -> sa.Select[int]:
     return sa.select(OutboxMessage.guest_id).where(
         OutboxMessage.event_id == event.id,
         OutboxMessage.kind == kind,
@@ -111,6 +111,14 @@ def _selected(event: Event, guest_ids: list[int]) -> list[Guest]:
     return sorted(guests, key=lambda guest: guest.id)
 
 
+def _queue(
+    guests: list[Guest], kind: MessageKind, actor: str, send_at: datetime | None = None
+) -> list[OutboxMessage]:
+    """Queue one message to each guest; the guests here are never revoked, so none is left out."""
+    queued = [enqueue(guest, kind, actor=actor, send_at=send_at) for guest in guests]
+    return [message for message in queued if message is not None]
+
+
 def send_invitations(
     event: Event, actor: str, guest_ids: list[int] | None = None
 ) -> list[OutboxMessage]:
@@ -133,7 +141,7 @@ def send_invitations(
             for guest in _selected(event, guest_ids)
             if not guest.is_revoked and not has_open(guest, MessageKind.INVITATION)
         ]
-    queued = [enqueue(guest, MessageKind.INVITATION, actor=actor) for guest in guests]
+    queued = _queue(guests, MessageKind.INVITATION, actor)
     if queued:
         audit.record("mail.invitations_queued", actor=actor, event_id=event.id, guests=len(queued))
     return queued
@@ -157,10 +165,7 @@ def remind_unanswered(
         chosen = {guest.id for guest in _selected(event, guest_ids)}
         candidates = [guest for guest in candidates if guest.id in chosen]
     guests = [g for g in candidates if not has_open(g, MessageKind.REMINDER_UNANSWERED)]
-    queued = [
-        enqueue(guest, MessageKind.REMINDER_UNANSWERED, actor=actor, send_at=send_at)
-        for guest in guests
-    ]
+    queued = _queue(guests, MessageKind.REMINDER_UNANSWERED, actor, send_at)
     if queued:
         audit.record(
             "mail.reminders_queued",
@@ -197,10 +202,7 @@ def remind_confirmed(
         for g in confirmed_guests(event)
         if not has_open(g, MessageKind.REMINDER_CONFIRMED, statuses)
     ]
-    queued = [
-        enqueue(guest, MessageKind.REMINDER_CONFIRMED, actor=actor, send_at=send_at)
-        for guest in guests
-    ]
+    queued = _queue(guests, MessageKind.REMINDER_CONFIRMED, actor, send_at)
     if queued:
         audit.record(
             "mail.reminders_queued",
@@ -225,6 +227,7 @@ def resend(message_id: int, actor: str) -> OutboxMessage:
     if has_open(guest, original.kind, (MessageStatus.QUEUED,)):
         raise InvalidAnswer(_l("This message is already waiting to go out."))
     message = enqueue(guest, original.kind, actor=actor, details=original.details)
+    assert message is not None, "a revoked guest's message is unfit, refused above"
     audit.record(
         "mail.resent",
         actor=actor,

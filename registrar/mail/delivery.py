@@ -11,14 +11,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, TypeGuard, cast
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.engine import CursorResult
 
 from ..extensions import db
 from ..models import MessageKind, MessageStatus, OutboxMessage, utcnow
 from ..services.outbox import OPEN, UNRENDERABLE
-from .backends import DeliveryError, make_backend
+from .backends import Backend, DeliveryError, make_backend
 from .render import render, unfit_reason
 
 log = logging.getLogger(__name__)
@@ -53,7 +55,8 @@ class DeliveryReport:
 
 
 def retry_delay(attempts: int) -> timedelta:
-    return min(RETRY_FIRST * 2 ** max(attempts - 1, 0), RETRY_LONGEST)
+    factor: int = 2 ** max(attempts - 1, 0)
+    return min(RETRY_FIRST * factor, RETRY_LONGEST)
 
 
 def claim_next(now: datetime) -> int | None:
@@ -75,19 +78,23 @@ def claim_next(now: datetime) -> int | None:
     row = db.session.execute(query).first()
     if row is None:
         return None
-    claimed = db.session.execute(
-        sa.update(OutboxMessage)
-        .where(
-            OutboxMessage.id == row.id,
-            OutboxMessage.status == row.status,
-            OutboxMessage.attempts == row.attempts,
-        )
-        .values(
-            status=MessageStatus.SENDING,
-            attempts=row.attempts + 1,
-            next_attempt_at=now + CLAIM_LEASE,
-        )
-        .execution_options(synchronize_session=False)
+    # An UPDATE's result is a CursorResult, which counts the rows.
+    claimed = cast(
+        "CursorResult[Any]",
+        db.session.execute(
+            sa.update(OutboxMessage)
+            .where(
+                OutboxMessage.id == row.id,
+                OutboxMessage.status == row.status,
+                OutboxMessage.attempts == row.attempts,
+            )
+            .values(
+                status=MessageStatus.SENDING,
+                attempts=row.attempts + 1,
+                next_attempt_at=now + CLAIM_LEASE,
+            )
+            .execution_options(synchronize_session=False)
+        ),
     )
     return row.id if claimed.rowcount == 1 else None
 
@@ -102,7 +109,7 @@ def _retry_or_fail(message: OutboxMessage, error: str, now: datetime) -> Message
     return message.status
 
 
-def _still_ours(message: OutboxMessage | None, attempts: int) -> bool:
+def _still_ours(message: OutboxMessage | None, attempts: int) -> TypeGuard[OutboxMessage]:
     # Another sender took the message over after our lease ran out: its outcome counts.
     return (
         message is not None
@@ -111,9 +118,11 @@ def _still_ours(message: OutboxMessage | None, attempts: int) -> bool:
     )
 
 
-def _deliver_one(message_id: int, backend, now: datetime, report: DeliveryReport) -> bool:
+def _deliver_one(message_id: int, backend: Backend, now: datetime, report: DeliveryReport) -> bool:
     """Deliver one claimed message and record how it went; False ends the batch."""
     message = db.session.get(OutboxMessage, message_id, populate_existing=True)
+    if message is None:
+        return True  # deleted with its event since it was claimed: nothing left to send
     attempts = message.attempts
     guest = message.guest
     reason = unfit_reason(message.kind, guest, now)

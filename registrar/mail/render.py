@@ -16,6 +16,7 @@ from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, unquote
+from typing import Any
 
 import flask_babel
 from flask import current_app, g, render_template
@@ -66,7 +67,7 @@ def guest_language(guest: Guest) -> Iterator[None]:
         flask_babel.refresh()
 
 
-def _subject(kind: MessageKind, guest: Guest, details: dict) -> str:
+def _subject(kind: MessageKind, guest: Guest, details: dict[str, Any]) -> str:
     """The subject in the current locale: one line, whatever the event's title holds."""
     event = guest.event
     template = SUBJECTS[kind]
@@ -121,7 +122,7 @@ class Attachment:
     maintype: str
     subtype: str
     data: bytes
-    params: dict = field(default_factory=dict)
+    params: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -255,7 +256,7 @@ def render(message: OutboxMessage, guest: Guest, now: datetime) -> OutgoingMail:
     email_message.set_content(text)
     email_message.add_alternative(html, subtype="html")
     if qr_cid is not None:
-        html_part = email_message.get_payload()[1]
+        html_part = list(email_message.iter_parts())[1]  # after the plain text
         html_part.add_related(_qr_png(guest), "image", "png", cid=qr_cid, filename="badge-qr.png")
     for attachment in attachments:
         email_message.add_attachment(

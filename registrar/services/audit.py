@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVarTuple
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -29,7 +29,7 @@ def record(
     actor: str,
     event_id: int | None = None,
     guest_id: int | None = None,
-    **details,
+    **details: object,
 ) -> AuditEntry:
     entry = AuditEntry(
         action=action, actor=actor, event_id=event_id, guest_id=guest_id, details=details
@@ -78,6 +78,15 @@ ACTION_LABELS = {
     "staff.disabled": _l("Staff account disabled"),
     "staff.enabled": _l("Staff account enabled"),
     "staff.signed_out": _l("Staff member logged out on every device"),
+    # -- the programme (services/programme.py)
+    "programme.item_added": _l("Programme item added"),
+    "programme.item_changed": _l("Programme item changed"),
+    "programme.item_deleted": _l("Programme item deleted"),
+    "programme.item_moved": _l("Programme item moved"),
+    "programme.person_added": _l("Speaker or moderator added"),
+    "programme.person_changed": _l("Speaker or moderator changed"),
+    "programme.person_deleted": _l("Speaker or moderator removed"),
+    "programme.person_moved": _l("Speaker or moderator moved"),
 }
 
 
@@ -88,8 +97,9 @@ def action_label(action: str) -> str:
 
 @dataclass(frozen=True)
 class LogPage:
-    # (entry, guest name in English, guest name in Chinese), newest first.
-    rows: list
+    # (entry, guest name in English, guest name in Chinese), newest first; no names for an
+    # entry about no guest.
+    rows: list[sa.Row[AuditEntry, str | None, str | None]]
     total: int
     page: int
     per_page: int
@@ -99,7 +109,12 @@ class LogPage:
         return max((self.total + self.per_page - 1) // self.per_page, 1)
 
 
-def _filtered(query: sa.Select, event_id: int, guest_id: int | None, action: str | None):
+_Columns = TypeVarTuple("_Columns")
+
+
+def _filtered(
+    query: sa.Select[*_Columns], event_id: int, guest_id: int | None, action: str | None
+) -> sa.Select[*_Columns]:
     query = query.where(AuditEntry.event_id == event_id)
     if guest_id is not None:
         query = query.where(AuditEntry.guest_id == guest_id)
@@ -117,9 +132,9 @@ def log_page(
     per_page: int = 50,
 ) -> LogPage:
     """One page of the event's log, newest first; a page past the end is the last one."""
-    total = db.session.scalar(
+    total = db.session.execute(
         _filtered(sa.select(sa.func.count()).select_from(AuditEntry), event_id, guest_id, action)
-    )
+    ).scalar_one()
     pages = max((total + per_page - 1) // per_page, 1)
     page = min(max(page, 1), pages)
     rows = db.session.execute(

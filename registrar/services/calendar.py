@@ -111,7 +111,8 @@ def guest_calendar(guest: Guest, *, cancelled: bool = False, now: datetime | Non
     calendar.add_component(entry)
     # The VTIMEZONE for the TZID that DTSTART and DTEND carry (Asia/Taipei).
     calendar.add_missing_timezones()
-    return calendar.to_ical()
+    ical: bytes = calendar.to_ical()
+    return ical
 
 
 def filename(event: Event) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -63,7 +64,7 @@ class Needs:
     dietary: int
     access: int
     # (guest id, name_en, name_zh, dietary, access needs), by name; at most NEEDS_LIMIT.
-    listed: list
+    listed: list[sa.Row[int, str, str, str, str]]
     # Confirmed guests with any need; more than len(listed) when the list was cut.
     total: int
 
@@ -102,7 +103,7 @@ class Dashboard:
         return max((d.answers for d in self.answers_by_day), default=0)
 
 
-def _count(condition) -> sa.ColumnElement[int]:
+def _count(condition: sa.ColumnExpressionArgument[bool]) -> sa.ColumnElement[int]:
     """COUNT of the rows where condition holds (portable: no FILTER clause)."""
     return sa.func.count(sa.case((condition, 1)))
 
@@ -184,7 +185,7 @@ def receivers(event: Event) -> list[ChannelReceivers]:
     return result
 
 
-def _confirmed_answers() -> sa.Select:
+def _confirmed_answers() -> sa.Select[*tuple[Any, ...]]:
     return (
         sa.select()
         .select_from(Guest)
@@ -218,7 +219,7 @@ def needs(event: Event, limit: int = NEEDS_LIMIT) -> Needs:
     )
 
 
-def _utc_hour(column) -> sa.ColumnElement[str]:
+def _utc_hour(column: sa.ColumnExpressionArgument[datetime]) -> sa.ColumnElement[str]:
     """The UTC hour of a stored time as 'YYYY-MM-DD HH' (the column holds naive UTC)."""
     if db.session.get_bind().dialect.name == "postgresql":
         return sa.func.to_char(column, "YYYY-MM-DD HH24")

@@ -10,9 +10,10 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -32,6 +33,13 @@ from ..labels import (
 from ..models import Direction, Event, Guest, Scan, Seat, SeatState, Verdict
 from .imports import FIELD_LABELS
 
+if TYPE_CHECKING:
+    from openpyxl.cell.cell import Cell
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+# What a table's cell holds.
+Value = str | int | datetime | None
+
 YES, NO = _l("Yes"), _l("No")
 
 TIME_FORMAT = "%Y-%m-%d %H:%M"
@@ -47,7 +55,7 @@ class Table:
     """A header and rows of plain values: text, whole numbers, local times, or None."""
 
     header: list[str]
-    rows: list[list]
+    rows: list[list[Value]]
     # How the times of this table are written (minutes, or seconds for the scan log).
     time_format: str = TIME_FORMAT
 
@@ -107,9 +115,9 @@ def filename(event: Event, kind: str, fmt: str, now: datetime | None = None) -> 
 def row_counts(event: Event) -> dict[str, int]:
     """How many rows each export has now (three counting queries)."""
 
-    def count(model, *where) -> int:
+    def count(model: type[Guest | Scan | Seat], *where: sa.ColumnExpressionArgument[bool]) -> int:
         query = sa.select(sa.func.count()).select_from(model).where(model.event_id == event.id)
-        return db.session.scalar(query.where(*where))
+        return db.session.execute(query.where(*where)).scalar_one()
 
     return {
         "guests": count(Guest),
@@ -156,7 +164,7 @@ def guests_table(event: Event) -> Table:
         _l("Inside"),
         _l("Receiver"),
     ]
-    rows = []
+    rows: list[list[Value]] = []
     for guest in guests:
         answer, seat, presence = guest.rsvp, guest.seat, guest.check_in
         if answer is None:
@@ -216,7 +224,7 @@ def checkins_table(event: Event) -> Table:
         _l("Duplicate"),
         _l("Scanned by"),
     ]
-    rows = []
+    rows: list[list[Value]] = []
     for scan, guest in scans:
         exit_ok = scan.direction == Direction.OUT and scan.verdict == Verdict.OK
         rows.append(
@@ -258,7 +266,7 @@ def waitlist_table(event: Event) -> Table:
         _l("Channel"),
         _l("On the waitlist since"),
     ]
-    rows = []
+    rows: list[list[Value]] = []
     for position, seat in enumerate(seats, start=1):
         guest, answer = seat.guest, seat.guest.rsvp
         rows.append(
@@ -280,9 +288,14 @@ def _queue_positions(seats: Iterable[Seat | None]) -> dict[int, int]:
     """Place in the waitlist (1 = next) by seat id, from seats already loaded."""
     waiting = sorted(
         (s for s in seats if s is not None and s.state == SeatState.WAITLISTED),
-        key=lambda s: s.queue_number,
+        key=_queue_number,
     )
     return {seat.id: position for position, seat in enumerate(waiting, start=1)}
+
+
+def _queue_number(seat: Seat) -> int:
+    assert seat.queue_number is not None, "a waitlisted seat has its number in the queue"
+    return seat.queue_number
 
 
 def _local(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
@@ -301,7 +314,7 @@ def to_csv(table: Table) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def _csv_cell(value, time_format: str):
+def _csv_cell(value: Value, time_format: str) -> str | int:
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -332,7 +345,7 @@ def to_xlsx(table: Table, sheet: str) -> bytes:
 
     bold = Font(bold=True)
 
-    def header_cell(label: str) -> WriteOnlyCell:
+    def header_cell(label: str) -> Cell:
         cell = WriteOnlyCell(ws, value=_XML_ILLEGAL.sub("", label))
         cell.font = bold
         return cell
@@ -348,7 +361,12 @@ def to_xlsx(table: Table, sheet: str) -> bytes:
     return out.getvalue()
 
 
-def _xlsx_cell(ws, value, cell_class, number_format: str):
+def _xlsx_cell(
+    ws: WriteOnlyWorksheet,
+    value: Value,
+    cell_class: Callable[..., Cell],
+    number_format: str,
+) -> Cell | int | None:
     if value is None or isinstance(value, int):
         return value
     if isinstance(value, datetime):

@@ -11,9 +11,11 @@ from collections.abc import Collection
 from datetime import datetime
 from email.utils import make_msgid, parseaddr
 from pathlib import Path
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import aliased, selectinload
 
 from ..extensions import db
@@ -52,7 +54,7 @@ def enqueue(
     *,
     actor: str,
     send_at: datetime | None = None,
-    details: dict | None = None,
+    details: dict[str, Any] | None = None,
 ) -> OutboxMessage | None:
     """Queue one message to the guest in the caller's transaction; None for a revoked guest.
 
@@ -106,10 +108,14 @@ def cancel(guest: Guest, reason: str) -> int:
 
 def discard(event: Event) -> int:
     """Delete the event's messages that have not gone out (the demo's seeded answers owe none)."""
-    result = db.session.execute(
-        sa.delete(OutboxMessage).where(
-            OutboxMessage.event_id == event.id, OutboxMessage.status == MessageStatus.QUEUED
-        )
+    # A DELETE's result is a CursorResult, which counts the rows.
+    result = cast(
+        "CursorResult[Any]",
+        db.session.execute(
+            sa.delete(OutboxMessage).where(
+                OutboxMessage.event_id == event.id, OutboxMessage.status == MessageStatus.QUEUED
+            )
+        ),
     )
     return result.rowcount
 
@@ -117,13 +123,13 @@ def discard(event: Event) -> int:
 def has_open(guest: Guest, kind: MessageKind, statuses: Collection[MessageStatus] = OPEN) -> bool:
     """Whether the guest has a message of this kind in one of these states."""
     return (
-        db.session.scalar(
+        db.session.execute(
             sa.select(sa.func.count()).where(
                 OutboxMessage.guest_id == guest.id,
                 OutboxMessage.kind == kind,
                 OutboxMessage.status.in_(statuses),
             )
-        )
+        ).scalar_one()
         > 0
     )
 

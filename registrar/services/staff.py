@@ -80,7 +80,9 @@ def find(email: str) -> StaffUser | None:
     return db.session.scalar(sa.select(StaffUser).where(StaffUser.email == email.strip().lower()))
 
 
-def add(email: str, password: str, role: Role, name: str = "", actor: str = audit.SYSTEM):
+def add(
+    email: str, password: str, role: Role, name: str = "", actor: str = audit.SYSTEM
+) -> StaffUser:
     email = normalize_email(email)
     name = name.strip()
     require_one_line(name)

@@ -39,7 +39,7 @@ def remember_door_link(link_id: int, event_id: int) -> None:
 
 def may_override() -> bool:
     """Only organizers may let a guest in past a full room."""
-    return current_user.is_authenticated and current_user.role == Role.ORGANIZER
+    return bool(current_user.is_authenticated and current_user.role == Role.ORGANIZER)
 
 
 def lapsed_door_link() -> bool:

@@ -63,7 +63,7 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        user = staff.authenticate(form.email.data, form.password.data)
+        user = staff.authenticate(form.email.data or "", form.password.data or "")
         if user is not None:
             sessions.begin(user)
             landing = "console.index" if user.role == Role.ORGANIZER else "door.index"

@@ -62,6 +62,7 @@ def scanner(event_id: int):
 def service_worker():
     """The scanner's service worker, served from /door/ so that it may look after the scanner
     pages (a worker's reach is the folder it is served from)."""
+    assert current_app.static_folder is not None, "the app has its static folder"
     response = send_from_directory(
         Path(current_app.static_folder) / "door", "sw.js", mimetype="text/javascript", max_age=0
     )

@@ -60,8 +60,8 @@ def _load_user(session_value: str) -> staff.SignedIn | None:
 
 def _parse(session_value: str) -> tuple[int, int] | None:
     """(account id, generation) from "id:generation"; None for anything else."""
-    staff_id, _, generation = str(session_value).partition(":")
-    staff_id, generation = parse_id(staff_id), parse_whole(generation)
+    id_text, _, generation_text = str(session_value).partition(":")
+    staff_id, generation = parse_id(id_text), parse_whole(generation_text)
     if staff_id is None or generation is None:
         return None
     return staff_id, generation

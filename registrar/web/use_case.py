@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Generic, Literal, TypeVar
 
 from flask import flash
 
@@ -15,22 +15,39 @@ Result = TypeVar("Result")
 
 
 @dataclass(frozen=True)
-class Performed(Generic[Result]):
-    """What came of a use case: its result, or the domain error that rolled it back.
+class Done(Generic[Result]):
+    """The use case was committed; `result` is what it returned."""
 
-    Unpacks as ``ok, result = perform(...)``; a view that answers with the error's status
-    reads ``.error``.
-    """
-
-    result: Result | None = None
-    error: DomainError | None = None
+    result: Result
+    error: None = None
 
     @property
-    def ok(self) -> bool:
-        return self.error is None
+    def ok(self) -> Literal[True]:
+        return True
 
     def __iter__(self) -> Iterator[object]:
-        return iter((self.ok, self.result))
+        return iter((True, self.result))
+
+
+@dataclass(frozen=True)
+class Failed:
+    """A domain error rolled the use case back; its message was flashed."""
+
+    error: DomainError
+    result: None = None
+
+    @property
+    def ok(self) -> Literal[False]:
+        return False
+
+    def __iter__(self) -> Iterator[object]:
+        return iter((False, None))
+
+
+# What came of a use case. `if done.ok:` tells the two apart, for the type checker too: after
+# it, `done.result` is the use case's result; otherwise `done.error` is the domain error. Also
+# unpacks as ``ok, result = perform(...)``.
+Performed = Done[Result] | Failed
 
 
 def perform(
@@ -52,7 +69,7 @@ def perform(
         if exc.status in error_pages:
             raise
         flash(str(exc), "error")
-        return Performed(error=exc)
+        return Failed(exc)
     if success:
         flash(str(success), "success")
-    return Performed(result=result)
+    return Done(result)

@@ -96,9 +96,10 @@ def main() -> None:
 
         with app.app_context():
             db.create_all()
-            user_id = make_staff("bench-organizer@example.org", password=secrets.token_hex(16)).id
+            password = secrets.token_hex(16)
+            make_staff(common.BENCH_ORGANIZER, password=password)
             backend = db.engine.dialect.name
-        client = common.logged_in_client(app, user_id)
+        client = common.logged_in_client(app, common.BENCH_ORGANIZER, password)
         rows = []
         for guests in sizes:
             print(f"Seeding {guests:,} confirmed guests ...", flush=True)

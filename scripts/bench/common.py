@@ -97,13 +97,21 @@ def bench_app(database_url: str | None) -> Iterator:
                 drop_schema(database_url, schema)
 
 
-def logged_in_client(app, user_id: int):
-    """A test client of `app` logged in as the staff user, without a password round."""
+BENCH_ORGANIZER = "bench-organizer@example.org"
+
+
+def logged_in_client(app, email: str, password: str):
+    """A test client of `app` logged in through the real /login form, with its CSRF token, as a
+    browser is: the session then carries whatever the app checks on every request."""
+    from tests.support.auth import csrf_token
+
     client = app.test_client()
-    with client.session_transaction() as session:
-        # Flask-Login's own keys.
-        session["_user_id"] = str(user_id)
-        session["_fresh"] = True
+    page = client.get("/login").get_data(as_text=True)
+    answer = client.post(
+        "/login", data={"csrf_token": csrf_token(page), "email": email, "password": password}
+    )
+    if answer.status_code != 302:
+        raise SystemExit(f"logging in as {email} failed: {answer.status_code}")
     return client
 
 

@@ -55,7 +55,7 @@ class BadgeFace:
         return texts + [t.upper() for t in texts]
 
 
-def _in_both(message) -> tuple[str, str]:
+def _in_both(message: str) -> tuple[str, str]:
     """A catalogue message in English and in Traditional Chinese: badges speak both."""
     with force_locale("en"):
         english = str(message)

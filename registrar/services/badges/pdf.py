@@ -19,6 +19,7 @@ from .typeset import (
     FONT_NAME,
     PT,
     BadgePDF,
+    Block,
     draw_text,
     fit_size,
     font_subset,
@@ -135,7 +136,7 @@ def _badge(pdf: BadgePDF, x: float, y: float, face: BadgeFace) -> None:
     # The event, on the brand colour.
     pdf.set_fill_color(*_BRAND)
     pdf.rect(x, y, BADGE_W, _HEADER_H, style="F")
-    header = []
+    header: list[Block] = []
     if face.short_name:
         header.append(([face.short_name.upper()], 7.5, _BRAND_LIGHT, True))
     header.append((wrap_lines(pdf, face.event_title_en, inner, 8.5, 2), 8.5, _WHITE, False))
@@ -143,7 +144,7 @@ def _badge(pdf: BadgePDF, x: float, y: float, face: BadgeFace) -> None:
     stack_lines(pdf, header, centre, y + 2.5, y + _HEADER_H - 2)
 
     # The person: names large, then organization and title.
-    people = []
+    people: list[Block] = []
     for n, name in enumerate(face.names):
         largest, smallest = (28, 15) if n == 0 else (19, 11)
         size = fit_size(pdf, name, inner, largest, smallest)

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 import qrcode
 import qrcode.constants
+from qrcode.image.pil import PilImage
 
 # The QR code of a badge: DESIGN.md wants version <= 3 at error correction M; our codes are
 # upper-case alphanumeric and come out at version 2.
@@ -17,7 +18,7 @@ QR_ERROR_CORRECTION = qrcode.constants.ERROR_CORRECT_M
 QR_MAX_VERSION = 3
 
 
-class _QRCode(qrcode.QRCode):
+class _QRCode(qrcode.QRCode[PilImage]):
     """qrcode's QRCode with the same choice of mask, made about ten times faster.
 
     qrcode picks the mask with the fewest penalty points by drawing the whole symbol eight
@@ -62,9 +63,9 @@ _FINDER_LIKE = re.compile(r"(?=10111010000|00001011101)")
 
 def _lost_point(rows: list[int], n: int) -> int:
     """qrcode.util.lost_point of the symbol whose rows are these n-bit ints."""
-    lines = [format(row, f"0{n}b") for row in rows]
+    rows_text = [format(row, f"0{n}b") for row in rows]
     # Every row and column, apart: no run or pattern goes on from one into the next.
-    lines = " ".join(lines + ["".join(column) for column in zip(*lines, strict=True)])
+    lines = " ".join(rows_text + ["".join(column) for column in zip(*rows_text, strict=True)])
     # Runs of five or more of a colour in a row or column: 3 points, and 1 for each beyond.
     points = sum(len(run) - 2 for run in _RUN.findall(lines))
     # Each 2 x 2 block of one colour: 3 points.
@@ -79,7 +80,7 @@ def _lost_point(rows: list[int], n: int) -> int:
     return points + int(abs(percent * 100 - 50) / 5) * 10
 
 
-def _qr(code: str, box_size: int = 10, border: int = 4) -> qrcode.QRCode:
+def _qr(code: str, box_size: int = 10, border: int = 4) -> _QRCode:
     qr = _QRCode(error_correction=QR_ERROR_CORRECTION, box_size=box_size, border=border)
     qr.add_data(code)
     qr.make(fit=True)
@@ -89,8 +90,9 @@ def _qr(code: str, box_size: int = 10, border: int = 4) -> qrcode.QRCode:
     return qr
 
 
-def qr_modules(code: str) -> list[list[bool]]:
-    """The code's QR code as rows of modules, True for dark, without the quiet zone."""
+def qr_modules(code: str) -> list[list[bool | None]]:
+    """The code's QR code as rows of modules, True for dark, without the quiet zone (a made
+    code has no None, the library's mark of a module not yet drawn)."""
     return _qr(code).modules
 
 
@@ -106,10 +108,10 @@ def qr_png(code: str, box_size: int = 10, border: int = 4) -> bytes:
 _DARK_RUN = re.compile("1+")
 
 
-def dark_rectangles(modules: list[list[bool]]) -> list[tuple[int, int, int, int]]:
+def dark_rectangles(modules: Sequence[Sequence[bool | None]]) -> list[tuple[int, int, int, int]]:
     """The dark modules as (column, row, width, height) rectangles: each row's runs, and a run
     that the rows below repeat exactly made one taller rectangle (fewer edges to blur)."""
-    rectangles = []
+    rectangles: list[tuple[int, int, int, int]] = []
     open_runs: dict[tuple[int, int], int] = {}  # (first column, width): top row
     for row, line in enumerate([*modules, []]):
         bits = "".join("1" if dark else "0" for dark in line)

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
 import uharfbuzz
 from fpdf import FPDF
 from fpdf.enums import TextMode
+from fpdf.fonts import TTFFont
 
 # registrar/static/fonts, found from here: nothing imports the package root, which builds the app.
 FONT_FILE = Path(__file__).resolve().parents[2] / "static" / "fonts" / "wqy-microhei.ttc"
@@ -39,7 +41,8 @@ def font_subset(texts: Iterable[str]) -> bytes:
     subset = uharfbuzz.subset(_font_face(), wanted)
     if subset is None:
         raise RuntimeError("HarfBuzz could not subset the badge font")
-    return subset.blob.data
+    data: bytes = subset.blob.data
+    return data
 
 
 class BadgePDF(FPDF):
@@ -47,29 +50,38 @@ class BadgePDF(FPDF):
     up: no shaping, no letter spacing), without its per-call text machinery, and keeps each
     text layout for the document: the event's lines are the same on every badge."""
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._units: dict[str, int] = {}
-        self.layouts: dict[tuple, object] = {}
+        self._units: dict[str, float] = {}
+        self.layouts: dict[tuple[object, ...], object] = {}
 
     def width(self, text: str, size: float) -> float:
         """The text's width in mm at this size in points."""
         units = self._units.get(text)
         if units is None:
-            glyphs = self.fonts[FONT_NAME].cw
-            units = self._units[text] = sum(glyphs[ord(c)] for c in text)
+            font = self.fonts[FONT_NAME]
+            # Added with add_font from the font file, never one of the PDF core fonts.
+            assert isinstance(font, TTFFont)
+            units = self._units[text] = sum(font.cw[ord(c)] for c in text)
         return units * size * 0.001 / self.k
 
 
-def _per_document(layout):
+_Args = ParamSpec("_Args")
+_Layout = TypeVar("_Layout")
+
+
+def _per_document(
+    layout: Callable[Concatenate[BadgePDF, _Args], _Layout],
+) -> Callable[Concatenate[BadgePDF, _Args], _Layout]:
     """A layout worked out once per document for the same arguments."""
 
     @functools.wraps(layout)
-    def kept(pdf: BadgePDF, *args):
-        key = (layout.__name__, *args)
+    def kept(pdf: BadgePDF, /, *args: _Args.args, **kwargs: _Args.kwargs) -> _Layout:
+        key = (layout, *args, *sorted(kwargs.items()))
         if key not in pdf.layouts:
-            pdf.layouts[key] = layout(pdf, *args)
-        return pdf.layouts[key]
+            pdf.layouts[key] = layout(pdf, *args, **kwargs)
+        # Stored by this layout under its own key, so it is what the layout returned.
+        return cast(_Layout, pdf.layouts[key])
 
     return kept
 
@@ -104,10 +116,14 @@ def draw_text(
         pdf.text(x, baseline, text)
 
 
-def stack_lines(pdf: BadgePDF, blocks: list, centre: float, top: float, bottom: float) -> None:
-    """Centred lines, block after block, the whole stack centred between top and bottom.
+# Lines of one size, colour and weight: (lines, size in pt, colour, bold).
+Block = tuple[Sequence[str], float, tuple[int, int, int], bool]
 
-    A block is (lines, size in pt, colour, bold)."""
+
+def stack_lines(
+    pdf: BadgePDF, blocks: Sequence[Block], centre: float, top: float, bottom: float
+) -> None:
+    """Centred lines, block after block, the whole stack centred between top and bottom."""
     height = sum(len(lines) * _line_height(size) for lines, size, _colour, _bold in blocks)
     y = top + max((bottom - top - height) / 2, 0)
     for lines, size, colour, bold in blocks:

@@ -22,6 +22,7 @@ from . import (
     imports,
     messages,
     overview,
+    programme,
     waitlist,
 )
 
@@ -33,6 +34,7 @@ NAV = [
     ("console.dashboard", _l("Dashboard")),
     ("console.event_edit", _l("Event")),
     ("console.event", _l("Seats and guests")),
+    ("console.programme", _l("Programme")),
     ("console.guests", _l("Guest list")),
     ("console.import_upload", _l("Import")),
     ("console.waitlist", _l("Waitlist")),
@@ -116,6 +118,20 @@ post("/messages/<int:message_id>/resend", messages.resend_message)
 get(f"{EVENT}/exports", exports.exports_page, endpoint="exports")
 get(f"{EVENT}/exports/{DOWNLOAD}", exports.export_download)
 get(f"{EVENT}/audit", audit_log.audit_log)
+
+# -- the programme: sessions and breaks, their speakers and moderators -------------------------
+PROGRAMME = f"{EVENT}/programme"
+ITEM = f"{PROGRAMME}/<int:item_id>"
+PERSON = f"{ITEM}/people/<int:person_id>"
+get(PROGRAMME, programme.programme)
+page_with_form(f"{PROGRAMME}/new", programme.item_new)
+page_with_form(f"{ITEM}/edit", programme.item_edit)
+post(f"{ITEM}/delete", programme.item_delete)
+post(f"{ITEM}/move", programme.item_move)
+page_with_form(f"{ITEM}/people/new", programme.person_new)
+page_with_form(f"{PERSON}/edit", programme.person_edit)
+post(f"{PERSON}/delete", programme.person_delete)
+post(f"{PERSON}/move", programme.person_move)
 
 # -- the door: volunteers' links to the scanner ------------------------------------------------
 page_with_form(f"{EVENT}/door-links", door_links.door_links)

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import flash, request, url_for
 from flask_babel import gettext as _
+from flask_wtf import FlaskForm
 
 from ...errors import NotFound
 from ...extensions import db
@@ -50,7 +51,7 @@ def guest_list_back(event_id: int) -> str | None:
     return None
 
 
-def flash_form_errors(form) -> None:
+def flash_form_errors(form: FlaskForm) -> None:
     """Every message of a form that did not validate, flashed."""
     for errors in form.errors.values():
         for message in errors:

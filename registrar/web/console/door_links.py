@@ -22,12 +22,12 @@ def door_links(event_id: int):
     form = DoorLinkForm()
     if form.validate_on_submit():
         actor = audit.staff_actor(current_user)
-        ok, link = perform(
-            lambda: door.create_link(event, form.label.data or "", form.hours.data, actor)
-        )
-        if ok:
+        hours = form.hours.number
+        done = perform(lambda: door.create_link(event, form.label.data or "", hours, actor))
+        if done.ok:
             message = _(
-                "Door link created. Send it to the volunteer: %(url)s", url=door.link_url(link)
+                "Door link created. Send it to the volunteer: %(url)s",
+                url=door.link_url(done.result),
             )
             flash(message, "success")
             return redirect(url_for("console.door_links", event_id=event_id))

@@ -7,6 +7,7 @@ from flask import current_app, flash, g, redirect, render_template, request, url
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ...errors import GuestErased
 from ...forms import GuestActionForm, GuestAnswerForm, GuestForm
 from ...labels import CATEGORY_LABELS, CHANNEL_EXPORT
 from ...models import Category, Event, Guest, SeatState
@@ -60,10 +61,11 @@ def guest_new(event_id: int):
     if request.method == "POST":
         if form.validate_on_submit():
             actor = audit.staff_actor(current_user)
-            ok, guest = perform(lambda: guest_list.add(event.id, form.to_details(), actor))
-            if ok:
-                flash(_("%(email)s is on the guest list.", email=guest.email), "success")
-                return redirect(url_for(".guests", event_id=event.id, q=guest.email))
+            added = perform(lambda: guest_list.add(event.id, form.to_details(), actor))
+            if added.ok:
+                email = added.result.email
+                flash(_("%(email)s is on the guest list.", email=email), "success")
+                return redirect(url_for(".guests", event_id=event.id, q=email))
         status = 400
     return _guest_form(event, None, form), status
 
@@ -72,15 +74,15 @@ def guest_new(event_id: int):
 def guest_edit(guest_id: int):
     guest = get_or_404(Guest, guest_id)
     if guest_list.is_erased(guest):
-        raise guest_list.GuestErased()
+        raise GuestErased()
     form = GuestForm(obj=_FormValues.of(guest))
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
             actor = audit.staff_actor(current_user)
-            ok, changed = perform(lambda: guest_list.update(guest_id, form.to_details(), actor))
-            if ok:
-                if changed:
+            updated = perform(lambda: guest_list.update(guest_id, form.to_details(), actor))
+            if updated.ok:
+                if updated.result:
                     flash(_("The guest's details are saved."), "success")
                 else:
                     flash(_("Nothing was changed."), "info")
@@ -137,16 +139,16 @@ class _FormValues:
 def guest_answer(guest_id: int):
     guest = get_or_404(Guest, guest_id)
     if guest_list.is_erased(guest):
-        raise guest_list.GuestErased()
+        raise GuestErased()
     event = guest.event
     form = GuestAnswerForm(event, obj=_FormValues.answer_of(guest))
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
             actor = audit.staff_actor(current_user)
-            ok, state = perform(lambda: guest_list.answer_for(guest_id, form.to_answer(), actor))
-            if ok:
-                flash(_answer_saved(state), "success")
+            answered = perform(lambda: guest_list.answer_for(guest_id, form.to_answer(), actor))
+            if answered.ok:
+                flash(_answer_saved(answered.result), "success")
                 return redirect(_back(event.id))
         status = 400
         guest = get_or_404(Guest, guest_id)
@@ -187,10 +189,10 @@ def guest_erase(guest_id: int):
         if form.validate_on_submit():
             back = _back(guest.event_id)
             actor = audit.staff_actor(current_user)
-            ok, erasure = perform(lambda: guest_list.erase(guest_id, actor))
-            if ok:
+            erased = perform(lambda: guest_list.erase(guest_id, actor))
+            if erased.ok:
                 flash(_("The guest's personal data is erased."), "success")
-                if erasure.promoted:
+                if erased.result.promoted:
                     flash(_("The first guest on the waitlist got the freed seat."), "success")
                 return redirect(back)
         else:

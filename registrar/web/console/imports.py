@@ -146,7 +146,7 @@ def import_apply(event_id: int):
         )
         return redirect(url_for(".import_upload", event_id=event.id))
     try:
-        upload = imports.find_upload(form.upload.data, event, _owner())
+        upload = imports.find_upload(form.upload.data or "", event, _owner())
         data = imports.upload_data(upload)
     except imports.AlreadyImported as exc:
         flash(str(exc), "info")
@@ -155,7 +155,7 @@ def import_apply(event_id: int):
         flash(str(exc), "error")
         return redirect(url_for(".import_upload", event_id=event.id))
 
-    ok, result = perform(
+    done = perform(
         lambda: imports.apply(
             event,
             data,
@@ -165,7 +165,8 @@ def import_apply(event_id: int):
             upload_id=upload.id,
         )
     )
-    if ok:
+    if done.ok:
+        result = done.result
         imports.mark_imported(upload, result)
         flash(
             _(
@@ -192,10 +193,11 @@ def too_large(exc: RequestEntityTooLarge):
     The limit (MAX_CONTENT_LENGTH) is hit before the view runs (the CSRF check reads the
     form), so this is the blueprint's error handler, not part of the view."""
 
-    if request.endpoint != "console.import_upload":
+    view_args = request.view_args
+    if request.endpoint != "console.import_upload" or view_args is None:
         return http_error(exc)
     try:
-        event = current_event(request.view_args["event_id"])
+        event = current_event(view_args["event_id"])
     except DomainError:
         return http_error(exc)
     issue = _(

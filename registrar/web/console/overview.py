@@ -61,15 +61,14 @@ def save_capacity(event_id: int) -> None:
         flash_form_errors(form)
         return
     actor = audit.staff_actor(current_user)
-    ok, promoted = perform(
-        lambda: seats.set_capacity(event_id, form.capacity.data, form.held_seats.data, actor)
-    )
-    if ok:
+    capacity, held_seats = form.capacity.number, form.held_seats.number
+    done = perform(lambda: seats.set_capacity(event_id, capacity, held_seats, actor))
+    if done.ok:
         flash(
             ngettext(
                 "Capacity saved. %(num)s guest moved from the waitlist to a seat.",
                 "Capacity saved. %(num)s guests moved from the waitlist to a seat.",
-                len(promoted),
+                len(done.result),
             ),
             "success",
         )

@@ -62,13 +62,17 @@ def waitlist_move(guest_id: int):
         return redirect(url_for(".waitlist", event_id=event_id))
     actor = audit.staff_actor(current_user)
     name = _name(guest)
-    ok, position = perform(
+    to_position, from_position = form.position.number, form.current.number
+    done = perform(
         lambda: seats.move_on_waitlist(
-            event_id, guest_id, form.position.data, actor, from_position=form.current.data
+            event_id, guest_id, to_position, actor, from_position=from_position
         )
     )
-    if ok:
-        flash(_("%(name)s is now number %(n)s on the waitlist.", name=name, n=position), "success")
+    if done.ok:
+        flash(
+            _("%(name)s is now number %(n)s on the waitlist.", name=name, n=done.result),
+            "success",
+        )
         return redirect(url_for(".waitlist", event_id=event_id, _anchor=f"guest-{guest_id}"))
     return redirect(url_for(".waitlist", event_id=event_id))
 

@@ -1,0 +1,22 @@
+"""flask commands: init, demo, staff, event, guest, door, mail, backup, restore.
+
+Each parses, calls a service, commits; one module per command group.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from . import backups, door, events, mail, setup, staff
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(setup.init_command)
+    app.cli.add_command(setup.demo_command)
+    app.cli.add_command(staff.staff_cli)
+    app.cli.add_command(events.event_cli)
+    app.cli.add_command(events.guest_cli)
+    app.cli.add_command(door.door_cli)
+    app.cli.add_command(mail.mail_cli)
+    app.cli.add_command(backups.backup_command)
+    app.cli.add_command(backups.restore_command)
