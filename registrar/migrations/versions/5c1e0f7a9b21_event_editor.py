@@ -1,7 +1,7 @@
 """events edited in the console: state, address, contact, sender, edit version
 
 Revision ID: 5c1e0f7a9b21
-Revises: 10aa24b4e3d7
+Revises: 5b1e7c2d9a40
 Create Date: 2026-12-04 04:50:00.000000
 
 """
@@ -12,7 +12,7 @@ import registrar.models  # noqa: F401  (column types such as UTCDateTime)
 
 # revision identifiers, used by Alembic.
 revision = '5c1e0f7a9b21'
-down_revision = '10aa24b4e3d7'
+down_revision = '5b1e7c2d9a40'
 branch_labels = None
 depends_on = None
 
