@@ -11,10 +11,11 @@ writes nothing.
 from .importing import FileImport, import_event
 from .layout import EventFileError, Problem
 from .programme import ProgrammeChanges
-from .reading import EventFile, PlannedItem, read_event_file
+from .reading import DETAIL_KEYS, EventFile, PlannedItem, read_event_file
 from .writing import HEADER, export_event
 
 __all__ = [
+    "DETAIL_KEYS",
     "HEADER",
     "EventFile",
     "EventFileError",

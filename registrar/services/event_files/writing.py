@@ -8,6 +8,7 @@ would make of it is exactly the event: tests/test_event_files.py checks field by
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 
 import tomli_w
@@ -178,7 +179,7 @@ def _text(value: str, indent: int) -> str:
     """A string; a long one-line text wrapped at spaces into a multi-line string whose
     line-ending backslashes join the lines again (trimming the line breaks and indents)."""
     written = _value(value)
-    if "\n" in value or indent + len(written) <= WIDTH or value[:1].isspace():
+    if "\n" in value or indent + _columns(written) <= WIDTH or value[:1].isspace():
         return written
     escaped = written[1:-1]  # a basic string's content: no escape holds a space
     # Break after a space before a word: the space stays, the next line's indent is trimmed.
@@ -190,14 +191,19 @@ def _text(value: str, indent: int) -> str:
     limit = WIDTH - 4
     lines, start, candidate = [], 0, 0
     for at in breaks:
-        if at - start > limit and candidate > start:
+        if _columns(escaped[start:at]) > limit and candidate > start:
             lines.append(escaped[start:candidate])
             start = candidate
         candidate = at
-    if len(escaped) - start > limit and candidate > start:
+    if _columns(escaped[start:]) > limit and candidate > start:
         lines.append(escaped[start:candidate])
         start = candidate
     lines.append(escaped[start:])
     if len(lines) == 1:
         return written
     return '"""\\\n' + "\\\n".join("  " + line for line in lines) + '"""'
+
+
+def _columns(text: str) -> int:
+    """How wide the text shows in an editor: a Chinese character takes two columns."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
