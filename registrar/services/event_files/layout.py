@@ -107,9 +107,9 @@ def parse(text: str) -> dict[str, Any]:
         # Python 3.11's error carries its place only in its message: "... (at line 3, column 9)".
         found = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
         reason = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", str(exc))
-        message = str(_l("this is not valid TOML (%(reason)s)")) % {"reason": reason}
         if found:
-            message = f"column {found[2]}: {message}"
+            reason = f"{reason} (column {found[2]})"
+        message = str(_l("this is not valid TOML: %(reason)s")) % {"reason": reason}
         raise EventFileError([Problem("", message, int(found[1]) if found else None)]) from None
 
 
