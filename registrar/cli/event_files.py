@@ -54,7 +54,7 @@ def _day(event: Event) -> date:
     return local(event.starts_at, event.timezone).date()
 
 
-@click.command("list")
+@click.command("list", short_help="Every event with its state, date and guests.")
 def list_command() -> None:
     """Every event: slug, state, date, guests invited and seated, title."""
     for row in events.listing():
@@ -67,7 +67,7 @@ def list_command() -> None:
         )
 
 
-@click.command("export")
+@click.command("export", short_help="Write an event and its programme as a file.")
 @click.argument("slug")
 @click.option(
     "-o",
@@ -88,7 +88,7 @@ def export_command(slug: str, output: Path | None) -> None:
     click.echo(f"Wrote {slug} to {output}.", err=True)
 
 
-@click.command("import")
+@click.command("import", short_help="Create or update an event from its file.")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "--notify",
@@ -168,7 +168,7 @@ def _report(result: event_files.FileImport, file: Path) -> None:
         click.echo(f"Invited guests will be told of the change: {_keys(result.told)}.")
 
 
-@click.command("copy")
+@click.command("copy", short_help="Copy an event to another day, with its programme.")
 @click.argument("slug")
 @click.argument("new_slug")
 @click.option(
@@ -200,7 +200,7 @@ def copy_command(slug: str, new_slug: str, day: datetime) -> None:
     )
 
 
-@click.command("import")
+@click.command("import", short_help="Preview a guest list (CSV); import it with --yes.")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--event", "slug", required=True, help="The slug of the event the guests are for.")
 @click.option("--yes", is_flag=True, help="Import. Without it, only the preview is shown.")
