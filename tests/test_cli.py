@@ -83,7 +83,7 @@ def test_demo_twice_sets_up_once_and_prints_links_that_work(empty_database, runn
     assert after_first["AgendaItem"] >= 2 and after_first["AgendaPerson"] >= 4
     assert after_first["Seat"] > 0
     event = db.session.scalar(sa.select(Event))
-    assert event.slug == demo.read_event()["slug"]
+    assert event.slug == demo.read_event().details.slug
     confirmed = seats_confirmed(event)
     assert confirmed <= event.capacity - event.held_seats
 

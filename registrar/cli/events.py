@@ -1,4 +1,7 @@
-"""`event` and `guest`: the event's seats, and guests' invitation links."""
+"""`event` and `guest`: events and their seats, guests and their invitation links.
+
+The commands that read and write files (an event file, a guest list) are in event_files.py.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +12,16 @@ from flask.cli import AppGroup
 from ..extensions import db
 from ..models import Guest
 from ..services import audit, invitations, seats
+from . import event_files
 from .common import commit_or_fail, find_event, find_guest
 
 # -- event ------------------------------------------------------------------------------------
 
-event_cli = AppGroup("event", help="The event's seats.")
+event_cli = AppGroup("event", help="Events: as files (export, import, copy), list, seats.")
+event_cli.add_command(event_files.list_command)
+event_cli.add_command(event_files.export_command)
+event_cli.add_command(event_files.import_command)
+event_cli.add_command(event_files.copy_command)
 
 
 @event_cli.command("capacity")
@@ -32,7 +40,8 @@ def event_capacity(capacity, held, slug):
 
 # -- guests -----------------------------------------------------------------------------------
 
-guest_cli = AppGroup("guest", help="Guests and their invitation links.")
+guest_cli = AppGroup("guest", help="Guests: import a list, and their invitation links.")
+guest_cli.add_command(event_files.guest_import_command)
 
 
 @guest_cli.command("links")

@@ -1,4 +1,8 @@
-"""Seeding the demo from its data files: the forum, the sample guests, their answers, accounts."""
+"""Seeding the demo from its data files: the forum, the sample guests, their answers, accounts.
+
+The forum is an event file and the guests a CSV file, read by the imports an organizer runs
+(`event import`, `guest import`): the demo is data, not code.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +12,12 @@ import tomllib
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
 
 import sqlalchemy as sa
 
 from ..extensions import db
 from ..models import Channel, Event, EventState, Guest, Role
-from ..services import audit, imports, outbox, rsvp, staff
-from .event_file import build_event, read_event_file
+from ..services import audit, event_files, events, imports, outbox, rsvp, staff
 
 DATA = Path(__file__).with_name("data")
 EVENT_FILE = DATA / "citycop.toml"
@@ -49,8 +51,9 @@ def forum_day(today: date) -> date:
     return day
 
 
-def read_event() -> dict[str, Any]:
-    return read_event_file(EVENT_FILE.read_text("utf-8"))
+def read_event(day: date | None = None) -> event_files.EventFile:
+    """The forum's file, on `day` or else on the page's own date."""
+    return event_files.read_event_file(EVENT_FILE.read_text("utf-8"), day=day)
 
 
 def read_answers() -> list[tuple[str, rsvp.RsvpAnswer]]:
@@ -70,16 +73,13 @@ def seed(today: date) -> DemoResult:
 
     Runs in the caller's transaction (flushes, never commits).
     """
-    data = read_event()
-    event = db.session.scalar(sa.select(Event).where(Event.slug == data["slug"]))
+    file = read_event(forum_day(today))
+    event = db.session.scalar(sa.select(Event).where(Event.slug == file.details.slug))
     created = event is None
     if event is None:
-        event = build_event(data, forum_day(today))
-        # The demo shows a forum taking answers; an event made in the console starts a draft.
-        event.state = EventState.OPEN
-        db.session.add(event)
-        db.session.flush()
-        audit.record("event.created", actor=audit.SYSTEM, event_id=event.id)
+        event = event_files.import_event(file, audit.SYSTEM).event
+        # The demo shows a forum taking answers; an imported event starts a draft.
+        events.set_state(event.id, EventState.OPEN, audit.SYSTEM)
 
     guests = _import_guests(event)
     if created:

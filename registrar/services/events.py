@@ -326,6 +326,8 @@ def copy(
                     role=person.role,
                     name_en=person.name_en,
                     name_zh=person.name_zh,
+                    title_en=person.title_en,
+                    title_zh=person.title_zh,
                     affiliation_en=person.affiliation_en,
                     affiliation_zh=person.affiliation_zh,
                 )

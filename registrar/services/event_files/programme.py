@@ -1,0 +1,258 @@
+"""An event's programme replaced as a whole by a file's.
+
+The rules are services/programme.py's (its text checks are called here): items within the
+event's hours, each ending after it starts, none overlapping another. They are checked on the
+whole new programme at once, since a file may give an item the times another item had, which
+one change after another would refuse half way. Then the items are matched by their place in
+the running order: the first item of the file to the first on the programme, and so on; each
+is changed, added or deleted, its people likewise, and every change is audited as the
+console's are. A file that matches the programme changes nothing and writes no entry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+
+from ...extensions import db
+from ...i18n import bilingual
+from ...models import AgendaItem, AgendaPerson, Event
+from .. import audit
+from ..programme import (
+    ItemDetails,
+    PersonDetails,
+    ProgrammeError,
+    _checked_item,
+    _checked_person,
+    _in_running_order,
+    _item_record,
+    _renumber_items,
+    _renumber_people,
+)
+from .layout import EventFileError, Problem
+from .reading import PROGRAMME_KEYS, PlannedItem
+
+_PERSON_FIELDS = tuple(f.name for f in fields(PersonDetails))
+
+
+@dataclass(frozen=True)
+class ProgrammeChanges:
+    """How many items a replacement added, changed (themselves or their people) and deleted."""
+
+    added: int = 0
+    changed: int = 0
+    deleted: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.changed or self.deleted)
+
+
+def checked_programme(
+    planned: tuple[PlannedItem, ...], starts_at: datetime, ends_at: datetime, zone: str
+) -> list[PlannedItem]:
+    """The items with their texts cleaned, in running order; EventFileError at the first
+    item that breaks a rule, named by its key (`agenda[2].starts`)."""
+
+    def clock(moment: datetime) -> str:
+        return moment.astimezone(ZoneInfo(zone)).strftime("%H:%M")
+
+    def refuse(key: str, message: object, **params: str) -> EventFileError:
+        text = str(message) % params if params else str(message)
+        return EventFileError([Problem(key, text)])
+
+    cleaned: list[tuple[int, PlannedItem]] = []
+    for n, item in enumerate(planned):
+        where = f"agenda[{n}]"
+        try:
+            texts = _checked_item(ItemDetails(item.kind, "", "", item.title_en, item.title_zh))
+        except ProgrammeError as exc:
+            raise refuse(f"{where}.{PROGRAMME_KEYS[exc.field or 'title_en']}", exc) from None
+        people = []
+        for p, person in enumerate(item.people):
+            try:
+                people.append(_checked_person(person))
+            except ProgrammeError as exc:
+                key = f"{where}.people[{p}].{PROGRAMME_KEYS[exc.field or 'name_en']}"
+                raise refuse(key, exc) from None
+        if item.ends_at <= item.starts_at:
+            raise refuse(f"{where}.ends", _l("The item must end after it starts."))
+        hours = {"start": clock(starts_at), "end": clock(ends_at)}
+        if item.starts_at < starts_at:
+            raise refuse(
+                f"{where}.starts",
+                _l("The event runs from %(start)s to %(end)s: an item cannot start before that."),
+                **hours,
+            )
+        if item.ends_at > ends_at:
+            raise refuse(
+                f"{where}.ends",
+                _l("The event runs from %(start)s to %(end)s: an item cannot end after that."),
+                **hours,
+            )
+        cleaned.append(
+            (
+                n,
+                PlannedItem(
+                    kind=texts.kind,
+                    title_en=texts.title_en,
+                    title_zh=texts.title_zh,
+                    starts_at=item.starts_at,
+                    ends_at=item.ends_at,
+                    people=tuple(people),
+                ),
+            )
+        )
+    cleaned.sort(key=lambda entry: (entry[1].starts_at, entry[0]))
+    for (_, before), (n, after) in zip(cleaned, cleaned[1:], strict=False):
+        if after.starts_at < before.ends_at:
+            raise refuse(
+                f"agenda[{n}].starts",
+                _l(
+                    "This overlaps “%(title)s” (%(start)s–%(end)s): the room holds one item at "
+                    "a time."
+                ),
+                title=bilingual(before, "title"),
+                start=clock(before.starts_at),
+                end=clock(before.ends_at),
+            )
+    return [item for _, item in cleaned]
+
+
+def replace_programme(event: Event, programme: list[PlannedItem], actor: str) -> ProgrammeChanges:
+    """Make the event's programme the one given (checked_programme's, in running order).
+
+    The caller holds the event lock and has checked that the event may change. Runs in the
+    caller's transaction (flushes, never commits).
+    """
+    current = _in_running_order(event)
+    added = changed = 0
+    for n, item in enumerate(programme):
+        if n < len(current):
+            changed += _change_item(event, current[n], item, actor)
+        else:
+            _add_item(event, item, actor)
+            added += 1
+    for gone in current[len(programme) :]:
+        record = _item_record(event, gone)
+        people = len(gone.people)
+        event.agenda.remove(gone)  # delete-orphan: the item and its people go
+        audit.record(
+            "programme.item_deleted",
+            actor=actor,
+            event_id=event.id,
+            people=people,
+            via="file",
+            **record,
+        )
+    _renumber_items(event)
+    db.session.flush()
+    return ProgrammeChanges(added=added, changed=changed, deleted=len(current) - len(programme))
+
+
+def _add_item(event: Event, item: PlannedItem, actor: str) -> None:
+    entry = AgendaItem(
+        position=len(event.agenda) + 1,
+        kind=item.kind,
+        title_en=item.title_en,
+        title_zh=item.title_zh,
+        starts_at=item.starts_at,
+        ends_at=item.ends_at,
+    )
+    event.agenda.append(entry)
+    db.session.flush()
+    audit.record(
+        "programme.item_added",
+        actor=actor,
+        event_id=event.id,
+        via="file",
+        **_item_record(event, entry),
+    )
+    for person in item.people:
+        _add_person(event, entry, person, actor)
+
+
+def _change_item(event: Event, entry: AgendaItem, item: PlannedItem, actor: str) -> bool:
+    """Make the stored item the planned one; True when anything about it changed."""
+    wanted = {
+        "kind": item.kind,
+        "title_en": item.title_en,
+        "title_zh": item.title_zh,
+        "starts_at": item.starts_at,
+        "ends_at": item.ends_at,
+    }
+    changed = [name for name, value in wanted.items() if getattr(entry, name) != value]
+    if changed:
+        before = _item_record(event, entry)
+        for name in changed:
+            setattr(entry, name, wanted[name])
+        audit.record(
+            "programme.item_changed",
+            actor=actor,
+            event_id=event.id,
+            changed=changed,
+            before=before,
+            after=_item_record(event, entry),
+            via="file",
+        )
+    people = sorted(entry.people, key=lambda person: (person.position, person.id))
+    people_changed = False
+    for n, person in enumerate(item.people):
+        if n < len(people):
+            people_changed |= _change_person(event, entry, people[n], person, actor)
+        else:
+            _add_person(event, entry, person, actor)
+            people_changed = True
+    for gone in people[len(item.people) :]:
+        audit.record(
+            "programme.person_deleted",
+            actor=actor,
+            event_id=event.id,
+            item_id=entry.id,
+            person_id=gone.id,
+            role=gone.role.value,
+            via="file",
+        )
+        people_changed = True
+    _renumber_people(entry, [p for p in entry.people if p not in people[len(item.people) :]])
+    return bool(changed) or people_changed
+
+
+def _add_person(event: Event, entry: AgendaItem, details: PersonDetails, actor: str) -> None:
+    person = AgendaPerson(
+        position=len(entry.people) + 1,
+        **{name: getattr(details, name) for name in _PERSON_FIELDS},
+    )
+    entry.people.append(person)
+    db.session.flush()
+    audit.record(
+        "programme.person_added",
+        actor=actor,
+        event_id=event.id,
+        item_id=entry.id,
+        person_id=person.id,
+        role=person.role.value,
+        via="file",
+    )
+
+
+def _change_person(
+    event: Event, entry: AgendaItem, person: AgendaPerson, details: PersonDetails, actor: str
+) -> bool:
+    """The audit entry names the fields, not their values: names are personal data."""
+    changed = [name for name in _PERSON_FIELDS if getattr(person, name) != getattr(details, name)]
+    for name in changed:
+        setattr(person, name, getattr(details, name))
+    if changed:
+        audit.record(
+            "programme.person_changed",
+            actor=actor,
+            event_id=event.id,
+            item_id=entry.id,
+            person_id=person.id,
+            changed=changed,
+            via="file",
+        )
+    return bool(changed)

@@ -1,0 +1,228 @@
+"""An event file's text read into the editor's details and the programme it lays out.
+
+Times in the file are "HH:MM" on the event's clocks (its `timezone`), on the day `date`, so
+that the whole forum moves to another day by changing one line (or with `day=` here).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from flask_babel import lazy_gettext as _l
+
+from ...models import AgendaKind, Channel, PersonRole
+from ..event_details import EventDetails, is_time_zone, local_moment
+from ..programme import PersonDetails
+from .layout import EventFileError, KeyLines, Problem, check, hhmm, parse
+
+E = TypeVar("E", bound=StrEnum)
+
+# The editor's field each key of the file fills: a rule's complaint about a field is shown at
+# its key. Programme items and people are named by their own keys (PROGRAMME_KEYS).
+DETAIL_KEYS = {
+    "slug": "slug",
+    "short_name": "short_name",
+    "title_en": "title.en",
+    "title_zh": "title.zh",
+    "description_en": "description.en",
+    "description_zh": "description.zh",
+    "organizers_en": "organizers.en",
+    "organizers_zh": "organizers.zh",
+    "timezone": "timezone",
+    "channels": "channels",
+    "doors_open_at": "times.doors_open",
+    "starts_at": "times.starts",
+    "ends_at": "times.ends",
+    "rsvp_deadline": "rsvp.closes_at",
+    "venue_en": "venue.en",
+    "venue_zh": "venue.zh",
+    "address_en": "venue.address.en",
+    "address_zh": "venue.address.zh",
+    "map_url": "venue.map_url",
+    "room_en": "room.name.en",
+    "room_zh": "room.name.zh",
+    "capacity": "room.capacity",
+    "held_seats": "room.held",
+    "contact_name": "contact.name",
+    "contact_email": "contact.email",
+    "contact_phone": "contact.phone",
+    "mail_sender_name": "mail.sender_name",
+    "mail_reply_to": "mail.reply_to",
+}
+# The programme's form fields (services/programme.py) as keys within an item or a person.
+PROGRAMME_KEYS = {
+    "kind": "kind",
+    "starts": "starts",
+    "ends": "ends",
+    "title_en": "title.en",
+    "title_zh": "title.zh",
+    "role": "role",
+    "name_en": "name.en",
+    "name_zh": "name.zh",
+    "affiliation_en": "affiliation.en",
+    "affiliation_zh": "affiliation.zh",
+}
+
+
+@dataclass(frozen=True)
+class PlannedItem:
+    """A session or a break as the file lays it out, its times on the file's day."""
+
+    kind: AgendaKind
+    title_en: str
+    title_zh: str
+    starts_at: datetime
+    ends_at: datetime
+    people: tuple[PersonDetails, ...] = ()
+
+
+@dataclass(frozen=True)
+class EventFile:
+    """What a file says: the event's details and its whole programme, in the file's order."""
+
+    details: EventDetails
+    programme: tuple[PlannedItem, ...]
+    lines: KeyLines
+
+    def located(self, error: EventFileError) -> EventFileError:
+        """The error with the line of each problem's key found in this file."""
+        return EventFileError(
+            [
+                problem if problem.line else self.lines.problem(problem.key, problem.message)
+                for problem in error.problems
+            ]
+        )
+
+    def field_errors(self, errors: dict[str, str]) -> EventFileError:
+        """The editor's rules' complaints ({field: message}) at their keys, in file order."""
+        problems = [self.lines.problem(DETAIL_KEYS.get(f, f), m) for f, m in errors.items()]
+        return EventFileError(sorted(problems, key=lambda p: (p.line or 0, p.key)))
+
+
+def read_event_file(text: str, *, day: date | None = None) -> EventFile:
+    """The file's event, on `day` or else the file's own `date`. Writes nothing.
+
+    Raises EventFileError naming the line and key of the first thing that is not an event:
+    not TOML, a key unknown, missing or of another kind, a time, zone, channel, kind or role
+    that is none. The rules that need the database (a slug taken, seats already held) are the
+    import's.
+    """
+    lines = KeyLines(text)
+    data = parse(text)
+    check(data, lines)
+
+    def refuse(key: str, message: object) -> EventFileError:
+        return EventFileError([lines.problem(key, message)])
+
+    zone = data["timezone"]
+    if not is_time_zone(zone):
+        raise refuse("timezone", _l('not a time zone; use a name such as "Asia/Taipei"'))
+    day = day or data["date"]
+
+    def at(on: date, hhmm_text: str) -> datetime:
+        hour, minute = hhmm(hhmm_text) or (0, 0)  # checked by the layout
+        return local_moment(on, time(hour, minute), zone)
+
+    times, rsvp, room, venue = data["times"], data["rsvp"], data["room"], data["venue"]
+    starts_at = at(day, times["starts"])
+    ends_at = at(day + timedelta(days=times.get("ends_days_after", 0)), times["ends"])
+    texts = _texts(data)
+    contact, mail = data.get("contact", {}), data.get("mail", {})
+    details = EventDetails(
+        slug=data["slug"],
+        short_name=data.get("short_name", ""),
+        timezone=zone,
+        channels=tuple(
+            _member(Channel, code, f"channels[{n}]", lines, but=Channel.FLOOR)
+            for n, code in enumerate(data["channels"])
+        ),
+        doors_open_at=at(day, times["doors_open"]),
+        starts_at=starts_at,
+        ends_at=ends_at,
+        rsvp_deadline=at(day - timedelta(days=rsvp["closes_days_before"]), rsvp["closes_at"]),
+        map_url=venue.get("map_url", ""),
+        capacity=room["capacity"],
+        held_seats=room.get("held", 0),
+        contact_name=contact.get("name", ""),
+        contact_email=contact.get("email", ""),
+        contact_phone=contact.get("phone", ""),
+        mail_sender_name=mail.get("sender_name", ""),
+        mail_reply_to=mail.get("reply_to", ""),
+        **texts,
+    )
+
+    def item_time(hhmm_text: str) -> datetime:
+        """On the day; the next day for an event that runs past midnight and a time before its
+        start (services/programme.py reads the console's times so too)."""
+        moment = at(day, hhmm_text)
+        if moment < starts_at and moment + timedelta(days=1) <= ends_at:
+            moment += timedelta(days=1)
+        return moment
+
+    programme = []
+    for n, item in enumerate(data.get("agenda", [])):
+        where = f"agenda[{n}]"
+        title = item["title"]
+        programme.append(
+            PlannedItem(
+                kind=_member(AgendaKind, item["kind"], f"{where}.kind", lines),
+                title_en=title.get("en", ""),
+                title_zh=title.get("zh", ""),
+                starts_at=item_time(item["starts"]),
+                ends_at=item_time(item["ends"]),
+                people=tuple(
+                    _person(person, f"{where}.people[{p}]", lines)
+                    for p, person in enumerate(item.get("people", []))
+                ),
+            )
+        )
+    return EventFile(details=details, programme=tuple(programme), lines=lines)
+
+
+def _texts(data: dict[str, Any]) -> dict[str, str]:
+    """The bilingual texts of the event, as the editor's fields."""
+    pairs = {
+        "title": data["title"],
+        "description": data.get("description", {}),
+        "organizers": data.get("organizers", {}),
+        "venue": data["venue"],
+        "address": data["venue"].get("address", {}),
+        "room": data["room"]["name"],
+    }
+    return {
+        f"{name}_{language}": table.get(language, "")
+        for name, table in pairs.items()
+        for language in ("en", "zh")
+    }
+
+
+def _person(person: dict[str, Any], where: str, lines: KeyLines) -> PersonDetails:
+    name, title = person.get("name", {}), person.get("title", {})
+    affiliation = person.get("affiliation", {})
+    return PersonDetails(
+        role=_member(PersonRole, person["role"], f"{where}.role", lines),
+        name_en=name.get("en", ""),
+        name_zh=name.get("zh", ""),
+        title_en=title.get("en", ""),
+        title_zh=title.get("zh", ""),
+        affiliation_en=affiliation.get("en", ""),
+        affiliation_zh=affiliation.get("zh", ""),
+    )
+
+
+def _member(kind: type[E], value: str, key: str, lines: KeyLines, *, but: E | None = None) -> E:
+    choices = [member for member in kind if member != but]
+    for member in choices:
+        if member.value == value:
+            return member
+    message = str(_l("%(value)s is not one of: %(choices)s")) % {
+        "value": repr(value),
+        "choices": ", ".join(member.value for member in choices),
+    }
+    raise EventFileError([lines.problem(key, message)])
+
+
+__all__ = ["DETAIL_KEYS", "PROGRAMME_KEYS", "EventFile", "PlannedItem", "Problem"]

@@ -1,0 +1,209 @@
+"""An event written as its file: the keys read_event_file() takes, documented at the top.
+
+Values are written by tomli-w (its escaping is what the TOML specification says); the layout
+is ours, so that the file reads like one written by hand: dotted keys for the texts in both
+languages, a table per part of the event, long texts wrapped. What an import of the file
+would make of it is exactly the event: tests/test_event_files.py checks field by field.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import datetime
+
+import tomli_w
+
+from ...models import AgendaPerson, Event
+from ..event_details import local
+
+HEADER = """\
+# An event of registrar, as a file (TOML, UTF-8). `flask --app registrar event import FILE`
+# creates the event, or updates the event of the same slug to match the file, its programme
+# too; `flask --app registrar event export SLUG` writes an event so.
+#
+# Texts that guests read come as `en` (English) and `zh` (Traditional Chinese); either may
+# be left out. Times are "HH:MM" on the event's clocks (`timezone`), on the day `date`:
+# change `date` and the whole event moves, its programme and reply deadline with it.
+#
+# slug                      required: the event's short address: 1 to 64 lower-case letters,
+#                           digits and hyphens, e.g. "citycop-2026"
+# short_name                what the top bar of the guest pages says, e.g. "CityCOP"
+# date                      required: the day the event starts, as 2026-03-21 (no quotes)
+# timezone                  required: the event's clocks, e.g. "Asia/Taipei"
+# channels                  required: the interpretation offered, of "en" "zh" "ja" "ko"
+#                           "es" "fr"; [] for none (listening on the floor is always offered)
+# title.en, title.zh        required: the event's title, in at least one language
+# description.en, .zh       what guests read about the event; may run over several lines
+# organizers.en, .zh        who holds the event
+# [times]                   required:
+#   doors_open, starts, ends   "HH:MM"; doors open at or before the start
+#   ends_days_after         1 for an event that ends the next day (0 when left out)
+# [rsvp]                    required: replies close `closes_days_before` days before `date`,
+#   closes_days_before        at `closes_at` ("HH:MM")
+#   closes_at
+# [venue]                   required:
+#   en, zh                  the venue, in at least one language
+#   address.en, address.zh  the street address guests are shown
+#   map_url                 a link to a map, "https://..."
+# [room]                    required:
+#   name.en, name.zh        the room
+#   capacity                seats in the room
+#   held                    seats held back, e.g. for protocol (0 when left out)
+# [contact]                 whom guests may ask: name, email, phone
+# [mail]                    the event's e-mails: sender_name (their From name) and reply_to
+# [[agenda]]                the programme, a table per item (the order of their times counts):
+#   kind                    "session" or "break"
+#   starts, ends            "HH:MM", within the event's hours; no two items overlap
+#   title.en, title.zh      the item's title, in at least one language
+#   [[agenda.people]]       a session's speakers and moderators, in the order shown:
+#     role                  "speaker" or "moderator"
+#     name.en, name.zh      the name, in at least one script
+#     title.en, title.zh    the person's title, e.g. "Mayor"
+#     affiliation.en, .zh   where they work, e.g. "City of Kaohsiung"
+#
+# Not in the file: the event's state (an event the file creates is a draft until an organizer
+# opens it), its guests (`flask --app registrar guest import FILE.csv --event SLUG`), their
+# answers and seats.
+"""
+
+# Longer one-line texts are wrapped at spaces, as TOML's line-ending backslash allows.
+WIDTH = 92
+
+
+def export_event(event: Event) -> str:
+    """The event and its programme as the text of an event file."""
+    zone = event.timezone
+    starts = local(event.starts_at, zone)
+    day = starts.date()
+    out = _Lines()
+    out.key("slug", event.slug)
+    out.key("short_name", event.short_name)
+    out.line(f"date = {day.isoformat()}")
+    out.key("timezone", zone)
+    out.line(f"channels = [{', '.join(_value(c.value) for c in event.offered_channels)}]")
+    out.texts("title", event, "title", always=True)
+    out.texts("description", event, "description")
+    out.texts("organizers", event, "organizers")
+
+    def hhmm(moment: datetime) -> str:
+        return f"{local(moment, zone):%H:%M}"
+
+    out.table("times")
+    out.key("doors_open", hhmm(event.doors_open_at))
+    out.key("starts", hhmm(event.starts_at))
+    out.key("ends", hhmm(event.ends_at))
+    out.key("ends_days_after", (local(event.ends_at, zone).date() - day).days, skip=0)
+    out.table("rsvp")
+    out.key("closes_days_before", (day - local(event.rsvp_deadline, zone).date()).days)
+    out.key("closes_at", hhmm(event.rsvp_deadline))
+    out.table("venue")
+    out.key("en", event.venue_en, skip=None)
+    out.key("zh", event.venue_zh, skip=None)
+    out.texts("address", event, "address", blank=False)
+    out.key("map_url", event.map_url)
+    out.table("room")
+    out.texts("name", event, "room", always=True, blank=False)
+    out.key("capacity", event.capacity)
+    out.key("held", event.held_seats, skip=None)
+    contact = {"name": event.contact_name, "email": event.contact_email}
+    contact["phone"] = event.contact_phone
+    out.optional_table("contact", contact)
+    mail = {"sender_name": event.mail_sender_name, "reply_to": event.mail_reply_to}
+    out.optional_table("mail", mail)
+    for item in sorted(event.agenda, key=lambda item: (item.position, item.starts_at)):
+        out.table("agenda", array=True)
+        out.key("kind", item.kind.value)
+        out.key("starts", hhmm(item.starts_at))
+        out.key("ends", hhmm(item.ends_at))
+        out.texts("title", item, "title", always=True, blank=False)
+        for person in sorted(item.people, key=lambda person: person.position):
+            _person(out, person)
+    return HEADER + "\n" + out.text()
+
+
+def _person(out: _Lines, person: AgendaPerson) -> None:
+    out.table("agenda.people", array=True)
+    out.key("role", person.role.value)
+    for name in ("name", "title", "affiliation"):
+        out.texts(name, person, name, blank=False)
+
+
+class _Lines:
+    def __init__(self) -> None:
+        self._lines: list[str] = []
+
+    def text(self) -> str:
+        return "\n".join(self._lines).rstrip("\n") + "\n"
+
+    def line(self, text: str) -> None:
+        self._lines.append(text)
+
+    def key(self, name: str, value: object, *, skip: object = "") -> None:
+        """`name = value`, unless the value is `skip` (what a key left out means)."""
+        if value == skip:
+            return
+        if isinstance(value, str):
+            self._lines.append(f"{name} = {_text(value, len(name) + 3)}")
+        else:
+            self._lines.append(f"{name} = {_value(value)}")
+
+    def texts(
+        self, key: str, row: object, field: str, *, always: bool = False, blank: bool = True
+    ) -> None:
+        """`key.en` and `key.zh` from the row's `field_en` and `field_zh`; the empty ones left
+        out, both when `always` is not set and neither has a text."""
+        values = {language: getattr(row, f"{field}_{language}") for language in ("en", "zh")}
+        if not always and not any(values.values()):
+            return
+        if blank:
+            self._lines.append("")
+        for language, value in values.items():
+            self.key(f"{key}.{language}", value)
+
+    def table(self, name: str, *, array: bool = False) -> None:
+        self._lines.extend(["", f"[[{name}]]" if array else f"[{name}]"])
+
+    def optional_table(self, name: str, values: dict[str, str]) -> None:
+        if any(values.values()):
+            self.table(name)
+            for key, value in values.items():
+                self.key(key, value)
+
+
+def _value(value: object) -> str:
+    """The value as TOML writes it (tomli-w's escaping), without the key."""
+    return tomli_w.dumps({"v": value}, multiline_strings=True)[len("v = ") :].rstrip("\n")
+
+
+def _text(value: str, indent: int) -> str:
+    """A string; a long one-line text wrapped at spaces into a multi-line string whose
+    line-ending backslashes join the lines again (trimming the line breaks and indents)."""
+    written = _value(value)
+    if "\n" in value or indent + _columns(written) <= WIDTH or value[:1].isspace():
+        return written
+    escaped = written[1:-1]  # a basic string's content: no escape holds a space
+    # Break after a space before a word: the space stays, the next line's indent is trimmed.
+    breaks = [
+        i + 1
+        for i, char in enumerate(escaped)
+        if char == " " and i + 1 < len(escaped) and escaped[i + 1] != " "
+    ]
+    limit = WIDTH - 4
+    lines, start, candidate = [], 0, 0
+    for at in breaks:
+        if _columns(escaped[start:at]) > limit and candidate > start:
+            lines.append(escaped[start:candidate])
+            start = candidate
+        candidate = at
+    if _columns(escaped[start:]) > limit and candidate > start:
+        lines.append(escaped[start:candidate])
+        start = candidate
+    lines.append(escaped[start:])
+    if len(lines) == 1:
+        return written
+    return '"""\\\n' + "\\\n".join("  " + line for line in lines) + '"""'
+
+
+def _columns(text: str) -> int:
+    """How wide the text shows in an editor: a Chinese character takes two columns."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
