@@ -25,7 +25,7 @@ from ..models import (
     Seat,
     SeatState,
 )
-from . import audit, seats
+from . import audit, notices, seats
 from .event_details import (
     EventDetails,
     EventInvalid,
@@ -79,6 +79,8 @@ TRANSITIONS = {
     EventState.DRAFT: frozenset({EventState.OPEN}),
     EventState.OPEN: frozenset({EventState.CLOSED}),
     EventState.CLOSED: frozenset({EventState.OPEN, EventState.ARCHIVED}),
+    # Cancelling is services/notices.cancel_event, which tells the guests; never a plain step.
+    EventState.CANCELLED: frozenset({EventState.ARCHIVED}),
     EventState.ARCHIVED: frozenset(),
 }
 
@@ -124,7 +126,8 @@ class NoticeNotConfirmed(DomainError):
 
 @dataclass(frozen=True)
 class Audience:
-    """Who knows the event's details: guests invited, and of them those holding a seat."""
+    """Who is told of a change: guests invited who have not declined (services/notices.py),
+    and of them those holding a seat."""
 
     invited: int
     confirmed: int
@@ -132,13 +135,8 @@ class Audience:
 
 
 def audience(event: Event) -> Audience:
-    invited = db.session.scalar(
-        sa.select(sa.func.count()).where(
-            Guest.event_id == event.id, Guest.sent_at.is_not(None), Guest.revoked_at.is_(None)
-        )
-    )
-    counts = seats.seat_counts(event)
-    return Audience(invited=invited or 0, confirmed=counts.confirmed, waitlisted=counts.waitlisted)
+    told = notices.recipients(event)
+    return Audience(invited=told.invited, confirmed=told.confirmed, waitlisted=told.waitlisted)
 
 
 @dataclass(frozen=True)
@@ -228,6 +226,8 @@ def update(
     details = cleaned(details)
     event = lock_event(event_id)
     require_changeable(event)
+    if event.state == EventState.CANCELLED:
+        raise notices.EventCancelled()
     if event.edit_version != expected_version:
         raise _changed_since(event, expected_version)
     validate(details, seats.seat_counts(event).confirmed, event_id=event.id)
@@ -263,10 +263,11 @@ def queue_change_notices(
     """Where the guests who were invited are told that details they know changed.
 
     The organizer confirmed it after seeing who will be told (the console's interim page).
-    Guests are told by services/notices.py, which writes each guest's notice to the outbox
-    from here; this records, in the same transaction, what changed and for how many guests.
+    services/notices.py writes each guest's notice to the outbox; this records, in the same
+    transaction, what changed and for how many guests.
     """
     who = audience(event)
+    queued = notices.tell_guests(event, changes, actor)
     return audit.record(
         "event.change_notice",
         actor=actor,
@@ -275,6 +276,7 @@ def queue_change_notices(
         invited=who.invited,
         confirmed=who.confirmed,
         waitlisted=who.waitlisted,
+        queued=queued,
     )
 
 
