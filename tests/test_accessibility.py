@@ -347,6 +347,7 @@ CONSOLE = {
     "events": "/console/events",
     "event-new": "/console/events/new",
     "event-edit": "/console/events/{event}/edit",
+    "event-cancel": "/console/events/{event}/cancel",
     "programme": "/console/events/{event}/programme",
     "programme-new": "/console/events/{event}/programme/new",
     "programme-item": "/console/events/{event}/programme/{item}/edit",

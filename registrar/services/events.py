@@ -134,8 +134,8 @@ class Audience:
     waitlisted: int
 
 
-def audience(event: Event) -> Audience:
-    told = notices.recipients(event)
+def audience(event: Event, changes: dict[str, tuple[object, object]] | None = None) -> Audience:
+    told = notices.recipients(event, changes)
     return Audience(invited=told.invited, confirmed=told.confirmed, waitlisted=told.waitlisted)
 
 
@@ -235,7 +235,7 @@ def update(
     if not changes:
         return {}
     told = guest_facing(changes)
-    who = audience(event)
+    who = audience(event, told)
     if told and who.invited and not notice_confirmed:
         raise NoticeNotConfirmed(told, who)
     values = details.column_values()
@@ -251,7 +251,7 @@ def update(
     )
     if "capacity" in changes or "held_seats" in changes:
         seats.set_capacity(event.id, details.capacity, details.held_seats, actor)
-    if told and audience(event).invited:
+    if told and audience(event, told).invited:
         queue_change_notices(event, told, actor)
     db.session.flush()
     return changes
@@ -266,7 +266,7 @@ def queue_change_notices(
     services/notices.py writes each guest's notice to the outbox; this records, in the same
     transaction, what changed and for how many guests.
     """
-    who = audience(event)
+    who = audience(event, changes)
     queued = notices.tell_guests(event, changes, actor)
     return audit.record(
         "event.change_notice",

@@ -11,6 +11,7 @@ Each function runs in the caller's transaction (flushes, never commits).
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,6 +32,7 @@ from ..models import (
     EventChange,
     EventState,
     Guest,
+    Language,
     MessageKind,
     MessageStatus,
     OutboxMessage,
@@ -96,7 +98,11 @@ class ChangedDetail:
     new: str
 
 
-def recipients(event: Event) -> Recipients:
+def recipients(
+    event: Event, changes: Mapping[str, tuple[object, object]] | None = None
+) -> Recipients:
+    """Who is told of these changes (of anything, without them): a guest reading English is
+    not written to when only the Chinese spelling of the venue changed, and the other way."""
     guests = tuple(
         db.session.scalars(
             sa.select(Guest)
@@ -112,6 +118,9 @@ def recipients(event: Event) -> Recipients:
             .options(selectinload(Guest.seat), selectinload(Guest.rsvp))
         )
     )
+    if changes is not None:
+        plain = plain_changes(changes)
+        guests = tuple(g for g in guests if concerns(event, plain, g.language))
     states = [guest.seat.state for guest in guests if guest.seat is not None]
     return Recipients(
         guests=guests,
@@ -150,7 +159,7 @@ def tell_guests(event: Event, changes: Mapping[str, tuple[object, object]], acto
     queued = 0
     for guest in recipients(event).guests:
         told = _since_last_notice(guest, record.changes)
-        if not told:
+        if not concerns(event, told, guest.language):
             continue
         details = {"change_id": record.id, "changes": told}
         if outbox.enqueue(guest, MessageKind.DETAILS_CHANGED, actor=actor, details=details):
@@ -299,16 +308,31 @@ def describe(event: Event, changes: Mapping[str, list[Any]]) -> list[ChangedDeta
                 )
             )
     for name in _BILINGUAL:
-        pairs = {
-            suffix: changes.get(f"{name}_{suffix}") or [getattr(event, f"{name}_{suffix}")] * 2
-            for suffix in ("en", "zh")
-        }
-        first, second = ("zh", "en") if is_chinese() else ("en", "zh")
-        was = str(pairs[first][0] or pairs[second][0])
-        now = str(pairs[first][1] or pairs[second][1])
+        was, now = _place(event, changes, name, chinese=is_chinese())
         if was != now:
             lines.append(ChangedDetail(str(DETAIL_LABELS[name]), was or "—", now or "—"))
     return lines
+
+
+def concerns(event: Event, changes: Mapping[str, list[Any]], language: Language) -> bool:
+    """Whether a reader of this language sees anything change (describe's lines)."""
+    chinese = language == Language.ZH_HANT
+    return any(name in changes for name in _TIMES) or any(
+        operator.ne(*_place(event, changes, name, chinese=chinese)) for name in _BILINGUAL
+    )
+
+
+def _place(
+    event: Event, changes: Mapping[str, list[Any]], name: str, *, chinese: bool
+) -> tuple[str, str]:
+    """A detail kept in both languages, before and after, as a reader of one language reads
+    it: in their language, else in the other (as i18n.bilingual shows it)."""
+    pairs = {
+        suffix: changes.get(f"{name}_{suffix}") or [getattr(event, f"{name}_{suffix}")] * 2
+        for suffix in ("en", "zh")
+    }
+    first, second = ("zh", "en") if chinese else ("en", "zh")
+    return str(pairs[first][0] or pairs[second][0]), str(pairs[first][1] or pairs[second][1])
 
 
 def _moment(moment: datetime, with_date: bool) -> str:
