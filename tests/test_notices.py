@@ -433,7 +433,7 @@ def test_an_entry_made_after_the_notice_beats_one_made_before_even_in_the_same_s
 
 def test_only_guests_reading_the_language_of_a_changed_spelling_are_told(app):
     event = forum()
-    english = invited(event)
+    invited(event)  # reads English: the Chinese spelling is not theirs
     chinese = invited(event, language=Language.ZH_HANT)
     db.session.refresh(event)
     details = EventDetails.of(event)
