@@ -71,6 +71,7 @@ EVENT_STATE_LABELS = {
     EventState.DRAFT: _l("Draft"),
     EventState.OPEN: _l("Open for replies"),
     EventState.CLOSED: _l("Closed"),
+    EventState.CANCELLED: _l("Cancelled"),
     EventState.ARCHIVED: _l("Archived"),
 }
 
@@ -119,6 +120,8 @@ MESSAGE_KIND_LABELS = {
     MessageKind.DECLINED: _l("Declined or cancelled"),
     MessageKind.REMINDER_UNANSWERED: _l("Reminder to answer"),
     MessageKind.REMINDER_CONFIRMED: _l("Reminder before the day"),
+    MessageKind.DETAILS_CHANGED: _l("Details changed"),
+    MessageKind.EVENT_CANCELLED: _l("Event cancelled"),
 }
 
 MESSAGE_STATUS_LABELS = {

@@ -96,11 +96,17 @@ class Channel(enum.StrEnum):
 
 
 class EventState(enum.StrEnum):
-    """Where an event is in its life: draft -> open (taking answers) -> closed -> archived."""
+    """Where an event is in its life: draft -> open (taking answers) -> closed -> archived.
+
+    Cancelled (services/notices.py) is a way out of draft, open or closed: guests were told,
+    nobody answers any more, and the event can only be archived. Stored as a string with no
+    CHECK constraint, so a member added here needs no migration.
+    """
 
     DRAFT = "draft"
     OPEN = "open"
     CLOSED = "closed"
+    CANCELLED = "cancelled"
     ARCHIVED = "archived"
 
 
@@ -174,6 +180,10 @@ class Event(Model):
     # before someone else's save, and is refused (services/events.py). Not SQLAlchemy's
     # version_id_col: the seat service writes the row too, and must not make a form stale.
     edit_version: Mapped[int] = mapped_column(sa.Integer, default=1)
+    # The least SEQUENCE of every calendar entry made from now on: raised past the moment
+    # guests are told of a change (services/notices.py), so that the notice's entry is newer
+    # than every one made before it, in the same second or on a host whose clock is behind.
+    calendar_sequence: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
     capacity: Mapped[int] = mapped_column(sa.Integer)
     held_seats: Mapped[int] = mapped_column(sa.Integer, default=0)
     timezone: Mapped[str] = mapped_column(sa.String(64), default="Asia/Taipei")
@@ -488,6 +498,10 @@ class MessageKind(enum.StrEnum):
     DECLINED = "declined"
     REMINDER_UNANSWERED = "reminder_unanswered"
     REMINDER_CONFIRMED = "reminder_confirmed"
+    # After invitations went out (services/notices.py); stored as strings with no CHECK
+    # constraint, so new kinds need no migration.
+    DETAILS_CHANGED = "details_changed"
+    EVENT_CANCELLED = "event_cancelled"
 
 
 class MessageStatus(enum.StrEnum):
@@ -537,3 +551,23 @@ class OutboxMessage(Model):
     guest: Mapped[Guest] = relationship()
 
     __table_args__ = (sa.Index("ix_outbox_messages_due", "status", "next_attempt_at"),)
+
+
+class EventChange(Model):
+    """What guests were told changed about an event, or that it was cancelled: the record the
+    change notices and the guest page read (services/notices.py)."""
+
+    __tablename__ = "event_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("events.id", ondelete="CASCADE"), index=True
+    )
+    cancelled: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    # {field: [old, new]}, times as ISO strings (services/event_details.py names the fields).
+    changes: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    # Why the event was cancelled, in each language (empty: no reason given).
+    reason_en: Mapped[str] = mapped_column(sa.String(500), default="")
+    reason_zh: Mapped[str] = mapped_column(sa.String(500), default="")
+    actor: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

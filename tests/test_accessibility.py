@@ -357,6 +357,7 @@ CONSOLE = {
     "events": "/console/events",
     "event-new": "/console/events/new",
     "event-edit": "/console/events/{event}/edit",
+    "event-cancel": "/console/events/{event}/cancel",
 }
 
 

@@ -26,7 +26,7 @@ from ..models import (
     SeatState,
     utcnow,
 )
-from ..services import audit, outbox, rsvp
+from ..services import audit, notices, outbox, rsvp
 from ..services.outbox import OPEN, enqueue, has_open
 from .render import unfit_reason
 
@@ -38,6 +38,8 @@ REASONS = {
     "replies_closed": _l("The reply deadline had passed."),
     "event_over": _l("The event was over."),
     "superseded": _l("A newer message about the seat replaced it."),
+    notices.NEWER_DETAILS: _l("A newer notice of the changed details replaced it."),
+    notices.EVENT_CANCELLED: _l("The event was cancelled."),
     outbox.UNRENDERABLE: _l(
         "The message could not be put together from what is stored; correct the guest's "
         "details, then send it again."
@@ -221,7 +223,7 @@ def resend(message_id: int, actor: str) -> OutboxMessage:
     if original is None:
         raise NotFound()
     guest = original.guest
-    reason = unfit_reason(original.kind, guest, utcnow())
+    reason = unfit_reason(original.kind, guest, utcnow(), original.details)
     if reason is not None:
         raise InvalidAnswer(_l("Not sent again: %(reason)s"), reason=REASONS[reason])
     if has_open(guest, original.kind, (MessageStatus.QUEUED,)):
@@ -242,7 +244,10 @@ def resend(message_id: int, actor: str) -> OutboxMessage:
 def can_resend(message: OutboxMessage, now: datetime | None = None) -> bool:
     """Whether the console offers to send this message again now."""
     finished = message.status in (MessageStatus.SENT, MessageStatus.FAILED, MessageStatus.CANCELLED)
-    return finished and unfit_reason(message.kind, message.guest, now or utcnow()) is None
+    return (
+        finished
+        and unfit_reason(message.kind, message.guest, now or utcnow(), message.details) is None
+    )
 
 
 def messages_of(guest: Guest) -> list[OutboxMessage]:

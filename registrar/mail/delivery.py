@@ -125,7 +125,7 @@ def _deliver_one(message_id: int, backend: Backend, now: datetime, report: Deliv
         return True  # deleted with its event since it was claimed: nothing left to send
     attempts = message.attempts
     guest = message.guest
-    reason = unfit_reason(message.kind, guest, now)
+    reason = unfit_reason(message.kind, guest, now, message.details)
     if reason is not None:
         message.status = MessageStatus.CANCELLED
         message.reason = reason

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import email.policy
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,9 +23,10 @@ from flask import current_app, g, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
+from ..extensions import db
 from ..i18n import bilingual
-from ..models import Guest, Language, MessageKind, OutboxMessage, SeatState
-from ..services import badges, calendar, invitations, outbox, rsvp, seats
+from ..models import EventChange, EventState, Guest, Language, MessageKind, OutboxMessage, SeatState
+from ..services import badges, calendar, invitations, notices, outbox, rsvp, seats
 from ..text import one_line
 
 # Messages that carry the badge and the calendar entry.
@@ -41,6 +42,8 @@ SUBJECTS = {
     MessageKind.DECLINED: _l("Thank you for your answer: %(title)s"),
     MessageKind.REMINDER_UNANSWERED: _l("Reminder, please reply: %(title)s"),
     MessageKind.REMINDER_CONFIRMED: _l("Reminder, see you on %(date)s: %(title)s"),
+    MessageKind.DETAILS_CHANGED: _l("The details have changed: %(title)s"),
+    MessageKind.EVENT_CANCELLED: _l("Cancelled: %(title)s"),
 }
 SEAT_CANCELLED_SUBJECT = _l("Your seat is cancelled: %(title)s")
 
@@ -89,15 +92,28 @@ def subject_of(message: OutboxMessage) -> str:
 # -- does the message still fit? -------------------------------------------------------------
 
 
-def unfit_reason(kind: MessageKind, guest: Guest, now: datetime) -> str | None:
-    """Why a message of this kind must not go to the guest now (a code of REASONS), or None."""
+def unfit_reason(
+    kind: MessageKind, guest: Guest, now: datetime, details: Mapping[str, Any] | None = None
+) -> str | None:
+    """Why a message of this kind must not go to the guest now (a code of REASONS), or None.
+
+    `details` are the message's own (OutboxMessage.details), for the kinds that depend on them.
+    """
     event = guest.event
     if guest.is_revoked:
         return "revoked"
     if now >= event.ends_at:
         return "event_over"
+    if event.state == EventState.CANCELLED and kind != MessageKind.EVENT_CANCELLED:
+        return notices.EVENT_CANCELLED
     seat_state = guest.seat.state if guest.seat is not None else None
     answer = guest.rsvp
+    if kind == MessageKind.DETAILS_CHANGED:
+        if answer is not None and not answer.attending:
+            return "seat_changed"  # declined since: not told (services/notices.recipients)
+        if details is not None and notices.is_superseded(guest, details):
+            return notices.NEWER_DETAILS
+        return None
     if kind in WITH_BADGE:
         return None if seat_state == SeatState.CONFIRMED else "seat_changed"
     if kind == MessageKind.WAITLISTED:
@@ -196,7 +212,19 @@ def _attachments(message: OutboxMessage, guest: Guest, now: datetime) -> list[At
                 calendar.filename(event), "text", "calendar", ics, {"method": calendar.PUBLISH}
             ),
         ]
-    if kind == MessageKind.DECLINED and message.details.get("released") == "confirmed":
+    if kind == MessageKind.DETAILS_CHANGED and calendar.has_calendar_entry(guest):
+        # The same UID with a newer SEQUENCE: the calendar moves its entry, adds none.
+        ics = calendar.guest_calendar(guest, now=now)
+        return [
+            Attachment(
+                calendar.filename(event), "text", "calendar", ics, {"method": calendar.PUBLISH}
+            )
+        ]
+    # A guest who held a seat may have its entry (a waitlisted one from an earlier seat).
+    cancelled_event = kind == MessageKind.EVENT_CANCELLED and guest.seat is not None
+    if cancelled_event or (
+        kind == MessageKind.DECLINED and message.details.get("released") == "confirmed"
+    ):
         ics = calendar.guest_calendar(guest, cancelled=True, now=now)
         return [
             Attachment(
@@ -206,35 +234,66 @@ def _attachments(message: OutboxMessage, guest: Guest, now: datetime) -> list[At
     return []
 
 
+def texts(
+    kind: MessageKind,
+    guest: Guest,
+    details: Mapping[str, Any],
+    now: datetime,
+    *,
+    qr_cid: str | None = None,
+    with_calendar: bool = False,
+) -> tuple[str, str, str]:
+    """Subject, plain text and HTML in the current locale (the caller sets the guest's)."""
+    event = guest.event
+    link = invitations.invitation_url(guest)
+    seat = guest.seat
+    subject = _subject(kind, guest, dict(details))
+    context = dict(
+        kind=kind.value,
+        subject=subject,
+        guest=guest,
+        event=event,
+        link=link,
+        calendar_url=f"{link}/calendar.ics",
+        google_url=calendar.google_calendar_url(event),
+        location=calendar.location(event),
+        channel=_channel(guest),
+        position=seats.waitlist_position(seat) if seat is not None else None,
+        released=details.get("released"),
+        updated=bool(details.get("updated")),
+        replies_open=rsvp.is_open(event, now),
+        qr_cid=qr_cid[1:-1] if qr_cid else None,
+        lang=_language_tag(guest.language),
+        changes=notices.describe(event, details.get("changes", {})),
+        reason=notices.reason_of(_cancellation(details)),
+        with_calendar=with_calendar,
+    )
+    text = render_template(f"emails/{kind.value}.txt", **context)
+    html = render_template(f"emails/{kind.value}.html", **context)
+    return subject, text, html
+
+
+def _cancellation(details: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The reasons of the cancellation a message tells of, from its record."""
+    if "change_id" not in details:
+        return details
+    record = db.session.get(EventChange, int(details["change_id"]))
+    if record is None or not record.cancelled:
+        return {}
+    return {"reason_en": record.reason_en, "reason_zh": record.reason_zh}
+
+
 def render(message: OutboxMessage, guest: Guest, now: datetime) -> OutgoingMail:
     """The whole e-mail, in the guest's language, from the guest's state now."""
     event = guest.event
     kind = message.kind
-    link = invitations.invitation_url(guest)
-    seat = guest.seat
     qr_cid = outbox.new_message_id("badge") if kind in WITH_BADGE else None
     with guest_language(guest):
-        subject = _subject(kind, guest, message.details)
         attachments = _attachments(message, guest, now)
-        context = dict(
-            kind=kind.value,
-            subject=subject,
-            guest=guest,
-            event=event,
-            link=link,
-            calendar_url=f"{link}/calendar.ics",
-            google_url=calendar.google_calendar_url(event),
-            location=calendar.location(event),
-            channel=_channel(guest),
-            position=seats.waitlist_position(seat) if seat is not None else None,
-            released=message.details.get("released"),
-            updated=bool(message.details.get("updated")),
-            replies_open=rsvp.is_open(event, now),
-            qr_cid=qr_cid[1:-1] if qr_cid else None,
-            lang=_language_tag(guest.language),
+        with_calendar = any(a.subtype == "calendar" for a in attachments)
+        subject, text, html = texts(
+            kind, guest, message.details, now, qr_cid=qr_cid, with_calendar=with_calendar
         )
-        text = render_template(f"emails/{kind.value}.txt", **context)
-        html = render_template(f"emails/{kind.value}.html", **context)
 
     config = current_app.config
     email_message = EmailMessage(policy=email.policy.default.clone(cte_type="7bit"))

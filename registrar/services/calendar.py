@@ -27,8 +27,27 @@ PUBLISH = "PUBLISH"
 CANCEL = "CANCEL"
 GOOGLE_CALENDAR = "https://calendar.google.com/calendar/render"
 
-# SEQUENCE must grow with every version of an entry; seconds since this moment always do.
+# SEQUENCE must grow with every version of an entry; seconds since this moment always do,
+# and the event's calendar_sequence keeps an entry made after guests were told of a change
+# above every one made before (raise_sequence).
 _SEQUENCE_EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+def _seconds(now: datetime) -> int:
+    return int((now - _SEQUENCE_EPOCH).total_seconds())
+
+
+def sequence(event: Event, now: datetime) -> int:
+    """The SEQUENCE of an entry made now: every .ics of the event carries it."""
+    return max(_seconds(now), event.calendar_sequence)
+
+
+def raise_sequence(event: Event, now: datetime | None = None) -> int:
+    """Put every entry made from now on above every entry made so far (guests are told of a
+    change): past this second, so one made in the same second or by a host whose clock is a
+    little behind still loses."""
+    event.calendar_sequence = max(event.calendar_sequence + 1, _seconds(now or utcnow()) + 1)
+    return event.calendar_sequence
 
 
 def uid_for(guest: Guest) -> str:
@@ -90,7 +109,7 @@ def guest_calendar(guest: Guest, *, cancelled: bool = False, now: datetime | Non
 
     entry = icalendar.Event()
     entry.add("uid", uid_for(guest))
-    entry.add("sequence", int((now - _SEQUENCE_EPOCH).total_seconds()))
+    entry.add("sequence", sequence(event, now))
     entry.add("dtstamp", now.astimezone(UTC))
     entry.add("dtstart", _local(event, event.starts_at))
     entry.add("dtend", _local(event, event.ends_at))

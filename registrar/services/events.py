@@ -27,7 +27,7 @@ from ..models import (
     SeatState,
     TeamMember,
 )
-from . import audit, seats
+from . import audit, notices, seats
 from .event_details import (
     EventDetails,
     EventInvalid,
@@ -81,6 +81,8 @@ TRANSITIONS = {
     EventState.DRAFT: frozenset({EventState.OPEN}),
     EventState.OPEN: frozenset({EventState.CLOSED}),
     EventState.CLOSED: frozenset({EventState.OPEN, EventState.ARCHIVED}),
+    # Cancelling is services/notices.cancel_event, which tells the guests; never a plain step.
+    EventState.CANCELLED: frozenset({EventState.ARCHIVED}),
     EventState.ARCHIVED: frozenset(),
 }
 
@@ -117,21 +119,17 @@ class NoticeNotConfirmed(DomainError):
 
 @dataclass(frozen=True)
 class Audience:
-    """Who knows the event's details: guests invited, and of them those holding a seat."""
+    """Who is told of a change: guests invited who have not declined (services/notices.py),
+    and of them those holding a seat."""
 
     invited: int
     confirmed: int
     waitlisted: int
 
 
-def audience(event: Event) -> Audience:
-    invited = db.session.scalar(
-        sa.select(sa.func.count()).where(
-            Guest.event_id == event.id, Guest.sent_at.is_not(None), Guest.revoked_at.is_(None)
-        )
-    )
-    counts = seats.seat_counts(event)
-    return Audience(invited=invited or 0, confirmed=counts.confirmed, waitlisted=counts.waitlisted)
+def audience(event: Event, changes: dict[str, tuple[object, object]] | None = None) -> Audience:
+    told = notices.recipients(event, changes)
+    return Audience(invited=told.invited, confirmed=told.confirmed, waitlisted=told.waitlisted)
 
 
 @dataclass(frozen=True)
@@ -239,6 +237,8 @@ def update(
     details = cleaned(details)
     event = lock_event(event_id)
     require_changeable(event)
+    if event.state == EventState.CANCELLED:
+        raise notices.EventCancelled()
     if event.edit_version != expected_version:
         raise _changed_since(event, expected_version)
     validate(details, seats.seat_counts(event).confirmed, event_id=event.id)
@@ -246,7 +246,7 @@ def update(
     if not changes:
         return {}
     told = guest_facing(changes)
-    who = audience(event)
+    who = audience(event, told)
     if told and who.invited and not notice_confirmed:
         raise NoticeNotConfirmed(told, who)
     values = details.column_values()
@@ -262,7 +262,7 @@ def update(
     )
     if "capacity" in changes or "held_seats" in changes:
         seats.set_capacity(event.id, details.capacity, details.held_seats, actor)
-    if told and audience(event).invited:
+    if told and audience(event, told).invited:
         queue_change_notices(event, told, actor)
     db.session.flush()
     return changes
@@ -274,10 +274,11 @@ def queue_change_notices(
     """Where the guests who were invited are told that details they know changed.
 
     The organizer confirmed it after seeing who will be told (the console's interim page).
-    Guests are told by services/notices.py, which writes each guest's notice to the outbox
-    from here; this records, in the same transaction, what changed and for how many guests.
+    services/notices.py writes each guest's notice to the outbox; this records, in the same
+    transaction, what changed and for how many guests.
     """
-    who = audience(event)
+    who = audience(event, changes)
+    queued = notices.tell_guests(event, changes, actor)
     return audit.record(
         "event.change_notice",
         actor=actor,
@@ -286,6 +287,7 @@ def queue_change_notices(
         invited=who.invited,
         confirmed=who.confirmed,
         waitlisted=who.waitlisted,
+        queued=queued,
     )
 
 

@@ -106,6 +106,21 @@ def cancel(guest: Guest, reason: str) -> int:
     return _cancel_open(guest, frozenset(MessageKind), reason)
 
 
+def cancel_queued(event: Event, reason: str) -> int:
+    """Cancel every queued message of the event, e.g. when the event is cancelled."""
+    # An UPDATE's result is a CursorResult, which counts the rows.
+    result = cast(
+        "CursorResult[Any]",
+        db.session.execute(
+            sa.update(OutboxMessage)
+            .where(OutboxMessage.event_id == event.id, OutboxMessage.status == MessageStatus.QUEUED)
+            .values(status=MessageStatus.CANCELLED, reason=reason)
+            .execution_options(synchronize_session="fetch")
+        ),
+    )
+    return result.rowcount
+
+
 def discard(event: Event) -> int:
     """Delete the event's messages that have not gone out (the demo's seeded answers owe none)."""
     # A DELETE's result is a CursorResult, which counts the rows.

@@ -67,6 +67,8 @@ def why_closed(event: Event) -> DomainError:
     """The refusal a guest's answer gets when replies are not open (is_open is false)."""
     if event.state == EventState.DRAFT:
         return NotOpenYet()
+    if event.state == EventState.CANCELLED:
+        return RepliesClosed(_l("This event is cancelled, so answers are no longer taken."))
     if event.state != EventState.OPEN:
         return RepliesClosed()
     return DeadlinePassed()

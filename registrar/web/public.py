@@ -10,7 +10,7 @@ from ..extensions import db
 from ..forms import RsvpForm
 from ..labels import CHANNEL_LABELS
 from ..models import Event, EventState
-from ..services import audit, badges, calendar, invitations, rsvp
+from ..services import audit, badges, calendar, invitations, notices, rsvp
 from ..text import one_line
 from . import limits
 from .use_case import perform
@@ -82,6 +82,15 @@ def invitation(token: str):
             token=token,
             google_calendar_url=calendar.google_calendar_url(event),
             has_badge=badges.has_badge(guest),
+            changed=[
+                (record, notices.describe(event, record.changes))
+                for record in notices.changes_seen_by(guest)
+                if not record.cancelled
+            ],
+            cancellation=(
+                notices.cancellation_of(event) if event.state == EventState.CANCELLED else None
+            ),
+            reason_of=notices.reason_of,
         ),
         status,
     )
@@ -90,16 +99,19 @@ def invitation(token: str):
 @bp.get("/i/<token>/calendar.ics")
 @limits.token_pages
 def calendar_entry(token: str):
-    """The confirmed guest's calendar entry; its UID stays, so a newer download replaces it."""
+    """The confirmed guest's calendar entry; its UID stays, so a newer download replaces it.
+    For a cancelled event it is the cancellation, which removes the entry."""
     guest = invitations.resolve_invitation(token)
     g.guest_language = guest.language.value
     g.timezone = guest.event.timezone
-    ics = calendar.guest_calendar(guest)
+    cancelled = guest.event.state == EventState.CANCELLED and guest.seat is not None
+    ics = calendar.guest_calendar(guest, cancelled=cancelled)
+    method = calendar.CANCEL if cancelled else calendar.PUBLISH
     return Response(
         ics,
-        mimetype="text/calendar",
+        # As content_type, not a header: with a mimetype given, Flask writes its own over it.
+        content_type=f"text/calendar; charset=utf-8; method={method}",
         headers={
-            "Content-Type": "text/calendar; charset=utf-8; method=PUBLISH",
             "Content-Disposition": f'attachment; filename="{calendar.filename(guest.event)}"',
         },
     )

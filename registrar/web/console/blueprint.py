@@ -18,6 +18,7 @@ from . import (
     audit_log,
     dashboard,
     door_links,
+    event_cancel,
     events,
     exports,
     guests,
@@ -80,6 +81,7 @@ page_with_form("/events/new", events.event_new)
 page_with_form(f"{EVENT}/edit", events.event_edit)
 post(f"{EVENT}/copy", events.event_copy)
 post(f"{EVENT}/state", events.event_state)
+page_with_form(f"{EVENT}/cancel", event_cancel.event_cancel)
 bp.before_request(events.refuse_changes_to_archived)
 
 # -- the event: overview, seats, badges ------------------------------------------------------

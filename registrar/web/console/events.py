@@ -13,6 +13,7 @@ from ... import unit_of_work
 from ...errors import DomainError
 from ...extensions import db
 from ...labels import EVENT_STATE_LABELS
+from ...mail import previews
 from ...models import DoorLink, Event, EventState, Guest, OutboxMessage, Role
 from ...services import audit, events, team
 from ...services.event_details import local
@@ -163,12 +164,14 @@ def _who_is_told(event: Event, form: EventForm, exc: events.NoticeNotConfirmed):
         for name, value in request.form.items(multi=True)
         if name not in ("csrf_token", "confirm")
     ]
+    shown = [previews.preview(event, exc.changes, language) for language in previews.LANGUAGES]
     return render_template(
         "console/event_notice.html",
         event=event,
         audience=exc.audience,
         rows=rows,
         resend=resend,
+        previews=shown,
         nav_active="console.event_edit",
     ), 409
 
