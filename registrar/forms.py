@@ -202,7 +202,7 @@ class GuestSelectionForm(FlaskForm):
 
 class ReminderForm(GuestSelectionForm):
     send_at = DateTimeLocalField(
-        _l("Send at (Taipei time; leave empty to send now)"),
+        _l("Send at (the event's local time; leave empty to send now)"),
         format=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
         validators=[Optional()],
     )

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from babel.dates import get_timezone, get_timezone_location
 from flask import Flask, g, request, session
 from flask_babel import format_date, format_time, get_locale
+from flask_babel import gettext as _
 
 from . import labels
 from .extensions import babel
+from .models import Channel, Event
 
 LANGUAGES = ("en", "zh_Hant")
 # Keyed by Language, which is a str: templates look a name up by the code as well.
@@ -66,10 +69,29 @@ def datetime_long(value: datetime) -> str:
     return f"{format_date(value, 'long')} {format_time(value, 'HH:mm')}"
 
 
+def zone_name(event: Event) -> str:
+    """The event's time zone as a guest reads it beside a time: "Taipei time", "台北時間"."""
+    city = get_timezone_location(
+        get_timezone(event.timezone), locale=get_locale() or "en", return_city=True
+    )
+    return _("%(city)s time", city=city)
+
+
+def interpretation(event: Event) -> str:
+    """The event's interpretation in words, from the channels it offers."""
+    offered = [channel for channel in event.offered_channels if channel != Channel.FLOOR]
+    if not offered:
+        return _("No simultaneous interpretation")
+    names = " ↔ ".join(str(labels.CHANNEL_LABELS[channel]) for channel in offered)
+    return _("Simultaneous interpretation: %(languages)s", languages=names)
+
+
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.jinja_env.filters["datetime_long"] = datetime_long
+    app.jinja_env.filters["zone_name"] = zone_name
+    app.jinja_env.filters["interpretation"] = interpretation
     app.jinja_env.globals.update(
         bi=bilingual,
         other_script=other_script,

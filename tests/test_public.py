@@ -567,3 +567,14 @@ def test_security_headers(client, app):
 
     home = client.get("/")
     assert home.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_times_are_named_by_the_events_own_zone_and_interpretation_by_its_channels(client):
+    event = make_event(timezone="Europe/Paris", channels="en fr")
+    path = invitation_path(make_guest(event, language=Language.EN))
+    page = unescape(client.get(path).get_data(as_text=True))
+    assert "(Paris time)" in page and "Taipei" not in page
+    assert "Simultaneous interpretation: English ↔ French (Français)" in page
+    chinese = unescape(client.get(path + "?lang=zh_Hant").get_data(as_text=True))
+    assert "（巴黎時間）" in chinese and "台北" not in chinese
+    assert "同步口譯：英文 (English) ↔ 法語（Français）" in chinese

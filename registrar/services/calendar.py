@@ -15,7 +15,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from ..errors import NotFound
-from ..i18n import bilingual
+from ..i18n import bilingual, zone_name
 from ..models import Event, Guest, SeatState, utcnow
 from . import invitations
 
@@ -70,7 +70,7 @@ def _local(event: Event, moment: datetime) -> datetime:
 def _summary_lines(event: Event) -> list[str]:
     doors = _local(event, event.doors_open_at)
     lines = [
-        _("Doors open at %(time)s (Taipei time).", time=f"{doors:%H:%M}"),
+        _("Doors open at %(time)s (%(zone)s).", time=f"{doors:%H:%M}", zone=zone_name(event)),
         location(event),
     ]
     if event.map_url:
