@@ -108,3 +108,12 @@ class EventArchived(DomainError):
         "This event is archived, so nothing about it can be changed any more. Its lists and "
         "exports stay available."
     )
+
+
+class EventCancelled(DomainError):
+    status = 409
+    title = _l("This event is cancelled")
+    default_message = _l(
+        "This event is cancelled and its guests were told, so its details can no longer change. "
+        "It can still be archived, or copied for a new date."
+    )

@@ -92,18 +92,22 @@ def test_a_change_guests_were_told_needs_notify(runner, app, tmp_path):
     run(runner, "event", "import", str(path))
     guest = make_guest(event("harbour-forum"))
     guest.sent_at = datetime.now(UTC)
-    path.write_text(FORUM.replace('zh = "駁二藝術特區"', 'zh = "駁二藝術特區 大義倉庫"'), "utf-8")
+    # The English venue: the guest reads English (a change only in the other script tells
+    # nobody anything, and needs no notice).
+    path.write_text(
+        FORUM.replace('en = "Pier-2 Art Center"', 'en = "Pier-2, Dayi Warehouse"'), "utf-8"
+    )
 
     refused = run(runner, "event", "import", str(path))
     assert refused.exit_code == 1
-    assert "changes what they were told: venue.zh. 1 invited guests" in refused.output
+    assert "changes what they were told: venue.en. 1 invited guests" in refused.output
     assert "--notify" in refused.output
-    assert event("harbour-forum").venue_zh == "駁二藝術特區"
+    assert event("harbour-forum").venue_en == "Pier-2 Art Center"
 
     told = run(runner, "event", "import", str(path), "--notify")
     assert told.exit_code == 0, told.output
-    assert "Invited guests will be told of the change: venue.zh." in told.output
-    assert event("harbour-forum").venue_zh == "駁二藝術特區 大義倉庫"
+    assert "Invited guests will be told of the change: venue.en." in told.output
+    assert event("harbour-forum").venue_en == "Pier-2, Dayi Warehouse"
 
 
 def test_copy_moves_every_time_by_the_same_amount(runner, app):

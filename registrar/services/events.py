@@ -37,6 +37,7 @@ from .event_details import (
     shift_days,
     validate,
 )
+from .event_state import require_changeable
 from .locking import lock_event
 
 __all__ = [
@@ -187,11 +188,6 @@ def preview_changes(event_id: int, details: EventDetails) -> dict[str, tuple[obj
     return changes_between(event, details)
 
 
-def require_changeable(event: Event) -> None:
-    if event.state == EventState.ARCHIVED:
-        raise EventArchived()
-
-
 def create(details: EventDetails, actor: str, *, organizer_id: int | None = None) -> Event:
     """A new event, as a draft: guests cannot answer until an organizer opens it.
 
@@ -237,8 +233,6 @@ def update(
     details = cleaned(details)
     event = lock_event(event_id)
     require_changeable(event)
-    if event.state == EventState.CANCELLED:
-        raise notices.EventCancelled()
     if event.edit_version != expected_version:
         raise _changed_since(event, expected_version)
     validate(details, seats.seat_counts(event).confirmed, event_id=event.id)
@@ -344,7 +338,9 @@ def copy(
 def set_state(event_id: int, state: EventState, actor: str) -> Event:
     """Open, close, reopen or archive; refused for any other step (TRANSITIONS)."""
     event = lock_event(event_id)
-    require_changeable(event)
+    # A cancelled event may still be archived: TRANSITIONS says where each state may go.
+    if event.state == EventState.ARCHIVED:
+        raise EventArchived()
     state = EventState(state)
     if state not in TRANSITIONS[event.state]:
         raise InvalidAnswer(

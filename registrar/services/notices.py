@@ -23,7 +23,7 @@ from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
-from ..errors import DomainError, InvalidAnswer
+from ..errors import EventCancelled, InvalidAnswer
 from ..extensions import db
 from ..i18n import is_chinese
 from ..models import (
@@ -61,15 +61,6 @@ DETAIL_LABELS = {
 # Why a notice was cancelled before it went out (the codes of mail.campaigns.REASONS).
 NEWER_DETAILS = "newer_details"
 EVENT_CANCELLED = "event_cancelled"
-
-
-class EventCancelled(DomainError):
-    status = 409
-    title = _l("This event is cancelled")
-    default_message = _l(
-        "This event is cancelled and its guests were told, so its details can no longer change. "
-        "It can still be archived, or copied for a new date."
-    )
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from ..i18n import bilingual
 from ..models import AgendaItem, AgendaKind, AgendaPerson, Event, PersonRole, column_length
 from ..text import ONE_LINE_MESSAGE, has_control_characters
 from . import audit
+from .event_state import require_changeable
 from .locking import lock_event
 
 # The longest value per text field: the columns' own sizes.
@@ -101,12 +102,8 @@ class PersonDetails:
 
 
 def _require_editable(event: Event) -> None:
-    """Refuse any change to the programme of an event that may no longer change.
-
-    The one switch for it: an archived event is read-only (DESIGN.md, "Event state"). Events have
-    no state yet, so today every event is editable; once `Event.state` exists, raise a
-    DomainError here for an archived one, and every change below refuses, under the lock.
-    """
+    """Refuse any change to the programme of an archived or cancelled event, under the lock."""
+    require_changeable(event)
 
 
 # -- times -----------------------------------------------------------------------------------

@@ -12,10 +12,11 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
-from ..errors import CapacityTooLow, DomainError, EventArchived, InvalidAnswer
+from ..errors import CapacityTooLow, DomainError, InvalidAnswer
 from ..extensions import db
-from ..models import Event, EventState, Guest, Seat, SeatState, utcnow
+from ..models import Event, Guest, Seat, SeatState, utcnow
 from . import audit, notify
+from .event_state import require_changeable
 from .locking import lock_event, require_event_lock
 
 
@@ -141,9 +142,8 @@ def set_capacity(event_id: int, capacity: int, held_seats: int, actor: str) -> l
     if held_seats > capacity:
         raise InvalidAnswer(_l("Held seats cannot exceed the capacity."))
     event = lock_event(event_id)
-    if event.state == EventState.ARCHIVED:
-        # Here and not only in the event editor: the CLI's `event capacity` comes this way too.
-        raise EventArchived()
+    # Here and not only in the event editor: the CLI's `event capacity` comes this way too.
+    require_changeable(event)
     confirmed = seat_counts(event).confirmed
     if capacity - held_seats < confirmed:
         raise CapacityTooLow(

@@ -15,6 +15,7 @@ from ...extensions import db
 from ...models import Event
 from .. import events
 from ..event_details import EventInvalid, cleaned
+from ..event_state import require_changeable
 from ..locking import lock_event
 from .layout import EventFileError
 from .programme import ProgrammeChanges, checked_programme, replace_programme
@@ -64,7 +65,7 @@ def _import(file: EventFile, actor: str, notify: bool) -> FileImport:
         return FileImport(event=event, created=True, programme=added)
 
     event = lock_event(found)
-    events.require_changeable(event)
+    require_changeable(event)
     programme_changes = ProgrammeChanges()
     # Hours that are no hours are the event's rules' to name (events.update), not every
     # item's; otherwise the new programme goes in first, checked against the new hours, so
