@@ -147,7 +147,7 @@ def _cleaned(values: dict[str, str], lengths: dict[str, int]) -> dict[str, str]:
     return cleaned
 
 
-def _checked_item(details: ItemDetails) -> ItemDetails:
+def checked_item(details: ItemDetails) -> ItemDetails:
     texts = _cleaned({"title_en": details.title_en, "title_zh": details.title_zh}, ITEM_LENGTHS)
     if not (texts["title_en"] or texts["title_zh"]):
         raise ProgrammeError(
@@ -161,7 +161,7 @@ def _checked_item(details: ItemDetails) -> ItemDetails:
     return ItemDetails(kind=kind, starts=details.starts, ends=details.ends, **texts)
 
 
-def _checked_person(details: PersonDetails) -> PersonDetails:
+def checked_person(details: PersonDetails) -> PersonDetails:
     values = {name: getattr(details, name) for name in PERSON_LENGTHS}
     texts = _cleaned(values, PERSON_LENGTHS)
     if not (texts["name_en"] or texts["name_zh"]):
@@ -236,25 +236,25 @@ def _person(item: AgendaItem, person_id: int) -> AgendaPerson:
     return person
 
 
-def _in_running_order(event: Event) -> list[AgendaItem]:
+def in_running_order(event: Event) -> list[AgendaItem]:
     """The items as the page shows them: by position (ties, as a file may leave, by time)."""
     return sorted(event.agenda, key=lambda item: (item.position, item.starts_at, item.id))
 
 
-def _renumber_items(event: Event) -> None:
+def renumber_items(event: Event) -> None:
     """Positions 1..n by start time; the event's list put in that order as well."""
     event.agenda.sort(key=lambda item: (item.starts_at, item.id))
     for position, item in enumerate(event.agenda, start=1):
         item.position = position
 
 
-def _renumber_people(item: AgendaItem, order: list[AgendaPerson]) -> None:
+def renumber_people(item: AgendaItem, order: list[AgendaPerson]) -> None:
     item.people[:] = order
     for position, person in enumerate(order, start=1):
         person.position = position
 
 
-def _item_record(event: Event, item: AgendaItem) -> dict[str, Any]:
+def item_record(event: Event, item: AgendaItem) -> dict[str, Any]:
     return {
         "item_id": item.id,
         "kind": item.kind.value,
@@ -270,7 +270,7 @@ def _item_record(event: Event, item: AgendaItem) -> dict[str, Any]:
 
 def add_item(event_id: int, details: ItemDetails, actor: str) -> AgendaItem:
     """Put a session or a break on the programme, in its place by time."""
-    details = _checked_item(details)
+    details = checked_item(details)
     event = _locked(event_id)
     starts, ends = _times(event, details)
     _require_fits(event, starts, ends, but=None)
@@ -284,17 +284,15 @@ def add_item(event_id: int, details: ItemDetails, actor: str) -> AgendaItem:
         ends_at=ends,
     )
     event.agenda.append(item)
-    _renumber_items(event)
+    renumber_items(event)
     db.session.flush()
-    audit.record(
-        "programme.item_added", actor=actor, event_id=event.id, **_item_record(event, item)
-    )
+    audit.record("programme.item_added", actor=actor, event_id=event.id, **item_record(event, item))
     return item
 
 
 def update_item(event_id: int, item_id: int, details: ItemDetails, actor: str) -> list[str]:
     """Change an item; return the names of the fields changed (none: a repeat)."""
-    details = _checked_item(details)
+    details = checked_item(details)
     event = _locked(event_id)
     item = _item(event, item_id)
     starts, ends = _times(event, details)
@@ -309,10 +307,10 @@ def update_item(event_id: int, item_id: int, details: ItemDetails, actor: str) -
     changed = [name for name, value in wanted.items() if getattr(item, name) != value]
     if not changed:
         return []
-    before = _item_record(event, item)
+    before = item_record(event, item)
     for name in changed:
         setattr(item, name, wanted[name])
-    _renumber_items(event)
+    renumber_items(event)
     db.session.flush()
     audit.record(
         "programme.item_changed",
@@ -320,7 +318,7 @@ def update_item(event_id: int, item_id: int, details: ItemDetails, actor: str) -
         event_id=event.id,
         changed=changed,
         before=before,
-        after=_item_record(event, item),
+        after=item_record(event, item),
     )
     return changed
 
@@ -329,10 +327,10 @@ def delete_item(event_id: int, item_id: int, actor: str) -> AgendaItem:
     """Take an item, with its people, off the programme; returns it (no longer stored)."""
     event = _locked(event_id)
     item = _item(event, item_id)
-    record = _item_record(event, item)
+    record = item_record(event, item)
     people = len(item.people)
     event.agenda.remove(item)  # delete-orphan: the item and its people go
-    _renumber_items(event)
+    renumber_items(event)
     db.session.flush()
     audit.record("programme.item_deleted", actor=actor, event_id=event.id, people=people, **record)
     return item
@@ -349,7 +347,7 @@ def move_item(
     """
     event = _locked(event_id)
     item = _item(event, item_id)
-    order = _in_running_order(event)
+    order = in_running_order(event)
     index = order.index(item)
     if index + 1 != from_position:
         raise ProgrammeChanged()
@@ -375,7 +373,7 @@ def move_item(
     # Times a file left out of order could push the stretch past the end: checked like a save.
     for other in stretch:
         _require_fits(event, other.starts_at, other.ends_at, but=other)
-    _renumber_items(event)
+    renumber_items(event)
     db.session.flush()
     audit.record(
         "programme.item_moved",
@@ -395,7 +393,7 @@ def move_item(
 
 def add_person(event_id: int, item_id: int, details: PersonDetails, actor: str) -> AgendaPerson:
     """Put a speaker or a moderator on an item, after the ones it has."""
-    details = _checked_person(details)
+    details = checked_person(details)
     event = _locked(event_id)
     item = _item(event, item_id)
     person = AgendaPerson(
@@ -403,7 +401,7 @@ def add_person(event_id: int, item_id: int, details: PersonDetails, actor: str) 
         **{f.name: getattr(details, f.name) for f in fields(details)},
     )
     item.people.append(person)
-    _renumber_people(item, list(item.people))
+    renumber_people(item, list(item.people))
     db.session.flush()
     audit.record(
         "programme.person_added",
@@ -423,7 +421,7 @@ def update_person(
 
     The audit entry names the fields, not their values: names are personal data.
     """
-    details = _checked_person(details)
+    details = checked_person(details)
     event = _locked(event_id)
     person = _person(_item(event, item_id), person_id)
     changed = [
@@ -449,7 +447,7 @@ def delete_person(event_id: int, item_id: int, person_id: int, actor: str) -> Ag
     event = _locked(event_id)
     item = _item(event, item_id)
     person = _person(item, person_id)
-    _renumber_people(item, [other for other in item.people if other is not person])
+    renumber_people(item, [other for other in item.people if other is not person])
     db.session.flush()
     audit.record(
         "programme.person_deleted",
@@ -486,7 +484,7 @@ def move_person(
     if to_position == from_position:
         return to_position
     order.insert(to_position - 1, order.pop(index))
-    _renumber_people(item, order)
+    renumber_people(item, order)
     db.session.flush()
     audit.record(
         "programme.person_moved",

@@ -25,12 +25,12 @@ from ..programme import (
     ItemDetails,
     PersonDetails,
     ProgrammeError,
-    _checked_item,
-    _checked_person,
-    _in_running_order,
-    _item_record,
-    _renumber_items,
-    _renumber_people,
+    checked_item,
+    checked_person,
+    in_running_order,
+    item_record,
+    renumber_items,
+    renumber_people,
 )
 from .layout import EventFileError, Problem
 from .reading import PROGRAMME_KEYS, PlannedItem
@@ -67,13 +67,13 @@ def checked_programme(
     for n, item in enumerate(planned):
         where = f"agenda[{n}]"
         try:
-            texts = _checked_item(ItemDetails(item.kind, "", "", item.title_en, item.title_zh))
+            texts = checked_item(ItemDetails(item.kind, "", "", item.title_en, item.title_zh))
         except ProgrammeError as exc:
             raise refuse(f"{where}.{PROGRAMME_KEYS[exc.field or 'title_en']}", exc) from None
         people = []
         for p, person in enumerate(item.people):
             try:
-                people.append(_checked_person(person))
+                people.append(checked_person(person))
             except ProgrammeError as exc:
                 key = f"{where}.people[{p}].{PROGRAMME_KEYS[exc.field or 'name_en']}"
                 raise refuse(key, exc) from None
@@ -127,7 +127,7 @@ def replace_programme(event: Event, programme: list[PlannedItem], actor: str) ->
     The caller holds the event lock and has checked that the event may change. Runs in the
     caller's transaction (flushes, never commits).
     """
-    current = _in_running_order(event)
+    current = in_running_order(event)
     added = changed = 0
     for n, item in enumerate(programme):
         if n < len(current):
@@ -136,7 +136,7 @@ def replace_programme(event: Event, programme: list[PlannedItem], actor: str) ->
             _add_item(event, item, actor)
             added += 1
     for gone in current[len(programme) :]:
-        record = _item_record(event, gone)
+        record = item_record(event, gone)
         people = len(gone.people)
         event.agenda.remove(gone)  # delete-orphan: the item and its people go
         audit.record(
@@ -147,7 +147,7 @@ def replace_programme(event: Event, programme: list[PlannedItem], actor: str) ->
             via="file",
             **record,
         )
-    _renumber_items(event)
+    renumber_items(event)
     db.session.flush()
     return ProgrammeChanges(added=added, changed=changed, deleted=len(current) - len(programme))
 
@@ -168,7 +168,7 @@ def _add_item(event: Event, item: PlannedItem, actor: str) -> None:
         actor=actor,
         event_id=event.id,
         via="file",
-        **_item_record(event, entry),
+        **item_record(event, entry),
     )
     for person in item.people:
         _add_person(event, entry, person, actor)
@@ -185,7 +185,7 @@ def _change_item(event: Event, entry: AgendaItem, item: PlannedItem, actor: str)
     }
     changed = [name for name, value in wanted.items() if getattr(entry, name) != value]
     if changed:
-        before = _item_record(event, entry)
+        before = item_record(event, entry)
         for name in changed:
             setattr(entry, name, wanted[name])
         audit.record(
@@ -194,7 +194,7 @@ def _change_item(event: Event, entry: AgendaItem, item: PlannedItem, actor: str)
             event_id=event.id,
             changed=changed,
             before=before,
-            after=_item_record(event, entry),
+            after=item_record(event, entry),
             via="file",
         )
     people = sorted(entry.people, key=lambda person: (person.position, person.id))
@@ -216,7 +216,7 @@ def _change_item(event: Event, entry: AgendaItem, item: PlannedItem, actor: str)
             via="file",
         )
         people_changed = True
-    _renumber_people(entry, [p for p in entry.people if p not in people[len(item.people) :]])
+    renumber_people(entry, [p for p in entry.people if p not in people[len(item.people) :]])
     return bool(changed) or people_changed
 
 
