@@ -256,8 +256,15 @@ def test_first_organizer_to_guest_update(app, runner, inbox: Inbox, browser):
         first_entry = calendar_of(confirmation)
 
         # -- the organizer moves the start by 30 minutes -------------------------------------
-        # The programme must stay within the hours, and items may not overlap: every item
-        # moves first, the last one first.
+        # First as anyone would try: the new start alone. The editor refuses it, naming the
+        # session that would begin before the event, and saves nothing.
+        page.goto(event_url + "/edit")
+        page.fill("#starts", "14:30")
+        page.get_by_role("button", name="Save").click()
+        page.locator("#starts-error").wait_for()
+        assert "“Session A” (14:00–15:00) would be outside" in page.inner_text("#starts-error")
+
+        # So the programme moves first, and as items may not overlap, the last one first.
         def move_item(title: str, starts: str, ends: str) -> None:
             page.goto(event_url + "/programme")
             link = page.get_by_role("link", name=re.compile(rf"Edit.*\({title}\)"))
@@ -279,7 +286,8 @@ def test_first_organizer_to_guest_update(app, runner, inbox: Inbox, browser):
         assert "30 invited, 1 confirmed, 0 waitlisted" in told
         previews = page.locator(".notice-preview")
         assert previews.count() == 2
-        assert "14:30" in previews.nth(0).inner_text()
+        assert "Start: now 14:30 (was 14:00)" in previews.nth(0).inner_text()
+        assert "開始時間: 改為 14:30（原為 14:00）" in previews.nth(1).inner_text()
         page.screenshot(path=SCREENSHOTS / "journey-notice-confirm.png", full_page=True)
         page.get_by_role("button", name="Confirm: save and tell the guests").click()
         page.get_by_text("The event is saved.").wait_for()
