@@ -161,6 +161,36 @@ def test_times_the_programme_does_not_fit_in_are_refused(app):
     assert "13:30–14:50" in refused.value.errors["starts_at"]
 
 
+def test_moving_the_start_can_move_the_programme_with_it_by_the_same_amount(app):
+    event = created()
+    with_programme(event)
+    before = [(item.starts_at, item.ends_at) for item in event.agenda]
+    later = details(
+        starts_at=event.starts_at + timedelta(minutes=30),
+        ends_at=event.ends_at + timedelta(minutes=30),
+    )
+    events.update(event.id, later, 1, ACTOR, move_programme=True)
+    db.session.commit()
+    db.session.expire_all()
+    after = [(item.starts_at, item.ends_at) for item in db.session.get(Event, event.id).agenda]
+    half_hour = timedelta(minutes=30)
+    assert after == [(start + half_hour, end + half_hour) for start, end in before]
+    assert "programme.moved_with_event" in audit_actions()
+
+
+def test_a_programme_moved_with_the_start_must_still_fit_before_the_end(app):
+    event = created()
+    with_programme(event)
+    # The start moves two hours, the end stays at 16:45: the session (80 minutes) would end
+    # at 16:50.
+    later = details(starts_at=event.starts_at + timedelta(hours=2))
+    with pytest.raises(events.EventInvalid) as refused:
+        events.update(event.id, later, 1, ACTOR, move_programme=True)
+    assert "ends_at" in refused.value.errors
+    db.session.rollback()
+    assert db.session.get(Event, event.id).starts_at == event.starts_at
+
+
 def test_a_change_guests_know_needs_the_confirmation_then_records_the_notice(app):
     event = created()
     events.set_state(event.id, EventState.OPEN, ACTOR)

@@ -83,6 +83,7 @@ ACTION_LABELS = {
     "programme.item_changed": _l("Programme item changed"),
     "programme.item_deleted": _l("Programme item deleted"),
     "programme.item_moved": _l("Programme item moved"),
+    "programme.moved_with_event": _l("Programme moved with the event's start"),
     "programme.person_added": _l("Speaker or moderator added"),
     "programme.person_changed": _l("Speaker or moderator changed"),
     "programme.person_deleted": _l("Speaker or moderator removed"),

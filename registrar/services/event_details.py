@@ -158,12 +158,18 @@ class EventInvalid(InvalidAnswer):
         self.errors = errors
 
 
-def validate(details: EventDetails, confirmed_count: int, *, event_id: int | None = None) -> None:
+def validate(
+    details: EventDetails,
+    confirmed_count: int,
+    *,
+    event_id: int | None = None,
+    programme_shift: timedelta = timedelta(0),
+) -> None:
     """Raise EventInvalid naming every field that breaks a rule; return when none does.
 
     `confirmed_count`: guests holding a confirmed seat now, which the seats left for guests
     may not go below. `event_id`: the event being edited (None for a new one), whose slug is
-    its own and whose programme must fit in the new hours.
+    its own and whose programme must fit in the new hours, once moved by `programme_shift`.
     """
     errors: dict[str, str] = {}
 
@@ -190,7 +196,7 @@ def validate(details: EventDetails, confirmed_count: int, *, event_id: int | Non
         if not isinstance(channel, Channel):
             refuse("channels", _l("Choose the channels from the list."))
     if event_id is not None and "starts_at" not in errors and "ends_at" not in errors:
-        _check_programme(details, event_id, refuse)
+        _check_programme(details, event_id, programme_shift, refuse)
     if errors:
         raise EventInvalid(errors)
 
@@ -245,21 +251,25 @@ def _check_seats(details: EventDetails, confirmed_count: int, refuse: Refuse) ->
         )
 
 
-def _check_programme(details: EventDetails, event_id: int, refuse: Refuse) -> None:
-    """The programme must fit in the event's hours: name the first item that would not."""
+def _check_programme(
+    details: EventDetails, event_id: int, shift: timedelta, refuse: Refuse
+) -> None:
+    """The programme, moved by `shift`, must fit in the event's hours: name the first item that
+    would not. (The hours are moved back instead of the items: SQLite has no datetime sums.)"""
+    starts, ends = details.starts_at - shift, details.ends_at - shift
     outside = db.session.scalars(
         sa.select(AgendaItem)
         .where(
             AgendaItem.event_id == event_id,
-            sa.or_(AgendaItem.starts_at < details.starts_at, AgendaItem.ends_at > details.ends_at),
+            sa.or_(AgendaItem.starts_at < starts, AgendaItem.ends_at > ends),
         )
         .order_by(AgendaItem.starts_at)
     ).first()
     if outside is None:
         return
     zone = details.timezone if is_time_zone(details.timezone) else "UTC"
-    start, end = local(outside.starts_at, zone), local(outside.ends_at, zone)
-    field = "starts_at" if outside.starts_at < details.starts_at else "ends_at"
+    start, end = local(outside.starts_at + shift, zone), local(outside.ends_at + shift, zone)
+    field = "starts_at" if outside.starts_at < starts else "ends_at"
     refuse(
         field,
         _l(

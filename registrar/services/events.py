@@ -7,7 +7,7 @@ organizers from overwriting each other, the states and the audit entries are her
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -221,8 +221,13 @@ def update(
     actor: str,
     *,
     notice_confirmed: bool = False,
+    move_programme: bool = False,
 ) -> dict[str, tuple[object, object]]:
     """Save the editor's details; return {field: (old, new)} of what changed.
+
+    `move_programme`: every programme item moves by as much as the start does, so that moving
+    the forum is one change and not one per item (which their no-overlap rule would make a
+    puzzle).
 
     `expected_version` is the edit version the form was made from: another version means
     someone saved in between, and nothing is overwritten (EventChanged says what they changed).
@@ -235,7 +240,8 @@ def update(
     require_changeable(event)
     if event.edit_version != expected_version:
         raise _changed_since(event, expected_version)
-    validate(details, seats.seat_counts(event).confirmed, event_id=event.id)
+    shift = details.starts_at - event.starts_at if move_programme else timedelta(0)
+    validate(details, seats.seat_counts(event).confirmed, event_id=event.id, programme_shift=shift)
     changes = changes_between(event, details)
     if not changes:
         return {}
@@ -246,6 +252,17 @@ def update(
     values = details.column_values()
     for name in changes.keys() - {"capacity", "held_seats"}:
         setattr(event, name, values[name])
+    if shift and event.agenda:
+        for item in event.agenda:
+            item.starts_at += shift
+            item.ends_at += shift
+        audit.record(
+            "programme.moved_with_event",
+            actor=actor,
+            event_id=event.id,
+            minutes=int(shift.total_seconds() // 60),
+            items=len(event.agenda),
+        )
     event.edit_version += 1
     audit.record(
         "event.updated",

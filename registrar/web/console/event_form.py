@@ -14,6 +14,7 @@ from flask_wtf import FlaskForm
 
 # SelectChoice is new in WTForms 3.3; the types-WTForms stubs describe 3.2.
 from wtforms import (  # type: ignore[attr-defined]
+    BooleanField,
     DateField,
     HiddenField,
     SelectChoice,
@@ -82,6 +83,10 @@ class EventForm(FlaskForm):
     channels = ChannelsField(_l("Interpretation channels offered"), validate_choice=False)
     mail_sender_name = StringField(_l("Sender name of the e-mails"))
     mail_reply_to = StringField(_l("Replies to the e-mails go to"))
+    # Moving the forum moves its programme too, unless the organizer says otherwise.
+    move_programme = BooleanField(
+        _l("Move the programme by as much as the start moves"), default=True
+    )
     # The edit version the form was made from (services.events.update compares it).
     version = HiddenField()
     # Set by the page that says which guests will be told of the change.

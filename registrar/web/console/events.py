@@ -96,7 +96,12 @@ def event_edit(event_id: int):
     try:
         changes = unit_of_work.run(
             lambda: events.update(
-                event_id, form.to_details(), version, actor, notice_confirmed=confirmed
+                event_id,
+                form.to_details(),
+                version,
+                actor,
+                notice_confirmed=confirmed,
+                move_programme=bool(form.move_programme.data),
             )
         )
     except events.EventInvalid as exc:
