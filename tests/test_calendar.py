@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
-from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
-from support.factories import invitation_path, make_event, make_guest
+from support.factories import invitation_path, make_guest, make_taipei_afternoon
 
 from registrar.errors import NotFound
 from registrar.extensions import db
@@ -16,23 +15,10 @@ from registrar.mail import render
 from registrar.models import Channel, Language
 from registrar.services import audit, calendar, invitations, rsvp
 
-TAIPEI = ZoneInfo("Asia/Taipei")
-
 
 def forum(**fields):
-    """The forum's afternoon in Taipei, as on the event page, a month from now."""
-    day = datetime.now(TAIPEI).date() + timedelta(days=30)
-
-    def at(hour: int, minute: int) -> datetime:
-        return datetime(day.year, day.month, day.day, hour, minute, tzinfo=TAIPEI)
-
     fields.setdefault("capacity", 5)
-    return make_event(
-        doors_open_at=at(13, 10),
-        starts_at=at(13, 30),
-        ends_at=at(16, 45),
-        **fields,
-    )
+    return make_taipei_afternoon(**fields)
 
 
 def confirmed(event, **fields):

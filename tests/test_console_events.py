@@ -10,11 +10,11 @@ import pytest
 import sqlalchemy as sa
 from support.app import request_client, text
 from support.auth import logged_in
+from support.event_form import edit_form
 from support.factories import answer, invitation_path, make_event, make_guest, make_staff
 
 from registrar.extensions import db
 from registrar.models import AuditEntry, Event, EventState, Guest, utcnow
-from registrar.web.console.event_form import form_values
 
 FORM = {
     "title_en": "Climate Forum",
@@ -65,23 +65,6 @@ def _events() -> list[Event]:
     return list(db.session.scalars(sa.select(Event).order_by(Event.id)))
 
 
-def _edit_form(event: Event, **changes) -> dict:
-    """The editor's form as the page fills it in for this event, with the changes typed."""
-    db.session.refresh(event)
-    values = vars(form_values(event))
-    posted = {}
-    for name, value in values.items():
-        if value is None:
-            posted[name] = ""
-        elif name == "channels":
-            posted[name] = value
-        elif hasattr(value, "strftime") and not hasattr(value, "year"):
-            posted[name] = value.strftime("%H:%M")
-        else:
-            posted[name] = str(value)
-    return {**posted, **changes}
-
-
 def test_an_empty_install_lands_on_create_your_first_event(organizer_client):
     response = organizer_client.get("/console/")
     assert response.status_code == 302
@@ -127,7 +110,7 @@ def test_create_edit_copy_close_archive_through_the_console(organizer_client):
     page = text(organizer_client.get(response.headers["Location"]))
     assert 'value="13:30"' in page and 'value="2027-03-18"' in page
 
-    form = _edit_form(event, starts="14:00", capacity="50")
+    form = edit_form(event, starts="14:00", capacity="50")
     assert organizer_client.post(f"/console/events/{event.id}/edit", data=form).status_code == 302
     (event,) = _events()
     assert event.starts_at == datetime(2027, 3, 18, 6, 0, tzinfo=UTC)
@@ -199,7 +182,7 @@ def test_a_capacity_below_the_confirmed_guests_is_refused(organizer_client):
     event = _forum(capacity=5)
     for _ in range(3):
         answer(make_guest(event))
-    form = _edit_form(event, capacity="2", held_seats="0")
+    form = edit_form(event, capacity="2", held_seats="0")
     response = organizer_client.post(f"/console/events/{event.id}/edit", data=form)
     assert response.status_code == 400
     assert "3 guests already hold confirmed seats" in text(response)
@@ -220,7 +203,7 @@ def test_the_second_of_two_organizers_saving_at_once_is_refused_and_told_what_ch
     event = _forum()
     make_staff("second@example.org")
     second = logged_in(request_client(app), "second@example.org")
-    seen = _edit_form(event)  # both opened the form at version 1
+    seen = edit_form(event)  # both opened the form at version 1
     first_save = {**seen, "room_en": "Room 302"}
     assert organizer_client.post(f"/console/events/{event.id}/edit", data=first_save).status_code
     second_save = {**seen, "venue_en": "City Hall", "room_en": "Council Chamber"}
@@ -244,7 +227,7 @@ def test_a_change_guests_know_waits_for_the_confirmation_of_who_is_told(organize
     invited.sent_at = utcnow()
     db.session.commit()
     answer(invited)
-    form = _edit_form(event, venue_en="City Hall")
+    form = edit_form(event, venue_en="City Hall")
     response = organizer_client.post(f"/console/events/{event.id}/edit", data=form)
     assert response.status_code == 409
     page = text(response)
@@ -278,7 +261,7 @@ def test_a_closed_event_shows_the_guest_page_but_takes_no_answer(client):
 def test_an_archived_event_refuses_every_change_but_serves_its_exports(organizer_client):
     event = _forum(state=EventState.ARCHIVED)
     guest = make_guest(event)
-    form = _edit_form(event, room_en="Elsewhere")
+    form = edit_form(event, room_en="Elsewhere")
     response = organizer_client.post(f"/console/events/{event.id}/edit", data=form)
     assert response.status_code == 409
     assert "This event is archived" in text(response)

@@ -4,22 +4,18 @@
 from __future__ import annotations
 
 import base64
-import email
 import io
 import re
-import socket
-import threading
 from datetime import timedelta
-from email import policy
 
 import pytest
 import sqlalchemy as sa
 import zxingcpp
-from aiosmtpd.controller import Controller
 from PIL import Image
 from support.app import request_client
 from support.auth import PASSWORD, log_in, logged_in
 from support.factories import make_event, make_staff
+from support.smtp import smtp_config, smtp_inbox
 
 from registrar import create_app
 from registrar.extensions import db
@@ -29,46 +25,15 @@ from registrar.services import staff
 LINK = re.compile(r"http://localhost(/staff/password/\S+)")
 
 
-class Mailbox:
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.received: list[email.message.EmailMessage] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        with self.lock:
-            self.received.append(
-                email.message_from_bytes(envelope.original_content, policy=policy.default)
-            )
-        return "250 2.0.0 Accepted"
-
-    def to(self, address: str) -> list[email.message.EmailMessage]:
-        return [m for m in self.received if address in str(m["To"])]
-
-
 @pytest.fixture
 def smtp_server():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    mailbox = Mailbox()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    mailbox.port = port
-    yield mailbox
-    controller.stop()
+    with smtp_inbox() as inbox:
+        yield inbox
 
 
 @pytest.fixture
 def app_config(app_config, smtp_server):
-    return {
-        **app_config,
-        "REGISTRAR_MAIL_BACKEND": "smtp",
-        "REGISTRAR_SMTP_HOST": "127.0.0.1",
-        "REGISTRAR_SMTP_PORT": smtp_server.port,
-        "REGISTRAR_SMTP_SECURITY": "none",
-        "REGISTRAR_SMTP_TIMEOUT": 5,
-        "REGISTRAR_MAIL_FROM": "Registrar <registrar@forum.example>",
-    }
+    return {**app_config, **smtp_config(smtp_server)}
 
 
 def link_in(message) -> str:

@@ -8,7 +8,6 @@ import http.client
 import json
 import os
 import signal
-import socket
 import sqlite3
 import threading
 import time
@@ -26,7 +25,7 @@ from support.app import TEST_SECRET
 from support.auth import CSRF
 from support.door_rush import DOOR_EMAIL, DOOR_PASSWORD, login_door, rush_through_restart
 from support.factories import invitation_path, make_event, make_guest, make_staff
-from support.live_server import Gunicorn, gunicorn
+from support.live_server import Gunicorn, free_port, gunicorn
 from support.private_postgres import Unavailable, start_cluster
 
 from registrar import tokens
@@ -117,9 +116,7 @@ class GoesDown:
 
 @pytest.fixture
 def smtp_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    return free_port()
 
 
 @pytest.fixture

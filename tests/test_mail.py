@@ -5,8 +5,6 @@ from __future__ import annotations
 import email
 import io
 import re
-import socket
-import threading
 from datetime import timedelta
 from email import policy
 from html import unescape
@@ -16,9 +14,10 @@ import icalendar
 import pytest
 import sqlalchemy as sa
 import zxingcpp
-from aiosmtpd.controller import Controller
 from PIL import Image
 from support.factories import make_event, make_guest
+from support.live_server import free_port
+from support.smtp import smtp_config, smtp_inbox
 
 from registrar import create_app, tokens
 from registrar.config import Defaults
@@ -44,69 +43,17 @@ NO = {"attending": "no"}
 # -- the SMTP server ---------------------------------------------------------------------------
 
 
-class Mailbox:
-    """An aiosmtpd handler that keeps what it accepts and misbehaves when told to."""
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.received: list[email.message.EmailMessage] = []
-        # address -> SMTP reply to RCPT TO, e.g. "550 5.1.1 No such user"
-        self.refuse: dict[str, str] = {}
-        # After this many accepted messages, the next DATA drops the connection ("close") or
-        # answers 421 ("421"), once.
-        self.drop_after: int | None = None
-        self.drop_how = "close"
-        self.port = 0
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address in self.refuse:
-            return self.refuse[address]
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        with self.lock:
-            if self.drop_after is not None and len(self.received) >= self.drop_after:
-                self.drop_after = None
-                if self.drop_how == "close":
-                    server.transport.close()
-                return "421 4.3.2 Service shutting down"
-            message = email.message_from_bytes(envelope.original_content, policy=policy.default)
-            self.received.append(message)
-        return "250 2.0.0 Accepted"
-
-    def by_recipient(self, address: str) -> list[email.message.EmailMessage]:
-        return [m for m in self.received if address in str(m["To"])]
-
-    def message_ids(self) -> list[str]:
-        return [m["Message-ID"] for m in self.received]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def smtp_server():
-    mailbox = Mailbox()
-    mailbox.port = _free_port()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=mailbox.port)
-    controller.start()
-    yield mailbox
-    controller.stop()
+    with smtp_inbox() as inbox:
+        yield inbox
 
 
 @pytest.fixture
 def app_config(app_config, smtp_server):
     return {
         **app_config,
-        "REGISTRAR_MAIL_BACKEND": "smtp",
-        "REGISTRAR_SMTP_HOST": "127.0.0.1",
-        "REGISTRAR_SMTP_PORT": smtp_server.port,
-        "REGISTRAR_SMTP_SECURITY": "none",
-        "REGISTRAR_SMTP_TIMEOUT": 5,
+        **smtp_config(smtp_server),
         "REGISTRAR_MAIL_FROM": MAIL_FROM,
         "REGISTRAR_MAIL_MAX_ATTEMPTS": 3,
     }
@@ -184,8 +131,8 @@ def test_invitations_arrive_in_each_guests_language_with_a_link_that_works(
     report = deliver()
     assert (report.sent, report.failed, report.retrying) == (2, 0, 0)
 
-    (to_english,) = smtp_server.by_recipient(english.email)
-    (to_chinese,) = smtp_server.by_recipient(chinese.email)
+    (to_english,) = smtp_server.to(english.email)
+    (to_chinese,) = smtp_server.to(chinese.email)
     assert to_english["Subject"] == f"Invitation: {event.title_en}"
     assert to_english["From"] == MAIL_FROM
     assert to_english["Content-Language"] == "en"
@@ -279,19 +226,19 @@ def test_waitlist_decline_and_promotion_each_tell_the_guest(app, client, smtp_se
     waiting = make_guest(event, name_zh="林志豪", language=Language.ZH_HANT)
     invite(event)
     deliver()
-    holder_path = personal_path(smtp_server.by_recipient(holder.email)[0])
-    waiting_path = personal_path(smtp_server.by_recipient(waiting.email)[0])
+    holder_path = personal_path(smtp_server.to(holder.email)[0])
+    waiting_path = personal_path(smtp_server.to(waiting.email)[0])
 
     reply(client, holder_path, YES)
     reply(client, waiting_path, {"attending": "yes", "channel": "zh"})
     deliver()
-    (waitlisted,) = [m for m in smtp_server.by_recipient(waiting.email) if "候補" in m["Subject"]]
+    (waitlisted,) = [m for m in smtp_server.to(waiting.email) if "候補" in m["Subject"]]
     assert "您的候補順位：第 1 位" in parts(waitlisted)["text"]
     assert "badge.pdf" not in attachments(waitlisted)
 
     reply(client, holder_path, NO)
     deliver()
-    cancelled = smtp_server.by_recipient(holder.email)[-1]
+    cancelled = smtp_server.to(holder.email)[-1]
     assert cancelled["Subject"] == f"Your seat is cancelled: {event.title_en}"
     (ics,) = attachments(cancelled).values()
     assert ics.get_param("method") == "CANCEL"
@@ -299,7 +246,7 @@ def test_waitlist_decline_and_promotion_each_tell_the_guest(app, client, smtp_se
     assert str(entry["status"]) == "CANCELLED"
     assert str(entry["uid"]).startswith(f"event-{event.id}-guest-{holder.id}@")
 
-    promoted = smtp_server.by_recipient(waiting.email)[-1]
+    promoted = smtp_server.to(waiting.email)[-1]
     assert "您有座位了" in promoted["Subject"]
     assert "badge.pdf" in attachments(promoted)
     assert "候補" in parts(promoted)["text"]  # "no longer on the waitlist"
@@ -528,7 +475,7 @@ def test_a_permanent_refusal_is_given_up_at_once_and_the_batch_goes_on(app, smtp
     assert (message.status, message.attempts) == (MessageStatus.FAILED, 1)
     assert "550" in message.last_error and "No such user" in message.last_error
     assert deliver(now=utcnow() + timedelta(days=1)).handled == 0
-    assert len(smtp_server.by_recipient(fine.email)) == 1
+    assert len(smtp_server.to(fine.email)) == 1
 
     # Once the address is fixed, the organizer can send it again: a new message.
     del smtp_server.refuse[unknown.email]
@@ -611,7 +558,7 @@ def test_a_message_that_cannot_be_rendered_fails_at_once_and_is_shown(
 
 
 def test_an_unreachable_server_leaves_the_queue_waiting(app, smtp_server):
-    app.config["REGISTRAR_SMTP_PORT"] = _free_port()  # nobody listens there
+    app.config["REGISTRAR_SMTP_PORT"] = free_port()  # nobody listens there
     event = make_event()
     make_guest(event)
     make_guest(event)
@@ -704,7 +651,7 @@ def test_console_sends_invitations_shows_delivery_and_resends(app, client, smtp_
     assert response.status_code == 302
     assert len(outbox(guest_id=chosen.id)) == 2
     deliver()
-    assert len(smtp_server.by_recipient(chosen.email)) == 2
+    assert len(smtp_server.to(chosen.email)) == 2
 
     later = (utcnow() + timedelta(days=1)).astimezone().strftime("%Y-%m-%dT%H:%M")
     response = client.post(
@@ -748,7 +695,7 @@ def test_cli_invites_sends_reminds_and_reports(app, runner, smtp_server):
     result = runner.invoke(args=["mail", "status"])
     assert f"failed reminder_unanswered to {guests[0].email}: 550 5.1.1 Gone" in result.output
 
-    app.config["REGISTRAR_SMTP_PORT"] = _free_port()
+    app.config["REGISTRAR_SMTP_PORT"] = free_port()
     runner.invoke(args=["mail", "invite", "--email", guests[1].email])
     result = runner.invoke(args=["mail", "send"])
     assert result.exit_code == 1 and "wait for the next run" in result.output

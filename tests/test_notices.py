@@ -3,14 +3,20 @@ after its preview, and a cancellation; delivered by a real SMTP server on the lo
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import icalendar
 import pytest
 import sqlalchemy as sa
 from support.app import text
-from support.factories import answer, invitation_path, make_event, make_guest
+from support.event_form import edit_form
+from support.factories import (
+    TAIPEI,
+    answer,
+    invitation_path,
+    make_guest,
+    make_taipei_afternoon,
+)
 from support.smtp import smtp_config, smtp_inbox
 
 from registrar.extensions import db
@@ -29,9 +35,7 @@ from registrar.models import (
 )
 from registrar.services import audit, calendar, events, invitations, notices
 from registrar.services.event_details import EventDetails
-from registrar.web.console.event_form import form_values
 
-TAIPEI = ZoneInfo("Asia/Taipei")
 ACTOR = "staff:1"
 
 
@@ -47,20 +51,8 @@ def app_config(app_config, inbox):
 
 
 def forum(**fields) -> Event:
-    """An afternoon in Taipei a month from now: doors 13:10, 13:30 to 16:45."""
-    day = datetime.now(TAIPEI).date() + timedelta(days=30)
-
-    def at(hour: int, minute: int) -> datetime:
-        return datetime(day.year, day.month, day.day, hour, minute, tzinfo=TAIPEI)
-
     fields.setdefault("capacity", 1)
-    return make_event(
-        doors_open_at=at(13, 10),
-        starts_at=at(13, 30),
-        ends_at=at(16, 45),
-        rsvp_deadline=at(13, 30) - timedelta(days=7),
-        **fields,
-    )
+    return make_taipei_afternoon(**fields)
 
 
 def invited(event: Event, **fields) -> Guest:
@@ -108,22 +100,6 @@ def queued(kind: MessageKind) -> list[OutboxMessage]:
             .order_by(OutboxMessage.id)
         )
     )
-
-
-def edit_form(event: Event, **typed) -> dict:
-    """The editor's form as its page fills it in for the event, with these fields typed."""
-    db.session.refresh(event)
-    posted: dict = {}
-    for name, value in vars(form_values(event)).items():
-        if value is None:
-            posted[name] = ""
-        elif name == "channels":
-            posted[name] = value
-        elif hasattr(value, "strftime") and not hasattr(value, "year"):
-            posted[name] = value.strftime("%H:%M")
-        else:
-            posted[name] = str(value)
-    return {**posted, **typed}
 
 
 def calendar_entry(message) -> tuple[str, icalendar.Event]:

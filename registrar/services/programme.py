@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, fields
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
@@ -183,21 +183,53 @@ def _times(event: Event, details: ItemDetails) -> tuple[datetime, datetime]:
     return starts, ends
 
 
-def _require_fits(event: Event, starts: datetime, ends: datetime, but: AgendaItem | None) -> None:
-    """Within the event's hours, and clear of every other item."""
-    hours = {"start": clock(event, event.starts_at), "end": clock(event, event.ends_at)}
-    if starts < event.starts_at:
+def require_within_hours(
+    starts: datetime, ends: datetime, opens: datetime, closes: datetime, zone: ZoneInfo
+) -> None:
+    """The item lies within the event's hours (`opens` to `closes`, shown in `zone`)."""
+    hours = {
+        "start": opens.astimezone(zone).strftime("%H:%M"),
+        "end": closes.astimezone(zone).strftime("%H:%M"),
+    }
+    if starts < opens:
         raise ProgrammeError(
             _l("The event runs from %(start)s to %(end)s: an item cannot start before that."),
             field="starts",
             **hours,
         )
-    if ends > event.ends_at:
+    if ends > closes:
         raise ProgrammeError(
             _l("The event runs from %(start)s to %(end)s: an item cannot end after that."),
             field="ends",
             **hours,
         )
+
+
+class _ItemTexts(Protocol):
+    """What an item is called: the organizer's ItemDetails, or an event file's item."""
+
+    @property
+    def kind(self) -> AgendaKind: ...
+    @property
+    def title_en(self) -> str: ...
+    @property
+    def title_zh(self) -> str: ...
+
+
+def item_columns(details: _ItemTexts, starts: datetime, ends: datetime) -> dict[str, Any]:
+    """An item's columns: what it is called and when it runs."""
+    return {
+        "kind": details.kind,
+        "title_en": details.title_en,
+        "title_zh": details.title_zh,
+        "starts_at": starts,
+        "ends_at": ends,
+    }
+
+
+def _require_fits(event: Event, starts: datetime, ends: datetime, but: AgendaItem | None) -> None:
+    """Within the event's hours, and clear of every other item."""
+    require_within_hours(starts, ends, event.starts_at, event.ends_at, zone_of(event))
     for other in event.agenda:
         if other is not but and other.starts_at < ends and starts < other.ends_at:
             raise ProgrammeError(
@@ -265,6 +297,139 @@ def item_record(event: Event, item: AgendaItem) -> dict[str, Any]:
     }
 
 
+def _place_to_move(order: list[Any], moving: object, from_position: int, to_position: int) -> int:
+    """The index of what moves in `order`, once the page's positions are known still to hold."""
+    index = order.index(moving)
+    if index + 1 != from_position:
+        raise ProgrammeChanged()
+    if not 1 <= to_position <= len(order):
+        raise ProgrammeError(
+            _l("Choose a position from 1 to %(n)s; nothing was moved."), n=len(order)
+        )
+    return index
+
+
+# -- the steps of a change, audited: the editor's and the event-file import's ----------------
+# Each runs under the caller's lock, after its checks, and leaves the renumbering to it;
+# `context` goes into the audit entry (the import says `via="file"`).
+
+
+def append_item(event: Event, values: dict[str, Any], actor: str, **context: Any) -> AgendaItem:
+    """A new item after the event's others; `values` are its columns (kind, titles, times)."""
+    item = AgendaItem(position=len(event.agenda) + 1, **values)
+    event.agenda.append(item)
+    db.session.flush()
+    audit.record(
+        "programme.item_added",
+        actor=actor,
+        event_id=event.id,
+        **context,
+        **item_record(event, item),
+    )
+    return item
+
+
+def change_item(
+    event: Event, item: AgendaItem, wanted: dict[str, Any], actor: str, **context: Any
+) -> list[str]:
+    """Give the item the column values wanted; the names of those that changed."""
+    changed = [name for name, value in wanted.items() if getattr(item, name) != value]
+    if changed:
+        before = item_record(event, item)
+        for name in changed:
+            setattr(item, name, wanted[name])
+        audit.record(
+            "programme.item_changed",
+            actor=actor,
+            event_id=event.id,
+            changed=changed,
+            before=before,
+            after=item_record(event, item),
+            **context,
+        )
+    return changed
+
+
+def remove_item(event: Event, item: AgendaItem, actor: str, **context: Any) -> None:
+    record = item_record(event, item)
+    people = len(item.people)
+    event.agenda.remove(item)  # delete-orphan: the item and its people go
+    audit.record(
+        "programme.item_deleted",
+        actor=actor,
+        event_id=event.id,
+        people=people,
+        **context,
+        **record,
+    )
+
+
+def append_person(
+    event: Event, item: AgendaItem, details: PersonDetails, actor: str, **context: Any
+) -> AgendaPerson:
+    person = AgendaPerson(
+        position=len(item.people) + 1,
+        **{f.name: getattr(details, f.name) for f in fields(details)},
+    )
+    item.people.append(person)
+    db.session.flush()
+    audit.record(
+        "programme.person_added",
+        actor=actor,
+        event_id=event.id,
+        item_id=item.id,
+        person_id=person.id,
+        role=person.role.value,
+        **context,
+    )
+    return person
+
+
+def change_person(
+    event: Event,
+    item: AgendaItem,
+    person: AgendaPerson,
+    details: PersonDetails,
+    actor: str,
+    **context: Any,
+) -> list[str]:
+    """Give the person the details; the names of the fields changed.
+
+    The audit entry names the fields, not their values: names are personal data.
+    """
+    changed = [
+        f.name for f in fields(details) if getattr(person, f.name) != getattr(details, f.name)
+    ]
+    for name in changed:
+        setattr(person, name, getattr(details, name))
+    if changed:
+        audit.record(
+            "programme.person_changed",
+            actor=actor,
+            event_id=event.id,
+            item_id=item.id,
+            person_id=person.id,
+            changed=changed,
+            **context,
+        )
+    return changed
+
+
+def remove_person(
+    event: Event, item: AgendaItem, person: AgendaPerson, actor: str, **context: Any
+) -> None:
+    renumber_people(item, [other for other in item.people if other is not person])
+    audit.record(
+        "programme.person_deleted",
+        actor=actor,
+        event_id=event.id,
+        item_id=item.id,
+        person_id=person.id,
+        role=person.role.value,
+        **context,
+    )
+
+
 # -- items -----------------------------------------------------------------------------------
 
 
@@ -274,19 +439,9 @@ def add_item(event_id: int, details: ItemDetails, actor: str) -> AgendaItem:
     event = _locked(event_id)
     starts, ends = _times(event, details)
     _require_fits(event, starts, ends, but=None)
-    item = AgendaItem(
-        event_id=event.id,
-        position=len(event.agenda) + 1,
-        kind=details.kind,
-        title_en=details.title_en,
-        title_zh=details.title_zh,
-        starts_at=starts,
-        ends_at=ends,
-    )
-    event.agenda.append(item)
+    item = append_item(event, item_columns(details, starts, ends), actor)
     renumber_items(event)
     db.session.flush()
-    audit.record("programme.item_added", actor=actor, event_id=event.id, **item_record(event, item))
     return item
 
 
@@ -297,29 +452,10 @@ def update_item(event_id: int, item_id: int, details: ItemDetails, actor: str) -
     item = _item(event, item_id)
     starts, ends = _times(event, details)
     _require_fits(event, starts, ends, but=item)
-    wanted = {
-        "kind": details.kind,
-        "title_en": details.title_en,
-        "title_zh": details.title_zh,
-        "starts_at": starts,
-        "ends_at": ends,
-    }
-    changed = [name for name, value in wanted.items() if getattr(item, name) != value]
-    if not changed:
-        return []
-    before = item_record(event, item)
-    for name in changed:
-        setattr(item, name, wanted[name])
-    renumber_items(event)
-    db.session.flush()
-    audit.record(
-        "programme.item_changed",
-        actor=actor,
-        event_id=event.id,
-        changed=changed,
-        before=before,
-        after=item_record(event, item),
-    )
+    changed = change_item(event, item, item_columns(details, starts, ends), actor)
+    if changed:
+        renumber_items(event)
+        db.session.flush()
     return changed
 
 
@@ -327,12 +463,9 @@ def delete_item(event_id: int, item_id: int, actor: str) -> AgendaItem:
     """Take an item, with its people, off the programme; returns it (no longer stored)."""
     event = _locked(event_id)
     item = _item(event, item_id)
-    record = item_record(event, item)
-    people = len(item.people)
-    event.agenda.remove(item)  # delete-orphan: the item and its people go
+    remove_item(event, item, actor)
     renumber_items(event)
     db.session.flush()
-    audit.record("programme.item_deleted", actor=actor, event_id=event.id, people=people, **record)
     return item
 
 
@@ -348,13 +481,7 @@ def move_item(
     event = _locked(event_id)
     item = _item(event, item_id)
     order = in_running_order(event)
-    index = order.index(item)
-    if index + 1 != from_position:
-        raise ProgrammeChanged()
-    if not 1 <= to_position <= len(order):
-        raise ProgrammeError(
-            _l("Choose a position from 1 to %(n)s; nothing was moved."), n=len(order)
-        )
+    index = _place_to_move(order, item, from_position, to_position)
     if to_position == from_position:
         return item
     low, high = sorted((index, to_position - 1))
@@ -396,49 +523,22 @@ def add_person(event_id: int, item_id: int, details: PersonDetails, actor: str) 
     details = checked_person(details)
     event = _locked(event_id)
     item = _item(event, item_id)
-    person = AgendaPerson(
-        position=len(item.people) + 1,
-        **{f.name: getattr(details, f.name) for f in fields(details)},
-    )
-    item.people.append(person)
+    person = append_person(event, item, details, actor)
     renumber_people(item, list(item.people))
     db.session.flush()
-    audit.record(
-        "programme.person_added",
-        actor=actor,
-        event_id=event.id,
-        item_id=item.id,
-        person_id=person.id,
-        role=person.role.value,
-    )
     return person
 
 
 def update_person(
     event_id: int, item_id: int, person_id: int, details: PersonDetails, actor: str
 ) -> list[str]:
-    """Change a person's details; return the names of the fields changed (none: a repeat).
-
-    The audit entry names the fields, not their values: names are personal data.
-    """
+    """Change a person's details; return the names of the fields changed (none: a repeat)."""
     details = checked_person(details)
     event = _locked(event_id)
-    person = _person(_item(event, item_id), person_id)
-    changed = [
-        f.name for f in fields(details) if getattr(person, f.name) != getattr(details, f.name)
-    ]
-    for name in changed:
-        setattr(person, name, getattr(details, name))
+    item = _item(event, item_id)
+    changed = change_person(event, item, _person(item, person_id), details, actor)
     if changed:
         db.session.flush()
-        audit.record(
-            "programme.person_changed",
-            actor=actor,
-            event_id=event.id,
-            item_id=item_id,
-            person_id=person.id,
-            changed=changed,
-        )
     return changed
 
 
@@ -447,16 +547,8 @@ def delete_person(event_id: int, item_id: int, person_id: int, actor: str) -> Ag
     event = _locked(event_id)
     item = _item(event, item_id)
     person = _person(item, person_id)
-    renumber_people(item, [other for other in item.people if other is not person])
+    remove_person(event, item, person, actor)
     db.session.flush()
-    audit.record(
-        "programme.person_deleted",
-        actor=actor,
-        event_id=event.id,
-        item_id=item.id,
-        person_id=person_id,
-        role=person.role.value,
-    )
     return person
 
 
@@ -474,13 +566,7 @@ def move_person(
     item = _item(event, item_id)
     person = _person(item, person_id)
     order = sorted(item.people, key=lambda other: (other.position, other.id))
-    index = order.index(person)
-    if index + 1 != from_position:
-        raise ProgrammeChanged()
-    if not 1 <= to_position <= len(order):
-        raise ProgrammeError(
-            _l("Choose a position from 1 to %(n)s; nothing was moved."), n=len(order)
-        )
+    index = _place_to_move(order, person, from_position, to_position)
     if to_position == from_position:
         return to_position
     order.insert(to_position - 1, order.pop(index))

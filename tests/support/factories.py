@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -55,6 +56,26 @@ def make_event(capacity: int = 10, held_seats: int = 0, deadline_in_days: float 
     _staff_the_new_event(event)
     db.session.commit()
     return event
+
+
+TAIPEI = ZoneInfo("Asia/Taipei")
+
+
+def make_taipei_afternoon(**fields) -> Event:
+    """The forum's afternoon in Taipei, as on the event page, a month from now: doors 13:10,
+    13:30 to 16:45, answers taken until a week before."""
+    day = datetime.now(TAIPEI).date() + timedelta(days=30)
+
+    def at(hour: int, minute: int) -> datetime:
+        return datetime(day.year, day.month, day.day, hour, minute, tzinfo=TAIPEI)
+
+    times = {
+        "doors_open_at": at(13, 10),
+        "starts_at": at(13, 30),
+        "ends_at": at(16, 45),
+        "rsvp_deadline": at(13, 30) - timedelta(days=7),
+    }
+    return make_event(**{**times, **fields})
 
 
 def make_guest(event: Event, **fields) -> Guest:

@@ -1,4 +1,5 @@
-"""A real SMTP server on the loopback (aiosmtpd) that keeps what it accepts, for mail tests."""
+"""A real SMTP server on the loopback (aiosmtpd) that keeps what it accepts, for mail tests;
+told to, it refuses a recipient or drops the connection, as real servers do."""
 
 from __future__ import annotations
 
@@ -20,16 +21,36 @@ class Inbox:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.received: list[EmailMessage] = []
+        # address -> SMTP reply to RCPT TO, e.g. "550 5.1.1 No such user"
+        self.refuse: dict[str, str] = {}
+        # After this many accepted messages, the next DATA drops the connection ("close") or
+        # answers 421 ("421"), once.
+        self.drop_after: int | None = None
+        self.drop_how = "close"
         self.port = 0
 
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server, session, envelope):
-        message = email.message_from_bytes(envelope.original_content, policy=policy.default)
         with self.lock:
+            if self.drop_after is not None and len(self.received) >= self.drop_after:
+                self.drop_after = None
+                if self.drop_how == "close":
+                    server.transport.close()
+                return "421 4.3.2 Service shutting down"
+            message = email.message_from_bytes(envelope.original_content, policy=policy.default)
             self.received.append(message)  # type: ignore[arg-type]  # policy.default's class
         return "250 2.0.0 Accepted"
 
     def to(self, address: str) -> list[EmailMessage]:
         return [m for m in self.received if address in str(m["To"])]
+
+    def message_ids(self) -> list[str]:
+        return [m["Message-ID"] for m in self.received]
 
 
 @contextmanager

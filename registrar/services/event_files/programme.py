@@ -11,7 +11,7 @@ console's are. A file that matches the programme changes nothing and writes no e
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -19,23 +19,26 @@ from flask_babel import lazy_gettext as _l
 
 from ...extensions import db
 from ...i18n import bilingual
-from ...models import AgendaItem, AgendaPerson, Event
-from .. import audit
+from ...models import AgendaItem, Event
 from ..programme import (
     ItemDetails,
-    PersonDetails,
     ProgrammeError,
+    append_item,
+    append_person,
+    change_item,
+    change_person,
     checked_item,
     checked_person,
     in_running_order,
-    item_record,
+    item_columns,
+    remove_item,
+    remove_person,
     renumber_items,
     renumber_people,
+    require_within_hours,
 )
 from .layout import EventFileError, Problem
 from .reading import PROGRAMME_KEYS, PlannedItem
-
-_PERSON_FIELDS = tuple(f.name for f in fields(PersonDetails))
 
 
 @dataclass(frozen=True)
@@ -79,19 +82,10 @@ def checked_programme(
                 raise refuse(key, exc) from None
         if item.ends_at <= item.starts_at:
             raise refuse(f"{where}.ends", _l("The item must end after it starts."))
-        hours = {"start": clock(starts_at), "end": clock(ends_at)}
-        if item.starts_at < starts_at:
-            raise refuse(
-                f"{where}.starts",
-                _l("The event runs from %(start)s to %(end)s: an item cannot start before that."),
-                **hours,
-            )
-        if item.ends_at > ends_at:
-            raise refuse(
-                f"{where}.ends",
-                _l("The event runs from %(start)s to %(end)s: an item cannot end after that."),
-                **hours,
-            )
+        try:
+            require_within_hours(item.starts_at, item.ends_at, starts_at, ends_at, ZoneInfo(zone))
+        except ProgrammeError as exc:
+            raise refuse(f"{where}.{PROGRAMME_KEYS[exc.field or 'starts']}", exc) from None
         cleaned.append(
             (
                 n,
@@ -136,123 +130,35 @@ def replace_programme(event: Event, programme: list[PlannedItem], actor: str) ->
             _add_item(event, item, actor)
             added += 1
     for gone in current[len(programme) :]:
-        record = item_record(event, gone)
-        people = len(gone.people)
-        event.agenda.remove(gone)  # delete-orphan: the item and its people go
-        audit.record(
-            "programme.item_deleted",
-            actor=actor,
-            event_id=event.id,
-            people=people,
-            via="file",
-            **record,
-        )
+        remove_item(event, gone, actor, via="file")
     renumber_items(event)
     db.session.flush()
     return ProgrammeChanges(added=added, changed=changed, deleted=len(current) - len(programme))
 
 
 def _add_item(event: Event, item: PlannedItem, actor: str) -> None:
-    entry = AgendaItem(
-        position=len(event.agenda) + 1,
-        kind=item.kind,
-        title_en=item.title_en,
-        title_zh=item.title_zh,
-        starts_at=item.starts_at,
-        ends_at=item.ends_at,
-    )
-    event.agenda.append(entry)
-    db.session.flush()
-    audit.record(
-        "programme.item_added",
-        actor=actor,
-        event_id=event.id,
-        via="file",
-        **item_record(event, entry),
-    )
+    entry = append_item(event, item_columns(item, item.starts_at, item.ends_at), actor, via="file")
     for person in item.people:
-        _add_person(event, entry, person, actor)
+        append_person(event, entry, person, actor, via="file")
 
 
 def _change_item(event: Event, entry: AgendaItem, item: PlannedItem, actor: str) -> bool:
     """Make the stored item the planned one; True when anything about it changed."""
-    wanted = {
-        "kind": item.kind,
-        "title_en": item.title_en,
-        "title_zh": item.title_zh,
-        "starts_at": item.starts_at,
-        "ends_at": item.ends_at,
-    }
-    changed = [name for name, value in wanted.items() if getattr(entry, name) != value]
-    if changed:
-        before = item_record(event, entry)
-        for name in changed:
-            setattr(entry, name, wanted[name])
-        audit.record(
-            "programme.item_changed",
-            actor=actor,
-            event_id=event.id,
-            changed=changed,
-            before=before,
-            after=item_record(event, entry),
-            via="file",
-        )
+    changed = change_item(
+        event, entry, item_columns(item, item.starts_at, item.ends_at), actor, via="file"
+    )
     people = sorted(entry.people, key=lambda person: (person.position, person.id))
     people_changed = False
     for n, person in enumerate(item.people):
         if n < len(people):
-            people_changed |= _change_person(event, entry, people[n], person, actor)
+            people_changed |= bool(
+                change_person(event, entry, people[n], person, actor, via="file")
+            )
         else:
-            _add_person(event, entry, person, actor)
+            append_person(event, entry, person, actor, via="file")
             people_changed = True
     for gone in people[len(item.people) :]:
-        audit.record(
-            "programme.person_deleted",
-            actor=actor,
-            event_id=event.id,
-            item_id=entry.id,
-            person_id=gone.id,
-            role=gone.role.value,
-            via="file",
-        )
+        remove_person(event, entry, gone, actor, via="file")
         people_changed = True
-    renumber_people(entry, [p for p in entry.people if p not in people[len(item.people) :]])
+    renumber_people(entry, list(entry.people))
     return bool(changed) or people_changed
-
-
-def _add_person(event: Event, entry: AgendaItem, details: PersonDetails, actor: str) -> None:
-    person = AgendaPerson(
-        position=len(entry.people) + 1,
-        **{name: getattr(details, name) for name in _PERSON_FIELDS},
-    )
-    entry.people.append(person)
-    db.session.flush()
-    audit.record(
-        "programme.person_added",
-        actor=actor,
-        event_id=event.id,
-        item_id=entry.id,
-        person_id=person.id,
-        role=person.role.value,
-        via="file",
-    )
-
-
-def _change_person(
-    event: Event, entry: AgendaItem, person: AgendaPerson, details: PersonDetails, actor: str
-) -> bool:
-    """The audit entry names the fields, not their values: names are personal data."""
-    changed = [name for name in _PERSON_FIELDS if getattr(person, name) != getattr(details, name)]
-    for name in changed:
-        setattr(person, name, getattr(details, name))
-    if changed:
-        audit.record(
-            "programme.person_changed",
-            actor=actor,
-            event_id=event.id,
-            item_id=entry.id,
-            person_id=person.id,
-            changed=changed,
-            via="file",
-        )
-    return bool(changed)
