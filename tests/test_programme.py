@@ -1,4 +1,4 @@
-"""The programme's rules (services/programme.py): items within the event's hours, one after
+"""The programme's rules (services/programme/): items within the event's hours, one after
 another, in the order of their times; people with a name; moves that check what the page
 showed; every change audited."""
 
@@ -16,7 +16,7 @@ from registrar.extensions import db
 from registrar.models import AgendaItem, AgendaKind, AgendaPerson, AuditEntry, PersonRole
 from registrar.services import audit
 from registrar.services import programme as service
-from registrar.services.programme import ItemDetails, PersonDetails
+from registrar.services.programme import ItemDetails, PersonDetails, editing
 
 ACTOR = "staff:1"
 
@@ -428,9 +428,9 @@ def test_a_person_of_another_item_is_not_found(event):
 
 def test_every_change_takes_the_event_lock(event, monkeypatch):
     taken = []
-    real = service.lock_event
+    real = editing.lock_event
     monkeypatch.setattr(
-        service, "lock_event", lambda event_id: taken.append(event_id) or real(event_id)
+        editing, "lock_event", lambda event_id: taken.append(event_id) or real(event_id)
     )
     item = add(event, "13:30", "14:00")
     run(lambda: service.move_item(event.id, item.id, 1, ACTOR, from_position=1))

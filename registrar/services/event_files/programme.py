@@ -1,6 +1,6 @@
 """An event's programme replaced as a whole by a file's.
 
-The rules are services/programme.py's (its text checks are called here): items within the
+The rules are those of services/programme/ (its text checks are called here): items within the
 event's hours, each ending after it starts, none overlapping another. They are checked on the
 whole new programme at once, since a file may give an item the times another item had, which
 one change after another would refuse half way. Then the items are matched by their place in

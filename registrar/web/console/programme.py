@@ -1,5 +1,5 @@
 """Console: the programme editor. Sessions and breaks with their times and titles, their
-speakers and moderators, and the order of both; the rules are in services/programme.py.
+speakers and moderators, and the order of both; the rules are in services/programme/.
 
 Every URL names the event, and the item (and the person) by id; an id that is not of that
 event answers 404 before anything is read from the form, and the service checks it again under

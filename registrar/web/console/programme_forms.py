@@ -1,5 +1,5 @@
 """The programme editor's forms. They check what a form can (lengths, one line, a time's
-shape); services/programme.py checks every rule again, and the ones about the event."""
+shape); services/programme/ checks every rule again, and the ones about the event."""
 
 from __future__ import annotations
 

@@ -1,0 +1,243 @@
+"""The event editor's use cases on the programme: add, update, delete and move items and the
+people on them. Each takes the event lock first, checks the event may still change, and
+leaves the programme renumbered."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+from ...errors import NotFound
+from ...extensions import db
+from ...models import AgendaItem, AgendaPerson, Event
+from .. import audit
+from ..event_state import require_changeable
+from ..locking import lock_event
+from .checks import (
+    ItemDetails,
+    PersonDetails,
+    ProgrammeChanged,
+    ProgrammeError,
+    checked_item,
+    checked_person,
+    clock,
+    item_times,
+    require_fits,
+)
+from .steps import (
+    append_item,
+    append_person,
+    change_item,
+    change_person,
+    in_running_order,
+    item_columns,
+    remove_item,
+    remove_person,
+    renumber_items,
+    renumber_people,
+)
+
+
+class ItemGone(NotFound):
+    default_message = _l("This programme item is not there any more; it may have been deleted.")
+
+
+class PersonGone(NotFound):
+    default_message = _l("This person is not on the programme item any more.")
+
+
+def _require_editable(event: Event) -> None:
+    """Refuse any change to the programme of an archived or cancelled event, under the lock."""
+    require_changeable(event)
+
+
+# -- finding what the page named -------------------------------------------------------------
+
+
+def _locked(event_id: int) -> Event:
+    event = lock_event(event_id)
+    _require_editable(event)
+    return event
+
+
+def _item(event: Event, item_id: int) -> AgendaItem:
+    """The event's item; another event's id is as unknown as one never made."""
+    item = db.session.get(AgendaItem, item_id)
+    if item is None or item.event_id != event.id:
+        raise ItemGone()
+    return item
+
+
+def _person(item: AgendaItem, person_id: int) -> AgendaPerson:
+    person = db.session.get(AgendaPerson, person_id)
+    if person is None or person.item_id != item.id:
+        raise PersonGone()
+    return person
+
+
+def _place_to_move(order: list[Any], moving: object, from_position: int, to_position: int) -> int:
+    """The index of what moves in `order`, once the page's positions are known still to hold."""
+    index = order.index(moving)
+    if index + 1 != from_position:
+        raise ProgrammeChanged()
+    if not 1 <= to_position <= len(order):
+        raise ProgrammeError(
+            _l("Choose a position from 1 to %(n)s; nothing was moved."), n=len(order)
+        )
+    return index
+
+
+# -- items -----------------------------------------------------------------------------------
+
+
+def add_item(event_id: int, details: ItemDetails, actor: str) -> AgendaItem:
+    """Put a session or a break on the programme, in its place by time."""
+    details = checked_item(details)
+    event = _locked(event_id)
+    starts, ends = item_times(event, details)
+    require_fits(event, starts, ends, but=None)
+    item = append_item(event, item_columns(details, starts, ends), actor)
+    renumber_items(event)
+    db.session.flush()
+    return item
+
+
+def update_item(event_id: int, item_id: int, details: ItemDetails, actor: str) -> list[str]:
+    """Change an item; return the names of the fields changed (none: a repeat)."""
+    details = checked_item(details)
+    event = _locked(event_id)
+    item = _item(event, item_id)
+    starts, ends = item_times(event, details)
+    require_fits(event, starts, ends, but=item)
+    changed = change_item(event, item, item_columns(details, starts, ends), actor)
+    if changed:
+        renumber_items(event)
+        db.session.flush()
+    return changed
+
+
+def delete_item(event_id: int, item_id: int, actor: str) -> AgendaItem:
+    """Take an item, with its people, off the programme; returns it (no longer stored)."""
+    event = _locked(event_id)
+    item = _item(event, item_id)
+    remove_item(event, item, actor)
+    renumber_items(event)
+    db.session.flush()
+    return item
+
+
+def move_item(
+    event_id: int, item_id: int, to_position: int, actor: str, *, from_position: int
+) -> AgendaItem:
+    """Run an item at another place in the programme (1 = first); returns it, re-timed.
+
+    The items from the old place to the new one are laid out again from the time the first of
+    them started, in the new order, each keeping its length, with the same pauses between them
+    as before; so the stretch ends when it did, and nothing outside it moves.
+    """
+    event = _locked(event_id)
+    item = _item(event, item_id)
+    order = in_running_order(event)
+    index = _place_to_move(order, item, from_position, to_position)
+    if to_position == from_position:
+        return item
+    low, high = sorted((index, to_position - 1))
+    stretch = order[low : high + 1]
+    pauses = [
+        max(after.starts_at - before.ends_at, timedelta(0))
+        for before, after in zip(stretch, stretch[1:], strict=False)
+    ]
+    before_move = {other.id: clock(event, other.starts_at) for other in stretch}
+    order.insert(to_position - 1, order.pop(index))
+    moment = min(other.starts_at for other in stretch)
+    for n, other in enumerate(order[low : high + 1]):
+        length = other.ends_at - other.starts_at
+        other.starts_at, other.ends_at = moment, moment + length
+        moment = other.ends_at + (pauses[n] if n < len(pauses) else timedelta(0))
+    # Times a file left out of order could push the stretch past the end: checked like a save.
+    for other in stretch:
+        require_fits(event, other.starts_at, other.ends_at, but=other)
+    renumber_items(event)
+    db.session.flush()
+    audit.record(
+        "programme.item_moved",
+        actor=actor,
+        event_id=event.id,
+        item_id=item.id,
+        from_position=from_position,
+        to_position=to_position,
+        starts_before=before_move,
+        starts_after={other.id: clock(event, other.starts_at) for other in stretch},
+    )
+    return item
+
+
+# -- people ----------------------------------------------------------------------------------
+
+
+def add_person(event_id: int, item_id: int, details: PersonDetails, actor: str) -> AgendaPerson:
+    """Put a speaker or a moderator on an item, after the ones it has."""
+    details = checked_person(details)
+    event = _locked(event_id)
+    item = _item(event, item_id)
+    person = append_person(event, item, details, actor)
+    renumber_people(item, list(item.people))
+    db.session.flush()
+    return person
+
+
+def update_person(
+    event_id: int, item_id: int, person_id: int, details: PersonDetails, actor: str
+) -> list[str]:
+    """Change a person's details; return the names of the fields changed (none: a repeat)."""
+    details = checked_person(details)
+    event = _locked(event_id)
+    item = _item(event, item_id)
+    changed = change_person(event, item, _person(item, person_id), details, actor)
+    if changed:
+        db.session.flush()
+    return changed
+
+
+def delete_person(event_id: int, item_id: int, person_id: int, actor: str) -> AgendaPerson:
+    """Take a person off an item; returns the person (no longer stored)."""
+    event = _locked(event_id)
+    item = _item(event, item_id)
+    person = _person(item, person_id)
+    remove_person(event, item, person, actor)
+    db.session.flush()
+    return person
+
+
+def move_person(
+    event_id: int,
+    item_id: int,
+    person_id: int,
+    to_position: int,
+    actor: str,
+    *,
+    from_position: int,
+) -> int:
+    """Put a person at another place among the item's people (1 = first); returns it."""
+    event = _locked(event_id)
+    item = _item(event, item_id)
+    person = _person(item, person_id)
+    order = sorted(item.people, key=lambda other: (other.position, other.id))
+    index = _place_to_move(order, person, from_position, to_position)
+    if to_position == from_position:
+        return to_position
+    order.insert(to_position - 1, order.pop(index))
+    renumber_people(item, order)
+    db.session.flush()
+    audit.record(
+        "programme.person_moved",
+        actor=actor,
+        event_id=event.id,
+        item_id=item.id,
+        person_id=person.id,
+        from_position=from_position,
+        to_position=to_position,
+    )
+    return to_position
