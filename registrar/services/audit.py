@@ -78,7 +78,7 @@ ACTION_LABELS = {
     "staff.disabled": _l("Staff account disabled"),
     "staff.enabled": _l("Staff account enabled"),
     "staff.signed_out": _l("Staff member logged out on every device"),
-    # -- the programme (services/programme.py)
+    # -- the programme (services/programme/)
     "programme.item_added": _l("Programme item added"),
     "programme.item_changed": _l("Programme item changed"),
     "programme.item_deleted": _l("Programme item deleted"),

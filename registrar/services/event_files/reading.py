@@ -52,7 +52,7 @@ DETAIL_KEYS = {
     "mail_sender_name": "mail.sender_name",
     "mail_reply_to": "mail.reply_to",
 }
-# The programme's form fields (services/programme.py) as keys within an item or a person.
+# The programme's form fields (services/programme/) as keys within an item or a person.
 PROGRAMME_KEYS = {
     "kind": "kind",
     "starts": "starts",
@@ -156,7 +156,7 @@ def read_event_file(text: str, *, day: date | None = None) -> EventFile:
 
     def item_time(hhmm_text: str) -> datetime:
         """On the day; the next day for an event that runs past midnight and a time before its
-        start (services/programme.py reads the console's times so too)."""
+        start (services/programme/ reads the console's times so too)."""
         moment = at(day, hhmm_text)
         if moment < starts_at and moment + timedelta(days=1) <= ends_at:
             moment += timedelta(days=1)
