@@ -49,6 +49,7 @@ ACTION_LABELS = {
     "event.copied": _l("Event copied from another"),
     "event.state_changed": _l("Event opened, closed or archived"),
     "event.change_notice": _l("Guests to be told of a change"),
+    "event.cancelled": _l("Event cancelled; guests told"),
     "guest.added": _l("Guest added"),
     "guest.updated": _l("Guest details changed"),
     "guest.corrected": _l("Guest corrected their name or organization"),
