@@ -14,6 +14,7 @@ from .models import (
     Category,
     Channel,
     Direction,
+    DoorNoAnswer,
     EventState,
     Language,
     MessageKind,
@@ -101,10 +102,17 @@ VERDICT_LABELS = {
     Verdict.REVOKED: _l("Invitation withdrawn"),
     Verdict.WRONG_EVENT: _l("Badge for another event"),
     Verdict.ROOM_FULL: _l("Room is full"),
+    Verdict.NO_ANSWER: _l("No answer yet"),
     Verdict.INVALID: _l("Not a valid badge"),
 }
 # An accepted scan in exit mode: not a verdict of its own, but what the door and the log say.
 EXIT_RECORDED = _l("Exit recorded")
+
+# The event editor's choice of what the door does with a guest who never answered.
+DOOR_NO_ANSWER_LABELS = {
+    DoorNoAnswer.DESK: _l("Send them to the desk"),
+    DoorNoAnswer.LET_IN: _l("Let them in when a seat is free (recorded as attending)"),
+}
 
 DIRECTION_LABELS = {Direction.IN: _l("Entry"), Direction.OUT: _l("Exit")}
 

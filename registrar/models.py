@@ -130,7 +130,22 @@ class Verdict(enum.StrEnum):
     REVOKED = "revoked"
     WRONG_EVENT = "wrong_event"
     ROOM_FULL = "room_full"
+    # Invited, never answered: never told as "declined"; the event's door_no_answer says
+    # whether the door may let them in.
+    NO_ANSWER = "no_answer"
     INVALID = "invalid"
+
+
+class DoorNoAnswer(enum.StrEnum):
+    """What the door may do with an invited guest who never answered (Verdict.NO_ANSWER).
+
+    Stored as a string with no CHECK constraint, so a member added here needs no migration.
+    """
+
+    # Send them to the desk: an organizer decides.
+    DESK = "desk"
+    # Let them in when a seat is free: their answer is recorded as given at the door.
+    LET_IN = "let_in"
 
 
 class Direction(enum.StrEnum):
@@ -193,6 +208,10 @@ class Event(Model):
     rsvp_deadline: Mapped[datetime] = mapped_column(UTCDateTime)
     # Space-separated channel codes offered by the interpreters, e.g. "en zh".
     channels: Mapped[str] = mapped_column(sa.String(64), default="en zh")
+    # What the door does with a guest who never answered (services/checkin/unanswered.py).
+    door_no_answer: Mapped[DoorNoAnswer] = mapped_column(
+        _enum(DoorNoAnswer), default=DoorNoAnswer.DESK, server_default=DoorNoAnswer.DESK.value
+    )
     # Last waitlist number handed out; only ever grows, so the queue order is stable.
     waitlist_counter: Mapped[int] = mapped_column(sa.Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

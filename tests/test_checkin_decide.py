@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from registrar.models import Category, Channel, Direction, SeatState, Verdict
+from registrar.models import Category, Channel, Direction, DoorNoAnswer, SeatState, Verdict
 from registrar.services.checkin import (
     CLOCK_SKEW,
     Decision,
@@ -21,6 +21,7 @@ from registrar.services.checkin import (
     ScanRequest,
     decide,
 )
+from registrar.services.checkin.verdict import NoAnswerAtDoor
 from registrar.tokens import BadgeClaim
 
 EVENT = 7
@@ -56,12 +57,21 @@ def door(
     inside: int = 3,
     capacity: int = 10,
     claim: BadgeClaim | None | str = "genuine",
+    policy: DoorNoAnswer = DoorNoAnswer.DESK,
+    seats_free: int = 0,
 ) -> DoorRead:
     """What the door read for a badge of `guest` (claim "genuine": their current badge)."""
     if claim == "genuine":
         claim = BadgeClaim(EVENT, guest.id if guest else 999, guest.badge_version if guest else 1)
     return DoorRead(
-        event_id=EVENT, capacity=capacity, inside=inside, now=NOW, claim=claim, guest=guest
+        event_id=EVENT,
+        capacity=capacity,
+        inside=inside,
+        now=NOW,
+        claim=claim,
+        guest=guest,
+        no_answer_policy=policy,
+        seats_free=seats_free,
     )
 
 
@@ -137,10 +147,54 @@ CASES = [
     ),
     pytest.param(door(SAID_NO), ask(), Decision(Verdict.DECLINED, NOW, SAID_NO), id="declined"),
     pytest.param(
-        door(NEVER_ANSWERED),
+        door(NEVER_ANSWERED, seats_free=4),
         ask(),
-        Decision(Verdict.DECLINED, NOW, NEVER_ANSWERED),
-        id="declined: never answered",
+        Decision(
+            Verdict.NO_ANSWER,
+            NOW,
+            NEVER_ANSWERED,
+            no_answer=NoAnswerAtDoor(DoorNoAnswer.DESK, seat_free=True),
+        ),
+        id="no_answer: never answered is not declined; the desk decides",
+    ),
+    pytest.param(
+        door(NEVER_ANSWERED, policy=DoorNoAnswer.LET_IN, seats_free=1),
+        ask(),
+        Decision(
+            Verdict.NO_ANSWER,
+            NOW,
+            NEVER_ANSWERED,
+            no_answer=NoAnswerAtDoor(DoorNoAnswer.LET_IN, seat_free=True),
+        ),
+        id="no_answer: the event lets the door let them in, and a seat is free",
+    ),
+    pytest.param(
+        door(NEVER_ANSWERED, policy=DoorNoAnswer.LET_IN, seats_free=0),
+        ask(),
+        Decision(
+            Verdict.NO_ANSWER,
+            NOW,
+            NEVER_ANSWERED,
+            no_answer=NoAnswerAtDoor(DoorNoAnswer.LET_IN, seat_free=False),
+        ),
+        id="no_answer: no seat free, so the door may not let them in",
+    ),
+    pytest.param(
+        door(NEVER_ANSWERED, policy=DoorNoAnswer.LET_IN, seats_free=3, inside=10),
+        ask(override=True),
+        Decision(
+            Verdict.NO_ANSWER,
+            NOW,
+            NEVER_ANSWERED,
+            no_answer=NoAnswerAtDoor(DoorNoAnswer.LET_IN, seat_free=False),
+        ),
+        id="no_answer: a full room has no seat free, and an override lets nobody in",
+    ),
+    pytest.param(
+        door(replace(NEVER_ANSWERED, revoked=True), seats_free=3),
+        ask(),
+        Decision(Verdict.REVOKED, NOW, replace(NEVER_ANSWERED, revoked=True)),
+        id="revoked: a withdrawn invitation never answered is revoked",
     ),
     pytest.param(
         door(replace(CONFIRMED, seat=None)),
@@ -331,4 +385,11 @@ def test_a_scan_not_ok_writes_nothing_but_itself():
                 decision.guest,
                 duplicate=decision.duplicate,
                 first_scan=decision.first_scan,
+                no_answer=decision.no_answer,
             ), case.id
+
+
+def test_only_a_no_answer_says_what_the_door_may_do_with_it():
+    for case in CASES:
+        decision = case.values[2]
+        assert (decision.no_answer is not None) == (decision.verdict == Verdict.NO_ANSWER), case.id

@@ -14,7 +14,7 @@ from support.event_form import edit_form
 from support.factories import answer, invitation_path, make_event, make_guest, make_staff
 
 from registrar.extensions import db
-from registrar.models import AuditEntry, Event, EventState, Guest, utcnow
+from registrar.models import AuditEntry, DoorNoAnswer, Event, EventState, Guest, utcnow
 
 FORM = {
     "title_en": "Climate Forum",
@@ -310,3 +310,29 @@ def test_an_organizer_of_some_events_sees_only_those_and_organizes_what_they_cre
     assert copied.status_code == 302
     assert client.get(copied.headers["Location"]).status_code == 200
     assert client.get(f"/console/events/{theirs.id}/dashboard").status_code == 403
+
+
+def test_the_door_policy_for_guests_who_never_answered_is_chosen_in_the_editor(
+    organizer_client,
+):
+    event = _forum()
+    page = text(organizer_client.get(f"/console/events/{event.id}/edit"))
+    # Sent to the desk unless the organizer chooses otherwise.
+    assert re.search(r'<input checked[^>]*name="door_no_answer"[^>]*value="desk"', page)
+
+    saved = organizer_client.post(
+        f"/console/events/{event.id}/edit", data=edit_form(event, door_no_answer="let_in")
+    )
+    assert saved.status_code == 302, text(saved)
+    assert _events()[0].door_no_answer == DoorNoAnswer.LET_IN
+    entry = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "event.updated")
+    ).one()
+    assert entry.details["changes"]["door_no_answer"] == ["desk", "let_in"]
+
+    forged = organizer_client.post(
+        f"/console/events/{event.id}/edit", data=edit_form(event, door_no_answer="open")
+    )
+    assert forged.status_code == 400
+    assert "Choose what the door does from the list." in text(forged)
+    assert _events()[0].door_no_answer == DoorNoAnswer.LET_IN

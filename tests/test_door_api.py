@@ -149,14 +149,18 @@ def test_waitlisted_guest_is_refused(door_client, app):
     assert body["occupancy"]["inside"] == 0
 
 
-def test_declined_cancelled_and_unanswered_guests_are_refused(door_client, event):
+def test_declined_and_cancelled_guests_are_refused_and_the_unanswered_not_called_declined(
+    door_client, event
+):
     said_no = answer(make_guest(event), attending=False)
     cancelled = answer(confirmed_guest(event), attending=False)
     never_answered = make_guest(event)
 
-    for guest in (said_no, cancelled, never_answered):
+    for guest in (said_no, cancelled):
         assert verdict_of(door_client, event.id, code_of(guest)) == "declined", guest.id
+    assert verdict_of(door_client, event.id, code_of(never_answered)) == "no_answer"
     assert presence_of(cancelled.id) is None
+    assert presence_of(never_answered.id) is None
 
 
 def test_revoked_invitation_and_replaced_badge_are_refused(door_client, event):
@@ -286,7 +290,7 @@ def test_every_scan_is_stored_with_its_verdict_gate_and_actor(door_client, event
 
 def test_same_nonce_gets_the_first_answer_and_writes_nothing(door_client, event):
     guest = confirmed_guest(event)
-    refused = make_guest(event)
+    refused = answer(make_guest(event), attending=False)
 
     first = scan(door_client, event.id, code_of(guest), nonce="n-1", gate="A").get_json()
     # The retry may even differ (another gate, now offline): the nonce decides.
@@ -522,6 +526,7 @@ def test_search_by_either_script_and_manual_check_in(door_client, event):
             "category": "delegate",
             "channel": "en",
             "seat": "confirmed",
+            "answered": True,
             "revoked": False,
             "inside": False,
         }

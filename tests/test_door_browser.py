@@ -22,7 +22,7 @@ from support.live_server import serving
 
 from registrar import tokens
 from registrar.extensions import db
-from registrar.models import Channel, CheckIn, Event, Guest, Role, Scan, Verdict
+from registrar.models import Channel, CheckIn, DoorNoAnswer, Event, Guest, Role, Scan, Verdict
 from registrar.services import audit, door, rsvp
 
 playwright = pytest.importorskip(
@@ -492,3 +492,40 @@ def test_scanner_page_kept_offline_is_forgotten_when_access_ends(app, browser):
         with pytest.raises(playwright.Error, match="ERR_FAILED|ERR_INTERNET_DISCONNECTED"):
             page.goto(f"{url}/door/events/{event_id}")
         context.close()
+
+
+def test_a_guest_who_never_answered_is_blue_and_let_in_where_the_event_allows(app, browser):
+    event = make_event(capacity=3, door_no_answer=DoorNoAnswer.LET_IN)
+    guest = make_guest(event, name_en="Wu Never-Answered", name_zh="吳未覆")
+    make_staff("door@example.org", Role.DOOR, PASSWORD)
+    event_id, code, guest_id = event.id, _code(guest), guest.id
+    db.session.commit()
+
+    with serving(app) as url:
+        chromium = browser()
+        volunteer = Scanner(chromium.new_context(viewport=PHONE, locale="en-GB"), url)
+        volunteer.log_in("door@example.org")
+        volunteer.open(f"/door/events/{event_id}")
+        volunteer.page.fill("#search", "never")
+        tag = volunteer.page.locator("#results .tag-blue")
+        assert tag.inner_text() == "No answer yet"
+
+        volunteer.type_code(code)
+        asked = volunteer.verdict("ask")
+        words = asked.inner_text()
+        assert "No answer yet" in words and "A seat is free" in words
+        assert "declined" not in words.lower() and "not attending" not in words.lower()
+        colour = asked.evaluate("element => getComputedStyle(element).backgroundColor")
+        assert colour == "rgb(31, 95, 168)"
+        assert volunteer.page.locator(".verdict-ask .icon-ask").is_visible()
+        volunteer.screenshot("door-no-answer.png")
+
+        volunteer.page.click("#verdict-let-in")
+        let_in = volunteer.verdict("good")
+        assert "recorded as attending" in let_in.inner_text()
+        assert volunteer.occupancy() == "1 / 3"
+        chromium.close()
+
+    (scan,) = [s for s in _scans(event_id) if s.verdict == Verdict.OK]
+    assert scan.guest_id == guest_id
+    assert [s.verdict for s in _scans(event_id)] == [Verdict.NO_ANSWER, Verdict.OK]

@@ -12,7 +12,7 @@ from support.event_files import FORUM, programme_of, rows
 from support.factories import make_guest
 
 from registrar.extensions import db
-from registrar.models import AuditEntry, EventState
+from registrar.models import AuditEntry, DoorNoAnswer, EventState
 from registrar.services import audit, event_files, events
 from registrar.services.event_details import EventDetails
 from registrar.services.event_files import layout
@@ -332,3 +332,30 @@ def test_a_slug_that_is_no_short_address_is_named(app):
     other = FORUM.replace('slug = "harbour-forum"', 'slug = "Harbour Forum!"')
     with pytest.raises(event_files.EventFileError, match=r"^line 1: slug: Use 1 to 64"):
         imported(other)
+
+
+# -- the door's policy for guests who never answered ------------------------------------------
+
+LET_IN = FORUM + '\n[door]\nno_answer = "let_in"\n'
+
+
+def test_the_door_policy_is_read_written_and_read_back_and_desk_when_left_out(app):
+    assert event_files.read_event_file(FORUM).details.door_no_answer == DoorNoAnswer.DESK
+    event = imported(LET_IN).event
+    assert event.door_no_answer == DoorNoAnswer.LET_IN
+
+    text = event_files.export_event(event)
+    assert '[door]\nno_answer = "let_in"' in text
+    assert not imported(text).changed_anything
+    # The file says how the event should be: a file without the key sends to the desk again.
+    assert imported(FORUM).changes["door_no_answer"] == (DoorNoAnswer.LET_IN, DoorNoAnswer.DESK)
+    assert "\n[door]" not in event_files.export_event(event)
+
+
+def test_a_door_policy_that_is_none_is_named_with_its_line(app):
+    with pytest.raises(event_files.EventFileError) as refused:
+        event_files.read_event_file(LET_IN.replace('"let_in"', '"open"'))
+    line = len(LET_IN.splitlines())
+    assert re.search(
+        rf"^line {line}: door\.no_answer: 'open' is not one of: desk, let_in", str(refused.value)
+    )

@@ -33,6 +33,7 @@ from registrar.models import (
     Channel,
     CheckIn,
     Direction,
+    DoorNoAnswer,
     Event,
     Guest,
     Role,
@@ -54,7 +55,14 @@ CHECKS = [
     negative_data_rejection,
 ]
 # Examples per operation, valid and invalid requests together.
-EXAMPLES = {"scan": 160, "check_in_by_name": 120, "receiver": 120, "occupancy": 25, "search": 60}
+EXAMPLES = {
+    "scan": 160,
+    "check_in_by_name": 120,
+    "admit_unanswered": 80,
+    "receiver": 120,
+    "occupancy": 25,
+    "search": 60,
+}
 # Values the generators seldom or never make, put into a valid body now and then, each of which
 # once made the API fail: a NUL, a lone surrogate (valid JSON, not valid text), times that leave
 # the calendar when turned to UTC or use RFC 3339's lower case, a string for a boolean.
@@ -132,6 +140,7 @@ def test_closed_lists_of_the_wire_are_the_enums_of_the_code():
     assert get_args(wire.CategoryName) == tuple(c.value for c in Category)
     assert get_args(wire.ChannelName) == tuple(c.value for c in Channel)
     assert get_args(wire.SeatStateName) == tuple(s.value for s in SeatState)
+    assert get_args(wire.DoorNoAnswerName) == tuple(p.value for p in DoorNoAnswer)
     codes = {*ERROR_CODES.values(), CSRF_FAILED, DATABASE_UNAVAILABLE}
     assert get_args(wire.ErrorCode) == tuple(sorted(codes))
 
@@ -194,6 +203,9 @@ def _seed() -> dict:
     guests.erase(erased.id, audit.SYSTEM)
     revoked = _confirmed(event, name_en="Revoked Guest")
     invitations.revoke(revoked.id, audit.SYSTEM)
+    # The door may let in guests who never answered, and two seats are free for them.
+    event.door_no_answer = DoorNoAnswer.LET_IN
+    event.capacity += 2
     db.session.commit()
     other = make_event()
     stranger = _confirmed(other, name_en="Guest Elsewhere")
@@ -358,7 +370,9 @@ def _valid(validator, body: dict) -> bool:
         return False  # a lone surrogate: a JSON string, but no text
 
 
-@pytest.mark.parametrize("operation_id", ["scan", "check_in_by_name", "receiver"])
+@pytest.mark.parametrize(
+    "operation_id", ["scan", "check_in_by_name", "admit_unanswered", "receiver"]
+)
 def test_every_hostile_value_in_every_field_is_answered_as_documented(door_api, operation_id):
     """Each value of HOSTILE in each field of a body, for a guest who is inside: refused with a
     400 when the document calls the body invalid, and never a server error."""

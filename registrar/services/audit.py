@@ -70,6 +70,7 @@ ACTION_LABELS = {
     "mail.resent": _l("Message sent again"),
     "checkin.manual": _l("Checked in by name"),
     "checkin.override": _l("Let in past a full room"),
+    "checkin.unanswered_let_in": _l("Let in at the door without an answer"),
     "receiver.handed_out": _l("Receiver handed out"),
     "receiver.returned": _l("Receiver returned"),
     "door_link.created": _l("Door link created"),

@@ -6,6 +6,7 @@ all of them are found at once, so that one save shows every mistake.
 
 from __future__ import annotations
 
+import enum
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
@@ -20,7 +21,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..errors import InvalidAnswer
 from ..extensions import db
-from ..models import AgendaItem, Channel, Event, column_length
+from ..models import AgendaItem, Channel, DoorNoAnswer, Event, column_length
 from ..text import has_control_characters
 
 
@@ -57,6 +58,8 @@ class EventDetails:
     contact_phone: str = ""
     mail_sender_name: str = ""
     mail_reply_to: str = ""
+    # What the door does with an invited guest who never answered.
+    door_no_answer: DoorNoAnswer = DoorNoAnswer.DESK
 
     @classmethod
     def of(cls, event: Event) -> EventDetails:
@@ -76,7 +79,9 @@ def cleaned(details: EventDetails) -> EventDetails:
     values = {
         f.name: getattr(details, f.name).strip()
         for f in fields(details)
+        # A choice of an enum (a str too) is kept as the member it is.
         if isinstance(getattr(details, f.name), str)
+        and not isinstance(getattr(details, f.name), enum.Enum)
     }
     values["slug"] = values["slug"].lower()
     return replace(details, **values)
@@ -195,6 +200,8 @@ def validate(
     for channel in details.channels:
         if not isinstance(channel, Channel):
             refuse("channels", _l("Choose the channels from the list."))
+    if not isinstance(details.door_no_answer, DoorNoAnswer):
+        refuse("door_no_answer", _l("Choose what the door does from the list."))
     if event_id is not None and "starts_at" not in errors and "ends_at" not in errors:
         _check_programme(details, event_id, programme_shift, refuse)
     if errors:

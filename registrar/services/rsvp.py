@@ -92,19 +92,27 @@ def state_of(guest: Guest) -> RsvpState:
 
 
 def answer(
-    guest_id: int, token_version: int, reply: RsvpAnswer, actor: str, *, on_behalf: bool = False
+    guest_id: int,
+    token_version: int,
+    reply: RsvpAnswer,
+    actor: str,
+    *,
+    on_behalf: bool = False,
+    at_the_door: bool = False,
 ) -> RsvpState:
     """Record the guest's answer and give or take the seat, all under the event lock.
 
     `on_behalf`: an organizer gives the answer for the guest (e.g. told by phone); the reply
     deadline binds guests, not organizers, and the audit entry says who answered.
+    `at_the_door`: the guest, never having answered, is let in at the door (services/checkin/
+    unanswered.py); the deadline does not bind it either, and the audit entry says so.
     """
     reply = _cleaned(reply)
     event, guest = lock_guest_event(guest_id)
     # The link may have been revoked or rotated since the page was opened.
     if guest.is_revoked or guest.token_version != token_version:
         raise InvitationInactive(event=event)
-    if not is_open(event) and not on_behalf:
+    if not is_open(event) and not (on_behalf or at_the_door):
         raise why_closed(event)
     _validate(event, reply)
 
@@ -120,6 +128,7 @@ def answer(
             channel=reply.channel.value if reply.channel else None,
             changed=changed,
             **({"on_behalf": True} if on_behalf else {}),
+            **({"at_the_door": True} if at_the_door else {}),
         )
     if reply.attending:
         held = guest.seat.state if guest.seat is not None else None

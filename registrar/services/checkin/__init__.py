@@ -1,7 +1,8 @@
 """The door: one verdict per scan, every scan kept, occupancy, receivers and the search by name.
 
 `verdict` decides (no I/O), `scans` reads and writes around it under the event lock, `answers`
-is what the scanner is told; `receivers` and `search` serve the door beside the scans.
+is what the scanner is told; `receivers` and `search` serve the door beside the scans;
+`unanswered` lets in a guest who never answered, where the event allows it.
 """
 
 from .answers import Occupancy, ScanAnswer, ShownGuest
@@ -14,12 +15,14 @@ from .receivers import (
 )
 from .scans import MAX_GATE, MAX_NONCE, check_in_by_name, occupancy, scan
 from .search import MAX_QUERY, SEARCH_LIMIT, FoundGuest, search_guests
+from .unanswered import DoorSendsToDesk, NoSeatFree, admit_unanswered
 from .verdict import (
     CLOCK_SKEW,
     Decision,
     DoorRead,
     FirstScan,
     GuestAtDoor,
+    NoAnswerAtDoor,
     ScanRequest,
     decide,
 )
@@ -32,14 +35,18 @@ __all__ = [
     "MAX_RECEIVER",
     "SEARCH_LIMIT",
     "Decision",
+    "DoorSendsToDesk",
     "DoorRead",
     "FirstScan",
     "FoundGuest",
     "GuestAtDoor",
+    "NoAnswerAtDoor",
+    "NoSeatFree",
     "Occupancy",
     "ScanAnswer",
     "ScanRequest",
     "ShownGuest",
+    "admit_unanswered",
     "check_in_by_name",
     "decide",
     "occupancy",

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ...models import Category, Channel, Direction, Verdict
-from .verdict import Decision, FirstScan, ScanRequest
+from ...models import Category, Channel, Direction, DoorNoAnswer, Verdict
+from .verdict import Decision, FirstScan, NoAnswerAtDoor, ScanRequest
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,8 @@ class ScanAnswer:
     guest: ShownGuest | None
     first_scan: FirstScan | None
     occupancy: Occupancy
+    # Only with a `no_answer`: whether the door may let the guest in.
+    no_answer: NoAnswerAtDoor | None = None
     # The first answer to this nonce, given again.
     replayed: bool = False
 
@@ -74,6 +76,7 @@ class ScanAnswer:
             guest=shown,
             first_scan=decision.first_scan,
             occupancy=occupancy,
+            no_answer=decision.no_answer,
         )
 
     def as_record(self) -> dict[str, Any]:
@@ -91,12 +94,15 @@ class ScanAnswer:
             "guest": None if guest is None else _guest_record(guest),
             "first_scan": None if first is None else _first_scan_record(first),
             "occupancy": {"inside": self.occupancy.inside, "capacity": self.occupancy.capacity},
+            "no_answer": None if self.no_answer is None else _no_answer_record(self.no_answer),
         }
 
     @classmethod
     def from_record(cls, record: dict[str, Any], replayed: bool = True) -> ScanAnswer:
         """An answer kept by as_record (its guest's personal data erased, perhaps)."""
         guest, first = record["guest"], record["first_scan"]
+        # Answers kept before the verdict existed have no "no_answer".
+        no_answer = record.get("no_answer")
         return cls(
             verdict=Verdict(record["verdict"]),
             direction=Direction(record["direction"]),
@@ -109,6 +115,7 @@ class ScanAnswer:
             guest=None if guest is None else _guest_from(guest),
             first_scan=None if first is None else _first_scan_from(first),
             occupancy=Occupancy(**record["occupancy"]),
+            no_answer=None if no_answer is None else _no_answer_from(no_answer),
             replayed=replayed,
         )
 
@@ -137,3 +144,11 @@ def _first_scan_record(first: FirstScan) -> dict[str, Any]:
 
 def _first_scan_from(record: dict[str, Any]) -> FirstScan:
     return FirstScan(datetime.fromisoformat(record["at"]), record["gate"])
+
+
+def _no_answer_record(no_answer: NoAnswerAtDoor) -> dict[str, Any]:
+    return {"policy": no_answer.policy.value, "seat_free": no_answer.seat_free}
+
+
+def _no_answer_from(record: dict[str, Any]) -> NoAnswerAtDoor:
+    return NoAnswerAtDoor(DoorNoAnswer(record["policy"]), record["seat_free"])

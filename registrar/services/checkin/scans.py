@@ -12,7 +12,18 @@ from flask_babel import lazy_gettext as _l
 from ... import tokens
 from ...errors import InvalidAnswer, NotFound
 from ...extensions import db
-from ...models import CheckIn, Direction, Event, Guest, Rsvp, Scan, Seat, Verdict, utcnow
+from ...models import (
+    CheckIn,
+    Direction,
+    Event,
+    Guest,
+    Rsvp,
+    Scan,
+    Seat,
+    SeatState,
+    Verdict,
+    utcnow,
+)
 from .. import audit
 from ..locking import lock_event_for_door
 from .answers import Occupancy, ScanAnswer
@@ -44,12 +55,29 @@ _COUNT_INSIDE = (
     .where(_CHECK_INS.c.event_id == sa.bindparam("event_id"), _CHECK_INS.c.inside.is_(True))
 )
 _EVENTS = cast(sa.Table, Event.__table__)
+# The seats free for guests, counted only for a guest who never answered (the door may let
+# them in, services/checkin/unanswered.py): inside a CASE, so no other scan pays for it.
+_TAKEN = _SEATS.alias("taken")
+_SEATS_FREE = sa.case(
+    (
+        sa.and_(_GUESTS.c.id.is_not(None), _RSVPS.c.attending.is_(None)),
+        _EVENTS.c.capacity
+        - _EVENTS.c.held_seats
+        - sa.select(sa.func.count())
+        .select_from(_TAKEN)
+        .where(_TAKEN.c.event_id == _EVENTS.c.id, _TAKEN.c.state == SeatState.CONFIRMED)
+        .scalar_subquery(),
+    ),
+    else_=0,
+).label("seats_free")
 # Everything a verdict needs, in one statement: the room's capacity, the answer already given to
 # this nonce (a retry), the count inside, and what the door needs of the guest the badge names
 # (no guest row when it names nobody of this event).
 _AT_DOOR = (
     sa.select(
         _EVENTS.c.capacity,
+        _EVENTS.c.door_no_answer,
+        _SEATS_FREE,
         sa.select(_SCANS.c.result)
         .where(_SCANS.c.event_id == _EVENTS.c.id, _SCANS.c.nonce == sa.bindparam("nonce"))
         .scalar_subquery()
@@ -154,6 +182,8 @@ def scan(event_id: int, request: ScanRequest, actor: str) -> ScanAnswer:
         now=now,
         claim=claim,
         guest=_guest_at_door(at_door),
+        no_answer_policy=at_door["door_no_answer"],
+        seats_free=at_door["seats_free"],
     )
     decision = decide(read, request)
     guest = decision.guest

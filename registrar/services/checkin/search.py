@@ -26,6 +26,8 @@ class FoundGuest:
     category: Category
     channel: Channel | None
     seat: SeatState | None
+    # False: invited, never answered (not "declined": the door says "no answer yet").
+    answered: bool
     revoked: bool
     inside: bool
 
@@ -60,6 +62,7 @@ def _found(guest: Guest) -> FoundGuest:
         category=guest.category,
         channel=answer.channel if answer else None,
         seat=seat.state if seat else None,
+        answered=answer is not None,
         revoked=guest.is_revoked,
         inside=bool(presence and presence.inside),
     )

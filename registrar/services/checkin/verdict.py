@@ -6,7 +6,7 @@ from dataclasses import KW_ONLY, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from ...models import Category, Channel, Direction, SeatState, Verdict
+from ...models import Category, Channel, Direction, DoorNoAnswer, SeatState, Verdict
 from ...tokens import BadgeClaim
 
 # A scanner's clock may be off; a scan "from the future" is taken as made now.
@@ -64,6 +64,19 @@ class DoorRead:
     claim: BadgeClaim | None
     # The guest of this event the claim names; None: nobody (or the claim is for another event).
     guest: GuestAtDoor | None
+    # What the event lets the door do with a guest who never answered, and how many seats are
+    # free for one (capacity less held less confirmed; read only for such a guest).
+    no_answer_policy: DoorNoAnswer = DoorNoAnswer.DESK
+    seats_free: int = 0
+
+
+@dataclass(frozen=True)
+class NoAnswerAtDoor:
+    """What the door may do with a guest who never answered, told with a `no_answer`."""
+
+    policy: DoorNoAnswer
+    # A seat is free and the room has space: with `let_in`, the door may let them in now.
+    seat_free: bool
 
 
 @dataclass(frozen=True)
@@ -92,6 +105,8 @@ class Decision:
     # Let in by an organizer's override (whether or not the room was full); never an exit.
     override: bool = False
     first_scan: FirstScan | None = None
+    # Only with a `no_answer`: what the door may do with the guest.
+    no_answer: NoAnswerAtDoor | None = None
     # The change to the count inside: +1, -1 or 0.
     moved: int = 0
     presence: dict[str, Any] | None = None
@@ -131,8 +146,12 @@ def decide(read: DoorRead, request: ScanRequest) -> Decision:
 
 def _enter(read: DoorRead, request: ScanRequest, guest: GuestAtDoor, at: datetime) -> Decision:
     """An entry by a guest with a valid badge."""
+    if guest.attending is None:
+        # Never answered: not a "no". The event says whether the door may let them in.
+        seat_free = read.seats_free > 0 and read.inside < read.capacity
+        no_answer = NoAnswerAtDoor(read.no_answer_policy, seat_free)
+        return Decision(Verdict.NO_ANSWER, at, guest, no_answer=no_answer)
     if not guest.attending or guest.seat is None:
-        # A guest who never answered is refused as one who said no.
         return Decision(Verdict.DECLINED, at, guest)
     if guest.seat == SeatState.WAITLISTED:
         return Decision(Verdict.WAITLISTED, at, guest)

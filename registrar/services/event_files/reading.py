@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from flask_babel import lazy_gettext as _l
 
-from ...models import AgendaKind, Channel, PersonRole
+from ...models import AgendaKind, Channel, DoorNoAnswer, PersonRole
 from ..event_details import EventDetails, is_time_zone, local_moment
 from ..programme import PersonDetails
 from .layout import EventFileError, KeyLines, Problem, check, hhmm, parse
@@ -51,6 +51,7 @@ DETAIL_KEYS = {
     "contact_phone": "contact.phone",
     "mail_sender_name": "mail.sender_name",
     "mail_reply_to": "mail.reply_to",
+    "door_no_answer": "door.no_answer",
 }
 # The programme's form fields (services/programme/) as keys within an item or a person.
 PROGRAMME_KEYS = {
@@ -131,6 +132,7 @@ def read_event_file(text: str, *, day: date | None = None) -> EventFile:
     ends_at = at(day + timedelta(days=times.get("ends_days_after", 0)), times["ends"])
     texts = _texts(data)
     contact, mail = data.get("contact", {}), data.get("mail", {})
+    no_answer = data.get("door", {}).get("no_answer", DoorNoAnswer.DESK.value)
     details = EventDetails(
         slug=data["slug"],
         short_name=data.get("short_name", ""),
@@ -151,6 +153,7 @@ def read_event_file(text: str, *, day: date | None = None) -> EventFile:
         contact_phone=contact.get("phone", ""),
         mail_sender_name=mail.get("sender_name", ""),
         mail_reply_to=mail.get("reply_to", ""),
+        door_no_answer=_member(DoorNoAnswer, no_answer, "door.no_answer", lines),
         **texts,
     )
 

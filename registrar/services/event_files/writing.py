@@ -13,7 +13,7 @@ from datetime import datetime
 
 import tomli_w
 
-from ...models import AgendaPerson, Event
+from ...models import AgendaPerson, DoorNoAnswer, Event
 from ..event_details import local
 
 HEADER = """\
@@ -51,6 +51,9 @@ HEADER = """\
 #   held                    seats held back, e.g. for protocol (0 when left out)
 # [contact]                 whom guests may ask: name, email, phone
 # [mail]                    the event's e-mails: sender_name (their From name) and reply_to
+# [door]                    the door:
+#   no_answer               an invited guest who never answered: "desk" (sent to the desk;
+#                           when left out) or "let_in" (let in when a seat is free)
 # [[agenda]]                the programme, a table per item (the order of their times counts):
 #   kind                    "session" or "break"
 #   starts, ends            "HH:MM", within the event's hours; no two items overlap
@@ -110,6 +113,9 @@ def export_event(event: Event) -> str:
     out.optional_table("contact", contact)
     mail = {"sender_name": event.mail_sender_name, "reply_to": event.mail_reply_to}
     out.optional_table("mail", mail)
+    if event.door_no_answer != DoorNoAnswer.DESK:
+        out.table("door")
+        out.key("no_answer", event.door_no_answer.value)
     for item in sorted(event.agenda, key=lambda item: (item.position, item.starts_at)):
         out.table("agenda", array=True)
         out.key("kind", item.kind.value)

@@ -13,7 +13,8 @@
   var QUEUE_KEY = "registrar.door.queue.v1." + config.eventId;
   var GATE_KEY = "registrar.door.gate";
   var CAMERA_REPEAT_MS = 3000; // the same code seen again by the camera within this is ignored
-  var SHOW_MS = { good: 2500, warn: 3000, bad: 3000, wait: 3000 };
+  // A guest who never answered ("ask") may wait for door staff to decide: longer on screen.
+  var SHOW_MS = { good: 2500, warn: 3000, bad: 3000, wait: 3000, ask: 8000 };
   var REQUEST_TIMEOUT_MS = 8000;
   var SYNC_EVERY_MS = 5000;
   var OCCUPANCY_EVERY_MS = 10000;
@@ -35,7 +36,7 @@
     verdictChannel: $("verdict-channel"), verdictChannelBig: $("verdict-channel-big"),
     verdictChannelName: $("verdict-channel-name"),
     receiverForm: $("verdict-receiver"), receiver: $("receiver"),
-    returned: $("verdict-returned"), override: $("verdict-override"),
+    returned: $("verdict-returned"), override: $("verdict-override"), letIn: $("verdict-let-in"),
     message: $("verdict-message")
   };
 
@@ -191,6 +192,10 @@
         dequeue(item.body.nonce);
         if (answer.verdict) {
           answered(answer, item, { synced: true });
+          if (answer.verdict === "no_answer" && answer.guest) {
+            // Shown "saved, will sync" while offline, so perhaps let in: the desk should know.
+            note(fill(T.noAnswerSynced, { name: names(answer.guest).filter(Boolean).join(" · ") }));
+          }
         }
         return next(index + 1);
       }, function (error) {
@@ -316,6 +321,7 @@
   function kindOf(verdict) {
     if (verdict === "ok") { return "good"; }
     if (verdict === "already_checked_in") { return "warn"; }
+    if (verdict === "no_answer") { return "ask"; }
     return "bad";
   }
 
@@ -363,12 +369,13 @@
       els.returned.textContent = fill(T.receiverReturn, { receiver: view.receiverOut });
     }
     els.override.hidden = !view.canOverride;
+    els.letIn.hidden = !view.canLetIn;
     els.message.hidden = !view.message;
     els.message.textContent = view.message || "";
 
     box.hidden = false;
     shown = view;
-    signal(view.kind === "wait" ? "warn" : view.kind);
+    signal(view.kind === "wait" || view.kind === "ask" ? "warn" : view.kind);
     armTimer(SHOW_MS[view.kind] || 3000);
   }
 
@@ -422,6 +429,14 @@
       view.receiverOut = guest.receiver;
     }
     view.canOverride = verdict === "room_full" && config.canOverride;
+    if (verdict === "no_answer" && answer.no_answer && !exit) {
+      // The event's policy: to the desk, or in when a seat is free (recorded as attending).
+      var letIn = answer.no_answer.policy === "let_in";
+      if (letIn) {
+        view.detail = answer.no_answer.seat_free ? T.noAnswerSeatFree : T.noAnswerFull;
+      }
+      view.canLetIn = letIn && answer.no_answer.seat_free && !answer.replayed;
+    }
     return view;
   }
 
@@ -582,6 +597,30 @@
     item.body.offline = false;
     item.body.scanned_at = new Date().toISOString();
     send(item);
+  }
+
+  function letInShown() {
+    if (!shown || !shown.guest) { return; }
+    var guest = shown.guest;
+    var item = {
+      kind: "manual",
+      url: config.urls.guests + "/" + guest.id + "/admit-unanswered",
+      label: names(guest).filter(Boolean).join(" · "),
+      body: { nonce: newNonce(), gate: gate(), scanned_at: new Date().toISOString() }
+    };
+    els.letIn.hidden = true;
+    // Never queued offline: a seat is taken under the server's lock, or not at all.
+    request("POST", item.url, { nonce: item.body.nonce, gate: item.body.gate }).then(function (answer) {
+      answered(answer, item);
+      if (answer.verdict === "ok") {
+        els.message.hidden = false;
+        els.message.textContent = T.letInDone;
+      }
+    }, function (error) {
+      els.message.hidden = false;
+      els.message.textContent = failure(error);
+      if (isAccessError(error)) { accessLost(); }
+    });
   }
 
   function failure(error) {
@@ -854,6 +893,9 @@
       tags.appendChild(tag(T.confirmed, "grey"));
     } else if (guest.seat === "waitlisted") {
       tags.appendChild(tag(T.waitlisted, "amber"));
+    } else if (guest.answered === false) {
+      // Invited, never answered: never shown as "not attending".
+      tags.appendChild(tag(T.noAnswer, "blue"));
     } else {
       tags.appendChild(tag(T.notAttending, "grey"));
     }
@@ -906,6 +948,7 @@
     els.receiverForm.addEventListener("submit", saveReceiver);
     els.returned.addEventListener("click", receiverBack);
     els.override.addEventListener("click", overrideShown);
+    els.letIn.addEventListener("click", letInShown);
     els.verdict.addEventListener("click", function (event) {
       // A tap on the colour closes it; a tap on a field or button does its job.
       if (!event.target.closest("input, button, label, form")) {

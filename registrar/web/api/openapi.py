@@ -72,10 +72,16 @@ _RESPONSES = {
     ),
     "Forbidden": _error(
         403,
-        "Signed in, but not on this event's team (as its door staff or an organizer); or an "
-        "override of a full room by someone who is not the event's organizer.",
+        "Signed in, but not on this event's team (as its door staff or an organizer); an "
+        "override of a full room by someone who is not the event's organizer; or letting in a "
+        "guest who never answered at an event that sends them to the desk.",
     ),
     "NotFound": _error(404, "No such event, or no such guest at this event."),
+    "Conflict": _error(
+        409,
+        "Refused, and nothing was saved: no seat is free or the room is full (send the guest "
+        "to the desk), or the guest has answered already or their invitation was withdrawn.",
+    ),
     "Gone": _error(410, "The volunteer's door link has expired or been withdrawn."),
     "TooLarge": _error(413, "The body is larger than the server accepts."),
     "TooManyRequests": _error(429, "Too many scans from this door in a minute; try again."),
@@ -102,6 +108,7 @@ def _responses(ok: Json, *errors: str) -> Json:
         "Unauthorized": "401",
         "Forbidden": "403",
         "NotFound": "404",
+        "Conflict": "409",
         "Gone": "410",
         "TooLarge": "413",
         "TooManyRequests": "429",
@@ -172,6 +179,33 @@ _PATHS = {
             "parameters": _GUEST,
             "requestBody": _body("CheckInRequest"),
             "responses": _SCAN_RESPONSES,
+        }
+    },
+    "/events/{event_id}/guests/{guest_id}/admit-unanswered": {
+        "post": {
+            "operationId": "admit_unanswered",
+            "summary": "Let in a guest who never answered",
+            "description": "After a `no_answer` whose `no_answer.policy` is `let_in`: in one "
+            "transaction, the guest's answer is recorded as given at the door (attending, on "
+            "`channel`), a free seat is confirmed for them and they are checked in (verdict "
+            "`ok`), all audited. Never past the room's capacity and never onto the waitlist: "
+            "with no seat free it is refused (409). Refused with 403 when the event sends such "
+            "guests to the desk (`desk`).",
+            "security": _DOOR_POST,
+            "parameters": _GUEST,
+            "requestBody": _body("AdmitRequest"),
+            "responses": _responses(
+                _json("ScanResult", "The guest checked in: the verdict `ok`."),
+                "BadRequest",
+                "Unauthorized",
+                "Forbidden",
+                "NotFound",
+                "Conflict",
+                "Gone",
+                "TooLarge",
+                "TooManyRequests",
+                "Busy",
+            ),
         }
     },
     "/events/{event_id}/guests/{guest_id}/receiver": {
@@ -249,10 +283,11 @@ def document(url_prefix: str, session_cookie: str = "session") -> Json:
         "info": {
             "title": "registrar door API",
             "version": "1",
-            "description": "The door's JSON API: scans, manual check-in, interpretation "
-            "receivers, occupancy and guest search. Callers are door staff or organizers "
-            "logged in at /login, or a volunteer who opened a door link; every POST carries "
-            f"the session's CSRF token in the `{CSRF_HEADER}` header (the scanner page has it "
+            "description": "The door's JSON API: scans, manual check-in, letting in a guest "
+            "who never answered, interpretation receivers, occupancy and guest search. Callers "
+            "are door staff or organizers logged in at /login, or a volunteer who opened a door "
+            f"link; every POST carries the session's CSRF token in the `{CSRF_HEADER}` header "
+            "(the scanner page has it "
             'in its `door-config` data). Errors are `{"error": {"code", "message"}}`.',
         },
         "paths": {url_prefix + path: item for path, item in _PATHS.items()},

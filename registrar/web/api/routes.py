@@ -1,4 +1,5 @@
-"""JSON API v1: the door's scans, guest search, manual check-in, receivers, occupancy."""
+"""JSON API v1: the door's scans, guest search, manual check-in, letting in a guest who never
+answered, receivers, occupancy."""
 
 from __future__ import annotations
 
@@ -71,6 +72,19 @@ def check_in_by_name(event_id: int, guest_id: int) -> Response:
     # The code is the guest's current badge, made by the service.
     scan_request = _scan_request(event_id, _body(schemas.CheckInRequest), "")
     answer = checkin.check_in_by_name(event_id, guest_id, scan_request, actor)
+    db.session.commit()
+    return _answer(schemas.ScanResult, answer)
+
+
+@bp.post(f"/events/{EVENT_ID}/guests/{GUEST_ID}/admit-unanswered")
+@limits.scans
+def admit_unanswered(event_id: int, guest_id: int) -> Response:
+    """Door staff let in a guest who never answered, where the event's policy allows it."""
+    actor = _door_actor(event_id)
+    body = _body(schemas.AdmitRequest)
+    answer = checkin.admit_unanswered(
+        event_id, guest_id, body.scan_request(), actor, body.chosen_channel()
+    )
     db.session.commit()
     return _answer(schemas.ScanResult, answer)
 

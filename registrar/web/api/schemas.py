@@ -27,7 +27,7 @@ from pydantic.json_schema import (
 from pydantic_core import ErrorDetails, PydanticCustomError, core_schema
 
 from ...errors import InvalidAnswer
-from ...models import Direction, Verdict
+from ...models import Channel, Direction, Verdict
 from ...services import checkin
 
 # A NUL is refused in every text field a scan keeps: no database column of ours can hold one.
@@ -66,12 +66,14 @@ VerdictName: TypeAlias = Literal[
     "revoked",
     "wrong_event",
     "room_full",
+    "no_answer",
     "invalid",
 ]
 DirectionName: TypeAlias = Literal["in", "out"]
 CategoryName: TypeAlias = Literal["speaker", "moderator", "vip", "delegate", "press", "staff"]
 ChannelName: TypeAlias = Literal["en", "zh", "ja", "ko", "es", "fr", "floor"]
 SeatStateName: TypeAlias = Literal["confirmed", "waitlisted"]
+DoorNoAnswerName: TypeAlias = Literal["desk", "let_in"]
 # Sorted.
 ErrorCode: TypeAlias = Literal[
     "bad_request",
@@ -163,6 +165,34 @@ class ScanRequest(CheckInRequest):
     )
 
 
+class AdmitRequest(_Body):
+    """Let in a guest who never answered (verdict `no_answer`), where the event allows it."""
+
+    nonce: Nonce | None = Field(
+        None,
+        description="The scanner's id for this request. A retry with the same nonce gets the "
+        "first answer again (with `replayed` true) and records nothing. Empty means none.",
+    )
+    gate: Gate | None = Field(
+        "",
+        description="The door's name. Surrounding spaces are trimmed before the length is checked.",
+    )
+    channel: ChannelName | None = Field(
+        None,
+        description="The interpretation channel the guest will listen on, one the event "
+        "offers; missing means the floor language (no receiver).",
+    )
+
+    def scan_request(self) -> checkin.ScanRequest:
+        """The entry the guest is checked in with (the code is the guest's own badge)."""
+        return checkin.ScanRequest(
+            code="", nonce=self.nonce or None, gate=(self.gate or "").strip()
+        )
+
+    def chosen_channel(self) -> Channel | None:
+        return Channel(self.channel) if self.channel else None
+
+
 class ReceiverRequest(_Body):
     receiver: ReceiverNumber | None = Field(
         None,
@@ -188,7 +218,7 @@ def parse(model: type[Body], data: bytes | None) -> Body:
         raise _refusal(exc.errors(include_url=False)[0]) from None
 
 
-_CHOICES = {"direction": [d.value for d in Direction]}
+_CHOICES = {"direction": [d.value for d in Direction], "channel": [c.value for c in Channel]}
 
 
 def _refusal(error: ErrorDetails) -> InvalidAnswer:
@@ -253,6 +283,15 @@ class FirstScan(_Answer):
     gate: str
 
 
+class NoAnswer(_Answer):
+    policy: DoorNoAnswerName = Field(
+        description="What the event lets the door do with a guest who never answered: "
+        "`desk` sends them to the desk; `let_in` lets them in when a seat is free "
+        "(POST .../admit-unanswered)."
+    )
+    seat_free: bool = Field(description="A seat is free for guests and the room has space now.")
+
+
 # A code that names nobody of this event shows nobody; only an `already_checked_in` shows where
 # the guest first came in.
 _SCAN_RESULT_RULES: list[JsonValue] = [
@@ -265,6 +304,11 @@ _SCAN_RESULT_RULES: list[JsonValue] = [
         "if": {"properties": {"verdict": {"const": Verdict.ALREADY_CHECKED_IN}}},
         "then": {"properties": {"first_scan": {"type": "object"}}},
         "else": {"properties": {"first_scan": {"type": "null"}}},
+    },
+    {
+        "if": {"properties": {"verdict": {"const": Verdict.NO_ANSWER}}},
+        "then": {"properties": {"no_answer": {"type": "object"}}},
+        "else": {"properties": {"no_answer": {"type": "null"}}},
     },
 ]
 
@@ -285,6 +329,10 @@ class ScanResult(_Answer):
     guest: ScanGuest | None
     first_scan: FirstScan | None
     occupancy: Occupancy
+    no_answer: NoAnswer | None = Field(
+        description="Only with the verdict `no_answer` (invited, never answered; never shown "
+        "as declined): what the door may do with the guest."
+    )
     replayed: bool = Field(description="The first answer to this nonce, given again.")
 
 
@@ -302,6 +350,9 @@ class GuestSummary(_Answer):
     category: CategoryName
     channel: ChannelName | None
     seat: SeatStateName | None
+    answered: bool = Field(
+        description="False: invited, never answered (no seat, and not declined either)."
+    )
     revoked: bool
     inside: bool
 
@@ -339,7 +390,7 @@ class _OpenApiSchemas(GenerateJsonSchema):
         return nullable
 
 
-REQUESTS = (ScanRequest, CheckInRequest, ReceiverRequest)
+REQUESTS = (ScanRequest, CheckInRequest, AdmitRequest, ReceiverRequest)
 ANSWERS = (ScanResult, Receiver, Occupancy, GuestList, Error)
 
 

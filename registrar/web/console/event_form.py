@@ -17,6 +17,7 @@ from wtforms import (  # type: ignore[attr-defined]
     BooleanField,
     DateField,
     HiddenField,
+    RadioField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
@@ -28,8 +29,8 @@ from wtforms.validators import InputRequired, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ...forms import WholeNumberField
-from ...labels import CHANNEL_LABELS
-from ...models import Channel, Event, EventState
+from ...labels import CHANNEL_LABELS, DOOR_NO_ANSWER_LABELS
+from ...models import Channel, DoorNoAnswer, Event, EventState
 from ...services.event_details import EventDetails, local, local_moment, time_zones
 
 _REQUIRED = _l("Please fill this in.")
@@ -81,6 +82,11 @@ class EventForm(FlaskForm):
         validators=[InputRequired(message=_l("Please enter a number (0 for none)."))],
     )
     channels = ChannelsField(_l("Interpretation channels offered"), validate_choice=False)
+    door_no_answer = RadioField(
+        _l("A guest who was invited but never answered, at the door"),
+        default=DoorNoAnswer.DESK.value,
+        validate_choice=False,
+    )
     mail_sender_name = StringField(_l("Sender name of the e-mails"))
     mail_reply_to = StringField(_l("Replies to the e-mails go to"))
     # Moving the forum moves its programme too, unless the organizer says otherwise.
@@ -98,10 +104,17 @@ class EventForm(FlaskForm):
         self.channels.choices = [
             SelectChoice(c.value, CHANNEL_LABELS[c]) for c in Channel if c != Channel.FLOOR
         ]
+        self.door_no_answer.choices = [
+            SelectChoice(policy.value, DOOR_NO_ANSWER_LABELS[policy]) for policy in DoorNoAnswer
+        ]
 
     def validate_timezone(self, field) -> None:
         if field.data not in time_zones():
             raise ValidationError(_l("Choose a time zone from the list."))
+
+    def validate_door_no_answer(self, field) -> None:
+        if field.data not in {policy.value for policy in DoorNoAnswer}:
+            raise ValidationError(_l("Choose what the door does from the list."))
 
     def validate_channels(self, field) -> None:
         offered = {choice.value for choice in field.choices}
@@ -130,6 +143,8 @@ class EventForm(FlaskForm):
             capacity=self.capacity.data or 0,
             held_seats=self.held_seats.data or 0,
             channels=tuple(Channel(code) for code in self.channels.data or []),
+            # Checked by validate_door_no_answer; a form without it keeps the default.
+            door_no_answer=DoorNoAnswer(self.door_no_answer.data or DoorNoAnswer.DESK),
         )
 
     def show_errors(self, errors: dict[str, str]) -> None:
@@ -198,6 +213,7 @@ def form_values(event: Event) -> _Values:
         capacity=event.capacity,
         held_seats=event.held_seats,
         channels=[c.value for c in event.offered_channels if c != Channel.FLOOR],
+        door_no_answer=event.door_no_answer.value,
         version=str(event.edit_version),
     )
 
