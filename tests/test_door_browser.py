@@ -520,6 +520,8 @@ def test_a_guest_who_never_answered_is_blue_and_let_in_where_the_event_allows(ap
         assert volunteer.page.locator(".verdict-ask .icon-ask").is_visible()
         volunteer.screenshot("door-no-answer.png")
 
+        # The headset handed out is the channel the answer records.
+        volunteer.page.select_option("#verdict-let-in-channel", "zh")
         volunteer.page.click("#verdict-let-in")
         let_in = volunteer.verdict("good")
         assert "recorded as attending" in let_in.inner_text()
@@ -529,3 +531,6 @@ def test_a_guest_who_never_answered_is_blue_and_let_in_where_the_event_allows(ap
     (scan,) = [s for s in _scans(event_id) if s.verdict == Verdict.OK]
     assert scan.guest_id == guest_id
     assert [s.verdict for s in _scans(event_id)] == [Verdict.NO_ANSWER, Verdict.OK]
+    db.session.expire_all()
+    answer = db.session.get(Guest, guest_id).rsvp
+    assert answer.attending and answer.channel == Channel.ZH

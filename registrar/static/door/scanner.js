@@ -37,6 +37,7 @@
     verdictChannelName: $("verdict-channel-name"),
     receiverForm: $("verdict-receiver"), receiver: $("receiver"),
     returned: $("verdict-returned"), override: $("verdict-override"), letIn: $("verdict-let-in"),
+    letInGroup: $("verdict-let-in-group"), letInChannel: $("verdict-let-in-channel"),
     message: $("verdict-message")
   };
 
@@ -369,7 +370,7 @@
       els.returned.textContent = fill(T.receiverReturn, { receiver: view.receiverOut });
     }
     els.override.hidden = !view.canOverride;
-    els.letIn.hidden = !view.canLetIn;
+    els.letInGroup.hidden = !view.canLetIn;
     els.message.hidden = !view.message;
     els.message.textContent = view.message || "";
 
@@ -608,9 +609,11 @@
       label: names(guest).filter(Boolean).join(" · "),
       body: { nonce: newNonce(), gate: gate(), scanned_at: new Date().toISOString() }
     };
-    els.letIn.hidden = true;
+    els.letInGroup.hidden = true;
+    // The headset the door hands out is the channel the guest's answer records.
+    var channel = els.letInChannel.value || "floor";
     // Never queued offline: a seat is taken under the server's lock, or not at all.
-    request("POST", item.url, { nonce: item.body.nonce, gate: item.body.gate }).then(function (answer) {
+    request("POST", item.url, { nonce: item.body.nonce, gate: item.body.gate, channel: channel }).then(function (answer) {
       answered(answer, item);
       if (answer.verdict === "ok") {
         els.message.hidden = false;
@@ -951,13 +954,13 @@
     els.letIn.addEventListener("click", letInShown);
     els.verdict.addEventListener("click", function (event) {
       // A tap on the colour closes it; a tap on a field or button does its job.
-      if (!event.target.closest("input, button, label, form")) {
+      if (!event.target.closest("input, select, button, label, form")) {
         hideVerdict();
       }
     });
     // Once staff start typing a receiver number, the verdict waits for them.
     els.verdict.addEventListener("focusin", function (event) {
-      if (event.target.closest("input, button")) { clearTimeout(verdictTimer); }
+      if (event.target.closest("input, select, button")) { clearTimeout(verdictTimer); }
     });
     document.addEventListener("keydown", function (event) {
       if (event.key === "Escape" && !els.verdict.hidden) { hideVerdict(); }
