@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVarTuple
+from typing import Protocol, TypeVarTuple
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -12,14 +12,19 @@ from ..extensions import db
 from ..models import AuditEntry, DoorLink, Guest, StaffUser
 from ..numbers import parse_id
 
-if TYPE_CHECKING:
-    from .staff import SignedIn
+
+class Identified(Protocol):
+    """An account as the log names it: a stored one, or the signed-in view of one (staff.py)."""
+
+    @property
+    def id(self) -> int: ...
+
 
 GUEST = "guest"
 SYSTEM = "system"
 
 
-def staff_actor(user: StaffUser | SignedIn) -> str:
+def staff_actor(user: Identified) -> str:
     return f"staff:{user.id}"
 
 
