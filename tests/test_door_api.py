@@ -550,6 +550,22 @@ def test_manual_check_in_of_a_guest_of_another_event_is_404(door_client, event):
     assert response.get_json()["error"]["code"] == "not_found"
 
 
+def test_search_ignores_spaces_hyphens_case_and_full_width(door_client, event):
+    guest = make_guest(event, name_en="Chen Mei-Ling", name_zh="陳美玲", organization="ICLEI")
+    make_guest(event, name_en="Mei Lin", name_zh="梅林")
+
+    def found(query: str) -> list[int]:
+        answer = door_client.get(f"/api/v1/events/{event.id}/guests", query_string={"q": query})
+        return [row["id"] for row in answer.get_json()["guests"]]
+
+    for query in ("mei ling", "MEILING", "mei-ling", "ｍｅｉ－ｌｉｎｇ", "chen meiling", "陳 美玲"):
+        assert found(query) == [guest.id], query
+    # Still a search, not a guess: a name that is not there finds nobody.
+    assert found("mei lingo") == []
+    # A percent sign is a character, not a wildcard.
+    assert found("%") == []
+
+
 def test_empty_search_finds_nobody(door_client, event):
     make_guest(event)
     response = door_client.get(f"/api/v1/events/{event.id}/guests", query_string={"q": "  "})
