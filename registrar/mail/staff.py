@@ -2,9 +2,11 @@
 
 The outbox is the guests' (each row is rendered from a guest's state when it is due). A
 staff member's message is one e-mail that someone is waiting for: an organizer who just
-invited a colleague, or a person at the login page. It is sent during the request, after the
-change it tells about was committed, and a failure is shown to whoever is waiting, who can
-ask for a new link; nothing is left behind to retry.
+invited a colleague, or a person at the login page. An organizer's invitation is sent during
+the request, after the change it tells about was committed, and a failure is shown to the
+organizer, who can ask for a new link; nothing is left behind to retry. A forgotten password's
+link goes out once the page has answered, so that the answer takes as long whether the address
+has an account or not.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ import email.policy
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
-from flask import current_app, render_template
+from flask import Flask, current_app, render_template
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from werkzeug.wrappers import Response as BaseResponse
 
 from ..models import Event, StaffUser, utcnow
 from ..services import staff
@@ -58,11 +61,36 @@ def password_link_mail(user: StaffUser, kind: str, event: Event | None = None) -
 
 def send_password_link(user: StaffUser, kind: str, event: Event | None = None) -> str | None:
     """Send the link now; None when it went, else what went wrong (for the page to say)."""
+    return _send(_app(), password_link_mail(user, kind, event))
+
+
+def send_after_answering(response: BaseResponse, user: StaffUser, kind: str) -> BaseResponse:
+    """Send the link once `response` has gone out (a failure is only logged: the page has
+    already said "if the address has an account, a link is on its way")."""
+    app = _app()
+    mail = password_link_mail(user, kind)
+
+    def deliver() -> None:
+        with app.app_context():
+            _send(app, mail)
+
+    response.call_on_close(deliver)
+    return response
+
+
+def _app() -> Flask:
+    """The application itself, not the proxy: the delivery after the answer runs outside the
+    request, in an application context of its own."""
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]  # a proxy's
+    return app
+
+
+def _send(app: Flask, mail: OutgoingMail) -> str | None:
     backend = make_backend()
     try:
-        backend.send(password_link_mail(user, kind, event))
+        backend.send(mail)
     except DeliveryError as exc:
-        current_app.logger.warning("staff e-mail to %s not sent: %s", user.email, exc)
+        app.logger.warning("staff e-mail to %s not sent: %s", mail.to, exc)
         return str(exc)
     finally:
         backend.close()

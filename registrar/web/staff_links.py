@@ -30,9 +30,8 @@ def forgot():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         user = staff.reset_recipient(form.email.data or "")
-        if user is not None:
-            staff_mail.send_password_link(user, "reset")
-        # The same answer whether the address has an account or not.
+        # The same answer whether the address has an account or not, as soon: the link is sent
+        # after the answer has gone out.
         flash(
             _(
                 "If %(email)s has an account, a link to set a new password is on its way. "
@@ -42,7 +41,10 @@ def forgot():
             ),
             "info",
         )
-        return redirect(url_for("auth.login"))
+        response = redirect(url_for("auth.login"))
+        if user is not None:
+            staff_mail.send_after_answering(response, user, "reset")
+        return response
     status = 400 if request.method == "POST" else 200
     return render_template("auth/forgot.html", form=form), status
 
