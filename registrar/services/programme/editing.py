@@ -62,7 +62,7 @@ def _locked(event_id: int) -> Event:
     return event
 
 
-def _item(event: Event, item_id: int) -> AgendaItem:
+def item_of(event: Event, item_id: int) -> AgendaItem:
     """The event's item; another event's id is as unknown as one never made."""
     item = db.session.get(AgendaItem, item_id)
     if item is None or item.event_id != event.id:
@@ -70,7 +70,7 @@ def _item(event: Event, item_id: int) -> AgendaItem:
     return item
 
 
-def _person(item: AgendaItem, person_id: int) -> AgendaPerson:
+def person_of(item: AgendaItem, person_id: int) -> AgendaPerson:
     person = db.session.get(AgendaPerson, person_id)
     if person is None or person.item_id != item.id:
         raise PersonGone()
@@ -108,7 +108,7 @@ def update_item(event_id: int, item_id: int, details: ItemDetails, actor: str) -
     """Change an item; return the names of the fields changed (none: a repeat)."""
     details = checked_item(details)
     event = _locked(event_id)
-    item = _item(event, item_id)
+    item = item_of(event, item_id)
     starts, ends = item_times(event, details)
     require_fits(event, starts, ends, but=item)
     changed = change_item(event, item, item_columns(details, starts, ends), actor)
@@ -121,7 +121,7 @@ def update_item(event_id: int, item_id: int, details: ItemDetails, actor: str) -
 def delete_item(event_id: int, item_id: int, actor: str) -> AgendaItem:
     """Take an item, with its people, off the programme; returns it (no longer stored)."""
     event = _locked(event_id)
-    item = _item(event, item_id)
+    item = item_of(event, item_id)
     remove_item(event, item, actor)
     renumber_items(event)
     db.session.flush()
@@ -138,7 +138,7 @@ def move_item(
     as before; so the stretch ends when it did, and nothing outside it moves.
     """
     event = _locked(event_id)
-    item = _item(event, item_id)
+    item = item_of(event, item_id)
     order = in_running_order(event)
     index = _place_to_move(order, item, from_position, to_position)
     if to_position == from_position:
@@ -181,7 +181,7 @@ def add_person(event_id: int, item_id: int, details: PersonDetails, actor: str) 
     """Put a speaker or a moderator on an item, after the ones it has."""
     details = checked_person(details)
     event = _locked(event_id)
-    item = _item(event, item_id)
+    item = item_of(event, item_id)
     person = append_person(event, item, details, actor)
     renumber_people(item, list(item.people))
     db.session.flush()
@@ -194,8 +194,8 @@ def update_person(
     """Change a person's details; return the names of the fields changed (none: a repeat)."""
     details = checked_person(details)
     event = _locked(event_id)
-    item = _item(event, item_id)
-    changed = change_person(event, item, _person(item, person_id), details, actor)
+    item = item_of(event, item_id)
+    changed = change_person(event, item, person_of(item, person_id), details, actor)
     if changed:
         db.session.flush()
     return changed
@@ -204,8 +204,8 @@ def update_person(
 def delete_person(event_id: int, item_id: int, person_id: int, actor: str) -> AgendaPerson:
     """Take a person off an item; returns the person (no longer stored)."""
     event = _locked(event_id)
-    item = _item(event, item_id)
-    person = _person(item, person_id)
+    item = item_of(event, item_id)
+    person = person_of(item, person_id)
     remove_person(event, item, person, actor)
     db.session.flush()
     return person
@@ -222,8 +222,8 @@ def move_person(
 ) -> int:
     """Put a person at another place among the item's people (1 = first); returns it."""
     event = _locked(event_id)
-    item = _item(event, item_id)
-    person = _person(item, person_id)
+    item = item_of(event, item_id)
+    person = person_of(item, person_id)
     order = sorted(item.people, key=lambda other: (other.position, other.id))
     index = _place_to_move(order, person, from_position, to_position)
     if to_position == from_position:

@@ -17,7 +17,6 @@ from flask_login import current_user
 
 from ... import labels, unit_of_work
 from ...errors import DomainError, NotFound
-from ...extensions import db
 from ...i18n import bilingual
 from ...models import AgendaItem, AgendaPerson, Event
 from ...services import audit
@@ -27,20 +26,6 @@ from .common import current_event, flash_form_errors
 from .programme_forms import ActionForm, ItemForm, MoveForm, PersonForm
 
 Result = TypeVar("Result")
-
-
-def _item_of(event: Event, item_id: int) -> AgendaItem:
-    item = db.session.get(AgendaItem, item_id)
-    if item is None or item.event_id != event.id:
-        raise NotFound()
-    return item
-
-
-def _person_of(item: AgendaItem, person_id: int) -> AgendaPerson:
-    person = db.session.get(AgendaPerson, person_id)
-    if person is None or person.item_id != item.id:
-        raise NotFound()
-    return person
 
 
 def _save(form, work: Callable[[], Result]) -> tuple[bool, Result | None]:
@@ -118,7 +103,7 @@ def item_new(event_id: int):
 @organizer_required
 def item_edit(event_id: int, item_id: int):
     event = current_event(event_id)
-    item = _item_of(event, item_id)
+    item = service.item_of(event, item_id)
     form = ItemForm(
         data=None if request.method == "POST" else _item_values(event, item),
     )
@@ -154,7 +139,7 @@ def _item_values(event: Event, item: AgendaItem) -> dict:
 @organizer_required
 def item_delete(event_id: int, item_id: int):
     event = current_event(event_id)
-    item = _item_of(event, item_id)
+    item = service.item_of(event, item_id)
     title = bilingual(item, "title")
     form = ActionForm()
     if not form.validate_on_submit():
@@ -169,7 +154,7 @@ def item_delete(event_id: int, item_id: int):
 @organizer_required
 def item_move(event_id: int, item_id: int):
     event = current_event(event_id)
-    item = _item_of(event, item_id)
+    item = service.item_of(event, item_id)
     form = MoveForm()
     if not form.validate_on_submit():
         flash_form_errors(form)
@@ -207,7 +192,7 @@ def _name(person: AgendaPerson) -> str:
 @organizer_required
 def person_new(event_id: int, item_id: int):
     event = current_event(event_id)
-    item = _item_of(event, item_id)
+    item = service.item_of(event, item_id)
     form = PersonForm()
     status = 200
     if request.method == "POST":
@@ -225,8 +210,8 @@ def person_new(event_id: int, item_id: int):
 @organizer_required
 def person_edit(event_id: int, item_id: int, person_id: int):
     event = current_event(event_id)
-    item = _item_of(event, item_id)
-    person = _person_of(item, person_id)
+    item = service.item_of(event, item_id)
+    person = service.person_of(item, person_id)
     form = PersonForm(obj=None if request.method == "POST" else _PersonValues(person))
     status = 200
     if request.method == "POST":
@@ -260,8 +245,8 @@ class _PersonValues:
 @organizer_required
 def person_delete(event_id: int, item_id: int, person_id: int):
     event = current_event(event_id)
-    item = _item_of(event, item_id)
-    person = _person_of(item, person_id)
+    item = service.item_of(event, item_id)
+    person = service.person_of(item, person_id)
     name = _name(person)
     form = ActionForm()
     if not form.validate_on_submit():
@@ -278,8 +263,8 @@ def person_delete(event_id: int, item_id: int, person_id: int):
 @organizer_required
 def person_move(event_id: int, item_id: int, person_id: int):
     event = current_event(event_id)
-    item = _item_of(event, item_id)
-    person = _person_of(item, person_id)
+    item = service.item_of(event, item_id)
+    person = service.person_of(item, person_id)
     form = MoveForm()
     if not form.validate_on_submit():
         flash_form_errors(form)
