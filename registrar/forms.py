@@ -21,6 +21,7 @@ from wtforms import (  # type: ignore[attr-defined]
     TextAreaField,
 )
 from wtforms.validators import (
+    AnyOf,
     InputRequired,
     Length,
     NumberRange,
@@ -216,10 +217,12 @@ class ImportUploadForm(FlaskForm):
 
 
 class ImportApplyForm(FlaskForm):
-    """The import button: which upload, and a digest of the preview the organizer saw."""
+    """The import button: which upload, a digest of the preview the organizer saw, and whether
+    the organizer chose to import the good rows only (1) rather than all rows or none."""
 
     upload = HiddenField(validators=[InputRequired(), Length(max=64)])
     fingerprint = HiddenField(validators=[InputRequired(), Regexp(r"^[0-9a-f]{64}$")])
+    good_rows_only = HiddenField(validators=[Optional(), AnyOf(["1"])])
 
 
 class WaitlistMoveForm(FlaskForm):

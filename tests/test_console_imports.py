@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
-from support.app import text
+from support.app import request_client, text
 from support.auth import logged_in
 from support.factories import make_event, make_guest, make_staff
 
@@ -77,14 +77,22 @@ def preview_page(client, event, data: bytes) -> tuple[str, str]:
     return text(page), path
 
 
-def apply_fields(page: str) -> dict[str, str] | None:
-    """The hidden fields of the import button's form, or None when the page has no button."""
-    form = re.search(r'<form[^>]*action="[^"]*/import/apply"[^>]*>(.*?)</form>', page, re.S)
-    if form is None:
-        return None
-    fields = dict(re.findall(r'<input[^>]*name="(\w+)"[^>]*value="([^"]*)"', form.group(1)))
-    fields.update(re.findall(r'<input[^>]*value="([^"]*)"[^>]*name="(\w+)"', form.group(1)))
-    return {name: fields[name] for name in ("upload", "fingerprint")}
+def apply_fields(page: str, good_rows_only: bool = False) -> dict[str, str] | None:
+    """The hidden fields of the import button's form (all rows or none; or the good rows only's
+    button), or None when the page has no such button."""
+    for form in re.findall(r'<form[^>]*action="[^"]*/import/apply"[^>]*>(.*?)</form>', page, re.S):
+        fields = dict(re.findall(r'<input[^>]*name="(\w+)"[^>]*value="([^"]*)"', form))
+        fields.update(
+            (name, value)
+            for value, name in re.findall(r'<input[^>]*value="([^"]*)"[^>]*name="(\w+)"', form)
+        )
+        if ("good_rows_only" in fields) == good_rows_only:
+            return {
+                name: fields[name]
+                for name in ("upload", "fingerprint", "good_rows_only")
+                if name in fields
+            }
+    return None
 
 
 def apply(client, event, fields: dict[str, str]):
@@ -482,3 +490,127 @@ def test_the_preview_says_a_line_break_in_a_name_is_imported_as_one_line(
     assert "Lai Ching-Ming" in page
     assert "name_en had a line break (Alt+Enter in Excel)" in page
     assert apply_fields(page) is not None
+
+
+# -- the good rows only, the others given back ---------------------------------------------
+
+
+def download_errors(client, page: str) -> list[list[str]]:
+    link = re.search(r'href="([^"]*/errors\.csv)"', page)
+    assert link is not None, "no link to the rows with errors"
+    response = client.get(link.group(1))
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    return list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"), newline="")))
+
+
+def test_the_good_rows_imported_and_the_bad_ones_given_back_then_imported(
+    app, client, event, organizer
+):
+    rows = guest_rows(200)
+    rows[2][2] = ""  # Excel row 4: no e-mail
+    rows[119][5] = "keynote"  # row 121
+    page, path = preview_page(client, event, csv_file(rows))
+    assert "198 rows will be imported, 2 rows have errors." in page
+    # All or nothing stays the default: no button imports the file as it is.
+    assert apply_fields(page) is None
+    fields = apply_fields(page, good_rows_only=True)
+    assert fields["good_rows_only"] == "1"
+    assert "Import the 198 good rows only" in page
+    assert guest_count(event) == 0
+
+    response = apply(client, event, fields)
+    assert urlsplit(response.headers["Location"]).path == path
+    result = text(client.get(path))
+    assert "Guest list imported: 198 new, 0 updated, 0 unchanged." in result
+    assert "2 rows with errors were not imported" in result
+    assert counts_shown(result)["Not imported (errors)"] == 2
+    assert guest_count(event) == 198
+    (entry,) = import_entries(event)
+    assert entry.details["skipped"] == 2
+
+    back = download_errors(client, result)
+    assert back[0] == [*HEADER, "reason"]
+    assert [line[:-1] for line in back[1:]] == [rows[2], rows[119]]
+    assert back[1][-1] == "Row 4: The e-mail is missing."
+    assert "keynote" in back[2][-1]
+
+    # Corrected in the downloaded file, the rows import from it as it is.
+    back[1][2] = "guest2@example.org"
+    back[2][5] = "speaker"
+    page, _path = preview_page(client, event, csv_file(back[1:], header=back[0]))
+    assert counts_shown(page)["Errors"] == 0
+    assert "2 rows will be imported." in page
+    apply(client, event, apply_fields(page))
+    assert guest_count(event) == 200
+
+
+def test_the_good_rows_import_once_for_a_double_submit(app, client, event, organizer):
+    rows = guest_rows(6)
+    rows[0][2] = "bad"
+    page, path = preview_page(client, event, csv_file(rows))
+    fields = apply_fields(page, good_rows_only=True)
+    assert apply(client, event, fields).status_code == 302
+    second = apply(client, event, fields)
+    assert urlsplit(second.headers["Location"]).path == path
+    assert "This file has already been imported" in text(client.get(second.headers["Location"]))
+    assert guest_count(event) == 5
+    assert len(import_entries(event)) == 1
+
+
+def test_a_tampered_choice_imports_nothing(app, client, event, organizer):
+    rows = guest_rows(4)
+    rows[0][2] = "bad"
+    page, path = preview_page(client, event, csv_file(rows))
+    fields = apply_fields(page, good_rows_only=True)
+    for forged in ("yes", "0", "true"):
+        response = apply(client, event, {**fields, "good_rows_only": forged})
+        assert "This import form is incomplete" in text(client.get(response.headers["Location"]))
+    # Without the choice, the file's errors refuse it.
+    response = apply(client, event, {k: v for k, v in fields.items() if k != "good_rows_only"})
+    assert "Rows with errors: 1" in text(client.get(response.headers["Location"]))
+    # A forged preview: the good rows of a file that changed since are not imported either.
+    response = apply(client, event, {**fields, "fingerprint": "0" * 64})
+    assert "The guest list changed after this file was previewed" in text(
+        client.get(response.headers["Location"])
+    )
+    assert guest_count(event) == 0
+    assert import_entries(event) == []
+
+
+def test_the_rows_with_errors_come_before_the_import_too_in_the_organizers_language(
+    client, event, organizer
+):
+    rows = guest_rows(3)
+    rows[1][2] = "not-an-address"
+    page, path = preview_page(client, event, csv_file(rows))
+    assert len(download_errors(client, page)) == 2
+    client.get(f"{path}?lang=zh_Hant")
+    page = text(client.get(path))
+    assert "將匯入 2 列，1 列有錯誤。" in page
+    back = download_errors(client, page)
+    assert back[1][-1].startswith("第 3 列：")
+    assert guest_count(event) == 0
+
+
+def test_the_rows_with_errors_of_another_organizers_upload_are_refused(
+    app, client, event, organizer
+):
+    rows = guest_rows(3)
+    rows[1][2] = "not-an-address"
+    _page, path = preview_page(client, event, csv_file(rows))
+    make_staff("second@example.org")
+    other = request_client(app)
+    logged_in(other, "second@example.org")
+    response = other.get(f"{path}/errors.csv")
+    assert response.status_code == 302
+    assert "not available" in text(other.get(response.headers["Location"]))
+
+
+def test_a_file_without_errors_has_no_rows_to_give_back(client, event, organizer):
+    page, path = preview_page(client, event, csv_file(guest_rows(3)))
+    assert "/errors.csv" not in page
+    response = client.get(f"{path}/errors.csv")
+    assert response.status_code == 302
+    assert "This file has no rows with errors." in text(client.get(response.headers["Location"]))

@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
 from support.factories import make_event, make_guest
 
 from registrar.extensions import db
@@ -627,3 +628,135 @@ def test_a_control_character_in_a_name_refuses_the_row_by_its_number(app, column
         imports.apply(event, csv_file(rows), actor=audit.SYSTEM)
     db.session.rollback()
     assert guest_count(event) == 0
+
+
+# -- the good rows only, the others given back ---------------------------------------------
+
+
+def rows_given_back(preview: imports.ImportPreview) -> list[list[str]]:
+    data = imports.rows_with_errors_csv(preview)
+    assert data.startswith(b"\xef\xbb\xbf")
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+
+
+def test_the_good_rows_only_are_imported_when_chosen_and_the_bad_ones_come_back(app):
+    event = make_event()
+    rows = guest_rows(200)
+    rows[10][2] = "not-an-address"  # Excel row 12
+    rows[150][0] = rows[150][1] = ""  # row 152
+    data = csv_file(rows)
+
+    # All or nothing stays the default.
+    with pytest.raises(imports.ImportRejected):
+        imports.apply(event, data, actor=audit.SYSTEM)
+    db.session.rollback()
+    assert guest_count(event) == 0
+
+    result = imports.apply(event, data, actor=audit.SYSTEM, skip_errors=True)
+    db.session.commit()
+    assert (result.added, result.skipped) == (198, 2)
+    assert guest_count(event) == 198
+    emails = set(db.session.scalars(sa.select(Guest.email).where(Guest.event_id == event.id)))
+    assert "guest10@example.org" not in emails and "guest150@example.org" not in emails
+    entry = db.session.scalar(
+        sa.select(AuditEntry).where(AuditEntry.action == "guest_list.imported")
+    )
+    assert (entry.details["added"], entry.details["skipped"]) == (198, 2)
+
+    # The rows in error come back as the file had them, with their reasons.
+    back = rows_given_back(result.preview)
+    assert back[0] == [*HEADER, "reason"]
+    assert [line[:-1] for line in back[1:]] == [rows[10], rows[150]]
+    assert back[1][-1].startswith("Row 12: ") and "not-an-address" in back[1][-1]
+    assert back[2][-1].startswith("Row 152: ") and "name" in back[2][-1]
+
+    # Corrected, that file imports as it is: its reason column is read past.
+    back[1][2] = "guest10@example.org"
+    back[2][0] = "Guest 150"
+    fixed = csv_file(back[1:], header=back[0])
+    preview = imports.preview(event, fixed)
+    assert preview.ok, [str(i) for r in preview.error_rows for i in r.issues]
+    result = imports.apply(event, fixed, actor=audit.SYSTEM)
+    db.session.commit()
+    assert result.added == 2
+    assert guest_count(event) == 200
+
+
+def test_the_rows_given_back_keep_the_files_own_headings_order_and_delimiter(app):
+    event = make_event()
+    header = ["電子郵件", "中文姓名", "", "類別", "原因"]
+    data = csv_file(
+        [
+            ["a@example.org", "甲", "", "貴賓", "old reason"],
+            ["b@example.org", "", "", "媒體", ""],
+            ["c@example.org", "丙", "", "keynote", "", "stray"],
+        ],
+        header=header,
+        delimiter=";",
+    )
+    preview = imports.preview(event, data)
+    assert preview.delimiter == ";"
+    assert [row.row for row in preview.error_rows] == [3, 4]
+    text = imports.rows_with_errors_csv(preview).decode("utf-8-sig")
+    back = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+    # The reason column the file had is filled in, not added twice.
+    assert back[0] == header
+    assert back[1][:4] == ["b@example.org", "", "", "媒體"]
+    assert back[1][4].startswith("Row 3: ")
+    assert back[2][:4] == ["c@example.org", "丙", "", "keynote"]
+    assert "keynote" in back[2][4]
+    assert back[2][5:] == ["stray"]
+
+
+def test_the_reasons_are_in_the_organizers_language(app):
+    event = make_event()
+    preview = imports.preview(event, csv_file([["Guest", "", "not-an-address", "", "", "", ""]]))
+    with app.test_request_context(), force_locale("zh_Hant"):
+        back = rows_given_back(preview)
+    assert back[1][-1].startswith("第 2 列：")
+    assert "電子郵件地址無效" in back[1][-1]
+
+
+def test_the_good_rows_of_a_file_with_a_file_problem_are_not_imported(app):
+    event = make_event()
+    data = csv_file(
+        [["Guest", "", "g@example.org", "", "", "", "", "x"]], header=[*HEADER, "shoe size"]
+    )
+    with pytest.raises(imports.ImportRejected):
+        imports.apply(event, data, actor=audit.SYSTEM, skip_errors=True)
+    db.session.rollback()
+    assert guest_count(event) == 0
+
+
+def test_an_upload_of_good_rows_is_imported_once(app):
+    event = make_event()
+    rows = guest_rows(5)
+    rows[0][2] = "bad"
+    data = csv_file(rows)
+    first = imports.apply(event, data, actor=audit.SYSTEM, upload_id="u" * 32, skip_errors=True)
+    db.session.commit()
+    assert first.added == 4
+    with pytest.raises(imports.AlreadyImported):
+        imports.apply(event, data, actor=audit.SYSTEM, upload_id="u" * 32, skip_errors=True)
+    db.session.rollback()
+    assert guest_count(event) == 4
+    assert audit_actions(event).count("guest_list.imported") == 1
+
+
+def test_a_good_row_refused_by_the_database_leaves_no_good_row_written(app, monkeypatch):
+    event = make_event()
+    rows = guest_rows(6)
+    rows[0][2] = "bad"
+    evaluate = use_cases.evaluate
+
+    def someone_adds_a_guest_meanwhile(event, data):
+        found = evaluate(event, data)
+        db.session.add(Guest(event_id=event.id, email="guest4@example.org", name_en="Other"))
+        return found
+
+    monkeypatch.setattr(use_cases, "evaluate", someone_adds_a_guest_meanwhile)
+    with pytest.raises(imports.ImportConflict):
+        imports.apply(event, csv_file(rows), actor=audit.SYSTEM, skip_errors=True)
+    db.session.rollback()
+    assert guest_count(event) == 0
+    assert audit_actions(event) == []

@@ -1,4 +1,5 @@
-"""Guest-list import from CSV: a preview of what every row would do, then all rows or none.
+"""Guest-list import from CSV: a preview of what every row would do, then all rows or none
+(or, when the organizer chooses it, the good rows, with the others given back to correct).
 
 The file is what Excel writes with "Save as CSV UTF-8": UTF-8 (with or without BOM), comma,
 semicolon or tab between cells, one header row. Guests are matched by e-mail within the event.
@@ -6,12 +7,13 @@ An empty cell leaves the guest's stored value as it is (as the guest's own corre
 a sheet with some cells left blank never erases what the console holds.
 
 The words understood are in vocabulary, what an import says in results, the bytes are read in
-reading, the rows checked in checking, the use cases are in use_cases and the uploads kept
-between preview and import in uploads.
+reading, the rows checked in checking, the use cases are in use_cases, the uploads kept
+between preview and import in uploads, and the rows with errors given back in rejected.
 """
 
 from .checking import MAX_ROWS
 from .reading import MAX_BYTES
+from .rejected import rows_with_errors_csv
 from .results import (
     OUTCOME_LABELS,
     AlreadyImported,
@@ -35,6 +37,7 @@ from .uploads import (
     keep_upload,
     mark_imported,
     upload_data,
+    uploaded_data,
     uploads_directory,
 )
 from .use_cases import apply, fingerprint, preview, template_csv
@@ -68,7 +71,9 @@ __all__ = [
     "keep_upload",
     "mark_imported",
     "preview",
+    "rows_with_errors_csv",
     "template_csv",
     "upload_data",
+    "uploaded_data",
     "uploads_directory",
 ]

@@ -22,6 +22,7 @@ from .vocabulary import (
     COLUMN_LENGTHS,
     FIELDS,
     HEADERS,
+    IGNORED_HEADERS,
     LANGUAGES,
     TEXT_FIELDS,
     word_key,
@@ -76,7 +77,7 @@ def evaluate(event: Event, data: bytes) -> tuple[ImportPreview, dict[str, Guest]
     _mark_duplicates(rows)
     for row in rows:
         _decide(row, existing.get(row.email))
-    return ImportPreview(rows, issues, found, delimiter), existing
+    return ImportPreview(rows, issues, found, delimiter, header), existing
 
 
 def _read_header(header: list[str]) -> tuple[dict[int, str], list[Issue], bool]:
@@ -87,6 +88,8 @@ def _read_header(header: list[str]) -> tuple[dict[int, str], list[Issue], bool]:
         name = cell.strip().lstrip("\ufeff")
         if not name:
             continue
+        if word_key(name) in IGNORED_HEADERS:
+            continue  # the reason column of a rows-with-errors file, corrected and sent back
         found = HEADERS.get(word_key(name))
         if found is None:
             issues.append(
@@ -146,7 +149,9 @@ def _read_row(
     values = {
         name: cells[index].strip() if index < len(cells) else "" for index, name in columns.items()
     }
-    row = ImportRow(row=number, outcome=Outcome.ERROR, email=values.get("email", ""), values=values)
+    row = ImportRow(
+        row=number, outcome=Outcome.ERROR, email=values.get("email", ""), values=values, cells=cells
+    )
     for index, name in columns.items():
         if name in TEXT_FIELDS and has_control_characters(values[name]):
             _one_line(row, name, header[index].strip())

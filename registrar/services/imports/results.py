@@ -102,6 +102,8 @@ class ImportRow:
     notes: list[Note] = field(default_factory=list)
     # The guest on the list with this e-mail (update and unchanged rows).
     guest_id: int | None = None
+    # The row's cells exactly as the file has them: what the rows-with-errors file gives back.
+    cells: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -112,6 +114,8 @@ class ImportPreview:
     # The columns found, as FIELDS keys, in the file's order.
     columns: list[str]
     delimiter: str = ","
+    # The header row exactly as the file has it.
+    header: list[str] = field(default_factory=list)
 
     @property
     def counts(self) -> dict[Outcome, int]:
@@ -141,6 +145,8 @@ class ImportResult:
     added_ids: list[int]
     updated_ids: list[int]
     preview: ImportPreview
+    # Rows in error left out when the organizer chose to import the good rows only.
+    skipped: int = 0
 
 
 class ImportRejected(DomainError):

@@ -22,6 +22,8 @@ from .results import AlreadyImported, ImportResult, UploadMissing
 
 UPLOAD_TTL = timedelta(hours=1)
 _UPLOAD_ID = re.compile(r"[A-Za-z0-9_-]{32}")
+# The file of an import that left rows in error out, kept for giving those rows back.
+_IMPORTED = ".imported.csv"
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,8 @@ def upload_data(upload: Upload) -> bytes:
 
 
 def mark_imported(upload: Upload, result: ImportResult) -> Upload:
-    """After the commit: keep the counts for the result page, drop the file's bytes."""
+    """After the commit: keep the counts for the result page, drop the file's bytes (kept aside
+    until the upload expires when rows in error were left out: they are given back from it)."""
     done = Upload(
         id=upload.id,
         event_id=upload.event_id,
@@ -106,19 +109,34 @@ def mark_imported(upload: Upload, result: ImportResult) -> Upload:
             "updated": result.updated,
             "unchanged": result.unchanged,
             "rows": len(result.preview.rows),
+            "skipped": result.skipped,
         },
     )
     folder = uploads_directory()
     _write_meta(folder, done)
-    (folder / f"{upload.id}.csv").unlink(missing_ok=True)
+    if result.skipped:
+        os.replace(folder / f"{upload.id}.csv", folder / f"{upload.id}{_IMPORTED}")
+    else:
+        (folder / f"{upload.id}.csv").unlink(missing_ok=True)
     return done
+
+
+def uploaded_data(upload: Upload) -> bytes:
+    """The file's bytes, before its import or, when rows in error were left out, after it."""
+    folder = uploads_directory()
+    for name in (f"{upload.id}.csv", f"{upload.id}{_IMPORTED}"):
+        try:
+            return (folder / name).read_bytes()
+        except FileNotFoundError:
+            continue
+    raise UploadMissing()
 
 
 def discard_upload(upload_id: str) -> None:
     if not _UPLOAD_ID.fullmatch(upload_id):
         return
     folder = uploads_directory()
-    for suffix in (".csv", ".json"):
+    for suffix in (".csv", _IMPORTED, ".json"):
         (folder / f"{upload_id}{suffix}").unlink(missing_ok=True)
 
 

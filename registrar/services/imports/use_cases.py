@@ -1,4 +1,5 @@
-"""The import's use cases: preview a file, apply it (all rows or none), and the template."""
+"""The import's use cases: preview a file, apply it (all rows or none, or the good rows only
+when the organizer chooses so), and the template."""
 
 from __future__ import annotations
 
@@ -39,8 +40,13 @@ def apply(
     filename: str = "",
     expected: str | None = None,
     upload_id: str | None = None,
+    skip_errors: bool = False,
 ) -> ImportResult:
     """Import the file: every new and changed guest, or nobody when any row has an error.
+
+    With `skip_errors` (the organizer's explicit choice) the rows in error are left out and the
+    others imported; a problem with the file itself still refuses it all. Either way the rows
+    written are written in one transaction: all of them or, on any failure, none.
 
     Runs in the caller's transaction (flushes, never commits). Guest-list changes are
     serialized by the event lock, so two uploads of one file do not both add its guests.
@@ -58,7 +64,7 @@ def apply(
             _l("The file could not be imported: %(reason)s Nothing was saved."),
             reason=str(result.issues[0]),
         )
-    if result.error_rows:
+    if result.error_rows and not skip_errors:
         raise ImportRejected(
             result,
             _l("Rows with errors: %(n)s. Nothing was imported; correct them and upload again."),
@@ -75,8 +81,9 @@ def apply(
     new_rows = [row for row in result.rows if row.outcome == Outcome.NEW]
     update_rows = [row for row in result.rows if row.outcome == Outcome.UPDATE]
     counts = result.counts
+    skipped = counts[Outcome.ERROR]
     if not new_rows and not update_rows:
-        return ImportResult(0, 0, counts[Outcome.UNCHANGED], [], [], result)
+        return ImportResult(0, 0, counts[Outcome.UNCHANGED], [], [], result, skipped)
 
     now = utcnow()
     added = [
@@ -114,6 +121,7 @@ def apply(
         added=len(added),
         updated=len(updated),
         unchanged=counts[Outcome.UNCHANGED],
+        **({"skipped": skipped} if skipped else {}),
         **({"upload": upload_id} if upload_id is not None else {}),
     )
     for guest in added:
@@ -135,6 +143,7 @@ def apply(
         added_ids=[g.id for g in added],
         updated_ids=[g.id for g in updated],
         preview=result,
+        skipped=skipped,
     )
 
 

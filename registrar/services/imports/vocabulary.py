@@ -73,6 +73,11 @@ def _lookup(words: Mapping[_Target, Iterable[str]]) -> dict[str, _Target]:
     return table
 
 
+# The column a rows-with-errors file adds (under this heading), and the headings read as it: a
+# corrected file comes back with it, and the import reads past it.
+REASON_COLUMN = "reason"
+IGNORED_HEADERS = frozenset(word_key(w) for w in (REASON_COLUMN, "reasons", "原因", "錯誤原因"))
+
 HEADERS = _lookup({name: _HEADER_ALIASES[name] for name in FIELDS})
 CATEGORIES = _lookup(_CATEGORY_WORDS)
 LANGUAGES = _lookup(_LANGUAGE_WORDS)

@@ -103,6 +103,7 @@ get(f"{GUEST}/badge.pdf", overview.guest_badge)
 page_with_form(f"{EVENT}/import", imports.import_upload)
 get(f"{EVENT}/import/template.csv", imports.import_template)
 get(f"{EVENT}/import/<upload_id>", imports.import_preview)
+get(f"{EVENT}/import/<upload_id>/errors.csv", imports.import_errors)
 post(f"{EVENT}/import/apply", imports.import_apply)
 bp.register_error_handler(RequestEntityTooLarge, imports.too_large)
 

@@ -1,4 +1,5 @@
-"""Console: the guest list from a CSV file, previewed row by row, then imported all at once.
+"""Console: the guest list from a CSV file, previewed row by row, then imported all at once
+(or, by choice, its good rows, with the rows in error given back as a CSV file to correct).
 
 The upload is kept server-side (services.imports.keep_upload) between the preview and the
 import, so that the import writes exactly the file the organizer saw previewed.
@@ -9,6 +10,7 @@ from __future__ import annotations
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -127,6 +129,12 @@ def import_preview(event_id: int, upload_id: str):
         apply_form=ImportApplyForm(
             formdata=None, upload=upload.id, fingerprint=imports.fingerprint(result)
         ),
+        good_rows_form=ImportApplyForm(
+            formdata=None,
+            upload=upload.id,
+            fingerprint=imports.fingerprint(result),
+            good_rows_only="1",
+        ),
         upload_form=ImportUploadForm(formdata=None),
         guest_list=_guest_list_url(event),
     )
@@ -163,6 +171,7 @@ def import_apply(event_id: int):
             filename=upload.filename,
             expected=form.fingerprint.data,
             upload_id=upload.id,
+            skip_errors=form.good_rows_only.data == "1",
         )
     )
     if done.ok:
@@ -177,7 +186,40 @@ def import_apply(event_id: int):
             ),
             "success",
         )
+        if result.skipped:
+            flash(
+                ngettext(
+                    "%(num)s row with errors was not imported: download it, correct it and "
+                    "upload it again.",
+                    "%(num)s rows with errors were not imported: download them, correct them "
+                    "and upload them again.",
+                    result.skipped,
+                ),
+                "info",
+            )
     return redirect(url_for(".import_preview", event_id=event.id, upload_id=upload.id))
+
+
+@organizer_required
+def import_errors(event_id: int, upload_id: str):
+    """The rows in error of an upload, with their reasons, as a CSV file to correct and upload
+    again: before the import, or after an import of the good rows only."""
+    event = current_event(event_id)
+    try:
+        upload = imports.find_upload(upload_id, event, _owner())
+        data = imports.uploaded_data(upload)
+    except DomainError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for(".import_upload", event_id=event.id))
+    result = imports.preview(event, data)
+    if not result.error_rows:
+        flash(_("This file has no rows with errors."), "info")
+        return redirect(url_for(".import_preview", event_id=event.id, upload_id=upload.id))
+    return Response(
+        imports.rows_with_errors_csv(result),
+        mimetype="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="guest-list-rows-with-errors.csv"'},
+    )
 
 
 def _guest_list_url(event: Event) -> str:
