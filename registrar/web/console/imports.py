@@ -23,7 +23,7 @@ from ...services.imports import Outcome
 from ..auth import organizer_required
 from ..errors import http_error
 from ..use_case import perform
-from .common import current_event, flash_form_errors
+from .common import current_event
 
 # New and updated rows listed on the preview; rows in error are all listed.
 PREVIEW_ROWS = 200
@@ -72,7 +72,7 @@ def import_upload(event_id: int):
     if request.method == "GET":
         return _upload_page(event, form)
     if not form.validate_on_submit():
-        flash_form_errors(form)
+        # The form's error summary says what is wrong, at the top of the form.
         return _upload_page(event, form, status=400)
     upload = form.file.data
     data = upload.read()
