@@ -10,7 +10,6 @@ from __future__ import annotations
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -186,17 +185,7 @@ def import_apply(event_id: int):
             ),
             "success",
         )
-        if result.skipped:
-            flash(
-                ngettext(
-                    "%(num)s row with errors was not imported: download it, correct it and "
-                    "upload it again.",
-                    "%(num)s rows with errors were not imported: download them, correct them "
-                    "and upload them again.",
-                    result.skipped,
-                ),
-                "info",
-            )
+        # (The rows left out, and the link to them, are on the page this redirects to.)
     return redirect(url_for(".import_preview", event_id=event.id, upload_id=upload.id))
 
 
