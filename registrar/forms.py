@@ -232,7 +232,7 @@ class MailTestForm(FlaskForm):
     kind = HiddenField(validators=[InputRequired()])
     language = RadioField(
         _l("Language"),
-        choices=[(language.value, LANGUAGE_LABELS[language]) for language in Language],
+        choices=[SelectChoice(language.value, LANGUAGE_LABELS[language]) for language in Language],
         default=Language.EN.value,
     )
 

@@ -29,7 +29,7 @@ from ..models import (
 )
 from ..services import audit, notices, outbox, rsvp
 from ..services.outbox import OPEN, TO_GUESTS, enqueue, enqueue_test, has_open
-from .previews import details_for
+from .previews import can_show, details_for
 from .render import unfit_reason
 
 # Why a message was not sent: the code is stored, the sentence shown in the console.
@@ -380,6 +380,10 @@ def send_test(
     own address. It changes nothing about the guest and is not counted as the guest's."""
     now = now or utcnow()
     (guest,) = _selected(event, [guest_id])
+    if not can_show(guest, kind):
+        raise InvalidAnswer(
+            _l("This message carries the badge: choose a guest with a confirmed seat.")
+        )
     if not to_address:
         raise InvalidAnswer(_l("Your account has no e-mail address to send a test to."))
     recent = list(
@@ -407,6 +411,7 @@ def send_test(
         to_address=to_address,
         actor=actor,
         details=details_for(event, kind),
+        now=now,
     )
     audit.record(
         "mail.test_queued",

@@ -35,7 +35,7 @@ from ..models import (
 )
 from ..services import notices
 from ..services.outbox import new_message_id
-from .render import guest_language, recipient, render, texts
+from .render import WITH_BADGE, guest_language, recipient, render, texts
 
 
 @dataclass(frozen=True)
@@ -133,6 +133,15 @@ class GuestPreview:
     attachments: tuple[str, ...]
 
 
+def can_show(guest: Guest, kind: MessageKind) -> bool:
+    """Whether the message can be put together for this guest: one with the badge needs a
+    confirmed seat (and an invitation that stands)."""
+    if kind not in WITH_BADGE:
+        return True
+    seat = guest.seat
+    return not guest.is_revoked and seat is not None and seat.state == SeatState.CONFIRMED
+
+
 def details_for(event: Event, kind: MessageKind) -> dict[str, Any]:
     """The facts a message of this kind carries, as the latest notice stored has them."""
     if kind not in (MessageKind.DETAILS_CHANGED, MessageKind.EVENT_CANCELLED):
@@ -176,15 +185,15 @@ def guest_preview(
         if part.is_multipart():
             continue
         content_type = part.get_content_type()
-        if part.get_content_disposition() == "attachment":
+        if part["Content-ID"]:  # an image the HTML shows, e.g. the badge's QR code
+            data = base64.b64encode(part.get_content()).decode("ascii")
+            images[part["Content-ID"].strip("<>")] = f"data:{content_type};base64,{data}"
+        elif part.get_content_disposition() == "attachment":
             attachments.append(part.get_filename() or content_type)
         elif content_type == "text/plain" and not text:
             text = part.get_content()
         elif content_type == "text/html" and not html:
             html = part.get_content()
-        elif part["Content-ID"]:
-            data = base64.b64encode(part.get_payload(decode=True)).decode("ascii")
-            images[part["Content-ID"].strip("<>")] = f"data:{content_type};base64,{data}"
     shown = html
     for cid, url in images.items():
         shown = shown.replace(f"cid:{cid}", url)

@@ -94,6 +94,7 @@ def enqueue_test(
     to_address: str,
     actor: str,
     details: dict[str, Any] | None = None,
+    now: datetime | None = None,
 ) -> OutboxMessage:
     """Queue a test: the message of this kind as `guest` would get it in `language`, sent to
     an organizer's own address.
@@ -111,13 +112,13 @@ def enqueue_test(
         subject="",
         status=MessageStatus.QUEUED,
         attempts=0,
-        next_attempt_at=utcnow(),
+        next_attempt_at=now or utcnow(),
         last_error="",
         reason="",
         details=dict(details or {}),
         message_id=new_message_id(),
         actor=actor,
-        created_at=utcnow(),
+        created_at=now or utcnow(),
         is_test=True,
     )
     db.session.add(message)

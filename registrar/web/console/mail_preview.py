@@ -15,7 +15,7 @@ from ...extensions import db
 from ...forms import MailIntroForm, MailTestForm
 from ...mail import campaigns, previews
 from ...mail.render import unfit_reason
-from ...models import Event, Guest, Language, MessageKind, utcnow
+from ...models import Event, Guest, Language, MessageKind, StaffUser, utcnow
 from ...numbers import parse_id
 from ...services import audit, events
 from ..auth import organizer_required
@@ -68,11 +68,15 @@ def mail_preview(event_id: int):
     guest = _chosen_guest(event, guests, request.args.get("guest"))
     shown = []
     why_not = None
-    if guest is not None:
+    other = None
+    showable = guest is not None and previews.can_show(guest, kind)
+    if guest is not None and showable:
         now = utcnow()
         shown = [previews.guest_preview(guest, kind, language, now) for language in Language]
         reason = unfit_reason(kind, guest, now, previews.details_for(event, kind))
         why_not = campaigns.REASONS.get(reason) if reason else None
+    elif guest is not None:
+        other = next((g for g in guests if previews.can_show(g, kind)), None)
     test_form = MailTestForm(
         guest=str(guest.id) if guest else "", kind=kind.value, language=_language_of(guest)
     )
@@ -89,10 +93,18 @@ def mail_preview(event_id: int):
         reasons=campaigns.REASONS,
         previews=shown,
         why_not=why_not,
+        showable=showable,
+        other=other,
         test_form=test_form,
         tests=campaigns.recent_tests(event, actor),
-        my_address=current_user.email,
+        my_address=_my_address(),
     )
+
+
+def _my_address() -> str:
+    """The signed-in organizer's own e-mail address, where their tests go."""
+    account = db.session.get(StaffUser, current_user.id)
+    return account.email if account is not None else ""
 
 
 def _language_of(guest: Guest | None) -> str:
@@ -104,9 +116,10 @@ def mail_preview_html(event_id: int, language: str):
     """The HTML part alone, for the preview page's frame."""
     event = current_event(event_id)
     guest = _chosen_guest(event, _guests(event), request.args.get("guest"))
-    if guest is None:
+    kind = _kind(request.args.get("kind"))
+    if guest is None or not previews.can_show(guest, kind):
         abort(404)
-    preview = previews.guest_preview(guest, _kind(request.args.get("kind")), _language(language))
+    preview = previews.guest_preview(guest, kind, _language(language))
     response = make_response(preview.shown_html)
     response.headers["Content-Type"] = "text/html; charset=utf-8"
     response.headers["Content-Security-Policy"] = PREVIEW_POLICY
@@ -130,7 +143,7 @@ def mail_send_test(event_id: int):
         return redirect(back)
     kind = _kind(form.kind.data)
     language = _language(form.language.data)
-    address = current_user.email
+    address = _my_address()
     done = perform(
         lambda: campaigns.send_test(
             event,
