@@ -316,3 +316,17 @@ def test_send_to_all_asks_first_and_a_second_press_queues_nothing_twice(client, 
     asked = client.post(reminders, data={"unanswered-everyone": "1"})
     assert "2 guests will get this message" in asked.get_data(as_text=True)
     assert outbox(kind=MessageKind.REMINDER_UNANSWERED) == []
+
+
+def test_a_guest_who_answered_is_offered_no_invitation(client):
+    event = make_event()
+    waiting, declined = make_guest(event), make_guest(event)
+    answer(declined, attending=False)
+    assert "Send the invitation" in client.get(f"/console/guests/{waiting.id}/messages").text
+    page = client.get(f"/console/guests/{declined.id}/messages").text
+    assert "Send the invitation" not in page and "The guest has answered" in page
+    forged = client.post(
+        f"/console/guests/{declined.id}/messages/invitation", follow_redirects=True
+    )
+    assert "No invitation queued: the guest has answered" in forged.text
+    assert outbox(kind=MessageKind.INVITATION) == []
