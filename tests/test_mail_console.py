@@ -316,6 +316,34 @@ def test_send_to_all_asks_first_and_a_second_press_queues_nothing_twice(client, 
     asked = client.post(reminders, data={"unanswered-everyone": "1"})
     assert "2 guests will get this message" in asked.get_data(as_text=True)
     assert outbox(kind=MessageKind.REMINDER_UNANSWERED) == []
+    day_before = f"/console/events/{event.id}/mail/reminders/confirmed"
+    asked = client.post(day_before, data={"confirmed-everyone": "1"})
+    assert "1 guest will get this message" in asked.text
+    assert outbox(kind=MessageKind.REMINDER_CONFIRMED) == []
+    confirm = {"confirmed-everyone": "1", "confirmed-confirm": "1"}
+    assert client.post(day_before, data=confirm).status_code == 302
+    assert client.post(day_before, data=confirm).status_code == 302
+    assert len(outbox(kind=MessageKind.REMINDER_CONFIRMED)) == 1
+
+
+def test_a_test_of_a_kind_that_is_none_is_refused(client):
+    event = make_event()
+    guest = make_guest(event)
+    answer(make_guest(event), attending=False)
+    response = client.post(
+        f"/console/events/{event.id}/mail/test",
+        data={"guest": str(guest.id), "kind": "staff_link", "language": "en"},
+        follow_redirects=True,
+    )
+    assert "Choose the message from the list." in response.text
+    # A badge needs a confirmed seat: no test of it for a guest without one.
+    response = client.post(
+        f"/console/events/{event.id}/mail/test",
+        data={"guest": str(guest.id), "kind": "confirmation", "language": "en"},
+        follow_redirects=True,
+    )
+    assert "choose a guest with a confirmed seat" in response.text
+    assert outbox(is_test=True) == []
 
 
 def test_a_guest_who_answered_is_offered_no_invitation(client):

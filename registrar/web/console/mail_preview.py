@@ -21,7 +21,7 @@ from ...services import audit, events
 from ..auth import organizer_required
 from ..use_case import perform
 from .common import current_event, flash_form_errors
-from .messages import _mail_page
+from .messages import render_mail_page
 
 # The preview's HTML is shown in a frame of the page, on its own: no script runs in it, nothing
 # is fetched, only its own inline styles and its data: images (the badge's QR code).
@@ -141,6 +141,9 @@ def mail_send_test(event_id: int):
     if guest_id is None:
         flash(_("That guest is not on the list; please reload the page."), "error")
         return redirect(back)
+    if form.kind.data not in {kind.value for kind in previews.KINDS}:
+        flash(_("Choose the message from the list."), "error")
+        return redirect(back)
     kind = _kind(form.kind.data)
     language = _language(form.language.data)
     address = _my_address()
@@ -193,4 +196,4 @@ def mail_intro(event_id: int):
     for name, message in errors.items():
         if name in ("intro_en", "intro_zh"):
             form[name].errors = [*form[name].errors, message]
-    return _mail_page(event, intro_form=form), done.error.status
+    return render_mail_page(event, intro_form=form), done.error.status

@@ -23,7 +23,7 @@ from .common import current_event, flash_form_errors, get_or_404
 # The views only queue messages; the mail sender (`flask --app registrar mail send`) delivers.
 
 
-def _mail_page(
+def render_mail_page(
     event: Event, invite_form=None, unanswered_form=None, confirmed_form=None, intro_form=None
 ):
     zone = ZoneInfo(event.timezone)
@@ -57,7 +57,7 @@ def _mail_page(
 
 @organizer_required
 def mail_page(event_id: int):
-    return _mail_page(current_event(event_id))
+    return render_mail_page(current_event(event_id))
 
 
 def _send_at(form: ReminderForm, event: Event) -> datetime | None:
@@ -126,7 +126,7 @@ def mail_invitations(event_id: int):
             None,
         ),
         form,
-        lambda f: _mail_page(event, invite_form=f),
+        lambda f: render_mail_page(event, invite_form=f),
         lambda: (campaigns.invitation_audience(event, form.chosen()), MessageKind.INVITATION),
     )
 
@@ -148,7 +148,7 @@ def mail_remind_unanswered(event_id: int):
         event,
         work,
         form,
-        lambda f: _mail_page(event, unanswered_form=f),
+        lambda f: render_mail_page(event, unanswered_form=f),
         lambda: (
             campaigns.unanswered_audience(event, form.chosen()),
             MessageKind.REMINDER_UNANSWERED,
@@ -170,7 +170,7 @@ def mail_remind_confirmed(event_id: int):
         event,
         work,
         form,
-        lambda f: _mail_page(event, confirmed_form=f),
+        lambda f: render_mail_page(event, confirmed_form=f),
         lambda: (campaigns.confirmed_audience(event), MessageKind.REMINDER_CONFIRMED),
     )
 
