@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -191,10 +193,25 @@ class GuestSelectionForm(FlaskForm):
     )
     everyone = SubmitField()
     selected = SubmitField()
+    # Set by the confirmation page: only its button queues anything. `shown_at` is when it
+    # was shown; what was queued since is not queued again (a second press).
+    confirm = HiddenField()
+    shown_at = HiddenField(validators=[Optional(), Length(max=40)])
 
     def validate_guest_ids(self, field) -> None:
         if self.selected.data and not field.data:
             raise ValidationError(_l("Please tick at least one guest."))
+
+    def is_confirmed(self) -> bool:
+        return self.confirm.data == "1"
+
+    def shown_moment(self) -> datetime | None:
+        """When the confirmation page was shown (aware, UTC), or None."""
+        try:
+            moment = datetime.fromisoformat(self.shown_at.data or "")
+        except ValueError:
+            return None
+        return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
     def chosen(self) -> list[int] | None:
         """The ticked guests, or None for everyone listed."""
@@ -207,6 +224,29 @@ class ReminderForm(GuestSelectionForm):
         format=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
         validators=[Optional()],
     )
+
+
+class MailTestForm(FlaskForm):
+    """A test of one kind of message, as a chosen guest would get it, to oneself."""
+
+    guest = HiddenField(validators=[InputRequired()])
+    kind = HiddenField(validators=[InputRequired()])
+    language = RadioField(
+        _l("Language"),
+        choices=[SelectChoice(language.value, LANGUAGE_LABELS[language]) for language in Language],
+        default=Language.EN.value,
+    )
+
+    def guest_id(self) -> int | None:
+        return parse_id(self.guest.data)
+
+
+class MailIntroForm(FlaskForm):
+    """The event's own paragraph atop the invitation, in each language."""
+
+    intro_en = TextAreaField(_l("Introduction in English"))
+    intro_zh = TextAreaField(_l("Introduction in Chinese"))
+    version = HiddenField()
 
 
 class ImportUploadForm(FlaskForm):

@@ -180,6 +180,10 @@ class Event(Model):
     room_zh: Mapped[str] = mapped_column(sa.String(200))
     organizers_en: Mapped[str] = mapped_column(sa.String(500), default="")
     organizers_zh: Mapped[str] = mapped_column(sa.String(500), default="")
+    # The event's own paragraph atop the invitation, in each language: plain text whose line
+    # breaks are kept (never template code: the e-mails escape it).
+    intro_en: Mapped[str] = mapped_column(sa.Text, default="")
+    intro_zh: Mapped[str] = mapped_column(sa.Text, default="")
     # What guests are shown to find the place and someone to ask (empty: not shown).
     address_en: Mapped[str] = mapped_column(sa.String(300), default="")
     address_zh: Mapped[str] = mapped_column(sa.String(300), default="")
@@ -566,6 +570,9 @@ class OutboxMessage(Model):
     actor: Mapped[str] = mapped_column(sa.String(64), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A test an organizer sent to their own address: rendered as the guest would get it, in
+    # `language`, but never counted as the guest's message nor changing the guest's state.
+    is_test: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
 
     guest: Mapped[Guest] = relationship()
 

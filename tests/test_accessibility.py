@@ -344,6 +344,7 @@ CONSOLE = {
     "guest-erase": "/console/guests/{declined}/erase",
     "import": "/console/events/{event}/import",
     "mail": "/console/events/{event}/mail",
+    "mail-preview": "/console/events/{event}/mail/preview?kind=confirmation&guest={confirmed}",
     "waitlist": "/console/events/{event}/waitlist",
     "exports": "/console/events/{event}/exports",
     "audit-log": "/console/events/{event}/audit",

@@ -359,3 +359,32 @@ def test_a_door_policy_that_is_none_is_named_with_its_line(app):
     assert re.search(
         rf"^line {line}: door\.no_answer: 'open' is not one of: desk, let_in", str(refused.value)
     )
+
+
+INTRO = FORUM.replace(
+    "[mail]\n",
+    '[mail]\nintro.en = """Dear colleagues,\nwe look forward to {{ you }}."""\n'
+    'intro.zh = "敬邀蒞臨。"\n',
+)
+
+
+def test_the_invitation_s_introduction_is_read_written_and_read_back_as_text(app):
+    assert event_files.read_event_file(FORUM).details.intro_en == ""
+    event = imported(INTRO).event
+    assert event.intro_en == "Dear colleagues,\nwe look forward to {{ you }}."
+    assert event.intro_zh == "敬邀蒞臨。"
+
+    text = event_files.export_event(event)
+    assert "\nintro.en = " in text and "\nintro.zh = " in text
+    assert not imported(text).changed_anything
+    assert event_files.read_event_file(text).details.intro_en == event.intro_en
+    # Left out of the file, the event has none again.
+    assert imported(FORUM).changes["intro_zh"] == ("敬邀蒞臨。", "")
+    assert "\nintro." not in event_files.export_event(event)
+
+
+def test_an_introduction_too_long_is_named_with_its_line(app):
+    long = FORUM.replace("[mail]\n", f'[mail]\nintro.en = "{"x" * 1501}"\n')
+    with pytest.raises(event_files.EventFileError) as refused:
+        imported(long)
+    assert "mail.intro.en" in str(refused.value) and "1500" in str(refused.value)

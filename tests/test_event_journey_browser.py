@@ -232,7 +232,8 @@ def test_first_organizer_to_guest_update(app, runner, inbox: Inbox, browser):
 
         # -- invitations, sent from the e-mail page and delivered by the sender -------------
         page.goto(event_url + "/mail")
-        page.get_by_role("button", name="Send invitations to all 30").click()
+        page.get_by_role("button", name="Send invitations to all 30…").click()
+        page.get_by_role("button", name="Queue it for 30 guests").click()
         page.locator(".flashes").get_by_text("30").wait_for()
         assert "sent 30" in send_mail(runner)
         guest_invitation = wait_for_mail(inbox, GUEST, 1)[0]

@@ -130,6 +130,9 @@ def test_organizer_imports_a_list_sends_invitations_and_watches_the_dashboard(
         page.click("nav.console-nav >> text=E-mail")
         page.click("button[name='invite-everyone']")
         page.wait_for_load_state("load")
+        assert "3 guests will get this message" in page.inner_text("main")
+        page.click("button:has-text('Queue it for 3 guests')")
+        page.wait_for_load_state("load")
         assert "3 messages queued" in page.inner_text(".flashes")
 
         page.click("nav.console-nav >> text=Dashboard")

@@ -619,7 +619,9 @@ def test_console_sends_invitations_shows_delivery_and_resends(app, client, smtp_
 
     page = client.get(f"/console/events/{event.id}/mail")
     assert page.status_code == 200
-    assert "2 guests have not been sent an invitation yet." in page.get_data(as_text=True)
+    assert "2 guests have not been sent an invitation and have not answered." in page.get_data(
+        as_text=True
+    )
     assert (
         client.get(f"/console/events/{event.id}")
         .get_data(as_text=True)
@@ -628,7 +630,7 @@ def test_console_sends_invitations_shows_delivery_and_resends(app, client, smtp_
 
     response = client.post(
         f"/console/events/{event.id}/mail/invitations",
-        data={"invite-guest_ids": [str(chosen.id)], "invite-selected": "1"},
+        data={"invite-guest_ids": [str(chosen.id)], "invite-selected": "1", "invite-confirm": "1"},
     )
     assert response.status_code == 302
     assert [m.guest_id for m in outbox()] == [chosen.id]
@@ -636,7 +638,10 @@ def test_console_sends_invitations_shows_delivery_and_resends(app, client, smtp_
         f"/console/events/{event.id}/mail/invitations", data={"invite-selected": "1"}
     )
     assert response.status_code == 400  # nobody ticked
-    client.post(f"/console/events/{event.id}/mail/invitations", data={"invite-everyone": "1"})
+    client.post(
+        f"/console/events/{event.id}/mail/invitations",
+        data={"invite-everyone": "1", "invite-confirm": "1"},
+    )
     assert [m.guest_id for m in outbox()] == [chosen.id, other.id]
 
     smtp_server.refuse[other.email] = "550 5.1.1 No such user"
@@ -656,7 +661,7 @@ def test_console_sends_invitations_shows_delivery_and_resends(app, client, smtp_
     later = (utcnow() + timedelta(days=1)).astimezone().strftime("%Y-%m-%dT%H:%M")
     response = client.post(
         f"/console/events/{event.id}/mail/reminders/unanswered",
-        data={"unanswered-everyone": "1", "unanswered-send_at": later},
+        data={"unanswered-everyone": "1", "unanswered-send_at": later, "unanswered-confirm": "1"},
     )
     assert response.status_code == 302
     reminders = outbox(kind=MessageKind.REMINDER_UNANSWERED)

@@ -18,6 +18,7 @@ from ..models import (
     Event,
     EventState,
     Guest,
+    Language,
     MessageKind,
     MessageStatus,
     OutboxMessage,
@@ -27,7 +28,8 @@ from ..models import (
     utcnow,
 )
 from ..services import audit, notices, outbox, rsvp
-from ..services.outbox import OPEN, enqueue, has_open
+from ..services.outbox import OPEN, TO_GUESTS, enqueue, enqueue_test, has_open
+from .previews import can_show, details_for
 from .render import unfit_reason
 
 # Why a message was not sent: the code is stored, the sentence shown in the console.
@@ -52,21 +54,60 @@ def _guests_with_open(event: Event, kind: MessageKind) -> sa.Select[int]:
         OutboxMessage.event_id == event.id,
         OutboxMessage.kind == kind,
         OutboxMessage.status.in_(OPEN),
+        TO_GUESTS,
     )
 
 
 def uninvited_guests(event: Event) -> list[Guest]:
-    """Guests who have not been sent an invitation and have none waiting to go out."""
+    """Guests who have not answered, have not been sent an invitation and have none waiting
+    to go out: whom "send invitations to all" means."""
     return list(
         db.session.scalars(
             sa.select(Guest)
+            .outerjoin(Rsvp, Rsvp.guest_id == Guest.id)
             .where(
                 Guest.event_id == event.id,
                 Guest.revoked_at.is_(None),
                 Guest.sent_at.is_(None),
+                Rsvp.id.is_(None),
                 Guest.id.not_in(_guests_with_open(event, MessageKind.INVITATION)),
             )
             .order_by(Guest.id)
+        )
+    )
+
+
+def invitable_guests(event: Event) -> list[Guest]:
+    """Guests an invitation may go to when chosen: every guest who has not answered (an
+    invitation asks for an answer), the ones invited before too, none with one waiting."""
+    return list(
+        db.session.scalars(
+            sa.select(Guest)
+            .outerjoin(Rsvp, Rsvp.guest_id == Guest.id)
+            .where(
+                Guest.event_id == event.id,
+                Guest.revoked_at.is_(None),
+                Rsvp.id.is_(None),
+                Guest.id.not_in(_guests_with_open(event, MessageKind.INVITATION)),
+            )
+            .order_by(Guest.id)
+        )
+    )
+
+
+def _queued_since(event: Event, kind: MessageKind, since: datetime | None) -> set[int]:
+    """The guests a message of this kind was queued to at or after `since` (the moment the
+    organizer was shown what a confirmation would send): a second press sends nothing twice."""
+    if since is None:
+        return set()
+    return set(
+        db.session.scalars(
+            sa.select(OutboxMessage.guest_id).where(
+                OutboxMessage.event_id == event.id,
+                OutboxMessage.kind == kind,
+                OutboxMessage.created_at >= since,
+                TO_GUESTS,
+            )
         )
     )
 
@@ -121,13 +162,36 @@ def _queue(
     return [message for message in queued if message is not None]
 
 
+def invitation_audience(
+    event: Event, guest_ids: list[int] | None = None, *, since: datetime | None = None
+) -> list[Guest]:
+    """Whom send_invitations() would queue an invitation to (see there)."""
+    if guest_ids is None:
+        guests = uninvited_guests(event)
+    else:
+        guests = [
+            guest
+            for guest in _selected(event, guest_ids)
+            if not guest.is_revoked
+            and guest.rsvp is None
+            and not has_open(guest, MessageKind.INVITATION)
+        ]
+    again = _queued_since(event, MessageKind.INVITATION, since)
+    return [guest for guest in guests if guest.id not in again]
+
+
 def send_invitations(
-    event: Event, actor: str, guest_ids: list[int] | None = None
+    event: Event,
+    actor: str,
+    guest_ids: list[int] | None = None,
+    *,
+    since: datetime | None = None,
 ) -> list[OutboxMessage]:
     """Queue invitations: to every guest not invited yet, or to the guests chosen.
 
     A chosen guest who was invited before is invited again (with the current link); one whose
-    invitation is still waiting to go out is not queued twice.
+    invitation is still waiting to go out, or was queued at or after `since`, is not queued
+    twice; one who has answered is never asked to answer.
     """
     if event.state != EventState.OPEN:
         raise InvalidAnswer(
@@ -135,18 +199,27 @@ def send_invitations(
         )
     if not rsvp.is_open(event):
         raise InvalidAnswer(_l("The reply deadline has passed; invitations can no longer be sent."))
-    if guest_ids is None:
-        guests = uninvited_guests(event)
-    else:
-        guests = [
-            guest
-            for guest in _selected(event, guest_ids)
-            if not guest.is_revoked and not has_open(guest, MessageKind.INVITATION)
-        ]
+    guests = invitation_audience(event, guest_ids, since=since)
     queued = _queue(guests, MessageKind.INVITATION, actor)
     if queued:
         audit.record("mail.invitations_queued", actor=actor, event_id=event.id, guests=len(queued))
     return queued
+
+
+def unanswered_audience(
+    event: Event, guest_ids: list[int] | None = None, *, since: datetime | None = None
+) -> list[Guest]:
+    """Whom remind_unanswered() would queue a reminder to (see there)."""
+    candidates = unanswered_guests(event)
+    if guest_ids is not None:
+        chosen = {guest.id for guest in _selected(event, guest_ids)}
+        candidates = [guest for guest in candidates if guest.id in chosen]
+    again = _queued_since(event, MessageKind.REMINDER_UNANSWERED, since)
+    return [
+        g
+        for g in candidates
+        if not has_open(g, MessageKind.REMINDER_UNANSWERED) and g.id not in again
+    ]
 
 
 def remind_unanswered(
@@ -154,19 +227,18 @@ def remind_unanswered(
     actor: str,
     guest_ids: list[int] | None = None,
     send_at: datetime | None = None,
+    *,
+    since: datetime | None = None,
 ) -> list[OutboxMessage]:
-    """Queue a reminder to reply: to every invited guest without an answer, or those chosen."""
+    """Queue a reminder to reply: to every invited guest without an answer, or those chosen;
+    none to a guest who has one waiting, or one queued at or after `since`."""
     if not rsvp.is_open(event):
         if event.state != EventState.OPEN:
             raise rsvp.why_closed(event)
         raise InvalidAnswer(_l("The reply deadline has passed; there is nothing to remind of."))
     if send_at is not None and send_at > event.rsvp_deadline:
         raise InvalidAnswer(_l("A reminder to reply must go out before the reply deadline."))
-    candidates = unanswered_guests(event)
-    if guest_ids is not None:
-        chosen = {guest.id for guest in _selected(event, guest_ids)}
-        candidates = [guest for guest in candidates if guest.id in chosen]
-    guests = [g for g in candidates if not has_open(g, MessageKind.REMINDER_UNANSWERED)]
+    guests = unanswered_audience(event, guest_ids, since=since)
     queued = _queue(guests, MessageKind.REMINDER_UNANSWERED, actor, send_at)
     if queued:
         audit.record(
@@ -187,6 +259,16 @@ def day_before(event: Event) -> datetime:
     return local.replace(hour=10, minute=0, second=0, microsecond=0)
 
 
+def confirmed_audience(event: Event) -> list[Guest]:
+    """Whom remind_confirmed() would queue the reminder to: confirmed guests without it."""
+    statuses = (*OPEN, MessageStatus.SENT)
+    return [
+        g
+        for g in confirmed_guests(event)
+        if not has_open(g, MessageKind.REMINDER_CONFIRMED, statuses)
+    ]
+
+
 def remind_confirmed(
     event: Event, actor: str, send_at: datetime | None = None
 ) -> list[OutboxMessage]:
@@ -198,12 +280,7 @@ def remind_confirmed(
         raise InvalidAnswer(_l("The event is over."))
     if send_at is not None and send_at >= event.starts_at:
         raise InvalidAnswer(_l("The reminder must go out before the event starts."))
-    statuses = (*OPEN, MessageStatus.SENT)
-    guests = [
-        g
-        for g in confirmed_guests(event)
-        if not has_open(g, MessageKind.REMINDER_CONFIRMED, statuses)
-    ]
+    guests = confirmed_audience(event)
     queued = _queue(guests, MessageKind.REMINDER_CONFIRMED, actor, send_at)
     if queued:
         audit.record(
@@ -254,7 +331,7 @@ def messages_of(guest: Guest) -> list[OutboxMessage]:
     return list(
         db.session.scalars(
             sa.select(OutboxMessage)
-            .where(OutboxMessage.guest_id == guest.id)
+            .where(OutboxMessage.guest_id == guest.id, TO_GUESTS)
             .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
         )
     )
@@ -264,7 +341,7 @@ def recent_messages(event: Event, limit: int = 50) -> list[OutboxMessage]:
     return list(
         db.session.scalars(
             sa.select(OutboxMessage)
-            .where(OutboxMessage.event_id == event.id)
+            .where(OutboxMessage.event_id == event.id, TO_GUESTS)
             .order_by(OutboxMessage.id.desc())
             .limit(limit)
         )
@@ -274,9 +351,91 @@ def recent_messages(event: Event, limit: int = 50) -> list[OutboxMessage]:
 def status_counts(event: Event) -> dict[MessageStatus, int]:
     rows = db.session.execute(
         sa.select(OutboxMessage.status, sa.func.count())
-        .where(OutboxMessage.event_id == event.id)
+        .where(OutboxMessage.event_id == event.id, TO_GUESTS)
         .group_by(OutboxMessage.status)
     ).all()
     counts = {status: 0 for status in MessageStatus}
     counts.update({MessageStatus(status): n for status, n in rows})
     return counts
+
+
+# -- tests an organizer sends to their own address ---------------------------------------------
+
+# Between two tests of one organizer (a double press sends one), and at most so many an hour.
+TEST_PAUSE = timedelta(seconds=20)
+TESTS_PER_HOUR = 30
+
+
+def send_test(
+    event: Event,
+    guest_id: int,
+    kind: MessageKind,
+    language: Language,
+    *,
+    to_address: str,
+    actor: str,
+    now: datetime | None = None,
+) -> OutboxMessage:
+    """Queue a test of `kind` in `language`, as the guest would get it, to the organizer's
+    own address. It changes nothing about the guest and is not counted as the guest's."""
+    now = now or utcnow()
+    (guest,) = _selected(event, [guest_id])
+    if not can_show(guest, kind):
+        raise InvalidAnswer(
+            _l("This message carries the badge: choose a guest with a confirmed seat.")
+        )
+    if not to_address:
+        raise InvalidAnswer(_l("Your account has no e-mail address to send a test to."))
+    recent = list(
+        db.session.scalars(
+            sa.select(OutboxMessage.created_at).where(
+                OutboxMessage.is_test.is_(True),
+                OutboxMessage.actor == actor,
+                OutboxMessage.created_at >= now - timedelta(hours=1),
+            )
+        )
+    )
+    if any(moment >= now - TEST_PAUSE for moment in recent):
+        raise InvalidAnswer(
+            _l("A test was queued a moment ago; wait a few seconds before sending another.")
+        )
+    if len(recent) >= TESTS_PER_HOUR:
+        raise InvalidAnswer(
+            _l("You have sent %(n)s tests in the last hour; please wait before sending more."),
+            n=TESTS_PER_HOUR,
+        )
+    message = enqueue_test(
+        guest,
+        kind,
+        language,
+        to_address=to_address,
+        actor=actor,
+        details=details_for(event, kind),
+        now=now,
+    )
+    audit.record(
+        "mail.test_queued",
+        actor=actor,
+        event_id=event.id,
+        guest_id=guest.id,
+        kind=kind.value,
+        language=language.value,
+        to=to_address,
+    )
+    return message
+
+
+def recent_tests(event: Event, actor: str, limit: int = 10) -> list[OutboxMessage]:
+    """The organizer's latest tests of this event, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(OutboxMessage)
+            .where(
+                OutboxMessage.event_id == event.id,
+                OutboxMessage.is_test.is_(True),
+                OutboxMessage.actor == actor,
+            )
+            .order_by(OutboxMessage.id.desc())
+            .limit(limit)
+        )
+    )

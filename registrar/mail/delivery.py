@@ -125,7 +125,8 @@ def _deliver_one(message_id: int, backend: Backend, now: datetime, report: Deliv
         return True  # deleted with its event since it was claimed: nothing left to send
     attempts = message.attempts
     guest = message.guest
-    reason = unfit_reason(message.kind, guest, now, message.details)
+    # A test shows the organizer the message as it is now, whatever the guest's state.
+    reason = None if message.is_test else unfit_reason(message.kind, guest, now, message.details)
     if reason is not None:
         message.status = MessageStatus.CANCELLED
         message.reason = reason
@@ -175,7 +176,7 @@ def _deliver_one(message_id: int, backend: Backend, now: datetime, report: Deliv
         message.sent_at = sent_at
         message.subject = subject[:300]
         message.last_error = ""
-        if message.kind == MessageKind.INVITATION:
+        if message.kind == MessageKind.INVITATION and not message.is_test:
             message.guest.sent_at = sent_at
     db.session.commit()
     report.sent += 1

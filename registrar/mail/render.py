@@ -52,13 +52,14 @@ SEAT_CANCELLED_SUBJECT = _l("Your seat is cancelled: %(title)s")
 
 
 @contextmanager
-def guest_language(guest: Guest) -> Iterator[None]:
-    """Texts, dates and times in the guest's language and the event's time zone."""
+def guest_language(guest: Guest, language: Language | None = None) -> Iterator[None]:
+    """Texts, dates and times in the guest's language (or `language`, for a preview or a
+    test in the other one) and the event's time zone."""
     had_zone = "timezone" in g
     zone = g.get("timezone")
     g.timezone = guest.event.timezone
     try:
-        with force_locale(guest.language.value):
+        with force_locale((language or guest.language).value):
             # Drop the time zone Flask-Babel cached for this context; the forced locale stays.
             flask_babel.refresh()
             yield
@@ -81,11 +82,17 @@ def _subject(kind: MessageKind, guest: Guest, details: dict[str, Any]) -> str:
     return one_line(subject)[:300]
 
 
+def language_of(message: OutboxMessage, guest: Guest) -> Language:
+    """The language a message is written in: the guest's at the time it goes out, so that a
+    guest who changed it meanwhile reads it; a test, the language the organizer chose."""
+    return message.language if message.is_test else guest.language
+
+
 def subject_of(message: OutboxMessage) -> str:
     """The subject the message has, or would have if it were sent now (for the console)."""
     if message.subject:
         return message.subject
-    with guest_language(message.guest):
+    with guest_language(message.guest, language_of(message, message.guest)):
         return _subject(message.kind, message.guest, message.details)
 
 
@@ -98,6 +105,7 @@ def unfit_reason(
     """Why a message of this kind must not go to the guest now (a code of REASONS), or None.
 
     `details` are the message's own (OutboxMessage.details), for the kinds that depend on them.
+    An invitation asks for an answer: a guest who has given one is not asked again.
     """
     event = guest.event
     if guest.is_revoked:
@@ -125,6 +133,8 @@ def unfit_reason(
             return "answered"
         return None if rsvp.is_open(event, now) else "replies_closed"
     if kind == MessageKind.INVITATION:
+        if answer is not None:
+            return "answered"
         return None if rsvp.is_open(event, now) else "replies_closed"
     return None
 
@@ -168,6 +178,11 @@ def _channel(guest: Guest) -> str | None:
 
 def _language_tag(language: Language) -> str:
     return "zh-Hant-TW" if language == Language.ZH_HANT else "en"
+
+
+def recipient(guest: Guest) -> Address:
+    """The guest as the To: of their messages."""
+    return _recipient(guest, guest.email)
 
 
 def _recipient(guest: Guest, address: str) -> Address:
@@ -242,8 +257,10 @@ def texts(
     *,
     qr_cid: str | None = None,
     with_calendar: bool = False,
+    language: Language | None = None,
 ) -> tuple[str, str, str]:
-    """Subject, plain text and HTML in the current locale (the caller sets the guest's)."""
+    """Subject, plain text and HTML in the current locale (the caller sets the guest's, or
+    `language`'s)."""
     event = guest.event
     link = invitations.invitation_url(guest)
     seat = guest.seat
@@ -263,7 +280,7 @@ def texts(
         updated=bool(details.get("updated")),
         replies_open=rsvp.is_open(event, now),
         qr_cid=qr_cid[1:-1] if qr_cid else None,
-        lang=_language_tag(guest.language),
+        lang=_language_tag(language or guest.language),
         changes=notices.describe(event, details.get("changes", {})),
         reason=notices.reason_of(_cancellation(details)),
         with_calendar=with_calendar,
@@ -284,15 +301,26 @@ def _cancellation(details: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 def render(message: OutboxMessage, guest: Guest, now: datetime) -> OutgoingMail:
-    """The whole e-mail, in the guest's language, from the guest's state now."""
+    """The whole e-mail, in the guest's language, from the guest's state now.
+
+    The console's previews and tests go through here too (mail/previews.py): what an organizer
+    sees is what the guest gets.
+    """
     event = guest.event
     kind = message.kind
+    language = language_of(message, guest)
     qr_cid = outbox.new_message_id("badge") if kind in WITH_BADGE else None
-    with guest_language(guest):
+    with guest_language(guest, language):
         attachments = _attachments(message, guest, now)
         with_calendar = any(a.subtype == "calendar" for a in attachments)
         subject, text, html = texts(
-            kind, guest, message.details, now, qr_cid=qr_cid, with_calendar=with_calendar
+            kind,
+            guest,
+            message.details,
+            now,
+            qr_cid=qr_cid,
+            with_calendar=with_calendar,
+            language=language,
         )
 
     config = current_app.config
@@ -304,7 +332,9 @@ def render(message: OutboxMessage, guest: Guest, now: datetime) -> OutgoingMail:
         # server lets us send from).
         sender = Address(display_name=one_line(event.mail_sender_name), addr_spec=sender.addr_spec)
     email_message["From"] = sender
-    email_message["To"] = _recipient(guest, message.to_address)
+    # A test goes to the organizer's own address, under no guest's name.
+    to = Address(addr_spec=message.to_address) if message.is_test else None
+    email_message["To"] = to or _recipient(guest, message.to_address)
     reply_to = one_line(event.mail_reply_to or config.get("REGISTRAR_MAIL_REPLY_TO") or "")
     if reply_to:
         email_message["Reply-To"] = _mailbox(reply_to)
@@ -326,7 +356,8 @@ def render(message: OutboxMessage, guest: Guest, now: datetime) -> OutgoingMail:
             params=attachment.params,
         )
     # Last: set_content and add_attachment move or drop the Content-* headers set before.
-    email_message["Content-Language"] = _language_tag(guest.language)
+    email_message["Content-Language"] = _language_tag(language)
     stamp = message.created_at.strftime("%Y%m%d-%H%M%S")
-    filename = f"{stamp}-{message.id:06d}-{kind.value}-{guest.language.value}.eml"
+    test = "-test" if message.is_test else ""
+    filename = f"{stamp}-{message.id:06d}-{kind.value}-{language.value}{test}.eml"
     return OutgoingMail(message=email_message, to=message.to_address, filename=filename)

@@ -73,6 +73,7 @@ ACTION_LABELS = {
     "mail.invitations_queued": _l("Invitations queued"),
     "mail.reminders_queued": _l("Reminders queued"),
     "mail.resent": _l("Message sent again"),
+    "mail.test_queued": _l("Test message queued to an organizer"),
     "checkin.manual": _l("Checked in by name"),
     "checkin.override": _l("Let in past a full room"),
     "checkin.unanswered_let_in": _l("Let in at the door without an answer"),

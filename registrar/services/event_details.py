@@ -58,6 +58,9 @@ class EventDetails:
     contact_phone: str = ""
     mail_sender_name: str = ""
     mail_reply_to: str = ""
+    # The event's own paragraph atop the invitation: plain text, line breaks kept.
+    intro_en: str = ""
+    intro_zh: str = ""
     # What the door does with an invited guest who never answered.
     door_no_answer: DoorNoAnswer = DoorNoAnswer.DESK
 
@@ -89,7 +92,7 @@ def cleaned(details: EventDetails) -> EventDetails:
 
 # Everything but the descriptions goes on one line (a title in an e-mail's subject, a name in
 # its From header).
-MULTI_LINE = frozenset({"description_en", "description_zh"})
+MULTI_LINE = frozenset({"description_en", "description_zh", "intro_en", "intro_zh"})
 TEXT_FIELDS = tuple(
     f.name
     for f in fields(EventDetails)
@@ -97,6 +100,9 @@ TEXT_FIELDS = tuple(
 )
 # Descriptions are Text columns; this keeps a page readable and a paste of a whole file out.
 DESCRIPTION_LENGTH = 5000
+# The invitation's own paragraph: a few sentences, not a second programme.
+INTRO_LENGTH = 1500
+INTRO_FIELDS = ("intro_en", "intro_zh")
 TIME_FIELDS = ("doors_open_at", "starts_at", "ends_at", "rsvp_deadline")
 # Seats an event may have: the capacity form's range.
 MAX_CAPACITY = 100000
@@ -211,7 +217,12 @@ def validate(
 def _check_texts(details: EventDetails, refuse: Refuse) -> None:
     for name in (*TEXT_FIELDS, *MULTI_LINE):
         value = getattr(details, name)
-        limit = DESCRIPTION_LENGTH if name in MULTI_LINE else column_length(Event, name)
+        if name in INTRO_FIELDS:
+            limit = INTRO_LENGTH
+        elif name in MULTI_LINE:
+            limit = DESCRIPTION_LENGTH
+        else:
+            limit = column_length(Event, name)
         if len(value) > limit:
             refuse(name, _l("At most %(max)d characters, please."), max=limit)
         elif name not in MULTI_LINE and has_control_characters(value):

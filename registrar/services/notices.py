@@ -167,6 +167,7 @@ def _since_last_notice(guest: Guest, changes: dict[str, list[Any]]) -> dict[str,
             OutboxMessage.guest_id == guest.id,
             OutboxMessage.kind == MessageKind.DETAILS_CHANGED,
             OutboxMessage.status.in_(outbox.OPEN),
+            outbox.TO_GUESTS,
         )
         .order_by(OutboxMessage.id)
     ).all()

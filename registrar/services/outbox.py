@@ -19,7 +19,7 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import aliased, selectinload
 
 from ..extensions import db
-from ..models import Event, Guest, MessageKind, MessageStatus, OutboxMessage, utcnow
+from ..models import Event, Guest, Language, MessageKind, MessageStatus, OutboxMessage, utcnow
 
 # Messages about the guest's seat: a newer one makes a queued older one pointless.
 SEAT_MESSAGES = frozenset(
@@ -86,6 +86,50 @@ def enqueue(
     return message
 
 
+def enqueue_test(
+    guest: Guest,
+    kind: MessageKind,
+    language: Language,
+    *,
+    to_address: str,
+    actor: str,
+    details: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> OutboxMessage:
+    """Queue a test: the message of this kind as `guest` would get it in `language`, sent to
+    an organizer's own address.
+
+    Marked `is_test`, it is none of the guest's messages: it is not counted, replaces and
+    cancels nothing of the guest's, is sent whatever the guest's state, and its delivery
+    changes nothing about the guest (mail/delivery.py).
+    """
+    message = OutboxMessage(
+        event_id=guest.event_id,
+        guest=guest,
+        kind=kind,
+        language=language,
+        to_address=to_address,
+        subject="",
+        status=MessageStatus.QUEUED,
+        attempts=0,
+        next_attempt_at=now or utcnow(),
+        last_error="",
+        reason="",
+        details=dict(details or {}),
+        message_id=new_message_id(),
+        actor=actor,
+        created_at=now or utcnow(),
+        is_test=True,
+    )
+    db.session.add(message)
+    db.session.flush()
+    return message
+
+
+# The guests' own messages, the organizers' tests left out.
+TO_GUESTS = OutboxMessage.is_test.is_(False)
+
+
 def _cancel_open(guest: Guest, kinds: Collection[MessageKind], reason: str) -> int:
     """Cancel the guest's queued messages of these kinds (one being sent is left to finish)."""
     queued = db.session.scalars(
@@ -93,6 +137,7 @@ def _cancel_open(guest: Guest, kinds: Collection[MessageKind], reason: str) -> i
             OutboxMessage.guest_id == guest.id,
             OutboxMessage.status == MessageStatus.QUEUED,
             OutboxMessage.kind.in_(kinds),
+            TO_GUESTS,
         )
     ).all()
     for message in queued:
@@ -143,6 +188,7 @@ def has_open(guest: Guest, kind: MessageKind, statuses: Collection[MessageStatus
                 OutboxMessage.guest_id == guest.id,
                 OutboxMessage.kind == kind,
                 OutboxMessage.status.in_(statuses),
+                TO_GUESTS,
             )
         ).scalar_one()
         > 0
@@ -172,6 +218,7 @@ def unrenderable(event: Event) -> list[OutboxMessage]:
                 OutboxMessage.event_id == event.id,
                 OutboxMessage.status == MessageStatus.FAILED,
                 OutboxMessage.reason == UNRENDERABLE,
+                TO_GUESTS,
                 ~followed,
             )
             .order_by(OutboxMessage.id.desc())

@@ -58,7 +58,10 @@ LAYOUT: dict[str, Any] = {
     },
     "room": {"name": _TEXT, "capacity": int, "held": (int, None)},
     "contact": ({"name": (str, None), "email": (str, None), "phone": (str, None)}, None),
-    "mail": ({"sender_name": (str, None), "reply_to": (str, None)}, None),
+    "mail": (
+        {"sender_name": (str, None), "reply_to": (str, None), "intro": (_TEXT, None)},
+        None,
+    ),
     "door": ({"no_answer": (str, None)}, None),
     "agenda": ([ITEM], None),
 }

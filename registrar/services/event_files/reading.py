@@ -31,6 +31,8 @@ DETAIL_KEYS = {
     "description_zh": "description.zh",
     "organizers_en": "organizers.en",
     "organizers_zh": "organizers.zh",
+    "intro_en": "mail.intro.en",
+    "intro_zh": "mail.intro.zh",
     "timezone": "timezone",
     "channels": "channels",
     "doors_open_at": "times.doors_open",
@@ -153,6 +155,8 @@ def read_event_file(text: str, *, day: date | None = None) -> EventFile:
         contact_phone=contact.get("phone", ""),
         mail_sender_name=mail.get("sender_name", ""),
         mail_reply_to=mail.get("reply_to", ""),
+        intro_en=mail.get("intro", {}).get("en", ""),
+        intro_zh=mail.get("intro", {}).get("zh", ""),
         door_no_answer=_member(DoorNoAnswer, no_answer, "door.no_answer", lines),
         **texts,
     )

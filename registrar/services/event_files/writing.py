@@ -50,7 +50,9 @@ HEADER = """\
 #   capacity                seats in the room
 #   held                    seats held back, e.g. for protocol (0 when left out)
 # [contact]                 whom guests may ask: name, email, phone
-# [mail]                    the event's e-mails: sender_name (their From name) and reply_to
+# [mail]                    the event's e-mails: sender_name (their From name) and reply_to;
+#   intro.en, intro.zh      the event's own paragraph atop the invitation: plain text, line
+#                           breaks kept (no HTML, no template code: it is shown as typed)
 # [door]                    the door:
 #   no_answer               an invited guest who never answered: "desk" (sent to the desk;
 #                           when left out) or "let_in" (let in when a seat is free)
@@ -112,7 +114,8 @@ def export_event(event: Event) -> str:
     contact["phone"] = event.contact_phone
     out.optional_table("contact", contact)
     mail = {"sender_name": event.mail_sender_name, "reply_to": event.mail_reply_to}
-    out.optional_table("mail", mail)
+    out.optional_table("mail", mail, always=bool(event.intro_en or event.intro_zh))
+    out.texts("intro", event, "intro", blank=False)
     if event.door_no_answer != DoorNoAnswer.DESK:
         out.table("door")
         out.key("no_answer", event.door_no_answer.value)
@@ -169,8 +172,8 @@ class _Lines:
     def table(self, name: str, *, array: bool = False) -> None:
         self._lines.extend(["", f"[[{name}]]" if array else f"[{name}]"])
 
-    def optional_table(self, name: str, values: dict[str, str]) -> None:
-        if any(values.values()):
+    def optional_table(self, name: str, values: dict[str, str], *, always: bool = False) -> None:
+        if always or any(values.values()):
             self.table(name)
             for key, value in values.items():
                 self.key(key, value)

@@ -11,7 +11,7 @@ from ...errors import DomainError, GuestErased, InvalidAnswer
 from ...extensions import db
 from ...models import Category, Guest, Language, MessageStatus, OutboxMessage, column_length
 from ...text import require_one_line
-from .. import audit, invitations, rsvp
+from .. import audit, invitations, outbox, rsvp
 from ..locking import lock_event, lock_guest_event
 from .listing import is_erased
 
@@ -118,6 +118,7 @@ def update(guest_id: int, details: GuestDetails, actor: str) -> list[str]:
             sa.select(OutboxMessage).where(
                 OutboxMessage.guest_id == guest.id,
                 OutboxMessage.status == MessageStatus.QUEUED,
+                outbox.TO_GUESTS,  # a test goes to the organizer who sent it
             )
         ).all()
         for message in queued:

@@ -23,6 +23,7 @@ from . import (
     exports,
     guests,
     imports,
+    mail_preview,
     messages,
     overview,
     programme,
@@ -118,6 +119,10 @@ get(f"{EVENT}/mail", messages.mail_page)
 post(f"{EVENT}/mail/invitations", messages.mail_invitations)
 post(f"{EVENT}/mail/reminders/unanswered", messages.mail_remind_unanswered)
 post(f"{EVENT}/mail/reminders/confirmed", messages.mail_remind_confirmed)
+get(f"{EVENT}/mail/preview", mail_preview.mail_preview)
+get(f"{EVENT}/mail/preview/<any(en, zh_Hant):language>.html", mail_preview.mail_preview_html)
+post(f"{EVENT}/mail/test", mail_preview.mail_send_test)
+post(f"{EVENT}/mail/intro", mail_preview.mail_intro)
 get(f"{GUEST}/messages", messages.guest_messages)
 post(f"{GUEST}/messages/invitation", messages.guest_send_invitation)
 post("/messages/<int:message_id>/resend", messages.resend_message)

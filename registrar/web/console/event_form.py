@@ -89,6 +89,8 @@ class EventForm(FlaskForm):
     )
     mail_sender_name = StringField(_l("Sender name of the e-mails"))
     mail_reply_to = StringField(_l("Replies to the e-mails go to"))
+    intro_en = TextAreaField(_l("Introduction of the invitation in English"))
+    intro_zh = TextAreaField(_l("Introduction of the invitation in Chinese"))
     # Moving the forum moves its programme too, unless the organizer says otherwise.
     move_programme = BooleanField(
         _l("Move the programme by as much as the start moves"), default=True
@@ -180,6 +182,8 @@ TEXT_FIELDS = (
     "contact_phone",
     "mail_sender_name",
     "mail_reply_to",
+    "intro_en",
+    "intro_zh",
 )
 # The details' fields the form enters otherwise (a time as a date and a time of day).
 FORM_FIELD = {

@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ... import labels
-from ...forms import GuestActionForm, GuestSelectionForm, ReminderForm
+from ...forms import GuestActionForm, GuestSelectionForm, MailIntroForm, ReminderForm
 from ...mail import campaigns, render
-from ...models import Event, Guest, OutboxMessage, utcnow
+from ...models import Event, Guest, MessageKind, OutboxMessage, utcnow
 from ...services import audit, outbox, rsvp
 from ..auth import organizer_required
 from ..use_case import perform
@@ -23,7 +23,9 @@ from .common import current_event, flash_form_errors, get_or_404
 # The views only queue messages; the mail sender (`flask --app registrar mail send`) delivers.
 
 
-def _mail_page(event: Event, invite_form=None, unanswered_form=None, confirmed_form=None):
+def render_mail_page(
+    event: Event, invite_form=None, unanswered_form=None, confirmed_form=None, intro_form=None
+):
     zone = ZoneInfo(event.timezone)
     if confirmed_form is None:
         confirmed_form = ReminderForm(
@@ -34,6 +36,8 @@ def _mail_page(event: Event, invite_form=None, unanswered_form=None, confirmed_f
         event=event,
         counts=campaigns.status_counts(event),
         uninvited=campaigns.uninvited_guests(event),
+        invitable=campaigns.invitable_guests(event),
+        intro_form=intro_form or MailIntroForm(obj=event, version=str(event.edit_version)),
         unanswered=campaigns.unanswered_guests(event),
         confirmed=campaigns.confirmed_guests(event),
         recent=campaigns.recent_messages(event),
@@ -53,7 +57,7 @@ def _mail_page(event: Event, invite_form=None, unanswered_form=None, confirmed_f
 
 @organizer_required
 def mail_page(event_id: int):
-    return _mail_page(current_event(event_id))
+    return render_mail_page(current_event(event_id))
 
 
 def _send_at(form: ReminderForm, event: Event) -> datetime | None:
@@ -73,10 +77,14 @@ def _queued_message(count: int, send_at: datetime | None) -> str:
     return _("%(n)s messages queued for %(when)s.", n=count, when=format_datetime(send_at, "short"))
 
 
-def _run_mail_action(event: Event, work, form, rerender):
+def _run_mail_action(event: Event, work, form, rerender, confirmation):
+    """Validate, then either show what would be queued (the first press) or queue it (the
+    confirmation page's button). `confirmation()` gives the guests and the kind to show."""
     if not form.validate_on_submit():
         flash_form_errors(form)
         return rerender(form), 400
+    if not form.is_confirmed():
+        return _confirmation_page(event, form, *confirmation())
     done = perform(work)
     if not done.ok:
         return rerender(form), done.error.status
@@ -88,6 +96,24 @@ def _run_mail_action(event: Event, work, form, rerender):
     return redirect(url_for(".mail_page", event_id=event.id))
 
 
+def _confirmation_page(event: Event, form, guests: list[Guest], kind: MessageKind):
+    """What the button would queue: how many guests, which message, a link to its preview;
+    its own button carries exactly these guests."""
+    return render_template(
+        "console/mail_confirm.html",
+        event=event,
+        form=form,
+        guests=guests,
+        kind=kind,
+        kind_label=labels.MESSAGE_KIND_LABELS[kind],
+        action=request.path,
+        shown_at=utcnow().isoformat(),
+        send_at=form.send_at.data if hasattr(form, "send_at") else None,
+        everyone=kind == MessageKind.REMINDER_CONFIRMED,
+        preview_guest=guests[0].id if guests else None,
+    )
+
+
 @organizer_required
 def mail_invitations(event_id: int):
     event = current_event(event_id)
@@ -95,9 +121,13 @@ def mail_invitations(event_id: int):
     actor = audit.staff_actor(current_user)
     return _run_mail_action(
         event,
-        lambda: (campaigns.send_invitations(event, actor, form.chosen()), None),
+        lambda: (
+            campaigns.send_invitations(event, actor, form.chosen(), since=form.shown_moment()),
+            None,
+        ),
         form,
-        lambda f: _mail_page(event, invite_form=f),
+        lambda f: render_mail_page(event, invite_form=f),
+        lambda: (campaigns.invitation_audience(event, form.chosen()), MessageKind.INVITATION),
     )
 
 
@@ -109,9 +139,21 @@ def mail_remind_unanswered(event_id: int):
 
     def work():
         send_at = _send_at(form, event)
-        return campaigns.remind_unanswered(event, actor, form.chosen(), send_at), send_at
+        queued = campaigns.remind_unanswered(
+            event, actor, form.chosen(), send_at, since=form.shown_moment()
+        )
+        return queued, send_at
 
-    return _run_mail_action(event, work, form, lambda f: _mail_page(event, unanswered_form=f))
+    return _run_mail_action(
+        event,
+        work,
+        form,
+        lambda f: render_mail_page(event, unanswered_form=f),
+        lambda: (
+            campaigns.unanswered_audience(event, form.chosen()),
+            MessageKind.REMINDER_UNANSWERED,
+        ),
+    )
 
 
 @organizer_required
@@ -124,7 +166,13 @@ def mail_remind_confirmed(event_id: int):
         send_at = _send_at(form, event)
         return campaigns.remind_confirmed(event, actor, send_at), send_at
 
-    return _run_mail_action(event, work, form, lambda f: _mail_page(event, confirmed_form=f))
+    return _run_mail_action(
+        event,
+        work,
+        form,
+        lambda f: render_mail_page(event, confirmed_form=f),
+        lambda: (campaigns.confirmed_audience(event), MessageKind.REMINDER_CONFIRMED),
+    )
 
 
 @organizer_required
@@ -156,7 +204,12 @@ def guest_send_invitation(guest_id: int):
             if queued:
                 flash(_("Invitation queued."), "success")
             else:
-                flash(_("No invitation queued: the guest is revoked or one is waiting to go out."))
+                flash(
+                    _(
+                        "No invitation queued: the guest has answered, is revoked, or has one "
+                        "waiting to go out."
+                    )
+                )
     return redirect(url_for(".guest_messages", guest_id=guest_id))
 
 
