@@ -247,6 +247,7 @@
   function accessLost() {
     els.accessBanner.textContent = T.accessLost;
     els.accessBanner.hidden = false;
+    if (window.registrarDoorList) { window.registrarDoorList.forget(); }
   }
 
   function note(text) {
@@ -461,7 +462,8 @@
       }
       seenHere[key] = true; // a second offline scan of this badge is flagged
     }
-    return view;
+    // The door list kept on this device (door-list.js) names the guest and refuses what it can.
+    return window.registrarDoorList ? window.registrarDoorList.offlineView(view, item) : view;
   }
 
   /* ---- what the door remembers of this session ---------------------------------------- */
