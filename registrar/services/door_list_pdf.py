@@ -172,7 +172,11 @@ def _header(
     draw_text(pdf, title, _MARGIN, _MARGIN + 4, 12, _INK, bold=True)
     width = _PAGE_W - 2 * _MARGIN
     draw_text(pdf, _fit(pdf, event_title, width, 9), _MARGIN, _MARGIN + 9.5, 9, _INK)
-    draw_text(pdf, _fit(pdf, part_title, width, 9), _MARGIN, _MARGIN + 15, 9, _INK)
+    # The order, said in both languages: smaller rather than cut.
+    size = 9.0
+    while size > 6.5 and pdf.width(part_title, size) > width:
+        size -= 0.25
+    draw_text(pdf, _fit(pdf, part_title, width, size), _MARGIN, _MARGIN + 15, size, _INK)
     x = _MARGIN
     top = _TABLE_TOP - _HEAD_H
     for (english, chinese), column in zip(headings, _COLUMNS, strict=True):
