@@ -102,12 +102,13 @@ def test_offline_the_scanner_names_guests_refuses_revoked_and_replaced_badges_th
     lai = _confirmed(event, name_en="Lai Ching-Ming", name_zh="賴慶明", organization="Kaohsiung")
     lin = _confirmed(event, name_en="Lin Hao", name_zh="林浩")
     chen = _confirmed(event, name_en="Chen Yu", name_zh="陳羽")
+    wang = _confirmed(event, name_en="Wang Mei-Ling", name_zh="王美玲")
     make_staff(DOOR, Role.DOOR, events=[event])
     # Lin's invitation is withdrawn; Chen's badge was replaced by a new one.
     invitations.revoke(lin.id, audit.SYSTEM)
     old_chen = _code(chen)
     badges.reissue(chen.id, audit.SYSTEM)
-    event_id, lai_id, lin_id, chen_id = event.id, lai.id, lin.id, chen.id
+    event_id, lai_id, lin_id, chen_id, wang_id = event.id, lai.id, lin.id, chen.id, wang.id
     lai_code, lin_code = _code(lai), _code(lin, 1)
     # Committed last: on SQLite a read after it would hold the lock the server needs.
     db.session.commit()
@@ -120,7 +121,7 @@ def test_offline_the_scanner_names_guests_refuses_revoked_and_replaced_badges_th
         door.log_in(DOOR)
         door.open(event_id)
         page.wait_for_selector("body[data-door-list=ready]")
-        assert "3 guests" in page.inner_text("#door-list-state")
+        assert "4 guests" in page.inner_text("#door-list-state")
 
         context.set_offline(True)
         page.locator("#offline-banner").wait_for(state="visible")
@@ -151,14 +152,26 @@ def test_offline_the_scanner_names_guests_refuses_revoked_and_replaced_badges_th
         assert page.inner_text("#verdict-channel-big") == "中"
         page.screenshot(path=str(SCREENSHOTS / "door-offline-list-valid.png"))
         door.dismiss()
-        assert page.inner_text("#pending") == "Pending sync (3)"
+
+        # A lost badge: the name search finds the guest in the list, and checks in by name.
+        page.fill("#search", "mei ling")
+        found = page.locator("#results .door-result")
+        found.first.wait_for()
+        assert "door list" in page.inner_text("#results")
+        assert found.count() == 1
+        assert "王美玲" in found.first.inner_text()
+        found.first.locator("button").click()
+        door.page.locator("#verdict.verdict-wait").wait_for(state="visible")
+        assert page.inner_text("#verdict-name") == "Wang Mei-Ling"
+        door.dismiss()
+        assert page.inner_text("#pending") == "Pending sync (4)"
         assert _scans(event_id) == []
 
         # Back online: every reading is sent, and the server's answers are the truth.
         context.set_offline(False)
         page.locator("#pending").wait_for(state="hidden")
         page.wait_for_function(
-            "document.getElementById('occupancy-inside').textContent.trim() === '1'"
+            "document.getElementById('occupancy-inside').textContent.trim() === '2'"
         )
         chromium.close()
 
@@ -167,7 +180,9 @@ def test_offline_the_scanner_names_guests_refuses_revoked_and_replaced_badges_th
         (lin_id, Verdict.REVOKED, True),
         (chen_id, Verdict.REVOKED, True),
         (lai_id, Verdict.OK, True),
+        (wang_id, Verdict.OK, True),
     ]
+    assert [s.manual for s in scans] == [False, False, False, True]
 
 
 def test_the_list_goes_at_sign_out_and_after_the_event(app, browser):

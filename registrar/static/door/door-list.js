@@ -6,7 +6,8 @@
  * names a guest by its fields alone (B1:<event>:<guest>:<version>:<MAC>): the signature is the
  * server's to check, so every such verdict stays provisional and the reading is queued as
  * before. The list is dropped when access ends, at sign-out and after the event's end.
- * scanner.js asks window.registrarDoorList.offlineView(view, item) for each offline reading.
+ * scanner.js asks window.registrarDoorList.offlineView(view, item) for each offline reading,
+ * and .search(query) for the name search while offline.
  */
 (function () {
   "use strict";
@@ -154,12 +155,17 @@
   // The view scanner.js made for a reading it could not send, with the guest's name and, where
   // the list says so, the refusal the server will give. Still provisional: the server decides.
   function offlineView(view, item) {
-    if (!item || item.kind !== "scan") { return view; }
-    var match = BADGE.exec(String(item.body.code || "").trim().toUpperCase());
-    if (!match || Number(match[1]) !== door.eventId) { return view; }
+    if (!item) { return view; }
+    // A badge's code names the guest and its version; a check-in by name, the guest only.
+    var match = item.kind === "scan"
+      ? BADGE.exec(String(item.body.code || "").trim().toUpperCase())
+      : /\/guests\/(\d+)\/check-in$/.exec(item.url || "");
+    if (!match) { return view; }
+    if (item.kind === "scan" && Number(match[1]) !== door.eventId) { return view; }
+    var guestId = item.kind === "scan" ? match[2] : match[1];
     var list = read();
     if (!list) { return view; }
-    var index = list.byId[match[2]];
+    var index = list.byId[guestId];
     if (index === undefined) {
       view.detail = T.notListed;
       return view;
@@ -174,7 +180,7 @@
     if (item.body.direction === "out") {
       return view;
     }
-    var replaced = Number(match[3]) < guest.badge_version;
+    var replaced = item.kind === "scan" && Number(match[3]) < guest.badge_version;
     if (guest.state === "revoked" || replaced) {
       view.kind = "bad";
       view.title = door.verdicts.revoked;
@@ -195,9 +201,46 @@
     return view;
   }
 
+  /* ---- finding a guest by name offline --------------------------------------------------- */
+
+  var SEARCH_LIMIT = 20;
+
+  // As the server's search compares: full-width letters as plain ones, lower case, no spaces
+  // or hyphens ("mei ling" finds Mei-Ling).
+  function searchKey(text) {
+    var plain = String(text || "");
+    if (plain.normalize) { plain = plain.normalize("NFKC"); }
+    return plain.toLowerCase().replace(/[ -]/g, "");
+  }
+
+  // The guests whose names or organization hold the query, as the search API lists them, and a
+  // line that says where they come from; null without a list on this device.
+  function search(query) {
+    var list = read();
+    var wanted = searchKey(query);
+    if (!list || !wanted) { return null; }
+    var found = list.guests.filter(function (guest) {
+      return [guest.name_en, guest.name_zh, guest.organization].some(function (field) {
+        return searchKey(field).indexOf(wanted) >= 0;
+      });
+    }).slice(0, SEARCH_LIMIT).map(function (guest) {
+      var seated = guest.state === "confirmed" || guest.state === "waitlisted";
+      return {
+        id: guest.id, name_en: guest.name_en, name_zh: guest.name_zh,
+        organization: guest.organization, category: guest.category, channel: guest.channel,
+        seat: seated ? guest.state : null,
+        answered: guest.state !== "no_answer",
+        revoked: guest.state === "revoked",
+        inside: false
+      };
+    });
+    var time = timeFormat.format(new Date(list.fetched_at));
+    return { note: fill(found.length ? T.searchKept : T.searchKeptNone, { time: time }), guests: found };
+  }
+
   /* ---- wiring -------------------------------------------------------------------------------- */
 
-  window.registrarDoorList = { offlineView: offlineView, forget: forget };
+  window.registrarDoorList = { offlineView: offlineView, search: search, forget: forget };
 
   var signOut = $("door-sign-out");
   if (signOut) {

@@ -862,6 +862,17 @@
     }, function (error) {
       if (serial !== searchSerial) { return; }
       els.results.textContent = "";
+      // Offline: the door list kept on this device (door-list.js) finds the guest instead.
+      var kept = error instanceof NetworkError && window.registrarDoorList &&
+        window.registrarDoorList.search(query);
+      if (kept) {
+        var about = document.createElement("li");
+        about.className = "muted";
+        about.textContent = kept.note;
+        els.results.appendChild(about);
+        kept.guests.forEach(function (guest) { els.results.appendChild(resultRow(guest)); });
+        return;
+      }
       var failed = document.createElement("li");
       failed.className = "error";
       failed.textContent = error instanceof NetworkError ? T.searchFailed : error.message;
