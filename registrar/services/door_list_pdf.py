@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask_babel import force_locale, format_datetime
+from flask_babel import force_locale, format_datetime, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -116,8 +116,8 @@ def door_list_pdf(event: Event, order: str = "both") -> bytes:
     pages = sum(max(-(-len(rows) // ROWS_PER_PAGE), 1) for _p, rows in parts)
     footers = [
         _(
-            "%(count)s guests · printed %(time)s · page %(page)s of %(pages)s",
-            count=len(guests),
+            "%(guests)s · printed %(time)s · page %(page)s of %(pages)s",
+            guests=ngettext("%(num)s guest", "%(num)s guests", len(guests)),
             time=printed,
             page=n + 1,
             pages=pages,

@@ -16,10 +16,19 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
 
 from ...extensions import db
-from ...models import Category, Channel, Event, Guest, SeatState, utcnow
+from ...models import (
+    ERASED_DOMAIN,
+    Category,
+    Channel,
+    Event,
+    Guest,
+    Rsvp,
+    Seat,
+    SeatState,
+    utcnow,
+)
 
 # What the door knows of a guest before a scan: the words of the verdicts where they refuse.
 CONFIRMED = "confirmed"
@@ -56,38 +65,60 @@ class DoorList:
         return self.ends_at <= utcnow()
 
 
-def guest_state(guest: Guest) -> str:
+def listed_state(revoked: bool, attending: bool | None, seat: SeatState | None) -> str:
     """What the door would say of a valid badge of this guest (before the room or the time)."""
-    if guest.is_revoked:
+    if revoked:
         return REVOKED
-    answer, seat = guest.rsvp, guest.seat
-    if answer is None:
+    if attending is None:
         return NO_ANSWER
-    if not answer.attending or seat is None:
+    if not attending or seat is None:
         return DECLINED
-    return CONFIRMED if seat.state == SeatState.CONFIRMED else WAITLISTED
+    return CONFIRMED if seat == SeatState.CONFIRMED else WAITLISTED
 
 
 def listed_guests(event: Event) -> list[ListedGuest]:
-    """Every guest of the event (erased ones left out), in English-name order."""
-    guests = db.session.scalars(
-        sa.select(Guest)
-        .where(Guest.event_id == event.id)
-        .options(selectinload(Guest.rsvp), selectinload(Guest.seat))
+    """Every guest of the event (erased ones left out), in English-name order. One query of
+    plain rows: 5,000 guests are read in a fraction of the time model objects would take."""
+    rows = db.session.execute(
+        sa.select(
+            Guest.id,
+            Guest.name_en,
+            Guest.name_zh,
+            Guest.organization,
+            Guest.category,
+            Guest.badge_version,
+            Guest.revoked_at.is_not(None),
+            Rsvp.attending,
+            Rsvp.channel,
+            Seat.state,
+        )
+        .outerjoin(Rsvp, Rsvp.guest_id == Guest.id)
+        .outerjoin(Seat, Seat.guest_id == Guest.id)
+        .where(Guest.event_id == event.id, Guest.email.not_like(f"%@{ERASED_DOMAIN}"))
     )
     listed = [
         ListedGuest(
-            id=guest.id,
-            name_en=guest.name_en,
-            name_zh=guest.name_zh,
-            organization=guest.organization,
-            category=guest.category,
-            badge_version=guest.badge_version,
-            state=guest_state(guest),
-            channel=guest.rsvp.channel if guest.rsvp and guest.rsvp.attending else None,
+            id=guest_id,
+            name_en=name_en,
+            name_zh=name_zh,
+            organization=organization,
+            category=category,
+            badge_version=badge_version,
+            state=listed_state(revoked, attending, seat),
+            channel=channel if attending else None,
         )
-        for guest in guests
-        if not guest.is_erased
+        for (
+            guest_id,
+            name_en,
+            name_zh,
+            organization,
+            category,
+            badge_version,
+            revoked,
+            attending,
+            channel,
+            seat,
+        ) in rows
     ]
     return sorted(listed, key=english_order)
 
