@@ -50,7 +50,7 @@ PUBLIC_ENDPOINTS = frozenset(
     }
 )
 # The door's pages: staff with the door role (or organizers) may open them.
-DOOR_ENDPOINTS = frozenset({"door.index", "door.scanner"})
+DOOR_ENDPOINTS = frozenset({"door.index", "door.scanner", "door.door_list_pdf_download"})
 # The JSON API checks its callers itself (door staff, organizers, a door link's session):
 # 401 with a JSON error for anyone else, never a redirect to a login page.
 API_PREFIX = "api."

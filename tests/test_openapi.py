@@ -62,6 +62,7 @@ EXAMPLES = {
     "receiver": 120,
     "occupancy": 25,
     "search": 60,
+    "door_list": 25,
 }
 # Values the generators seldom or never make, put into a valid body now and then, each of which
 # once made the API fail: a NUL, a lone surrogate (valid JSON, not valid text), times that leave

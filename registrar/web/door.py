@@ -6,6 +6,7 @@ from pathlib import Path
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     redirect,
@@ -18,7 +19,7 @@ from flask_login import current_user
 
 from ..extensions import db, login_manager
 from ..models import Event, Role
-from ..services import checkin, door, team
+from ..services import checkin, door, door_list_pdf, team
 from . import limits
 from .access import (
     door_actor,
@@ -60,6 +61,25 @@ def scanner(event_id: int):
         can_override=may_override(event_id),
         via_link=actor.startswith("door-link:"),
         gate=request.args.get("gate", "")[:64],
+    )
+
+
+@bp.get("/door/events/<int:event_id>/door-list.pdf")
+def door_list_pdf_download(event_id: int):
+    """The paper door list for the door's staff: by English name, then by Chinese name."""
+    event = db.session.get(Event, event_id)
+    if event is None:
+        abort(404)
+    if door_actor(event_id) is None:
+        if lapsed_door_link():
+            raise door.DoorLinkInactive()
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        abort(staff_refusal(event_id))
+    return Response(
+        door_list_pdf.door_list_pdf(event, request.args.get("order", "both")),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{door_list_pdf.filename(event)}"'},
     )
 
 

@@ -2,10 +2,12 @@
 
 `verdict` decides (no I/O), `scans` reads and writes around it under the event lock, `answers`
 is what the scanner is told; `receivers` and `search` serve the door beside the scans;
-`unanswered` lets in a guest who never answered, where the event allows it.
+`unanswered` lets in a guest who never answered, where the event allows it; `door_list` is
+what a scanner keeps for offline verdicts with names, and what the paper list prints.
 """
 
 from .answers import Occupancy, ScanAnswer, ShownGuest
+from .door_list import DoorList, ListedGuest, door_list, listed_guests
 from .receivers import (
     MAX_RECEIVER,
     receiver_number,
@@ -35,11 +37,13 @@ __all__ = [
     "MAX_RECEIVER",
     "SEARCH_LIMIT",
     "Decision",
+    "DoorList",
     "DoorSendsToDesk",
     "DoorRead",
     "FirstScan",
     "FoundGuest",
     "GuestAtDoor",
+    "ListedGuest",
     "NoAnswerAtDoor",
     "NoSeatFree",
     "Occupancy",
@@ -49,6 +53,8 @@ __all__ = [
     "admit_unanswered",
     "check_in_by_name",
     "decide",
+    "door_list",
+    "listed_guests",
     "occupancy",
     "receiver_number",
     "receivers_out",

@@ -247,6 +247,7 @@
   function accessLost() {
     els.accessBanner.textContent = T.accessLost;
     els.accessBanner.hidden = false;
+    if (window.registrarDoorList) { window.registrarDoorList.forget(); }
   }
 
   function note(text) {
@@ -461,7 +462,8 @@
       }
       seenHere[key] = true; // a second offline scan of this badge is flagged
     }
-    return view;
+    // The door list kept on this device (door-list.js) names the guest and refuses what it can.
+    return window.registrarDoorList ? window.registrarDoorList.offlineView(view, item) : view;
   }
 
   /* ---- what the door remembers of this session ---------------------------------------- */
@@ -860,6 +862,17 @@
     }, function (error) {
       if (serial !== searchSerial) { return; }
       els.results.textContent = "";
+      // Offline: the door list kept on this device (door-list.js) finds the guest instead.
+      var kept = error instanceof NetworkError && window.registrarDoorList &&
+        window.registrarDoorList.search(query);
+      if (kept) {
+        var about = document.createElement("li");
+        about.className = "muted";
+        about.textContent = kept.note;
+        els.results.appendChild(about);
+        kept.guests.forEach(function (guest) { els.results.appendChild(resultRow(guest)); });
+        return;
+      }
       var failed = document.createElement("li");
       failed.className = "error";
       failed.textContent = error instanceof NetworkError ? T.searchFailed : error.message;

@@ -272,6 +272,29 @@ _PATHS = {
             ),
         }
     },
+    "/events/{event_id}/door-list": {
+        "get": {
+            "operationId": "door_list",
+            "summary": "Every guest as the door needs them offline: names, badge version, state",
+            "description": "A scanner keeps this list while signed in and refreshes it while "
+            "online, sending the last `ETag` in `If-None-Match`; offline it names the guest "
+            "of a badge and refuses a withdrawn or replaced one. Provisional: the scan, once "
+            "synced, gets the server's verdict. Not to be kept after the event's end.",
+            "security": _DOOR,
+            "parameters": _EVENT,
+            "responses": {
+                **_responses(
+                    _json("DoorListAnswer", "The list, with its version as the ETag."),
+                    "BadRequest",
+                    "Unauthorized",
+                    "Forbidden",
+                    "NotFound",
+                    "Gone",
+                ),
+                "304": {"description": "The list has not changed since the ETag sent."},
+            },
+        }
+    },
 }
 
 
@@ -284,7 +307,8 @@ def document(url_prefix: str, session_cookie: str = "session") -> Json:
             "title": "registrar door API",
             "version": "1",
             "description": "The door's JSON API: scans, manual check-in, letting in a guest "
-            "who never answered, interpretation receivers, occupancy and guest search. Callers "
+            "who never answered, interpretation receivers, occupancy, guest search and the "
+            "door list kept for offline verdicts. Callers "
             "are door staff or organizers logged in at /login, or a volunteer who opened a door "
             f"link; every POST carries the session's CSRF token in the `{CSRF_HEADER}` header "
             "(the scanner page has it "

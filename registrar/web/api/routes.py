@@ -1,5 +1,5 @@
 """JSON API v1: the door's scans, guest search, manual check-in, letting in a guest who never
-answered, receivers, occupancy."""
+answered, receivers, occupancy, and the door list a scanner keeps for offline verdicts."""
 
 from __future__ import annotations
 
@@ -123,3 +123,16 @@ def search(event_id: int) -> Response:
     db.get_or_404(Event, event_id)
     found = checkin.search_guests(event_id, request.args.get("q", ""))
     return _answer(schemas.GuestList, {"guests": found})
+
+
+@bp.get(f"/events/{EVENT_ID}/door-list")
+def door_list(event_id: int) -> Response:
+    """Every guest as the door needs them offline; 304 while the scanner's copy is current."""
+    _door_actor(event_id)
+    listed = checkin.door_list(db.get_or_404(Event, event_id))
+    if listed.version in request.if_none_match:
+        response = current_app.response_class(status=304)
+    else:
+        response = _answer(schemas.DoorListAnswer, listed)
+    response.set_etag(listed.version)
+    return response

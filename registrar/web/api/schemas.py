@@ -361,6 +361,37 @@ class GuestList(_Answer):
     guests: list[GuestSummary] = Field(max_length=checkin.SEARCH_LIMIT)
 
 
+DoorListState: TypeAlias = Literal["confirmed", "waitlisted", "declined", "revoked", "no_answer"]
+
+
+class DoorListGuest(_Answer):
+    id: int
+    name_en: str
+    name_zh: str
+    organization: str
+    category: CategoryName
+    badge_version: int = Field(
+        description="The version a badge code (B1:<event>:<guest>:<version>:<MAC>) must carry: "
+        "a code with an older one is a replaced badge, refused as `revoked`."
+    )
+    state: DoorListState = Field(
+        description="What the door says of a valid badge: `confirmed`, or the verdict that "
+        "refuses it (`no_answer`: invited, never answered)."
+    )
+    channel: ChannelName | None
+
+
+class DoorListAnswer(_Answer):
+    event_id: int
+    ends_at: Moment = Field(
+        description="The event's end: the list is not to be kept or used after it."
+    )
+    version: str = Field(description="Changes whenever the list does; also the ETag.")
+    guests: list[DoorListGuest] = Field(
+        description="Every guest, by English name; empty once the event has ended."
+    )
+
+
 class ErrorDetail(_Answer):
     code: ErrorCode = Field(description="Stable, for programs.")
     message: str = Field(description="For people, in the page language of the request.")
@@ -391,7 +422,7 @@ class _OpenApiSchemas(GenerateJsonSchema):
 
 
 REQUESTS = (ScanRequest, CheckInRequest, AdmitRequest, ReceiverRequest)
-ANSWERS = (ScanResult, Receiver, Occupancy, GuestList, Error)
+ANSWERS = (ScanResult, Receiver, Occupancy, GuestList, DoorListAnswer, Error)
 
 
 def json_schemas(ref_template: str) -> dict[str, JsonSchemaValue]:

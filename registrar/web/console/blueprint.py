@@ -130,6 +130,7 @@ post("/messages/<int:message_id>/resend", messages.resend_message)
 # -- downloads and the record ------------------------------------------------------------------
 get(f"{EVENT}/exports", exports.exports_page, endpoint="exports")
 get(f"{EVENT}/exports/{DOWNLOAD}", exports.export_download)
+get(f"{EVENT}/door-list.pdf", exports.door_list_download)
 get(f"{EVENT}/audit", audit_log.audit_log)
 
 # -- the programme: sessions and breaks, their speakers and moderators -------------------------

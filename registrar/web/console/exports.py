@@ -1,11 +1,12 @@
-"""Console: downloads of the guest list, the check-in log and the waitlist (CSV and Excel)."""
+"""Console: downloads of the guest list, the check-in log and the waitlist (CSV and Excel), and
+the paper door list (PDF)."""
 
 from __future__ import annotations
 
-from flask import Response, render_template
+from flask import Response, render_template, request
 from flask_babel import lazy_gettext as _l
 
-from ...services import exports
+from ...services import door_list_pdf, exports
 from ..auth import organizer_required
 from .common import current_event
 
@@ -46,4 +47,22 @@ def export_download(event_id: int, kind: str, fmt: str):
         headers={
             "Content-Disposition": f'attachment; filename="{exports.filename(event, kind, fmt)}"',
         },
+    )
+
+
+@organizer_required
+def door_list_download(event_id: int):
+    """The paper door list: by English name and by Chinese name, or one of them (?order=)."""
+    event = current_event(event_id)
+    return pdf_download(
+        door_list_pdf.door_list_pdf(event, request.args.get("order", "both")),
+        door_list_pdf.filename(event),
+    )
+
+
+def pdf_download(pdf: bytes, filename: str) -> Response:
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
