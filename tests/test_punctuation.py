@@ -166,7 +166,7 @@ class _Text(HTMLParser):
 def visible_text(html: str) -> str:
     parser = _Text()
     parser.feed(html)
-    return "".join(parser.parts)
+    return "\n".join(parser.parts)
 
 
 def test_the_demo_guests_chinese_page_and_emails_use_full_width_punctuation(app, client):
@@ -189,3 +189,35 @@ def test_the_demo_guests_chinese_page_and_emails_use_full_width_punctuation(app,
         for part, words in (("subject", subject), ("text", text), ("html", visible_text(html))):
             found[f"{kind.value} {part}"] = slips(words)
     assert {where: marks for where, marks in found.items() if marks} == {}
+
+
+CONSOLE_PAGES = [
+    "/console/events",
+    "/console/team",
+    "/console/events/{id}",
+    "/console/events/{id}/dashboard",
+    "/console/events/{id}/guests",
+    "/console/events/{id}/waitlist",
+    "/console/events/{id}/mail",
+    "/console/events/{id}/exports",
+    "/console/events/{id}/audit",
+    "/console/events/{id}/programme",
+    "/console/events/{id}/edit",
+    "/console/events/{id}/team",
+    "/console/events/{id}/import",
+    "/console/events/{id}/door-links",
+    "/door/events/{id}",
+]
+
+
+def test_the_console_and_the_door_in_chinese_use_full_width_punctuation(organizer_client):
+    event = demo.seed(date.today()).event
+    db.session.commit()
+    found = {}
+    for page in CONSOLE_PAGES:
+        path = page.format(id=event.id)
+        response = organizer_client.get(path, query_string={"lang": "zh_Hant"})
+        assert response.status_code == 200, path
+        assert 'lang="zh-Hant-TW"' in response.text, path
+        found[path] = sorted(set(slips(visible_text(response.text))))
+    assert {path: marks for path, marks in found.items() if marks} == {}
