@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from babel.lists import format_list
 from flask import g, render_template, request
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -78,7 +77,8 @@ def _text(key: str, value) -> str:
     if key == "changed" and isinstance(value, list):
         return _listed(str(DETAIL_LABELS.get(name, name)) for name in value)
     if isinstance(value, dict):
-        return _listed(
+        # Translators: what stands between the parts of a record ("Seat: 3; Role: door").
+        return _("; ").join(
             _("%(label)s: %(value)s", label=DETAIL_LABELS.get(k, k), value=_text(k, v))
             for k, v in value.items()
         )
@@ -91,8 +91,9 @@ def _text(key: str, value) -> str:
 
 
 def _listed(items: Iterable[str]) -> str:
-    """Items as the page's language lists them: "a, b, and c"; in Chinese "a、b和c"."""
-    return format_list(list(items), style="standard", locale=get_locale() or "en")
+    """Items as the page's language lists them: "a, b, c"; in Chinese "a、b、c"."""
+    # Translators: what stands between the items of a list.
+    return _(", ").join(items)
 
 
 def details(entry) -> list[tuple[str, str]]:
