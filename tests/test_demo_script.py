@@ -72,6 +72,7 @@ def running_demo(tmp_path) -> Iterator[tuple[int, list[str], Path]]:
     port = free_port()
     instance = tmp_path / "instance"
     env = {**NEW_SHELL, "PORT": str(port), "REGISTRAR_INSTANCE_PATH": str(instance)}
+    env["PYTHON"] = sys.executable  # the version check of scripts/_bootstrap.sh
     demo = subprocess.Popen(
         ["bash", str(checkout / "scripts/demo")],
         cwd=tmp_path,
