@@ -1,5 +1,7 @@
 """Chinese text uses full-width punctuation beside Chinese characters: the zh_Hant catalogue,
-the demo's event file and guest list, and the pages and e-mails a Chinese-speaking guest gets.
+the demo's event file and guest list, the pages and e-mails a Chinese-speaking guest gets, and
+the console and the scanner in Chinese. A page is read as its text, element by element (a mark
+and a character in two elements are not judged together).
 
 "日期: " and "(台北時間)" are slips; "日期：" and "（台北時間）" are right. What is checked: a
 half-width , : ; ( ) ? or ! with a Chinese character right beside it, or beside it across
