@@ -77,6 +77,11 @@ def zone_name(event: Event) -> str:
     return _("%(city)s time", city=city)
 
 
+def upper_first(text: str) -> str:
+    """Text that may begin a sentence ("the City of Kaohsiung, ...") as it begins a line."""
+    return text[:1].upper() + text[1:]
+
+
 def interpretation(event: Event) -> str:
     """The event's interpretation in words, from the channels it offers."""
     offered = [channel for channel in event.offered_channels if channel != Channel.FLOOR]
@@ -92,6 +97,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["datetime_long"] = datetime_long
     app.jinja_env.filters["zone_name"] = zone_name
     app.jinja_env.filters["interpretation"] = interpretation
+    app.jinja_env.filters["upper_first"] = upper_first
     app.jinja_env.globals.update(
         bi=bilingual,
         other_script=other_script,

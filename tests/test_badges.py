@@ -247,7 +247,7 @@ def test_a_confirmed_guest_sees_the_badge_and_downloads_it(client, app):
     html = text(page)
     assert f'src="{path}/badge.png"' in html
     assert f'href="{path}/badge.pdf"' in html
-    assert "下載名牌 (PDF)" in html  # the guest reads Chinese
+    assert "下載名牌（PDF）" in html  # the guest reads Chinese
 
     png = client.get(f"{path}/badge.png")
     assert png.status_code == 200

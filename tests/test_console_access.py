@@ -31,6 +31,8 @@ PASSWORD = "correct horse battery"
 PUBLIC_ENDPOINTS = frozenset(
     {
         "static",
+        # The icon, a static file at the root where browsers look for it.
+        "favicon",
         "public.index",
         "public.healthz",
         "public.invitation",

@@ -6,6 +6,8 @@ import csv
 import re
 import tomllib
 from datetime import date, datetime, time
+from html import unescape
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,20 +16,24 @@ import sqlalchemy as sa
 from registrar import demo
 from registrar.demo.seed import EVENT_FILE, GUESTS_FILE
 from registrar.extensions import db
+from registrar.mail import render
 from registrar.models import (
     AgendaItem,
     AgendaPerson,
     Event,
     EventState,
     Guest,
+    Language,
+    MessageKind,
     MessageStatus,
     OutboxMessage,
     Rsvp,
     Seat,
     SeatState,
     StaffUser,
+    utcnow,
 )
-from registrar.services import audit, event_files, imports
+from registrar.services import audit, event_files, imports, invitations
 
 # Seeding answers for guests, and answers close some weeks after the day the demo is run.
 TODAY = date.today()
@@ -202,3 +208,37 @@ def test_the_forum_day_is_a_weekday_weeks_ahead():
         day = demo.forum_day(today)
         assert day.weekday() < 5
         assert demo.DAYS_AHEAD <= (day - today).days < demo.DAYS_AHEAD + 3
+
+
+# -- the words a guest reads ----------------------------------------------------------------
+
+
+def test_the_invitation_names_the_organizers_as_a_sentence_reads_them(app, client):
+    guests = demo.seed(TODAY).guests
+    db.session.commit()
+    english = next(g for g in guests if g.language == Language.EN and g.rsvp is None)
+    chinese = next(g for g in guests if g.language == Language.ZH_HANT and g.rsvp is None)
+    organizers = "the City of Kaohsiung, ICLEI and the ICLEI Kaohsiung Capacity Center"
+
+    with render.guest_language(english):
+        _, text, html = render.texts(MessageKind.INVITATION, english, {}, utcnow())
+    assert f"On behalf of {organizers}, we have the pleasure" in " ".join(text.split())
+    assert f"On behalf of {organizers}, we have the pleasure" in " ".join(unescape(html).split())
+    with render.guest_language(chinese):
+        _, text, _ = render.texts(MessageKind.INVITATION, chinese, {}, utcnow())
+    assert "ICLEI 高雄能力培訓中心誠摯邀請您出席本論壇。" in text
+    assert text.startswith("高雄市政府、") or "\n高雄市政府、" in text
+
+    # Where they stand alone, at the start of a line, they begin with a capital.
+    page = unescape(client.get(urlsplit(invitations.invitation_url(english)).path).text)
+    assert "The City of Kaohsiung, ICLEI and the ICLEI Kaohsiung Capacity Center" in page
+
+
+def test_the_programme_names_each_speakers_post_whole_in_chinese(app, client):
+    guests = demo.seed(TODAY).guests
+    db.session.commit()
+    chinese = next(g for g in guests if g.language == Language.ZH_HANT)
+    page = client.get(urlsplit(invitations.invitation_url(chinese)).path).text
+    # The event page's "貝里斯貝里斯市長" lacks the 市 of Belize City.
+    assert "貝里斯貝里斯市 市長" in page
+    assert "史瓦帝尼姆巴巴內市 市長" in page

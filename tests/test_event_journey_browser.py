@@ -269,7 +269,7 @@ def test_first_organizer_to_guest_update(app, runner, inbox: Inbox, browser):
         previews = page.locator(".notice-preview")
         assert previews.count() == 2
         assert "Start: now 14:30 (was 14:00)" in previews.nth(0).inner_text()
-        assert "開始時間: 改為 14:30（原為 14:00）" in previews.nth(1).inner_text()
+        assert "開始時間：改為 14:30（原為 14:00）" in previews.nth(1).inner_text()
         page.screenshot(path=SCREENSHOTS / "journey-notice-confirm.png", full_page=True)
         page.get_by_role("button", name="Confirm: save and tell the guests").click()
         page.get_by_text("The event is saved.").wait_for()

@@ -577,4 +577,4 @@ def test_times_are_named_by_the_events_own_zone_and_interpretation_by_its_channe
     assert "Simultaneous interpretation: English ↔ French (Français)" in page
     chinese = unescape(client.get(path + "?lang=zh_Hant").get_data(as_text=True))
     assert "（巴黎時間）" in chinese and "台北" not in chinese
-    assert "同步口譯：英文 (English) ↔ 法語（Français）" in chinese
+    assert "同步口譯：英文（English） ↔ 法語（Français）" in chinese

@@ -10,7 +10,7 @@ from flask import current_app
 
 from .. import backup as backups
 from ..extensions import db
-from .common import progress_bar
+from .common import command_line, progress_bar
 
 
 @click.command("backup")
@@ -30,7 +30,7 @@ def backup_command(target):
         raise click.ClickException(str(exc)) from exc
     click.echo(
         f"Backup written: {written} ({guests} guests). Restore it with: "
-        f"flask --app registrar restore {written}"
+        f"{command_line('restore', str(written))}"
     )
 
 

@@ -1,10 +1,13 @@
 """What every command shares: its one transaction, the event or guest it names, the messages
-for a database without tables, where mail goes, and a progress bar."""
+for a database without tables, where mail goes, a command to run next, and a progress bar."""
 
 from __future__ import annotations
 
+import os
+import shlex
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
 
 import click
@@ -12,6 +15,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from .. import unit_of_work
+from ..config import Defaults
 from ..errors import DomainError
 from ..extensions import db
 from ..models import Event, Guest
@@ -19,7 +23,39 @@ from ..services import outbox
 
 Result = TypeVar("Result")
 
-NO_SCHEMA = "The database has no tables yet: run `flask --app registrar init` (or `demo`) first."
+# The environment variables that say which installation a command works on (its folder, its
+# database, the address its links use, where its mail goes): a command printed for a new shell
+# carries those this one was given.
+CARRIED_SETTINGS = (
+    "REGISTRAR_INSTANCE_PATH",
+    "DATABASE_URL",
+    "REGISTRAR_BASE_URL",
+    "REGISTRAR_MAIL_BACKEND",
+    "REGISTRAR_MAIL_OUTBOX_DIR",
+)
+
+
+def flask_executable() -> str:
+    """This virtualenv's `flask`, by its absolute path: a new shell need not have the
+    virtualenv activated, and may start in another folder."""
+    beside = Path(os.path.abspath(sys.executable)).with_name("flask")
+    return str(beside) if beside.exists() else "flask"
+
+
+def command_line(*args: str) -> str:
+    """`flask --app registrar ARGS` as it runs when pasted into a new shell, on this
+    installation: the settings of the environment that choose it, then this flask by path."""
+    settings = []
+    for name in CARRIED_SETTINGS:
+        value = os.environ.get(name)
+        if value and not (name == "REGISTRAR_BASE_URL" and value == Defaults.REGISTRAR_BASE_URL):
+            settings.append(f"{name}={shlex.quote(value)}")
+    words = [shlex.quote(flask_executable()), "--app", "registrar", *args]
+    return " ".join(settings + words)
+
+
+def no_schema() -> str:
+    return f"The database has no tables yet: run `{command_line('init')}` (or `demo`) first."
 
 
 def missing_schema(exc: sa.exc.OperationalError | sa.exc.ProgrammingError) -> bool:
@@ -36,7 +72,7 @@ def commit_or_fail(work: Callable[[], Result]) -> Result:
         raise click.ClickException(str(exc)) from exc
     except (sa.exc.OperationalError, sa.exc.ProgrammingError) as exc:
         if missing_schema(exc):
-            raise click.ClickException(NO_SCHEMA) from exc
+            raise click.ClickException(no_schema()) from exc
         raise
 
 
@@ -50,10 +86,10 @@ def find_event(slug: str | None) -> Event:
     except (sa.exc.OperationalError, sa.exc.ProgrammingError) as exc:
         db.session.rollback()
         if missing_schema(exc):
-            raise click.ClickException(NO_SCHEMA) from exc
+            raise click.ClickException(no_schema()) from exc
         raise
     if event is None:
-        raise click.ClickException("No such event. Run `flask --app registrar demo` first.")
+        raise click.ClickException(f"No such event. Run `{command_line('demo')}` first.")
     return event
 
 

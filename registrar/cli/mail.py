@@ -12,7 +12,7 @@ from flask.cli import AppGroup
 from ..mail import campaigns, delivery
 from ..models import Event, MessageStatus, utcnow
 from ..services import audit
-from .common import commit_or_fail, find_event, find_guest, where_mail_goes
+from .common import command_line, commit_or_fail, find_event, find_guest, where_mail_goes
 
 mail_cli = AppGroup(
     "mail",
@@ -86,7 +86,7 @@ def mail_invite(everyone, emails, slug):
     guest_ids = [find_guest(email, slug).id for email in emails] if emails else None
     queued = commit_or_fail(lambda: campaigns.send_invitations(event, audit.SYSTEM, guest_ids))
     click.echo(f"Queued {len(queued)} invitations.")
-    click.echo("Deliver them with: flask --app registrar mail send")
+    click.echo(f"Deliver them with: {command_line('mail', 'send')}")
 
 
 def _local_moment(text: str | None, event: Event) -> datetime | None:

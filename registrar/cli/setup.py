@@ -12,7 +12,7 @@ from flask_migrate import upgrade
 
 from .. import demo
 from ..services import invitations, seats
-from .common import commit_or_fail, where_mail_goes
+from .common import command_line, commit_or_fail, where_mail_goes
 
 
 @click.command("init")
@@ -49,6 +49,8 @@ def demo_command():
         f"Seats: capacity {counts.capacity} (an assumption: the event page gives none), "
         f"{counts.held} held back, {counts.confirmed} confirmed, {counts.waitlisted} waitlisted."
     )
+    capacity = command_line("event", "capacity", str(counts.capacity), "--held", str(counts.held))
+    click.echo(f"  Change it in the console, or: {capacity}")
     click.echo("")
     click.echo("Personal invitation links of a few guests:")
     samples = [g for g in result.guests if g.rsvp is None][:2] + [
@@ -57,18 +59,18 @@ def demo_command():
     for guest in samples:
         label = " / ".join(n for n in (guest.name_en, guest.name_zh) if n)
         click.echo(f"  {label} ({guest.language.value}): {invitations.invitation_url(guest)}")
-    click.echo("  (all links: flask --app registrar guest links)")
+    click.echo(f"  (all links: {command_line('guest', 'links')})")
     click.echo("")
     click.echo(f"Organizer console: {base}/console/")
     _echo_login(demo.ORGANIZER_EMAIL, demo.ORGANIZER_PASSWORD, result.organizer_created)
     click.echo(f"Door scanner: {base}/door/")
     _echo_login(demo.DOOR_EMAIL, demo.DOOR_PASSWORD, result.door_created)
-    click.echo("  (a volunteer's door link without an account: flask --app registrar door link)")
+    click.echo(f"  (a volunteer's door link without an account: {command_line('door', 'link')})")
     click.echo("")
     click.echo(f"E-mail to guests: {base}/console/events/{event.id}/mail")
     click.echo(f"  Mail is {where_mail_goes()} (nothing leaves this machine).")
-    click.echo("  Send the invitations there, or: flask --app registrar mail invite --all")
-    click.echo("  The mail sender delivers the queue: flask --app registrar mail send [--watch]")
+    click.echo(f"  Send the invitations there, or: {command_line('mail', 'invite', '--all')}")
+    click.echo(f"  The mail sender delivers the queue: {command_line('mail', 'send')} [--watch]")
 
 
 def _echo_login(email: str, password: str, created: bool) -> None:

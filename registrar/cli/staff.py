@@ -9,7 +9,7 @@ from flask.cli import AppGroup
 from ..extensions import db
 from ..models import Role
 from ..services import staff
-from .common import NO_SCHEMA, commit_or_fail, find_event, missing_schema
+from .common import commit_or_fail, find_event, missing_schema, no_schema
 
 staff_cli = AppGroup("staff", help="Staff accounts: administrators, organizers and door staff.")
 
@@ -40,7 +40,7 @@ def staff_add(email, admin, role, slugs, name, password):
     except (sa.exc.OperationalError, sa.exc.ProgrammingError) as exc:
         db.session.rollback()
         if missing_schema(exc):
-            raise click.ClickException(NO_SCHEMA) from exc
+            raise click.ClickException(no_schema()) from exc
         raise
     if not (first or admin or slugs):
         raise click.UsageError("Say --admin, or --role with at least one --event SLUG.")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, current_app, send_from_directory
 from werkzeug.routing import IntegerConverter
 
 from ..numbers import MAX_ID
@@ -30,3 +30,13 @@ def init_app(app: Flask) -> None:
 
     errors.init_app(app)
     headers.init_app(app)
+    # Browsers ask for /favicon.ico whatever a page links (feed readers, bookmarks, tabs of
+    # a PDF): answer there rather than with a 404.
+    app.add_url_rule("/favicon.ico", "favicon", favicon)
+
+
+def favicon():
+    assert current_app.static_folder is not None, "the app has its static folder"
+    return send_from_directory(
+        current_app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from flask import g, render_template, request
@@ -74,15 +75,25 @@ def _text(key: str, value) -> str:
         except ValueError:
             return value
     if key == "changed" and isinstance(value, list):
-        return ", ".join(str(DETAIL_LABELS.get(name, name)) for name in value)
+        return _listed(str(DETAIL_LABELS.get(name, name)) for name in value)
     if isinstance(value, dict):
-        return "; ".join(f"{DETAIL_LABELS.get(k, k)}: {_text(k, v)}" for k, v in value.items())
+        # Translators: what stands between the parts of a record ("Seat: 3; Role: door").
+        return _("; ").join(
+            _("%(label)s: %(value)s", label=DETAIL_LABELS.get(k, k), value=_text(k, v))
+            for k, v in value.items()
+        )
     if isinstance(value, list) and len(value) == 2:
         # Every other list in the log is a change: [before, after].
         return f"{_text(key, value[0])} → {_text(key, value[1])}"
     if isinstance(value, list):
-        return ", ".join(_text(key, v) for v in value)
+        return _listed(_text(key, v) for v in value)
     return str(value)
+
+
+def _listed(items: Iterable[str]) -> str:
+    """Items as the page's language lists them: "a, b, c"; in Chinese "a、b、c"."""
+    # Translators: what stands between the items of a list.
+    return _(", ").join(items)
 
 
 def details(entry) -> list[tuple[str, str]]:

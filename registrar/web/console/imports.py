@@ -88,7 +88,8 @@ def import_template(event_id: int):
     current_event(event_id)
     return Response(
         imports.template_csv(),
-        mimetype="text/csv; charset=utf-8",
+        # As content_type: a mimetype gets Flask's own "; charset=utf-8" added a second time.
+        content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="guest-list-template.csv"'},
     )
 
