@@ -333,7 +333,6 @@ def test_scanner(site, chromium, organizer, lang):
 # -- the console -----------------------------------------------------------------------------
 
 CONSOLE = {
-    "overview": "/console/events/{event}",
     "dashboard": "/console/events/{event}/dashboard",
     "guests": "/console/events/{event}/guests",
     "guests-filtered": "/console/events/{event}/guests?state=waitlisted&q=e",
@@ -342,6 +341,9 @@ CONSOLE = {
     "guest-answer": "/console/guests/{pending}/answer",
     "guest-messages": "/console/guests/{pending}/messages",
     "guest-erase": "/console/guests/{declined}/erase",
+    "guest-revoke": "/console/guests/{confirmed}/revoke",
+    "guest-rotate": "/console/guests/{confirmed}/rotate",
+    "guest-link": "/console/guests/{confirmed}/link",
     "import": "/console/events/{event}/import",
     "mail": "/console/events/{event}/mail",
     "waitlist": "/console/events/{event}/waitlist",
