@@ -178,7 +178,9 @@ def test_receivers_per_channel(everyone, event):
 
 def test_the_receivers_rows_add_up_to_the_confirmed_guests(organizer):
     event = make_event(capacity=6)
-    on = {name: make_guest(event, name_en=name) for name in ("en", "zh", "floor1", "floor2", "gone")}
+    on = {
+        name: make_guest(event, name_en=name) for name in ("en", "zh", "floor1", "floor2", "gone")
+    }
     answer(on["en"], True, Channel.EN)
     answer(on["zh"], True, Channel.ZH)
     answer(on["floor1"], True, Channel.FLOOR)
