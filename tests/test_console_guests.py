@@ -841,14 +841,14 @@ def test_an_action_from_the_list_comes_back_to_the_list_as_filtered(organizer, e
     back = list_path(event, q="x", page=1)
     path = f"/console/guests/{guest.id}/revoke"
     page = organizer.get(path, query_string={"back": back}).get_data(as_text=True)
-    assert f'href="{escape(back)}">Cancel</a>' in page
+    assert f'href="{escape(back)}#guest-{guest.id}">Cancel</a>' in page
     # Anywhere else is not a place to come back to.
     for elsewhere in ("https://evil.example/console", "/console/events/999/guests", "//evil"):
         page = organizer.get(path, query_string={"back": elsewhere}).get_data(as_text=True)
         assert f'href="/console/events/{event.id}/guests#guest-{guest.id}">Cancel</a>' in page
     response = confirm(organizer, path, back=back)
     assert response.status_code == 302
-    assert response.headers["Location"] == back
+    assert response.headers["Location"] == f"{back}#guest-{guest.id}"
 
 
 def test_erasing_many_keeps_each_placeholder_unique(event):

@@ -41,9 +41,9 @@ def _name(guest: Guest) -> str:
 
 
 def _back(guest: Guest) -> str:
-    return guest_list_back(guest.event_id) or url_for(
-        ".guests", event_id=guest.event_id, _anchor=f"guest-{guest.id}"
-    )
+    """The guest list as the organizer left it (or the whole list), at the guest's row."""
+    listed = guest_list_back(guest.event_id) or url_for(".guests", event_id=guest.event_id)
+    return f"{listed}#guest-{guest.id}"
 
 
 # -- what each action does to this guest, in words ----------------------------------------------
