@@ -21,7 +21,7 @@ from ...extensions import db
 from ...models import Guest, MessageKind, OutboxMessage, Seat, SeatState
 from .. import badges, invitations, outbox, rsvp, seats
 from ..locking import lock_guest_event
-from .erasure import AlreadyErased, Erasure, erase
+from .erasure import AlreadyErased, erase
 from .listing import GuestState, state_of
 
 
@@ -152,14 +152,15 @@ def carry_out(guest_id: int, action: GuestAction, seen: int, actor: str) -> Outc
 _ONE_WAY = {GuestAction.REVOKE, GuestAction.REINSTATE}
 
 
-def erase_confirmed(guest_id: int, seen: int, actor: str) -> Erasure:
+def erase_confirmed(guest_id: int, seen: int, actor: str) -> Outcome:
     """Erase the guest's personal data (erasure.erase), if the guest is as the page showed."""
     _, guest = lock_guest_event(guest_id)
     if guest.is_erased:
         raise AlreadyErased()
     if seen != stamp(guest, GuestAction.ERASE):
         raise NothingChanged()
-    return erase(guest_id, actor)
+    erased = erase(guest_id, actor)
+    return Outcome(erased.guest, erased.promoted)
 
 
 @dataclass(frozen=True)

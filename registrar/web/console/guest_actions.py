@@ -252,29 +252,41 @@ _DONE = {
     GuestAction.REISSUE_BADGE: lambda: _(
         "New badge issued; the earlier one no longer works at the door."
     ),
+    GuestAction.ERASE: lambda: _("The guest's personal data is erased."),
 }
 
 
 @organizer_required
 def guest_action(guest_id: int, action: str):
     """The confirmation page of revoke, reinstate, rotate or reissue-badge, and its post."""
+    return _confirmed(guest_id, GuestAction(action))
+
+
+@organizer_required
+def guest_erase(guest_id: int):
+    return _confirmed(guest_id, GuestAction.ERASE)
+
+
+def _confirmed(guest_id: int, action: GuestAction):
     guest = get_or_404(Guest, guest_id)
-    chosen = GuestAction(action)
     if guest.is_erased:
-        raise GuestErased()
-    form = GuestConfirmForm()
+        raise guest_list.AlreadyErased() if action == GuestAction.ERASE else GuestErased()
     if request.method == "GET":
-        return _confirm_page(guest, chosen, _fresh(guest, chosen))
+        return _confirm_page(guest, action, _fresh(guest, action))
+    form = GuestConfirmForm()
     if not form.validate_on_submit():
         flash_form_errors(form)
-        return _confirm_page(guest, chosen, _fresh(guest, chosen), 400)
+        return _confirm_page(guest, action, _fresh(guest, action), 400)
     actor = audit.staff_actor(current_user)
     seen = form.confirm.number
-    done = perform(lambda: carry_out(guest_id, chosen, seen, actor))
+    if action == GuestAction.ERASE:
+        done = perform(lambda: erase_confirmed(guest_id, seen, actor))
+    else:
+        done = perform(lambda: carry_out(guest_id, action, seen, actor))
     guest = get_or_404(Guest, guest_id)
     if not done.ok:
-        return _confirm_page(guest, chosen, _fresh(guest, chosen), done.error.status)
-    flash(_DONE[chosen](), "success")
+        return _confirm_page(guest, action, _fresh(guest, action), done.error.status)
+    flash(_DONE[action](), "success")
     for promoted in done.result.promoted:
         flash(
             _(
@@ -283,7 +295,7 @@ def guest_action(guest_id: int, action: str):
             ),
             "success",
         )
-    if chosen in (GuestAction.ROTATE, GuestAction.REINSTATE):
+    if action in (GuestAction.ROTATE, GuestAction.REINSTATE):
         return redirect(url_for(".guest_link", guest_id=guest_id, back=request.args.get("back")))
     return redirect(_back(guest))
 
@@ -293,41 +305,6 @@ def _fresh(guest: Guest, action: GuestAction) -> GuestConfirmForm:
     form = GuestConfirmForm(formdata=None)
     form.confirm.data = stamp(guest, action)
     return form
-
-
-# -- erasing personal data ----------------------------------------------------------------------
-
-
-@organizer_required
-def guest_erase(guest_id: int):
-    guest = get_or_404(Guest, guest_id)
-    if guest_list.is_erased(guest):
-        raise guest_list.AlreadyErased()
-    form = GuestConfirmForm()
-    if request.method == "GET":
-        return _confirm_page(guest, GuestAction.ERASE, _fresh(guest, GuestAction.ERASE))
-    if not form.validate_on_submit():
-        flash_form_errors(form)
-        return _confirm_page(guest, GuestAction.ERASE, _fresh(guest, GuestAction.ERASE), 400)
-    back = _back(guest)
-    seen = form.confirm.number
-    actor = audit.staff_actor(current_user)
-    erased = perform(lambda: erase_confirmed(guest_id, seen, actor))
-    if not erased.ok:
-        guest = get_or_404(Guest, guest_id)
-        if guest_list.is_erased(guest):
-            return redirect(back)
-        return _confirm_page(guest, GuestAction.ERASE, _fresh(guest, GuestAction.ERASE), 409)
-    flash(_("The guest's personal data is erased."), "success")
-    for promoted in erased.result.promoted:
-        flash(
-            _(
-                "%(name)s, first on the waitlist, got the freed seat and is told by e-mail.",
-                name=_name(promoted),
-            ),
-            "success",
-        )
-    return redirect(back)
 
 
 # -- the link after a new one: shown, and offered by e-mail --------------------------------------
