@@ -100,6 +100,7 @@ def test_the_organizer_revokes_with_confirmation_and_the_waitlisted_guest_is_sea
         assert "Confirmed" in page.inner_text(f"#guest-{lin_id}")
         assert _seats(wang_id, lin_id) == [None, SeatState.CONFIRMED]
         assert _revoked(wang_id)
+        page.screenshot(path=str(SCREENSHOTS / "console-guest-list-after-revoke-phone.png"))
 
         # Back to the confirmation: it says so, and has no button to press again.
         page.go_back()
