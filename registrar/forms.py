@@ -157,6 +157,20 @@ class GuestActionForm(FlaskForm):
     """A button that changes one guest's invitation; it carries only the CSRF token."""
 
 
+class GuestConfirmForm(FlaskForm):
+    """The button of a confirmation page: it carries the version of the guest's link (or
+    badge) the page showed, so that a second press or an older page changes nothing."""
+
+    confirm = WholeNumberField(
+        widget=HiddenInput(),
+        validators=[
+            InputRequired(
+                message=_l("Nothing was changed: confirm with the button on this page first.")
+            ),
+        ],
+    )
+
+
 class DoorLinkForm(FlaskForm):
     label = StringField(
         _l("Door or volunteer (shown on the scanner)"),

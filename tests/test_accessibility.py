@@ -333,7 +333,6 @@ def test_scanner(site, chromium, organizer, lang):
 # -- the console -----------------------------------------------------------------------------
 
 CONSOLE = {
-    "overview": "/console/events/{event}",
     "dashboard": "/console/events/{event}/dashboard",
     "guests": "/console/events/{event}/guests",
     "guests-filtered": "/console/events/{event}/guests?state=waitlisted&q=e",
@@ -342,6 +341,9 @@ CONSOLE = {
     "guest-answer": "/console/guests/{pending}/answer",
     "guest-messages": "/console/guests/{pending}/messages",
     "guest-erase": "/console/guests/{declined}/erase",
+    "guest-revoke": "/console/guests/{confirmed}/revoke",
+    "guest-rotate": "/console/guests/{confirmed}/rotate",
+    "guest-link": "/console/guests/{confirmed}/link",
     "import": "/console/events/{event}/import",
     "mail": "/console/events/{event}/mail",
     "mail-preview": "/console/events/{event}/mail/preview?kind=confirmation&guest={confirmed}",
@@ -447,7 +449,7 @@ def test_main_pages_at_200_percent_zoom(site, zoomed, lang):
     _no_sideways_scrolling(page, "guest list")
     for selector in (".page-actions a.button", ".guest-filters button[type=submit]"):
         _reachable(page, selector, "guest list")
-    _reachable(page, ".guest-list .actions button", "guest list")
+    _reachable(page, ".guest-list .actions a", "guest list")
     if lang == "en":
         page.evaluate("window.scrollTo(0, 0)")
         _shot(page, "console-guests-zoom-200.jpg")

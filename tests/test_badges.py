@@ -20,7 +20,7 @@ import qrcode.util
 import sqlalchemy as sa
 import zxingcpp
 from PIL import Image
-from support.app import text
+from support.app import confirm, text
 from support.auth import logged_in
 from support.factories import answer, invitation_path, make_event, make_guest, make_staff
 
@@ -354,7 +354,7 @@ def test_the_console_prints_badges_and_reissues_one(client, app):
     make_staff()
     logged_in(client)
 
-    page = text(client.get(f"/console/events/{event.id}"))
+    page = text(client.get(f"/console/events/{event.id}/guests"))
     assert f"/console/events/{event.id}/badges.pdf" in page
     assert f"/console/guests/{guest.id}/badge.pdf" in page
     assert f"/console/guests/{guest.id}/reissue-badge" in page
@@ -368,12 +368,15 @@ def test_the_console_prints_badges_and_reissues_one(client, app):
     assert client.get(f"/console/guests/{waitlisted.id}/badge.pdf").status_code == 404
 
     old_code = badges.badge_code_for(guest)
-    response = client.post(f"/console/guests/{guest.id}/reissue-badge")
+    response = confirm(client, f"/console/guests/{guest.id}/reissue-badge")
     assert response.status_code == 302
     db.session.expire_all()
     assert tokens.read_badge_code(old_code).version != db.session.get(Guest, guest.id).badge_version
-    response = client.post(f"/console/guests/{waitlisted.id}/reissue-badge")
-    assert response.status_code == 302
+    # A waitlisted guest has no badge: the page says so and offers no button.
+    page = text(client.get(f"/console/guests/{waitlisted.id}/reissue-badge"))
+    assert "There is no badge to replace" in page
+    response = client.post(f"/console/guests/{waitlisted.id}/reissue-badge", data={"confirm": "1"})
+    assert response.status_code == 404
     db.session.expire_all()
     assert db.session.get(Guest, waitlisted.id).badge_version == 1
 
@@ -445,7 +448,7 @@ def test_the_console_sheet_says_its_count_and_every_qr_code_reads_at_150_dpi(cli
     ]
     answer(make_guest(event), attending=False)
 
-    page = text(client.get(f"/console/events/{event.id}"))
+    page = text(client.get(f"/console/events/{event.id}/guests"))
     assert "Print 9 badges (PDF)" in page
     assert 'data-count="9" data-pages="3"' in page
     assert "Preparing 9 badges…" in page
@@ -472,7 +475,7 @@ def test_the_console_sheet_says_its_count_and_every_qr_code_reads_at_150_dpi(cli
 def test_the_sheet_refuses_in_json_when_the_script_asks_and_there_is_nothing_to_print(client, app):
     event = make_event()
     answer(make_guest(event), attending=False)
-    assert "Print 0 badges (PDF)" in text(client.get(f"/console/events/{event.id}"))
+    assert "Print 0 badges (PDF)" in text(client.get(f"/console/events/{event.id}/guests"))
 
     response = client.get(
         f"/console/events/{event.id}/badges.pdf",

@@ -65,7 +65,7 @@ def test_organizer_prints_the_badge_sheet_and_sees_it_prepared_then_ready(
         held = []
         page.route("**/badges.pdf", lambda route: held.append(route))
         _log_in(page, base)
-        page.goto(f"{base}/console/events/{event_id}")
+        page.goto(f"{base}/console/events/{event_id}/guests")
         link = page.locator("#badge-sheet")
         status = page.locator("#badge-sheet-status")
         assert link.inner_text() == "Print 6 badges (PDF)"
@@ -111,7 +111,7 @@ def test_organizer_prints_the_badge_sheet_and_sees_it_prepared_then_ready(
 
         # Nothing to print: the server's words, not a silent redirect.
         page.unroute("**/badges.pdf")
-        page.goto(f"{base}/console/events/{empty_id}")
+        page.goto(f"{base}/console/events/{empty_id}/guests")
         assert link.inner_text() == "Print 0 badges (PDF)"
         link.click()
         page.locator("#badge-sheet-status.badge-sheet-error").wait_for()

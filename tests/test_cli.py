@@ -112,7 +112,7 @@ def test_demo_twice_sets_up_once_and_prints_links_that_work(empty_database, runn
         "/login", data={"email": demo.ORGANIZER_EMAIL, "password": demo.ORGANIZER_PASSWORD}
     )
     assert response.status_code == 302
-    assert client.get(f"/console/events/{event.id}").status_code == 200
+    assert client.get(f"/console/events/{event.id}/guests").status_code == 200
 
 
 def seats_confirmed(event: Event) -> int:

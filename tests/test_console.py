@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import sqlalchemy as sa
-from support.app import text
+from support.app import confirm, text
 from support.auth import PASSWORD, log_in
 from support.factories import (
     answer,
@@ -52,7 +52,7 @@ def console_routes(event):
     db.session.commit()
     return [
         ("get", "/console/"),
-        ("get", f"/console/events/{event.id}"),
+        ("get", f"/console/events/{event.id}/guests"),
         ("post", f"/console/events/{event.id}/capacity"),
         ("post", f"/console/guests/{guest.id}/revoke"),
         ("post", f"/console/guests/{guest.id}/rotate"),
@@ -110,7 +110,7 @@ def test_organizer_logs_in_and_lands_on_the_console(client, event):
     response = client.get("/console/")
     assert response.status_code == 302
     assert response.headers["Location"] == f"/console/events/{event.id}/dashboard"
-    assert client.get(f"/console/events/{event.id}").status_code == 200
+    assert client.get(f"/console/events/{event.id}/guests").status_code == 200
 
 
 def test_login_goes_back_to_the_page_asked_for(client, event):
@@ -135,7 +135,7 @@ def test_wrong_login_is_401_with_a_message_and_logs_nobody_in(client, event, ema
     response = log_in(client, email, password)
     assert response.status_code == 401
     assert "E-mail or password is wrong." in text(response)
-    assert client.get(f"/console/events/{event.id}").status_code == 302
+    assert client.get(f"/console/events/{event.id}/guests").status_code == 302
 
 
 def test_empty_login_form_is_400(client, event):
@@ -155,7 +155,7 @@ def test_disabled_account_cannot_log_in(client, event):
 
 @pytest.mark.usefixtures("organizer_client")
 def test_logout_is_post_only(client, event):
-    page = f"/console/events/{event.id}"
+    page = f"/console/events/{event.id}/guests"
     assert client.get("/logout").status_code == 405
     assert client.get(page).status_code == 200  # still logged in
     response = client.post("/logout")
@@ -218,7 +218,7 @@ def test_organizer_sees_seat_counts_and_guest_list(organizer, event):
         answer(guest)
     answer(declined, attending=False)
 
-    page = text(organizer.get(f"/console/events/{event.id}"))
+    page = text(organizer.get(f"/console/events/{event.id}/guests"))
     assert seat_counts_shown(page) == {
         "Capacity": 3,
         "Held back": 1,
@@ -226,7 +226,7 @@ def test_organizer_sees_seat_counts_and_guest_list(organizer, event):
         "Free": 0,
         "Waitlisted": 1,
     }
-    assert "Guests (5)" in page
+    assert "5 guests" in page
     for guest in (confirmed, waiting, declined, silent):
         assert guest.email in page
         assert f'id="guest-{guest.id}"' in page
@@ -234,7 +234,7 @@ def test_organizer_sees_seat_counts_and_guest_list(organizer, event):
     assert "Thulani Mkhonta" in row and "姆孔塔" in row and "Waitlisted #1" in row
     assert "Confirmed" in page.split(f'id="guest-{confirmed.id}"')[1].split("</tr>")[0]
     assert "Declined" in page.split(f'id="guest-{declined.id}"')[1].split("</tr>")[0]
-    assert "No answer yet" in page.split(f'id="guest-{silent.id}"')[1].split("</tr>")[0]
+    assert "Invitation not sent" in page.split(f'id="guest-{silent.id}"')[1].split("</tr>")[0]
     # Each guest's current link is there for the organizer to copy.
     assert f"http://localhost{invitation_path(silent)}" in page
 
@@ -300,7 +300,7 @@ def test_revoke_rotate_and_reinstate_from_the_console(organizer, client, event):
     assert client.get(first_link).status_code == 200
 
     # Rotate: the old link dies, the new one shows the answer kept.
-    response = organizer.post(f"/console/guests/{guest.id}/rotate")
+    response = confirm(organizer, f"/console/guests/{guest.id}/rotate")
     assert response.status_code == 302
     page = text(organizer.get(response.headers["Location"]))
     assert "New link issued; earlier links no longer work." in page
@@ -312,7 +312,7 @@ def test_revoke_rotate_and_reinstate_from_the_console(organizer, client, event):
     assert "Your seat is confirmed" in text(client.get(second_link))
 
     # Revoke: the link dies, the seat goes to the next in line, the console says so.
-    response = organizer.post(f"/console/guests/{guest.id}/revoke")
+    response = confirm(organizer, f"/console/guests/{guest.id}/revoke")
     page = text(organizer.get(response.headers["Location"]))
     assert "Invitation revoked; its link no longer works." in page
     row = page.split(f'id="guest-{guest.id}"')[1].split("</tr>")[0]
@@ -324,7 +324,7 @@ def test_revoke_rotate_and_reinstate_from_the_console(organizer, client, event):
     )
 
     # Reinstate: a third link; the guest answers again from scratch.
-    response = organizer.post(f"/console/guests/{guest.id}/reinstate")
+    response = confirm(organizer, f"/console/guests/{guest.id}/reinstate")
     page = text(organizer.get(response.headers["Location"]))
     assert "Invitation reinstated with a new link." in page
     third_link = invitation_path(db.session.get(Guest, guest.id))
@@ -335,9 +335,9 @@ def test_revoke_rotate_and_reinstate_from_the_console(organizer, client, event):
     page = text(reinstated)
     assert "We have not received your answer yet" in page
     assert "You have declined" not in page
-    row = text(organizer.get(f"/console/events/{event.id}"))
+    row = text(organizer.get(f"/console/events/{event.id}/guests"))
     row = row.split(f'id="guest-{guest.id}"')[1].split("</tr>")[0]
-    assert "No answer yet" in row
+    assert "Invitation not sent" in row
     # Answering yes now puts the guest at the end of the queue: the seat went to another.
     assert client.post(third_link, data=YES).status_code == 302
     assert "You are on the waitlist" in text(client.get(third_link))
@@ -346,7 +346,7 @@ def test_revoke_rotate_and_reinstate_from_the_console(organizer, client, event):
 def test_guest_actions_are_audited_with_the_organizer(organizer, event):
     guest = make_guest(event)
     organizer_id = db.session.scalar(sa.select(StaffUser.id))
-    organizer.post(f"/console/guests/{guest.id}/rotate")
+    confirm(organizer, f"/console/guests/{guest.id}/rotate")
     entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action.like("invitation.%")))
     assert (entry.action, entry.guest_id) == ("invitation.rotated", guest.id)
     assert entry.actor == f"staff:{organizer_id}"
@@ -364,7 +364,7 @@ def test_names_typed_by_guests_are_escaped_in_the_console(organizer, event, clie
         data={"attending": "no", "name_en": script, "organization": "<b>Org</b>"},
     )
     assert db.session.get(Guest, guest.id).name_en == script
-    html = organizer.get(f"/console/events/{event.id}").get_data(as_text=True)
+    html = organizer.get(f"/console/events/{event.id}/guests").get_data(as_text=True)
     assert "<script>" not in html and "<b>Org</b>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "&lt;b&gt;Org&lt;/b&gt;" in html

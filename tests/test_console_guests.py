@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
-from support.app import request_client, text
+from markupsafe import escape
+from support.app import confirm, request_client, text
 from support.auth import PASSWORD
 from support.factories import (
     invitation_path,
@@ -752,12 +753,12 @@ def test_erasing_removes_the_personal_data_everywhere_and_frees_the_seat(
 
     page = text(organizer.get(f"/console/guests/{guest.id}/erase"))
     assert "It cannot be undone." in page
-    assert "The guest's confirmed seat is freed" in page
-    response = organizer.post(f"/console/guests/{guest.id}/erase")
+    assert "holds a confirmed seat. It is freed and goes to" in page
+    response = confirm(organizer, f"/console/guests/{guest.id}/erase")
     assert response.status_code == 302
     page = text(organizer.get(response.headers["Location"]))
     assert "The guest's personal data is erased." in page
-    assert "The first guest on the waitlist got the freed seat." in page
+    assert "first on the waitlist, got the freed seat and is told by e-mail." in page
 
     db.session.expire_all()
     erased = db.session.get(Guest, guest.id)
@@ -838,15 +839,16 @@ def test_an_erased_guest_gets_no_new_link(organizer, event, action):
 def test_an_action_from_the_list_comes_back_to_the_list_as_filtered(organizer, event):
     guest = make_guest(event)
     back = list_path(event, q="x", page=1)
-    response = organizer.post(f"/console/guests/{guest.id}/rotate", query_string={"back": back})
-    assert response.status_code == 302
-    assert response.headers["Location"] == back
+    path = f"/console/guests/{guest.id}/revoke"
+    page = organizer.get(path, query_string={"back": back}).get_data(as_text=True)
+    assert f'href="{escape(back)}#guest-{guest.id}">Cancel</a>' in page
     # Anywhere else is not a place to come back to.
     for elsewhere in ("https://evil.example/console", "/console/events/999/guests", "//evil"):
-        response = organizer.post(
-            f"/console/guests/{guest.id}/rotate", query_string={"back": elsewhere}
-        )
-        assert response.headers["Location"].startswith(f"/console/events/{event.id}#guest-")
+        page = organizer.get(path, query_string={"back": elsewhere}).get_data(as_text=True)
+        assert f'href="/console/events/{event.id}/guests#guest-{guest.id}">Cancel</a>' in page
+    response = confirm(organizer, path, back=back)
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"{back}#guest-{guest.id}"
 
 
 def test_erasing_many_keeps_each_placeholder_unique(event):

@@ -113,7 +113,7 @@ def test_an_empty_programme_says_how_to_begin_and_the_console_links_it(organizer
     assert "There is no programme yet" in page
     assert f'href="{base(event)}/new"' in page
     assert "13:30 to 16:45" in page and "doors open at 13:10" in page
-    overview = text(organizer_client.get(f"/console/events/{event.id}"))
+    overview = text(organizer_client.get(f"/console/events/{event.id}/guests"))
     assert f'href="{base(event)}">Programme</a>' in overview
 
 

@@ -168,12 +168,63 @@ def test_counts_agree_with_each_guests_state(everyone, event):
 
 
 def test_receivers_per_channel(everyone, event):
-    receivers = {r.channel: r for r in dashboard.receivers(event)}
+    receivers = {r.channel: r for r in dashboard.receivers(event).channels}
     assert list(receivers) == [Channel.EN, Channel.ZH]
     # EN: one confirmed guest, receiver still out; the waitlisted one needs none yet.
     assert receivers[Channel.EN] == dashboard.ChannelReceivers(Channel.EN, 1, 1, 1)
     # ZH: two confirmed guests; one took a receiver and gave it back.
     assert receivers[Channel.ZH] == dashboard.ChannelReceivers(Channel.ZH, 2, 1, 0)
+
+
+def test_the_receivers_rows_add_up_to_the_confirmed_guests(organizer):
+    event = make_event(capacity=6)
+    on = {
+        name: make_guest(event, name_en=name) for name in ("en", "zh", "floor1", "floor2", "gone")
+    }
+    answer(on["en"], True, Channel.EN)
+    answer(on["zh"], True, Channel.ZH)
+    answer(on["floor1"], True, Channel.FLOOR)
+    answer(on["floor2"], True, Channel.FLOOR)
+    answer(on["gone"], True, Channel.ZH)
+    answer(make_guest(event), True, Channel.FLOOR)
+    answer(make_guest(event), True, Channel.FLOOR)  # waitlisted: the room holds 6
+    # The event stops offering Chinese: the guest who chose it is still confirmed.
+    event.channels = "en"
+    db.session.commit()
+
+    board = dashboard.summary(event)
+    receivers = board.receivers
+    assert [(r.channel, r.needed) for r in receivers.channels] == [(Channel.EN, 1)]
+    assert (receivers.floor, receivers.other) == (3, 2)
+    assert receivers.confirmed == board.seats.confirmed == board.guests.confirmed == 6
+
+    page = text(organizer.get(f"/console/events/{event.id}/dashboard"))
+    rows = {
+        key: int(re.search(r'class="num">(?:<a[^>]*>)?(\d+)', row).group(1))
+        for key, row in re.findall(r'<tr data-channel="([a-z]+)">(.*?)</tr>', page, re.S)
+    }
+    assert rows == {"en": 1, "floor": 3, "other": 2, "total": 6}
+    assert rows["en"] + rows["floor"] + rows["other"] == rows["total"]
+    assert shown_counts(page)["confirmed"] == rows["total"]
+
+
+def test_the_guest_list_splits_into_sent_and_not_sent_and_the_sent_into_answers(
+    organizer, everyone, event
+):
+    counts = dashboard.guest_counts(event)
+    assert counts.sent + counts.not_sent == counts.invited
+    assert counts.pending + counts.confirmed + counts.waitlisted + counts.declined == counts.sent
+    page = text(organizer.get(f"/console/events/{event.id}/dashboard"))
+    shown = shown_counts(page)
+    assert (shown["invited"], shown["sent"], shown["not_sent"]) == (7, 6, 1)
+    assert "On the guest list" in page and "Of the 6 sent:" in page
+    # The sent count opens the list of exactly those guests.
+    href = re.search(r'data-count="sent"><dt[^>]*>[^<]*</dt><dd><a href="([^"]+)"', page).group(1)
+    listed = text(organizer.get(unescape(href)))
+    assert "6 of 8 guests match" in listed
+    for left_out in ("not_sent", "revoked"):
+        assert f'id="guest-{everyone[left_out].id}"' not in listed
+    assert f'id="guest-{everyone["declined"].id}"' in listed
 
 
 def test_needs_of_confirmed_guests_only(everyone, event):

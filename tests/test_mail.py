@@ -623,7 +623,7 @@ def test_console_sends_invitations_shows_delivery_and_resends(app, client, smtp_
         as_text=True
     )
     assert (
-        client.get(f"/console/events/{event.id}")
+        client.get(f"/console/events/{event.id}/guests")
         .get_data(as_text=True)
         .count(f"/console/guests/{chosen.id}/messages")
     )

@@ -120,7 +120,6 @@ def test_the_pages_that_show_these_answer_200(app, client, rows):
     logged_in(client)
     guest, event = rows["guest_id"], rows["event_id"]
     for path in (
-        f"/console/events/{event}",
         f"/console/events/{event}/guests",
         f"/console/guests/{guest}/edit",
         f"/console/guests/{guest}/answer",

@@ -151,7 +151,7 @@ def _report(result: event_files.FileImport, file: Path) -> None:
         click.echo(
             f"Created {event.slug} with {len(event.agenda)} programme items, as a draft: "
             f"guests see nothing of it until it is opened for replies at "
-            f"{base}/console/events/{event.id}."
+            f"{base}/console/events/{event.id}/edit."
         )
         return
     if not result.changed_anything:

@@ -48,6 +48,12 @@ class GuestCounts:
     revoked: int
     inside: int
 
+    @property
+    def sent(self) -> int:
+        """Live invitations that reached the guest: sent, or answered (the organizer may have
+        handed the link over); with not_sent, every live invitation."""
+        return self.invited - self.not_sent
+
 
 @dataclass(frozen=True)
 class ChannelReceivers:
@@ -57,6 +63,26 @@ class ChannelReceivers:
     # Receivers handed out so far to guests on this channel, and those not returned yet.
     handed_out: int
     out_now: int
+
+
+@dataclass(frozen=True)
+class Receivers:
+    """Confirmed guests by what they listen on, adding up to every confirmed guest."""
+
+    # One row per interpretation channel the event offers.
+    channels: list[ChannelReceivers]
+    # Confirmed guests on the floor language: no receiver needed.
+    floor: int
+    # Confirmed guests without a channel the event offers (none chosen, or one since removed).
+    other: int
+
+    @property
+    def confirmed(self) -> int:
+        return sum(row.needed for row in self.channels) + self.floor + self.other
+
+    @property
+    def needed(self) -> int:
+        return sum(row.needed for row in self.channels)
 
 
 @dataclass(frozen=True)
@@ -91,7 +117,7 @@ class CategoryCounts:
 class Dashboard:
     guests: GuestCounts
     seats: SeatCounts
-    receivers: list[ChannelReceivers]
+    receivers: Receivers
     needs: Needs
     answers_by_day: list[AnswerDay]
     categories: list[CategoryCounts]
@@ -113,7 +139,7 @@ def summary(event: Event) -> Dashboard:
     return Dashboard(
         guests=guest_counts(event, seat_counts),
         seats=seat_counts,
-        receivers=receivers(event),
+        receivers=receivers(event, seat_counts.confirmed),
         needs=needs(event),
         answers_by_day=answers_by_day(event),
         categories=category_counts(event),
@@ -151,8 +177,10 @@ def guest_counts(event: Event, seat_counts: SeatCounts | None = None) -> GuestCo
     )
 
 
-def receivers(event: Event) -> list[ChannelReceivers]:
-    """Per interpretation channel offered: receivers needed, handed out, not returned yet."""
+def receivers(event: Event, confirmed: int | None = None) -> Receivers:
+    """Per interpretation channel offered: receivers needed, handed out, not returned yet; and
+    the confirmed guests who need none (the floor) or chose no channel offered, so that the
+    rows add up to the confirmed guests."""
     handed = CheckIn.receiver != ""
     rows = db.session.execute(
         sa.select(
@@ -165,16 +193,15 @@ def receivers(event: Event) -> list[ChannelReceivers]:
         .join(Rsvp, Rsvp.guest_id == Guest.id)
         .outerjoin(Seat, Seat.guest_id == Guest.id)
         .outerjoin(CheckIn, CheckIn.guest_id == Guest.id)
-        .where(Guest.event_id == event.id, Rsvp.channel.is_not(None))
+        .where(Guest.event_id == event.id)
         .group_by(Rsvp.channel)
     ).all()
-    by_channel = {Channel(row.channel): row for row in rows}
-    result = []
-    for channel in event.offered_channels:
-        if channel == Channel.FLOOR:
-            continue
+    by_channel = {Channel(row.channel) if row.channel else None: row for row in rows}
+    offered = [channel for channel in event.offered_channels if channel != Channel.FLOOR]
+    channels = []
+    for channel in offered:
         row = by_channel.get(channel)
-        result.append(
+        channels.append(
             ChannelReceivers(
                 channel=channel,
                 needed=row.needed if row else 0,
@@ -182,7 +209,12 @@ def receivers(event: Event) -> list[ChannelReceivers]:
                 out_now=row.out_now if row else 0,
             )
         )
-    return result
+    floor = by_channel[Channel.FLOOR].needed if Channel.FLOOR in by_channel else 0
+    if confirmed is None:
+        confirmed = seats.seat_counts(event).confirmed
+    # The rest: no channel chosen, or one the event no longer offers.
+    other = confirmed - floor - sum(row.needed for row in channels)
+    return Receivers(channels=channels, floor=floor, other=other)
 
 
 def _confirmed_answers() -> sa.Select[*tuple[Any, ...]]:

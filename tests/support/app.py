@@ -3,6 +3,7 @@ context, and a page read as text."""
 
 from __future__ import annotations
 
+import re
 from html import unescape
 
 from flask import Flask
@@ -55,3 +56,11 @@ class RequestClient(FlaskClient):
 def request_client(app: Flask) -> RequestClient:
     app.test_client_class = RequestClient
     return app.test_client()
+
+
+def confirm(client: FlaskClient, path: str, **query: str):
+    """An action that asks for confirmation, done as the organizer does it: open its page, then
+    press its button (which sends back the page's CSRF token and confirmation)."""
+    page = client.get(path, query_string=query).get_data(as_text=True)
+    data = dict(re.findall(r'<input[^>]*name="(csrf_token|confirm)"[^>]*value="([^"]*)"', page))
+    return client.post(path, query_string=query, data=data)

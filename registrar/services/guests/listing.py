@@ -36,6 +36,8 @@ class GuestState(enum.StrEnum):
     """Where a guest stands, as the list filters by it (the dashboard links to these values)."""
 
     NOT_SENT = "not_sent"
+    # Not a guest's own state but a filter: every live invitation but those not sent yet.
+    SENT = "sent"
     PENDING = "pending"
     CONFIRMED = "confirmed"
     WAITLISTED = "waitlisted"
@@ -48,6 +50,7 @@ class GuestState(enum.StrEnum):
 
 STATE_LABELS = {
     GuestState.NOT_SENT: _l("Invitation not sent"),
+    GuestState.SENT: _l("Invitation sent (answered or not)"),
     GuestState.PENDING: _l("Sent, no answer yet"),
     GuestState.CONFIRMED: _l("Confirmed"),
     GuestState.WAITLISTED: _l("Waitlisted"),
@@ -294,6 +297,7 @@ _UNANSWERED = sa.and_(_LIVE, Rsvp.id.is_(None))
 # guest's seat is released with the invitation); declined, not sent and pending are live guests.
 _STATE_CONDITIONS = {
     GuestState.NOT_SENT: sa.and_(_UNANSWERED, Guest.sent_at.is_(None)),
+    GuestState.SENT: sa.and_(_LIVE, sa.or_(Guest.sent_at.is_not(None), Rsvp.id.is_not(None))),
     GuestState.PENDING: sa.and_(_UNANSWERED, Guest.sent_at.is_not(None)),
     GuestState.CONFIRMED: Seat.state == SeatState.CONFIRMED,
     GuestState.WAITLISTED: Seat.state == SeatState.WAITLISTED,

@@ -21,6 +21,7 @@ from . import (
     event_cancel,
     events,
     exports,
+    guest_actions,
     guests,
     imports,
     mail_preview,
@@ -39,7 +40,6 @@ bp.before_request(console_gate)
 NAV = [
     ("console.dashboard", _l("Dashboard")),
     ("console.event_edit", _l("Event")),
-    ("console.event", _l("Seats and guests")),
     ("console.programme", _l("Programme")),
     ("console.guests", _l("Guest list")),
     ("console.import_upload", _l("Import")),
@@ -96,8 +96,13 @@ get(f"{EVENT}/guests", guests.guests)
 page_with_form(f"{EVENT}/guests/new", guests.guest_new)
 page_with_form(f"{GUEST}/edit", guests.guest_edit)
 page_with_form(f"{GUEST}/answer", guests.guest_answer)
-page_with_form(f"{GUEST}/erase", guests.guest_erase)
-post(f'{GUEST}/<any(revoke, reinstate, rotate, "reissue-badge"):action>', overview.guest_action)
+# Each action that cannot be undone with a click is a page saying what it does to this guest;
+# its button posts back to it.
+page_with_form(f"{GUEST}/erase", guest_actions.guest_erase)
+CONFIRMED_ACTION = '<any(revoke, reinstate, rotate, "reissue-badge"):action>'
+page_with_form(f"{GUEST}/{CONFIRMED_ACTION}", guest_actions.guest_action)
+get(f"{GUEST}/link", guest_actions.guest_link)
+post(f"{GUEST}/link/send", guest_actions.guest_send_link)
 get(f"{GUEST}/badge.pdf", overview.guest_badge)
 
 # -- importing a guest list --------------------------------------------------------------------

@@ -1,5 +1,5 @@
-"""Console: the guest list (search, filters, pages), adding and editing a guest, answering for
-a guest, and erasing a guest's personal data."""
+"""Console: the guest list (search, filters, pages, and every action on a guest), adding and
+editing a guest, and answering for a guest. The actions to confirm are in guest_actions.py."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ...errors import GuestErased
-from ...forms import GuestActionForm, GuestAnswerForm, GuestForm
+from ...forms import CapacityForm, GuestAnswerForm, GuestForm
 from ...labels import CATEGORY_LABELS, CHANNEL_EXPORT
 from ...models import Category, Event, Guest, SeatState
-from ...services import audit, rsvp
+from ...services import audit, badges, invitations, rsvp, seats
 from ...services import guests as guest_list
 from ..auth import organizer_required
 from ..use_case import perform
-from .common import current_event, flash_form_errors, get_or_404, guest_list_back
+from .common import current_event, get_or_404, guest_list_back
 
 
 @organizer_required
@@ -24,10 +24,21 @@ def guests(event_id: int):
     g.timezone = event.timezone
     criteria, ignored = guest_list.parse_criteria(request.args)
     page = guest_list.search(event, criteria)
+    counts = seats.seat_counts(event)
     return render_template(
         "console/guests.html",
         event=event,
         page=page,
+        counts=counts,
+        capacity_form=CapacityForm(capacity=event.capacity, held_seats=event.held_seats),
+        # Every confirmed guest has a badge (a revoked guest's seat went with the invitation).
+        badge_count=counts.confirmed,
+        badge_pages=badges.sheet_pages(counts.confirmed),
+        links={
+            row.guest.id: invitations.invitation_url(row.guest)
+            for row in page.rows
+            if not row.guest.is_revoked
+        },
         criteria=criteria,
         ignored=ignored,
         back=request.full_path.rstrip("?"),
@@ -173,36 +184,3 @@ def _answer_saved(state: rsvp.RsvpState) -> str:
         "is told by e-mail.",
         n=state.waitlist_position,
     )
-
-
-# -- erasing personal data -------------------------------------------------------------------
-
-
-@organizer_required
-def guest_erase(guest_id: int):
-    guest = get_or_404(Guest, guest_id)
-    if guest_list.is_erased(guest):
-        raise guest_list.AlreadyErased()
-    form = GuestActionForm()
-    status = 200
-    if request.method == "POST":
-        if form.validate_on_submit():
-            back = _back(guest.event_id)
-            actor = audit.staff_actor(current_user)
-            erased = perform(lambda: guest_list.erase(guest_id, actor))
-            if erased.ok:
-                flash(_("The guest's personal data is erased."), "success")
-                if erased.result.promoted:
-                    flash(_("The first guest on the waitlist got the freed seat."), "success")
-                return redirect(back)
-        else:
-            flash_form_errors(form)
-        status = 400
-        guest = get_or_404(Guest, guest_id)
-    return render_template(
-        "console/guest_erase.html",
-        **_page_context(guest),
-        form=form,
-        guest_state=guest_list.state_of(guest),
-        state_labels=guest_list.STATE_LABELS,
-    ), status

@@ -1,57 +1,32 @@
-"""Console: the event's seats, its capacity, the guest list with links, and badges."""
+"""Console: the event's capacity and badges (shown on the guest list), and the old address of
+the event's seats and guests."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask import Response, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import lazy_gettext as _l
+from flask import Response, flash, jsonify, redirect, request, url_for
 from flask_babel import ngettext
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
 
 from ...errors import DomainError
-from ...extensions import db
-from ...forms import CapacityForm, GuestActionForm
-from ...labels import CHANNEL_SHORT
+from ...forms import CapacityForm
 from ...models import Guest
-from ...services import audit, badges, invitations, rsvp, seats
+from ...services import audit, badges, seats
 from ..auth import organizer_required
 from ..use_case import perform
-from .common import current_event, flash_form_errors, get_or_404, guest_list_back
+from .common import current_event, flash_form_errors, get_or_404
 
 
 @organizer_required
 def event(event_id: int):
+    """The former "Seats and guests" page: its seats and guests are on the guest list now."""
     event = current_event(event_id)
-    guests = db.session.scalars(
-        sa.select(Guest)
-        .where(Guest.event_id == event.id)
-        .options(selectinload(Guest.rsvp), selectinload(Guest.seat))
-        .order_by(Guest.id)
-    ).all()
-    waitlist = seats.waitlist(event)
-    positions = {seat.guest_id: n for n, seat in enumerate(waitlist, start=1)}
-    with_badge = {g.id for g in guests if badges.has_badge(g)}
-    return render_template(
-        "console/event.html",
-        event=event,
-        counts=seats.seat_counts(event),
-        guests=guests,
-        positions=positions,
-        capacity_form=CapacityForm(capacity=event.capacity, held_seats=event.held_seats),
-        action_form=GuestActionForm(),
-        links={g.id: invitations.invitation_url(g) for g in guests if not g.is_revoked},
-        channel_short=CHANNEL_SHORT,
-        is_open=rsvp.is_open(event),
-        with_badge=with_badge,
-        badge_pages=badges.sheet_pages(len(with_badge)),
-    )
+    return redirect(url_for(".guests", event_id=event.id))
 
 
 @organizer_required
 def capacity(event_id: int):
     save_capacity(event_id)
-    return redirect(url_for(".event", event_id=event_id, _anchor="seats"))
+    return redirect(url_for(".guests", event_id=event_id, _anchor="seats"))
 
 
 def save_capacity(event_id: int) -> None:
@@ -74,29 +49,6 @@ def save_capacity(event_id: int) -> None:
         )
 
 
-GUEST_ACTIONS = {
-    "revoke": (invitations.revoke, _l("Invitation revoked; its link no longer works.")),
-    "reinstate": (invitations.reinstate, _l("Invitation reinstated with a new link.")),
-    "rotate": (invitations.rotate, _l("New link issued; earlier links no longer work.")),
-    "reissue-badge": (
-        badges.reissue,
-        _l("New badge issued; the earlier one no longer works at the door."),
-    ),
-}
-
-
-@organizer_required
-def guest_action(guest_id: int, action: str):
-    form = GuestActionForm()
-    guest = get_or_404(Guest, guest_id)
-    event_id = guest.event_id
-    if form.validate_on_submit():
-        operation, message = GUEST_ACTIONS[action]
-        perform(lambda: operation(guest_id, actor=audit.staff_actor(current_user)), message)
-    back = guest_list_back(event_id)
-    return redirect(back or url_for(".event", event_id=event_id, _anchor=f"guest-{guest_id}"))
-
-
 # -- badges ------------------------------------------------------------------------------------
 
 
@@ -116,7 +68,7 @@ def badge_sheet(event_id: int):
         ):
             return jsonify({"error": {"code": "no_badges", "message": str(exc)}}), 409
         flash(str(exc), "error")
-        return redirect(url_for(".event", event_id=event.id, _anchor="guests-title"))
+        return redirect(url_for(".guests", event_id=event.id, _anchor="list-title"))
     response = _pdf_download(pdf, badges.filename(event))
     response.headers["X-Badge-Count"] = str(len(guests))
     response.headers["X-Badge-Pages"] = str(badges.sheet_pages(len(guests)))

@@ -13,7 +13,7 @@ from ...models import Guest
 from ...services import audit, seats
 from ..auth import organizer_required
 from ..use_case import perform
-from .common import current_event, flash_form_errors, get_or_404
+from .common import current_event, flash_form_errors, get_or_404, guest_list_back
 from .overview import save_capacity
 
 
@@ -49,7 +49,8 @@ def waitlist_promote(guest_id: int):
             lambda: seats.promote_guest(event_id, guest_id, actor),
             _("%(name)s now has a confirmed seat and will be told by e-mail.", name=_name(guest)),
         )
-    return redirect(url_for(".waitlist", event_id=event_id))
+    # From the guest list, back to the list as it was.
+    return redirect(guest_list_back(event_id) or url_for(".waitlist", event_id=event_id))
 
 
 @organizer_required
