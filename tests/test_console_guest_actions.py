@@ -23,6 +23,7 @@ from registrar.models import (
     Guest,
     Language,
     MessageKind,
+    MessageStatus,
     OutboxMessage,
     Seat,
     SeatState,
@@ -249,18 +250,18 @@ def test_a_post_with_a_forged_csrf_token_changes_nothing(csrf_organizer, seated,
 # -- after a new link: e-mail it ----------------------------------------------------------------
 
 
-def invitations_to(guest: Guest) -> list[OutboxMessage]:
+def messages_to(guest: Guest, kind: MessageKind) -> list[OutboxMessage]:
     db.session.expire_all()
     return list(
         db.session.scalars(
             sa.select(OutboxMessage).where(
-                OutboxMessage.guest_id == guest.id, OutboxMessage.kind == MessageKind.INVITATION
+                OutboxMessage.guest_id == guest.id, OutboxMessage.kind == kind
             )
         )
     )
 
 
-def test_after_a_new_link_the_page_offers_to_email_it_and_it_goes_once_in_the_guests_language(
+def test_after_a_new_link_an_answered_guest_gets_her_answers_message_once_in_her_language(
     organizer, client, seated, smtp_server
 ):
     wang, _ = seated
@@ -281,20 +282,26 @@ def test_after_a_new_link_the_page_offers_to_email_it_and_it_goes_once_in_the_gu
     response = organizer.post(f"/console/guests/{wang.id}/link/send", data=token)
     assert response.status_code == 302
     page = text(organizer.get(response.headers["Location"]))
-    assert "An invitation with the new link to Wang Mei-Ling is queued, in 中文." in page
-    assert "is waiting to go out; it carries this link." in page
+    # She has answered: she is not asked to answer again; the confirmation of her seat (which
+    # carries the link) goes out again.
+    assert (
+        "A message with the new link to Wang Mei-Ling is queued (Seat confirmed), in 中文." in page
+    )
+    assert "(Seat confirmed) is waiting to go out; it carries this link." in page
     # Pressed again: nothing more is queued, and the page says why.
     response = organizer.post(f"/console/guests/{wang.id}/link/send", data=token)
     page = text(organizer.get(response.headers["Location"]))
-    assert "Nothing was queued: an invitation to Wang Mei-Ling is already waiting" in page
-    (queued,) = invitations_to(wang)
+    assert "Nothing was queued: a message to Wang Mei-Ling (Seat confirmed) is already" in page
+    assert messages_to(wang, MessageKind.INVITATION) == []
+    waiting = messages_to(wang, MessageKind.CONFIRMATION)
+    (queued,) = [m for m in waiting if m.status == MessageStatus.QUEUED]
     assert queued.language == Language.ZH_HANT
 
     db.session.commit()
     report = delivery.deliver_due()
     assert report.sent == 1
     (message,) = smtp_server.to(wang.email)
-    assert message["Content-Language"] == "zh-Hant-TW" and "邀請" in message["Subject"]
+    assert message["Content-Language"] == "zh-Hant-TW"
     body = message.get_body(("plain",)).get_content()
     assert "王美玲" in body
     assert f"http://localhost{new_link}" in body and f"http://localhost{old_link}" not in body
@@ -302,14 +309,43 @@ def test_after_a_new_link_the_page_offers_to_email_it_and_it_goes_once_in_the_gu
     assert client.get(new_link).status_code == 200
 
 
-def test_the_link_page_offers_no_e_mail_once_replies_are_closed(organizer, seated, event):
+def test_a_guest_who_has_not_answered_gets_the_invitation_with_the_new_link(
+    organizer, event, smtp_server
+):
+    chen = make_guest(event, name_en="Chen Li", language=Language.EN)
+    db.session.commit()
+    confirm(organizer, path(chen, "rotate"))
+    new_link = invitation_path(db.session.get(Guest, chen.id))
+    response = organizer.post(f"/console/guests/{chen.id}/link/send", data={"csrf_token": ""})
+    page = text(organizer.get(response.headers["Location"]))
+    assert "A message with the new link to Chen Li is queued (Invitation e-mail)" in page
+    (queued,) = messages_to(chen, MessageKind.INVITATION)
+    db.session.commit()
+    assert delivery.deliver_due().sent == 1
+    (message,) = smtp_server.to(chen.email)
+    assert f"http://localhost{new_link}" in message.get_body(("plain",)).get_content()
+
+
+def test_once_replies_are_closed_only_guests_who_answered_can_be_sent_the_link(
+    organizer, seated, event
+):
     wang, _ = seated
+    delivery.deliver_due()  # the seats' own messages
+    chen = make_guest(event, name_en="Chen Li")
     event.rsvp_deadline = utcnow() - timedelta(hours=1)
     db.session.commit()
-    confirm(organizer, path(wang, "rotate"))
-    page = text(organizer.get(f"/console/guests/{wang.id}/link"))
+    confirm(organizer, path(chen, "rotate"))
+    page = text(organizer.get(f"/console/guests/{chen.id}/link"))
     assert "Replies are closed, so no invitation can be sent" in page
     assert "E-mail the new link" not in page
+    # A forged post is refused with the reason, and queues nothing.
+    response = organizer.post(f"/console/guests/{chen.id}/link/send", data={"csrf_token": ""})
+    assert "Replies are closed" in text(organizer.get(response.headers["Location"]))
+    assert messages_to(chen, MessageKind.INVITATION) == []
+    # Wang's seat stands after the deadline: the confirmation with her new link can go.
+    confirm(organizer, path(wang, "rotate"))
+    page = text(organizer.get(f"/console/guests/{wang.id}/link"))
+    assert "E-mail the new link to Wang Mei-Ling" in page
 
 
 def test_reinstating_leads_to_the_new_link_and_its_offer(organizer, seated):

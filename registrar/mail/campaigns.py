@@ -28,6 +28,7 @@ from ..models import (
     utcnow,
 )
 from ..services import audit, notices, outbox, rsvp
+from ..services.guests.actions import link_offer
 from ..services.outbox import OPEN, TO_GUESTS, enqueue, enqueue_test, has_open
 from .previews import can_show, details_for
 from .render import unfit_reason
@@ -204,6 +205,32 @@ def send_invitations(
     if queued:
         audit.record("mail.invitations_queued", actor=actor, event_id=event.id, guests=len(queued))
     return queued
+
+
+def send_link(guest: Guest, actor: str) -> OutboxMessage | None:
+    """Queue the message that carries the guest's current link (guests.actions.link_message).
+
+    To a guest who has not answered, the invitation (send_invitations' rules); to one who has,
+    the message about their answer again. None when that message is already waiting to go out.
+    """
+    offer = link_offer(guest)
+    if not offer.can_send:
+        if offer.waiting:
+            return None
+        raise InvalidAnswer(offer.why_not)
+    if offer.kind == MessageKind.INVITATION:
+        queued = send_invitations(guest.event, actor, [guest.id])
+        return queued[0] if queued else None
+    message = enqueue(guest, offer.kind, actor=actor)
+    if message is not None:
+        audit.record(
+            "mail.link_queued",
+            actor=actor,
+            event_id=guest.event_id,
+            guest_id=guest.id,
+            kind=offer.kind.value,
+        )
+    return message
 
 
 def unanswered_audience(

@@ -71,6 +71,7 @@ ACTION_LABELS = {
     "seat.moved": _l("Moved on the waitlist"),
     "badge.reissued": _l("Badge re-issued"),
     "mail.invitations_queued": _l("Invitations queued"),
+    "mail.link_queued": _l("Link e-mailed again"),
     "mail.reminders_queued": _l("Reminders queued"),
     "mail.resent": _l("Message sent again"),
     "mail.test_queued": _l("Test message queued to an organizer"),

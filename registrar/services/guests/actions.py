@@ -165,23 +165,42 @@ def erase_confirmed(guest_id: int, seen: int, actor: str) -> Outcome:
 
 @dataclass(frozen=True)
 class LinkOffer:
-    """Whether the page after a new link can offer to e-mail it, and if not, why."""
+    """Whether the page after a new link can offer to e-mail it, and if not, why.
+
+    `kind` is the message that carries the link: the invitation to a guest who has not
+    answered; to one who has, the message about their answer (a guest who answered is never
+    asked to answer again).
+    """
 
     can_send: bool
     waiting: bool
     why_not: str = ""
+    kind: MessageKind = MessageKind.INVITATION
+
+
+def link_message(guest: Guest) -> MessageKind:
+    """The message that brings a guest their current link, given where their answer stands."""
+    if guest.rsvp is None:
+        return MessageKind.INVITATION
+    if not guest.rsvp.attending or guest.seat is None:
+        return MessageKind.DECLINED
+    if guest.seat.state == SeatState.WAITLISTED:
+        return MessageKind.WAITLISTED
+    return MessageKind.CONFIRMATION
 
 
 def link_offer(guest: Guest) -> LinkOffer:
-    """E-mailing the new link goes through the invitation the mail sender sends."""
+    """E-mailing the new link goes through a message the mail sender sends (link_message)."""
+    kind = link_message(guest)
     if guest.is_revoked:
-        return LinkOffer(False, False, str(_l("The invitation is revoked.")))
-    if outbox.has_open(guest, MessageKind.INVITATION):
-        return LinkOffer(False, True)
-    if not rsvp.is_open(guest.event):
+        return LinkOffer(False, False, str(_l("The invitation is revoked.")), kind)
+    if outbox.has_open(guest, kind):
+        return LinkOffer(False, True, kind=kind)
+    if kind == MessageKind.INVITATION and not rsvp.is_open(guest.event):
         return LinkOffer(
             False,
             False,
             str(_l("Replies are closed, so no invitation can be sent; give the link yourself.")),
+            kind,
         )
-    return LinkOffer(True, False)
+    return LinkOffer(True, False, kind=kind)

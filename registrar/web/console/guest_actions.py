@@ -17,7 +17,7 @@ from flask_login import current_user
 from ...errors import GuestErased
 from ...forms import GuestActionForm, GuestConfirmForm
 from ...i18n import bilingual
-from ...labels import LANGUAGE_LABELS
+from ...labels import LANGUAGE_LABELS, MESSAGE_KIND_LABELS
 from ...mail import campaigns
 from ...models import Guest
 from ...services import audit, invitations
@@ -321,6 +321,7 @@ def guest_link(guest_id: int):
         event=guest.event,
         link=None if guest.is_revoked else invitations.invitation_url(guest),
         offer=link_offer(guest),
+        message=MESSAGE_KIND_LABELS[link_offer(guest).kind],
         language=LANGUAGE_LABELS[guest.language],
         form=GuestActionForm(),
         back=_back(guest),
@@ -330,18 +331,19 @@ def guest_link(guest_id: int):
 
 @organizer_required
 def guest_send_link(guest_id: int):
-    """Queue one invitation (which carries the current link) to the guest, in their language."""
+    """Queue the message that carries the current link to the guest, in their language: the
+    invitation, or to a guest who has answered the message about their answer."""
     guest = get_or_404(Guest, guest_id)
-    event = guest.event
     if GuestActionForm().validate_on_submit():
         actor = audit.staff_actor(current_user)
-        done = perform(lambda: campaigns.send_invitations(event, actor, [guest_id]))
+        done = perform(lambda: campaigns.send_link(guest, actor))
         if done.ok:
-            if done.result:
+            if done.result is not None:
                 flash(
                     _(
-                        "An invitation with the new link to %(name)s is queued, in %(language)s. "
-                        "It goes out with the next run of the mail sender.",
+                        "A message with the new link to %(name)s is queued (%(message)s), in "
+                        "%(language)s. It goes out with the next run of the mail sender.",
+                        message=MESSAGE_KIND_LABELS[done.result.kind],
                         name=_name(guest),
                         language=LANGUAGE_LABELS[guest.language],
                     ),
@@ -350,8 +352,9 @@ def guest_send_link(guest_id: int):
             else:
                 flash(
                     _(
-                        "Nothing was queued: an invitation to %(name)s is already waiting to go "
-                        "out, and it carries the new link.",
+                        "Nothing was queued: a message to %(name)s (%(message)s) is already "
+                        "waiting to go out, and it carries the new link.",
+                        message=MESSAGE_KIND_LABELS[link_offer(guest).kind],
                         name=_name(guest),
                     )
                 )
