@@ -59,6 +59,8 @@ EXAMPLES = {
     "scan": 160,
     "check_in_by_name": 120,
     "admit_unanswered": 80,
+    "let_in": 60,
+    "walk_in": 60,
     "receiver": 120,
     "occupancy": 25,
     "search": 60,
@@ -76,6 +78,7 @@ HOSTILE = {
     ],
     "offline": ["true"],
     "override": ["true"],
+    "over_capacity": ["true"],
     "returned": ["true"],
 }
 FUZZ = settings(
@@ -371,7 +374,8 @@ def _valid(validator, body: dict) -> bool:
 
 
 @pytest.mark.parametrize(
-    "operation_id", ["scan", "check_in_by_name", "admit_unanswered", "receiver"]
+    "operation_id",
+    ["scan", "check_in_by_name", "admit_unanswered", "let_in", "walk_in", "receiver"],
 )
 def test_every_hostile_value_in_every_field_is_answered_as_documented(door_api, operation_id):
     """Each value of HOSTILE in each field of a body, for a guest who is inside: refused with a
@@ -385,7 +389,7 @@ def test_every_hostile_value_in_every_field_is_answered_as_documented(door_api, 
     client, token = door_api.sessions[1]
     seed = door_api.seed
     path = {"event_id": seed["event"], "guest_id": seed["checked_in"][0]}
-    if operation_id == "scan":
+    if operation_id in ("scan", "walk_in"):
         path = {"event_id": seed["event"]}
 
     for field in _body_fields(door_api.schema, operation):

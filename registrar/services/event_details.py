@@ -60,6 +60,8 @@ class EventDetails:
     mail_reply_to: str = ""
     # What the door does with an invited guest who never answered.
     door_no_answer: DoorNoAnswer = DoorNoAnswer.DESK
+    # Whether door staff may register walk-ins.
+    door_walk_ins: bool = False
 
     @classmethod
     def of(cls, event: Event) -> EventDetails:
