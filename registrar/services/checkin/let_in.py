@@ -70,13 +70,14 @@ def let_in(event_id: int, guest_id: int, request: LetIn, actor: str) -> ScanAnsw
         raise NotFound()
     if request.channel is not None and request.channel not in rsvp.offered_channels(event):
         raise InvalidAnswer(_l("Please choose a listening channel offered at this event."))
-    before = _refusal(guest)
     seated = guest.seat is not None and guest.seat.state == SeatState.CONFIRMED
     inside = guest.check_in is not None and guest.check_in.inside
+    room_full = not inside and occupancy(event).inside >= event.capacity
+    before = _refusal(guest, room_full)
     # Every refusal is found before anything is written.
     if not seated and seats.seat_counts(event).free <= 0:
         raise NoSeatFree()
-    if not inside and occupancy(event).inside >= event.capacity and not request.over_capacity:
+    if room_full and not request.over_capacity:
         raise RoomFull()
 
     if not seated:
@@ -124,7 +125,7 @@ def _checked(request: LetIn) -> str:
     return text
 
 
-def _refusal(guest: Guest) -> str:
+def _refusal(guest: Guest, room_full: bool) -> str:
     """What the door said of the guest before the lead let them in, for the audit entry (a
     re-issued badge is the badge's business, not the guest's: it reads `ok` here)."""
     if guest.is_revoked:
@@ -137,7 +138,7 @@ def _refusal(guest: Guest) -> str:
         return Verdict.WAITLISTED.value
     if guest.check_in is not None and guest.check_in.inside:
         return Verdict.ALREADY_CHECKED_IN.value
-    return Verdict.OK.value
+    return Verdict.ROOM_FULL.value if room_full else Verdict.OK.value
 
 
 def _take_seat(event_id: int, guest: Guest, channel: Channel | None, actor: str) -> None:
