@@ -9,6 +9,8 @@ import pytest
 import sqlalchemy as sa
 import zxingcpp
 from PIL import Image
+from support.event_files import FORUM
+from support.event_form import edit_form
 from support.factories import answer, make_event, make_guest
 
 from registrar import tokens
@@ -26,7 +28,7 @@ from registrar.models import (
     Seat,
     SeatState,
 )
-from registrar.services import audit, checkin, exports
+from registrar.services import audit, checkin, event_files, exports
 
 
 @pytest.fixture
@@ -220,3 +222,41 @@ def test_the_badge_pages_are_for_this_events_door_and_walk_ins_only(door_client,
     assert other.status_code == 404
     door_client.post("/logout")
     assert door_client.get(registered["badge_png"]).status_code in (302, 401)
+
+
+# -- the event's setting -----------------------------------------------------------------------
+
+
+def test_walk_ins_are_off_by_default_and_set_in_the_event_editor(organizer_client, app):
+    event = make_event()
+    assert event.door_walk_ins is False
+
+    response = organizer_client.post(
+        f"/console/events/{event.id}/edit", data=edit_form(event, door_walk_ins="y")
+    )
+
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    db.session.expire_all()
+    assert db.session.get(Event, event.id).door_walk_ins is True
+    page = organizer_client.get(f"/console/events/{event.id}/edit").get_data(as_text=True)
+    assert 'id="door_walk_ins" name="door_walk_ins" type="checkbox" value="y"' in page
+
+
+def _imported(text: str) -> event_files.FileImport:
+    result = event_files.import_event(event_files.read_event_file(text), audit.SYSTEM)
+    db.session.commit()
+    return result
+
+
+def test_the_event_file_reads_writes_and_reads_back_the_walk_in_setting(app):
+    assert event_files.read_event_file(FORUM).details.door_walk_ins is False
+    text = FORUM + "\n[door]\nwalk_ins = true\n"
+    event = _imported(text).event
+    assert event.door_walk_ins is True
+
+    written = event_files.export_event(event)
+    assert "[door]\nwalk_ins = true" in written
+    assert "no_answer =" not in written
+    assert not _imported(written).changed_anything
+    with pytest.raises(event_files.EventFileError, match=r"door\.walk_ins: must be true or false"):
+        event_files.read_event_file(FORUM + '\n[door]\nwalk_ins = "yes"\n')
