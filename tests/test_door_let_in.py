@@ -21,8 +21,9 @@ from registrar.models import (
     Scan,
     Seat,
     SeatState,
+    TeamMember,
 )
-from registrar.services import audit, badges, checkin, door, invitations
+from registrar.services import audit, badges, checkin, door, invitations, staff, team
 
 LEAD_EMAIL = "lead@example.org"
 
@@ -383,3 +384,53 @@ def test_the_service_refuses_a_full_room_unless_told_and_writes_nothing(app):
     assert answer_.verdict.value == "ok"
     assert answer_.occupancy.inside == 2 and answer_.occupancy.capacity == 1
     assert _let_in_entry(second.id)["over_capacity"] is True
+
+
+# -- the door lead's role ----------------------------------------------------------------------
+
+
+def test_an_organizer_makes_door_staff_a_door_lead_in_the_console(client, event):
+    make_staff("organizer@example.org", Role.ORGANIZER, events=[event])
+    door_staff = make_staff(DOOR_EMAIL, Role.DOOR, events=[event])
+    logged_in(client)
+    page = client.get(f"/console/events/{event.id}/team").get_data(as_text=True)
+    assert 'value="door_lead"' in page
+
+    changed = client.post(
+        f"/console/events/{event.id}/team/{door_staff.id}/role", data={"role": "door_lead"}
+    )
+
+    assert changed.status_code == 302
+    db.session.expire_all()
+    member = db.session.scalar(sa.select(TeamMember).where(TeamMember.staff_id == door_staff.id))
+    assert member.role == Role.DOOR_LEAD
+    # A door lead has the door, not the console.
+    client.post("/logout")
+    lead = logged_in(client, DOOR_EMAIL)
+    assert lead.get(f"/door/events/{event.id}").status_code == 200
+    assert lead.get(f"/console/events/{event.id}/guests").status_code == 403
+
+
+def test_the_staff_command_adds_a_door_lead(runner, event):
+    make_staff()
+    result = runner.invoke(
+        args=["staff", "add", "lead@example.org", "--role", "door_lead", "--event", event.slug,
+              "--password", "long enough secret"],
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    user = staff.find("lead@example.org")
+    assert [(m.event_id, m.role) for m in user.memberships] == [(event.id, Role.DOOR_LEAD)]
+
+
+def test_a_door_lead_may_do_what_door_staff_do_and_an_organizer_what_a_lead_does(app, event):
+    other = make_event()
+    lead_account = make_staff(LEAD_EMAIL, Role.DOOR_LEAD, events=[event])
+    signed_in = staff.signed_in(lead_account.id, lead_account.session_generation)
+    assert team.can(signed_in, event.id, Role.DOOR)
+    assert team.can(signed_in, event.id, Role.DOOR_LEAD)
+    assert not team.can(signed_in, event.id, Role.ORGANIZER)
+    assert not team.can(signed_in, other.id, Role.DOOR)
+    organizer = make_staff("org@example.org", Role.ORGANIZER, events=[event])
+    signed_in = staff.signed_in(organizer.id, organizer.session_generation)
+    assert team.can(signed_in, event.id, Role.DOOR_LEAD)
