@@ -665,6 +665,7 @@
       lead.text.focus();
       return;
     }
+    els.message.hidden = true;
     var guest = shown.guest;
     var item = {
       kind: "manual",
