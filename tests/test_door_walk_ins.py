@@ -15,6 +15,7 @@ from support.factories import answer, make_event, make_guest
 
 from registrar import tokens
 from registrar.extensions import db
+from registrar.mail import campaigns
 from registrar.models import (
     AuditEntry,
     Category,
@@ -260,3 +261,15 @@ def test_the_event_file_reads_writes_and_reads_back_the_walk_in_setting(app):
     assert not _imported(written).changed_anything
     with pytest.raises(event_files.EventFileError, match=r"door\.walk_ins: must be true or false"):
         event_files.read_event_file(FORUM + '\n[door]\nwalk_ins = "yes"\n')
+
+
+def test_sending_invitations_to_all_leaves_out_walk_ins(app, event):
+    checkin.register_walk_in(
+        event.id, checkin.WalkIn(name_en="Hsu Walk-In", email="hsu@example.org"), audit.SYSTEM
+    )
+    db.session.commit()
+    invited = make_guest(event)
+
+    queued = campaigns.send_invitations(db.session.get(Event, event.id), audit.SYSTEM)
+
+    assert [message.guest_id for message in queued] == [invited.id]
