@@ -20,8 +20,10 @@ from support.live_server import serving
 from test_accessibility import assert_accessible
 from test_door_browser import Scanner, _code, _scans
 
+from registrar import tokens
 from registrar.extensions import db
 from registrar.models import AuditEntry, Category, Guest, Role, SeatState, Verdict
+from registrar.services import audit, door
 
 pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
 
@@ -195,3 +197,26 @@ def test_a_walk_in_is_registered_shown_a_badge_and_scanned(app, browser):
         ("Chang Invited", False, Category.DELEGATE),
         ("Ho Reporter", True, Category.PRESS),
     ]
+
+
+def test_the_gate_typed_on_a_door_link_device_is_kept_after_a_reload(app, browser):
+    event = make_event(capacity=5)
+    link = door.create_link(event, "North door", 4, audit.SYSTEM)
+    db.session.commit()
+    token, event_id = tokens.door_link_token(link.id, event.id), event.id
+    db.session.commit()
+
+    with serving(app) as url:
+        chromium = browser()
+        volunteer = Scanner(chromium.new_context(viewport=PHONE, locale="en-GB"), url)
+        volunteer.page.goto(f"{url}/door/l/{token}")
+        volunteer.page.wait_for_selector("body[data-door-ready]")
+        assert volunteer.page.input_value("#gate") == "North door"
+        volunteer.page.fill("#gate", "North door, left")
+        # The link's address (with its gate) is what a reload opens again.
+        volunteer.page.reload()
+        volunteer.page.wait_for_selector("body[data-door-ready]")
+        assert volunteer.page.input_value("#gate") == "North door, left"
+        volunteer.open(f"/door/events/{event_id}")
+        assert volunteer.page.input_value("#gate") == "North door, left"
+        chromium.close()

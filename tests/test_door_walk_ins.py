@@ -4,14 +4,19 @@ under the lock, checked in, a badge on the spot, marked as a walk-in in every li
 from __future__ import annotations
 
 import io
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import requests
 import sqlalchemy as sa
 import zxingcpp
 from PIL import Image
+from support.auth import DOOR_EMAIL, PASSWORD
 from support.event_files import FORUM
 from support.event_form import edit_form
 from support.factories import answer, make_event, make_guest
+from support.live_server import serving
 
 from registrar import tokens
 from registrar.extensions import db
@@ -273,3 +278,52 @@ def test_sending_invitations_to_all_leaves_out_walk_ins(app, event):
     queued = campaigns.send_invitations(db.session.get(Event, event.id), audit.SYSTEM)
 
     assert [message.guest_id for message in queued] == [invited.id]
+
+
+def test_walk_ins_at_several_doors_at_once_never_take_more_seats_than_are_free(
+    app, door_client, event
+):
+    for _ in range(2):
+        answer(make_guest(event))  # one seat of three left
+    event_id = event.id
+    doors = 5
+    db.session.commit()  # the server must not wait for a transaction of ours (SQLite)
+
+    with serving(app) as url:
+        sessions = []
+        for _ in range(doors):
+            session = requests.Session()
+            logged = session.post(
+                url + "/login",
+                data={"email": DOOR_EMAIL, "password": PASSWORD},
+                allow_redirects=False,
+                timeout=30,
+            )
+            assert logged.status_code == 302
+            sessions.append(session)
+        barrier = threading.Barrier(doors)
+
+        def register(index: int) -> requests.Response:
+            barrier.wait(timeout=30)
+            return sessions[index].post(
+                f"{url}/api/v1/events/{event_id}/walk-ins",
+                json={"name_en": f"Walk-In {index}", "nonce": f"door-{index}"},
+                timeout=30,
+            )
+
+        with ThreadPoolExecutor(max_workers=doors) as pool:
+            responses = list(pool.map(register, range(doors)))
+
+    assert sorted(r.status_code for r in responses) == [200] + [409] * (doors - 1)
+    db.session.expire_all()
+    walk_ins = db.session.scalars(
+        sa.select(Guest).where(Guest.event_id == event_id, Guest.walk_in.is_(True))
+    ).all()
+    assert len(walk_ins) == 1
+    confirmed = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Seat)
+        .where(Seat.event_id == event_id, Seat.state == SeatState.CONFIRMED)
+    )
+    assert confirmed == 3
+    db.session.commit()

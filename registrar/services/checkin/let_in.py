@@ -66,7 +66,8 @@ def let_in(event_id: int, guest_id: int, request: LetIn, actor: str) -> ScanAnsw
         if prior is not None:
             return ScanAnswer.from_record(prior)
     guest = db.session.get(Guest, guest_id)
-    if guest is None or guest.event_id != event_id:
+    # An erased guest is a row kept for the counts: nobody to let in.
+    if guest is None or guest.event_id != event_id or guest.is_erased:
         raise NotFound()
     if request.channel is not None and request.channel not in rsvp.offered_channels(event):
         raise InvalidAnswer(_l("Please choose a listening channel offered at this event."))
