@@ -36,6 +36,8 @@ from registrar.models import (
     DoorNoAnswer,
     Event,
     Guest,
+    Language,
+    LetInReason,
     Role,
     SeatState,
     Verdict,
@@ -144,6 +146,8 @@ def test_closed_lists_of_the_wire_are_the_enums_of_the_code():
     assert get_args(wire.ChannelName) == tuple(c.value for c in Channel)
     assert get_args(wire.SeatStateName) == tuple(s.value for s in SeatState)
     assert get_args(wire.DoorNoAnswerName) == tuple(p.value for p in DoorNoAnswer)
+    assert get_args(wire.LetInReasonName) == tuple(r.value for r in LetInReason)
+    assert get_args(wire.LanguageName) == tuple(lang.value for lang in Language)
     codes = {*ERROR_CODES.values(), CSRF_FAILED, DATABASE_UNAVAILABLE}
     assert get_args(wire.ErrorCode) == tuple(sorted(codes))
 
