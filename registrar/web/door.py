@@ -70,7 +70,9 @@ def _walk_in_with_badge(event_id: int, guest_id: int) -> Guest:
     if door_actor(event_id) is None:
         if lapsed_door_link():
             raise door.DoorLinkInactive()
-        abort(401 if not current_user.is_authenticated else staff_refusal(event_id))
+        if not current_user.is_authenticated:
+            abort(login_manager.unauthorized())
+        abort(staff_refusal(event_id))
     guest = db.session.get(Guest, guest_id)
     if guest is None or guest.event_id != event_id or not guest.walk_in:
         abort(404)
