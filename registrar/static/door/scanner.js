@@ -440,7 +440,9 @@
       }
       view.canLetIn = letIn && answer.no_answer.seat_free && !answer.replayed;
     }
-    view.leadMay = config.canOverride && guest && !exit && LEAD_VERDICTS.indexOf(verdict) >= 0;
+    // Where the event's own "Let in" is offered, no lead's reason is needed.
+    view.leadMay = Boolean(config.canOverride && guest && !exit && !view.canLetIn &&
+      LEAD_VERDICTS.indexOf(verdict) >= 0);
     return view;
   }
 
