@@ -17,6 +17,7 @@ from .models import (
     DoorNoAnswer,
     EventState,
     Language,
+    LetInReason,
     MessageKind,
     MessageStatus,
     PersonRole,
@@ -91,7 +92,19 @@ SEAT_STATE_LABELS = {
     SeatState.WAITLISTED: _l("Waitlisted"),
 }
 
-ROLE_LABELS = {Role.ORGANIZER: _l("Organizer"), Role.DOOR: _l("Door staff")}
+ROLE_LABELS = {
+    Role.ORGANIZER: _l("Organizer"),
+    Role.DOOR_LEAD: _l("Door lead (door staff who may let in a refused guest)"),
+    Role.DOOR: _l("Door staff"),
+}
+
+# Why a door lead let in a guest the door refused: the scanner's list, and the audit log.
+LET_IN_REASON_LABELS = {
+    LetInReason.PROTOCOL_OFFICE: _l("The protocol office asked"),
+    LetInReason.ORGANIZER_APPROVED: _l("An organizer approved"),
+    LetInReason.IDENTITY_CHECKED: _l("Badge problem, identity checked"),
+    LetInReason.OTHER: _l("Other (say why)"),
+}
 
 # As the scanner shows them full-screen; the scan log says them the same way.
 VERDICT_LABELS = {

@@ -34,6 +34,8 @@ def column_length(model: type[Model], name: str) -> int:
 # An erased guest keeps its row under an address in this reserved domain (RFC 2606), which the
 # e-mail validator refuses, so no real guest is ever taken for an erased one.
 ERASED_DOMAIN = "erased.invalid"
+# A walk-in who gave no e-mail address gets one in this reserved domain: no mail is sent to it.
+NO_ADDRESS_DOMAIN = "walk-in.invalid"
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -116,7 +118,12 @@ class SeatState(enum.StrEnum):
 
 
 class Role(enum.StrEnum):
+    """An account's role for one event. Stored as a string with no CHECK constraint, so a
+    member added here needs no migration."""
+
     ORGANIZER = "organizer"
+    # Door staff who may also let in a guest the door refused (services/checkin/let_in.py).
+    DOOR_LEAD = "door_lead"
     DOOR = "door"
 
 
@@ -146,6 +153,16 @@ class DoorNoAnswer(enum.StrEnum):
     DESK = "desk"
     # Let them in when a seat is free: their answer is recorded as given at the door.
     LET_IN = "let_in"
+
+
+class LetInReason(enum.StrEnum):
+    """Why a door lead let in a guest the door refused (kept in the audit entry)."""
+
+    PROTOCOL_OFFICE = "protocol_office"
+    ORGANIZER_APPROVED = "organizer_approved"
+    IDENTITY_CHECKED = "identity_checked"
+    # Said in words of the lead's own.
+    OTHER = "other"
 
 
 class Direction(enum.StrEnum):
@@ -215,6 +232,10 @@ class Event(Model):
     # What the door does with a guest who never answered (services/checkin/unanswered.py).
     door_no_answer: Mapped[DoorNoAnswer] = mapped_column(
         _enum(DoorNoAnswer), default=DoorNoAnswer.DESK, server_default=DoorNoAnswer.DESK.value
+    )
+    # Whether door staff may register walk-ins (services/checkin/walk_ins.py); off unless chosen.
+    door_walk_ins: Mapped[bool] = mapped_column(
+        sa.Boolean, default=False, server_default=sa.false()
     )
     # Last waitlist number handed out; only ever grows, so the queue order is stable.
     waitlist_counter: Mapped[int] = mapped_column(sa.Integer, default=0)
@@ -301,6 +322,8 @@ class Guest(Model):
     invited_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Registered at the door on the day, not invited (services/checkin/walk_ins.py).
+    walk_in: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     event: Mapped[Event] = relationship(back_populates="guests")
@@ -320,6 +343,11 @@ class Guest(Model):
     def is_erased(self) -> bool:
         """Personal data erased on request: the row stays, for the counts only."""
         return self.email.endswith("@" + ERASED_DOMAIN)
+
+    @property
+    def has_address(self) -> bool:
+        """Whether e-mail can reach the guest: not erased, not a walk-in who gave none."""
+        return not (self.is_erased or self.email.endswith("@" + NO_ADDRESS_DOMAIN))
 
 
 class Rsvp(Model):

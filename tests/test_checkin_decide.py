@@ -393,3 +393,79 @@ def test_only_a_no_answer_says_what_the_door_may_do_with_it():
     for case in CASES:
         decision = case.values[2]
         assert (decision.no_answer is not None) == (decision.verdict == Verdict.NO_ANSWER), case.id
+
+
+# -- a door lead's let-in (services/checkin/let_in.py seats the guest first) --------------------
+
+LET_IN_CASES = [
+    pytest.param(
+        door(REVOKED),
+        ask(let_in=True),
+        Decision(
+            Verdict.OK,
+            NOW,
+            REVOKED,
+            override=True,
+            moved=1,
+            presence=entered(),
+            new_presence=True,
+        ),
+        id="let in: a withdrawn invitation goes in",
+    ),
+    pytest.param(
+        door(CONFIRMED, claim=BadgeClaim(EVENT, CONFIRMED.id, 1)),
+        ask(let_in=True),
+        Decision(
+            Verdict.OK,
+            NOW,
+            CONFIRMED,
+            override=True,
+            moved=1,
+            presence=entered(),
+            new_presence=True,
+        ),
+        id="let in: a replaced badge goes in",
+    ),
+    pytest.param(
+        door(CONFIRMED, inside=10),
+        ask(let_in=True),
+        Decision(Verdict.ROOM_FULL, NOW, CONFIRMED),
+        id="let in: a full room is still full without override",
+    ),
+    pytest.param(
+        door(LEFT, inside=10),
+        ask(let_in=True, override=True),
+        Decision(
+            Verdict.OK,
+            NOW,
+            LEFT,
+            override=True,
+            moved=1,
+            presence={"inside": True, "changed_at": NOW},
+        ),
+        id="let in: past a full room when told, back in after an exit",
+    ),
+    pytest.param(
+        door(INSIDE),
+        ask(let_in=True),
+        Decision(Verdict.OK, NOW, INSIDE, override=True),
+        id="let in: a guest taken for inside is not counted twice",
+    ),
+    pytest.param(
+        door(CONFIRMED, claim=BadgeClaim(EVENT + 1, CONFIRMED.id, 2)),
+        ask(let_in=True),
+        Decision(Verdict.WRONG_EVENT, NOW),
+        id="let in: never a badge of another event",
+    ),
+    pytest.param(
+        door(CONFIRMED, claim=None),
+        ask(let_in=True),
+        Decision(Verdict.INVALID, NOW),
+        id="let in: never a code that is not ours",
+    ),
+]
+
+
+@pytest.mark.parametrize(("read", "request_", "expected"), LET_IN_CASES)
+def test_a_door_leads_let_in(read: DoorRead, request_: ScanRequest, expected: Decision):
+    assert decide(read, request_) == expected

@@ -53,6 +53,11 @@ PUBLIC_ENDPOINTS = frozenset(
 )
 # The door's pages: staff with the door role (or organizers) may open them.
 DOOR_ENDPOINTS = frozenset({"door.index", "door.scanner", "door.door_list_pdf_download"})
+# A walk-in's badge, for the door staff of its event: the rows made here are invited guests, so
+# door staff get 404, not a refusal.
+WALK_IN_BADGES = frozenset({"door.walk_in_badge_png", "door.walk_in_badge_pdf"})
+# The API's let-in is an organizer's or a door lead's: door staff get 403 in the JSON envelope.
+LEAD_ENDPOINTS = frozenset({"api.let_in"})
 # The JSON API checks its callers itself (door staff, organizers, a door link's session):
 # 401 with a JSON error for anyone else, never a redirect to a login page.
 API_PREFIX = "api."
@@ -150,6 +155,9 @@ def refusal(visitor: Visitor, rule: Rule, response) -> str | None:
                 return f"expected 401 JSON, got {status}"
             if response.get_json().get("error", {}).get("code") != "unauthorized":
                 return "401 without the JSON error code 'unauthorized'"
+        elif endpoint in LEAD_ENDPOINTS:
+            if status != 403 or response.get_json().get("error", {}).get("code") != "forbidden":
+                return f"expected 403 JSON for door staff, got {status}"
         elif status in (401, 403) or status >= 500:
             return f"door staff refused by the API ({status})"
         return None
@@ -158,6 +166,8 @@ def refusal(visitor: Visitor, rule: Rule, response) -> str | None:
         if status != 302 or location.path != "/login":
             return f"expected a redirect to /login, got {status} {location.path}"
         return None
+    if endpoint in WALK_IN_BADGES:
+        return None if status == 404 else f"expected 404 for an invited guest, got {status}"
     if endpoint in DOOR_ENDPOINTS:
         if status not in (200, 302) or response.headers.get("Location", "").startswith("/login"):
             return f"door staff kept out of a door page ({status})"

@@ -529,6 +529,7 @@ def test_search_by_either_script_and_manual_check_in(door_client, event):
             "answered": True,
             "revoked": False,
             "inside": False,
+            "walk_in": False,
         }
     ]
     assert checked.get_json()["verdict"] == "ok"

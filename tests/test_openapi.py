@@ -36,6 +36,8 @@ from registrar.models import (
     DoorNoAnswer,
     Event,
     Guest,
+    Language,
+    LetInReason,
     Role,
     SeatState,
     Verdict,
@@ -59,6 +61,8 @@ EXAMPLES = {
     "scan": 160,
     "check_in_by_name": 120,
     "admit_unanswered": 80,
+    "let_in": 60,
+    "walk_in": 60,
     "receiver": 120,
     "occupancy": 25,
     "search": 60,
@@ -77,6 +81,7 @@ HOSTILE = {
     ],
     "offline": ["true"],
     "override": ["true"],
+    "over_capacity": ["true"],
     "returned": ["true"],
 }
 FUZZ = settings(
@@ -142,6 +147,8 @@ def test_closed_lists_of_the_wire_are_the_enums_of_the_code():
     assert get_args(wire.ChannelName) == tuple(c.value for c in Channel)
     assert get_args(wire.SeatStateName) == tuple(s.value for s in SeatState)
     assert get_args(wire.DoorNoAnswerName) == tuple(p.value for p in DoorNoAnswer)
+    assert get_args(wire.LetInReasonName) == tuple(r.value for r in LetInReason)
+    assert get_args(wire.LanguageName) == tuple(lang.value for lang in Language)
     codes = {*ERROR_CODES.values(), CSRF_FAILED, DATABASE_UNAVAILABLE}
     assert get_args(wire.ErrorCode) == tuple(sorted(codes))
 
@@ -372,7 +379,8 @@ def _valid(validator, body: dict) -> bool:
 
 
 @pytest.mark.parametrize(
-    "operation_id", ["scan", "check_in_by_name", "admit_unanswered", "receiver"]
+    "operation_id",
+    ["scan", "check_in_by_name", "admit_unanswered", "let_in", "walk_in", "receiver"],
 )
 def test_every_hostile_value_in_every_field_is_answered_as_documented(door_api, operation_id):
     """Each value of HOSTILE in each field of a body, for a guest who is inside: refused with a
@@ -386,7 +394,7 @@ def test_every_hostile_value_in_every_field_is_answered_as_documented(door_api, 
     client, token = door_api.sessions[1]
     seed = door_api.seed
     path = {"event_id": seed["event"], "guest_id": seed["checked_in"][0]}
-    if operation_id == "scan":
+    if operation_id in ("scan", "walk_in"):
         path = {"event_id": seed["event"]}
 
     for field in _body_fields(door_api.schema, operation):

@@ -61,7 +61,8 @@ def _guests_with_open(event: Event, kind: MessageKind) -> sa.Select[int]:
 
 def uninvited_guests(event: Event) -> list[Guest]:
     """Guests who have not answered, have not been sent an invitation and have none waiting
-    to go out: whom "send invitations to all" means."""
+    to go out: whom "send invitations to all" means (a walk-in, registered at the door, is
+    never one)."""
     return list(
         db.session.scalars(
             sa.select(Guest)
@@ -71,6 +72,7 @@ def uninvited_guests(event: Event) -> list[Guest]:
                 Guest.revoked_at.is_(None),
                 Guest.sent_at.is_(None),
                 Rsvp.id.is_(None),
+                Guest.walk_in.is_(False),
                 Guest.id.not_in(_guests_with_open(event, MessageKind.INVITATION)),
             )
             .order_by(Guest.id)

@@ -78,6 +78,8 @@ ACTION_LABELS = {
     "checkin.manual": _l("Checked in by name"),
     "checkin.override": _l("Let in past a full room"),
     "checkin.unanswered_let_in": _l("Let in at the door without an answer"),
+    "checkin.let_in": _l("Let in by a door lead"),
+    "checkin.walk_in": _l("Walk-in registered at the door"),
     "receiver.handed_out": _l("Receiver handed out"),
     "receiver.returned": _l("Receiver returned"),
     "door_link.created": _l("Door link created"),

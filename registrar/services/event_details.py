@@ -63,6 +63,8 @@ class EventDetails:
     intro_zh: str = ""
     # What the door does with an invited guest who never answered.
     door_no_answer: DoorNoAnswer = DoorNoAnswer.DESK
+    # Whether door staff may register walk-ins.
+    door_walk_ins: bool = False
 
     @classmethod
     def of(cls, event: Event) -> EventDetails:

@@ -163,6 +163,7 @@ def guests_table(event: Event) -> Table:
         _l("Gate"),
         _l("Inside"),
         _l("Receiver"),
+        _l("Walk-in"),
     ]
     rows: list[list[Value]] = []
     for guest in guests:
@@ -195,6 +196,7 @@ def guests_table(event: Event) -> Table:
                 presence.first_gate if presence else None,
                 (YES if presence.inside else NO) if presence else None,
                 presence.receiver if presence else None,
+                YES if guest.walk_in else NO,
             ]
         )
     return Table([str(label) for label in header], rows)
@@ -223,6 +225,7 @@ def checkins_table(event: Event) -> Table:
         _l("Offline"),
         _l("Duplicate"),
         _l("Scanned by"),
+        _l("Walk-in"),
     ]
     rows: list[list[Value]] = []
     for scan, guest in scans:
@@ -242,6 +245,7 @@ def checkins_table(event: Event) -> Table:
                 YES if scan.offline else NO,
                 YES if scan.duplicate else NO,
                 scan.actor,
+                (YES if guest.walk_in else NO) if guest else None,
             ]
         )
     return Table([str(label) for label in header], rows, time_format=SECONDS_FORMAT)

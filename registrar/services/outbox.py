@@ -56,11 +56,12 @@ def enqueue(
     send_at: datetime | None = None,
     details: dict[str, Any] | None = None,
 ) -> OutboxMessage | None:
-    """Queue one message to the guest in the caller's transaction; None for a revoked guest.
+    """Queue one message to the guest in the caller's transaction; None for a revoked guest
+    and for one with no address (a walk-in who gave none).
 
     The subject is left to the sender, which writes it from the guest's state when it sends.
     """
-    if guest.is_revoked:
+    if guest.is_revoked or not guest.has_address:
         return None
     if kind in SEAT_MESSAGES:
         _cancel_open(guest, SEAT_MESSAGES, "superseded")

@@ -2,7 +2,8 @@
 
 `can` is the one place that decides access; the console, the door and the API all ask it.
 An administrator may do everything for every event; an organizer of an event may use its
-console and its door; door staff of an event may use its door only.
+console and its door; a door lead its door, letting in a guest the door refused too; door staff
+of an event may use its door only.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ class NotAllowed(DomainError):
 
 
 def can(user: SignedIn | None, event_id: int, need: Role) -> bool:
-    """Whether this signed-in account may act as `need` (organizer or door) for the event."""
+    """Whether this signed-in account may act as `need` (organizer, door lead or door) for the
+    event."""
     if user is None or not user.is_authenticated:
         return False
     if user.is_admin:
@@ -38,8 +40,11 @@ def can(user: SignedIn | None, event_id: int, need: Role) -> bool:
     role = user.role_in(event_id)
     if role is None:
         return False
-    # An organizer may do what the door does; door staff only that.
-    return role == Role.ORGANIZER or need == Role.DOOR
+    # An organizer may do what a door lead does, a door lead what door staff do.
+    return _RANK[role] >= _RANK[need]
+
+
+_RANK = {Role.DOOR: 0, Role.DOOR_LEAD: 1, Role.ORGANIZER: 2}
 
 
 def organizes_any(user: SignedIn | None) -> bool:

@@ -114,8 +114,9 @@ def remember_door_link(link_id: int, event_id: int) -> None:
 
 
 def may_override(event_id: int) -> bool:
-    """Only the event's organizers may let a guest in past a full room."""
-    return team.can(current_user, event_id, Role.ORGANIZER)
+    """Only the event's organizers and door leads may let a guest in past a full room, or
+    let in a guest the door refused (never a volunteer's door link)."""
+    return team.can(current_user, event_id, Role.DOOR_LEAD)
 
 
 def lapsed_door_link() -> bool:

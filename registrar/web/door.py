@@ -18,8 +18,8 @@ from flask import (
 from flask_login import current_user
 
 from ..extensions import db, login_manager
-from ..models import Event, Role
-from ..services import checkin, door, door_list_pdf, team
+from ..models import Event, Guest, Role
+from ..services import badges, checkin, door, door_list_pdf, team
 from . import limits
 from .access import (
     door_actor,
@@ -61,6 +61,42 @@ def scanner(event_id: int):
         can_override=may_override(event_id),
         via_link=actor.startswith("door-link:"),
         gate=request.args.get("gate", "")[:64],
+        search_example=checkin.search_example(event_id),
+    )
+
+
+def _walk_in_with_badge(event_id: int, guest_id: int) -> Guest:
+    """A walk-in of this event with a badge, for this event's door staff; 404 for any other."""
+    if door_actor(event_id) is None:
+        if lapsed_door_link():
+            raise door.DoorLinkInactive()
+        if not current_user.is_authenticated:
+            abort(login_manager.unauthorized())
+        abort(staff_refusal(event_id))
+    guest = db.session.get(Guest, guest_id)
+    if guest is None or guest.event_id != event_id or not guest.walk_in:
+        abort(404)
+    badges.require_badge(guest)
+    return guest
+
+
+@bp.get("/door/events/<int:event_id>/walk-ins/<int:guest_id>/badge.png")
+def walk_in_badge_png(event_id: int, guest_id: int):
+    """The QR code of a walk-in's badge, shown on the scanner's screen."""
+    guest = _walk_in_with_badge(event_id, guest_id)
+    return Response(badges.qr_png(badges.badge_code_for(guest), box_size=8), mimetype="image/png")
+
+
+@bp.get("/door/events/<int:event_id>/walk-ins/<int:guest_id>/badge.pdf")
+def walk_in_badge_pdf(event_id: int, guest_id: int):
+    """A walk-in's badge to print at the door."""
+    guest = _walk_in_with_badge(event_id, guest_id)
+    return Response(
+        badges.badge_pdf(guest),
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="{badges.filename(guest.event, guest)}"',
+        },
     )
 
 

@@ -12,7 +12,11 @@ def edit_form(event: Event, **typed) -> dict:
     db.session.refresh(event)
     posted: dict = {}
     for name, value in vars(form_values(event)).items():
-        if value is None:
+        if isinstance(value, bool):
+            # A ticked box is posted, an unticked one is not.
+            if value:
+                posted[name] = "y"
+        elif value is None:
             posted[name] = ""
         elif name == "channels":
             posted[name] = value

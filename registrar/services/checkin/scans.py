@@ -232,9 +232,10 @@ def scan(event_id: int, request: ScanRequest, actor: str) -> ScanAnswer:
         else:
             conn.execute(_INSERT_CHECK_IN, presence)
             conn.execute(_INSERT_SCAN, record)
-    if decision.override:
+    # A door lead's let-in is audited by its service, with the reason.
+    if decision.override and not request.let_in:
         audit.record("checkin.override", actor=actor, event_id=event_id, guest_id=guest_id)
-    if request.manual:
+    if request.manual and not request.let_in:
         audit.record(
             "checkin.manual",
             actor=actor,

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import InstrumentedAttribute, selectinload
 
 from ...extensions import db
-from ...models import Category, Channel, Guest, SeatState
+from ...models import ERASED_DOMAIN, Category, Channel, Guest, SeatState
 
 # A search reads this much of what was typed, and answers with at most this many guests.
 MAX_QUERY = 100
@@ -31,6 +31,8 @@ class FoundGuest:
     answered: bool
     revoked: bool
     inside: bool
+    # Registered at the door, not invited.
+    walk_in: bool = False
 
 
 # Left out on both sides of a comparison: "mei ling", "Mei-Ling" and "meiling" are one name.
@@ -88,4 +90,26 @@ def _found(guest: Guest) -> FoundGuest:
         answered=answer is not None,
         revoked=guest.is_revoked,
         inside=bool(presence and presence.inside),
+        walk_in=guest.walk_in,
     )
+
+
+def search_example(event_id: int) -> tuple[str, str] | None:
+    """What the search's hint gives as an example: the start of a name of this event's own
+    guest list in each script (the family name first, as in 賴清明 / Lai Ching-Ming), or None
+    when no guest has a name in both."""
+    name_en, name_zh = db.session.execute(
+        sa.select(Guest.name_en, Guest.name_zh)
+        .where(
+            Guest.event_id == event_id,
+            Guest.name_en != "",
+            Guest.name_zh != "",
+            Guest.revoked_at.is_(None),
+            ~Guest.email.endswith("@" + ERASED_DOMAIN),
+        )
+        .order_by(Guest.id)
+        .limit(1)
+    ).one_or_none() or ("", "")
+    if not (name_en.split() and name_zh.strip()):
+        return None
+    return name_zh.strip()[0], name_en.split()[0]

@@ -24,6 +24,10 @@ class ScanRequest:
     offline: bool = False
     override: bool = False
     manual: bool = False
+    # A door lead lets the guest in whatever the door would say (services/checkin/let_in.py,
+    # which first gives the guest a seat): only a code that is not ours or not this event's,
+    # and a full room without `override`, are still refused.
+    let_in: bool = False
 
 
 @dataclass(frozen=True)
@@ -139,9 +143,22 @@ def decide(read: DoorRead, request: ScanRequest) -> Decision:
                 Verdict.OK, at, guest, moved=-1, presence={"inside": False, "changed_at": at}
             )
         return Decision(Verdict.OK, at, guest)
+    if request.let_in:
+        return _let_in(read, request, guest, at)
     if guest.revoked or read.claim.version != guest.badge_version:
         return Decision(Verdict.REVOKED, at, guest)
     return _enter(read, request, guest, at)
+
+
+def _let_in(read: DoorRead, request: ScanRequest, guest: GuestAtDoor, at: datetime) -> Decision:
+    """A door lead's let-in: an entry whatever the guest's answer, seat or badge say."""
+    if guest.inside:
+        # Taken for inside (an exit not scanned, a badge read by someone else): the lead's
+        # entry is recorded, the count inside stays as it is.
+        return Decision(Verdict.OK, at, guest, override=True)
+    if read.inside >= read.capacity and not request.override:
+        return Decision(Verdict.ROOM_FULL, at, guest)
+    return _admit(request, guest, at, override=True)
 
 
 def _enter(read: DoorRead, request: ScanRequest, guest: GuestAtDoor, at: datetime) -> Decision:
@@ -180,13 +197,18 @@ def _enter(read: DoorRead, request: ScanRequest, guest: GuestAtDoor, at: datetim
 
     if read.inside >= read.capacity and not request.override:
         return Decision(Verdict.ROOM_FULL, at, guest)
+    return _admit(request, guest, at, override=request.override)
+
+
+def _admit(request: ScanRequest, guest: GuestAtDoor, at: datetime, override: bool) -> Decision:
+    """The guest goes in: their first entry, or back in after an exit."""
     if not guest.has_presence:
         first = {"first_scan_at": at, "first_gate": request.gate, "inside": True, "changed_at": at}
         return Decision(
             Verdict.OK,
             at,
             guest,
-            override=request.override,
+            override=override,
             moved=1,
             presence=first,
             new_presence=True,
@@ -196,7 +218,7 @@ def _enter(read: DoorRead, request: ScanRequest, guest: GuestAtDoor, at: datetim
         Verdict.OK,
         at,
         guest,
-        override=request.override,
+        override=override,
         moved=1,
         presence={"inside": True, "changed_at": at},
     )

@@ -62,13 +62,14 @@ LAYOUT: dict[str, Any] = {
         {"sender_name": (str, None), "reply_to": (str, None), "intro": (_TEXT, None)},
         None,
     ),
-    "door": ({"no_answer": (str, None)}, None),
+    "door": ({"no_answer": (str, None), "walk_ins": (bool, None)}, None),
     "agenda": ([ITEM], None),
 }
 
 _KIND_MESSAGES = {
     str: _l('must be text in quotes, e.g. "Room 301a"'),
     int: _l("must be a whole number, e.g. 36"),
+    bool: _l("must be true or false, without quotes"),
     date: _l("must be a date as YYYY-MM-DD, without quotes, e.g. 2026-03-21"),
     TIME: _l('must be a time of day as "HH:MM", e.g. "13:30"'),
 }

@@ -54,6 +54,7 @@ DETAIL_KEYS = {
     "mail_sender_name": "mail.sender_name",
     "mail_reply_to": "mail.reply_to",
     "door_no_answer": "door.no_answer",
+    "door_walk_ins": "door.walk_ins",
 }
 # The programme's form fields (services/programme/) as keys within an item or a person.
 PROGRAMME_KEYS = {
@@ -158,6 +159,7 @@ def read_event_file(text: str, *, day: date | None = None) -> EventFile:
         intro_en=mail.get("intro", {}).get("en", ""),
         intro_zh=mail.get("intro", {}).get("zh", ""),
         door_no_answer=_member(DoorNoAnswer, no_answer, "door.no_answer", lines),
+        door_walk_ins=data.get("door", {}).get("walk_ins", False),
         **texts,
     )
 

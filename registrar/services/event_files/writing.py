@@ -56,6 +56,7 @@ HEADER = """\
 # [door]                    the door:
 #   no_answer               an invited guest who never answered: "desk" (sent to the desk;
 #                           when left out) or "let_in" (let in when a seat is free)
+#   walk_ins                true: door staff may register walk-ins (false when left out)
 # [[agenda]]                the programme, a table per item (the order of their times counts):
 #   kind                    "session" or "break"
 #   starts, ends            "HH:MM", within the event's hours; no two items overlap
@@ -116,9 +117,10 @@ def export_event(event: Event) -> str:
     mail = {"sender_name": event.mail_sender_name, "reply_to": event.mail_reply_to}
     out.optional_table("mail", mail, always=bool(event.intro_en or event.intro_zh))
     out.texts("intro", event, "intro", blank=False)
-    if event.door_no_answer != DoorNoAnswer.DESK:
+    if event.door_no_answer != DoorNoAnswer.DESK or event.door_walk_ins:
         out.table("door")
-        out.key("no_answer", event.door_no_answer.value)
+        out.key("no_answer", event.door_no_answer.value, skip=DoorNoAnswer.DESK.value)
+        out.key("walk_ins", event.door_walk_ins, skip=False)
     for item in sorted(event.agenda, key=lambda item: (item.position, item.starts_at)):
         out.table("agenda", array=True)
         out.key("kind", item.kind.value)

@@ -372,13 +372,15 @@
     }
     els.override.hidden = !view.canOverride;
     els.letInGroup.hidden = !view.canLetIn;
+    showLead(view);
     els.message.hidden = !view.message;
     els.message.textContent = view.message || "";
 
     box.hidden = false;
     shown = view;
     signal(view.kind === "wait" || view.kind === "ask" ? "warn" : view.kind);
-    armTimer(SHOW_MS[view.kind] || 3000);
+    // A door lead reads and chooses: the verdict stays until they are done.
+    armTimer(view.leadMay ? LEAD_SHOW_MS : SHOW_MS[view.kind] || 3000);
   }
 
   function armTimer(ms) {
@@ -439,6 +441,9 @@
       }
       view.canLetIn = letIn && answer.no_answer.seat_free && !answer.replayed;
     }
+    // Where the event's own "Let in" is offered, no lead's reason is needed.
+    view.leadMay = Boolean(config.canOverride && guest && !exit && !view.canLetIn &&
+      LEAD_VERDICTS.indexOf(verdict) >= 0);
     return view;
   }
 
@@ -626,6 +631,170 @@
       els.message.textContent = failure(error);
       if (isAccessError(error)) { accessLost(); }
     });
+  }
+
+  /* ---- a door lead's let-in, and walk-ins ---------------------------------------------- */
+
+  // The refusals a door lead may overrule: all but a code that names nobody of this event.
+  var LEAD_VERDICTS = ["declined", "revoked", "waitlisted", "room_full", "no_answer", "already_checked_in"];
+  // Verdicts whose guest has no answer naming a channel: the lead chooses the headset.
+  var LEAD_CHOOSES_CHANNEL = ["declined", "revoked", "no_answer"];
+  var LEAD_SHOW_MS = 20000;
+  var lead = {
+    form: $("verdict-lead"), reason: $("verdict-lead-reason"), text: $("verdict-lead-text"),
+    channelGroup: $("verdict-lead-channel-group"), channel: $("verdict-lead-channel"),
+    overGroup: $("verdict-lead-over-group"), over: $("verdict-lead-over"),
+    nonce: null // one per verdict shown: a second press is the same request
+  };
+
+  function showLead(view) {
+    var verdict = view.answer ? view.answer.verdict : "";
+    lead.form.hidden = !view.leadMay;
+    if (!view.leadMay) { return; }
+    lead.nonce = newNonce();
+    lead.text.value = "";
+    lead.over.checked = false;
+    lead.channelGroup.hidden = LEAD_CHOOSES_CHANNEL.indexOf(verdict) < 0;
+    lead.overGroup.hidden = verdict !== "room_full";
+  }
+
+  function leadLetIn(event) {
+    event.preventDefault();
+    if (!shown || !shown.guest || !lead.nonce) { return; }
+    var reason = lead.reason.value;
+    var text = lead.text.value.trim();
+    if (reason === "other" && !text) {
+      els.message.hidden = false;
+      els.message.textContent = T.leadReasonNeeded;
+      lead.text.focus();
+      return;
+    }
+    els.message.hidden = true;
+    var guest = shown.guest;
+    var item = {
+      kind: "manual",
+      url: config.urls.guests + "/" + guest.id + "/let-in",
+      label: names(guest).filter(Boolean).join(" · "),
+      body: { nonce: lead.nonce, gate: gate(), scanned_at: new Date().toISOString() }
+    };
+    var body = { nonce: lead.nonce, gate: gate(), reason: reason, reason_text: text,
+      over_capacity: lead.over.checked };
+    if (!lead.channelGroup.hidden) { body.channel = lead.channel.value || "floor"; }
+    // Never queued offline: a seat is taken under the server's lock, or not at all.
+    request("POST", item.url, body).then(function (answer) {
+      answered(answer, item);
+      if (answer.verdict === "ok") {
+        els.message.hidden = false;
+        els.message.textContent = T.leadDone;
+      }
+    }, function (error) {
+      els.message.hidden = false;
+      els.message.textContent = failure(error);
+      if (isAccessError(error)) { accessLost(); }
+    });
+  }
+
+  var walkIn = {
+    form: $("walk-in-form"), nameEn: $("walk-in-name-en"), nameZh: $("walk-in-name-zh"),
+    organization: $("walk-in-organization"), category: $("walk-in-category"),
+    email: $("walk-in-email"), channel: $("walk-in-channel"), error: $("walk-in-error"),
+    submit: $("walk-in-submit"), badge: $("walk-in-badge"), who: $("walk-in-who"),
+    qr: $("walk-in-qr"), pdf: $("walk-in-pdf"), next: $("walk-in-next"),
+    nonce: null // kept until the form is answered: a second press is the same request
+  };
+
+  function walkInError(text) {
+    walkIn.error.textContent = text;
+    walkIn.error.hidden = !text;
+  }
+
+  function registerWalkIn(event) {
+    event.preventDefault();
+    var nameEn = walkIn.nameEn.value.trim();
+    var nameZh = walkIn.nameZh.value.trim();
+    if (!nameEn && !nameZh) {
+      walkInError(T.walkInNameNeeded);
+      walkIn.nameEn.focus();
+      return;
+    }
+    walkInError("");
+    walkIn.nonce = walkIn.nonce || newNonce();
+    var body = {
+      nonce: walkIn.nonce, gate: gate(), name_en: nameEn, name_zh: nameZh,
+      organization: walkIn.organization.value.trim(), category: walkIn.category.value,
+      email: walkIn.email.value.trim(), channel: walkIn.channel.value,
+      language: config.lang === "zh" ? "zh_Hant" : "en"
+    };
+    var item = {
+      kind: "manual", url: config.urls.walkIns,
+      label: [nameEn, nameZh].filter(Boolean).join(" · "),
+      body: { nonce: walkIn.nonce, gate: body.gate, scanned_at: new Date().toISOString() }
+    };
+    walkIn.submit.disabled = true;
+    request("POST", config.urls.walkIns, body).then(function (registered) {
+      walkIn.submit.disabled = false;
+      walkIn.nonce = null;
+      answered(registered.scan, item);
+      els.message.hidden = false;
+      els.message.textContent = T.walkInDone;
+      walkIn.form.hidden = true;
+      walkIn.who.textContent = item.label;
+      walkIn.qr.src = registered.badge_png;
+      walkIn.qr.setAttribute("data-code", registered.badge_code);
+      walkIn.pdf.href = registered.badge_pdf;
+      walkIn.badge.hidden = false;
+    }, function (error) {
+      walkIn.submit.disabled = false;
+      if (!(error instanceof NetworkError)) {
+        walkIn.nonce = null; // refused and nothing written: a corrected form is a new request
+      }
+      walkInError(failure(error));
+      if (isAccessError(error)) { accessLost(); }
+    });
+  }
+
+  function nextWalkIn() {
+    walkIn.form.reset();
+    walkIn.badge.hidden = true;
+    walkIn.qr.removeAttribute("src");
+    walkIn.form.hidden = false;
+    walkIn.nameEn.focus();
+  }
+
+  function startLeadAndWalkIns() {
+    lead.form.addEventListener("submit", leadLetIn);
+    if (walkIn.form && config.urls.walkIns) {
+      walkIn.form.addEventListener("submit", registerWalkIn);
+      walkIn.next.addEventListener("click", nextWalkIn);
+    }
+  }
+
+  /* ---- the gate, remembered on this device ------------------------------------------------ */
+
+  // Per event, whether the scanner was opened by a signed-in account or a door link: what was
+  // typed here last wins over the link's label, so that a reload keeps it.
+  var GATE_EVENT_KEY = GATE_KEY + "." + config.eventId;
+
+  function rememberedGate() {
+    try {
+      return localStorage.getItem(GATE_EVENT_KEY) || (config.gate ? "" : localStorage.getItem(GATE_KEY)) || "";
+    } catch (e) {
+      return ""; // private mode
+    }
+  }
+
+  function rememberGate() {
+    try {
+      localStorage.setItem(GATE_EVENT_KEY, gate());
+      localStorage.setItem(GATE_KEY, gate());
+    } catch (e) { /* private mode */ }
+  }
+
+  function startGate() {
+    var kept = rememberedGate();
+    if (kept) { els.gate.value = kept; }
+    els.gate.addEventListener("input", rememberGate);
+    els.gate.addEventListener("change", rememberGate);
   }
 
   function failure(error) {
@@ -918,6 +1087,9 @@
     if (guest.inside) {
       tags.appendChild(tag(T.inside, "green"));
     }
+    if (guest.walk_in) {
+      tags.appendChild(tag(T.walkIn, "grey"));
+    }
     about.appendChild(tags);
     var button = document.createElement("button");
     button.type = "button";
@@ -947,12 +1119,8 @@
 
   function start() {
     document.body.classList.add("door-page");
-    if (!config.gate) {
-      try { els.gate.value = localStorage.getItem(GATE_KEY) || ""; } catch (e) { /* private mode */ }
-    }
-    els.gate.addEventListener("change", function () {
-      try { localStorage.setItem(GATE_KEY, gate()); } catch (e) { /* private mode */ }
-    });
+    startGate();
+    startLeadAndWalkIns();
     els.codeForm.addEventListener("submit", submitCode);
     els.cameraToggle.addEventListener("click", function () {
       if (camera.running) { stopCamera(); } else { startCamera(); }

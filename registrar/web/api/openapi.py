@@ -208,6 +208,58 @@ _PATHS = {
             ),
         }
     },
+    "/events/{event_id}/guests/{guest_id}/let-in": {
+        "post": {
+            "operationId": "let_in",
+            "summary": "A door lead lets in a guest the door refused",
+            "description": "For organizers and door leads of the event (403 for other door "
+            "staff and for door links). After any refusal but `invalid` and `wrong_event`: a "
+            "guest without a confirmed seat first takes a free one through the seat service "
+            "(409 when none is free; a no or no answer is recorded as attending, given at the "
+            "door); a full room is passed only with `over_capacity` (409 otherwise). Checked in "
+            "(verdict `ok`) and audited with the reason, in one transaction.",
+            "security": _DOOR_POST,
+            "parameters": _GUEST,
+            "requestBody": _body("LetInRequest"),
+            "responses": _responses(
+                _json("ScanResult", "The guest checked in: the verdict `ok`."),
+                "BadRequest",
+                "Unauthorized",
+                "Forbidden",
+                "NotFound",
+                "Conflict",
+                "Gone",
+                "TooLarge",
+                "TooManyRequests",
+                "Busy",
+            ),
+        }
+    },
+    "/events/{event_id}/walk-ins": {
+        "post": {
+            "operationId": "walk_in",
+            "summary": "Register a walk-in at the door",
+            "description": "Where the event takes walk-ins (403 otherwise) and while it is open "
+            "or closed to answers (409 otherwise): the person becomes a guest marked as a "
+            "walk-in, takes a free seat under the event lock (409 when the room is full, "
+            "writing nothing), is checked in and gets a badge.",
+            "security": _DOOR_POST,
+            "parameters": _EVENT,
+            "requestBody": _body("WalkInRequest"),
+            "responses": _responses(
+                _json("WalkInResult", "The walk-in, checked in, and their badge."),
+                "BadRequest",
+                "Unauthorized",
+                "Forbidden",
+                "NotFound",
+                "Conflict",
+                "Gone",
+                "TooLarge",
+                "TooManyRequests",
+                "Busy",
+            ),
+        }
+    },
     "/events/{event_id}/guests/{guest_id}/receiver": {
         "post": {
             "operationId": "receiver",

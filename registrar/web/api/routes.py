@@ -1,12 +1,15 @@
 """JSON API v1: the door's scans, guest search, manual check-in, letting in a guest who never
-answered, receivers, occupancy, and the door list a scanner keeps for offline verdicts."""
+answered, a door lead's let-in, walk-ins, receivers, occupancy, and the door list a scanner keeps
+for offline verdicts."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Blueprint, Response, abort, current_app, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from pydantic import BaseModel
 
+from ...errors import DomainError
 from ...extensions import db
 from ...models import Event
 from ...numbers import MAX_ID
@@ -36,6 +39,11 @@ def _door_actor(event_id: int) -> str:
             abort(staff_refusal(event_id))
         abort(401)
     return actor
+
+
+class NotDoorLead(DomainError):
+    status = 403
+    default_message = _l("Only a door lead or an organizer of this event may let a guest in.")
 
 
 def _body(model: type[schemas.Body]) -> schemas.Body:
@@ -87,6 +95,40 @@ def admit_unanswered(event_id: int, guest_id: int) -> Response:
     )
     db.session.commit()
     return _answer(schemas.ScanResult, answer)
+
+
+@bp.post(f"/events/{EVENT_ID}/guests/{GUEST_ID}/let-in")
+@limits.scans
+def let_in(event_id: int, guest_id: int) -> Response:
+    """A door lead or an organizer lets in a guest the door refused, for a reason."""
+    actor = _door_actor(event_id)
+    if not may_override(event_id):
+        raise NotDoorLead()
+    body = _body(schemas.LetInRequest)
+    answer = checkin.let_in(event_id, guest_id, body.let_in(), actor)
+    db.session.commit()
+    return _answer(schemas.ScanResult, answer)
+
+
+@bp.post(f"/events/{EVENT_ID}/walk-ins")
+@limits.scans
+def walk_in(event_id: int) -> Response:
+    """Door staff register a walk-in, where the event takes them: seated, checked in, a badge."""
+    actor = _door_actor(event_id)
+    body = _body(schemas.WalkInRequest)
+    registered = checkin.register_walk_in(event_id, body.walk_in(), actor)
+    db.session.commit()
+    guest_id = registered.guest_id
+    return _answer(
+        schemas.WalkInResult,
+        {
+            "guest_id": guest_id,
+            "badge_code": registered.badge_code,
+            "badge_png": url_for("door.walk_in_badge_png", event_id=event_id, guest_id=guest_id),
+            "badge_pdf": url_for("door.walk_in_badge_pdf", event_id=event_id, guest_id=guest_id),
+            "scan": schemas.ScanResult.model_validate(registered.answer, from_attributes=True),
+        },
+    )
 
 
 @bp.post(f"/events/{EVENT_ID}/guests/{GUEST_ID}/receiver")

@@ -27,7 +27,7 @@ from pydantic.json_schema import (
 from pydantic_core import ErrorDetails, PydanticCustomError, core_schema
 
 from ...errors import InvalidAnswer
-from ...models import Channel, Direction, Verdict
+from ...models import Category, Channel, Direction, Language, LetInReason, Verdict
 from ...services import checkin
 
 # A NUL is refused in every text field a scan keeps: no database column of ours can hold one.
@@ -74,6 +74,10 @@ CategoryName: TypeAlias = Literal["speaker", "moderator", "vip", "delegate", "pr
 ChannelName: TypeAlias = Literal["en", "zh", "ja", "ko", "es", "fr", "floor"]
 SeatStateName: TypeAlias = Literal["confirmed", "waitlisted"]
 DoorNoAnswerName: TypeAlias = Literal["desk", "let_in"]
+LetInReasonName: TypeAlias = Literal[
+    "protocol_office", "organizer_approved", "identity_checked", "other"
+]
+LanguageName: TypeAlias = Literal["en", "zh_Hant"]
 # Sorted.
 ErrorCode: TypeAlias = Literal[
     "bad_request",
@@ -193,6 +197,83 @@ class AdmitRequest(_Body):
         return Channel(self.channel) if self.channel else None
 
 
+class LetInRequest(_Body):
+    """A door lead lets in a guest the door refused (any verdict but `invalid` and
+    `wrong_event`), for a reason."""
+
+    nonce: Nonce | None = Field(
+        None,
+        description="The scanner's id for this request. A retry with the same nonce gets the "
+        "first answer again (with `replayed` true) and records nothing. Empty means none.",
+    )
+    gate: Gate | None = Field(
+        "",
+        description="The door's name. Surrounding spaces are trimmed before the length is checked.",
+    )
+    reason: LetInReasonName = Field(description="Why the guest is let in; kept in the audit log.")
+    reason_text: Annotated[str, _text(checkin.MAX_REASON, strip=True)] = Field(
+        "", description="The lead's own words; needed with the reason `other`."
+    )
+    channel: ChannelName | None = Field(
+        None,
+        description="For a guest whose answer names no channel (no answer, a no): the channel "
+        "recorded for them; missing means the channel they chose before, else the floor.",
+    )
+    over_capacity: bool = Field(
+        False, description="Let in even though the room has reached its capacity."
+    )
+
+    def let_in(self) -> checkin.LetIn:
+        return checkin.LetIn(
+            reason=LetInReason(self.reason),
+            reason_text=self.reason_text,
+            nonce=self.nonce or None,
+            gate=(self.gate or "").strip(),
+            channel=Channel(self.channel) if self.channel else None,
+            over_capacity=self.over_capacity,
+        )
+
+
+class WalkInRequest(_Body):
+    """A person registered at the door, where the event takes walk-ins."""
+
+    nonce: Nonce | None = Field(
+        None,
+        description="The scanner's id for this request. A retry with the same nonce gets the "
+        "first answer again (with `replayed` true) and registers nobody. Empty means none.",
+    )
+    gate: Gate | None = Field(
+        "",
+        description="The door's name. Surrounding spaces are trimmed before the length is checked.",
+    )
+    name_en: Annotated[str, _text(200, strip=True)] = Field(
+        "", description="The name in Latin script; this or `name_zh` is needed."
+    )
+    name_zh: Annotated[str, _text(200, strip=True)] = Field(
+        "", description="The name in Chinese script."
+    )
+    organization: Annotated[str, _text(300, strip=True)] = ""
+    category: CategoryName = "delegate"
+    email: Annotated[str, _text(254, strip=True)] = Field(
+        "", description="Optional; given, the confirmation with the badge is sent to it."
+    )
+    channel: ChannelName = Field("floor", description="The channel the person listens on.")
+    language: LanguageName = Field("en", description="The language of any e-mail.")
+
+    def walk_in(self) -> checkin.WalkIn:
+        return checkin.WalkIn(
+            name_en=self.name_en,
+            name_zh=self.name_zh,
+            organization=self.organization,
+            category=Category(self.category),
+            email=self.email,
+            channel=Channel(self.channel),
+            language=Language(self.language),
+            nonce=self.nonce or None,
+            gate=(self.gate or "").strip(),
+        )
+
+
 class ReceiverRequest(_Body):
     receiver: ReceiverNumber | None = Field(
         None,
@@ -218,7 +299,13 @@ def parse(model: type[Body], data: bytes | None) -> Body:
         raise _refusal(exc.errors(include_url=False)[0]) from None
 
 
-_CHOICES = {"direction": [d.value for d in Direction], "channel": [c.value for c in Channel]}
+_CHOICES = {
+    "direction": [d.value for d in Direction],
+    "channel": [c.value for c in Channel],
+    "reason": [r.value for r in LetInReason],
+    "category": [c.value for c in Category],
+    "language": [lang.value for lang in Language],
+}
 
 
 def _refusal(error: ErrorDetails) -> InvalidAnswer:
@@ -355,6 +442,7 @@ class GuestSummary(_Answer):
     )
     revoked: bool
     inside: bool
+    walk_in: bool = Field(description="Registered at the door, not invited.")
 
 
 class GuestList(_Answer):
@@ -392,6 +480,14 @@ class DoorListAnswer(_Answer):
     )
 
 
+class WalkInResult(_Answer):
+    guest_id: int
+    badge_code: str = Field(description="What the walk-in's QR code holds.")
+    badge_png: str = Field(description="The path of the badge's QR code (PNG) for the screen.")
+    badge_pdf: str = Field(description="The path of the badge to print (PDF).")
+    scan: ScanResult = Field(description="The walk-in's check-in: the verdict `ok`.")
+
+
 class ErrorDetail(_Answer):
     code: ErrorCode = Field(description="Stable, for programs.")
     message: str = Field(description="For people, in the page language of the request.")
@@ -421,8 +517,15 @@ class _OpenApiSchemas(GenerateJsonSchema):
         return nullable
 
 
-REQUESTS = (ScanRequest, CheckInRequest, AdmitRequest, ReceiverRequest)
-ANSWERS = (ScanResult, Receiver, Occupancy, GuestList, DoorListAnswer, Error)
+REQUESTS = (
+    ScanRequest,
+    CheckInRequest,
+    AdmitRequest,
+    LetInRequest,
+    WalkInRequest,
+    ReceiverRequest,
+)
+ANSWERS = (ScanResult, WalkInResult, Receiver, Occupancy, GuestList, DoorListAnswer, Error)
 
 
 def json_schemas(ref_template: str) -> dict[str, JsonSchemaValue]:

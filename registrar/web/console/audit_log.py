@@ -11,8 +11,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ...extensions import db
-from ...labels import CHANNEL_SHORT, ROLE_LABELS
-from ...models import Guest, Role
+from ...labels import CHANNEL_SHORT, LET_IN_REASON_LABELS, ROLE_LABELS, VERDICT_LABELS
+from ...models import Guest, LetInReason, Role, Verdict
 from ...numbers import parse_whole
 from ...services import audit
 from ...services.imports import FIELD_LABELS
@@ -57,6 +57,9 @@ DETAIL_LABELS = {
     "dietary": _l("Dietary needs"),
     "access_needs": _l("Access needs"),
     "note": _l("Note to the organizers"),
+    "reason_text": _l("In their words"),
+    "refused": _l("The door had said"),
+    "over_capacity": _l("Past a full room"),
 }
 
 
@@ -69,6 +72,10 @@ def _text(key: str, value) -> str:
         return str(CHANNEL_SHORT[value])
     if key == "role" and isinstance(value, str) and value in set(Role):
         return str(ROLE_LABELS[Role(value)])
+    if key == "reason" and isinstance(value, str) and value in set(LetInReason):
+        return str(LET_IN_REASON_LABELS[LetInReason(value)])
+    if key == "refused" and isinstance(value, str) and value in set(Verdict):
+        return str(VERDICT_LABELS[Verdict(value)])
     if key in ("send_at", "until") and isinstance(value, str):
         try:
             return format_datetime(datetime.fromisoformat(value), "short")

@@ -87,6 +87,10 @@ class EventForm(FlaskForm):
         default=DoorNoAnswer.DESK.value,
         validate_choice=False,
     )
+    door_walk_ins = BooleanField(
+        _l("Door staff may register walk-ins (people who were not invited) when a seat is free"),
+        default=False,
+    )
     mail_sender_name = StringField(_l("Sender name of the e-mails"))
     mail_reply_to = StringField(_l("Replies to the e-mails go to"))
     intro_en = TextAreaField(_l("Introduction of the invitation in English"))
@@ -147,6 +151,7 @@ class EventForm(FlaskForm):
             channels=tuple(Channel(code) for code in self.channels.data or []),
             # Checked by validate_door_no_answer; a form without it keeps the default.
             door_no_answer=DoorNoAnswer(self.door_no_answer.data or DoorNoAnswer.DESK),
+            door_walk_ins=bool(self.door_walk_ins.data),
         )
 
     def show_errors(self, errors: dict[str, str]) -> None:
@@ -218,6 +223,7 @@ def form_values(event: Event) -> _Values:
         held_seats=event.held_seats,
         channels=[c.value for c in event.offered_channels if c != Channel.FLOOR],
         door_no_answer=event.door_no_answer.value,
+        door_walk_ins=event.door_walk_ins,
         version=str(event.edit_version),
     )
 
