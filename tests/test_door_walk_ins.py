@@ -130,6 +130,24 @@ def test_the_same_nonce_twice_registers_one_walk_in(door_client, event):
     assert _written(event.id) == before
 
 
+def test_a_nonce_another_reading_used_gets_no_ones_badge_and_registers_nothing(door_client, event):
+    guest = make_guest(event, name_en="Invited Guest")
+    answer(guest)
+    code = tokens.badge_code(event.id, guest.id, guest.badge_version)
+    scanned = door_client.post(
+        f"/api/v1/events/{event.id}/scans", json={"code": code, "nonce": "taken"}
+    )
+    assert scanned.get_json()["verdict"] == "ok"
+    before = _written(event.id)
+
+    response = _walk_in(door_client, event.id, nonce="taken")
+
+    assert response.status_code == 409
+    assert "already used by another reading" in response.get_json()["error"]["message"]
+    assert "badge_code" not in response.get_json()
+    assert _written(event.id) == before
+
+
 def test_walk_ins_are_refused_when_the_event_does_not_take_them(door_client, app):
     event = make_event(capacity=3)
     before = _written(event.id)

@@ -40,6 +40,14 @@ class WalkInsOff(DomainError):
     default_message = _l("This event does not take walk-ins at the door.")
 
 
+class NonceUsed(DomainError):
+    status = 409
+    default_message = _l(
+        "This reading's number was already used by another reading at this event. "
+        "Nothing was registered: send the form again."
+    )
+
+
 class NotRunning(DomainError):
     status = 409
     default_message = _l("Walk-ins are registered only while the event is open.")
@@ -91,11 +99,14 @@ def register_walk_in(event_id: int, walk_in: WalkIn, actor: str) -> Registered:
                 Scan.event_id == event_id, Scan.nonce == walk_in.nonce
             )
         ).one_or_none()
-        if prior is not None and prior.guest_id is not None:
-            guest = db.session.get(Guest, prior.guest_id)
-            assert guest is not None, "a scan's guest"
+        guest = db.session.get(Guest, prior.guest_id) if prior and prior.guest_id else None
+        # Only a walk-in's own registration is answered again: a nonce that some other reading
+        # used gets no one's badge.
+        if guest is not None and guest.walk_in:
             code = tokens.badge_code(event_id, guest.id, guest.badge_version)
             return Registered(guest.id, code, ScanAnswer.from_record(prior.result))
+        if prior is not None:
+            raise NonceUsed()
     if not event.door_walk_ins:
         raise WalkInsOff()
     # Closed only stops guests' answers; the door still works on the day.
