@@ -99,14 +99,14 @@ def register_walk_in(event_id: int, walk_in: WalkIn, actor: str) -> Registered:
                 Scan.event_id == event_id, Scan.nonce == walk_in.nonce
             )
         ).one_or_none()
-        guest = db.session.get(Guest, prior.guest_id) if prior and prior.guest_id else None
-        # Only a walk-in's own registration is answered again: a nonce that some other reading
-        # used gets no one's badge.
-        if guest is not None and guest.walk_in:
+        if prior is not None:
+            guest = db.session.get(Guest, prior.guest_id) if prior.guest_id else None
+            # Only a walk-in's own registration is answered again: a nonce that some other
+            # reading used gets no one's badge.
+            if guest is None or not guest.walk_in:
+                raise NonceUsed()
             code = tokens.badge_code(event_id, guest.id, guest.badge_version)
             return Registered(guest.id, code, ScanAnswer.from_record(prior.result))
-        if prior is not None:
-            raise NonceUsed()
     if not event.door_walk_ins:
         raise WalkInsOff()
     # Closed only stops guests' answers; the door still works on the day.
