@@ -210,7 +210,7 @@
           return null; // kept: not this scan's fault
         }
         dequeue(item.body.nonce);
-        note(fill(T.refused, { message: (error && error.message) || "" }) + " (" + item.label + ")");
+        note(fill(T.refused, { message: (error && error.message) || "", label: item.label }));
         return next(index + 1);
       });
     };
@@ -798,7 +798,7 @@
   }
 
   function failure(error) {
-    return error instanceof NetworkError ? T.noConnection : T.notSent + ": " + (error.message || "");
+    return error instanceof NetworkError ? T.noConnection : fill(T.notSentWhy, { message: error.message || "" });
   }
 
   function saveReceiver(event) {
