@@ -166,6 +166,10 @@ def test_offline_the_scanner_names_guests_refuses_revoked_and_replaced_badges_th
         door.dismiss()
         assert page.inner_text("#pending") == "Pending sync (4)"
         assert _scans(event_id) == []
+        # The recent list names the waiting readings from the door list, not by their codes.
+        waiting = page.inner_text("#recent")
+        assert "Lai Ching-Ming · 賴慶明" in waiting and "Lin Hao · 林浩" in waiting
+        assert lai_code not in waiting
 
         # Back online: every reading is sent, and the server's answers are the truth.
         context.set_offline(False)

@@ -570,9 +570,12 @@
   function send(item) {
     wakeAudio();
     var keep = function () {
+      var view = provisionalView(item);
+      // The door list may name the guest: the recent list then shows the name, not the code.
+      if (view.guest) { item.label = names(view.guest).filter(Boolean).join(" · ") || item.label; }
       enqueue(item);
       remember(null, item, { pending: true });
-      show(provisionalView(item));
+      show(view);
     };
     if (navigator.onLine === false) {
       keep();
