@@ -82,7 +82,7 @@ def test_demo_twice_sets_up_once_and_prints_links_that_work(empty_database, runn
     after_first = totals()
     assert after_first["Event"] == 1
     assert after_first["Guest"] >= 20
-    assert after_first["StaffUser"] == 2
+    assert after_first["StaffUser"] == 3  # organizer, door staff, door lead
     assert after_first["AgendaItem"] >= 2 and after_first["AgendaPerson"] >= 4
     assert after_first["Seat"] > 0
     event = db.session.scalar(sa.select(Event))
@@ -113,6 +113,15 @@ def test_demo_twice_sets_up_once_and_prints_links_that_work(empty_database, runn
     )
     assert response.status_code == 302
     assert client.get(f"/console/events/{event.id}/guests").status_code == 200
+    # So can the door lead, at the door of the forum, which takes walk-ins.
+    assert f"login {demo.LEAD_EMAIL} / password {demo.LEAD_PASSWORD}" in first.output
+    client.post("/logout")
+    response = client.post(
+        "/login", data={"email": demo.LEAD_EMAIL, "password": demo.LEAD_PASSWORD}
+    )
+    assert response.status_code == 302
+    scanner = client.get(f"/door/events/{event.id}")
+    assert scanner.status_code == 200 and 'id="walk-in-form"' in scanner.text
 
 
 def seats_confirmed(event: Event) -> int:

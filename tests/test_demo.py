@@ -171,7 +171,7 @@ def test_seeding_makes_the_event_guests_and_answers_of_the_files(app):
         # Answered as if invited before the demo began, and no mail owed for it.
         assert guest.sent_at is not None
     assert count(OutboxMessage, OutboxMessage.status == MessageStatus.QUEUED) == 0
-    assert count(StaffUser) == 2
+    assert count(StaffUser) == 3  # organizer, door staff, door lead
 
 
 def test_seeding_twice_adds_nothing_twice(app):

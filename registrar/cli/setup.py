@@ -65,6 +65,8 @@ def demo_command():
     _echo_login(demo.ORGANIZER_EMAIL, demo.ORGANIZER_PASSWORD, result.organizer_created)
     click.echo(f"Door scanner: {base}/door/")
     _echo_login(demo.DOOR_EMAIL, demo.DOOR_PASSWORD, result.door_created)
+    click.echo("  A door lead, who may also let in a guest the door refused:")
+    _echo_login(demo.LEAD_EMAIL, demo.LEAD_PASSWORD, result.lead_created)
     click.echo(f"  (a volunteer's door link without an account: {command_line('door', 'link')})")
     click.echo("")
     click.echo(f"E-mail to guests: {base}/console/events/{event.id}/mail")

@@ -31,6 +31,9 @@ ORGANIZER_EMAIL = "organizer@citycop.example"
 ORGANIZER_PASSWORD = "citycop-organizer"
 DOOR_EMAIL = "door@citycop.example"
 DOOR_PASSWORD = "citycop-door-staff"
+# A door lead may let in a guest the door refused, with a reason (services/checkin/let_in.py).
+LEAD_EMAIL = "lead@citycop.example"
+LEAD_PASSWORD = "citycop-door-lead"
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,7 @@ class DemoResult:
     guests: list[Guest]
     organizer_created: bool
     door_created: bool
+    lead_created: bool = False
 
 
 def forum_day(today: date) -> date:
@@ -93,12 +97,22 @@ def seed(today: date) -> DemoResult:
         staff.add(
             DOOR_EMAIL, DOOR_PASSWORD, Role.DOOR, name="CityCOP door staff", event_ids=[event.id]
         )
+    lead_created = staff.find(LEAD_EMAIL) is None
+    if lead_created:
+        staff.add(
+            LEAD_EMAIL,
+            LEAD_PASSWORD,
+            Role.DOOR_LEAD,
+            name="CityCOP door lead",
+            event_ids=[event.id],
+        )
     return DemoResult(
         event=event,
         created=created,
         guests=guests,
         organizer_created=organizer_created,
         door_created=door_created,
+        lead_created=lead_created,
     )
 
 
