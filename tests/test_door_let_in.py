@@ -133,6 +133,22 @@ def test_the_same_nonce_twice_is_answered_once(lead, event):
     assert _written(event.id) == before
 
 
+def test_a_nonce_another_guests_reading_used_is_refused_and_gives_nothing_away(lead, event):
+    seen = make_guest(event, name_en="Already Scanned")
+    answer(seen)
+    assert _scan(lead, seen, nonce="shared").get_json()["verdict"] == "ok"
+    guest = make_guest(event, name_en="Huang Declined")
+    answer(guest, attending=False)
+    before = _written(event.id)
+
+    response = _let_in(lead, guest, nonce="shared")
+
+    assert response.status_code == 409
+    assert "already used by another reading" in response.get_json()["error"]["message"]
+    assert "Already Scanned" not in response.get_data(as_text=True)
+    assert _written(event.id) == before
+
+
 def test_plain_door_staff_are_refused_and_nothing_is_written(client, event):
     make_staff(DOOR_EMAIL, Role.DOOR, events=[event])
     door_client = logged_in(client, DOOR_EMAIL)

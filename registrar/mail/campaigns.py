@@ -59,43 +59,33 @@ def _guests_with_open(event: Event, kind: MessageKind) -> sa.Select[int]:
     )
 
 
+def _not_answered(event: Event) -> sa.Select[Guest]:
+    """The event's guests with no answer and no invitation waiting to go out, by id."""
+    return (
+        sa.select(Guest)
+        .outerjoin(Rsvp, Rsvp.guest_id == Guest.id)
+        .where(
+            Guest.event_id == event.id,
+            Guest.revoked_at.is_(None),
+            Rsvp.id.is_(None),
+            Guest.id.not_in(_guests_with_open(event, MessageKind.INVITATION)),
+        )
+        .order_by(Guest.id)
+    )
+
+
 def uninvited_guests(event: Event) -> list[Guest]:
     """Guests who have not answered, have not been sent an invitation and have none waiting
     to go out: whom "send invitations to all" means (a walk-in, registered at the door, is
     never one)."""
-    return list(
-        db.session.scalars(
-            sa.select(Guest)
-            .outerjoin(Rsvp, Rsvp.guest_id == Guest.id)
-            .where(
-                Guest.event_id == event.id,
-                Guest.revoked_at.is_(None),
-                Guest.sent_at.is_(None),
-                Rsvp.id.is_(None),
-                Guest.walk_in.is_(False),
-                Guest.id.not_in(_guests_with_open(event, MessageKind.INVITATION)),
-            )
-            .order_by(Guest.id)
-        )
-    )
+    query = _not_answered(event).where(Guest.sent_at.is_(None), Guest.walk_in.is_(False))
+    return list(db.session.scalars(query))
 
 
 def invitable_guests(event: Event) -> list[Guest]:
     """Guests an invitation may go to when chosen: every guest who has not answered (an
     invitation asks for an answer), the ones invited before too, none with one waiting."""
-    return list(
-        db.session.scalars(
-            sa.select(Guest)
-            .outerjoin(Rsvp, Rsvp.guest_id == Guest.id)
-            .where(
-                Guest.event_id == event.id,
-                Guest.revoked_at.is_(None),
-                Rsvp.id.is_(None),
-                Guest.id.not_in(_guests_with_open(event, MessageKind.INVITATION)),
-            )
-            .order_by(Guest.id)
-        )
-    )
+    return list(db.session.scalars(_not_answered(event)))
 
 
 def _queued_since(event: Event, kind: MessageKind, since: datetime | None) -> set[int]:

@@ -65,26 +65,15 @@ def enqueue(
         return None
     if kind in SEAT_MESSAGES:
         _cancel_open(guest, SEAT_MESSAGES, "superseded")
-    message = OutboxMessage(
-        event_id=guest.event_id,
-        guest=guest,
-        kind=kind,
-        language=guest.language,
+    return _add(
+        guest,
+        kind,
+        guest.language,
         to_address=guest.email,
-        subject="",
-        status=MessageStatus.QUEUED,
-        attempts=0,
-        next_attempt_at=send_at or utcnow(),
-        last_error="",
-        reason="",
-        details=dict(details or {}),
-        message_id=new_message_id(),
         actor=actor,
-        created_at=utcnow(),
+        details=details,
+        due=send_at or utcnow(),
     )
-    db.session.add(message)
-    db.session.flush()
-    return message
 
 
 def enqueue_test(
@@ -104,6 +93,33 @@ def enqueue_test(
     cancels nothing of the guest's, is sent whatever the guest's state, and its delivery
     changes nothing about the guest (mail/delivery.py).
     """
+    when = now or utcnow()
+    return _add(
+        guest,
+        kind,
+        language,
+        to_address=to_address,
+        actor=actor,
+        details=details,
+        due=when,
+        created_at=when,
+        is_test=True,
+    )
+
+
+def _add(
+    guest: Guest,
+    kind: MessageKind,
+    language: Language,
+    *,
+    to_address: str,
+    actor: str,
+    details: dict[str, Any] | None,
+    due: datetime,
+    created_at: datetime | None = None,
+    is_test: bool = False,
+) -> OutboxMessage:
+    """A new queued message, added and flushed in the caller's transaction."""
     message = OutboxMessage(
         event_id=guest.event_id,
         guest=guest,
@@ -113,14 +129,14 @@ def enqueue_test(
         subject="",
         status=MessageStatus.QUEUED,
         attempts=0,
-        next_attempt_at=now or utcnow(),
+        next_attempt_at=due,
         last_error="",
         reason="",
         details=dict(details or {}),
         message_id=new_message_id(),
         actor=actor,
-        created_at=now or utcnow(),
-        is_test=True,
+        created_at=created_at or utcnow(),
+        is_test=is_test,
     )
     db.session.add(message)
     db.session.flush()

@@ -11,18 +11,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ... import tokens
 from ...errors import DomainError, InvalidAnswer, NotFound
 from ...extensions import db
-from ...models import Channel, Direction, Guest, LetInReason, Scan, SeatState, Verdict
+from ...models import Channel, Direction, Guest, LetInReason, SeatState, Verdict
 from ...text import require_one_line
 from .. import audit, rsvp, seats
 from ..locking import lock_event
 from .answers import ScanAnswer
-from .scans import MAX_GATE, MAX_NONCE, occupancy, scan
+from .scans import MAX_GATE, MAX_NONCE, earlier_answer, occupancy, scan
 from .unanswered import NoSeatFree
 from .verdict import ScanRequest
 
@@ -59,12 +58,9 @@ def let_in(event_id: int, guest_id: int, request: LetIn, actor: str) -> ScanAnsw
     """
     reason_text = _checked(request)
     event = lock_event(event_id)
-    if request.nonce:
-        prior = db.session.scalar(
-            sa.select(Scan.result).where(Scan.event_id == event_id, Scan.nonce == request.nonce)
-        )
-        if prior is not None:
-            return ScanAnswer.from_record(prior)
+    replayed = earlier_answer(event_id, request.nonce, guest_id)
+    if replayed is not None:
+        return replayed
     guest = db.session.get(Guest, guest_id)
     # An erased guest is a row kept for the counts: nobody to let in.
     if guest is None or guest.event_id != event_id or guest.is_erased:

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ... import tokens
-from ...errors import InvalidAnswer, NotFound
+from ...errors import DomainError, InvalidAnswer, NotFound
 from ...extensions import db
 from ...models import (
     CheckIn,
@@ -244,6 +244,30 @@ def scan(event_id: int, request: ScanRequest, actor: str) -> ScanAnswer:
             verdict=decision.verdict,
         )
     return answer
+
+
+class NonceUsed(DomainError):
+    status = 409
+    default_message = _l(
+        "This reading's number was already used by another reading at this event. "
+        "Nothing was registered: send the form again."
+    )
+
+
+def earlier_answer(event_id: int, nonce: str | None, guest_id: int) -> ScanAnswer | None:
+    """The first answer to a door action on this guest sent with this nonce (a retry gets it
+    again and records nothing); None when the nonce is new. A nonce another guest's reading
+    used is refused: its answer is not this guest's to give."""
+    if not nonce:
+        return None
+    prior = db.session.execute(
+        sa.select(Scan.result, Scan.guest_id).where(Scan.event_id == event_id, Scan.nonce == nonce)
+    ).one_or_none()
+    if prior is None:
+        return None
+    if prior.guest_id != guest_id:
+        raise NonceUsed()
+    return ScanAnswer.from_record(prior.result)
 
 
 def _check_request(request: ScanRequest) -> None:

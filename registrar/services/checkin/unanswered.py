@@ -9,17 +9,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ... import tokens
 from ...errors import DomainError, InvalidAnswer, NotFound
 from ...extensions import db
-from ...models import Channel, Direction, DoorNoAnswer, Guest, Scan, SeatState, Verdict
+from ...models import Channel, Direction, DoorNoAnswer, Guest, SeatState, Verdict
 from .. import audit, rsvp, seats
 from ..locking import lock_event
 from .answers import ScanAnswer
-from .scans import occupancy, scan
+from .scans import earlier_answer, occupancy, scan
 from .verdict import ScanRequest
 
 
@@ -55,12 +54,9 @@ def admit_unanswered(
     Runs in the caller's transaction (flushes, never commits).
     """
     event = lock_event(event_id)
-    if request.nonce:
-        prior = db.session.scalar(
-            sa.select(Scan.result).where(Scan.event_id == event_id, Scan.nonce == request.nonce)
-        )
-        if prior is not None:
-            return ScanAnswer.from_record(prior)
+    replayed = earlier_answer(event_id, request.nonce, guest_id)
+    if replayed is not None:
+        return replayed
     guest = db.session.get(Guest, guest_id)
     if guest is None or guest.event_id != event_id:
         raise NotFound()

@@ -31,21 +31,13 @@ from .. import audit, rsvp, seats
 from ..invitations import normalize_email, require_name
 from ..locking import lock_event
 from .answers import ScanAnswer
-from .scans import MAX_GATE, MAX_NONCE, occupancy, scan
+from .scans import MAX_GATE, MAX_NONCE, NonceUsed, occupancy, scan
 from .verdict import ScanRequest
 
 
 class WalkInsOff(DomainError):
     status = 403
     default_message = _l("This event does not take walk-ins at the door.")
-
-
-class NonceUsed(DomainError):
-    status = 409
-    default_message = _l(
-        "This reading's number was already used by another reading at this event. "
-        "Nothing was registered: send the form again."
-    )
 
 
 class NotRunning(DomainError):
