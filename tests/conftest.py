@@ -76,6 +76,28 @@ def _fresh_postgresql(url: str) -> str:
     return url.render_as_string(hide_password=False)
 
 
+def pytest_configure(config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "in_browser: pages driven by real Chromium (support/browser.py): on SQLite only, in a "
+        "file the live server shares, with CSRF on as in production",
+    )
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """A browser test runs on SQLite only: what PostgreSQL could change (locking, nonces,
+    conflicts) is the services' and the API's business, and their tests run on both."""
+    kept, dropped = [], []
+    for item in items:
+        on_postgresql = getattr(item, "callspec", None) and (
+            item.callspec.params.get("database_url") == "postgresql"
+        )
+        (dropped if on_postgresql and item.get_closest_marker("in_browser") else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 @pytest.fixture(params=_backends())
 def database_url(request, tmp_path) -> str:
     if request.param == "postgresql":
@@ -92,12 +114,13 @@ def instance_path(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def app_config(database_url) -> dict:
+def app_config(request, database_url) -> dict:
     return {
         "TESTING": True,
         "SECRET_KEY": TEST_SECRET,
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "WTF_CSRF_ENABLED": False,
+        # A real browser sends the forms' CSRF tokens, as in production.
+        "WTF_CSRF_ENABLED": request.node.get_closest_marker("in_browser") is not None,
         "REGISTRAR_BASE_URL": "http://localhost",
         "REGISTRAR_LOCK_TIMEOUT": 5,
         # Rate limits are tested on their own (test_limits.py, test_auth.py), with them on.
@@ -152,7 +175,7 @@ def door_client(client):
 @pytest.fixture
 def browser():
     """A function that starts headless Chromium, its fake camera showing the given file.
-    Modules using it mark themselves `pytestmark = support.browser.needs_chromium`."""
+    Modules using it mark themselves `pytestmark = support.browser.in_browser`."""
     from playwright.sync_api import sync_playwright
     from support.browser import launch_chromium
 

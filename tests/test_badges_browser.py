@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from support.auth import PASSWORD
-from support.browser import TIMEOUT_MS, needs_chromium
+from support.browser import TIMEOUT_MS, in_browser
 from support.factories import answer, make_event, make_guest, make_staff
 from support.live_server import serving
 from test_badges import needs_poppler, pdf_info
@@ -20,16 +19,9 @@ from test_badges import needs_poppler, pdf_info
 from registrar.extensions import db
 from registrar.models import Channel
 
-pytestmark = needs_chromium
+pytestmark = in_browser
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
-
-
-# SQLite only, as the other browser tests: what the database could change (who has a badge)
-# test_badges.py checks on both databases; the browser adds the page's script.
-@pytest.fixture
-def database_url(tmp_path) -> str:
-    return f"sqlite:///{tmp_path / 'registrar.sqlite'}"
 
 
 def _log_in(page, base: str) -> None:

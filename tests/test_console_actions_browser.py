@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
-from support.browser import PHONE, TIMEOUT_MS, needs_chromium
+from support.browser import PHONE, TIMEOUT_MS, in_browser
 from support.factories import answer, make_event, make_guest, make_staff
 from support.live_server import read as _read
 from support.live_server import serving
@@ -20,19 +19,9 @@ from support.live_server import serving
 from registrar.extensions import db
 from registrar.models import Guest, Seat, SeatState
 
-pytestmark = needs_chromium
+pytestmark = in_browser
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
-
-
-@pytest.fixture
-def database_url(tmp_path) -> str:
-    return f"sqlite:///{tmp_path / 'registrar.sqlite'}"
-
-
-@pytest.fixture
-def app_config(app_config) -> dict:
-    return {**app_config, "WTF_CSRF_ENABLED": True}
 
 
 def _seats(*guest_ids: int) -> list[SeatState | None]:

@@ -90,6 +90,7 @@ def test_page_offers_every_kind_in_both_formats(client, forum, organizer):
         ("Guest list with answers", "6"),
         ("Check-in log", "2"),
         ("Waitlist", "1"),
+        ("Paper door list", "6"),
     ]
 
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 import zxingcpp
 from PIL import Image
 from support.auth import PASSWORD
-from support.browser import PHONE, needs_chromium
+from support.browser import PHONE, in_browser
 from support.factories import make_event, make_guest, make_staff
 from support.live_server import read as _read
 from support.live_server import serving
@@ -27,18 +27,7 @@ from registrar.services import audit, door
 
 pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
 
-pytestmark = needs_chromium
-
-
-@pytest.fixture
-def database_url(tmp_path) -> str:
-    # The service and API tests run these rules on PostgreSQL too; the browser adds the page.
-    return f"sqlite:///{tmp_path / 'registrar.sqlite'}"
-
-
-@pytest.fixture
-def app_config(app_config) -> dict:
-    return {**app_config, "WTF_CSRF_ENABLED": True}
+pytestmark = in_browser
 
 
 def _audit(guest_id: int, action: str) -> dict | None:

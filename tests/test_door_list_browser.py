@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from support.auth import PASSWORD
-from support.browser import PHONE, TIMEOUT_MS, needs_chromium
+from support.browser import PHONE, TIMEOUT_MS, in_browser
 from support.factories import answer, make_event, make_guest, make_staff
 from support.live_server import read, serving
 
@@ -24,20 +24,10 @@ from registrar.services import audit, badges, invitations
 
 pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
 
-pytestmark = needs_chromium
+pytestmark = in_browser
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 DOOR = "door-list@example.org"
-
-
-@pytest.fixture
-def database_url(tmp_path) -> str:
-    return f"sqlite:///{tmp_path / 'registrar.sqlite'}"
-
-
-@pytest.fixture
-def app_config(app_config) -> dict:
-    return {**app_config, "WTF_CSRF_ENABLED": True}
 
 
 def _code(guest: Guest, version: int | None = None) -> str:

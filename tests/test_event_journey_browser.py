@@ -26,13 +26,13 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
-from support.browser import PHONE, TIMEOUT_MS, needs_chromium
+from support.browser import PHONE, TIMEOUT_MS, in_browser
 from support.live_server import serving
 from support.smtp import Inbox, smtp_config, smtp_inbox
 
 from registrar.extensions import db
 
-pytestmark = needs_chromium
+pytestmark = in_browser
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 ORGANIZER = "first.organizer@forum.example"
@@ -45,11 +45,6 @@ MAIL_WAIT_S = 10
 
 
 @pytest.fixture
-def database_url(tmp_path) -> str:
-    return f"sqlite:///{tmp_path / 'registrar.sqlite'}"
-
-
-@pytest.fixture
 def inbox():
     with smtp_inbox() as inbox:
         yield inbox
@@ -57,8 +52,7 @@ def inbox():
 
 @pytest.fixture
 def app_config(app_config, inbox) -> dict:
-    # The forms as a browser meets them: with their CSRF tokens.
-    return {**app_config, **smtp_config(inbox), "WTF_CSRF_ENABLED": True}
+    return {**app_config, **smtp_config(inbox)}
 
 
 def guest_csv() -> bytes:

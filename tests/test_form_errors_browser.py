@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from support.browser import PHONE, TIMEOUT_MS, needs_chromium
+from support.browser import PHONE, TIMEOUT_MS, in_browser
 from support.factories import invitation_path, make_event, make_guest
 from support.live_server import serving
 
@@ -20,21 +20,10 @@ pytest.importorskip(
     "playwright.sync_api", reason="Playwright is not installed: pip install -e '.[test]'"
 )
 
-pytestmark = needs_chromium
+pytestmark = in_browser
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 NOTE = "Arriving from the airport, may be 10 minutes late."
-
-
-@pytest.fixture
-def database_url(tmp_path) -> str:
-    return f"sqlite:///{tmp_path / 'registrar.sqlite'}"
-
-
-@pytest.fixture
-def app_config(app_config) -> dict:
-    # The form posts its CSRF token as in production.
-    return {**app_config, "WTF_CSRF_ENABLED": True}
 
 
 def in_view(page, selector: str) -> bool:

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
-from support.browser import PHONE, TIMEOUT_MS, needs_chromium
+from support.browser import PHONE, TIMEOUT_MS, in_browser
 from support.factories import answer, invitation_path, make_event, make_guest, make_staff
 from support.live_server import read as _read
 from support.live_server import serving
@@ -18,19 +17,9 @@ from support.live_server import serving
 from registrar.extensions import db
 from registrar.models import Channel, Guest, Language, Rsvp, Seat, SeatState
 
-pytestmark = needs_chromium
+pytestmark = in_browser
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
-
-
-@pytest.fixture
-def database_url(tmp_path) -> str:
-    return f"sqlite:///{tmp_path / 'registrar.sqlite'}"
-
-
-@pytest.fixture
-def app_config(app_config) -> dict:
-    return {**app_config, "WTF_CSRF_ENABLED": True}
 
 
 def _answer(page, attending: str, channel: str | None = None) -> None:

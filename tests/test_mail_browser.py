@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from support.auth import ORGANIZER_EMAIL, PASSWORD
-from support.browser import TIMEOUT_MS, needs_chromium
+from support.browser import TIMEOUT_MS, in_browser
 from support.factories import make_event, make_guest, make_staff
 from support.live_server import read, serving
 
@@ -17,19 +17,9 @@ from registrar.models import Language, OutboxMessage
 
 pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
 
-pytestmark = needs_chromium
+pytestmark = in_browser
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
-
-
-@pytest.fixture
-def database_url(tmp_path) -> str:
-    return f"sqlite:///{tmp_path / 'registrar.sqlite'}"
-
-
-@pytest.fixture
-def app_config(app_config) -> dict:
-    return {**app_config, "WTF_CSRF_ENABLED": True}
 
 
 def test_the_preview_shows_the_chinese_invitation_in_its_frame_and_sends_a_test(app, browser):

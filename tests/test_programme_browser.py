@@ -6,10 +6,9 @@ Headless Chromium (Debian's package) driven by Playwright, as in test_badges_bro
 
 from __future__ import annotations
 
-import pytest
 import sqlalchemy as sa
 from support.auth import PASSWORD
-from support.browser import TIMEOUT_MS, needs_chromium
+from support.browser import TIMEOUT_MS, in_browser
 from support.factories import make_event, make_staff
 from support.live_server import serving
 from test_programme import add, taipei
@@ -17,14 +16,7 @@ from test_programme import add, taipei
 from registrar.extensions import db
 from registrar.models import AgendaItem, AgendaKind
 
-pytestmark = needs_chromium
-
-
-# SQLite only, as the other browser tests: the moves' rules are checked on both databases by
-# test_programme.py; the browser adds the page's script.
-@pytest.fixture
-def database_url(tmp_path) -> str:
-    return f"sqlite:///{tmp_path / 'registrar.sqlite'}"
+pytestmark = in_browser
 
 
 def test_dragging_an_item_onto_the_first_runs_it_first(app, browser):

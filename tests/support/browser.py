@@ -9,11 +9,13 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = Path(os.environ.get("REGISTRAR_TEST_CHROMIUM", "/usr/bin/chromium"))
-# A browser test module sets `pytestmark = needs_chromium`.
 needs_chromium = pytest.mark.skipif(
     not CHROMIUM.exists(),
     reason=f"Chromium not found at {CHROMIUM}: scripts/test installs it (apt-get install chromium)",
 )
+# A browser test module sets `pytestmark = in_browser`: skipped without Chromium, and on SQLite
+# only with CSRF on (tests/conftest.py).
+in_browser = [needs_chromium, pytest.mark.in_browser]
 
 PHONE = {"width": 390, "height": 844}
 TIMEOUT_MS = 15_000
