@@ -17,7 +17,7 @@ from ...models import Event, Guest, MessageKind, OutboxMessage, utcnow
 from ...services import audit, outbox, rsvp
 from ..auth import organizer_required
 from ..use_case import perform
-from .common import current_event, get_or_404
+from .common import current_event, flash_form_errors, get_or_404
 
 # -- e-mail: sending, reminders, each guest's messages ----------------------------------------
 # The views only queue messages; the mail sender (`flask --app registrar mail send`) delivers.
@@ -81,7 +81,8 @@ def _run_mail_action(event: Event, work, form, rerender, confirmation):
     """Validate, then either show what would be queued (the first press) or queue it (the
     confirmation page's button). `confirmation()` gives the guests and the kind to show."""
     if not form.validate_on_submit():
-        return rerender(form), 400  # the form's error summary says what is wrong
+        flash_form_errors(form)  # not every form shows its errors by its fields
+        return rerender(form), 400
     if not form.is_confirmed():
         return _confirmation_page(event, form, *confirmation())
     done = perform(work)
