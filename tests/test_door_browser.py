@@ -10,12 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import qrcode
 import sqlalchemy as sa
 from flask import request
-from PIL import Image
 from support.auth import PASSWORD
-from support.browser import PHONE, TIMEOUT_MS, in_browser
+from support.browser import PHONE, TIMEOUT_MS, camera_file, in_browser
 from support.factories import answer, make_event, make_guest, make_staff
 from support.live_server import read as _read
 from support.live_server import serving
@@ -44,24 +42,6 @@ def _confirmed(event: Event, channel: Channel = Channel.EN, **fields) -> Guest:
 
 def _code(guest: Guest) -> str:
     return tokens.badge_code(guest.event_id, guest.id, guest.badge_version)
-
-
-def _camera_file(code: str, path: Path) -> Path:
-    """A one-frame 640x480 Y4M video of the badge's QR code, for Chromium's fake camera."""
-    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=7, border=4)
-    qr.add_data(code)
-    qr.make(fit=True)
-    symbol = qr.make_image(fill_color="black", back_color="white").get_image().convert("L")
-    assert symbol.width < 300, "keep the QR under ~300 px: decoders miss larger ones"
-    frame = Image.new("L", (640, 480), 190)
-    frame.paste(symbol, ((640 - symbol.width) // 2, (480 - symbol.height) // 2))
-    y, cb, cr = frame.convert("RGB").convert("YCbCr").split()
-    half = (320, 240)
-    with path.open("wb") as f:
-        f.write(b"YUV4MPEG2 W640 H480 F30:1 Ip A1:1 C420jpeg\n")
-        f.write(b"FRAME\n")
-        f.write(y.tobytes() + cb.resize(half).tobytes() + cr.resize(half).tobytes())
-    return path
 
 
 def _scans(event_id: int) -> list[Scan]:
@@ -137,7 +117,7 @@ def test_door_journey_camera_keyboard_exit_and_offline(app, tmp_path, browser):
     )
     others = [_confirmed(event) for _ in range(3)]
     make_staff("door@example.org", Role.DOOR, PASSWORD)
-    camera = _camera_file(_code(star), tmp_path / "badge.y4m")
+    camera = camera_file(_code(star), tmp_path / "badge.y4m")
     event_id, star_id, star_code = event.id, star.id, _code(star)
     other_ids, other_codes = [g.id for g in others], [_code(g) for g in others]
     db.session.commit()
