@@ -849,7 +849,7 @@
   }
 
   var camera = { running: false, stream: null, detector: null, busy: false, timer: null,
-    lastCode: "", lastSeen: 0, detects: 0 };
+    lastCode: "", lastSeen: 0, detects: 0, session: 0 };
 
   function loadScript(src) {
     return new Promise(function (resolve, reject) {
@@ -935,6 +935,8 @@
     }
     camera.running = true;
     camera.detects = 0;
+    // A camera stopped and started again before it came up: the first one's stream is dropped.
+    var session = camera.session += 1;
     els.cameraToggle.textContent = T.stopCamera;
     els.cameraToggle.setAttribute("aria-pressed", "true");
     els.cameraState.textContent = T.cameraStarting;
@@ -950,7 +952,7 @@
       audio: false,
       video: { facingMode: { ideal: "environment" }, width: { ideal: 1280 }, height: { ideal: 720 } }
     }).then(function (stream) {
-      if (!camera.running) {
+      if (!camera.running || camera.session !== session) {
         stream.getTracks().forEach(function (track) { track.stop(); });
         return;
       }
@@ -961,20 +963,23 @@
       return els.video.play().catch(function () { return null; }).then(firstFrame);
     });
     Promise.all([decoder, video]).then(function () {
-      if (!camera.running || !camera.stream) { return; }
+      if (!camera.running || !camera.stream || camera.session !== session) { return; }
       els.cameraState.textContent = T.cameraReady;
       document.body.setAttribute("data-camera", "running");
       scanFrame();
     }).catch(function (error) {
+      if (camera.session !== session) { return; }
       stopCamera();
       els.cameraState.textContent = error && error.decoder ? T.decoderFailed : cameraMessage(error);
     });
   }
 
   function firstFrame() {
-    // play() may settle before the camera has delivered a frame: then wait for that one.
+    // play() may settle before the camera has delivered a frame: then wait for that one (or,
+    // should neither event come, go on to the usual tick, which waits for a frame itself).
     if (els.video.readyState >= 2 || !camera.running) { return null; }
     return new Promise(function (resolve) {
+      setTimeout(resolve, SCAN_EVERY_MS);
       els.video.addEventListener("loadeddata", resolve, { once: true });
       if (typeof els.video.requestVideoFrameCallback === "function") {
         els.video.requestVideoFrameCallback(function () { resolve(); });
