@@ -276,6 +276,32 @@ def test_the_camera_reads_the_badge_from_the_first_frame_it_delivers(
     assert [s.verdict for s in _scans(event_id)] == [Verdict.OK]
 
 
+def test_without_a_decoder_the_camera_stops_and_says_to_use_the_code_field(app, tmp_path, browser):
+    event = make_event(capacity=10)
+    guest = _confirmed(event)
+    make_staff("door@example.org", Role.DOOR, PASSWORD)
+    camera = camera_file(_code(guest), tmp_path / "badge.y4m")
+    event_id, code = event.id, _code(guest)
+    db.session.commit()
+
+    with serving(app) as url:
+        context = browser(camera).new_context(viewport=PHONE, locale="en-GB")
+        context.route("**/zxing_reader.wasm", lambda route: route.abort())
+        door_page = Scanner(context, url)
+        page = door_page.page
+        door_page.log_in("door@example.org")
+        door_page.open(f"/door/events/{event_id}")
+        page.click("#camera-toggle")
+        state = page.locator("#camera-state")
+        state.filter(has_text="This browser cannot read QR codes").wait_for()
+        assert page.locator("#camera-view").is_hidden()
+        assert page.get_attribute("#camera-toggle", "aria-pressed") == "false"
+        # The code field still works.
+        door_page.type_code(code)
+        door_page.verdict("good")
+    assert [s.verdict for s in _scans(event_id)] == [Verdict.OK]
+
+
 def test_volunteer_link_in_chinese_finds_a_guest_by_name_and_tracks_the_receiver(app, browser):
     event = make_event(capacity=10)
     guest = _confirmed(
