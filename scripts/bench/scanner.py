@@ -35,10 +35,13 @@ from tests.support.live_server import free_port
 
 # Installed before the click: the click's time, then the first verdict shown after it.
 TIMER = """() => {
-  const bench = window.__scannerBench = { clicked: null, shown: null, kind: "", name: "" };
+  const bench = window.__scannerBench = {
+    clicked: null, shown: null, kind: "", name: "", decoderReady: false
+  };
   document.addEventListener("click", (event) => {
     if (bench.clicked === null && event.target.closest("#camera-toggle")) {
       bench.clicked = performance.now();
+      bench.decoderReady = document.body.hasAttribute("data-decoder");
     }
   }, true);
   const verdict = document.getElementById("verdict");
@@ -63,6 +66,7 @@ def timed_click(page) -> dict:
         "kind": bench["kind"],
         "name": bench["name"],
         "decoder": page.get_attribute("body", "data-decoder") or "",
+        "ready": bench["decoderReady"],
     }
 
 
@@ -140,7 +144,8 @@ def main() -> None:
                         decoders.add(result["decoder"])
                         print(
                             f"  launch {n + 1:>2} {phase}: {result['ms']:6.0f} ms  "
-                            f"{result['kind']:<5} {result['name']}{'' if right else '  WRONG'}",
+                            f"{result['kind']:<5} {result['name']}{'' if right else '  WRONG'}"
+                            f"{'' if result['ready'] else '  (decoder loaded after the click)'}",
                             flush=True,
                         )
                     colds.append(cold["ms"])
