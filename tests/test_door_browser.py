@@ -10,12 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import qrcode
 import sqlalchemy as sa
 from flask import request
-from PIL import Image
 from support.auth import PASSWORD
-from support.browser import PHONE, TIMEOUT_MS, in_browser
+from support.browser import PHONE, TIMEOUT_MS, camera_file, in_browser
 from support.factories import answer, make_event, make_guest, make_staff
 from support.live_server import read as _read
 from support.live_server import serving
@@ -44,24 +42,6 @@ def _confirmed(event: Event, channel: Channel = Channel.EN, **fields) -> Guest:
 
 def _code(guest: Guest) -> str:
     return tokens.badge_code(guest.event_id, guest.id, guest.badge_version)
-
-
-def _camera_file(code: str, path: Path) -> Path:
-    """A one-frame 640x480 Y4M video of the badge's QR code, for Chromium's fake camera."""
-    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=7, border=4)
-    qr.add_data(code)
-    qr.make(fit=True)
-    symbol = qr.make_image(fill_color="black", back_color="white").get_image().convert("L")
-    assert symbol.width < 300, "keep the QR under ~300 px: decoders miss larger ones"
-    frame = Image.new("L", (640, 480), 190)
-    frame.paste(symbol, ((640 - symbol.width) // 2, (480 - symbol.height) // 2))
-    y, cb, cr = frame.convert("RGB").convert("YCbCr").split()
-    half = (320, 240)
-    with path.open("wb") as f:
-        f.write(b"YUV4MPEG2 W640 H480 F30:1 Ip A1:1 C420jpeg\n")
-        f.write(b"FRAME\n")
-        f.write(y.tobytes() + cb.resize(half).tobytes() + cr.resize(half).tobytes())
-    return path
 
 
 def _scans(event_id: int) -> list[Scan]:
@@ -137,7 +117,7 @@ def test_door_journey_camera_keyboard_exit_and_offline(app, tmp_path, browser):
     )
     others = [_confirmed(event) for _ in range(3)]
     make_staff("door@example.org", Role.DOOR, PASSWORD)
-    camera = _camera_file(_code(star), tmp_path / "badge.y4m")
+    camera = camera_file(_code(star), tmp_path / "badge.y4m")
     event_id, star_id, star_code = event.id, star.id, _code(star)
     other_ids, other_codes = [g.id for g in others], [_code(g) for g in others]
     db.session.commit()
@@ -240,6 +220,100 @@ def test_door_journey_camera_keyboard_exit_and_offline(app, tmp_path, browser):
         Verdict.OK,
     ]
     assert len(all_scans) == 7  # star: 3, the tampered code: 1, the three synced: 3
+
+
+# A browser's own BarcodeDetector, for the page's native path where headless Chromium on Linux
+# has none: it reads with the vendored decoder, but the page sees only the browser's API.
+NATIVE_DETECTOR = """
+(() => {
+  let ready = null;
+  const decoder = () => ready || (ready = new Promise((resolve, reject) => {
+    const script = document.createElement("script");
+    script.src = "/static/vendor/barcode-detector/barcode-detector.ponyfill.js";
+    script.onload = resolve;
+    script.onerror = reject;
+    document.head.appendChild(script);
+  }).then(() => window.BarcodeDetectionAPI.prepareZXingModule({
+    overrides: { locateFile: () => "/static/vendor/barcode-detector/zxing_reader.wasm" },
+    fireImmediately: true,
+  })));
+  window.BarcodeDetector = class {
+    static getSupportedFormats() { return decoder().then(() => ["qr_code"]); }
+    constructor(options) { this.inner = new window.BarcodeDetectionAPI.BarcodeDetector(options); }
+    detect(source) { return this.inner.detect(source); }
+  };
+})();
+"""
+
+
+# How many frames the camera had shown when the video started playing (the moment the page
+# learns a frame is there): the first reading must be of that frame, not a later one.
+FRAMES_AT_PLAYING = """
+document.addEventListener("playing", (event) => {
+  if (event.target.id === "camera-video" && window.framesAtPlaying === undefined) {
+    window.framesAtPlaying = event.target.getVideoPlaybackQuality().totalVideoFrames;
+  }
+}, true);
+"""
+
+
+@pytest.mark.parametrize("decoder", ["zxing-wasm", "native"])
+def test_the_camera_reads_the_badge_from_the_first_frame_it_delivers(
+    app, tmp_path, browser, decoder
+):
+    event = make_event(capacity=10)
+    guest = _confirmed(event, name_en="Chen Ya-Ting")
+    make_staff("door@example.org", Role.DOOR, PASSWORD)
+    camera = camera_file(_code(guest), tmp_path / "badge.y4m")
+    event_id = event.id
+    db.session.commit()
+
+    with serving(app) as url:
+        context = browser(camera).new_context(viewport=PHONE, locale="en-GB")
+        if decoder == "native":
+            context.add_init_script(NATIVE_DETECTOR)
+        context.add_init_script(FRAMES_AT_PLAYING)
+        door_page = Scanner(context, url)
+        page = door_page.page
+        door_page.log_in("door@example.org")
+        door_page.open(f"/door/events/{event_id}")
+        # The page loads its decoder by itself once it is idle, before the camera is wanted.
+        page.wait_for_selector(f"body[data-decoder={decoder}]", state="attached")
+        page.click("#camera-toggle")
+        assert "Chen Ya-Ting" in door_page.verdict("good").inner_text()
+        video = page.locator("#camera-video")
+        # One decode, of the frame the camera had delivered when it started playing: no wait
+        # before reading it (a fixed wait lets the camera show several more).
+        assert video.get_attribute("data-read-by-detect") == "1"
+        read_at = int(video.get_attribute("data-read-at-frame"))
+        assert read_at == page.evaluate("window.framesAtPlaying")
+    assert [s.verdict for s in _scans(event_id)] == [Verdict.OK]
+
+
+def test_without_a_decoder_the_camera_stops_and_says_to_use_the_code_field(app, tmp_path, browser):
+    event = make_event(capacity=10)
+    guest = _confirmed(event)
+    make_staff("door@example.org", Role.DOOR, PASSWORD)
+    camera = camera_file(_code(guest), tmp_path / "badge.y4m")
+    event_id, code = event.id, _code(guest)
+    db.session.commit()
+
+    with serving(app) as url:
+        context = browser(camera).new_context(viewport=PHONE, locale="en-GB")
+        context.route("**/zxing_reader.wasm", lambda route: route.abort())
+        door_page = Scanner(context, url)
+        page = door_page.page
+        door_page.log_in("door@example.org")
+        door_page.open(f"/door/events/{event_id}")
+        page.click("#camera-toggle")
+        state = page.locator("#camera-state")
+        state.filter(has_text="This browser cannot read QR codes").wait_for()
+        assert page.locator("#camera-view").is_hidden()
+        assert page.get_attribute("#camera-toggle", "aria-pressed") == "false"
+        # The code field still works.
+        door_page.type_code(code)
+        door_page.verdict("good")
+    assert [s.verdict for s in _scans(event_id)] == [Verdict.OK]
 
 
 def test_volunteer_link_in_chinese_finds_a_guest_by_name_and_tracks_the_receiver(app, browser):

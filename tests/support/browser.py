@@ -7,6 +7,8 @@ import os
 from pathlib import Path
 
 import pytest
+import qrcode
+from PIL import Image
 
 CHROMIUM = Path(os.environ.get("REGISTRAR_TEST_CHROMIUM", "/usr/bin/chromium"))
 needs_chromium = pytest.mark.skipif(
@@ -37,3 +39,21 @@ def launch_chromium(runner, camera: Path | None = None):
     if camera is not None:
         args.append(f"--use-file-for-fake-video-capture={camera}")
     return runner.chromium.launch(executable_path=str(CHROMIUM), args=args)
+
+
+def camera_file(code: str, path: Path) -> Path:
+    """A one-frame 640x480 Y4M video of a badge's QR code, for Chromium's fake camera."""
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=7, border=4)
+    qr.add_data(code)
+    qr.make(fit=True)
+    symbol = qr.make_image(fill_color="black", back_color="white").get_image().convert("L")
+    assert symbol.width < 300, "keep the QR under ~300 px: decoders miss larger ones"
+    frame = Image.new("L", (640, 480), 190)
+    frame.paste(symbol, ((640 - symbol.width) // 2, (480 - symbol.height) // 2))
+    y, cb, cr = frame.convert("RGB").convert("YCbCr").split()
+    half = (320, 240)
+    with path.open("wb") as f:
+        f.write(b"YUV4MPEG2 W640 H480 F30:1 Ip A1:1 C420jpeg\n")
+        f.write(b"FRAME\n")
+        f.write(y.tobytes() + cb.resize(half).tobytes() + cr.resize(half).tobytes())
+    return path

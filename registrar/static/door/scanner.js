@@ -849,7 +849,7 @@
   }
 
   var camera = { running: false, stream: null, detector: null, busy: false, timer: null,
-    lastCode: "", lastSeen: 0 };
+    lastCode: "", lastSeen: 0, detects: 0, session: 0 };
 
   function loadScript(src) {
     return new Promise(function (resolve, reject) {
@@ -901,6 +901,25 @@
     });
   }
 
+  function loadWhenIdle() {
+    // The decoder is ready before the camera is started (and before the network might go: the
+    // camera then works offline too), loaded once the page is drawn and idle so that the first
+    // paint and the code field never wait for it.
+    var load = function () { getDetector().catch(function () { return null; }); };
+    var whenIdle = function () {
+      if (typeof window.requestIdleCallback === "function") {
+        window.requestIdleCallback(load, { timeout: 1000 });
+      } else {
+        setTimeout(load, 0);
+      }
+    };
+    if (document.readyState === "complete") {
+      whenIdle();
+    } else {
+      window.addEventListener("load", whenIdle, { once: true });
+    }
+  }
+
   function cameraMessage(error) {
     var name = error && error.name;
     if (name === "NotAllowedError" || name === "SecurityError") { return T.cameraDenied; }
@@ -915,20 +934,25 @@
       return;
     }
     camera.running = true;
+    camera.detects = 0;
+    // A camera stopped and started again before it came up: the first one's stream is dropped.
+    var session = camera.session += 1;
     els.cameraToggle.textContent = T.stopCamera;
     els.cameraToggle.setAttribute("aria-pressed", "true");
     els.cameraState.textContent = T.cameraStarting;
-    getDetector().then(function (made) {
+    // The camera and the decoder start together (the decoder is usually loaded already, see
+    // loadWhenIdle); the first frame is read once both are there, without waiting for a tick.
+    var decoder = getDetector().then(function (made) {
       camera.detector = made;
-      return navigator.mediaDevices.getUserMedia({
-        audio: false,
-        video: { facingMode: { ideal: "environment" }, width: { ideal: 1280 }, height: { ideal: 720 } }
-      });
     }, function (error) {
       error.decoder = true;
       throw error;
+    });
+    var video = navigator.mediaDevices.getUserMedia({
+      audio: false,
+      video: { facingMode: { ideal: "environment" }, width: { ideal: 1280 }, height: { ideal: 720 } }
     }).then(function (stream) {
-      if (!camera.running) {
+      if (!camera.running || camera.session !== session) {
         stream.getTracks().forEach(function (track) { track.stop(); });
         return;
       }
@@ -936,14 +960,30 @@
       els.video.srcObject = stream;
       els.cameraView.hidden = false;
       document.body.classList.add("door-camera-on");
-      return els.video.play().catch(function () { return null; }).then(function () {
-        els.cameraState.textContent = T.cameraReady;
-        document.body.setAttribute("data-camera", "running");
-        scheduleScan();
-      });
+      return els.video.play().catch(function () { return null; }).then(firstFrame);
+    });
+    Promise.all([decoder, video]).then(function () {
+      if (!camera.running || !camera.stream || camera.session !== session) { return; }
+      els.cameraState.textContent = T.cameraReady;
+      document.body.setAttribute("data-camera", "running");
+      scanFrame();
     }).catch(function (error) {
+      if (camera.session !== session) { return; }
       stopCamera();
       els.cameraState.textContent = error && error.decoder ? T.decoderFailed : cameraMessage(error);
+    });
+  }
+
+  function firstFrame() {
+    // play() may settle before the camera has delivered a frame: then wait for that one (or,
+    // should neither event come, go on to the usual tick, which waits for a frame itself).
+    if (els.video.readyState >= 2 || !camera.running) { return null; }
+    return new Promise(function (resolve) {
+      setTimeout(resolve, SCAN_EVERY_MS);
+      els.video.addEventListener("loadeddata", resolve, { once: true });
+      if (typeof els.video.requestVideoFrameCallback === "function") {
+        els.video.requestVideoFrameCallback(function () { resolve(); });
+      }
     });
   }
 
@@ -970,12 +1010,20 @@
     }
   }
 
+  function framesShown() {
+    var quality = els.video.getVideoPlaybackQuality ? els.video.getVideoPlaybackQuality() : null;
+    return quality ? quality.totalVideoFrames : -1;
+  }
+
   function scanFrame() {
+    clearTimeout(camera.timer);
     if (!camera.running || camera.busy || els.video.readyState < 2 || document.hidden) {
       scheduleScan();
       return;
     }
     camera.busy = true;
+    camera.detects += 1;
+    var reading = { detects: camera.detects, frames: framesShown() };
     camera.detector.detect(els.video).then(function (found) {
       var now = Date.now();
       for (var i = 0; i < found.length; i += 1) {
@@ -986,6 +1034,10 @@
         camera.lastCode = code;
         camera.lastSeen = now;
         if (!repeat) {
+          // Which detect call since the camera started read it, and how many frames the
+          // camera had shown then (the browser tests check the first frame is read).
+          els.video.setAttribute("data-read-by-detect", reading.detects);
+          els.video.setAttribute("data-read-at-frame", reading.frames);
           send(scanItem(code, "camera"));
         }
         break;
@@ -1164,8 +1216,7 @@
     setInterval(sync, SYNC_EVERY_MS);
     setInterval(pollOccupancy, OCCUPANCY_EVERY_MS);
     sync();
-    // Have the decoder ready before the network might go: the camera then works offline too.
-    setTimeout(function () { getDetector().catch(function () { return null; }); }, 1500);
+    loadWhenIdle();
     keepForOffline();
     document.body.setAttribute("data-door-ready", "true");
   }
