@@ -6,13 +6,19 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
+from registrar import search_index
 from registrar.extensions import db
 
 
 def _drift(app) -> list:
     with db.engine.connect() as conn:
         context = MigrationContext.configure(
-            conn, opts={"compare_type": True, "render_as_batch": True}
+            conn,
+            opts={
+                "compare_type": True,
+                "render_as_batch": True,
+                "include_name": search_index.include_name,
+            },
         )
         return compare_metadata(context, db.metadata)
 
