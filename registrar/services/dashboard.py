@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from .. import search_index
 from ..extensions import db
 from ..models import (
     Category,
@@ -177,44 +178,57 @@ class _Kind:
 def _tally(event: Event) -> list[_Kind]:
     """The event's guests grouped by everything the dashboard counts: one pass over the list,
     a few hundred groups at most whatever its length, from which every count is summed."""
-    flags = (
-        Guest.revoked_at.is_not(None),
-        Guest.sent_at.is_not(None),
-        CheckIn.receiver != "",
-        CheckIn.receiver_returned_at.is_not(None),
-        Rsvp.dietary != "",
-        Rsvp.access_needs != "",
-    )
-    # Flags as 0/1 (outer joins give NULL for the missing rows: counted as 0).
-    as_numbers = [sa.case((flag, 1), else_=0) for flag in flags]
-    grouped = [Guest.category, Rsvp.attending, Rsvp.channel, Seat.state, CheckIn.inside]
-    rows: list[Any] = db.session.execute(
-        sa.select(*grouped, *as_numbers, sa.func.count())
+    # Everything but the category, the channel and the seat is packed into one number (a bit
+    # per flag): grouping by four values is several times faster than by eleven.
+    packed = sum(
+        (
+            sa.case((flag, bit), else_=0)
+            for flag, bit in (
+                (Guest.revoked_at.is_not(None), _REVOKED),
+                (Guest.sent_at.is_not(None), _SENT),
+                (Rsvp.attending.is_(True), _ATTENDING),
+                (Rsvp.attending.is_(False), _DECLINED),
+                (CheckIn.inside.is_(True), _INSIDE),
+                (CheckIn.inside.is_(False), _LEFT),
+                (CheckIn.receiver != "", _HANDED),
+                (CheckIn.receiver_returned_at.is_not(None), _RETURNED),
+                (Rsvp.dietary != "", _DIETARY),
+                (Rsvp.access_needs != "", _ACCESS),
+            )
+        ),
+        start=sa.literal(0),
+    ).label("flags")
+    grouped = (Guest.category, Rsvp.channel, Seat.state, packed)
+    rows = db.session.execute(
+        sa.select(*grouped, sa.func.count())
         .select_from(Guest)
         .outerjoin(Rsvp, Rsvp.guest_id == Guest.id)
         .outerjoin(Seat, Seat.guest_id == Guest.id)
         .outerjoin(CheckIn, CheckIn.guest_id == Guest.id)
         .where(Guest.event_id == event.id)
-        .group_by(*grouped, *as_numbers)
-    ).all()  # type: ignore[assignment]
+        .group_by(*grouped)
+    ).all()
     return [
         _Kind(
             category=Category(category),
-            revoked=bool(revoked),
-            sent=bool(sent),
-            attending=None if attending is None else bool(attending),
+            revoked=bool(flags & _REVOKED),
+            sent=bool(flags & _SENT),
+            attending=True if flags & _ATTENDING else False if flags & _DECLINED else None,
             channel=Channel(channel) if channel else None,
             seat=SeatState(seat) if seat else None,
-            inside=None if inside is None else bool(inside),
-            receiver_handed=bool(handed),
-            receiver_returned=bool(returned),
-            dietary=bool(dietary),
-            access=bool(access),
+            inside=True if flags & _INSIDE else False if flags & _LEFT else None,
+            receiver_handed=bool(flags & _HANDED),
+            receiver_returned=bool(flags & _RETURNED),
+            dietary=bool(flags & _DIETARY),
+            access=bool(flags & _ACCESS),
             count=count,
         )
-        for (category, attending, channel, seat, inside, revoked, sent, handed, returned, dietary,
-             access, count) in rows
-    ]  # fmt: skip
+        for category, channel, seat, flags, count in rows
+    ]
+
+
+_REVOKED, _SENT, _ATTENDING, _DECLINED, _INSIDE, _LEFT = 1, 2, 4, 8, 16, 32
+_HANDED, _RETURNED, _DIETARY, _ACCESS = 64, 128, 256, 512
 
 
 def _total(tally: list[_Kind], condition: Callable[[_Kind], bool]) -> int:
@@ -306,7 +320,9 @@ def _needs(event: Event, tally: list[_Kind], limit: int = NEEDS_LIMIT) -> Needs:
         _confirmed_answers()
         .add_columns(Guest.id, Guest.name_en, Guest.name_zh, Rsvp.dietary, Rsvp.access_needs)
         .where(Guest.event_id == event.id, sa.or_(has_dietary, has_access))
-        .order_by(Guest.name_en, Guest.name_zh, Guest.id)
+        # The guest list's name order, read from its index (search_index.NAME_ORDER_INDEX)
+        # until enough are found, instead of sorting every guest with a need.
+        .order_by(sa.literal_column(search_index.NAME_ORDER_OF_GUESTS), Guest.name_zh, Guest.id)
         .limit(limit)
     ).all()
     confirmed = [kind for kind in tally if kind.confirmed and kind.attending is not None]
@@ -321,8 +337,10 @@ def _needs(event: Event, tally: list[_Kind], limit: int = NEEDS_LIMIT) -> Needs:
 def _utc_hour(column: sa.ColumnExpressionArgument[datetime]) -> sa.ColumnElement[str]:
     """The UTC hour of a stored time as 'YYYY-MM-DD HH' (the column holds naive UTC)."""
     if db.session.get_bind().dialect.name == "postgresql":
-        return sa.func.to_char(column, "YYYY-MM-DD HH24")
-    return sa.func.strftime("%Y-%m-%d %H", column)
+        return sa.func.to_char(column, "YYYY-MM-DD HH24", type_=sa.String)
+    # SQLite stores 'YYYY-MM-DD HH:MM:SS.ffffff': its first 13 characters, without parsing it
+    # (several times faster than strftime over a long list).
+    return sa.func.substr(column, 1, 13, type_=sa.String)
 
 
 def answers_by_day(event: Event) -> list[AnswerDay]:
@@ -332,7 +350,7 @@ def answers_by_day(event: Event) -> list[AnswerDay]:
     knows no time zones. (A zone whose offset is not whole hours would place answers of the
     half hour around midnight on the neighbouring day.)
     """
-    hour = _utc_hour(Rsvp.answered_at).label("hour")
+    hour = _utc_hour(Rsvp.answered_at)
     rows = db.session.execute(
         sa.select(hour, sa.func.count().label("answers"), _count(Rsvp.attending.is_(True)))
         .select_from(Guest)

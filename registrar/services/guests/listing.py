@@ -245,7 +245,9 @@ def search(event: Event, criteria: Criteria, per_page: int = PER_PAGE) -> GuestP
         sa.select(sa.func.count()).select_from(Guest).where(Guest.event_id == event.id)
     ).scalar_subquery()
     matching_count = (
-        _joined(sa.select(sa.func.count()), event).where(*conditions).scalar_subquery()
+        _joined(sa.select(sa.func.count()), event, _needs_joins(criteria))
+        .where(*conditions)
+        .scalar_subquery()
         if conditions
         else everyone_count
     )
@@ -257,7 +259,7 @@ def search(event: Event, criteria: Criteria, per_page: int = PER_PAGE) -> GuestP
     # list shows: sorting thousands of narrow rows is several times faster than wide ones.
     ids = list(
         db.session.scalars(
-            _joined(sa.select(Guest.id), event)
+            _joined(sa.select(Guest.id), event, _needs_joins(criteria))
             .where(*conditions)
             .order_by(*_order(criteria))
             .limit(per_page)
@@ -286,7 +288,19 @@ def search(event: Event, criteria: Criteria, per_page: int = PER_PAGE) -> GuestP
     )
 
 
-def _joined(query: sa.Select[*_Columns], event: Event) -> sa.Select[*_Columns]:
+def _needs_joins(criteria: Criteria) -> bool:
+    """Whether the criteria read the answer, the seat or the check-in (the name search and
+    the category read the guest alone, and a count of guests only walks an index)."""
+    return bool(
+        criteria.state is not None
+        or criteria.channel is not None
+        or criteria.sort in (SortKey.STATE, SortKey.ANSWERED)
+    )
+
+
+def _joined(query: sa.Select[*_Columns], event: Event, joins: bool = True) -> sa.Select[*_Columns]:
+    if not joins:
+        return query.select_from(Guest).where(Guest.event_id == event.id)
     return (
         query.select_from(Guest)
         .outerjoin(Rsvp, Rsvp.guest_id == Guest.id)
