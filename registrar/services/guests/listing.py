@@ -25,7 +25,7 @@ from ... import search_index
 from ...extensions import db
 from ...models import ERASED_DOMAIN, Category, Channel, CheckIn, Event, Guest, Rsvp, Seat, SeatState
 from ...numbers import parse_whole
-from ..guest_search import key_contains, search_key
+from ..guest_search import keys_contain, search_key
 
 _T = TypeVar("_T")
 _E = TypeVar("_E", bound=enum.Enum)
@@ -339,17 +339,15 @@ _SEARCHED = (Guest.name_en, Guest.name_zh, Guest.email, Guest.organization)
 
 def _conditions(criteria: Criteria) -> list[sa.ColumnElement[bool]]:
     conditions: list[sa.ColumnElement[bool]] = []
-    # Every word somewhere: "Lai Kaohsiung" finds Lai of the city government. The search key
-    # (which leaves out hyphens) narrows down through its index; the word itself decides.
-    for term in criteria.query.lower().split()[:MAX_TERMS]:
-        key = search_key(term)
+    # Every word somewhere: "Lai Kaohsiung" finds Lai of the city government. The search keys
+    # (which leave out hyphens) narrow down through their index; the words themselves decide.
+    terms = criteria.query.lower().split()[:MAX_TERMS]
+    keys = [key for key in (search_key(term) for term in terms) if key]
+    if keys:
+        conditions.append(keys_contain(keys))
+    for term in terms:
         conditions.append(
-            sa.and_(
-                key_contains(key) if key else sa.true(),
-                sa.or_(
-                    *(sa.func.lower(column).contains(term, autoescape=True) for column in _SEARCHED)
-                ),
-            )
+            sa.or_(*(sa.func.lower(column).contains(term, autoescape=True) for column in _SEARCHED))
         )
     if criteria.state is not None:
         conditions.append(_STATE_CONDITIONS[criteria.state])
