@@ -384,6 +384,10 @@ def _order(criteria: Criteria) -> list[sa.SQLColumnExpression[object]]:
     # Latin and Chinese names in one order: the English name, or the Chinese one without it;
     # the same text as the index on it (search_index.NAME_ORDER_INDEX).
     name: sa.ColumnElement[str] = sa.literal_column(search_index.NAME_ORDER_OF_GUESTS)
+    if criteria.query:
+        # The same order written so that it is not the index's: SQLite would otherwise walk the
+        # whole index in order, looking for the few guests found, instead of sorting those.
+        name = sa.func.lower(sa.func.coalesce(sa.func.nullif(Guest.name_en, ""), Guest.name_zh))
     by_name: list[sa.SQLColumnExpression[object]] = [way(name), way(Guest.name_zh)]
     keys: list[sa.SQLColumnExpression[object]]
     sort = criteria.sort
