@@ -31,7 +31,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     load_config(app, test_config)
 
-    from . import cli, db_setup, devserver, i18n, logs, web
+    from . import cli, db_setup, devserver, i18n, logs, search_index, web
     from .extensions import csrf, db, limiter, login_manager, migrate
 
     logs.init_app(app)
@@ -39,7 +39,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     db_setup.configure(app)
     migrate.init_app(
-        app, db, directory=str(PACKAGE_DIR / "migrations"), render_as_batch=True, compare_type=True
+        app,
+        db,
+        directory=str(PACKAGE_DIR / "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+        # The search and name order indexes are made by search_index.py, not from the models.
+        include_name=search_index.include_name,
     )
     csrf.init_app(app)
     i18n.init_app(app)

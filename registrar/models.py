@@ -10,7 +10,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from . import search_index
 from .extensions import Base, db
+from .text import guest_search_key
 
 if TYPE_CHECKING:
     # db.Model is made at run time (Base with Flask-SQLAlchemy's mixins), so a type checker
@@ -325,6 +327,14 @@ class Guest(Model):
     # Registered at the door on the day, not invited (services/checkin/walk_ins.py).
     walk_in: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # What the door and the console search (text.guest_search_key of the names, organization
+    # and e-mail; empty once erased), through the indexes of search_index.py. Written by the
+    # column's default on every insert (bulk ones too) and by _keep_search_key on every update.
+    search_key: Mapped[str] = mapped_column(
+        sa.String(1000),
+        default=lambda context: _search_key_of(context.get_current_parameters()),
+        server_default="",
+    )
 
     event: Mapped[Event] = relationship(back_populates="guests")
     rsvp: Mapped[Rsvp | None] = relationship(back_populates="guest", cascade="all, delete-orphan")
@@ -348,6 +358,29 @@ class Guest(Model):
     def has_address(self) -> bool:
         """Whether e-mail can reach the guest: not erased, not a walk-in who gave none."""
         return not (self.is_erased or self.email.endswith("@" + NO_ADDRESS_DOMAIN))
+
+
+def _search_key_of(values: dict[str, Any]) -> str:
+    email = values.get("email") or ""
+    if email.endswith("@" + ERASED_DOMAIN):
+        return ""
+    name_en, name_zh = values.get("name_en") or "", values.get("name_zh") or ""
+    return guest_search_key(name_en, name_zh, values.get("organization") or "", email)
+
+
+@sa.event.listens_for(Guest, "before_update")
+def _keep_search_key(mapper: Any, connection: sa.Connection, guest: Guest) -> None:
+    guest.search_key = _search_key_of(
+        {
+            "name_en": guest.name_en,
+            "name_zh": guest.name_zh,
+            "organization": guest.organization,
+            "email": guest.email,
+        }
+    )
+
+
+search_index.listen(cast(sa.Table, Guest.__table__))
 
 
 class Rsvp(Model):
@@ -537,6 +570,13 @@ class AuditEntry(Model):
     action: Mapped[str] = mapped_column(sa.String(64))
     details: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    # The log's pages, newest first, of everything or of one action, read from these in order
+    # (services/audit.py log_page); the second also lists the actions used, one seek each.
+    __table_args__ = (
+        sa.Index("ix_audit_entries_event_created", "event_id", "created_at", "id"),
+        sa.Index("ix_audit_entries_event_action", "event_id", "action", "created_at", "id"),
+    )
 
 
 class MessageKind(enum.StrEnum):

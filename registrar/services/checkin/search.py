@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import InstrumentedAttribute, selectinload
+from sqlalchemy.orm import selectinload
 
 from ...extensions import db
 from ...models import ERASED_DOMAIN, Category, Channel, Guest, SeatState
+from ..guest_search import key_contains, search_key
 
 # A search reads this much of what was typed, and answers with at most this many guests.
 MAX_QUERY = 100
@@ -35,41 +35,15 @@ class FoundGuest:
     walk_in: bool = False
 
 
-# Left out on both sides of a comparison: "mei ling", "Mei-Ling" and "meiling" are one name.
-_IGNORED = (" ", "-")
-
-
-def search_key(text: str) -> str:
-    """What a typed name is compared by: full-width letters as plain ones (a Chinese keyboard
-    types them), lower case, no spaces or hyphens."""
-    key = unicodedata.normalize("NFKC", text).lower()
-    for ignored in _IGNORED:
-        key = key.replace(ignored, "")
-    return key
-
-
-def _column_key(
-    column: sa.ColumnElement[str] | InstrumentedAttribute[str],
-) -> sa.ColumnElement[str]:
-    """search_key in SQL, for a stored value (SQLite's lower() folds ASCII only, as ilike does)."""
-    for ignored in _IGNORED:
-        column = sa.func.replace(column, ignored, "")
-    return sa.func.lower(column)
-
-
 def search_guests(event_id: int, query: str, limit: int = SEARCH_LIMIT) -> list[FoundGuest]:
     """Guests whose name (either script), organization or e-mail contains the query, whatever
-    its spaces, hyphens, case or width."""
+    its spaces, hyphens, case or width (Guest.search_key, through its index)."""
     key = search_key(query[:MAX_QUERY])
     if not key:
         return []
-    fields = (Guest.name_en, Guest.name_zh, Guest.organization, Guest.email)
     found = db.session.scalars(
         sa.select(Guest)
-        .where(
-            Guest.event_id == event_id,
-            sa.or_(*(_column_key(f).contains(key, autoescape=True) for f in fields)),
-        )
+        .where(Guest.event_id == event_id, key_contains(key))
         .order_by(Guest.name_en, Guest.name_zh)
         .limit(limit)
         .options(selectinload(Guest.rsvp), selectinload(Guest.seat), selectinload(Guest.check_in))
