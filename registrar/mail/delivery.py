@@ -18,6 +18,7 @@ from typing import Any, TypeGuard, cast
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.engine import CursorResult
+from sqlalchemy.orm import joinedload
 
 from ..db_setup import reading
 from ..extensions import db
@@ -161,11 +162,23 @@ class _Rendered:
     error: str = ""
 
 
+# The message with what deciding and rendering read of its guest, in one statement.
+_WITH_GUEST = (
+    joinedload(OutboxMessage.guest).options(
+        joinedload(Guest.event), joinedload(Guest.seat), joinedload(Guest.rsvp)
+    ),
+)
+
+
+def _read(message_id: int) -> OutboxMessage | None:
+    return db.session.get(OutboxMessage, message_id, options=_WITH_GUEST, populate_existing=True)
+
+
 def _render(message_id: int, attempts: int, now: datetime) -> _Rendered | None:
     """The claimed message rendered from one read-only snapshot of the guest's state (no write
     lock: answers and scans go on meanwhile); None if it is gone."""
     with reading():
-        message = db.session.get(OutboxMessage, message_id, populate_existing=True)
+        message = _read(message_id)
         if message is None:
             return None  # deleted with its event since it was claimed: nothing left to send
         look = _look(message, attempts, now)
@@ -185,7 +198,7 @@ def _render(message_id: int, attempts: int, now: datetime) -> _Rendered | None:
 def _recheck(message_id: int, attempts: int, now: datetime) -> _Look | None:
     """The message and its guest read again, just before the server gets the message."""
     with reading():
-        message = db.session.get(OutboxMessage, message_id, populate_existing=True)
+        message = _read(message_id)
         if message is None:
             return None
         return _look(message, attempts, now)
@@ -296,6 +309,16 @@ def deliver_claimed(
     return True
 
 
+def _forget_all_but(kept: set[Any]) -> None:
+    """Take the rows read since out of the session: every later commit would expire them
+    again, each message's on top of the last's."""
+    identity_map = db.session.identity_map
+    for key in [key for key in identity_map.keys() if key not in kept]:
+        row = identity_map.get(key)
+        if row is not None and row in db.session:
+            db.session.expunge(row)
+
+
 def deliver_due(*, limit: int | None = None, now: datetime | None = None) -> DeliveryReport:
     """Send the messages that are due, oldest first, at most `limit`.
 
@@ -307,6 +330,8 @@ def deliver_due(*, limit: int | None = None, now: datetime | None = None) -> Del
     """
     report = DeliveryReport()
     backend = make_backend()
+    # The caller's own rows stay in the session; those read for each message go after it.
+    kept = set(db.session.identity_map.keys())
     try:
         while limit is None or report.handled < limit:
             moment = now or utcnow()
@@ -314,7 +339,9 @@ def deliver_due(*, limit: int | None = None, now: datetime | None = None) -> Del
             db.session.commit()
             if claimed is None:
                 break
-            if not deliver_claimed(*claimed, backend, moment, report):
+            going_on = deliver_claimed(*claimed, backend, moment, report)
+            _forget_all_but(kept)
+            if not going_on:
                 break
     finally:
         backend.close()

@@ -39,7 +39,8 @@ import common
 
 MAX_MESSAGES = 5000
 PROBE_EVERY = 0.02  # seconds between the probe's write transactions
-RUN_LIMIT = 300  # seconds a sender or the server may live at most
+RUN_LIMIT = 600  # seconds a sender or the probe may live at most
+SERVER_LIMIT = 3600  # seconds the SMTP server may live at most (it serves every run)
 MESSAGE_ID = re.compile(rb"^Message-ID:\s*(\S+)", re.IGNORECASE | re.MULTILINE)
 
 
@@ -48,7 +49,7 @@ MESSAGE_ID = re.compile(rb"^Message-ID:\s*(\S+)", re.IGNORECASE | re.MULTILINE)
 
 def serve_smtp(port: int, record: Path, ready: Path) -> None:
     """An SMTP server on 127.0.0.1:port that appends each accepted message's Message-ID to
-    `record`; it stops when the file `<ready>.stop` appears, or after RUN_LIMIT seconds."""
+    `record`; it stops when the file `<ready>.stop` appears, or after SERVER_LIMIT seconds."""
     from aiosmtpd.controller import Controller
 
     out = record.open("ab", buffering=0)
@@ -64,7 +65,7 @@ def serve_smtp(port: int, record: Path, ready: Path) -> None:
     controller.start()
     ready.touch()
     stop = ready.with_suffix(".stop")
-    deadline = time.monotonic() + RUN_LIMIT
+    deadline = time.monotonic() + SERVER_LIMIT
     try:
         while not stop.exists() and time.monotonic() < deadline:
             time.sleep(0.1)
@@ -223,6 +224,7 @@ def one_run(args, folder: Path, port: int, record: Path, kind: str, senders: int
             "unique": len(set(ids)),
             "repeats": repeats,
             "sent_in_db": sent_in_db,
+            "stopped": "; ".join(r["stopped"] for r in results if r["stopped"]),
             "ok": len(set(ids)) == count and repeats == 0 and sent_in_db == count,
         }
     finally:
@@ -308,7 +310,7 @@ def main() -> int:
     for r in rows:
         check = "yes" if r["ok"] else (
             f"NO: {r['unique']} of {r['messages']} arrived, {r['repeats']} repeats, "
-            f"{r['sent_in_db']} recorded sent"
+            f"{r['sent_in_db']} recorded sent {r['stopped']}"
         )  # fmt: skip
         print(
             f"| {r['kind']} | {r['senders']} | {r['messages']} | {r['seconds']:.2f} "
