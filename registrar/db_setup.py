@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextvars
 import os
 import sqlite3
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from io import BufferedRandom
 from typing import Any
 
@@ -127,6 +130,27 @@ def _sqlite_connect(dbapi_connection: sqlite3.Connection, _record: object) -> No
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 WRITE_LOCKED = "registrar.write_locked"
+_READING = contextvars.ContextVar("registrar.reading", default=False)
+
+
+@contextmanager
+def reading() -> Iterator[None]:
+    """A transaction of the session that only reads, ended (rolled back) at the block's end.
+
+    On SQLite it begins deferred, as a GET request's does: it takes no write lock, and with WAL
+    writers go on meanwhile while it reads one consistent snapshot. Anything written in it is
+    discarded. The session must have no transaction open when the block begins.
+    """
+    if db.session().in_transaction():
+        raise RuntimeError("reading() begins a transaction of its own")
+    token = _READING.set(True)
+    try:
+        yield
+    finally:
+        try:
+            db.session.rollback()
+        finally:
+            _READING.reset(token)
 
 
 def _sqlite_begin(connection: sa.Connection) -> None:
@@ -135,7 +159,7 @@ def _sqlite_begin(connection: sa.Connection) -> None:
     # SQLite answers with an immediate "database is locked"); others wait for the lock instead.
     # Requests that only read (GET pages never write) begin deferred, so that they do not
     # queue behind each other; WAL lets them read while a writer works.
-    if has_request_context() and request.method in READ_ONLY_METHODS:
+    if _READING.get() or (has_request_context() and request.method in READ_ONLY_METHODS):
         connection.info[WRITE_LOCKED] = False
         connection.exec_driver_sql("BEGIN")
         return

@@ -490,3 +490,27 @@ def test_the_sheet_refuses_in_json_when_the_script_asks_and_there_is_nothing_to_
         headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"},
     )
     assert browser.status_code == 302
+
+
+@needs_poppler
+def test_a_kept_badge_is_never_an_older_version(app, tmp_path):
+    guest = lai(make_event())
+    first = badges.badge_pdf(guest)
+    assert badges.badge_pdf(guest) is first  # rendered once, given again
+
+    badges.reissue(guest.id, audit.SYSTEM)
+    db.session.commit()
+    reissued = badges.badge_pdf(guest)
+    assert reissued != first
+    (page,) = pdf_pages(reissued, tmp_path)
+    (result,) = decode(page)
+    assert result.text == badges.badge_code_for(guest)
+    assert tokens.read_badge_code(result.text).version == 2
+
+    # A change the badge version does not count (a name, the headset channel) is a new badge too.
+    guest.name_en = "Lai Ching-Ming Jr."
+    answer(guest, channel=Channel.EN)
+    renamed = badges.badge_pdf(guest)
+    assert renamed not in (first, reissued)
+    words = pdf_text(renamed, tmp_path)
+    assert "Lai Ching-Ming Jr." in words and "EN" in words

@@ -152,3 +152,21 @@ def test_no_ics_for_a_guest_without_a_confirmed_seat_or_with_a_dead_link(app, cl
     invitations.rotate(answered.id, audit.SYSTEM)
     db.session.commit()
     assert client.get(f"{old_path}/calendar.ics").status_code == 410
+
+
+def test_the_kept_time_zone_block_makes_the_file_the_library_would(app):
+    event = forum()
+    guest = confirmed(event)
+    now = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
+    first = calendar.guest_calendar(guest, now=now)
+    again = calendar.guest_calendar(guest, now=now)
+    assert first == again
+
+    parsed = icalendar.Calendar.from_ical(first)
+    (zone,) = parsed.walk("VTIMEZONE")
+    assert zone["TZID"] == event.timezone
+    assert [c.name for c in parsed.subcomponents] == ["VTIMEZONE", "VEVENT"]
+    # The same file as the library makes it when asked to add the zone itself.
+    parsed.subcomponents.remove(zone)
+    parsed.add_missing_timezones()
+    assert parsed.to_ical() == first

@@ -5,6 +5,8 @@ from __future__ import annotations
 import email
 import io
 import re
+import sqlite3
+import threading
 from datetime import timedelta
 from email import policy
 from html import unescape
@@ -15,14 +17,15 @@ import pytest
 import sqlalchemy as sa
 import zxingcpp
 from PIL import Image
-from support.factories import make_event, make_guest
+from support.factories import answer, make_event, make_guest
 from support.live_server import free_port
-from support.smtp import smtp_config, smtp_inbox
+from support.smtp import Inbox, smtp_config, smtp_inbox
 
 from registrar import create_app, tokens
 from registrar.config import Defaults
 from registrar.extensions import db
 from registrar.mail import backends, campaigns, delivery
+from registrar.mail.render import render
 from registrar.models import (
     Guest,
     Language,
@@ -362,6 +365,175 @@ def test_a_message_that_no_longer_fits_is_cancelled_not_sent(app, client, smtp_s
     confirmation = db.session.get(OutboxMessage, confirmation.id)
     assert (confirmation.status, confirmation.reason) == (MessageStatus.CANCELLED, "seat_changed")
     assert len(smtp_server.received) == 2
+
+
+# -- no transaction while rendering and sending -----------------------------------------------
+
+
+def write_from_another_connection(url: sa.URL, message_id: int) -> None:
+    """A write transaction of another connection to the database, giving up after 2 s: it
+    cannot finish while the sender holds SQLite's write lock, or on PostgreSQL the message's
+    row (a claim not yet committed, a record begun)."""
+    if url.get_backend_name() == "sqlite":
+        connection = sqlite3.connect(url.database, timeout=2, isolation_level=None)
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            connection.execute(
+                "UPDATE outbox_messages SET last_error = last_error WHERE id = ?", (message_id,)
+            )
+            connection.execute("COMMIT")
+        finally:
+            connection.close()
+        return
+    # The URL's own options (the test's schema) with the lock timeout added.
+    options = f"{url.query.get('options', '')} -c lock_timeout=2000".strip()
+    engine = sa.create_engine(
+        url.difference_update_query(["options"]),
+        poolclass=sa.pool.NullPool,
+        connect_args={"options": options},
+    )
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                sa.text("UPDATE outbox_messages SET last_error = last_error WHERE id = :id"),
+                {"id": message_id},
+            )
+    finally:
+        engine.dispose()
+
+
+class HoldingInbox(Inbox):
+    """An SMTP server that holds the DATA step of each message until another connection's
+    write to the database has gone through (or failed), and then accepts the message."""
+
+    def __init__(self, url: sa.URL, message_id: int) -> None:
+        super().__init__()
+        self.url = url
+        self.message_id = message_id
+        self.writes: list[str] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        try:
+            write_from_another_connection(self.url, self.message_id)
+            self.writes.append("written")
+        except Exception as exc:  # noqa: BLE001  (the test shows what failed)
+            self.writes.append(f"{type(exc).__name__}: {exc}")
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_the_database_takes_writes_while_the_server_holds_a_message(app, client):
+    event = make_event(capacity=5)
+    guest = make_guest(event)
+    answer_yes = rsvp_yes(guest)
+    confirmation = outbox(kind=MessageKind.CONFIRMATION)[0]
+    assert answer_yes and confirmation.status == MessageStatus.QUEUED
+
+    with smtp_inbox(HoldingInbox(db.engine.url, confirmation.id)) as holding:
+        app.config.update(smtp_config(holding))
+        assert deliver().sent == 1
+
+    assert holding.writes == ["written"]
+    (received,) = holding.received
+    assert received["Message-ID"] == confirmation.message_id
+    assert outbox(kind=MessageKind.CONFIRMATION)[0].status == MessageStatus.SENT
+
+
+def rsvp_yes(guest: Guest) -> bool:
+    answer(guest)  # yes, on the English channel
+    return True
+
+
+def revoke(guest_id: int) -> None:
+    invitations.revoke(guest_id, audit.SYSTEM)
+
+
+def erase(guest_id: int) -> None:
+    from registrar.services import guests
+
+    guests.erase(guest_id, audit.SYSTEM)
+
+
+def decline(guest_id: int) -> None:
+    from registrar.services import rsvp
+
+    guest = db.session.get(Guest, guest_id)
+    rsvp.answer(guest.id, guest.token_version, rsvp.RsvpAnswer(attending=False), audit.GUEST)
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"), [(revoke, "revoked"), (erase, "revoked"), (decline, "seat_changed")]
+)
+def test_a_guest_changed_while_the_message_is_rendered_gets_no_message(
+    app, smtp_server, monkeypatch, change, reason
+):
+    event = make_event(capacity=5)
+    guest = make_guest(event)
+    rsvp_yes(guest)
+    (confirmation,) = outbox(kind=MessageKind.CONFIRMATION)
+    changed: list[str] = []
+
+    def render_while_an_organizer_acts(message, guest, now):
+        outgoing = render(message, guest, now)
+        if changed:
+            return outgoing  # once: a decline's own message goes out as usual
+        # Another request changes the guest meanwhile, through the same services: it gets the
+        # write lock at once (the sender holds none while it renders) and commits.
+
+        def elsewhere():
+            with app.app_context():
+                try:
+                    change(guest_id)
+                    db.session.commit()
+                    changed.append("committed")
+                except Exception as exc:  # noqa: BLE001  (the test shows what failed)
+                    changed.append(f"{type(exc).__name__}: {exc}")
+
+        worker = threading.Thread(target=elsewhere)
+        worker.start()
+        worker.join(timeout=30)
+        return outgoing
+
+    guest_id = guest.id
+    monkeypatch.setattr(delivery, "render", render_while_an_organizer_acts)
+    report = deliver()
+
+    assert changed == ["committed"]
+    assert report.cancelled == 1
+    assert confirmation.message_id not in smtp_server.message_ids()
+    assert "confirmed" not in str([m["Subject"] for m in smtp_server.received])
+    message = db.session.get(OutboxMessage, confirmation.id)
+    assert (message.status, message.reason) == (MessageStatus.CANCELLED, reason)
+
+
+def test_a_test_message_goes_out_whatever_happens_to_the_guest_meanwhile(app, smtp_server):
+    from registrar.services import outbox as outbox_service
+
+    event = make_event(capacity=5)
+    guest = make_guest(event)
+    rsvp_yes(guest)
+    deliver()
+    test = outbox_service.enqueue_test(
+        guest,
+        MessageKind.WAITLISTED,
+        Language.EN,
+        to_address="organizer@forum.example",
+        actor=audit.SYSTEM,
+    )
+    message_id = test.message_id
+    now = utcnow()
+    claimed = delivery.claim(now)
+    db.session.commit()
+    invitations.revoke(guest.id, audit.SYSTEM)  # after the claim, before the sending
+    db.session.commit()
+    report = delivery.DeliveryReport()
+    backend = backends.make_backend()
+    try:
+        assert delivery.deliver_claimed(*claimed, backend, now, report)
+    finally:
+        backend.close()
+    assert report.sent == 1
+    assert smtp_server.received[-1]["Message-ID"] == message_id
+    assert smtp_server.received[-1]["To"].addresses[0].addr_spec == "organizer@forum.example"
 
 
 # -- delivery: outages, crashes, retries ------------------------------------------------------

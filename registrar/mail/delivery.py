@@ -1,7 +1,9 @@
 """The mail sender: claims due outbox messages one at a time, renders, delivers, records.
 
 It runs as `flask --app registrar mail send` outside any web request and is an edge of its own:
-it commits after claiming a message and again after the backend's answer.
+it claims a message in one short write transaction, renders it from a read-only snapshot and
+sends it with no write transaction open (SQLite's writers, every answer and scan, go on
+meanwhile), and records the backend's answer in another short one.
 """
 
 from __future__ import annotations
@@ -16,12 +18,14 @@ from typing import Any, TypeGuard, cast
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.engine import CursorResult
+from sqlalchemy.orm import joinedload
 
+from ..db_setup import reading
 from ..extensions import db
-from ..models import MessageKind, MessageStatus, OutboxMessage, utcnow
+from ..models import Guest, MessageKind, MessageStatus, OutboxMessage, utcnow
 from ..services.outbox import OPEN, UNRENDERABLE
 from .backends import Backend, DeliveryError, make_backend
-from .render import render, unfit_reason
+from .render import OutgoingMail, render, unfit_reason
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +64,14 @@ def retry_delay(attempts: int) -> timedelta:
 
 
 def claim_next(now: datetime) -> int | None:
-    """Mark the next due message as being sent and return its id (the caller commits).
+    """Mark the next due message as being sent and return its id (the caller commits)."""
+    claimed = claim(now)
+    return claimed[0] if claimed is not None else None
+
+
+def claim(now: datetime) -> tuple[int, int] | None:
+    """Mark the next due message as being sent; its id and the attempt this is (the caller
+    commits).
 
     A message still marked as being sent after its lease ran out belonged to a sender that
     died; it is taken again. The conditional update keeps two senders off one message; on
@@ -96,7 +107,7 @@ def claim_next(now: datetime) -> int | None:
             .execution_options(synchronize_session=False)
         ),
     )
-    return row.id if claimed.rowcount == 1 else None
+    return (row.id, row.attempts + 1) if claimed.rowcount == 1 else None
 
 
 def _retry_or_fail(message: OutboxMessage, error: str, now: datetime) -> MessageStatus:
@@ -118,59 +129,173 @@ def _still_ours(message: OutboxMessage | None, attempts: int) -> TypeGuard[Outbo
     )
 
 
-def _deliver_one(message_id: int, backend: Backend, now: datetime, report: DeliveryReport) -> bool:
-    """Deliver one claimed message and record how it went; False ends the batch."""
-    message = db.session.get(OutboxMessage, message_id, populate_existing=True)
-    if message is None:
-        return True  # deleted with its event since it was claimed: nothing left to send
-    attempts = message.attempts
+@dataclass
+class _Look:
+    """What a sender sees of a claimed message in one read: whether it is still its own, why
+    it must not go (a reason code), and the state the rendering depends on."""
+
+    ours: bool
+    reason: str | None = None
+    state: tuple[object, ...] = ()
+
+
+def _look(message: OutboxMessage | None, attempts: int, now: datetime) -> _Look:
+    if not _still_ours(message, attempts):
+        return _Look(ours=False)
     guest = message.guest
     # A test shows the organizer the message as it is now, whatever the guest's state.
     reason = None if message.is_test else unfit_reason(message.kind, guest, now, message.details)
-    if reason is not None:
-        message.status = MessageStatus.CANCELLED
-        message.reason = reason
-        db.session.commit()
-        report.cancelled += 1
-        return True
-    try:
-        outgoing = render(message, guest, now)
-    except sa.exc.SQLAlchemyError:
-        raise  # the database, not the message: the claim lapses and it is taken again
-    except Exception as exc:
-        # Rendering reads only what is stored: it would fail the same way at every attempt.
-        # Give the message up at once, with the reason, where the organizer sees it.
-        log.exception("rendering outbox message %s failed", message_id)
-        message.status = MessageStatus.FAILED
-        message.reason = UNRENDERABLE
-        message.last_error = f"rendering failed: {type(exc).__name__}: {exc}"[:1000]
-        db.session.commit()
-        report.failed += 1
-        return True
-    subject = str(outgoing.message["Subject"])
-    # Talk to the server with no transaction open: SQLite's writers are not held up meanwhile.
-    db.session.commit()
+    # Everything of the guest's row (names, link and badge versions, language, address) and
+    # where the message goes: a change to any of them since rendering means rendering again.
+    state = (
+        message.to_address,
+        message.language,
+        *(getattr(guest, column.key) for column in sa.inspect(Guest).column_attrs),
+    )
+    return _Look(ours=True, reason=reason, state=state)
 
+
+@dataclass
+class _Rendered:
+    look: _Look
+    outgoing: OutgoingMail | None = None
+    error: str = ""
+
+
+# The message with what deciding and rendering read of its guest, in one statement.
+_WITH_GUEST = (
+    joinedload(OutboxMessage.guest).options(
+        joinedload(Guest.event), joinedload(Guest.seat), joinedload(Guest.rsvp)
+    ),
+)
+
+
+def _read(message_id: int) -> OutboxMessage | None:
+    return db.session.get(OutboxMessage, message_id, options=_WITH_GUEST, populate_existing=True)
+
+
+def _render(message_id: int, attempts: int, now: datetime) -> _Rendered | None:
+    """The claimed message rendered from one read-only snapshot of the guest's state (no write
+    lock: answers and scans go on meanwhile); None if it is gone."""
+    with reading():
+        message = _read(message_id)
+        if message is None:
+            return None  # deleted with its event since it was claimed: nothing left to send
+        look = _look(message, attempts, now)
+        if not look.ours or look.reason is not None:
+            return _Rendered(look)
+        try:
+            outgoing = render(message, message.guest, now)
+        except sa.exc.SQLAlchemyError:
+            raise  # the database, not the message: the claim lapses and it is taken again
+        except Exception as exc:
+            # Rendering reads only what is stored: it would fail the same way at every attempt.
+            log.exception("rendering outbox message %s failed", message_id)
+            return _Rendered(look, error=f"rendering failed: {type(exc).__name__}: {exc}")
+        return _Rendered(look, outgoing)
+
+
+def _recheck(message_id: int, attempts: int, now: datetime) -> _Look | None:
+    """The message and its guest read again, just before the server gets the message."""
+    with reading():
+        message = _read(message_id)
+        if message is None:
+            return None
+        return _look(message, attempts, now)
+
+
+def _record(message_id: int, attempts: int, change: Callable[[OutboxMessage], object]) -> bool:
+    """Record an outcome in a short write transaction, if the message is still ours."""
+    message = db.session.get(OutboxMessage, message_id, populate_existing=True)
+    if not _still_ours(message, attempts):
+        db.session.commit()
+        return False
+    change(message)
+    db.session.commit()
+    return True
+
+
+# Rounds of rendering when the guest changes while the message is being rendered each time.
+RENDER_ROUNDS = 3
+
+
+def deliver_claimed(
+    message_id: int, attempts: int, backend: Backend, now: datetime, report: DeliveryReport
+) -> bool:
+    """Deliver one claimed message (`attempts`: the claim's) and record how it went; False
+    ends the batch.
+
+    No transaction is open while it renders (from a read-only snapshot) or talks to the
+    server. Just before sending, it reads the message and the guest again: a guest revoked or
+    erased, a seat changed, or a claim lost since rendering stops the message there. The
+    check is before the send, not in the recording transaction, because afterwards the mail
+    is gone and could only be recorded; what is left is the SMTP exchange itself.
+    """
+    for _round in range(RENDER_ROUNDS):
+        rendered = _render(message_id, attempts, now)
+        if rendered is None:
+            return True  # deleted with its event since it was claimed: nothing left to send
+        final = rendered.look
+        if rendered.outgoing is None:
+            break  # not ours, no longer fitting, or unrenderable
+        look = _recheck(message_id, attempts, now)
+        if look is None:
+            return True
+        final = look
+        if not look.ours or look.reason is not None or look.state == rendered.look.state:
+            break
+    else:
+        # The guest keeps changing: the message waits for the next run, unsent.
+        _record(message_id, attempts, lambda m: _retry_or_fail(m, "changed while rendering", now))
+        report.retrying += 1
+        return True
+
+    if not final.ours:
+        return True  # another sender has it since our lease ran out
+    if final.reason is not None:
+        reason = final.reason
+
+        def cancel(message: OutboxMessage) -> None:
+            message.status = MessageStatus.CANCELLED
+            message.reason = reason
+
+        report.cancelled += _record(message_id, attempts, cancel)
+        return True
+    if rendered.outgoing is None:
+        error = rendered.error
+
+        def unrenderable(message: OutboxMessage) -> None:
+            # Given up at once, with the reason, where the organizer sees it.
+            message.status = MessageStatus.FAILED
+            message.reason = UNRENDERABLE
+            message.last_error = error[:1000]
+
+        report.failed += _record(message_id, attempts, unrenderable)
+        return True
+
+    outgoing = rendered.outgoing
+    subject = str(outgoing.message["Subject"])
     try:
         backend.send(outgoing)
     except DeliveryError as exc:
-        message = db.session.get(OutboxMessage, message_id, populate_existing=True)
-        if _still_ours(message, attempts):
-            if exc.permanent:
+        refusal = exc
+
+        def failed(message: OutboxMessage) -> None:
+            if refusal.permanent:
                 message.status = MessageStatus.FAILED
-                message.last_error = str(exc)[:1000]
+                message.last_error = str(refusal)[:1000]
             else:
-                _retry_or_fail(message, str(exc), now)
+                _retry_or_fail(message, str(refusal), now)
             report.failed += message.status == MessageStatus.FAILED
             report.retrying += message.status == MessageStatus.QUEUED
-        db.session.commit()
+
+        _record(message_id, attempts, failed)
         if exc.connection_lost:
             report.stopped = str(exc)
             return False
         return True
 
-    message = db.session.get(OutboxMessage, message_id, populate_existing=True)
-    if _still_ours(message, attempts):
+    def sent(message: OutboxMessage) -> None:
         sent_at = utcnow()
         message.status = MessageStatus.SENT
         message.sent_at = sent_at
@@ -178,29 +303,45 @@ def _deliver_one(message_id: int, backend: Backend, now: datetime, report: Deliv
         message.last_error = ""
         if message.kind == MessageKind.INVITATION and not message.is_test:
             message.guest.sent_at = sent_at
-    db.session.commit()
+
+    _record(message_id, attempts, sent)
     report.sent += 1
     return True
+
+
+def _forget_all_but(kept: set[Any]) -> None:
+    """Take the rows read since out of the session: every later commit would expire them
+    again, each message's on top of the last's."""
+    identity_map = db.session.identity_map
+    for key in [key for key in identity_map.keys() if key not in kept]:
+        row = identity_map.get(key)
+        if row is not None and row in db.session:
+            db.session.expunge(row)
 
 
 def deliver_due(*, limit: int | None = None, now: datetime | None = None) -> DeliveryReport:
     """Send the messages that are due, oldest first, at most `limit`.
 
-    It commits after claiming a message and again after the backend's answer, so a crash at
-    any point loses nothing. What can repeat is only a message the server had accepted when
+    It commits after claiming a message (a short write transaction), renders and sends with no
+    write transaction open, and records the backend's answer in another short one, so a crash
+    at any point loses nothing. What can repeat is only a message the server had accepted when
     the sender died before recording it; it goes out again with the same Message-ID, by which
     mail programs recognise the repeat.
     """
     report = DeliveryReport()
     backend = make_backend()
+    # The caller's own rows stay in the session; those read for each message go after it.
+    kept = set(db.session.identity_map.keys())
     try:
         while limit is None or report.handled < limit:
             moment = now or utcnow()
-            message_id = claim_next(moment)
+            claimed = claim(moment)
             db.session.commit()
-            if message_id is None:
+            if claimed is None:
                 break
-            if not _deliver_one(message_id, backend, moment, report):
+            going_on = deliver_claimed(*claimed, backend, moment, report)
+            _forget_all_but(kept)
+            if not going_on:
                 break
     finally:
         backend.close()

@@ -5,6 +5,7 @@ Texts come out in the current locale; the mail sender sets the guest's (mail.ren
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 from email.utils import parseaddr
 from urllib.parse import urlencode, urlsplit
@@ -128,10 +129,25 @@ def guest_calendar(guest: Guest, *, cancelled: bool = False, now: datetime | Non
         entry.add("organizer", f"mailto:{parseaddr(sender)[1]}")
         entry.add("attendee", f"mailto:{guest.email}")
     calendar.add_component(entry)
-    # The VTIMEZONE for the TZID that DTSTART and DTEND carry (Asia/Taipei).
-    calendar.add_missing_timezones()
+    # The VTIMEZONE for the TZID that DTSTART and DTEND carry (Asia/Taipei), before the entry,
+    # as add_missing_timezones() puts it.
+    for position, tzid in enumerate(sorted(calendar.get_missing_tzids())):
+        timezone = _timezone(tzid)
+        if timezone is not None:
+            calendar.subcomponents.insert(position, timezone)
     ical: bytes = calendar.to_ical()
     return ical
+
+
+@functools.lru_cache(maxsize=32)
+def _timezone(tzid: str) -> icalendar.Timezone | None:
+    """The VTIMEZONE of a zone, as add_missing_timezones() makes it (its transitions from 1970
+    to 2038), built once per zone and process: building it walks the zone's rules hour by hour
+    (most of an .ics file's cost otherwise). Only read afterwards, never changed."""
+    try:
+        return icalendar.Timezone.from_tzid(tzid)
+    except ValueError:
+        return None  # a zone icalendar does not know gets none, as there
 
 
 def filename(event: Event) -> str:

@@ -54,8 +54,9 @@ class Inbox:
 
 
 @contextmanager
-def smtp_inbox() -> Iterator[Inbox]:
-    inbox = Inbox()
+def smtp_inbox(inbox: Inbox | None = None) -> Iterator[Inbox]:
+    """A server on a free port keeping what it accepts in `inbox` (a new Inbox if none)."""
+    inbox = inbox or Inbox()
     inbox.port = free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=inbox.port)
     controller.start()

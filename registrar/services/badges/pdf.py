@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -10,6 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from fpdf import FPDF
 from fpdf.enums import RenderStyle
+from fpdf.fonts import TTFFont
 
 from ...errors import NoBadge
 from ...models import Channel, Guest
@@ -46,9 +48,24 @@ _QR_SIZE = 38.0
 _QR_BORDER = 2
 
 
+# Badges kept rendered in each process (a badge is some 20-40 KB): the guest's page, the
+# console and the mail sender ask for the same badge again.
+KEPT_BADGES = 256
+
+
 def badge_pdf(guest: Guest) -> bytes:
     """One badge on a page of its own size (90 x 130 mm), for badge stock or a printer."""
-    face = badge_face(guest)
+    return _badge_pdf(badge_face(guest))
+
+
+@functools.lru_cache(maxsize=KEPT_BADGES)
+def _badge_pdf(face: BadgeFace) -> bytes:
+    """A badge rendered once per face and process. The face is the key: its code holds the
+    event, the guest and the badge version, and it holds every text the badge prints (both
+    languages: the badge is the same whatever the reader's), so a re-issued badge, a changed
+    name or headset channel is a new key and an older badge is never served. Kept in memory,
+    not in the instance folder: an erased guest's names are then on no disk, and nothing
+    outlives an upgrade of the layout."""
     return _render([face], sheet=False, title=" / ".join(face.names))
 
 
@@ -85,6 +102,13 @@ def _render(faces: list[BadgeFace], *, sheet: bool, title: str) -> bytes:
         pdf.set_title(title)
         # fpdf2 reads the font file lazily, up to output(): it must outlive the document.
         pdf.add_font(FONT_NAME, fname=font_file)
+        # HarfBuzz cut the font already: its glyphs and their boxes are the font's own. fpdf2
+        # subsets it again for the glyphs drawn; saving that subset with the glyphs' stored
+        # data, instead of unpacking every outline to measure its box again, was most of a
+        # badge's time.
+        font = pdf.fonts[FONT_NAME]
+        assert isinstance(font, TTFFont)
+        font.ttfont.recalcBBoxes = False
         if sheet:
             _sheet(pdf, faces, footers)
         else:

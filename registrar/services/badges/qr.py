@@ -80,15 +80,32 @@ def _lost_point(rows: list[int], n: int) -> int:
     return points + int(abs(percent * 100 - 50) / 5) * 10
 
 
-def _qr(
-    code: str, box_size: int = 10, border: int = 4, max_version: int = QR_MAX_VERSION
-) -> _QRCode:
-    qr = _QRCode(error_correction=QR_ERROR_CORRECTION, box_size=box_size, border=border)
+@functools.lru_cache(maxsize=1024)
+def _fitted(code: str, max_version: int) -> tuple[int, int]:
+    """The code's QR version and mask, worked out once per code and process: the badge PDF and
+    the mail's picture of the same code then choose the mask once between them."""
+    qr = _QRCode(error_correction=QR_ERROR_CORRECTION)
     qr.add_data(code)
-    qr.make(fit=True)
+    qr.best_fit()
     if qr.version > max_version:
         # A longer code would make a denser QR code that cheap cameras misread.
         raise ValueError(f"the code needs QR version {qr.version} > {max_version}")
+    return qr.version, qr.best_mask_pattern()
+
+
+def _qr(
+    code: str, box_size: int = 10, border: int = 4, max_version: int = QR_MAX_VERSION
+) -> _QRCode:
+    version, mask = _fitted(code, max_version)
+    qr = _QRCode(
+        version=version,
+        error_correction=QR_ERROR_CORRECTION,
+        box_size=box_size,
+        border=border,
+        mask_pattern=mask,
+    )
+    qr.add_data(code)
+    qr.make(fit=False)
     return qr
 
 
