@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask, has_request_context, request
 
+from . import lock_times
 from .extensions import db
 
 if sys.platform != "win32":
@@ -113,6 +114,7 @@ def configure(app: Flask) -> None:
         sa.event.listen(engine, "begin", _sqlite_begin)
         sa.event.listen(engine, "commit", _sqlite_end)
         sa.event.listen(engine, "rollback", _sqlite_end)
+    lock_times.start(db.session, holds_write_lock)
 
 
 def _sqlite_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:

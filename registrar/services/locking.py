@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import has_request_context, request
 from sqlalchemy.orm import Session
 
+from .. import lock_times
 from ..db_setup import READ_ONLY_METHODS, holds_write_lock
 from ..errors import Busy, NotFound
 from ..extensions import db
@@ -147,6 +148,7 @@ def _remember(session: Session, event_id: int) -> None:
     if kept is not transaction:
         locked = frozenset()
     session.info[_LOCKED] = (transaction, locked | {event_id})
+    lock_times.taken(session)
 
 
 @contextmanager
