@@ -13,8 +13,9 @@ from io import BufferedRandom
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, has_request_context, request
+from flask import Flask, g, has_request_context, request
 
+from . import lock_times
 from .extensions import db
 
 if sys.platform != "win32":
@@ -116,6 +117,7 @@ def configure(app: Flask) -> None:
         sa.event.listen(engine, "begin", _sqlite_begin)
         sa.event.listen(engine, "commit", _sqlite_end)
         sa.event.listen(engine, "rollback", _sqlite_end)
+    lock_times.start(db.session, holds_write_lock)
 
 
 def _sqlite_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
@@ -153,13 +155,66 @@ def reading() -> Iterator[None]:
             _READING.reset(token)
 
 
+# Kept in flask.g: the request reads before its use case writes, and whether that use case's
+# transaction is the one running now (see read_before_writing).
+_READS_FIRST = "registrar_reads_first"
+_WRITING = "registrar_writing"
+
+
+def read_before_writing() -> None:
+    """This request reads (its page, the link, the form's checks) before its use case writes.
+
+    Its reads then begin deferred on SQLite, as a GET's do, and wait for no writer; only the
+    use case's own transaction (unit_of_work.transaction, see `writing`) begins with the write
+    lock, so the lock is held for the use case alone. The use case reads again under the lock
+    whatever it decides on: what was read before it may be stale by then.
+    """
+    setattr(g, _READS_FIRST, True)
+
+
+@contextmanager
+def writing() -> Iterator[None]:
+    """The use case's transaction, in a request that reads first (read_before_writing).
+
+    The reads' transaction ends here (on any database: the use case begins a transaction of
+    its own, which takes the lock on SQLite as it begins); what was loaded in it is expired
+    and read again when used. Elsewhere this changes nothing.
+    """
+    if not has_request_context() or not g.get(_READS_FIRST) or g.get(_WRITING):
+        yield
+        return
+    session = db.session()
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError(
+            "A request that reads before writing writes only in its use case: "
+            "something was changed before it began."
+        )
+    session.rollback()
+    setattr(g, _WRITING, True)
+    try:
+        yield
+    finally:
+        setattr(g, _WRITING, False)
+
+
+def _begins_deferred() -> bool:
+    if _READING.get():
+        return True
+    if not has_request_context():
+        return False
+    if request.method in READ_ONLY_METHODS:
+        return True
+    return bool(g.get(_READS_FIRST)) and not g.get(_WRITING)
+
+
 def _sqlite_begin(connection: sa.Connection) -> None:
     # SQLite has one writer at a time. Taking that lock when the transaction begins means a
     # use case that reads, then writes, cannot find its snapshot stale at the write (which
     # SQLite answers with an immediate "database is locked"); others wait for the lock instead.
     # Requests that only read (GET pages never write) begin deferred, so that they do not
-    # queue behind each other; WAL lets them read while a writer works.
-    if _READING.get() or (has_request_context() and request.method in READ_ONLY_METHODS):
+    # queue behind each other; WAL lets them read while a writer works. So do the reads of a
+    # request that reads before its use case writes (read_before_writing).
+    if _begins_deferred():
         connection.info[WRITE_LOCKED] = False
         connection.exec_driver_sql("BEGIN")
         return

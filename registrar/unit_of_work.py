@@ -8,6 +8,7 @@ from typing import TypeVar
 
 import sqlalchemy as sa
 
+from . import db_setup
 from .extensions import db
 
 Result = TypeVar("Result")
@@ -19,16 +20,19 @@ def transaction() -> Iterator[None]:
     an interrupt) roll it all back and let the exception go on to the edge that shows it.
 
     The commit is inside: a write the database refuses at commit time rolls back as well.
+    In a request that reads before it writes (db_setup.read_before_writing), the block is a
+    transaction of its own, the only one that takes the write lock.
     """
-    try:
-        yield
-        db.session.commit()
-    except BaseException:
+    with db_setup.writing():
         try:
-            db.session.rollback()
-        except sa.exc.DBAPIError:
-            pass  # the connection is gone, and the transaction with it: the first error counts
-        raise
+            yield
+            db.session.commit()
+        except BaseException:
+            try:
+                db.session.rollback()
+            except sa.exc.DBAPIError:
+                pass  # the connection is gone, and the transaction with it: the first counts
+            raise
 
 
 def run(work: Callable[[], Result]) -> Result:

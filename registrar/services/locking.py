@@ -7,8 +7,9 @@ from contextlib import contextmanager
 
 import sqlalchemy as sa
 from flask import has_request_context, request
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
+from .. import lock_times
 from ..db_setup import READ_ONLY_METHODS, holds_write_lock
 from ..errors import Busy, NotFound
 from ..extensions import db
@@ -53,15 +54,45 @@ def lock_event(event_id: int) -> Event:
 
 
 def lock_guest_event(guest_id: int) -> tuple[Event, Guest]:
-    """Lock the guest's event (lock_event) and return it with the guest read under the lock."""
+    """Lock the guest's event (lock_event) and return it with the guest read under the lock,
+    the guest's answer and seat loaded with it.
+
+    In as few statements as the database allows, for the lock is held from the first of them:
+    on SQLite one (the transaction has held the lock since it began), on PostgreSQL two (the
+    event row locked, found by the guest's id; then the guest, read after the lock).
+    """
     session = db.session()
-    _write_transaction(session, "lock_guest_event")
-    event_id = session.scalar(sa.select(Guest.event_id).where(Guest.id == guest_id))
-    if event_id is None:
+    connection = _write_transaction(session, "lock_guest_event")
+    if connection.dialect.name == "sqlite":
+        guest = session.scalar(
+            sa.select(Guest)
+            .where(Guest.id == guest_id)
+            .options(joinedload(Guest.event), joinedload(Guest.rsvp), joinedload(Guest.seat))
+        )
+        if guest is None:
+            raise NotFound()
+        _remember(session, guest.event_id)
+        return guest.event, guest
+    session.flush()
+    session.expire_all()
+    of_the_guest = sa.select(Guest.event_id).where(Guest.id == guest_id).scalar_subquery()
+    with _busy_on_lock_timeout():
+        event = session.scalar(
+            sa.select(Event)
+            .where(Event.id == of_the_guest)
+            .with_for_update(of=Event)
+            .execution_options(populate_existing=True)
+        )
+    if event is None:
         raise NotFound()
-    event = lock_event(event_id)
-    guest = session.get(Guest, guest_id)
-    if guest is None:  # deleted between the two reads, before the lock was taken
+    _remember(session, event.id)
+    guest = session.scalar(
+        sa.select(Guest)
+        .where(Guest.id == guest_id)
+        .options(joinedload(Guest.rsvp), joinedload(Guest.seat))
+        .execution_options(populate_existing=True)
+    )
+    if guest is None:  # deleted before the lock was taken
         raise NotFound()
     return event, guest
 
@@ -147,6 +178,7 @@ def _remember(session: Session, event_id: int) -> None:
     if kept is not transaction:
         locked = frozenset()
     session.info[_LOCKED] = (transaction, locked | {event_id})
+    lock_times.taken(session)
 
 
 @contextmanager

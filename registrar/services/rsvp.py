@@ -108,13 +108,17 @@ def answer(
     unanswered.py); the deadline does not bind it either, and the audit entry says so.
     """
     reply = _cleaned(reply)
+    # What needs nothing from the database is checked before the lock is taken.
+    _check_text(reply)
     event, guest = lock_guest_event(guest_id)
     # The link may have been revoked or rotated since the page was opened.
     if guest.is_revoked or guest.token_version != token_version:
         raise InvitationInactive(event=event)
     if not is_open(event) and not (on_behalf or at_the_door):
         raise why_closed(event)
-    _validate(event, reply)
+    _check_channel(event, reply)
+    # Read before anything is written: the writes then reach the database together.
+    counts = seats.seat_counts(event) if reply.attending and guest.seat is None else None
 
     _correct_names(guest, reply, actor)
     changed = _store_answer(guest, reply)
@@ -132,7 +136,7 @@ def answer(
         )
     if reply.attending:
         held = guest.seat.state if guest.seat is not None else None
-        seat = seats.confirm_or_waitlist(event, guest, actor)
+        seat = seats.confirm_or_waitlist(event, guest, actor, counts=counts)
         if held == SeatState.CONFIRMED and seat.state == held and "channel" in changed:
             # The badge shows the channel: the guest needs the new one.
             notify.badge_changed(guest, actor)
@@ -156,11 +160,14 @@ def _cleaned(reply: RsvpAnswer) -> RsvpAnswer:
     return RsvpAnswer(**values)
 
 
-def _validate(event: Event, reply: RsvpAnswer) -> None:
+def _check_text(reply: RsvpAnswer) -> None:
     for name, limit in MAX_LENGTHS.items():
         if len(getattr(reply, name)) > limit:
             raise InvalidAnswer(_l("A field is longer than %(limit)s characters."), limit=limit)
     require_one_line(reply.name_en, reply.name_zh, reply.organization)
+
+
+def _check_channel(event: Event, reply: RsvpAnswer) -> None:
     if reply.attending and reply.channel not in offered_channels(event):
         raise InvalidAnswer(_l("Please choose a listening channel offered at this event."))
 

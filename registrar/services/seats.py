@@ -62,15 +62,21 @@ def waitlist_position(seat: Seat) -> int | None:
     )
 
 
-def confirm_or_waitlist(event: Event, guest: Guest, actor: str) -> Seat:
+def confirm_or_waitlist(
+    event: Event, guest: Guest, actor: str, *, counts: SeatCounts | None = None
+) -> Seat:
     """Give an attending guest a seat: confirmed if one is free, else the end of the waitlist.
 
     A guest who already holds a seat keeps it as it is (a repeated "yes" changes nothing).
+    `counts`: the event's seat_counts, when the caller read them under this lock and has
+    changed no seat since; read before the caller wrote anything, they let all the use case's
+    writes reach the database together, which shortens the time the lock is held.
     """
     require_event_lock(event.id, "confirm_or_waitlist")
     if guest.seat is not None:
         return guest.seat
-    counts = seat_counts(event)
+    if counts is None:
+        counts = seat_counts(event)
     if counts.free > 0:
         seat = Seat(event_id=event.id, guest=guest, state=SeatState.CONFIRMED, since=utcnow())
     else:
@@ -83,7 +89,6 @@ def confirm_or_waitlist(event: Event, guest: Guest, actor: str) -> Seat:
             since=utcnow(),
         )
     db.session.add(seat)
-    db.session.flush()
     audit.record(
         f"seat.{seat.state.value}",
         actor=actor,
@@ -92,6 +97,8 @@ def confirm_or_waitlist(event: Event, guest: Guest, actor: str) -> Seat:
         queue_number=seat.queue_number,
     )
     notify.seat_taken(guest, seat.state, actor)
+    # Written by the message's flush already, unless no message was queued.
+    db.session.flush()
     return seat
 
 

@@ -13,7 +13,7 @@ from ..models import Event, EventState
 from ..services import audit, badges, calendar, invitations, notices, rsvp
 from ..text import one_line
 from . import limits
-from .use_case import perform
+from .use_case import perform, reads_first
 
 bp = Blueprint("public", __name__)
 
@@ -43,6 +43,7 @@ def healthz():
 
 @bp.route("/i/<token>", methods=["GET", "POST"])
 @limits.token_pages
+@reads_first
 def invitation(token: str):
     guest = invitations.resolve_invitation(token)
     event = guest.event
@@ -58,8 +59,11 @@ def invitation(token: str):
             flash(str(refusal), "error")
             status = refusal.status
         elif form.validate_on_submit():
+            # Taken now: the use case reads the guest again under the lock, and compares its
+            # version then with this link's.
+            guest_id, link_version, reply = guest.id, guest.token_version, form.to_answer()
             answered = perform(
-                lambda: rsvp.answer(guest.id, guest.token_version, form.to_answer(), audit.GUEST),
+                lambda: rsvp.answer(guest_id, link_version, reply, audit.GUEST),
                 _("Thank you, your answer is saved."),
                 # A link revoked or rotated meanwhile: the dead link's page, not this one.
                 error_pages=(404, 410),

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
-from typing import Generic, Literal, TypeVar
+from typing import Generic, Literal, ParamSpec, TypeVar
 
 from flask import flash
 
-from .. import unit_of_work
+from .. import db_setup, unit_of_work
 from ..errors import DomainError
 
 Result = TypeVar("Result")
+Params = ParamSpec("Params")
 
 
 @dataclass(frozen=True)
@@ -73,3 +75,18 @@ def perform(
     if success:
         flash(str(success), "success")
     return Done(result)
+
+
+def reads_first(view: Callable[Params, Result]) -> Callable[Params, Result]:
+    """For a view that reads (its page, the link, the form and its CSRF token) before its one
+    use case writes: those reads take no lock, and the use case (`perform`) runs in a
+    transaction of its own that holds the lock from its start to its commit only
+    (db_setup.read_before_writing). A refused form or a dead link never waits for the lock.
+    """
+
+    @functools.wraps(view)
+    def reading_first(*args: Params.args, **kwargs: Params.kwargs) -> Result:
+        db_setup.read_before_writing()
+        return view(*args, **kwargs)
+
+    return reading_first

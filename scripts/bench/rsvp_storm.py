@@ -4,7 +4,8 @@ Seeds an event with S seats and N invited guests in a fresh database, starts gun
 by default) on loopback, has every guest open their page first (cookie and CSRF token, as a
 phone would), then releases all N "yes" answers at once from N threads. Checks that exactly S
 guests are confirmed and N - S waitlisted with queue numbers 1..N-S without a gap, and that no
-request failed; prints the answers' latency.
+request failed; prints the answers' latency, and how long each answer held the write lock as
+the workers measured it themselves (registrar/lock_times.py, on with REGISTRAR_LOCK_TIMES).
 
     .venv/bin/python scripts/bench/rsvp_storm.py                # SQLite in a temporary folder
     .venv/bin/python scripts/bench/rsvp_storm.py --guests 40 --seats 15    # a quick look
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import statistics
 import tempfile
 import threading
 import time
@@ -98,12 +100,16 @@ def main() -> None:
             # Every guest comes from 127.0.0.1 here; limits are not what is measured.
             REGISTRAR_RATELIMIT_ENABLED="0",
         )
+        lock_file = tmp / "lock-times.txt"
         server = None
         try:
             print(f"Seeding {args.guests} guests for {args.seats} seats ...", flush=True)
             paths = seed(database_url, args.guests, args.seats)
             port = free_port()
+            # Only the server's workers time their locks; the seeding above is not measured.
+            os.environ["REGISTRAR_LOCK_TIMES"] = str(lock_file)
             server = common.start_server(port, args.workers, tmp / "gunicorn.log")
+            del os.environ["REGISTRAR_LOCK_TIMES"]
             base = f"http://127.0.0.1:{port}"
             start = threading.Barrier(len(paths))
 
@@ -121,24 +127,30 @@ def main() -> None:
                     allow_redirects=False,
                     timeout=60,
                 )
-                return answer.status_code, (time.perf_counter() - began) * 1000
+                return answer.status_code, began, time.perf_counter()
 
             print(f"  {len(paths)} guests answer yes at once ...", flush=True)
-            began = time.perf_counter()
             with ThreadPoolExecutor(max_workers=len(paths)) as pool:
                 results = list(pool.map(guest, paths))
-            seconds = time.perf_counter() - began
+            # From the first answer sent to the last one answered: the storm itself, without
+            # the pages opened before it.
+            seconds = max(end for _s, _b, end in results) - min(b for _s, b, _e in results)
             confirmed, queue = outcome(database_url)
             backend = sa.engine.make_url(database_url).get_backend_name()
         finally:
             common.stop_server(server)
             if schema:
                 common.drop_schema(args.database_url, schema)
+            held = (
+                [float(line) for line in lock_file.read_text().split()]
+                if lock_file.exists()
+                else []
+            )
 
     statuses: dict[int, int] = {}
-    for status, _ms in results:
+    for status, _began, _ended in results:
         statuses[status] = statuses.get(status, 0) + 1
-    latencies = [ms for _status, ms in results]
+    latencies = [(ended - began) * 1000 for _status, began, ended in results]
     p = common.percentiles(latencies)
     gap_free = queue == list(range(1, len(queue) + 1))
     print(
@@ -146,14 +158,23 @@ def main() -> None:
         f"{backend}, {os.cpu_count()} cores\n"
     )
     print("| confirmed | waitlisted | queue gap-free | answers (status: count) | p50 ms | p95 ms "
-          "| p99 ms | all done in s |")  # fmt: skip
+          "| p99 ms | all answered in s |")  # fmt: skip
     print("| ---: | ---: | --- | --- | ---: | ---: | ---: | ---: |")
     print(
         f"| {confirmed} | {len(queue)} | {'yes' if gap_free else 'NO'} | "
         f"{', '.join(f'{s}: {n}' for s, n in sorted(statuses.items()))} | {p['p50']:.0f} | "
         f"{p['p95']:.0f} | {p['p99']:.0f} | {seconds:.1f} |"
     )
+    if len(held) >= 2:
+        h = common.percentiles(held)
+        print(
+            f"\nwrite lock held per answer, in the workers ({len(held)} times): "
+            f"median {statistics.median(held):.1f} ms, p95 {h['p95']:.1f} ms, "
+            f"p99 {h['p99']:.1f} ms, max {max(held):.1f} ms"
+        )
     wrong = []
+    if len(held) != args.guests:
+        wrong.append(f"{len(held)} lock times for {args.guests} answers")
     if confirmed != args.seats:
         wrong.append(f"{confirmed} confirmed, expected {args.seats}")
     if len(queue) != args.guests - args.seats or not gap_free:
