@@ -12,7 +12,7 @@ from sqlalchemy.types import TypeDecorator
 
 from . import search_index
 from .extensions import Base, db
-from .text import guest_search_key
+from .search_keys import guest_search_key
 
 if TYPE_CHECKING:
     # db.Model is made at run time (Base with Flask-SQLAlchemy's mixins), so a type checker
@@ -327,7 +327,7 @@ class Guest(Model):
     # Registered at the door on the day, not invited (services/checkin/walk_ins.py).
     walk_in: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    # What the door and the console search (text.guest_search_key of the names, organization
+    # What the door and the console search (search_keys.guest_search_key of the names, organization
     # and e-mail; empty once erased), through the indexes of search_index.py. Written by the
     # column's default on every insert (bulk ones too) and by _keep_search_key on every update.
     search_key: Mapped[str] = mapped_column(

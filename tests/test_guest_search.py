@@ -12,12 +12,12 @@ from support.factories import make_event, make_guest, make_guests_in_bulk
 from registrar import search_index
 from registrar.extensions import db
 from registrar.models import Event, Guest
+from registrar.search_keys import guest_search_key
 from registrar.services import audit, imports
 from registrar.services import guests as guest_list
 from registrar.services.checkin import search_guests
 from registrar.services.guest_search import key_contains
 from registrar.services.guests.editing import GuestDetails
-from registrar.text import guest_search_key
 
 
 def key_of(guest_id: int) -> str:

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from ..extensions import db
 from ..models import Guest
 from ..search_index import FTS_TABLE
-from ..text import search_key
+from ..search_keys import search_key
 
 __all__ = ["key_contains", "keys_contain", "search_key"]
 

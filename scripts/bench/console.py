@@ -94,10 +94,10 @@ def check(app, event_id: int, paths: list[tuple[str, str]]) -> list[str]:
 
     from registrar.extensions import db
     from registrar.models import CheckIn, Event, Guest, Rsvp, Seat, SeatState
+    from registrar.search_keys import search_key
     from registrar.services import dashboard
     from registrar.services import guests as guest_list
     from registrar.services.checkin import search_guests
-    from registrar.text import search_key
 
     failures = []
     with app.app_context():

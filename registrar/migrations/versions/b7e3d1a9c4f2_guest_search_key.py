@@ -10,7 +10,7 @@ from alembic import op
 import sqlalchemy as sa
 
 from registrar import search_index
-from registrar.text import guest_search_key
+from registrar.search_keys import guest_search_key
 
 
 # revision identifiers, used by Alembic.
