@@ -143,6 +143,19 @@ _SCAN_RESPONSES = _responses(
     "Busy",
 )
 
+# The door's actions that take a seat (letting in, walk-ins) may also be refused with 409.
+_SEATING_ERRORS = (
+    "BadRequest",
+    "Unauthorized",
+    "Forbidden",
+    "NotFound",
+    "Conflict",
+    "Gone",
+    "TooLarge",
+    "TooManyRequests",
+    "Busy",
+)
+
 _PATHS = {
     "/openapi.json": {
         "get": {
@@ -196,15 +209,7 @@ _PATHS = {
             "requestBody": _body("AdmitRequest"),
             "responses": _responses(
                 _json("ScanResult", "The guest checked in: the verdict `ok`."),
-                "BadRequest",
-                "Unauthorized",
-                "Forbidden",
-                "NotFound",
-                "Conflict",
-                "Gone",
-                "TooLarge",
-                "TooManyRequests",
-                "Busy",
+                *_SEATING_ERRORS,
             ),
         }
     },
@@ -223,15 +228,7 @@ _PATHS = {
             "requestBody": _body("LetInRequest"),
             "responses": _responses(
                 _json("ScanResult", "The guest checked in: the verdict `ok`."),
-                "BadRequest",
-                "Unauthorized",
-                "Forbidden",
-                "NotFound",
-                "Conflict",
-                "Gone",
-                "TooLarge",
-                "TooManyRequests",
-                "Busy",
+                *_SEATING_ERRORS,
             ),
         }
     },
@@ -248,15 +245,7 @@ _PATHS = {
             "requestBody": _body("WalkInRequest"),
             "responses": _responses(
                 _json("WalkInResult", "The walk-in, checked in, and their badge."),
-                "BadRequest",
-                "Unauthorized",
-                "Forbidden",
-                "NotFound",
-                "Conflict",
-                "Gone",
-                "TooLarge",
-                "TooManyRequests",
-                "Busy",
+                *_SEATING_ERRORS,
             ),
         }
     },
