@@ -51,6 +51,13 @@ class Defaults:
     REGISTRAR_MAIL_OUTBOX_DIR = ""
     # Attempts before a message that keeps failing temporarily is given up as failed.
     REGISTRAR_MAIL_MAX_ATTEMPTS = 8
+    # Webhooks (services/webhooks.py): the hosts deliveries may go to, space- or comma-separated
+    # ("hooks.example.org", "*.example.org", "127.0.0.1"); empty: any host whose addresses are
+    # all public (never loopback or a private network unless listed here).
+    REGISTRAR_WEBHOOK_HOSTS = ""
+    # Attempts before a delivery that keeps failing is given up as failed, and each one's limit.
+    REGISTRAR_WEBHOOK_MAX_ATTEMPTS = 8
+    REGISTRAR_WEBHOOK_TIMEOUT = 5.0
     REGISTRAR_SMTP_HOST = "localhost"
     REGISTRAR_SMTP_PORT = 25
     REGISTRAR_SMTP_SECURITY = "none"  # none | starttls | ssl
@@ -85,6 +92,9 @@ ENV_KEYS = {
     "REGISTRAR_SMTP_USER": "REGISTRAR_SMTP_USER",
     "REGISTRAR_SMTP_PASSWORD": "REGISTRAR_SMTP_PASSWORD",
     "REGISTRAR_SMTP_TIMEOUT": "REGISTRAR_SMTP_TIMEOUT",
+    "REGISTRAR_WEBHOOK_HOSTS": "REGISTRAR_WEBHOOK_HOSTS",
+    "REGISTRAR_WEBHOOK_MAX_ATTEMPTS": "REGISTRAR_WEBHOOK_MAX_ATTEMPTS",
+    "REGISTRAR_WEBHOOK_TIMEOUT": "REGISTRAR_WEBHOOK_TIMEOUT",
 }
 
 SESSION_LIMITS = (
@@ -98,6 +108,8 @@ MAIL_ENV_TYPES = {
     "REGISTRAR_MAIL_MAX_ATTEMPTS": int,
     "REGISTRAR_SMTP_PORT": int,
     "REGISTRAR_SMTP_TIMEOUT": float,
+    "REGISTRAR_WEBHOOK_MAX_ATTEMPTS": int,
+    "REGISTRAR_WEBHOOK_TIMEOUT": float,
 }
 MAIL_BACKENDS = ("file", "smtp")
 SMTP_SECURITY = ("none", "starttls", "ssl")

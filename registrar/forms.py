@@ -31,9 +31,15 @@ from wtforms.validators import (
     Regexp,
     ValidationError,
 )
-from wtforms.widgets import HiddenInput
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
-from .labels import CATEGORY_LABELS, CHANNEL_LABELS, LANGUAGE_LABELS, ROLE_LABELS
+from .labels import (
+    CATEGORY_LABELS,
+    CHANNEL_LABELS,
+    LANGUAGE_LABELS,
+    ROLE_LABELS,
+    WEBHOOK_KIND_LABELS,
+)
 from .models import Category, Channel, Language, Role
 from .numbers import parse_id, parse_whole
 from .services.guests import FIELD_LENGTHS, GuestDetails
@@ -435,3 +441,23 @@ class SetPasswordForm(FlaskForm):
     def validate_confirm(self, field) -> None:
         if field.data != self.password.data:
             raise ValidationError(_l("The two passwords are not the same."))
+
+
+class WebhookForm(FlaskForm):
+    """A webhook's URL and the kinds of changes it is told of (services/webhooks.py checks both
+    again: the allowed hosts are its rule)."""
+
+    url = StringField(
+        _l("URL that receives the deliveries (https://…)"),
+        validators=[
+            InputRequired(message=_l("Enter the URL the deliveries go to.")),
+            Length(max=500, message=_l("At most %(max)d characters, please.")),
+        ],
+    )
+    kinds = SelectMultipleField(
+        _l("Tell it of"),
+        choices=[SelectChoice(kind.value, label) for kind, label in WEBHOOK_KIND_LABELS.items()],
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        validators=[InputRequired(message=_l("Choose at least one kind of change."))],
+    )

@@ -13,6 +13,7 @@ from .models import (
     AgendaKind,
     Category,
     Channel,
+    DeliveryStatus,
     Direction,
     DoorNoAnswer,
     EventState,
@@ -24,6 +25,7 @@ from .models import (
     Role,
     SeatState,
     Verdict,
+    WebhookKind,
 )
 
 CATEGORY_LABELS = {
@@ -151,4 +153,20 @@ MESSAGE_STATUS_LABELS = {
     MessageStatus.SENT: _l("Sent"),
     MessageStatus.FAILED: _l("Failed"),
     MessageStatus.CANCELLED: _l("Cancelled"),
+}
+
+WEBHOOK_KIND_LABELS = {
+    WebhookKind.ANSWER: _l("Answer given or changed"),
+    WebhookKind.SEAT_CONFIRMED: _l("Seat confirmed"),
+    WebhookKind.SEAT_PROMOTED: _l("Seat from the waitlist"),
+    WebhookKind.SEAT_WAITLISTED: _l("Put on the waitlist"),
+    WebhookKind.CHECKED_IN: _l("Guest checked in"),
+    WebhookKind.MESSAGE_FAILED: _l("E-mail failed"),
+}
+
+DELIVERY_STATUS_LABELS = {
+    DeliveryStatus.PENDING: _l("Waiting"),
+    DeliveryStatus.SENDING: _l("Sending"),
+    DeliveryStatus.SENT: _l("Delivered"),
+    DeliveryStatus.FAILED: _l("Failed"),
 }

@@ -239,6 +239,10 @@ class Event(Model):
     door_walk_ins: Mapped[bool] = mapped_column(
         sa.Boolean, default=False, server_default=sa.false()
     )
+    # The kinds some active webhook of the event wants, space-separated (services/webhooks.py
+    # keeps it): read with the locked row, it lets a change with no webhook skip the queue
+    # without a query.
+    webhook_kinds: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     # Last waitlist number handed out; only ever grows, so the queue order is stable.
     waitlist_counter: Mapped[int] = mapped_column(sa.Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -665,3 +669,82 @@ class EventChange(Model):
     reason_zh: Mapped[str] = mapped_column(sa.String(500), default="")
     actor: Mapped[str] = mapped_column(sa.String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WebhookKind(enum.StrEnum):
+    """What a webhook can be told of. Stored as strings with no CHECK: new kinds need no
+    migration."""
+
+    # The guest answered for the first time, or changed the answer.
+    ANSWER = "answer"
+    SEAT_CONFIRMED = "seat.confirmed"
+    SEAT_PROMOTED = "seat.promoted"
+    SEAT_WAITLISTED = "seat.waitlisted"
+    CHECKED_IN = "guest.checked_in"
+    MESSAGE_FAILED = "message.failed"
+
+
+class DeliveryStatus(enum.StrEnum):
+    PENDING = "pending"
+    # Claimed by a sender; next_attempt_at is when the claim lapses if the sender died.
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class Webhook(Model):
+    """A URL an organizer registered for one event, and the kinds of changes it is told of."""
+
+    __tablename__ = "webhooks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("events.id", ondelete="CASCADE"), index=True
+    )
+    url: Mapped[str] = mapped_column(sa.String(500))
+    # Space-separated WebhookKind values.
+    kinds: Mapped[str] = mapped_column(sa.String(200))
+    # The HMAC key the receiver verifies signatures with (tokens.webhook_signature).
+    secret: Mapped[str] = mapped_column(sa.String(100))
+    active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
+    created_by: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def kind_list(self) -> list[WebhookKind]:
+        known = {k.value for k in WebhookKind}
+        return [WebhookKind(k) for k in self.kinds.split() if k in known]
+
+
+class WebhookDelivery(Model):
+    """One signed POST to one webhook, written in the transaction of the change it tells of."""
+
+    __tablename__ = "webhook_deliveries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    webhook_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("webhooks.id", ondelete="CASCADE"), index=True
+    )
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(sa.String(32))
+    # The JSON body exactly as signed and sent, every attempt the same bytes.
+    body: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[DeliveryStatus] = mapped_column(
+        _enum(DeliveryStatus), default=DeliveryStatus.PENDING
+    )
+    # Attempts begun, a crashed one included.
+    attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_status: Mapped[int | None] = mapped_column(sa.Integer)
+    last_error: Mapped[str] = mapped_column(sa.String(500), default="")
+    # The delivery this one sends again (an organizer's replay), if it is one.
+    replay_of: Mapped[int | None] = mapped_column(sa.Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    webhook: Mapped[Webhook] = relationship()
+
+    __table_args__ = (
+        sa.Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+        sa.Index("ix_webhook_deliveries_event", "event_id", "id"),
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import secrets
 from dataclasses import dataclass
 
 from flask import current_app
@@ -171,3 +172,35 @@ def read_staff_link_token(token: str, max_age_seconds: int) -> tuple[int, str]:
     ):
         raise InvalidToken
     return payload[0], payload[1]
+
+
+# Webhooks: each webhook has its own random secret; a delivery is signed with HMAC-SHA256 over
+# "<unix seconds>.<body>" and sent as `Registrar-Signature: t=<unix seconds>,v1=<hex>`.
+WEBHOOK_SIGNATURE_HEADER = "Registrar-Signature"
+WEBHOOK_DELIVERY_HEADER = "Registrar-Delivery"
+
+
+def new_webhook_secret() -> str:
+    """A webhook's signing secret, shown to the organizer to copy into the receiver."""
+    return "whsec_" + secrets.token_urlsafe(32)
+
+
+def webhook_signature(secret: str, timestamp: int, body: bytes) -> str:
+    """The header value signing `body` at `timestamp` (unix seconds) with the webhook's secret."""
+    mac = hmac.new(secret.encode(), str(timestamp).encode() + b"." + body, hashlib.sha256)
+    return f"t={timestamp},v1={mac.hexdigest()}"
+
+
+def verify_webhook_signature(
+    secret: str, header: str, body: bytes, now: int, tolerance: int = 300
+) -> bool:
+    """What a receiver does: the MAC matches (in constant time) and the time is recent."""
+    parts = dict(part.split("=", 1) for part in header.split(",") if "=" in part)
+    try:
+        timestamp = int(parts.get("t", ""))
+    except ValueError:
+        return False
+    if abs(now - timestamp) > tolerance:
+        return False
+    expected = webhook_signature(secret, timestamp, body).rpartition("v1=")[2]
+    return hmac.compare_digest(expected, parts.get("v1", ""))

@@ -23,6 +23,7 @@ from sqlalchemy.orm import joinedload
 from ..db_setup import reading
 from ..extensions import db
 from ..models import Guest, MessageKind, MessageStatus, OutboxMessage, utcnow
+from ..services import webhooks
 from ..services.outbox import OPEN, UNRENDERABLE
 from .backends import Backend, DeliveryError, make_backend
 from .render import OutgoingMail, render, unfit_reason
@@ -211,6 +212,8 @@ def _record(message_id: int, attempts: int, change: Callable[[OutboxMessage], ob
         db.session.commit()
         return False
     change(message)
+    if message.status == MessageStatus.FAILED and not message.is_test:
+        webhooks.message_failed(message.guest.event, message.guest, message)
     db.session.commit()
     return True
 

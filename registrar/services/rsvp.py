@@ -11,7 +11,7 @@ from ..errors import DeadlinePassed, DomainError, InvalidAnswer, InvitationInact
 from ..extensions import db
 from ..models import Channel, Event, EventState, Guest, Rsvp, Seat, SeatState, utcnow
 from ..text import require_one_line
-from . import audit, notify, seats
+from . import audit, notify, seats, webhooks
 from .locking import lock_guest_event
 
 # Longest accepted text per field; the form says the same to the guest.
@@ -134,6 +134,7 @@ def answer(
             **({"on_behalf": True} if on_behalf else {}),
             **({"at_the_door": True} if at_the_door else {}),
         )
+        webhooks.answer_changed(event, guest, changed)
     if reply.attending:
         held = guest.seat.state if guest.seat is not None else None
         seat = seats.confirm_or_waitlist(event, guest, actor, counts=counts)

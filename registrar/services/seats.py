@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 from ..errors import CapacityTooLow, DomainError, InvalidAnswer
 from ..extensions import db
 from ..models import Event, Guest, Seat, SeatState, utcnow
-from . import audit, notify
+from . import audit, notify, webhooks
 from .event_state import require_changeable
 from .locking import lock_event, require_event_lock
 
@@ -97,6 +97,7 @@ def confirm_or_waitlist(
         queue_number=seat.queue_number,
     )
     notify.seat_taken(guest, seat.state, actor)
+    webhooks.seat_taken(event, guest, seat.state, seat.queue_number)
     # Written by the message's flush already, unless no message was queued.
     db.session.flush()
     return seat
@@ -242,6 +243,7 @@ def _confirm_waitlisted(event: Event, seat: Seat, actor: str, **details: object)
         **details,
     )
     notify.seat_promoted(seat.guest, actor)
+    webhooks.seat_promoted(event, seat.guest)
     return seat.guest
 
 

@@ -24,7 +24,7 @@ from ...models import (
     Verdict,
     utcnow,
 )
-from .. import audit
+from .. import audit, webhooks
 from ..locking import lock_event_for_door
 from .answers import Occupancy, ScanAnswer
 from .verdict import DoorRead, GuestAtDoor, ScanRequest, decide
@@ -77,6 +77,8 @@ _AT_DOOR = (
     sa.select(
         _EVENTS.c.capacity,
         _EVENTS.c.door_no_answer,
+        _EVENTS.c.slug.label("event_slug"),
+        _EVENTS.c.webhook_kinds,
         _SEATS_FREE,
         sa.select(_SCANS.c.result)
         .where(_SCANS.c.event_id == _EVENTS.c.id, _SCANS.c.nonce == sa.bindparam("nonce"))
@@ -218,7 +220,7 @@ def scan(event_id: int, request: ScanRequest, actor: str) -> ScanAnswer:
     if not decision.new_presence:
         conn.execute(_INSERT_SCAN, record)
     else:
-        assert guest_id is not None and decision.presence is not None, "a guest's first entry"
+        assert guest is not None and decision.presence is not None, "a guest's first entry"
         presence = {
             "event_id": event_id,
             "guest_id": guest_id,
@@ -232,6 +234,8 @@ def scan(event_id: int, request: ScanRequest, actor: str) -> ScanAnswer:
         else:
             conn.execute(_INSERT_CHECK_IN, presence)
             conn.execute(_INSERT_SCAN, record)
+        subject = webhooks.EventRow(event_id, at_door["event_slug"], at_door["webhook_kinds"])
+        webhooks.checked_in(subject, guest, request.gate, decision.scanned_at, request.manual)
     # A door lead's let-in is audited by its service, with the reason.
     if decision.override and not request.let_in:
         audit.record("checkin.override", actor=actor, event_id=event_id, guest_id=guest_id)

@@ -30,6 +30,7 @@ from . import (
     programme,
     team,
     waitlist,
+    webhooks,
 )
 
 bp = Blueprint("console", __name__, url_prefix="/console")
@@ -48,6 +49,7 @@ NAV = [
     ("console.exports", _l("Exports")),
     ("console.audit_log", _l("Audit log")),
     ("console.door_links", _l("Door links")),
+    ("console.webhooks_page", _l("Webhooks")),
     ("console.event_team", _l("Team")),
     ("door.scanner", _l("Scanner")),
 ]
@@ -155,6 +157,13 @@ post(f"{PERSON}/move", programme.person_move)
 # -- the door: volunteers' links to the scanner ------------------------------------------------
 page_with_form(f"{EVENT}/door-links", door_links.door_links)
 post("/door-links/<int:link_id>/revoke", door_links.revoke_door_link)
+
+# -- the organizer API: webhooks and their deliveries ------------------------------------------
+WEBHOOKS = f"{EVENT}/webhooks"
+page_with_form(WEBHOOKS, webhooks.webhooks_page)
+post(f"{WEBHOOKS}/<int:webhook_id>/<any(disable, enable):action>", webhooks.webhook_active)
+page_with_form(f"{WEBHOOKS}/<int:webhook_id>/delete", webhooks.webhook_delete)
+post(f"{WEBHOOKS}/deliveries/<int:delivery_id>/replay", webhooks.delivery_replay)
 
 # -- the team: an event's organizers and door staff; every account for administrators ---------
 TEAM = f"{EVENT}/team"
