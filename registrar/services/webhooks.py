@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
 
 from .. import tokens
 from ..errors import DomainError, NotFound
@@ -112,30 +113,60 @@ def notify(
     """Queue this change for every active webhook of the event that wants its kind, in the
     caller's transaction.
 
-    With no webhook wanting it (what the event row already says) it costs no statement;
-    otherwise one INSERT ... SELECT.
+    With no webhook wanting it (what the event row already says) it costs no statement. A
+    wanted one is kept with the session and written just before the transaction commits,
+    together with the others of the use case: one INSERT ... SELECT for them all
+    (`_write_queued`); a rollback forgets them.
     """
     if kind.value not in event.webhook_kinds.split():
         return
     now = utcnow()
     body = body_of(event, kind, guest, data or {}, now)
+    db.session().info.setdefault(_QUEUED, []).append((event.id, kind.value, body, now))
+
+
+# Where a session keeps the notifications of its transaction until the commit.
+_QUEUED = "registrar.webhook_notifications"
+
+
+def _write_queued(session: Session) -> None:
+    """Before a commit: the transaction's notifications, each to every active webhook of its
+    event that wants its kind, in the order they were made, in one INSERT ... SELECT."""
+    queued = session.info.pop(_QUEUED, None)
+    if not queued:
+        return
     columns = WebhookDelivery.__table__.c
-    wanted = sa.select(
-        Webhook.id,
-        sa.literal(event.id, sa.Integer),
-        sa.literal(kind.value, columns.kind.type),
-        sa.literal(body, columns.body.type),
-        sa.literal(DeliveryStatus.PENDING, columns.status.type),
-        sa.literal(0, sa.Integer),
-        sa.literal(now, columns.next_attempt_at.type),
-        sa.literal("", columns.last_error.type),
-        sa.literal(now, columns.created_at.type),
-    ).where(
-        Webhook.event_id == event.id,
-        Webhook.active.is_(True),
-        (" " + Webhook.kinds + " ").like(f"% {kind.value} %"),
+    made = [
+        sa.select(
+            sa.literal(position, sa.Integer).label("position"),
+            sa.literal(event_id, sa.Integer).label("event_id"),
+            sa.literal(kind, columns.kind.type).label("kind"),
+            sa.literal(body, columns.body.type).label("body"),
+            sa.literal(at, columns.created_at.type).label("at"),
+        )
+        for position, (event_id, kind, body, at) in enumerate(queued)
+    ]
+    notes = (made[0] if len(made) == 1 else sa.union_all(*made)).subquery("notes")
+    wanted = (
+        sa.select(
+            Webhook.id,
+            notes.c.event_id,
+            notes.c.kind,
+            notes.c.body,
+            sa.literal(DeliveryStatus.PENDING, columns.status.type),
+            sa.literal(0, sa.Integer),
+            notes.c.at,
+            sa.literal("", columns.last_error.type),
+            notes.c.at,
+        )
+        .join(Webhook, Webhook.event_id == notes.c.event_id)
+        .where(
+            Webhook.active.is_(True),
+            (" " + Webhook.kinds + " ").like("% " + notes.c.kind + " %"),
+        )
+        .order_by(notes.c.position, Webhook.id)
     )
-    db.session.execute(
+    session.execute(
         sa.insert(WebhookDelivery).from_select(
             [
                 "webhook_id",
@@ -151,6 +182,16 @@ def notify(
             wanted,
         )
     )
+
+
+def _forget_queued(session: Session, *args: object) -> None:
+    session.info.pop(_QUEUED, None)
+
+
+# Every session (Flask-SQLAlchemy's are Sessions): written with the commit, forgotten with a
+# rollback.
+sa.event.listen(Session, "before_commit", _write_queued)
+sa.event.listen(Session, "after_rollback", _forget_queued)
 
 
 def answer_changed(event: EventRef, guest: Any, changed: Collection[str]) -> None:
