@@ -726,6 +726,10 @@ class WebhookDelivery(Model):
         sa.ForeignKey("webhooks.id", ondelete="CASCADE"), index=True
     )
     event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"))
+    # The guest the body names, if any: erasing the guest scrubs the body too.
+    guest_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("guests.id", ondelete="SET NULL"), index=True
+    )
     kind: Mapped[str] = mapped_column(sa.String(32))
     # The JSON body exactly as signed and sent, every attempt the same bytes.
     body: Mapped[str] = mapped_column(sa.Text)

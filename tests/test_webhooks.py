@@ -398,3 +398,22 @@ def test_the_send_command_delivers_and_says_how_it_went(app, runner, receiver):
     assert "Registrar-Signature" in result.output and "--watch" in result.output
     result = runner.invoke(args=["webhooks", "status"])
     assert "sent 1" in result.output
+
+
+def test_erasing_a_guest_scrubs_the_bodies_kept_and_those_still_to_send(app, receiver):
+    from registrar.services.guests.erasure import erase
+
+    event, _ = hooked_event(receiver, kinds=["answer", "seat.confirmed"])
+    guest = make_guest(event, name_en="Chen Mei-Ling", name_zh="陳美玲")
+    answer(guest)
+    send()  # the first two went out with the names
+    answer(guest, channel=Channel.ZH)  # this one waits
+    erase(guest.id, audit.SYSTEM)
+    db.session.commit()
+    for kept in deliveries():
+        assert "Mei-Ling" not in kept.body and "陳美玲" not in kept.body
+        assert kept.guest_id == guest.id
+    assert send().sent == 1
+    last = receiver.bodies()[-1]
+    assert last["guest"] == {"id": guest.id, "name_en": f"Erased guest #{guest.id}", "name_zh": ""}
+    assert last["kind"] == "answer" and last["data"]["changed"] == ["channel"]

@@ -122,7 +122,8 @@ def notify(
         return
     now = utcnow()
     body = body_of(event, kind, guest, data or {}, now)
-    db.session().info.setdefault(_QUEUED, []).append((event.id, kind.value, body, now))
+    guest_id = guest.id if guest is not None else None
+    db.session().info.setdefault(_QUEUED, []).append((event.id, guest_id, kind.value, body, now))
 
 
 # Where a session keeps the notifications of its transaction until the commit.
@@ -140,17 +141,19 @@ def _write_queued(session: Session) -> None:
         sa.select(
             sa.literal(position, sa.Integer).label("position"),
             sa.literal(event_id, sa.Integer).label("event_id"),
+            sa.literal(guest_id, sa.Integer).label("guest_id"),
             sa.literal(kind, columns.kind.type).label("kind"),
             sa.literal(body, columns.body.type).label("body"),
             sa.literal(at, columns.created_at.type).label("at"),
         )
-        for position, (event_id, kind, body, at) in enumerate(queued)
+        for position, (event_id, guest_id, kind, body, at) in enumerate(queued)
     ]
     notes = (made[0] if len(made) == 1 else sa.union_all(*made)).subquery("notes")
     wanted = (
         sa.select(
             Webhook.id,
             notes.c.event_id,
+            notes.c.guest_id,
             notes.c.kind,
             notes.c.body,
             sa.literal(DeliveryStatus.PENDING, columns.status.type),
@@ -171,6 +174,7 @@ def _write_queued(session: Session) -> None:
             [
                 "webhook_id",
                 "event_id",
+                "guest_id",
                 "kind",
                 "body",
                 "status",
@@ -431,6 +435,7 @@ def replay(event_id: int, delivery_id: int, actor: str) -> WebhookDelivery:
     again = WebhookDelivery(
         webhook_id=original.webhook_id,
         event_id=event_id,
+        guest_id=original.guest_id,
         kind=original.kind,
         body=original.body,
         status=DeliveryStatus.PENDING,

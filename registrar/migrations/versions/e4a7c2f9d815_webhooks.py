@@ -41,6 +41,7 @@ def upgrade():
         sa.Column('id', sa.Integer(), nullable=False),
         sa.Column('webhook_id', sa.Integer(), nullable=False),
         sa.Column('event_id', sa.Integer(), nullable=False),
+        sa.Column('guest_id', sa.Integer(), nullable=True),
         sa.Column('kind', sa.String(length=32), nullable=False),
         sa.Column('body', sa.Text(), nullable=False),
         sa.Column(
@@ -58,6 +59,7 @@ def upgrade():
         sa.Column('sent_at', sa.DateTime(), nullable=True),
         sa.ForeignKeyConstraint(['event_id'], ['events.id'], ondelete='CASCADE'),
         sa.ForeignKeyConstraint(['webhook_id'], ['webhooks.id'], ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['guest_id'], ['guests.id'], ondelete='SET NULL'),
         sa.PrimaryKeyConstraint('id'),
     )
     with op.batch_alter_table('webhook_deliveries', schema=None) as batch_op:
@@ -67,6 +69,9 @@ def upgrade():
         batch_op.create_index('ix_webhook_deliveries_event', ['event_id', 'id'], unique=False)
         batch_op.create_index(
             batch_op.f('ix_webhook_deliveries_webhook_id'), ['webhook_id'], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f('ix_webhook_deliveries_guest_id'), ['guest_id'], unique=False
         )
 
 

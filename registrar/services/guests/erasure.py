@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, overload
@@ -11,7 +12,15 @@ from flask_babel import lazy_gettext as _l
 
 from ...errors import GuestErased
 from ...extensions import db
-from ...models import ERASED_DOMAIN, AuditEntry, Guest, OutboxMessage, Scan, SeatState
+from ...models import (
+    ERASED_DOMAIN,
+    AuditEntry,
+    Guest,
+    OutboxMessage,
+    Scan,
+    SeatState,
+    WebhookDelivery,
+)
 from .. import audit, invitations, outbox, seats
 from ..locking import lock_guest_event
 from .listing import is_erased
@@ -43,7 +52,7 @@ def erase(guest_id: int, actor: str) -> Erasure:
 
     A confirmed seat is freed for the waitlist, the invitation is revoked (links and badge
     die), and the names, addresses and free text go from the guest, the answer, the outbox,
-    the door's answers and the guest's earlier audit entries.
+    the webhook deliveries, the door's answers and the guest's earlier audit entries.
     """
     event, guest = lock_guest_event(guest_id)
     if is_erased(guest):
@@ -80,6 +89,15 @@ def erase(guest_id: int, actor: str) -> Erasure:
         if isinstance(result.get("guest"), dict):
             result["guest"]["name_en"] = guest.name_en
         scan.result = result
+    for delivery in db.session.scalars(
+        sa.select(WebhookDelivery).where(WebhookDelivery.guest_id == guest.id)
+    ):
+        # Kept as sent, but for the personal data: one still waiting goes out scrubbed.
+        body = json.loads(delivery.body)
+        body["data"] = _scrubbed(body.get("data") or {}, personal)
+        body["guest"] = {"id": guest.id, "name_en": guest.name_en, "name_zh": ""}
+        delivery.body = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+        delivery.last_error = ""
     for entry in db.session.scalars(sa.select(AuditEntry).where(AuditEntry.guest_id == guest.id)):
         scrubbed = _scrubbed(entry.details or {}, personal)
         if scrubbed != entry.details:
