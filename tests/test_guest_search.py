@@ -182,7 +182,13 @@ def test_the_console_search_goes_through_the_index(app):
     assert [row.guest.name_en for row in pages[0].rows] == [name]
     # The count of the matches, then the ids of the page (PostgreSQL: the condition).
     for statement, parameters in seen[:2]:
-        assert searched_index(app) in plan(statement, parameters)
+        found = plan(statement, parameters)
+        assert searched_index(app) in found
+        if db.session.get_bind().dialect.name == "sqlite":
+            # The few candidates read by id, not the event's 2,000 guests checked against them
+            # (the count's plan also counts everyone, along the event's index).
+            assert "SEARCH guests USING INTEGER PRIMARY KEY" in found
+            assert found.count(search_index.NAME_ORDER_INDEX) == (1 if "count" in statement else 0)
 
 
 def test_the_list_pages_along_the_name_order_index(app):

@@ -10,7 +10,7 @@ from ..models import Guest
 from ..search_index import FTS_TABLE
 from ..search_keys import search_key
 
-__all__ = ["common_keys", "key_contains", "keys_contain", "search_key"]
+__all__ = ["common_keys", "key_contains", "keys_contain", "narrows", "search_key"]
 
 # SQLite's trigram table finds pieces of three characters or more; shorter keys are looked
 # for in the column alone.
@@ -57,6 +57,14 @@ def common_keys(keys: list[str]) -> bool:
         return False
     first = _candidates(phrases).limit(COMMON + 1).subquery()
     return (db.session.scalar(sa.select(sa.func.count()).select_from(first)) or 0) > COMMON
+
+
+def narrows(keys: list[str], *, common: bool = False) -> bool:
+    """Whether keys_contain(keys, common=common) hands SQLite the few candidates of its
+    trigram table (COMMON at most): they are then best read by id, one by one. SQLite, with no
+    statistics, would rather read the event's guests from its index and check each id against
+    them: a hundred thousand for one found."""
+    return not common and _phrases(keys) is not None
 
 
 def _phrases(keys: list[str]) -> str | None:
