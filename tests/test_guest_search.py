@@ -232,6 +232,26 @@ def test_a_common_word_finds_the_same_guests_in_the_same_order(app, monkeypatch)
     assert {query: pages(query) for query in queries} == through_the_table
     assert through_the_table["bulk guest"][0][0] == 122
     assert through_the_table["guest co"][0][0] == 1
+    # More matches than are counted: read along the name order on both databases.
+    monkeypatch.setattr(guest_list.listing, "COUNT_LIMIT", 10)
+    walked = {query: [ids for _total, ids in pages(query)] for query in queries}
+    assert walked == {
+        query: [ids for _total, ids in found] for query, found in through_the_table.items()
+    }
+
+
+def test_many_matches_page_along_the_name_order_index(app, monkeypatch):
+    event_id, _name = many_guests()
+    monkeypatch.setattr(guest_list.listing, "COUNT_LIMIT", 100)
+    event = db.session.get_one(Event, event_id)
+    criteria, _ = guest_list.parse_criteria({"q": "guest", "page": "2"})
+    with statements() as seen:
+        page = guest_list.search(event, criteria)
+    assert (page.total, page.more, len(page.rows)) == (150, True, 50)
+    statement, parameters = next((s, p) for s, p in seen if "ORDER BY" in s)
+    found = plan(statement, parameters)
+    assert search_index.NAME_ORDER_INDEX in found
+    assert "TEMP B-TREE FOR ORDER BY" not in found and "Sort Key" not in found
 
 
 def test_a_common_word_pages_along_the_name_order_index(app, monkeypatch):

@@ -6,9 +6,9 @@ the page in order, the page's guests with their answer, seat and check-in
 joined, and the waitlist positions of the guests on the page. What is read does not grow with
 the list: the count of everyone is an index's, the search goes through the search index
 (guest_search.py), and the default order is an index's (search_index.py), so that a page is
-the index's next 50 entries. A search whose words many guests hold (SQLite: guest_search.
-common_keys, one more query) reads the list in that order too, checking each guest, and stops
-at the page's last match.
+the index's next 50 entries. A search that many guests match (more than were counted, or on
+SQLite words that guest_search.common_keys finds common, one more query) reads the list in
+that order too, checking each guest, and stops at the page's last match.
 """
 
 from __future__ import annotations
@@ -251,7 +251,8 @@ def search(event: Event, criteria: Criteria, per_page: int = PER_PAGE) -> GuestP
     (five for a search on SQLite: common_keys)."""
     keys = _keys(criteria)
     common = bool(keys) and common_keys(keys)
-    conditions = _conditions(criteria, common)
+    searched = _searched(criteria, common)
+    conditions = [*searched, *_filters(criteria)]
     read_by_id = narrows(keys, common=common)
     # Two counts in one statement, each the cheapest its own way: everyone from the index on
     # the event, and the matches only when there are criteria (otherwise: everyone), up to
@@ -274,16 +275,24 @@ def search(event: Event, criteria: Criteria, per_page: int = PER_PAGE) -> GuestP
     )
     counted, everyone = db.session.execute(sa.select(matching_count, everyone_count)).one()
     total = min(counted, limit)
+    more = counted > limit
     pages = max(math.ceil(total / per_page), 1)
     page = min(criteria.page, pages)
 
+    # A search that many guests match (common words, or more than were counted) is read along
+    # the list's order, stopping at the page's last match: its conditions are then given as one
+    # expression, which no index serves and which PostgreSQL's planner takes to hold for half
+    # the guests (it cannot tell how many hold "42", and would otherwise sort them all).
+    walk = bool(searched) and (common or more)
+    if walk:
+        conditions = [sa.func.coalesce(sa.and_(*searched), sa.false()), *_filters(criteria)]
     # The order is found on the ids alone, then the page's rows are read with everything the
     # list shows: sorting thousands of narrow rows is several times faster than wide ones.
     ids = list(
         db.session.scalars(
-            _joined(sa.select(Guest.id), event, _needs_joins(criteria), read_by_id)
+            _joined(sa.select(Guest.id), event, _needs_joins(criteria), read_by_id and not walk)
             .where(*conditions)
-            .order_by(*_order(criteria, common))
+            .order_by(*_order(criteria, walk))
             .limit(per_page)
             .offset((page - 1) * per_page)
         )
@@ -307,7 +316,7 @@ def search(event: Event, criteria: Criteria, per_page: int = PER_PAGE) -> GuestP
         page=page,
         per_page=per_page,
         requested_page=criteria.page,
-        more=counted > limit,
+        more=more,
     )
 
 
@@ -374,7 +383,8 @@ def _keys(criteria: Criteria) -> list[str]:
     return [key for key in (search_key(term) for term in _terms(criteria)) if key]
 
 
-def _conditions(criteria: Criteria, common: bool = False) -> list[sa.ColumnElement[bool]]:
+def _searched(criteria: Criteria, common: bool = False) -> list[sa.ColumnElement[bool]]:
+    """The conditions of the words searched for."""
     conditions: list[sa.ColumnElement[bool]] = []
     # Every word somewhere: "Lai Kaohsiung" finds Lai of the city government. The search keys
     # (which leave out hyphens) narrow down through their index; the words themselves decide.
@@ -385,6 +395,12 @@ def _conditions(criteria: Criteria, common: bool = False) -> list[sa.ColumnEleme
         conditions.append(
             sa.or_(*(sa.func.lower(column).contains(term, autoescape=True) for column in _SEARCHED))
         )
+    return conditions
+
+
+def _filters(criteria: Criteria) -> list[sa.ColumnElement[bool]]:
+    """The conditions of the state, category and channel chosen."""
+    conditions: list[sa.ColumnElement[bool]] = []
     if criteria.state is not None:
         conditions.append(_STATE_CONDITIONS[criteria.state])
     if criteria.category is not None:
@@ -413,14 +429,14 @@ def _waitlist_positions(event: Event, page_seats: list[Seat]) -> dict[int, int]:
     return dict(rows.all())
 
 
-def _order(criteria: Criteria, common: bool = False) -> list[sa.SQLColumnExpression[object]]:
+def _order(criteria: Criteria, walk: bool = False) -> list[sa.SQLColumnExpression[object]]:
     def way(column: sa.SQLColumnExpression[_T]) -> sa.UnaryExpression[_T]:
         return column.desc() if criteria.descending else column.asc()
 
     # Latin and Chinese names in one order: the English name, or the Chinese one without it;
     # the same text as the index on it (search_index.NAME_ORDER_INDEX).
     name: sa.ColumnElement[str] = sa.literal_column(search_index.NAME_ORDER_OF_GUESTS)
-    if criteria.query and not common:
+    if criteria.query and not walk:
         # The same order written so that it is not the index's: SQLite would otherwise walk the
         # whole index in order, looking for the few guests found, instead of sorting those.
         # (Words many guests hold are found soon along that walk: then it is the index's.)
