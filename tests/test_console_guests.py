@@ -376,6 +376,9 @@ def test_many_matches_are_counted_up_to_a_limit_and_paged_on(organizer, event, m
     )
     everyone = [n for p in range(1, 7) for n in shown(organizer, event, q="bulk", page=p)]
     assert sorted(everyone) == ids
+    # The whole list is counted exactly, from the index on the event.
+    page = text(organizer.get(list_path(event, page=4)))
+    assert "261 guests" in page and "More than" not in page
     chinese = text(organizer.get(list_path(event, **wanted, lang="zh_Hant")))
     assert "261位來賓中有超過100位符合" in chinese
 

@@ -260,7 +260,8 @@ def search(event: Event, criteria: Criteria, per_page: int = PER_PAGE) -> GuestP
     everyone_count = (
         sa.select(sa.func.count()).select_from(Guest).where(Guest.event_id == event.id)
     ).scalar_subquery()
-    limit = (criteria.page - 1) * per_page + max(COUNT_LIMIT, per_page)
+    # Without criteria, everyone is counted, exactly.
+    limit = (criteria.page - 1) * per_page + max(COUNT_LIMIT, per_page) if conditions else 0
     matching_count = (
         sa.select(sa.func.count())
         .select_from(
@@ -274,8 +275,8 @@ def search(event: Event, criteria: Criteria, per_page: int = PER_PAGE) -> GuestP
         else everyone_count
     )
     counted, everyone = db.session.execute(sa.select(matching_count, everyone_count)).one()
-    total = min(counted, limit)
-    more = counted > limit
+    more = bool(conditions) and counted > limit
+    total = limit if more else counted
     pages = max(math.ceil(total / per_page), 1)
     page = min(criteria.page, pages)
 
