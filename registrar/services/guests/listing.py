@@ -1,11 +1,14 @@
 """The console's guest list as it reads it: the states, the criteria, and one page of guests.
 
 The list is read with a fixed number of queries per page, whatever the number of guests: one
-count, the ids of the page in order, the page's guests with their answer, seat and check-in
+count (of the matches, up to COUNT_LIMIT past the page: "more than 1,000 match"), the ids of
+the page in order, the page's guests with their answer, seat and check-in
 joined, and the waitlist positions of the guests on the page. What is read does not grow with
 the list: the count of everyone is an index's, the search goes through the search index
 (guest_search.py), and the default order is an index's (search_index.py), so that a page is
-the index's next 50 entries.
+the index's next 50 entries. A search that many guests match (more than were counted, or on
+SQLite words that guest_search.common_keys finds common, one more query) reads the list in
+that order too, checking each guest, and stops at the page's last match.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from ... import search_index
 from ...extensions import db
 from ...models import ERASED_DOMAIN, Category, Channel, CheckIn, Event, Guest, Rsvp, Seat, SeatState
 from ...numbers import parse_whole
-from ..guest_search import keys_contain, search_key
+from ..guest_search import common_keys, keys_contain, narrows, search_key
 
 _T = TypeVar("_T")
 _E = TypeVar("_E", bound=enum.Enum)
@@ -35,6 +38,9 @@ PER_PAGE = 50
 # Longest search text taken, and most words in it: enough for a name with an organization.
 MAX_QUERY = 200
 MAX_TERMS = 8
+# Matches counted past the first of the page shown (at least a page): beyond, the list says
+# "more than N". Counting all of them would read every match of a common word for each page.
+COUNT_LIMIT = 1000
 
 
 class GuestState(enum.StrEnum):
@@ -199,13 +205,15 @@ class GuestRow:
 class GuestPage:
     criteria: Criteria
     rows: list[GuestRow]
-    # Guests matching the criteria, and guests on the list.
+    # Guests matching the criteria (counted up to a limit: see `more`), and guests on the list.
     total: int
     everyone: int
     # The page shown: the one asked for, or the last one when that was past the end.
     page: int
     per_page: int
     requested_page: int
+    # More guests match than `total`, which is where the count stopped (COUNT_LIMIT).
+    more: bool = False
 
     @property
     def pages(self) -> int:
@@ -233,35 +241,59 @@ class GuestPage:
             if links and number - links[-1] > 1:
                 links.append(None)
             links.append(number)
+        if self.more:
+            links.append(None)  # pages after the last counted one
         return links
 
 
 def search(event: Event, criteria: Criteria, per_page: int = PER_PAGE) -> GuestPage:
-    """One page of the event's guests as the criteria ask, in four queries whatever the count."""
-    conditions = _conditions(criteria)
+    """One page of the event's guests as the criteria ask, in four queries whatever the count
+    (five for a search on SQLite: common_keys)."""
+    keys = _keys(criteria)
+    common = bool(keys) and common_keys(keys)
+    searched = _searched(criteria, common)
+    conditions = [*searched, *_filters(criteria)]
+    read_by_id = narrows(keys, common=common)
     # Two counts in one statement, each the cheapest its own way: everyone from the index on
-    # the event, and the matches only when there are criteria (otherwise: everyone).
+    # the event, and the matches only when there are criteria (otherwise: everyone), up to
+    # `limit` of them and one more to tell whether there are more.
     everyone_count = (
         sa.select(sa.func.count()).select_from(Guest).where(Guest.event_id == event.id)
     ).scalar_subquery()
+    # Without criteria, everyone is counted, exactly.
+    limit = (criteria.page - 1) * per_page + max(COUNT_LIMIT, per_page) if conditions else 0
     matching_count = (
-        _joined(sa.select(sa.func.count()), event, _needs_joins(criteria))
-        .where(*conditions)
+        sa.select(sa.func.count())
+        .select_from(
+            _joined(sa.select(Guest.id), event, _needs_joins(criteria), read_by_id)
+            .where(*conditions)
+            .limit(limit + 1)
+            .subquery()
+        )
         .scalar_subquery()
         if conditions
         else everyone_count
     )
-    total, everyone = db.session.execute(sa.select(matching_count, everyone_count)).one()
+    counted, everyone = db.session.execute(sa.select(matching_count, everyone_count)).one()
+    more = bool(conditions) and counted > limit
+    total = limit if more else counted
     pages = max(math.ceil(total / per_page), 1)
     page = min(criteria.page, pages)
 
+    # A search that many guests match (common words, or more than were counted) is read along
+    # the list's order, stopping at the page's last match: its conditions are then given as one
+    # expression, which no index serves and which PostgreSQL's planner takes to hold for half
+    # the guests (it cannot tell how many hold "42", and would otherwise sort them all).
+    walk = bool(searched) and (common or more)
+    if walk:
+        conditions = [sa.func.coalesce(sa.and_(*searched), sa.false()), *_filters(criteria)]
     # The order is found on the ids alone, then the page's rows are read with everything the
     # list shows: sorting thousands of narrow rows is several times faster than wide ones.
     ids = list(
         db.session.scalars(
-            _joined(sa.select(Guest.id), event, _needs_joins(criteria))
+            _joined(sa.select(Guest.id), event, _needs_joins(criteria), read_by_id and not walk)
             .where(*conditions)
-            .order_by(*_order(criteria))
+            .order_by(*_order(criteria, walk))
             .limit(per_page)
             .offset((page - 1) * per_page)
         )
@@ -285,6 +317,7 @@ def search(event: Event, criteria: Criteria, per_page: int = PER_PAGE) -> GuestP
         page=page,
         per_page=per_page,
         requested_page=criteria.page,
+        more=more,
     )
 
 
@@ -298,15 +331,21 @@ def _needs_joins(criteria: Criteria) -> bool:
     )
 
 
-def _joined(query: sa.Select[*_Columns], event: Event, joins: bool = True) -> sa.Select[*_Columns]:
+def _joined(
+    query: sa.Select[*_Columns], event: Event, joins: bool = True, by_id: bool = False
+) -> sa.Select[*_Columns]:
+    """`query` of the event's guests, with their answer, seat and check-in if `joins`. With
+    `by_id` the event is checked as an expression, which no index serves: the guests are then
+    read by the ids the search condition names (guest_search.narrows)."""
+    of_event = (Guest.event_id + 0 if by_id else Guest.event_id) == event.id
     if not joins:
-        return query.select_from(Guest).where(Guest.event_id == event.id)
+        return query.select_from(Guest).where(of_event)
     return (
         query.select_from(Guest)
         .outerjoin(Rsvp, Rsvp.guest_id == Guest.id)
         .outerjoin(Seat, Seat.guest_id == Guest.id)
         .outerjoin(CheckIn, CheckIn.guest_id == Guest.id)
-        .where(Guest.event_id == event.id)
+        .where(of_event)
     )
 
 
@@ -337,18 +376,32 @@ _STATE_CONDITIONS = {
 _SEARCHED = (Guest.name_en, Guest.name_zh, Guest.email, Guest.organization)
 
 
-def _conditions(criteria: Criteria) -> list[sa.ColumnElement[bool]]:
+def _terms(criteria: Criteria) -> list[str]:
+    return criteria.query.lower().split()[:MAX_TERMS]
+
+
+def _keys(criteria: Criteria) -> list[str]:
+    return [key for key in (search_key(term) for term in _terms(criteria)) if key]
+
+
+def _searched(criteria: Criteria, common: bool = False) -> list[sa.ColumnElement[bool]]:
+    """The conditions of the words searched for."""
     conditions: list[sa.ColumnElement[bool]] = []
     # Every word somewhere: "Lai Kaohsiung" finds Lai of the city government. The search keys
     # (which leave out hyphens) narrow down through their index; the words themselves decide.
-    terms = criteria.query.lower().split()[:MAX_TERMS]
-    keys = [key for key in (search_key(term) for term in terms) if key]
+    keys = _keys(criteria)
     if keys:
-        conditions.append(keys_contain(keys))
-    for term in terms:
+        conditions.append(keys_contain(keys, common=common))
+    for term in _terms(criteria):
         conditions.append(
             sa.or_(*(sa.func.lower(column).contains(term, autoescape=True) for column in _SEARCHED))
         )
+    return conditions
+
+
+def _filters(criteria: Criteria) -> list[sa.ColumnElement[bool]]:
+    """The conditions of the state, category and channel chosen."""
+    conditions: list[sa.ColumnElement[bool]] = []
     if criteria.state is not None:
         conditions.append(_STATE_CONDITIONS[criteria.state])
     if criteria.category is not None:
@@ -377,16 +430,17 @@ def _waitlist_positions(event: Event, page_seats: list[Seat]) -> dict[int, int]:
     return dict(rows.all())
 
 
-def _order(criteria: Criteria) -> list[sa.SQLColumnExpression[object]]:
+def _order(criteria: Criteria, walk: bool = False) -> list[sa.SQLColumnExpression[object]]:
     def way(column: sa.SQLColumnExpression[_T]) -> sa.UnaryExpression[_T]:
         return column.desc() if criteria.descending else column.asc()
 
     # Latin and Chinese names in one order: the English name, or the Chinese one without it;
     # the same text as the index on it (search_index.NAME_ORDER_INDEX).
     name: sa.ColumnElement[str] = sa.literal_column(search_index.NAME_ORDER_OF_GUESTS)
-    if criteria.query:
+    if criteria.query and not walk:
         # The same order written so that it is not the index's: SQLite would otherwise walk the
         # whole index in order, looking for the few guests found, instead of sorting those.
+        # (Words many guests hold are found soon along that walk: then it is the index's.)
         name = sa.func.lower(sa.func.coalesce(sa.func.nullif(Guest.name_en, ""), Guest.name_zh))
     by_name: list[sa.SQLColumnExpression[object]] = [way(name), way(Guest.name_zh)]
     keys: list[sa.SQLColumnExpression[object]]
