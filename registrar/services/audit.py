@@ -65,10 +65,10 @@ def row(
     }
 
 
-def insert_rows(rows: list[dict[str, object]]) -> None:
-    """Write entries made by `row` in one statement, for a hot path that holds a lock; nothing
-    is loaded into the session."""
-    db.session.execute(sa.insert(AuditEntry), rows)
+def insert_rows(rows: list[dict[str, object]]) -> sa.Insert:
+    """The statement that writes entries made by `row`, all at once, for a hot path that
+    holds a lock (services/writes.py); nothing is loaded into the session."""
+    return sa.insert(AuditEntry).values(rows)
 
 
 # -- reading the log -------------------------------------------------------------------------

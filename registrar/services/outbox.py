@@ -20,6 +20,7 @@ from sqlalchemy.orm import aliased, selectinload
 
 from ..extensions import db
 from ..models import Event, Guest, Language, MessageKind, MessageStatus, OutboxMessage, utcnow
+from .writes import Writes
 
 # Messages about the guest's seat: a newer one makes a queued older one pointless.
 SEAT_MESSAGES = frozenset(
@@ -161,16 +162,19 @@ def _row(
     }
 
 
-def enqueue_by_statement(guest: Guest, kind: MessageKind, *, actor: str, now: datetime) -> None:
+def enqueue_by_statement(
+    guest: Guest, kind: MessageKind, *, actor: str, now: datetime, writes: Writes
+) -> None:
     """enqueue for a hot path that holds a lock: the same message, written by two statements
-    (the guest's older seat messages cancelled, the new one inserted) instead of a load of the
-    older ones and a flush. Nothing is loaded into the session: queued messages of the guest
+    added to `writes` (the guest's older seat messages cancelled, the new one inserted) instead
+    of a load of the older ones and a flush. The cancelling does not see the new message
+    (services/writes.py). Nothing is loaded into the session: queued messages of the guest
     already loaded in it are not updated (the caller loaded none).
     """
     if guest.is_revoked or not guest.has_address:
         return
     if kind in SEAT_MESSAGES:
-        db.session.execute(
+        writes.add(
             sa.update(OutboxMessage)
             .where(
                 OutboxMessage.guest_id == guest.id,
@@ -182,7 +186,7 @@ def enqueue_by_statement(guest: Guest, kind: MessageKind, *, actor: str, now: da
             .execution_options(synchronize_session=False)
         )
     row = _row(guest, kind, guest.language, guest.email, actor, None, now, now, False)
-    db.session.execute(sa.insert(OutboxMessage), [row])
+    writes.add(sa.insert(OutboxMessage).values(row))
 
 
 # The guests' own messages, the organizers' tests left out.

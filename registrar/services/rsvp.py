@@ -15,6 +15,7 @@ from ..models import Channel, Event, EventState, Guest, Rsvp, Seat, SeatState, u
 from ..text import require_one_line
 from . import audit, notify, seats
 from .locking import lock_guest_event
+from .writes import Writes
 
 # Longest accepted text per field; the form says the same to the guest.
 MAX_LENGTHS = {
@@ -166,16 +167,15 @@ def _first_yes(
 ) -> RsvpState:
     """The first answer of a guest, attending, with no name corrected: the storm's answer.
 
-    What `answer` does for it, written by a few statements instead of objects and flushes
-    (seats.take_seat_by_statement): the answer; the seat; the two audit entries in one
-    statement; the message. The guest's `rsvp` and `seat` are expired, to be read again
-    when used.
+    What `answer` does for it, written by a few statements sent together instead of objects
+    and flushes (seats.take_seat_by_statement, services/writes.py): the answer; the seat; the
+    two audit entries in one statement; the message. The guest's `rsvp` and `seat` are
+    expired, to be read again when used.
     """
     now = utcnow()
     values = _answer_values(reply)
-    db.session.execute(
-        sa.insert(Rsvp), [{"guest_id": guest.id, "answered_at": now, "updated_at": now, **values}]
-    )
+    writes = Writes()
+    writes.add(sa.insert(Rsvp).values(guest_id=guest.id, answered_at=now, updated_at=now, **values))
     answered = audit.row(
         "rsvp.answered",
         now,
@@ -188,8 +188,9 @@ def _first_yes(
         **flags,
     )
     state, _queue_number = seats.take_seat_by_statement(
-        event, guest, actor, counts, now, [answered]
+        event, guest, actor, counts, now, [answered], writes
     )
+    writes.send()
     db.session.expire(guest, ["rsvp"])
     return RsvpState(
         answered=True,

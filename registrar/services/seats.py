@@ -20,6 +20,7 @@ from ..models import Event, Guest, Seat, SeatState, utcnow
 from . import audit, notify
 from .event_state import require_changeable
 from .locking import lock_event, require_event_lock
+from .writes import Writes
 
 
 @dataclass(frozen=True)
@@ -111,15 +112,16 @@ def take_seat_by_statement(
     counts: SeatCounts,
     now: datetime,
     audit_rows: list[dict[str, object]],
+    writes: Writes,
 ) -> tuple[SeatState, int | None]:
     """confirm_or_waitlist for a guest who holds no seat, in the hot path of a first answer.
 
-    The same decision, seat, audit entry and message, written by a few statements instead of
-    objects and a flush, which makes the lock's time shorter: the seat; the entry together
-    with the caller's `audit_rows` (made before, written in the same statement); the message.
-    `counts` are the event's seat_counts, read under this lock with no seat changed since.
-    The guest's `seat` is expired, to be read again when used. Returns the seat's state and
-    queue number (None when confirmed).
+    The same decision, seat, audit entry and message, as statements added to `writes` (sent
+    together by the caller) instead of objects and flushes, which makes the lock's time
+    shorter: the seat; the entry together with the caller's `audit_rows`; the message; the
+    event's waitlist counter. `counts` are the event's seat_counts, read under this lock with
+    no seat changed since. The guest's `seat` is expired, to be read again when used. Returns
+    the seat's state and queue number (None when confirmed).
     """
     require_event_lock(event.id, "take_seat_by_statement")
     if guest.seat is not None:
@@ -130,24 +132,21 @@ def take_seat_by_statement(
     else:
         state = SeatState.WAITLISTED
         queue_number = event.waitlist_counter + 1
-        db.session.execute(
+        writes.add(
             sa.update(Event)
             .where(Event.id == event.id)
             .values(waitlist_counter=queue_number)
             .execution_options(synchronize_session=False)
         )
         set_committed_value(event, "waitlist_counter", queue_number)
-    db.session.execute(
-        sa.insert(Seat),
-        [
-            {
-                "event_id": event.id,
-                "guest_id": guest.id,
-                "state": state,
-                "queue_number": queue_number,
-                "since": now,
-            }
-        ],
+    writes.add(
+        sa.insert(Seat).values(
+            event_id=event.id,
+            guest_id=guest.id,
+            state=state,
+            queue_number=queue_number,
+            since=now,
+        )
     )
     entry = audit.row(
         f"seat.{state.value}",
@@ -157,8 +156,8 @@ def take_seat_by_statement(
         guest_id=guest.id,
         queue_number=queue_number,
     )
-    audit.insert_rows([*audit_rows, entry])
-    notify.seat_taken_by_statement(guest, state, actor, now)
+    writes.add(audit.insert_rows([*audit_rows, entry]))
+    notify.seat_taken_by_statement(guest, state, actor, now, writes)
     db.session.expire(guest, ["seat"])
     return state, queue_number
 
