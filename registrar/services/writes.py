@@ -24,9 +24,12 @@ class Writes:
     def send(self) -> None:
         """Send the writes gathered, and forget them."""
         statements, self._statements = self._statements, []
-        if len(statements) > 1 and db.session.connection().dialect.name == "postgresql":
+        # On the session's connection, past the ORM's handling of a statement (which these,
+        # loading nothing, do not need) and with no flush: nothing may be pending then.
+        connection = db.session.connection()
+        if len(statements) > 1 and connection.dialect.name == "postgresql":
             parts = [statement.cte(f"write_{n}") for n, statement in enumerate(statements)]
-            db.session.execute(sa.select(sa.literal(1)).add_cte(*parts))
+            connection.execute(sa.select(sa.literal(1)).add_cte(*parts))
             return
         for statement in statements:
-            db.session.execute(statement)
+            connection.execute(statement)
