@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from ..extensions import db
 from ..models import AuditEntry, DoorLink, Guest, StaffUser
 from ..numbers import parse_id
+from .writes import Writes
 
 
 class Identified(Protocol):
@@ -65,10 +66,10 @@ def row(
     }
 
 
-def insert_rows(rows: list[dict[str, object]]) -> sa.Insert:
-    """The statement that writes entries made by `row`, all at once, for a hot path that
-    holds a lock (services/writes.py); nothing is loaded into the session."""
-    return sa.insert(AuditEntry).values(rows)
+def insert_rows(rows: list[dict[str, object]], writes: Writes) -> None:
+    """Write entries made by `row`, all in one statement added to `writes`, for a hot path
+    that holds a lock (services/writes.py); nothing is loaded into the session."""
+    writes.insert(sa.insert(AuditEntry), rows)
 
 
 # -- reading the log -------------------------------------------------------------------------

@@ -167,14 +167,14 @@ def enqueue_by_statement(
 ) -> None:
     """enqueue for a hot path that holds a lock: the same message, written by two statements
     added to `writes` (the guest's older seat messages cancelled, the new one inserted) instead
-    of a load of the older ones and a flush. The cancelling does not see the new message
-    (services/writes.py). Nothing is loaded into the session: queued messages of the guest
+    of a load of the older ones and a flush; the cancelling goes first, so that it does not
+    reach the new message. Nothing is loaded into the session: queued messages of the guest
     already loaded in it are not updated (the caller loaded none).
     """
     if guest.is_revoked or not guest.has_address:
         return
     if kind in SEAT_MESSAGES:
-        writes.add(
+        writes.update(
             sa.update(OutboxMessage)
             .where(
                 OutboxMessage.guest_id == guest.id,
@@ -186,7 +186,7 @@ def enqueue_by_statement(
             .execution_options(synchronize_session=False)
         )
     row = _row(guest, kind, guest.language, guest.email, actor, None, now, now, False)
-    writes.add(sa.insert(OutboxMessage).values(row))
+    writes.insert(sa.insert(OutboxMessage), [row])
 
 
 # The guests' own messages, the organizers' tests left out.

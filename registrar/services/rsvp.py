@@ -175,7 +175,9 @@ def _first_yes(
     now = utcnow()
     values = _answer_values(reply)
     writes = Writes()
-    writes.add(sa.insert(Rsvp).values(guest_id=guest.id, answered_at=now, updated_at=now, **values))
+    writes.insert(
+        sa.insert(Rsvp), [{"guest_id": guest.id, "answered_at": now, "updated_at": now, **values}]
+    )
     answered = audit.row(
         "rsvp.answered",
         now,

@@ -132,21 +132,24 @@ def take_seat_by_statement(
     else:
         state = SeatState.WAITLISTED
         queue_number = event.waitlist_counter + 1
-        writes.add(
+        writes.update(
             sa.update(Event)
             .where(Event.id == event.id)
             .values(waitlist_counter=queue_number)
             .execution_options(synchronize_session=False)
         )
         set_committed_value(event, "waitlist_counter", queue_number)
-    writes.add(
-        sa.insert(Seat).values(
-            event_id=event.id,
-            guest_id=guest.id,
-            state=state,
-            queue_number=queue_number,
-            since=now,
-        )
+    writes.insert(
+        sa.insert(Seat),
+        [
+            {
+                "event_id": event.id,
+                "guest_id": guest.id,
+                "state": state,
+                "queue_number": queue_number,
+                "since": now,
+            }
+        ],
     )
     entry = audit.row(
         f"seat.{state.value}",
@@ -156,7 +159,7 @@ def take_seat_by_statement(
         guest_id=guest.id,
         queue_number=queue_number,
     )
-    writes.add(audit.insert_rows([*audit_rows, entry]))
+    audit.insert_rows([*audit_rows, entry], writes)
     notify.seat_taken_by_statement(guest, state, actor, now, writes)
     db.session.expire(guest, ["seat"])
     return state, queue_number

@@ -1,13 +1,18 @@
-"""Writes gathered and sent together, for a hot path that holds a lock: on PostgreSQL in one
-statement (one round trip to the server instead of one per write), elsewhere one by one.
+"""Writes gathered and sent together at the end of a hot path that holds a lock.
 
-Each write is an INSERT or UPDATE with its values in it (no parameter lists), that neither reads
-what another of them writes nor returns anything: on PostgreSQL they become the data-modifying
-parts of one `WITH` statement, which all see the database as it was before any of them, and
-whose order among themselves is not defined.
+Each write is an INSERT of rows given as parameters, or an UPDATE with its values in it, and
+loads nothing into the session. They are sent one after the other, in the order added.
+
+Tried and left out (README, "Load"): sending them on PostgreSQL as one `WITH` statement (one
+round trip instead of one per write), with the values built into the statement. In process,
+the client spent more CPU time per answer on building and compiling it than the round trips
+saved, and in the storm the answers held the lock no shorter (noisy figures, on a loaded
+machine). INSERTs whose rows are parameters compile once.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -16,20 +21,19 @@ from ..extensions import db
 
 class Writes:
     def __init__(self) -> None:
-        self._statements: list[sa.Insert | sa.Update] = []
+        self._writes: list[tuple[sa.Insert | sa.Update, list[dict[str, Any]] | None]] = []
 
-    def add(self, statement: sa.Insert | sa.Update) -> None:
-        self._statements.append(statement)
+    def insert(self, statement: sa.Insert, rows: list[dict[str, Any]]) -> None:
+        self._writes.append((statement, rows))
+
+    def update(self, statement: sa.Update) -> None:
+        self._writes.append((statement, None))
 
     def send(self) -> None:
-        """Send the writes gathered, and forget them."""
-        statements, self._statements = self._statements, []
-        # On the session's connection, past the ORM's handling of a statement (which these,
-        # loading nothing, do not need) and with no flush: nothing may be pending then.
-        connection = db.session.connection()
-        if len(statements) > 1 and connection.dialect.name == "postgresql":
-            parts = [statement.cte(f"write_{n}") for n, statement in enumerate(statements)]
-            connection.execute(sa.select(sa.literal(1)).add_cte(*parts))
-            return
-        for statement in statements:
-            connection.execute(statement)
+        """Send the writes gathered, in the order they were added, and forget them."""
+        writes, self._writes = self._writes, []
+        for statement, rows in writes:
+            if rows is None:
+                db.session.execute(statement)
+            else:
+                db.session.execute(statement, rows)
