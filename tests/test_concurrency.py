@@ -22,8 +22,18 @@ from support.app import TEST_SECRET
 from support.live_server import stop
 
 from registrar.extensions import db
-from registrar.models import AuditEntry, Channel, Event, Rsvp, Seat, SeatState
-from registrar.services import audit, rsvp, seats
+from registrar.models import (
+    AuditEntry,
+    Channel,
+    Event,
+    MessageKind,
+    MessageStatus,
+    OutboxMessage,
+    Rsvp,
+    Seat,
+    SeatState,
+)
+from registrar.services import audit, outbox, rsvp, seats
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 REQUEST_TIMEOUT = 30
@@ -313,3 +323,63 @@ def test_parallel_declines_promote_the_waitlist_in_order(app, server):
     released = _audit(event_id, "seat.released")
     assert sorted(e.guest_id for e in released) == decliners
     assert _most_confirmed_at_once(event_id) == 5
+
+
+def test_first_answers_racing_declines_keep_capacity_queue_and_messages(app, server):
+    """First answers (written by statements sent together) and declines (which release and
+    promote) at once: never over capacity, the queue in the order of the waitlisting, and every
+    guest's one queued seat message the one of their seat."""
+    event_id, guest_ids, paths = _new_event(capacity=8, guest_count=24)
+    holders, newcomers = guest_ids[:8], guest_ids[8:]
+    for guest_id in holders:
+        rsvp.answer(guest_id, 1, rsvp.RsvpAnswer(attending=True, channel=Channel.EN), audit.GUEST)
+        db.session.commit()
+    path_of = dict(zip(guest_ids, paths, strict=True))
+    db.session.commit()  # no transaction of ours may hold SQLite's write lock
+    opened = dict(
+        zip(guest_ids, _open_invitations(server, [path_of[g] for g in guest_ids]), strict=True)
+    )
+
+    responses = _race(
+        server,
+        [
+            Post(opened[g][0], path_of[g], {"csrf_token": opened[g][1], "attending": "no"})
+            for g in holders
+        ]
+        + [Post(opened[g][0], path_of[g], _yes(opened[g][1])) for g in newcomers],
+    )
+
+    _assert_answered_without_error(responses)
+    db.session.expire_all()
+    seat_of = {s.guest_id: s for s in _seats_of(event_id)}
+    assert sorted(seat_of) == sorted(newcomers)
+    confirmed = [g for g, s in seat_of.items() if s.state == SeatState.CONFIRMED]
+    assert len(confirmed) == 8
+    assert _most_confirmed_at_once(event_id) == 8
+    # The queue: those waitlisted in the order they were, less the first ones promoted.
+    waitlisted = [e.guest_id for e in _audit(event_id, "seat.waitlisted")]
+    promoted = [e.guest_id for e in _audit(event_id, "seat.promoted")]
+    assert promoted == waitlisted[: len(promoted)]
+    queue = [s.guest_id for s in seats.waitlist(db.session.get(Event, event_id))]
+    assert queue == waitlisted[len(promoted) :]
+    assert sorted(seats.waitlist_position(seat_of[g]) for g in queue) == list(
+        range(1, len(queue) + 1)
+    )
+    queued = db.session.scalars(
+        sa.select(OutboxMessage).where(
+            OutboxMessage.event_id == event_id,
+            OutboxMessage.status == MessageStatus.QUEUED,
+            OutboxMessage.kind.in_(outbox.SEAT_MESSAGES),
+        )
+    ).all()
+    kinds = Counter((m.guest_id, m.kind) for m in queued)
+    expected = {g: MessageKind.DECLINED for g in holders}
+    for g in newcomers:
+        if g in queue:
+            expected[g] = MessageKind.WAITLISTED
+        elif g in promoted:
+            expected[g] = MessageKind.PROMOTED
+        else:
+            expected[g] = MessageKind.CONFIRMATION
+    assert kinds == Counter(expected.items())
+    assert len(_audit(event_id, "rsvp.answered")) == 8 + 24

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol, TypeVarTuple
 
 import sqlalchemy as sa
@@ -11,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from ..extensions import db
 from ..models import AuditEntry, DoorLink, Guest, StaffUser
 from ..numbers import parse_id
+from .writes import Writes
 
 
 class Identified(Protocol):
@@ -41,6 +43,33 @@ def record(
     )
     db.session.add(entry)
     return entry
+
+
+def row(
+    action: str,
+    created_at: datetime,
+    /,
+    *,
+    actor: str,
+    event_id: int | None = None,
+    guest_id: int | None = None,
+    **details: object,
+) -> dict[str, object]:
+    """The column values of the entry `record` would add, for `insert_rows`."""
+    return {
+        "action": action,
+        "actor": actor,
+        "event_id": event_id,
+        "guest_id": guest_id,
+        "details": details,
+        "created_at": created_at,
+    }
+
+
+def insert_rows(rows: list[dict[str, object]], writes: Writes) -> None:
+    """Write entries made by `row`, all in one statement added to `writes`, for a hot path
+    that holds a lock (services/writes.py); nothing is loaded into the session."""
+    writes.insert(sa.insert(AuditEntry), rows)
 
 
 # -- reading the log -------------------------------------------------------------------------

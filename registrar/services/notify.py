@@ -6,14 +6,25 @@ if and only if the change is committed; the mail sender (registrar/mail/) delive
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from ..models import Guest, MessageKind, SeatState
 from . import outbox
+from .writes import Writes
 
 
 def seat_taken(guest: Guest, state: SeatState, actor: str) -> None:
     """An attending guest has just been given a confirmed or a waitlisted seat."""
     kind = MessageKind.CONFIRMATION if state == SeatState.CONFIRMED else MessageKind.WAITLISTED
     outbox.enqueue(guest, kind, actor=actor)
+
+
+def seat_taken_by_statement(
+    guest: Guest, state: SeatState, actor: str, now: datetime, writes: Writes
+) -> None:
+    """seat_taken, in a hot path that writes by statements (seats.take_seat_by_statement)."""
+    kind = MessageKind.CONFIRMATION if state == SeatState.CONFIRMED else MessageKind.WAITLISTED
+    outbox.enqueue_by_statement(guest, kind, actor=actor, now=now, writes=writes)
 
 
 def seat_promoted(guest: Guest, actor: str = "system") -> None:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import aliased, selectinload
 
 from ..extensions import db
 from ..models import Event, Guest, Language, MessageKind, MessageStatus, OutboxMessage, utcnow
+from .writes import Writes
 
 # Messages about the guest's seat: a newer one makes a queued older one pointless.
 SEAT_MESSAGES = frozenset(
@@ -120,27 +121,72 @@ def _add(
     is_test: bool = False,
 ) -> OutboxMessage:
     """A new queued message, added and flushed in the caller's transaction."""
-    message = OutboxMessage(
-        event_id=guest.event_id,
-        guest=guest,
-        kind=kind,
-        language=language,
-        to_address=to_address,
-        subject="",
-        status=MessageStatus.QUEUED,
-        attempts=0,
-        next_attempt_at=due,
-        last_error="",
-        reason="",
-        details=dict(details or {}),
-        message_id=new_message_id(),
-        actor=actor,
-        created_at=created_at or utcnow(),
-        is_test=is_test,
-    )
+    row = _row(guest, kind, language, to_address, actor, details, due, created_at, is_test)
+    # Through the relationship: a guest added in this transaction may have no id yet.
+    del row["guest_id"]
+    message = OutboxMessage(guest=guest, **row)
     db.session.add(message)
     db.session.flush()
     return message
+
+
+def _row(
+    guest: Guest,
+    kind: MessageKind,
+    language: Language,
+    to_address: str,
+    actor: str,
+    details: dict[str, Any] | None,
+    due: datetime,
+    created_at: datetime | None,
+    is_test: bool,
+) -> dict[str, Any]:
+    """The column values of a new queued message."""
+    return {
+        "event_id": guest.event_id,
+        "guest_id": guest.id,
+        "kind": kind,
+        "language": language,
+        "to_address": to_address,
+        "subject": "",
+        "status": MessageStatus.QUEUED,
+        "attempts": 0,
+        "next_attempt_at": due,
+        "last_error": "",
+        "reason": "",
+        "details": dict(details or {}),
+        "message_id": new_message_id(),
+        "actor": actor,
+        "created_at": created_at or utcnow(),
+        "is_test": is_test,
+    }
+
+
+def enqueue_by_statement(
+    guest: Guest, kind: MessageKind, *, actor: str, now: datetime, writes: Writes
+) -> None:
+    """enqueue for a hot path that holds a lock: the same message, written by two statements
+    added to `writes` (the guest's older seat messages cancelled, the new one inserted) instead
+    of a load of the older ones and a flush; the cancelling goes first, so that it does not
+    reach the new message. Nothing is loaded into the session: queued messages of the guest
+    already loaded in it are not updated (the caller loaded none).
+    """
+    if guest.is_revoked or not guest.has_address:
+        return
+    if kind in SEAT_MESSAGES:
+        writes.update(
+            sa.update(OutboxMessage)
+            .where(
+                OutboxMessage.guest_id == guest.id,
+                OutboxMessage.status == MessageStatus.QUEUED,
+                OutboxMessage.kind.in_(SEAT_MESSAGES),
+                TO_GUESTS,
+            )
+            .values(status=MessageStatus.CANCELLED, reason="superseded")
+            .execution_options(synchronize_session=False)
+        )
+    row = _row(guest, kind, guest.language, guest.email, actor, None, now, now, False)
+    writes.insert(sa.insert(OutboxMessage), [row])
 
 
 # The guests' own messages, the organizers' tests left out.

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import datetime
+from typing import Any
 
+import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ..errors import DeadlinePassed, DomainError, InvalidAnswer, InvitationInactive
@@ -13,6 +15,7 @@ from ..models import Channel, Event, EventState, Guest, Rsvp, Seat, SeatState, u
 from ..text import require_one_line
 from . import audit, notify, seats, webhooks
 from .locking import lock_guest_event
+from .writes import Writes
 
 # Longest accepted text per field; the form says the same to the guest.
 MAX_LENGTHS = {
@@ -119,6 +122,12 @@ def answer(
     _check_channel(event, reply)
     # Read before anything is written: the writes then reach the database together.
     counts = seats.seat_counts(event) if reply.attending and guest.seat is None else None
+    flags = {
+        **({"on_behalf": True} if on_behalf else {}),
+        **({"at_the_door": True} if at_the_door else {}),
+    }
+    if counts is not None and guest.rsvp is None and not _corrections(guest, reply):
+        return _first_yes(event, guest, reply, actor, counts, flags)
 
     _correct_names(guest, reply, actor)
     changed = _store_answer(guest, reply)
@@ -131,8 +140,7 @@ def answer(
             attending=reply.attending,
             channel=reply.channel.value if reply.channel else None,
             changed=changed,
-            **({"on_behalf": True} if on_behalf else {}),
-            **({"at_the_door": True} if at_the_door else {}),
+            **flags,
         )
         webhooks.answer_changed(event, guest, changed)
     if reply.attending:
@@ -148,6 +156,52 @@ def answer(
             notify.answer_declined(guest, released, actor)
     db.session.flush()
     return state_of(guest)
+
+
+def _first_yes(
+    event: Event,
+    guest: Guest,
+    reply: RsvpAnswer,
+    actor: str,
+    counts: seats.SeatCounts,
+    flags: dict[str, bool],
+) -> RsvpState:
+    """The first answer of a guest, attending, with no name corrected: the storm's answer.
+
+    What `answer` does for it, written by a few statements sent together instead of objects
+    and flushes (seats.take_seat_by_statement, services/writes.py): the answer; the seat; the
+    two audit entries in one statement; the message. The guest's `rsvp` and `seat` are
+    expired, to be read again when used.
+    """
+    now = utcnow()
+    values = _answer_values(reply)
+    writes = Writes()
+    writes.insert(
+        sa.insert(Rsvp), [{"guest_id": guest.id, "answered_at": now, "updated_at": now, **values}]
+    )
+    answered = audit.row(
+        "rsvp.answered",
+        now,
+        actor=actor,
+        event_id=event.id,
+        guest_id=guest.id,
+        attending=True,
+        channel=reply.channel.value if reply.channel else None,
+        changed=sorted(values),
+        **flags,
+    )
+    state, _queue_number = seats.take_seat_by_statement(
+        event, guest, actor, counts, now, [answered], writes
+    )
+    writes.send()
+    db.session.expire(guest, ["rsvp"])
+    return RsvpState(
+        answered=True,
+        attending=True,
+        seat=state,
+        # At the end of the queue: after every seat waitlisted when the counts were read.
+        waitlist_position=counts.waitlisted + 1 if state == SeatState.WAITLISTED else None,
+    )
 
 
 def _cleaned(reply: RsvpAnswer) -> RsvpAnswer:
@@ -173,14 +227,21 @@ def _check_channel(event: Event, reply: RsvpAnswer) -> None:
         raise InvalidAnswer(_l("Please choose a listening channel offered at this event."))
 
 
-def _correct_names(guest: Guest, reply: RsvpAnswer, actor: str) -> None:
+def _corrections(guest: Guest, reply: RsvpAnswer) -> dict[str, list[str]]:
+    """The names the answer corrects: each one's [old, new] value."""
     corrections = {}
     for name in ("name_en", "name_zh", "organization"):
         new = getattr(reply, name)
         # An empty field means "leave as it is", so a guest cannot blank their own name.
         if new and new != getattr(guest, name):
             corrections[name] = [getattr(guest, name), new]
-            setattr(guest, name, new)
+    return corrections
+
+
+def _correct_names(guest: Guest, reply: RsvpAnswer, actor: str) -> None:
+    corrections = _corrections(guest, reply)
+    for name, (_old, new) in corrections.items():
+        setattr(guest, name, new)
     if corrections:
         audit.record(
             "guest.corrected",
@@ -193,13 +254,7 @@ def _correct_names(guest: Guest, reply: RsvpAnswer, actor: str) -> None:
 
 def _store_answer(guest: Guest, reply: RsvpAnswer) -> list[str]:
     """Write the answer; return the names of the fields that changed (empty: a repeat)."""
-    values = {
-        "attending": reply.attending,
-        "channel": reply.channel,
-        "dietary": reply.dietary,
-        "access_needs": reply.access_needs,
-        "note": reply.note,
-    }
+    values = _answer_values(reply)
     now = utcnow()
     rsvp = guest.rsvp
     if rsvp is None:
@@ -211,3 +266,14 @@ def _store_answer(guest: Guest, reply: RsvpAnswer) -> list[str]:
     if changed:
         rsvp.updated_at = now
     return changed
+
+
+def _answer_values(reply: RsvpAnswer) -> dict[str, Any]:
+    """The answer's columns (those of Rsvp but its guest and times)."""
+    return {
+        "attending": reply.attending,
+        "channel": reply.channel,
+        "dietary": reply.dietary,
+        "access_needs": reply.access_needs,
+        "note": reply.note,
+    }
