@@ -190,6 +190,14 @@ def _first_yes(
         changed=sorted(values),
         **flags,
     )
+    webhooks.answer_given(
+        event,
+        guest,
+        first=True,
+        changed=values,
+        attending=True,
+        channel=reply.channel.value if reply.channel else None,
+    )
     state, _queue_number = seats.take_seat_by_statement(
         event, guest, actor, counts, now, [answered], writes
     )

@@ -162,6 +162,7 @@ def take_seat_by_statement(
     )
     audit.insert_rows([*audit_rows, entry], writes)
     notify.seat_taken_by_statement(guest, state, actor, now, writes)
+    webhooks.seat_taken(event, guest, state, queue_number)
     db.session.expire(guest, ["seat"])
     return state, queue_number
 

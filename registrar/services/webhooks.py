@@ -203,13 +203,28 @@ def answer_changed(event: EventRef, guest: Any, changed: Collection[str]) -> Non
     if WebhookKind.ANSWER.value not in event.webhook_kinds.split():
         return
     rsvp = guest.rsvp
-    first = rsvp is not None and rsvp.answered_at == rsvp.updated_at
-    data = {
-        "first": first,
-        "changed": sorted(changed),
-        "attending": rsvp.attending if rsvp is not None else None,
-        "channel": rsvp.channel.value if rsvp is not None and rsvp.channel else None,
-    }
+    answer_given(
+        event,
+        guest,
+        first=rsvp is not None and rsvp.answered_at == rsvp.updated_at,
+        changed=changed,
+        attending=rsvp.attending if rsvp is not None else None,
+        channel=rsvp.channel.value if rsvp is not None and rsvp.channel else None,
+    )
+
+
+def answer_given(
+    event: EventRef,
+    guest: GuestRef,
+    *,
+    first: bool,
+    changed: Collection[str],
+    attending: bool | None,
+    channel: str | None,
+) -> None:
+    """An answer as the caller tells it, without reading the guest's answer back (the first
+    yes is written by statements, services/rsvp.py `_first_yes`)."""
+    data = {"first": first, "changed": sorted(changed), "attending": attending, "channel": channel}
     notify(event, WebhookKind.ANSWER, guest, data)
 
 
