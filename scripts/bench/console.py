@@ -98,6 +98,7 @@ def check(app, event_id: int, paths: list[tuple[str, str]]) -> list[str]:
     from registrar.services import dashboard
     from registrar.services import guests as guest_list
     from registrar.services.checkin import search_guests
+    from tests.support import tally
 
     failures = []
     with app.app_context():
@@ -127,6 +128,13 @@ def check(app, event_id: int, paths: list[tuple[str, str]]) -> list[str]:
         for name, value in expected.items():
             if getattr(board.guests, name) != value:
                 failures.append(f"dashboard {name}: {getattr(board.guests, name)}, not {value}")
+        # What the triggers keep on each guest's row (guest_tally), which every count above is
+        # summed from, against the same made here from every guest's answer, seat and check-in.
+        kept, made = tally.stored(event_id), tally.from_rows(event_id)
+        if kept != made:
+            wrong = sum(((kept - made) + (made - kept)).values())
+            failures.append(f"dashboard tally: {wrong} guests counted in the wrong group")
+        print(f"  dashboard tally: {sum(made.values()):,} guests in {len(made)} groups", flush=True)
 
         everyone = db.session.execute(
             sa.select(
