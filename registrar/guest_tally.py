@@ -1,13 +1,14 @@
 """What the dashboard counts of each guest, kept on the guest's row by the database itself.
 
 guests.tally_flags holds a bit per fact the dashboard counts (revoked, sent, the answer, the
-seat, the check-in and the receiver, dietary and access needs) and guests.tally_channel the
-answer's channel. Triggers on guests, rsvps, seats and check_ins write them again from those
-rows whenever one of them is inserted, deleted, or changed in a column they read, in the
-transaction of the change: every way of changing a guest (the services, bulk inserts, imports,
-plain SQL) keeps them, and a rolled back change takes its flags with it. The dashboard then
-counts guests by (category, tally_channel, tally_flags) from one index on guests, in the
-index's order, without joining or sorting anything (services/dashboard.py).
+seat, the check-in and the receiver, dietary and access needs), guests.tally_channel the
+answer's channel and guests.tally_answered_hour the answer's UTC hour. Triggers on guests,
+rsvps, seats and check_ins write them again from those rows whenever one of them is inserted,
+deleted, or changed in a column they read, in the transaction of the change: every way of
+changing a guest (the services, bulk inserts, imports, plain SQL) keeps them, and a rolled back
+change takes its flags with it. The dashboard then counts guests by (category, tally_channel,
+tally_flags), and answers by hour, each from an index on guests in the index's order, without
+joining or sorting anything (services/dashboard.py).
 
 On PostgreSQL the trigger first locks the guest's row, then reads the answer, the seat and the
 check-in in a statement of its own: two transactions changing the same guest at once (an
@@ -25,6 +26,7 @@ REVOKED, SENT, ATTENDING, DECLINED, INSIDE, LEFT = 1, 2, 4, 8, 16, 32
 HANDED, RETURNED, DIETARY, ACCESS, CONFIRMED, WAITLISTED = 64, 128, 256, 512, 1024, 2048
 
 INDEX = "ix_guests_event_tally"
+ANSWERS_INDEX = "ix_guests_event_answered"
 
 # The flags of the guest row `guests` from its own columns and its answer, seat and check-in
 # (SQL both databases read alike: 0/1 booleans on SQLite, real ones on PostgreSQL).
@@ -49,17 +51,30 @@ _FLAGS = f"""
         FROM check_ins WHERE check_ins.guest_id = guests.id), 0)
 """
 _CHANNEL = "(SELECT rsvps.channel FROM rsvps WHERE rsvps.guest_id = guests.id)"
-# Every guest's flags made again from the rows (the migration, over the guests already there).
-RECOUNT_ALL = f"UPDATE guests SET tally_flags = {_FLAGS}, tally_channel = {_CHANNEL}"
+# The UTC hour of the answer as 'YYYY-MM-DD HH' (answers by day; the column holds naive UTC).
+_HOUR = {
+    # SQLite stores 'YYYY-MM-DD HH:MM:SS.ffffff': its first 13 characters.
+    "sqlite": "substr(rsvps.answered_at, 1, 13)",
+    "postgresql": "to_char(rsvps.answered_at, 'YYYY-MM-DD HH24')",
+}
 
 
-def _recount(guest_id: str) -> str:
-    return f"{RECOUNT_ALL} WHERE guests.id = {guest_id}"
+def recount_all(dialect: str) -> str:
+    """Every guest's tally made again from the rows (the migration, over the guests there)."""
+    hour = f"(SELECT {_HOUR[dialect]} FROM rsvps WHERE rsvps.guest_id = guests.id)"
+    return (
+        f"UPDATE guests SET tally_flags = {_FLAGS}, tally_channel = {_CHANNEL}, "
+        f"tally_answered_hour = {hour}"
+    )
+
+
+def _recount(guest_id: str, dialect: str = "sqlite") -> str:
+    return f"{recount_all(dialect)} WHERE guests.id = {guest_id}"
 
 
 # The tables whose rows belong to one guest (guest_id), with the columns the flags read.
 _PARTS = {
-    "rsvps": "attending, channel, dietary, access_needs, guest_id",
+    "rsvps": "attending, channel, dietary, access_needs, answered_at, guest_id",
     "seats": "state, guest_id",
     "check_ins": "inside, receiver, receiver_returned_at, guest_id",
 }
@@ -76,7 +91,8 @@ def _sqlite() -> list[str]:
             f"CREATE TRIGGER IF NOT EXISTS {table}_tally_delete AFTER DELETE ON {table} "
             f"BEGIN {_recount('old.guest_id')}; END",
             f"CREATE TRIGGER IF NOT EXISTS {table}_tally_update AFTER UPDATE OF {columns} "
-            f"ON {table} BEGIN {_recount('old.guest_id')}; {_recount('new.guest_id')}; END",
+            f"ON {table} BEGIN {recount_all('sqlite')} "
+            "WHERE guests.id IN (old.guest_id, new.guest_id); END",
         ]
     statements += [
         # A new guest has no answer, seat or check-in: only its own columns can set a flag.
@@ -96,7 +112,7 @@ def _postgresql() -> list[str]:
         "CREATE OR REPLACE FUNCTION guest_tally_recount(guest integer) RETURNS void "
         "LANGUAGE plpgsql SET search_path FROM CURRENT AS $$ BEGIN "
         "PERFORM 1 FROM guests WHERE guests.id = guest FOR UPDATE; "
-        f"{_recount('guest')}; END $$",
+        f"{_recount('guest', 'postgresql')}; END $$",
         "CREATE OR REPLACE FUNCTION guest_tally_of_part() RETURNS trigger "
         "LANGUAGE plpgsql SET search_path FROM CURRENT AS $$ BEGIN "
         "IF TG_OP <> 'INSERT' THEN PERFORM guest_tally_recount(OLD.guest_id); END IF; "

@@ -335,11 +335,12 @@ class Guest(Model):
         default=lambda context: _search_key_of(context.get_current_parameters()),
         server_default="",
     )
-    # What the dashboard counts of this guest (guest_tally: a bit per fact, and the answer's
-    # channel), written by the database's triggers from this row, the answer, the seat and the
+    # What the dashboard counts of this guest (guest_tally: a bit per fact, the answer's channel
+    # and UTC hour), written by the database's triggers from this row, the answer, the seat and the
     # check-in in every change of them; never written here.
     tally_flags: Mapped[int] = mapped_column(sa.Integer, server_default="0", deferred=True)
     tally_channel: Mapped[str | None] = mapped_column(sa.String(24), deferred=True)
+    tally_answered_hour: Mapped[str | None] = mapped_column(sa.String(13), deferred=True)
 
     event: Mapped[Event] = relationship(back_populates="guests")
     rsvp: Mapped[Rsvp | None] = relationship(back_populates="guest", cascade="all, delete-orphan")
@@ -352,6 +353,8 @@ class Guest(Model):
         sa.UniqueConstraint("event_id", "email", name="uq_guests_event_email"),
         # The dashboard's one pass: guests by category, channel and flags, read in this order.
         sa.Index(guest_tally.INDEX, "event_id", "category", "tally_channel", "tally_flags"),
+        # Answers by day: the answers' hours in order, with the flags (revoked, attending).
+        sa.Index(guest_tally.ANSWERS_INDEX, "event_id", "tally_answered_hour", "tally_flags"),
     )
 
     @property

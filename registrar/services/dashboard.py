@@ -321,34 +321,31 @@ def _needs(event: Event, tally: list[_Kind], limit: int = NEEDS_LIMIT) -> Needs:
     )
 
 
-def _utc_hour(column: sa.ColumnExpressionArgument[datetime]) -> sa.ColumnElement[str]:
-    """The UTC hour of a stored time as 'YYYY-MM-DD HH' (the column holds naive UTC)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return sa.func.to_char(column, "YYYY-MM-DD HH24", type_=sa.String)
-    # SQLite stores 'YYYY-MM-DD HH:MM:SS.ffffff': its first 13 characters, without parsing it
-    # (several times faster than strftime over a long list).
-    return sa.func.substr(column, 1, 13, type_=sa.String)
-
-
 def answers_by_day(event: Event) -> list[AnswerDay]:
     """First answers per day in the event's time zone, and how many of them attend now.
 
-    The database groups by UTC hour and the days are made here, in the event's zone: SQLite
-    knows no time zones. (A zone whose offset is not whole hours would place answers of the
-    half hour around midnight on the neighbouring day.)
+    The database groups by UTC hour (guest_tally keeps it on each guest's row) and the days are
+    made here, in the event's zone: SQLite knows no time zones. (A zone whose offset is not
+    whole hours would place answers of the half hour around midnight on the neighbouring day.)
     """
-    hour = _utc_hour(Rsvp.answered_at)
+    # The answer's UTC hour and flags as the database keeps them on each guest's row
+    # (guest_tally), read from their index in order.
+    hour, flags = Guest.tally_answered_hour, Guest.tally_flags
     rows = db.session.execute(
-        sa.select(hour, sa.func.count().label("answers"), _count(Rsvp.attending.is_(True)))
-        .select_from(Guest)
-        .join(Rsvp, Rsvp.guest_id == Guest.id)
-        .where(Guest.event_id == event.id, Guest.revoked_at.is_(None))
+        sa.select(
+            hour, sa.func.count().label("answers"), _count(flags.bitwise_and(tally.ATTENDING) != 0)
+        )
+        .where(
+            Guest.event_id == event.id,
+            hour.is_not(None),
+            flags.bitwise_and(tally.REVOKED) == 0,
+        )
         .group_by(hour)
     ).all()
     zone = ZoneInfo(event.timezone)
     days: dict[date, list[int]] = {}
     for hour_text, answers, attending in rows:
-        moment = datetime.strptime(hour_text, "%Y-%m-%d %H").replace(tzinfo=UTC)
+        moment = datetime.strptime(hour_text or "", "%Y-%m-%d %H").replace(tzinfo=UTC)
         totals = days.setdefault(moment.astimezone(zone).date(), [0, 0])
         totals[0] += answers
         totals[1] += attending

@@ -13,17 +13,17 @@ from registrar.models import CheckIn, Guest, Rsvp, Seat, SeatState
 
 
 def stored(event_id: int) -> Counter:
-    """Guests by (category, channel, flags) as the triggers left them on the rows."""
+    """Guests by (category, channel, flags, answer's UTC hour) as the triggers left them."""
     rows = db.session.execute(
-        sa.select(Guest.category, Guest.tally_channel, Guest.tally_flags).where(
-            Guest.event_id == event_id
-        )
+        sa.select(
+            Guest.category, Guest.tally_channel, Guest.tally_flags, Guest.tally_answered_hour
+        ).where(Guest.event_id == event_id)
     ).all()
-    return Counter((str(category), channel, flags) for category, channel, flags in rows)
+    return Counter((str(category), channel, flags, hour) for category, channel, flags, hour in rows)
 
 
 def from_rows(event_id: int) -> Counter:
-    """Guests by (category, channel, flags) made from the guests, answers, seats and check-ins."""
+    """The same made from the guests, answers, seats and check-ins."""
     rows = db.session.execute(
         sa.select(
             Guest.category,
@@ -34,6 +34,7 @@ def from_rows(event_id: int) -> Counter:
             Rsvp.channel,
             Rsvp.dietary,
             Rsvp.access_needs,
+            Rsvp.answered_at,
             Seat.state,
             CheckIn.id,
             CheckIn.inside,
@@ -56,10 +57,11 @@ def from_rows(event_id: int) -> Counter:
             flags |= t.CONFIRMED
         elif row.state == SeatState.WAITLISTED:
             flags |= t.WAITLISTED
-        if row[9] is not None:  # a check-in
+        if row[10] is not None:  # a check-in
             flags |= t.INSIDE if row.inside else t.LEFT
             flags |= t.HANDED if row.receiver else 0
             flags |= t.RETURNED if row.receiver_returned_at else 0
         channel = str(row.channel) if row[3] is not None and row.channel else None
-        counted[(str(row.category), channel, flags)] += 1
+        hour = row.answered_at.strftime("%Y-%m-%d %H") if row[3] is not None else None
+        counted[(str(row.category), channel, flags, hour)] += 1
     return counted

@@ -26,9 +26,10 @@ def upgrade():
         'guests', sa.Column('tally_flags', sa.Integer(), server_default='0', nullable=False)
     )
     op.add_column('guests', sa.Column('tally_channel', sa.String(length=24), nullable=True))
+    op.add_column('guests', sa.Column('tally_answered_hour', sa.String(length=13), nullable=True))
     conn = op.get_bind()
     # The guests already there, from their rows; then the triggers keep every later change.
-    conn.exec_driver_sql(guest_tally.RECOUNT_ALL)
+    conn.exec_driver_sql(guest_tally.recount_all(conn.dialect.name))
     guest_tally.create(conn)
     op.create_index(
         guest_tally.INDEX,
@@ -36,13 +37,21 @@ def upgrade():
         ['event_id', 'category', 'tally_channel', 'tally_flags'],
         unique=False,
     )
+    op.create_index(
+        guest_tally.ANSWERS_INDEX,
+        'guests',
+        ['event_id', 'tally_answered_hour', 'tally_flags'],
+        unique=False,
+    )
 
 
 def downgrade():
     conn = op.get_bind()
+    op.drop_index(guest_tally.ANSWERS_INDEX, table_name='guests')
     op.drop_index(guest_tally.INDEX, table_name='guests')
     guest_tally.drop(conn)
     with op.batch_alter_table('guests', schema=None) as batch_op:
+        batch_op.drop_column('tally_answered_hour')
         batch_op.drop_column('tally_channel')
         batch_op.drop_column('tally_flags')
     # SQLite's batch mode made the table again without the search index's triggers.
