@@ -27,6 +27,10 @@ HANDED, RETURNED, DIETARY, ACCESS, CONFIRMED, WAITLISTED = 64, 128, 256, 512, 10
 
 INDEX = "ix_guests_event_tally"
 ANSWERS_INDEX = "ix_guests_event_answered"
+# The conditions of the two indexes (partial), which the dashboard's queries state as written
+# here: every guest (flags are never negative), and the guests who answered.
+EVERY_GUEST = "tally_flags >= 0"
+ANSWERED = "tally_answered_hour IS NOT NULL"
 
 # The flags of the guest row `guests` from its own columns and its answer, seat and check-in
 # (SQL both databases read alike: 0/1 booleans on SQLite, real ones on PostgreSQL).

@@ -13,7 +13,7 @@ from support.factories import make_event, make_guest, make_guests_in_bulk
 from test_dashboard import EXPECTED_GUESTS, answer, everyone, scan  # noqa: F401
 
 from registrar.extensions import db
-from registrar.models import Channel, Guest, SeatState, utcnow
+from registrar.models import GUESTS, Channel, Guest, SeatState, utcnow
 from registrar.services import checkin, dashboard, invitations, rsvp
 from registrar.services.guests import erasure
 
@@ -141,5 +141,5 @@ def test_two_transactions_changing_one_guest_at_once_leave_it_exact(app):
         second.close()
     db.session.expire_all()
     assert_exact(event_id)
-    flags = db.session.scalar(sa.select(Guest.tally_flags).where(Guest.id == guest_id))
+    flags = db.session.scalar(sa.select(GUESTS.c.tally_flags).where(GUESTS.c.id == guest_id))
     assert flags & tally.t.DIETARY and flags & tally.t.INSIDE and flags & tally.t.HANDED

@@ -22,6 +22,7 @@ from .. import guest_tally as tally
 from .. import search_index
 from ..extensions import db
 from ..models import (
+    GUESTS,
     Category,
     Channel,
     Event,
@@ -184,9 +185,11 @@ def _tally(event: Event) -> list[_Kind]:
     and the answer's channel, rewritten by triggers in every change), so this is one read of
     the index on (event, category, channel, flags) in its own order: no join, no sort.
     """
-    grouped = (Guest.category, Guest.tally_channel, Guest.tally_flags)
+    grouped = (Guest.category, GUESTS.c.tally_channel, GUESTS.c.tally_flags)
     rows = db.session.execute(
-        sa.select(*grouped, sa.func.count()).where(Guest.event_id == event.id).group_by(*grouped)
+        sa.select(*grouped, sa.func.count())
+        .where(Guest.event_id == event.id, sa.text(tally.EVERY_GUEST))
+        .group_by(*grouped)
     ).all()
     return [
         _kind(Category(category), channel, flags, count) for category, channel, flags, count in rows
@@ -330,14 +333,14 @@ def answers_by_day(event: Event) -> list[AnswerDay]:
     """
     # The answer's UTC hour and flags as the database keeps them on each guest's row
     # (guest_tally), read from their index in order.
-    hour, flags = Guest.tally_answered_hour, Guest.tally_flags
+    hour, flags = GUESTS.c.tally_answered_hour, GUESTS.c.tally_flags
     rows = db.session.execute(
         sa.select(
             hour, sa.func.count().label("answers"), _count(flags.bitwise_and(tally.ATTENDING) != 0)
         )
         .where(
             Guest.event_id == event.id,
-            hour.is_not(None),
+            sa.text(tally.ANSWERED),
             flags.bitwise_and(tally.REVOKED) == 0,
         )
         .group_by(hour)

@@ -36,12 +36,16 @@ def upgrade():
         'guests',
         ['event_id', 'category', 'tally_channel', 'tally_flags'],
         unique=False,
+        sqlite_where=sa.text(guest_tally.EVERY_GUEST),
+        postgresql_where=sa.text(guest_tally.EVERY_GUEST),
     )
     op.create_index(
         guest_tally.ANSWERS_INDEX,
         'guests',
         ['event_id', 'tally_answered_hour', 'tally_flags'],
         unique=False,
+        sqlite_where=sa.text(guest_tally.ANSWERED),
+        postgresql_where=sa.text(guest_tally.ANSWERED),
     )
 
 
