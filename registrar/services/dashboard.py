@@ -1,7 +1,8 @@
 """The dashboard's numbers: guests by state, seats, receivers, needs, and answers over time.
 
-The counts come from one pass over the guest list (_tally: one GROUP BY of everything counted,
-summed here), with a fixed number of queries however many guests there are. The states are
+The counts come from one read of an index of the guest list (_tally: guests grouped by what the
+database keeps of each, guest_tally, summed here), with a fixed number of queries however many
+guests there are. The states are
 the ones the guest pages and the overview show (rsvp.state_of): a revoked guest counts as
 revoked only; the others are not sent yet, sent without an answer, attending with a confirmed
 seat, waitlisted, or declined.
@@ -17,12 +18,13 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from .. import guest_tally as tally
 from .. import search_index
 from ..extensions import db
 from ..models import (
+    GUESTS,
     Category,
     Channel,
-    CheckIn,
     Event,
     Guest,
     OutboxMessage,
@@ -176,59 +178,47 @@ class _Kind:
 
 
 def _tally(event: Event) -> list[_Kind]:
-    """The event's guests grouped by everything the dashboard counts: one pass over the list,
-    a few hundred groups at most whatever its length, from which every count is summed."""
-    # Everything but the category, the channel and the seat is packed into one number (a bit
-    # per flag): grouping by four values is several times faster than by eleven.
-    packed = sum(
-        (
-            sa.case((flag, bit), else_=0)
-            for flag, bit in (
-                (Guest.revoked_at.is_not(None), _REVOKED),
-                (Guest.sent_at.is_not(None), _SENT),
-                (Rsvp.attending.is_(True), _ATTENDING),
-                (Rsvp.attending.is_(False), _DECLINED),
-                (CheckIn.inside.is_(True), _INSIDE),
-                (CheckIn.inside.is_(False), _LEFT),
-                (CheckIn.receiver != "", _HANDED),
-                (CheckIn.receiver_returned_at.is_not(None), _RETURNED),
-                (Rsvp.dietary != "", _DIETARY),
-                (Rsvp.access_needs != "", _ACCESS),
-            )
-        ),
-        start=sa.literal(0),
-    ).label("flags")
-    grouped = (Guest.category, Rsvp.channel, Seat.state, packed)
+    """The event's guests grouped by everything the dashboard counts, a few hundred groups at
+    most whatever the list's length, from which every count is summed.
+
+    What each guest counts as is kept on its row by the database (guest_tally: a bit per fact,
+    and the answer's channel, rewritten by triggers in every change), so this is one read of
+    the index on (event, category, channel, flags) in its own order: no join, no sort.
+    """
+    grouped = (Guest.category, GUESTS.c.tally_channel, GUESTS.c.tally_flags)
     rows = db.session.execute(
         sa.select(*grouped, sa.func.count())
-        .select_from(Guest)
-        .outerjoin(Rsvp, Rsvp.guest_id == Guest.id)
-        .outerjoin(Seat, Seat.guest_id == Guest.id)
-        .outerjoin(CheckIn, CheckIn.guest_id == Guest.id)
-        .where(Guest.event_id == event.id)
+        .where(Guest.event_id == event.id, sa.text(tally.EVERY_GUEST))
         .group_by(*grouped)
     ).all()
     return [
-        _Kind(
-            category=Category(category),
-            revoked=bool(flags & _REVOKED),
-            sent=bool(flags & _SENT),
-            attending=True if flags & _ATTENDING else False if flags & _DECLINED else None,
-            channel=Channel(channel) if channel else None,
-            seat=SeatState(seat) if seat else None,
-            inside=True if flags & _INSIDE else False if flags & _LEFT else None,
-            receiver_handed=bool(flags & _HANDED),
-            receiver_returned=bool(flags & _RETURNED),
-            dietary=bool(flags & _DIETARY),
-            access=bool(flags & _ACCESS),
-            count=count,
-        )
-        for category, channel, seat, flags, count in rows
+        _kind(Category(category), channel, flags, count) for category, channel, flags, count in rows
     ]
 
 
-_REVOKED, _SENT, _ATTENDING, _DECLINED, _INSIDE, _LEFT = 1, 2, 4, 8, 16, 32
-_HANDED, _RETURNED, _DIETARY, _ACCESS = 64, 128, 256, 512
+def _kind(category: Category, channel: str | None, flags: int, count: int) -> _Kind:
+    return _Kind(
+        category=category,
+        revoked=bool(flags & tally.REVOKED),
+        sent=bool(flags & tally.SENT),
+        attending=True if flags & tally.ATTENDING else False if flags & tally.DECLINED else None,
+        # A channel no longer known here counts as none chosen (Receivers.other).
+        channel=_CHANNELS.get(channel or ""),
+        seat=SeatState.CONFIRMED
+        if flags & tally.CONFIRMED
+        else SeatState.WAITLISTED
+        if flags & tally.WAITLISTED
+        else None,
+        inside=True if flags & tally.INSIDE else False if flags & tally.LEFT else None,
+        receiver_handed=bool(flags & tally.HANDED),
+        receiver_returned=bool(flags & tally.RETURNED),
+        dietary=bool(flags & tally.DIETARY),
+        access=bool(flags & tally.ACCESS),
+        count=count,
+    )
+
+
+_CHANNELS = {channel.value: channel for channel in Channel}
 
 
 def _total(tally: list[_Kind], condition: Callable[[_Kind], bool]) -> int:
@@ -334,34 +324,31 @@ def _needs(event: Event, tally: list[_Kind], limit: int = NEEDS_LIMIT) -> Needs:
     )
 
 
-def _utc_hour(column: sa.ColumnExpressionArgument[datetime]) -> sa.ColumnElement[str]:
-    """The UTC hour of a stored time as 'YYYY-MM-DD HH' (the column holds naive UTC)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return sa.func.to_char(column, "YYYY-MM-DD HH24", type_=sa.String)
-    # SQLite stores 'YYYY-MM-DD HH:MM:SS.ffffff': its first 13 characters, without parsing it
-    # (several times faster than strftime over a long list).
-    return sa.func.substr(column, 1, 13, type_=sa.String)
-
-
 def answers_by_day(event: Event) -> list[AnswerDay]:
     """First answers per day in the event's time zone, and how many of them attend now.
 
-    The database groups by UTC hour and the days are made here, in the event's zone: SQLite
-    knows no time zones. (A zone whose offset is not whole hours would place answers of the
-    half hour around midnight on the neighbouring day.)
+    The database groups by UTC hour (guest_tally keeps it on each guest's row) and the days are
+    made here, in the event's zone: SQLite knows no time zones. (A zone whose offset is not
+    whole hours would place answers of the half hour around midnight on the neighbouring day.)
     """
-    hour = _utc_hour(Rsvp.answered_at)
+    # The answer's UTC hour and flags as the database keeps them on each guest's row
+    # (guest_tally), read from their index in order.
+    hour, flags = GUESTS.c.tally_answered_hour, GUESTS.c.tally_flags
     rows = db.session.execute(
-        sa.select(hour, sa.func.count().label("answers"), _count(Rsvp.attending.is_(True)))
-        .select_from(Guest)
-        .join(Rsvp, Rsvp.guest_id == Guest.id)
-        .where(Guest.event_id == event.id, Guest.revoked_at.is_(None))
+        sa.select(
+            hour, sa.func.count().label("answers"), _count(flags.bitwise_and(tally.ATTENDING) != 0)
+        )
+        .where(
+            Guest.event_id == event.id,
+            sa.text(tally.ANSWERED),
+            flags.bitwise_and(tally.REVOKED) == 0,
+        )
         .group_by(hour)
     ).all()
     zone = ZoneInfo(event.timezone)
     days: dict[date, list[int]] = {}
     for hour_text, answers, attending in rows:
-        moment = datetime.strptime(hour_text, "%Y-%m-%d %H").replace(tzinfo=UTC)
+        moment = datetime.strptime(hour_text or "", "%Y-%m-%d %H").replace(tzinfo=UTC)
         totals = days.setdefault(moment.astimezone(zone).date(), [0, 0])
         totals[0] += answers
         totals[1] += attending
