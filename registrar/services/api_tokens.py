@@ -1,0 +1,244 @@
+"""API tokens: a program's key to the API for chosen events, on behalf of the account that
+made it. Made, listed, revoked, and checked on every API request.
+
+A token never does more than its account may: an organizer token needs an account that
+organizes each of its events, a door or read token one on each event's team. The check is
+made again on every request, so an account disabled or taken off an event's team takes its
+tokens with it. The secrets and their digests are tokens.py's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
+
+from .. import tokens
+from ..errors import DomainError, InvalidAnswer, NotFound
+from ..extensions import db
+from ..models import ApiRole, ApiToken, ApiTokenEvent, Event, Role, StaffUser, utcnow
+from ..text import require_one_line
+from . import audit, staff, team
+from .staff import SignedIn
+
+NAME_LENGTH = 100
+# The events one token may name.
+MAX_EVENTS = 50
+# A token's last use is written when the one stored is older than this: a busy script does
+# not turn every read into a write.
+LAST_USE_STEP = timedelta(minutes=1)
+
+# The team role an account needs on an event for a token of each role there.
+ACCOUNT_ROLE = {ApiRole.ORGANIZER: Role.ORGANIZER, ApiRole.DOOR: Role.DOOR, ApiRole.READ: Role.DOOR}
+
+
+class TokenRefused(DomainError):
+    """A request's token is not one that works now: unknown, expired, revoked, or its account
+    disabled. One answer for all, so that a caller learns nothing about tokens it does not hold."""
+
+    status = 401
+    default_message = _l("This API token is not valid, has expired, or was revoked.")
+
+
+class TokenNotAllowed(DomainError):
+    status = 403
+    default_message = _l("This API token may not do this for this event.")
+
+
+@dataclass(frozen=True)
+class Created:
+    token: ApiToken
+    # Shown once, never stored.
+    secret: str
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The token a request came with, as the access checks need it."""
+
+    token_id: int
+    name: str
+    role: ApiRole
+    account: SignedIn
+    event_ids: frozenset[int]
+
+    @property
+    def actor(self) -> str:
+        return actor_of(self.token_id)
+
+    def may(self, event_id: int, need: ApiRole) -> bool:
+        """Whether this token may act as `need` (read, door, organizer) for the event."""
+        if event_id not in self.event_ids or _RANK[self.role] < _RANK[need]:
+            return False
+        return team.can(self.account, event_id, ACCOUNT_ROLE[need])
+
+
+_RANK = {ApiRole.READ: 0, ApiRole.DOOR: 1, ApiRole.ORGANIZER: 2}
+
+
+def actor_of(token_id: int) -> str:
+    """The audit log's actor for what a token did (audit.actor_names names it)."""
+    return f"token:{token_id}"
+
+
+def expiry_of(day: date) -> datetime:
+    """A token given an expiry date works through that day (UTC), and not a moment after."""
+    return datetime.combine(day + timedelta(days=1), time(), tzinfo=UTC)
+
+
+def create(
+    name: str,
+    role: ApiRole,
+    event_ids: Iterable[int],
+    account: StaffUser,
+    expires_on: date | None,
+    actor: str,
+) -> Created:
+    """A new token of `account` for these events; its secret is in the answer, and only there."""
+    name = name.strip()
+    require_one_line(name)
+    if not name:
+        raise InvalidAnswer(_l("Give the token a name."))
+    if len(name) > NAME_LENGTH:
+        raise InvalidAnswer(_l("At most %(max)d characters, please."), max=NAME_LENGTH)
+    wanted = sorted(set(event_ids))
+    if not wanted:
+        raise InvalidAnswer(_l("Choose at least one event for the token."))
+    if len(wanted) > MAX_EVENTS:
+        raise InvalidAnswer(_l("A token may name at most %(max)d events."), max=MAX_EVENTS)
+    found = set(db.session.scalars(sa.select(Event.id).where(Event.id.in_(wanted))))
+    if found != set(wanted):
+        raise NotFound(_l("No such event."))
+    now = utcnow()
+    expires_at = None
+    if expires_on is not None:
+        expires_at = expiry_of(expires_on)
+        if expires_at <= now:
+            raise InvalidAnswer(_l("The expiry date has passed; choose today or a later day."))
+    holder = staff.signed_in(account.id, account.session_generation)
+    if holder is None:
+        raise InvalidAnswer(
+            _l("%(email)s is disabled and cannot hold a token."), email=account.email
+        )
+    for event_id in wanted:
+        if not team.can(holder, event_id, ACCOUNT_ROLE[role]):
+            raise team.NotAllowed(
+                _l("%(email)s may not give a %(role)s token for every event chosen."),
+                email=account.email,
+                role=role.value,
+            )
+    if db.session.scalar(sa.select(ApiToken.id).where(ApiToken.name == name)) is not None:
+        raise InvalidAnswer(_l("A token named “%(name)s” exists already."), name=name)
+    secret = tokens.new_api_token()
+    token = ApiToken(
+        name=name,
+        staff_id=account.id,
+        role=role,
+        secret_digest=tokens.api_token_digest(secret),
+        hint=secret[: tokens.API_TOKEN_HINT_LENGTH],
+        created_at=now,
+        expires_at=expires_at,
+        events=[ApiTokenEvent(event_id=event_id) for event_id in wanted],
+    )
+    db.session.add(token)
+    db.session.flush()
+    for event_id in wanted:
+        audit.record(
+            "api_token.created",
+            actor=actor,
+            event_id=event_id,
+            token=token.id,
+            name=name,
+            role=role.value,
+            account=account.email,
+            expires=expires_at.isoformat() if expires_at else None,
+        )
+    return Created(token=token, secret=secret)
+
+
+def listed(staff_id: int | None = None) -> list[ApiToken]:
+    """Tokens, newest first, with their events and accounts: one account's, or every one."""
+    query = (
+        sa.select(ApiToken)
+        .options(selectinload(ApiToken.events), selectinload(ApiToken.staff))
+        .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+    )
+    if staff_id is not None:
+        query = query.where(ApiToken.staff_id == staff_id)
+    return list(db.session.scalars(query))
+
+
+def find(name: str) -> ApiToken:
+    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.name == name.strip()))
+    if token is None:
+        raise NotFound(_l("No token named “%(name)s”."), name=name.strip())
+    return token
+
+
+def revoke(token: ApiToken, actor: str) -> ApiToken:
+    """End the token now; revoking one already revoked changes nothing."""
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        for event_id in token.event_ids:
+            audit.record(
+                "api_token.revoked", actor=actor, event_id=event_id, token=token.id, name=token.name
+            )
+    return token
+
+
+def authenticate(secret: str) -> Caller:
+    """The token a request presents, if it works now; TokenRefused otherwise."""
+    try:
+        digest = tokens.read_api_token(secret)
+    except tokens.InvalidToken as exc:
+        raise TokenRefused() from exc
+    row = db.session.execute(
+        sa.select(ApiToken, StaffUser.session_generation)
+        .join(StaffUser, StaffUser.id == ApiToken.staff_id)
+        .where(ApiToken.secret_digest == digest)
+    ).first()
+    if row is None:
+        raise TokenRefused()
+    token, generation = row
+    now = utcnow()
+    if not token.is_live(now):
+        raise TokenRefused()
+    account = staff.signed_in(token.staff_id, generation)
+    if account is None:
+        raise TokenRefused()
+    return Caller(
+        token_id=token.id,
+        name=token.name,
+        role=token.role,
+        account=account,
+        event_ids=frozenset(token.event_ids),
+    )
+
+
+def note_use(token_id: int) -> bool:
+    """Record that the token was used now, unless that was recorded less than a minute ago.
+
+    One conditional UPDATE, with no read before it; whether it wrote is the answer.
+    """
+    now = utcnow()
+    result = db.session.execute(
+        sa.update(ApiToken)
+        .where(
+            ApiToken.id == token_id,
+            sa.or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < now - LAST_USE_STEP),
+        )
+        .values(last_used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def parse_role(value: str) -> ApiRole:
+    try:
+        return ApiRole(value.strip().lower())
+    except ValueError as exc:
+        raise InvalidAnswer(_l("The role is read, door or organizer.")) from exc
