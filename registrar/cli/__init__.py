@@ -1,4 +1,4 @@
-"""flask commands: init, demo, staff, event, guest, door, mail, backup, restore.
+"""flask commands: init, demo, staff, event, guest, door, mail, token, backup, restore.
 
 Each parses, calls a service, commits; one module per command group.
 """
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import backups, door, events, mail, setup, staff
+from . import backups, door, events, mail, setup, staff, tokens
 
 
 def init_app(app: Flask) -> None:
@@ -18,5 +18,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(events.guest_cli)
     app.cli.add_command(door.door_cli)
     app.cli.add_command(mail.mail_cli)
+    app.cli.add_command(tokens.token_cli)
     app.cli.add_command(backups.backup_command)
     app.cli.add_command(backups.restore_command)

@@ -77,6 +77,13 @@ class Caller:
         return team.can(self.account, event_id, ACCOUNT_ROLE[need])
 
 
+# What the console and the messages call each role.
+ROLE_LABELS = {
+    ApiRole.READ: _l("Read only"),
+    ApiRole.DOOR: _l("Door"),
+    ApiRole.ORGANIZER: _l("Organizer"),
+}
+
 _RANK = {ApiRole.READ: 0, ApiRole.DOOR: 1, ApiRole.ORGANIZER: 2}
 
 
@@ -127,9 +134,9 @@ def create(
     for event_id in wanted:
         if not team.can(holder, event_id, ACCOUNT_ROLE[role]):
             raise team.NotAllowed(
-                _l("%(email)s may not give a %(role)s token for every event chosen."),
+                _l("%(email)s may not hold a token of the role “%(role)s” for every event chosen."),
                 email=account.email,
-                role=role.value,
+                role=ROLE_LABELS[role],
             )
     if db.session.scalar(sa.select(ApiToken.id).where(ApiToken.name == name)) is not None:
         raise InvalidAnswer(_l("A token named “%(name)s” exists already."), name=name)
@@ -242,3 +249,45 @@ def parse_role(value: str) -> ApiRole:
         return ApiRole(value.strip().lower())
     except ValueError as exc:
         raise InvalidAnswer(_l("The role is read, door or organizer.")) from exc
+
+
+def holder(email: str | None) -> StaffUser:
+    """The account a token is made for: the one named, or else the first administrator."""
+    if email:
+        account = staff.find(email)
+        if account is None:
+            raise NotFound(_l("No account with that e-mail."))
+        return account
+    account = db.session.scalar(
+        sa.select(StaffUser)
+        .where(StaffUser.is_admin.is_(True), StaffUser.active.is_(True))
+        .order_by(StaffUser.id)
+        .limit(1)
+    )
+    if account is None:
+        raise NotFound(_l("There is no administrator account: name one with its e-mail."))
+    return account
+
+
+def events_by_slug(slugs: Iterable[str]) -> list[Event]:
+    """The events these slugs name, in the order given; NotFound names the first unknown."""
+    wanted = [slug.strip() for slug in slugs]
+    found = {e.slug: e for e in db.session.scalars(sa.select(Event).where(Event.slug.in_(wanted)))}
+    for slug in wanted:
+        if slug not in found:
+            raise NotFound(_l("No event with the slug “%(slug)s”."), slug=slug)
+    return [found[slug] for slug in wanted]
+
+
+def state_of(token: ApiToken, now: datetime) -> str:
+    """active, expired or revoked: what the lists say of a token."""
+    if token.revoked_at is not None:
+        return "revoked"
+    return "active" if token.is_live(now) else "expired"
+
+
+def event_slugs(found: Iterable[ApiToken]) -> dict[int, str]:
+    """The slug of every event these tokens name, by id."""
+    ids = {e for token in found for e in token.event_ids}
+    rows = db.session.execute(sa.select(Event.id, Event.slug).where(Event.id.in_(ids)))
+    return {row.id: row.slug for row in rows}
