@@ -291,3 +291,27 @@ def event_slugs(found: Iterable[ApiToken]) -> dict[int, str]:
     ids = {e for token in found for e in token.event_ids}
     rows = db.session.execute(sa.select(Event.id, Event.slug).where(Event.id.in_(ids)))
     return {row.id: row.slug for row in rows}
+
+
+def events_offered(user: SignedIn) -> list[Event]:
+    """The events an account may name on a token of its own: those it is on the team of."""
+    query = sa.select(Event).order_by(Event.starts_at.desc(), Event.id)
+    allowed = team.event_ids(user, Role.DOOR)
+    if allowed is not None:
+        query = query.where(Event.id.in_(allowed))
+    return list(db.session.scalars(query))
+
+
+def own(token_id: int, user: SignedIn) -> ApiToken:
+    """One of the account's tokens (any token, for an administrator); NotFound otherwise."""
+    token = db.session.get(ApiToken, token_id)
+    if token is None or not (user.is_admin or token.staff_id == user.id):
+        raise NotFound()
+    return token
+
+
+def account(staff_id: int) -> StaffUser:
+    found = db.session.get(StaffUser, staff_id)
+    if found is None:
+        raise NotFound()
+    return found
