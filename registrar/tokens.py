@@ -193,7 +193,9 @@ def new_api_token() -> str:
 
 def api_token_digest(token: str) -> str:
     """What is stored of a token, and what a presented token is looked up by."""
-    return hashlib.sha256(token.encode("ascii")).hexdigest()
+    # (A presented token that is not ASCII is refused by read_api_token; the rate limits hash
+    # whatever was sent, so nothing here may fail on it.)
+    return hashlib.sha256(token.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def read_api_token(token: str) -> str:

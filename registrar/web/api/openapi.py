@@ -68,13 +68,18 @@ _RESPONSES = {
         (CSRF_FAILED,),
     ),
     "Unauthorized": _error(
-        401, "Not logged in as door staff or an organizer, and no door link for this event."
+        401,
+        "Not logged in as door staff or an organizer, and no door link for this event; or an "
+        "API token that is not valid, has expired or was revoked, or whose account is "
+        "disabled (the `WWW-Authenticate: Bearer` header says so).",
     ),
     "Forbidden": _error(
         403,
-        "Signed in, but not on this event's team (as its door staff or an organizer); an "
-        "override of a full room by someone who is not the event's organizer; or letting in a "
-        "guest who never answered at an event that sends them to the desk.",
+        "Signed in, but not on this event's team (as its door staff or an organizer); an API "
+        "token not made for this event, or a read-only token sending a POST; an override of a "
+        "full room by someone who is not the event's organizer (of tokens: an organizer "
+        "token's only); or letting in a guest who never answered at an event that sends them "
+        "to the desk.",
     ),
     "NotFound": _error(404, "No such event, or no such guest at this event."),
     "Conflict": _error(
@@ -84,7 +89,9 @@ _RESPONSES = {
     ),
     "Gone": _error(410, "The volunteer's door link has expired or been withdrawn."),
     "TooLarge": _error(413, "The body is larger than the server accepts."),
-    "TooManyRequests": _error(429, "Too many scans from this door in a minute; try again."),
+    "TooManyRequests": _error(
+        429, "Too many scans from this door, or requests with this API token, in a minute."
+    ),
     "Busy": _error(
         503,
         "Send the same request again in a moment (a scan with the same nonce: it is never "
@@ -117,8 +124,9 @@ def _responses(ok: Json, *errors: str) -> Json:
     return {"200": ok, **{codes[name]: _ref("responses", name) for name in errors}}
 
 
-_DOOR: list[dict[str, list[str]]] = [{"session": []}]
-_DOOR_POST: list[dict[str, list[str]]] = [{"session": [], "csrf": []}]
+# A browser's session (with its CSRF token on a POST), or an API token (web/api/bearer.py).
+_DOOR: list[dict[str, list[str]]] = [{"session": []}, {"bearer": []}]
+_DOOR_POST: list[dict[str, list[str]]] = [{"session": [], "csrf": []}, {"bearer": []}]
 _EVENT = [_ref("parameters", "event_id")]
 _GUEST = [*_EVENT, _ref("parameters", "guest_id")]
 
@@ -353,7 +361,10 @@ def document(url_prefix: str, session_cookie: str = "session") -> Json:
             "are door staff or organizers logged in at /login, or a volunteer who opened a door "
             f"link; every POST carries the session's CSRF token in the `{CSRF_HEADER}` header "
             "(the scanner page has it "
-            'in its `door-config` data). Errors are `{"error": {"code", "message"}}`.',
+            "in its `door-config` data). A program sends an API token instead, as "
+            "`Authorization: Bearer rgr_...`, with no CSRF token; the session cookie of a "
+            "request with a token is not read. "
+            'Errors are `{"error": {"code", "message"}}`.',
         },
         "paths": {url_prefix + path: item for path, item in _PATHS.items()},
         "components": {
@@ -373,6 +384,14 @@ def document(url_prefix: str, session_cookie: str = "session") -> Json:
                     "in": "header",
                     "name": CSRF_HEADER,
                     "description": "The session's CSRF token, required on every POST.",
+                },
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "bearerFormat": "rgr_ and 43 characters",
+                    "description": "An API token made in the console (API tokens) or with "
+                    "`flask token create`, for chosen events and a role: read (GET only), "
+                    "door (the door's operations), organizer (everything of its events).",
                 },
             },
         },

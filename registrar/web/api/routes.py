@@ -10,15 +10,21 @@ from flask_login import current_user
 from pydantic import BaseModel
 
 from ...errors import DomainError
-from ...extensions import db
-from ...models import Event
+from ...extensions import csrf, db
+from ...models import ApiRole, Event
 from ...numbers import MAX_ID
-from ...services import checkin, door
+from ...services import api_tokens, checkin, door
 from .. import limits
 from ..access import door_actor, lapsed_door_link, may_override, staff_refusal
-from . import schemas
+from . import bearer, schemas
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+# A request with a bearer token needs no CSRF token; bearer.authenticate checks the session's
+# for every other request, as Flask-WTF did before.
+csrf.exempt(bp)
+bp.before_request(bearer.authenticate)
+bp.after_request(bearer.challenge)
+limits.api_tokens(bp)
 # A larger id names nothing, and is answered 404 by the router instead of reaching a database
 # that cannot take it.
 EVENT_ID = f"<int(max={MAX_ID}):event_id>"
@@ -28,8 +34,14 @@ GUEST_ID = f"<int(max={MAX_ID}):guest_id>"
 def _door_actor(event_id: int) -> str:
     """Who scans at this event's door (for the audit log), or the error that says why not.
 
-    Whether the event exists is for the route to find out (404), after this.
+    Whether the event exists is for the route to find out (404), after this. A token may use
+    the door of its events: reading with any token, a POST with a door or organizer token.
     """
+    token = bearer.caller()
+    if token is not None:
+        if not token.may(event_id, bearer.need_for_method()):
+            raise api_tokens.TokenNotAllowed()
+        return token.actor
     actor = door_actor(event_id)
     if actor is None:
         if lapsed_door_link():
@@ -50,8 +62,16 @@ def _body(model: type[schemas.Body]) -> schemas.Body:
     return schemas.parse(model, request.get_data() if request.is_json else None)
 
 
+def _may_override(event_id: int) -> bool:
+    """A door lead's or an organizer's: of tokens, an organizer token's only."""
+    token = bearer.caller()
+    if token is not None:
+        return token.may(event_id, ApiRole.ORGANIZER)
+    return may_override(event_id)
+
+
 def _scan_request(event_id: int, body: schemas.CheckInRequest, code: str) -> checkin.ScanRequest:
-    if body.override and not may_override(event_id):
+    if body.override and not _may_override(event_id):
         abort(403)
     return body.scan_request(code)
 
@@ -102,7 +122,7 @@ def admit_unanswered(event_id: int, guest_id: int) -> Response:
 def let_in(event_id: int, guest_id: int) -> Response:
     """A door lead or an organizer lets in a guest the door refused, for a reason."""
     actor = _door_actor(event_id)
-    if not may_override(event_id):
+    if not _may_override(event_id):
         raise NotDoorLead()
     body = _body(schemas.LetInRequest)
     answer = checkin.let_in(event_id, guest_id, body.let_in(), actor)
