@@ -727,3 +727,26 @@ class ApiTokenEvent(Model):
     event_id: Mapped[int] = mapped_column(
         sa.ForeignKey("events.id", ondelete="CASCADE"), primary_key=True, index=True
     )
+
+
+class IdempotencyKey(Model):
+    """The first answer to a creating POST sent with an `Idempotency-Key` header, returned
+    again to a retry with the same key (services/idempotency.py). Written in the transaction
+    of the creation; kept for REGISTRAR_IDEMPOTENCY_HOURS."""
+
+    __tablename__ = "idempotency_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Whose key it is: the audit actor of the caller (an API token, an account, a door link).
+    owner: Mapped[str] = mapped_column(sa.String(64))
+    key: Mapped[str] = mapped_column(sa.String(255))
+    # SHA-256 of the method, the path and the body: the same key for another request is refused.
+    request_digest: Mapped[str] = mapped_column(sa.String(64))
+    status: Mapped[int] = mapped_column(sa.Integer)
+    response: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        sa.UniqueConstraint("owner", "key", name="uq_idempotency_keys_owner_key"),
+        sa.Index("ix_idempotency_keys_created", "created_at"),
+    )

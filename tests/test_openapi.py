@@ -43,7 +43,15 @@ from registrar.models import (
     SeatState,
     Verdict,
 )
-from registrar.services import api_tokens, audit, checkin, guests, invitations, staff
+from registrar.services import (
+    api_tokens,
+    audit,
+    checkin,
+    guests,
+    idempotency,
+    invitations,
+    staff,
+)
 from registrar.web.api import openapi
 from registrar.web.api import schemas as wire
 from registrar.web.errors import CSRF_FAILED, DATABASE_UNAVAILABLE, ERROR_CODES
@@ -150,7 +158,7 @@ def test_closed_lists_of_the_wire_are_the_enums_of_the_code():
     assert get_args(wire.DoorNoAnswerName) == tuple(p.value for p in DoorNoAnswer)
     assert get_args(wire.LetInReasonName) == tuple(r.value for r in LetInReason)
     assert get_args(wire.LanguageName) == tuple(lang.value for lang in Language)
-    codes = {*ERROR_CODES.values(), CSRF_FAILED, DATABASE_UNAVAILABLE}
+    codes = {*ERROR_CODES.values(), CSRF_FAILED, DATABASE_UNAVAILABLE, idempotency.REUSED}
     assert get_args(wire.ErrorCode) == tuple(sorted(codes))
 
 

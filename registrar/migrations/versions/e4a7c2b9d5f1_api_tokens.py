@@ -1,4 +1,5 @@
-"""api tokens: a program's hashed key to the API for chosen events, and those events
+"""api tokens: a program's hashed key to the API for chosen events, and those events; the
+first answers to creating POSTs sent with an Idempotency-Key
 
 Revision ID: e4a7c2b9d5f1
 Revises: b7e3d1a9c4f2
@@ -48,8 +49,25 @@ def upgrade():
     with op.batch_alter_table('api_token_events', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_api_token_events_event_id'), ['event_id'], unique=False)
 
+    op.create_table('idempotency_keys',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('owner', sa.String(length=64), nullable=False),
+    sa.Column('key', sa.String(length=255), nullable=False),
+    sa.Column('request_digest', sa.String(length=64), nullable=False),
+    sa.Column('status', sa.Integer(), nullable=False),
+    sa.Column('response', sa.JSON(), nullable=False),
+    sa.Column('created_at', registrar.models.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('owner', 'key', name='uq_idempotency_keys_owner_key')
+    )
+    with op.batch_alter_table('idempotency_keys', schema=None) as batch_op:
+        batch_op.create_index('ix_idempotency_keys_created', ['created_at'], unique=False)
+
 
 def downgrade():
+    with op.batch_alter_table('idempotency_keys', schema=None) as batch_op:
+        batch_op.drop_index('ix_idempotency_keys_created')
+    op.drop_table('idempotency_keys')
     with op.batch_alter_table('api_token_events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_api_token_events_event_id'))
     op.drop_table('api_token_events')

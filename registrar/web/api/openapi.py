@@ -7,7 +7,7 @@ from functools import cache
 from flask import Blueprint, Response, current_app, jsonify
 
 from ...numbers import MAX_ID
-from ...services import checkin
+from ...services import checkin, idempotency
 from ..errors import CSRF_FAILED, DATABASE_UNAVAILABLE, ERROR_CODES
 from . import schemas
 
@@ -31,6 +31,17 @@ _PARAMETERS = {
         "required": True,
         "description": "The event's id.",
         "schema": _ID,
+    },
+    "idempotency_key": {
+        "name": idempotency.HEADER,
+        "in": "header",
+        "required": False,
+        "description": "Any string of 1 to 255 printable ASCII characters, new for each "
+        "creation (e.g. a UUID). A retry with the same key and the same request within 24 hours "
+        "gets the first answer again (with `Idempotent-Replayed: true`) and creates nothing; "
+        "the same key with another request is refused (409 `idempotency_key_reused`). Kept per "
+        "caller (API token, account or door link); an error answer is not kept.",
+        "schema": {"type": "string", "pattern": "^[ -~]{1,255}$"},
     },
     "guest_id": {
         "name": "guest_id",
@@ -85,7 +96,10 @@ _RESPONSES = {
     "Conflict": _error(
         409,
         "Refused, and nothing was saved: no seat is free or the room is full (send the guest "
-        "to the desk), or the guest has answered already or their invitation was withdrawn.",
+        "to the desk), or the guest has answered already or their invitation was withdrawn; "
+        f"or (`{idempotency.REUSED}`) the Idempotency-Key sent was used in the last 24 hours "
+        "for another request of this caller (another body or address).",
+        (idempotency.REUSED,),
     ),
     "Gone": _error(410, "The volunteer's door link has expired or been withdrawn."),
     "TooLarge": _error(413, "The body is larger than the server accepts."),
@@ -249,7 +263,7 @@ _PATHS = {
             "walk-in, takes a free seat under the event lock (409 when the room is full, "
             "writing nothing), is checked in and gets a badge.",
             "security": _DOOR_POST,
-            "parameters": _EVENT,
+            "parameters": [*_EVENT, _ref("parameters", "idempotency_key")],
             "requestBody": _body("WalkInRequest"),
             "responses": _responses(
                 _json("WalkInResult", "The walk-in, checked in, and their badge."),

@@ -4,6 +4,10 @@ for offline verdicts."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+
+import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -13,7 +17,7 @@ from ...errors import DomainError
 from ...extensions import csrf, db
 from ...models import ApiRole, Event
 from ...numbers import MAX_ID
-from ...services import api_tokens, checkin, door
+from ...services import api_tokens, checkin, door, idempotency
 from .. import limits
 from ..access import door_actor, lapsed_door_link, may_override, staff_refusal
 from . import bearer, schemas
@@ -133,22 +137,71 @@ def let_in(event_id: int, guest_id: int) -> Response:
 @bp.post(f"/events/{EVENT_ID}/walk-ins")
 @limits.scans
 def walk_in(event_id: int) -> Response:
-    """Door staff register a walk-in, where the event takes them: seated, checked in, a badge."""
+    """Door staff register a walk-in, where the event takes them: seated, checked in, a badge.
+
+    With an Idempotency-Key, a retry gets the first answer and registers nobody again.
+    """
     actor = _door_actor(event_id)
     body = _body(schemas.WalkInRequest)
-    registered = checkin.register_walk_in(event_id, body.walk_in(), actor)
-    db.session.commit()
-    guest_id = registered.guest_id
-    return _answer(
-        schemas.WalkInResult,
-        {
-            "guest_id": guest_id,
-            "badge_code": registered.badge_code,
-            "badge_png": url_for("door.walk_in_badge_png", event_id=event_id, guest_id=guest_id),
-            "badge_pdf": url_for("door.walk_in_badge_pdf", event_id=event_id, guest_id=guest_id),
-            "scan": schemas.ScanResult.model_validate(registered.answer, from_attributes=True),
-        },
+
+    def register() -> BaseModel:
+        registered = checkin.register_walk_in(event_id, body.walk_in(), actor)
+        guest_id = registered.guest_id
+        return schemas.WalkInResult.model_validate(
+            {
+                "guest_id": guest_id,
+                "badge_code": registered.badge_code,
+                "badge_png": url_for(
+                    "door.walk_in_badge_png", event_id=event_id, guest_id=guest_id
+                ),
+                "badge_pdf": url_for(
+                    "door.walk_in_badge_pdf", event_id=event_id, guest_id=guest_id
+                ),
+                "scan": schemas.ScanResult.model_validate(registered.answer, from_attributes=True),
+            }
+        )
+
+    return _created_once(actor, register)
+
+
+def _created_once(owner: str, create: Callable[[], BaseModel]) -> Response:
+    """Run a creating use case and commit, answering 200 with what it made; with an
+    Idempotency-Key header, the answer is kept in the same transaction and a retry with the
+    same key and request gets it again (marked `Idempotent-Replayed: true`), creating nothing."""
+    key = request.headers.get(idempotency.HEADER)
+    if key is None:
+        wire = create()
+        db.session.commit()
+        return current_app.response_class(wire.model_dump_json(), mimetype="application/json")
+    key = idempotency.check_key(key)
+    digest = idempotency.request_digest(request.method, request.path, request.get_data())
+    stored = idempotency.first_answer(owner, key, digest)
+    if stored is None:
+        wire = create()
+        stored = idempotency.Stored(200, wire.model_dump(mode="json"))
+        try:
+            idempotency.remember(owner, key, digest, stored.status, stored.body)
+            db.session.commit()
+        except sa.exc.IntegrityError:
+            # The same key, at the same moment, by another request that committed first: this
+            # one's creation is rolled back whole, and the first answer is this one's too.
+            db.session.rollback()
+            stored = idempotency.first_answer(owner, key, digest)
+            if stored is None:
+                raise
+        else:
+            return _stored(stored, replayed=False)
+    return _stored(stored, replayed=True)
+
+
+def _stored(stored: idempotency.Stored, *, replayed: bool) -> Response:
+    response = current_app.response_class(
+        json.dumps(stored.body, ensure_ascii=False, separators=(",", ":")),
+        status=stored.status,
+        mimetype="application/json",
     )
+    response.headers["Idempotent-Replayed"] = "true" if replayed else "false"
+    return response
 
 
 @bp.post(f"/events/{EVENT_ID}/guests/{GUEST_ID}/receiver")

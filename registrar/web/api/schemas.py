@@ -87,6 +87,7 @@ ErrorCode: TypeAlias = Literal[
     "database_unavailable",
     "forbidden",
     "gone",
+    "idempotency_key_reused",
     "method_not_allowed",
     "not_found",
     "too_large",
