@@ -7,7 +7,7 @@ from functools import cache
 from flask import Blueprint, Response, current_app, jsonify
 
 from ...numbers import MAX_ID
-from ...services import checkin, idempotency
+from ...services import checkin, event_pages, idempotency
 from ..errors import CSRF_FAILED, DATABASE_UNAVAILABLE, ERROR_CODES
 from . import schemas
 
@@ -289,6 +289,55 @@ _PATHS = {
                 "Gone",
                 "TooLarge",
                 "Busy",
+            ),
+        }
+    },
+    "/events": {
+        "get": {
+            "operationId": "events",
+            "summary": "The events the caller may read, a page at a time",
+            "description": "By id, the oldest first: a token's events (those its account is "
+            "still on the team of), or a signed-in account's (every event for an "
+            "administrator). Pass a page's `next` as `cursor` for the one after it.",
+            "security": _DOOR,
+            "parameters": [
+                {
+                    "name": "limit",
+                    "in": "query",
+                    "required": False,
+                    "description": "Events on a page (50 by default).",
+                    "schema": {"type": "integer", "minimum": 1, "maximum": event_pages.MAX_PAGE},
+                },
+                {
+                    "name": "cursor",
+                    "in": "query",
+                    "required": False,
+                    "description": "The `next` of the page before; none for the first page.",
+                    "schema": {"type": "string", "pattern": "^[1-9][0-9]{0,8}$"},
+                },
+            ],
+            "responses": _responses(
+                _json("EventPage", "A page of events."),
+                "BadRequest",
+                "Unauthorized",
+                "TooManyRequests",
+            ),
+        }
+    },
+    "/events/{event_id}": {
+        "get": {
+            "operationId": "event",
+            "summary": "One event: its slug, titles, state, times, place and capacity",
+            "security": _DOOR,
+            "parameters": _EVENT,
+            "responses": _responses(
+                _json("EventSummary", "The event."),
+                "BadRequest",
+                "Unauthorized",
+                "Forbidden",
+                "NotFound",
+                "Gone",
+                "TooManyRequests",
             ),
         }
     },

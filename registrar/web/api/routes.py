@@ -15,9 +15,9 @@ from pydantic import BaseModel
 
 from ...errors import DomainError
 from ...extensions import csrf, db
-from ...models import ApiRole, Event
+from ...models import ApiRole, Event, Role
 from ...numbers import MAX_ID
-from ...services import api_tokens, checkin, door, idempotency
+from ...services import api_tokens, checkin, door, event_pages, idempotency, team
 from .. import limits
 from ..access import door_actor, lapsed_door_link, may_override, staff_refusal
 from . import bearer, schemas
@@ -238,6 +238,35 @@ def search(event_id: int) -> Response:
     db.get_or_404(Event, event_id)
     found = checkin.search_guests(event_id, request.args.get("q", ""))
     return _answer(schemas.GuestList, {"guests": found})
+
+
+@bp.get("/events")
+def events() -> Response:
+    """The events the caller may read, by id, a page at a time."""
+    query = schemas.page_query(request.args)
+    found = event_pages.page(_readable_events(), query.after, query.limit)
+    after = found.next_after
+    return _answer(
+        schemas.EventPage,
+        {"items": found.items, "next": None if after is None else str(after)},
+    )
+
+
+@bp.get(f"/events/{EVENT_ID}")
+def event(event_id: int) -> Response:
+    _door_actor(event_id)
+    return _answer(schemas.EventSummary, db.get_or_404(Event, event_id))
+
+
+def _readable_events() -> list[int] | None:
+    """The events a token may read, or a signed-in account's (None: every one, for an
+    administrator); 401 for anyone else (a volunteer's door link opens one event's door)."""
+    token = bearer.caller()
+    if token is not None:
+        return sorted(e for e in token.event_ids if token.may(e, ApiRole.READ))
+    if not current_user.is_authenticated:
+        abort(401)
+    return team.event_ids(current_user, Role.DOOR)
 
 
 @bp.get(f"/events/{EVENT_ID}/door-list")

@@ -3,6 +3,8 @@ that validate each request and write the schemas of the OpenAPI document."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Literal, TypeAlias, TypeVar
 
@@ -28,7 +30,8 @@ from pydantic_core import ErrorDetails, PydanticCustomError, core_schema
 
 from ...errors import InvalidAnswer
 from ...models import Category, Channel, Direction, Language, LetInReason, Verdict
-from ...services import checkin
+from ...numbers import parse_id, parse_whole
+from ...services import checkin, event_pages
 
 # A NUL is refused in every text field a scan keeps: no database column of ours can hold one.
 NO_NUL = r"^[^\u0000]*$"
@@ -78,6 +81,7 @@ LetInReasonName: TypeAlias = Literal[
     "protocol_office", "organizer_approved", "identity_checked", "other"
 ]
 LanguageName: TypeAlias = Literal["en", "zh_Hant"]
+EventStateName: TypeAlias = Literal["draft", "open", "closed", "cancelled", "archived"]
 # Sorted.
 ErrorCode: TypeAlias = Literal[
     "bad_request",
@@ -489,6 +493,60 @@ class WalkInResult(_Answer):
     scan: ScanResult = Field(description="The walk-in's check-in: the verdict `ok`.")
 
 
+class EventSummary(_Answer):
+    id: int
+    slug: str = Field(description="The event's short address, as `flask token create --event`.")
+    title_en: str
+    title_zh: str
+    state: EventStateName
+    timezone: str = Field(description="The IANA zone its times are shown in, e.g. Asia/Taipei.")
+    venue_en: str
+    venue_zh: str
+    room_en: str
+    room_zh: str
+    doors_open_at: Moment
+    starts_at: Moment
+    ends_at: Moment
+    rsvp_deadline: Moment
+    capacity: int = Field(ge=0)
+    held_seats: int = Field(ge=0, description="Seats the organizers hold back from guests.")
+
+
+class EventPage(_Answer):
+    items: list[EventSummary] = Field(max_length=event_pages.MAX_PAGE)
+    next: str | None = Field(
+        description="The `cursor` of the next page; null on the last one. The order (by id) "
+        "is stable: an event made meanwhile comes on a later page."
+    )
+
+
+@dataclass(frozen=True)
+class PageQuery:
+    limit: int
+    # The id the page starts after (0: the first page).
+    after: int
+
+
+def page_query(args: Mapping[str, str]) -> PageQuery:
+    """`limit` (1 to 100, 50 by default) and `cursor` (a page's `next`) of a list's query;
+    any other parameter is refused by name."""
+    for name in args:
+        if name not in ("limit", "cursor"):
+            raise InvalidAnswer(_l("Unknown query parameter '%(field)s'."), field=name)
+    limit = parse_whole(args.get("limit", "50"), low=1, high=event_pages.MAX_PAGE)
+    if limit is None:
+        raise InvalidAnswer(
+            _l("'limit' is a whole number from 1 to %(max)d."), max=event_pages.MAX_PAGE
+        )
+    after = 0
+    if "cursor" in args:
+        cursor = parse_id(args["cursor"])
+        if cursor is None:
+            raise InvalidAnswer(_l("'cursor' is not one this API gave; start without it."))
+        after = cursor
+    return PageQuery(limit=limit, after=after)
+
+
 class ErrorDetail(_Answer):
     code: ErrorCode = Field(description="Stable, for programs.")
     message: str = Field(description="For people, in the page language of the request.")
@@ -526,7 +584,17 @@ REQUESTS = (
     WalkInRequest,
     ReceiverRequest,
 )
-ANSWERS = (ScanResult, WalkInResult, Receiver, Occupancy, GuestList, DoorListAnswer, Error)
+ANSWERS = (
+    ScanResult,
+    WalkInResult,
+    Receiver,
+    Occupancy,
+    GuestList,
+    DoorListAnswer,
+    EventSummary,
+    EventPage,
+    Error,
+)
 
 
 def json_schemas(ref_template: str) -> dict[str, JsonSchemaValue]:
