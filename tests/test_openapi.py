@@ -53,6 +53,7 @@ from registrar.services import (
     invitations,
     staff,
 )
+from registrar.services.guests import GuestState
 from registrar.web.api import openapi
 from registrar.web.api import schemas as wire
 from registrar.web.errors import CSRF_FAILED, DATABASE_UNAVAILABLE, ERROR_CODES
@@ -79,6 +80,8 @@ EXAMPLES = {
     "door_list": 25,
     "events": 25,
     "event": 25,
+    "guest_list": 40,
+    "guest": 25,
 }
 # Values the generators seldom or never make, put into a valid body now and then, each of which
 # once made the API fail: a NUL, a lone surrogate (valid JSON, not valid text), times that leave
@@ -162,6 +165,7 @@ def test_closed_lists_of_the_wire_are_the_enums_of_the_code():
     assert get_args(wire.LetInReasonName) == tuple(r.value for r in LetInReason)
     assert get_args(wire.LanguageName) == tuple(lang.value for lang in Language)
     assert get_args(wire.EventStateName) == tuple(s.value for s in EventState)
+    assert get_args(wire.GuestStateName) == tuple(s.value for s in GuestState)
     codes = {*ERROR_CODES.values(), CSRF_FAILED, DATABASE_UNAVAILABLE, idempotency.REUSED}
     assert get_args(wire.ErrorCode) == tuple(sorted(codes))
 

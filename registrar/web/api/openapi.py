@@ -6,8 +6,9 @@ from functools import cache
 
 from flask import Blueprint, Response, current_app, jsonify
 
+from ...models import Category, Channel
 from ...numbers import MAX_ID
-from ...services import checkin, event_pages, idempotency
+from ...services import checkin, event_pages, guests, idempotency
 from ..errors import CSRF_FAILED, DATABASE_UNAVAILABLE, ERROR_CODES
 from . import schemas
 
@@ -358,6 +359,85 @@ _PATHS = {
         }
     },
     "/events/{event_id}/guests": {
+        "get": {
+            "operationId": "guest_list",
+            "summary": "The guest list, as the console's: search, filters, order, pages of 50",
+            "description": "For the event's organizers (a token of any role made by one, or "
+            "an organizer's session). A parameter not listed, or a value not understood, is "
+            "refused by name (400).",
+            "security": _DOOR,
+            "parameters": [
+                *_EVENT,
+                {
+                    "name": "q",
+                    "in": "query",
+                    "required": False,
+                    "description": "Words found in a name (either script), an organization or "
+                    "an e-mail; every word must be found.",
+                    "schema": {"type": "string", "maxLength": 200},
+                },
+                {
+                    "name": "state",
+                    "in": "query",
+                    "required": False,
+                    "schema": {"type": "string", "enum": [s.value for s in guests.GuestState]},
+                },
+                {
+                    "name": "category",
+                    "in": "query",
+                    "required": False,
+                    "schema": {"type": "string", "enum": [c.value for c in Category]},
+                },
+                {
+                    "name": "channel",
+                    "in": "query",
+                    "required": False,
+                    "schema": {"type": "string", "enum": [c.value for c in Channel]},
+                },
+                {
+                    "name": "sort",
+                    "in": "query",
+                    "required": False,
+                    "description": "name by default; `-` first for the other way round.",
+                    "schema": {"type": "string", "enum": list(guests.SORT_LABELS)},
+                },
+                {
+                    "name": "page",
+                    "in": "query",
+                    "required": False,
+                    "description": "A page's `next`; past the last page, no items.",
+                    "schema": {"type": "string", "pattern": "^[1-9][0-9]{0,5}$"},
+                },
+            ],
+            "responses": _responses(
+                _json("GuestPage", "A page of guests."),
+                "BadRequest",
+                "Unauthorized",
+                "Forbidden",
+                "NotFound",
+                "Gone",
+                "TooManyRequests",
+            ),
+        }
+    },
+    "/events/{event_id}/guests/{guest_id}": {
+        "get": {
+            "operationId": "guest",
+            "summary": "One guest of the event, as the guest list shows them",
+            "security": _DOOR,
+            "parameters": _GUEST,
+            "responses": _responses(
+                _json("GuestItem", "The guest."),
+                "BadRequest",
+                "Unauthorized",
+                "Forbidden",
+                "NotFound",
+                "Gone",
+                "TooManyRequests",
+            ),
+        }
+    },
+    "/events/{event_id}/door-search": {
         "get": {
             "operationId": "search",
             "summary": "Find guests by name, organization or e-mail",

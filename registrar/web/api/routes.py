@@ -15,9 +15,9 @@ from pydantic import BaseModel
 
 from ...errors import DomainError
 from ...extensions import csrf, db
-from ...models import ApiRole, Event, Role
+from ...models import ApiRole, Event, Guest, Role
 from ...numbers import MAX_ID
-from ...services import api_tokens, checkin, door, event_pages, idempotency, team
+from ...services import api_tokens, checkin, door, event_pages, guests, idempotency, team
 from .. import limits
 from ..access import door_actor, lapsed_door_link, may_override, staff_refusal
 from . import bearer, schemas
@@ -232,7 +232,7 @@ def occupancy(event_id: int) -> Response:
     return _answer(schemas.Occupancy, checkin.occupancy(db.get_or_404(Event, event_id)))
 
 
-@bp.get(f"/events/{EVENT_ID}/guests")
+@bp.get(f"/events/{EVENT_ID}/door-search")
 def search(event_id: int) -> Response:
     _door_actor(event_id)
     db.get_or_404(Event, event_id)
@@ -256,6 +256,65 @@ def events() -> Response:
 def event(event_id: int) -> Response:
     _door_actor(event_id)
     return _answer(schemas.EventSummary, db.get_or_404(Event, event_id))
+
+
+@bp.get(f"/events/{EVENT_ID}/guests")
+def guest_list(event_id: int) -> Response:
+    """The console's guest list: its search, filters and order, a page of 50 at a time."""
+    _organizer_reader(event_id)
+    criteria = schemas.guest_criteria(request.args)
+    found = guests.search(db.get_or_404(Event, event_id), criteria)
+    rows = [] if found.page_past_end else found.rows
+    more = not found.page_past_end and found.page < found.pages
+    return _answer(
+        schemas.GuestPage,
+        {
+            "items": [_guest_item(row.guest, row.state) for row in rows],
+            "total": found.total,
+            "next": str(found.page + 1) if more else None,
+        },
+    )
+
+
+@bp.get(f"/events/{EVENT_ID}/guests/{GUEST_ID}")
+def guest(event_id: int, guest_id: int) -> Response:
+    _organizer_reader(event_id)
+    found = db.session.get(Guest, guest_id)
+    if found is None or found.event_id != event_id:
+        abort(404)
+    return _answer(schemas.GuestItem, _guest_item(found, guests.state_of(found)))
+
+
+def _guest_item(found: Guest, state: guests.GuestState) -> dict[str, object]:
+    return {
+        "id": found.id,
+        "email": "" if found.is_erased else found.email,
+        "name_en": found.name_en,
+        "name_zh": found.name_zh,
+        "organization": found.organization,
+        "title": found.title,
+        "category": found.category.value,
+        "language": found.language.value,
+        "state": state.value,
+        "checked_in": found.check_in is not None,
+        "walk_in": found.walk_in,
+    }
+
+
+def _organizer_reader(event_id: int) -> None:
+    """The guest list is what an organizer reads: a token that may read the event, made by
+    one of its organizers, or an organizer's session; 401 or 403 for anyone else."""
+    token = bearer.caller()
+    if token is not None:
+        if not (
+            token.may(event_id, ApiRole.READ) and team.can(token.account, event_id, Role.ORGANIZER)
+        ):
+            raise api_tokens.TokenNotAllowed()
+        return
+    if not current_user.is_authenticated:
+        abort(401)
+    if not team.can(current_user, event_id, Role.ORGANIZER):
+        abort(staff_refusal(event_id))
 
 
 def _readable_events() -> list[int] | None:

@@ -31,7 +31,7 @@ from pydantic_core import ErrorDetails, PydanticCustomError, core_schema
 from ...errors import InvalidAnswer
 from ...models import Category, Channel, Direction, Language, LetInReason, Verdict
 from ...numbers import parse_id, parse_whole
-from ...services import checkin, event_pages
+from ...services import checkin, event_pages, guests
 
 # A NUL is refused in every text field a scan keeps: no database column of ours can hold one.
 NO_NUL = r"^[^\u0000]*$"
@@ -82,6 +82,18 @@ LetInReasonName: TypeAlias = Literal[
 ]
 LanguageName: TypeAlias = Literal["en", "zh_Hant"]
 EventStateName: TypeAlias = Literal["draft", "open", "closed", "cancelled", "archived"]
+GuestStateName: TypeAlias = Literal[
+    "not_sent",
+    "sent",
+    "pending",
+    "confirmed",
+    "waitlisted",
+    "declined",
+    "revoked",
+    "checked_in",
+    "inside",
+    "erased",
+]
 # Sorted.
 ErrorCode: TypeAlias = Literal[
     "bad_request",
@@ -547,6 +559,48 @@ def page_query(args: Mapping[str, str]) -> PageQuery:
     return PageQuery(limit=limit, after=after)
 
 
+class GuestItem(_Answer):
+    id: int
+    email: str = Field(description="Empty once the guest's personal data was erased.")
+    name_en: str
+    name_zh: str
+    organization: str
+    title: str
+    category: CategoryName
+    language: LanguageName
+    state: GuestStateName = Field(
+        description="Where the guest stands, as the console's list says: not_sent, pending "
+        "(sent, no answer), confirmed, waitlisted, declined, revoked or erased."
+    )
+    checked_in: bool
+    walk_in: bool = Field(description="Registered at the door, not invited.")
+
+
+class GuestPage(_Answer):
+    items: list[GuestItem] = Field(max_length=guests.PER_PAGE)
+    total: int = Field(ge=0, description="Guests matching the filters.")
+    next: str | None = Field(
+        description="The `page` to ask for next; null on the last one. The order is the "
+        "`sort` asked for, then the guest's id: stable from page to page."
+    )
+
+
+GUEST_LIST_PARAMETERS = ("q", "state", "category", "channel", "sort", "page")
+
+
+def guest_criteria(args: Mapping[str, str]) -> guests.Criteria:
+    """The console's filters from a guest list's query; anything else, or a value not
+    understood, is refused by name."""
+    for name in args:
+        if name not in GUEST_LIST_PARAMETERS:
+            raise InvalidAnswer(_l("Unknown query parameter '%(field)s'."), field=name)
+    criteria, ignored = guests.parse_criteria(args)
+    if ignored:
+        name, _value = ignored[0]
+        raise InvalidAnswer(_l("The value of '%(field)s' is not one the list takes."), field=name)
+    return criteria
+
+
 class ErrorDetail(_Answer):
     code: ErrorCode = Field(description="Stable, for programs.")
     message: str = Field(description="For people, in the page language of the request.")
@@ -593,6 +647,8 @@ ANSWERS = (
     DoorListAnswer,
     EventSummary,
     EventPage,
+    GuestItem,
+    GuestPage,
     Error,
 )
 
