@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 from support.auth import logged_in
 from support.factories import answer, make_event, make_guest, make_staff
 
 from registrar.extensions import db
-from registrar.models import ApiRole, Category, Role
-from registrar.services import api_tokens
+from registrar.models import ApiRole, AuditEntry, Category, Guest, Role
+from registrar.services import api_tokens, invitations
 
 
 @pytest.fixture
@@ -100,3 +101,91 @@ def test_the_scanner_is_told_both_addresses(client, event):
     page = client.get(f"/door/events/{event.id}").get_data(as_text=True)
     assert f'"search": "/api/v1/events/{event.id}/door-search"' in page
     assert f'"guests": "/api/v1/events/{event.id}/guests"' in page
+
+
+# -- changing the list ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def writer(event):
+    account = make_staff("writer@example.org", Role.ORGANIZER, events=[event])
+    return bearer(account, event, ApiRole.ORGANIZER, "writer")
+
+
+def test_a_guest_is_added_once_per_key_and_audited_as_the_token(client, event, writer):
+    path = f"/api/v1/events/{event.id}/guests"
+    body = {"email": "Lin@Example.org", "name_en": "Lin Wei", "category": "vip"}
+    headers = {**writer, "Idempotency-Key": "add-lin"}
+    first = client.post(path, json=body, headers=headers)
+    assert first.status_code == 200, first.get_json()
+    item = first.get_json()
+    assert item["email"] == "lin@example.org" and item["state"] == "not_sent"
+    again = client.post(path, json=body, headers=headers)
+    assert again.get_json() == item and again.headers["Idempotent-Replayed"] == "true"
+    duplicate = client.post(path, json=body, headers=writer)
+    assert (
+        duplicate.status_code == 409
+        and "already on the guest list" in duplicate.get_json()["error"]["message"]
+    )
+    db.session.rollback()
+    entry = db.session.scalar(
+        sa.select(AuditEntry).where(
+            AuditEntry.action == "guest.added", AuditEntry.guest_id == item["id"]
+        )
+    )
+    assert entry.actor.startswith("token:")
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        ({"email": "a@example.org", "name_en": "A", "vip": True}, "Unknown field 'vip'."),
+        ({"name_en": "A"}, "'email' is needed."),
+        ({"email": "not-an-address", "name_en": "A"}, "e-mail"),
+        ({"email": "a@example.org"}, "name"),
+        (
+            {"email": "a@example.org", "name_en": "A", "category": "king"},
+            "'category' must be one of",
+        ),
+    ],
+)
+def test_a_bad_guest_is_refused_by_name_and_nothing_is_added(client, event, writer, body, words):
+    answer = client.post(f"/api/v1/events/{event.id}/guests", json=body, headers=writer)
+    assert answer.status_code == 400, answer.get_json()
+    assert words in answer.get_json()["error"]["message"]
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Guest)) == 0
+
+
+def test_revoke_rotate_and_erase(client, event, writer):
+    guest = make_guest(event, name_en="Chen Mei-Ling")
+    answer(guest)
+    base = f"/api/v1/events/{event.id}/guests/{guest.id}"
+    rotated = client.post(f"{base}/rotate", headers=writer)
+    assert rotated.status_code == 200
+    link = rotated.get_json()["link"]
+    db.session.rollback()
+    assert link == invitations.invitation_url(db.session.get(Guest, guest.id))
+    revoked = client.post(f"{base}/revoke", headers=writer)
+    assert revoked.status_code == 200 and revoked.get_json()["state"] == "revoked"
+    erased = client.post(f"{base}/erase", headers=writer)
+    assert erased.status_code == 200
+    assert erased.get_json()["state"] == "erased" and erased.get_json()["email"] == ""
+    again = client.post(f"{base}/erase", headers=writer)
+    assert again.status_code == 409
+
+
+def test_only_an_organizer_token_changes_the_list(client, event, organizer_token):
+    guest = make_guest(event)
+    refused = client.post(
+        f"/api/v1/events/{event.id}/guests/{guest.id}/revoke", headers=organizer_token
+    )
+    assert refused.status_code == 403
+    added = client.post(
+        f"/api/v1/events/{event.id}/guests",
+        json={"email": "x@example.org", "name_en": "X"},
+        headers=organizer_token,
+    )
+    assert added.status_code == 403
+    db.session.rollback()
+    assert db.session.get(Guest, guest.id).revoked_at is None

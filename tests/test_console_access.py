@@ -58,8 +58,11 @@ DOOR_ENDPOINTS = frozenset({"door.index", "door.scanner", "door.door_list_pdf_do
 WALK_IN_BADGES = frozenset({"door.walk_in_badge_png", "door.walk_in_badge_pdf"})
 # The API's let-in is an organizer's or a door lead's: door staff get 403 in the JSON envelope.
 LEAD_ENDPOINTS = frozenset({"api.let_in"})
-# The API's guest list and guest are an organizer's reading: door staff get 403 in the envelope.
-ORGANIZER_API_ENDPOINTS = frozenset({"api.guest_list", "api.guest"})
+# The API's guest list, a guest, and the changes to them are an organizer's: door staff get 403
+# in the envelope.
+ORGANIZER_API_ENDPOINTS = frozenset(
+    {"api.guest_list", "api.guest", "api.guest_create", "api.guest_action"}
+)
 # The JSON API checks its callers itself (door staff, organizers, a door link's session):
 # 401 with a JSON error for anyone else, never a redirect to a login page.
 API_PREFIX = "api."

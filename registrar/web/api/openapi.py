@@ -380,33 +380,37 @@ _PATHS = {
                     "name": "state",
                     "in": "query",
                     "required": False,
-                    "schema": {"type": "string", "enum": [s.value for s in guests.GuestState]},
+                    "schema": {
+                        "type": "string",
+                        "enum": ["", *(s.value for s in guests.GuestState)],
+                    },
                 },
                 {
                     "name": "category",
                     "in": "query",
                     "required": False,
-                    "schema": {"type": "string", "enum": [c.value for c in Category]},
+                    "schema": {"type": "string", "enum": ["", *(c.value for c in Category)]},
                 },
                 {
                     "name": "channel",
                     "in": "query",
                     "required": False,
-                    "schema": {"type": "string", "enum": [c.value for c in Channel]},
+                    "schema": {"type": "string", "enum": ["", *(c.value for c in Channel)]},
                 },
                 {
                     "name": "sort",
                     "in": "query",
                     "required": False,
-                    "description": "name by default; `-` first for the other way round.",
-                    "schema": {"type": "string", "enum": list(guests.SORT_LABELS)},
+                    "description": "name by default; `-` first for the other way round. An "
+                    "empty filter or order is the same as none.",
+                    "schema": {"type": "string", "enum": ["", *guests.SORT_LABELS]},
                 },
                 {
                     "name": "page",
                     "in": "query",
                     "required": False,
                     "description": "A page's `next`; past the last page, no items.",
-                    "schema": {"type": "string", "pattern": "^[1-9][0-9]{0,5}$"},
+                    "schema": {"type": "string", "pattern": "^([1-9][0-9]{0,5})?$"},
                 },
             ],
             "responses": _responses(
@@ -417,6 +421,56 @@ _PATHS = {
                 "NotFound",
                 "Gone",
                 "TooManyRequests",
+            ),
+        },
+        "post": {
+            "operationId": "guest_create",
+            "summary": "Put a guest on the list (not invited yet)",
+            "description": "For an organizer token of the event, or an organizer's session with "
+            "its CSRF token; the console's rules (a name in either script, a valid e-mail not "
+            "on the list yet: 409 otherwise). A field not listed is refused by name.",
+            "security": _DOOR_POST,
+            "parameters": [*_EVENT, _ref("parameters", "idempotency_key")],
+            "requestBody": _body("GuestRequest"),
+            "responses": _responses(
+                _json("GuestItem", "The guest, on the list."), *_SEATING_ERRORS
+            ),
+        },
+    },
+    "/events/{event_id}/guests/{guest_id}/{action}": {
+        "post": {
+            "operationId": "guest_action",
+            "summary": "Revoke the invitation, issue a new link, or erase the personal data",
+            "description": "For an organizer token of the event, or an organizer's session with "
+            "its CSRF token. `revoke`: every link and the badge die, a held seat goes to the "
+            "waitlist (again: no change); `rotate`: a new link, every earlier one dead, the "
+            "answer and seat kept (answers a GuestLink); `erase`: the guest's personal data "
+            "goes, the entry stays for the counts (409 when already erased).",
+            "security": _DOOR_POST,
+            "parameters": [
+                *_GUEST,
+                {
+                    "name": "action",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "string", "enum": ["revoke", "rotate", "erase"]},
+                },
+            ],
+            "responses": _responses(
+                {
+                    "description": "The guest after the action, or (rotate) the new link.",
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "anyOf": [
+                                    _ref("schemas", "GuestItem"),
+                                    _ref("schemas", "GuestLink"),
+                                ]
+                            }
+                        }
+                    },
+                },
+                *_SEATING_ERRORS,
             ),
         }
     },

@@ -17,7 +17,17 @@ from ...errors import DomainError
 from ...extensions import csrf, db
 from ...models import ApiRole, Event, Guest, Role
 from ...numbers import MAX_ID
-from ...services import api_tokens, checkin, door, event_pages, guests, idempotency, team
+from ...services import (
+    api_tokens,
+    audit,
+    checkin,
+    door,
+    event_pages,
+    guests,
+    idempotency,
+    invitations,
+    team,
+)
 from .. import limits
 from ..access import door_actor, lapsed_door_link, may_override, staff_refusal
 from . import bearer, schemas
@@ -279,10 +289,63 @@ def guest_list(event_id: int) -> Response:
 @bp.get(f"/events/{EVENT_ID}/guests/{GUEST_ID}")
 def guest(event_id: int, guest_id: int) -> Response:
     _organizer_reader(event_id)
+    found = _guest_of(event_id, guest_id)
+    return _answer(schemas.GuestItem, _guest_item(found, guests.state_of(found)))
+
+
+@bp.post(f"/events/{EVENT_ID}/guests")
+def guest_create(event_id: int) -> Response:
+    """Put a guest on the list (not invited yet), as the console's form does."""
+    actor = _organizer_actor(event_id)
+    body = _body(schemas.GuestRequest)
+
+    def create() -> BaseModel:
+        added = guests.add(event_id, body.details(), actor)
+        return schemas.GuestItem.model_validate(_guest_item(added, guests.state_of(added)))
+
+    return _created_once(actor, create)
+
+
+@bp.post(f"/events/{EVENT_ID}/guests/{GUEST_ID}/<any(revoke, rotate, erase):action>")
+def guest_action(event_id: int, guest_id: int, action: str) -> Response:
+    """Withdraw the invitation, issue a new link (the answer carries it), or erase the guest's
+    personal data: the console's actions, without its confirmation page."""
+    actor = _organizer_actor(event_id)
+    _guest_of(event_id, guest_id)
+    if action == "rotate":
+        rotated = invitations.rotate(guest_id, actor)
+        link = invitations.invitation_url(rotated)
+        db.session.commit()
+        return _answer(schemas.GuestLink, {"guest_id": guest_id, "link": link})
+    if action == "revoke":
+        invitations.revoke(guest_id, actor)
+    else:
+        guests.erase(guest_id, actor)
+    db.session.commit()
+    changed = _guest_of(event_id, guest_id)
+    return _answer(schemas.GuestItem, _guest_item(changed, guests.state_of(changed)))
+
+
+def _guest_of(event_id: int, guest_id: int) -> Guest:
     found = db.session.get(Guest, guest_id)
     if found is None or found.event_id != event_id:
         abort(404)
-    return _answer(schemas.GuestItem, _guest_item(found, guests.state_of(found)))
+    return found
+
+
+def _organizer_actor(event_id: int) -> str:
+    """Who changes the guest list: an organizer token of the event, or an organizer's session
+    (with its CSRF token); 401 or 403 for anyone else."""
+    token = bearer.caller()
+    if token is not None:
+        if not token.may(event_id, ApiRole.ORGANIZER):
+            raise api_tokens.TokenNotAllowed()
+        return token.actor
+    if not current_user.is_authenticated:
+        abort(401)
+    if not team.can(current_user, event_id, Role.ORGANIZER):
+        abort(staff_refusal(event_id))
+    return audit.staff_actor(current_user)
 
 
 def _guest_item(found: Guest, state: guests.GuestState) -> dict[str, object]:

@@ -291,6 +291,36 @@ class WalkInRequest(_Body):
         )
 
 
+class GuestRequest(_Body):
+    """A guest put on the list through the API, with the console's rules (services/guests)."""
+
+    # The organizer API refuses what it does not know, naming it.
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    email: Annotated[str, _text(254, strip=True)] = Field(
+        description="Unique on the event's list; the invitation goes to it."
+    )
+    name_en: Annotated[str, _text(200, strip=True)] = Field(
+        "", description="The name in Latin script; this or `name_zh` is needed."
+    )
+    name_zh: Annotated[str, _text(200, strip=True)] = ""
+    organization: Annotated[str, _text(300, strip=True)] = ""
+    title: Annotated[str, _text(300, strip=True)] = ""
+    category: CategoryName = "delegate"
+    language: LanguageName = Field("en", description="The language of the guest's e-mails.")
+
+    def details(self) -> guests.GuestDetails:
+        return guests.GuestDetails(
+            email=self.email,
+            name_en=self.name_en,
+            name_zh=self.name_zh,
+            organization=self.organization,
+            title=self.title,
+            category=Category(self.category),
+            language=Language(self.language),
+        )
+
+
 class ReceiverRequest(_Body):
     receiver: ReceiverNumber | None = Field(
         None,
@@ -333,6 +363,10 @@ def _refusal(error: ErrorDetails) -> InvalidAnswer:
             return InvalidAnswer(_l("The body is not JSON text, or holds half a character."))
         return InvalidAnswer(_l("Send a JSON object."))
     field = str(where[0])
+    if kind == "extra_forbidden":
+        return InvalidAnswer(_l("Unknown field '%(field)s'."), field=field)
+    if kind == "missing":
+        return InvalidAnswer(_l("'%(field)s' is needed."), field=field)
     if kind == "string_type":
         return InvalidAnswer(_l("'%(field)s' must be a string."), field=field)
     if kind == "bool_type":
@@ -594,11 +628,22 @@ def guest_criteria(args: Mapping[str, str]) -> guests.Criteria:
     for name in args:
         if name not in GUEST_LIST_PARAMETERS:
             raise InvalidAnswer(_l("Unknown query parameter '%(field)s'."), field=name)
+    for name in GUEST_LIST_PARAMETERS[1:]:
+        # The console forgives spaces around a choice; a program is told.
+        if name in args and args[name] != args[name].strip():
+            raise InvalidAnswer(
+                _l("The value of '%(field)s' is not one the list takes."), field=name
+            )
     criteria, ignored = guests.parse_criteria(args)
     if ignored:
         name, _value = ignored[0]
         raise InvalidAnswer(_l("The value of '%(field)s' is not one the list takes."), field=name)
     return criteria
+
+
+class GuestLink(_Answer):
+    guest_id: int
+    link: str = Field(description="The guest's new invitation link; every earlier one is dead.")
 
 
 class ErrorDetail(_Answer):
@@ -637,6 +682,7 @@ REQUESTS = (
     LetInRequest,
     WalkInRequest,
     ReceiverRequest,
+    GuestRequest,
 )
 ANSWERS = (
     ScanResult,
@@ -649,6 +695,7 @@ ANSWERS = (
     EventPage,
     GuestItem,
     GuestPage,
+    GuestLink,
     Error,
 )
 
