@@ -189,3 +189,27 @@ def test_only_an_organizer_token_changes_the_list(client, event, organizer_token
     assert added.status_code == 403
     db.session.rollback()
     assert db.session.get(Guest, guest.id).revoked_at is None
+
+
+def test_a_guests_details_change_by_the_fields_sent(client, event, writer):
+    guest = make_guest(event, name_en="Lin Wei", organization="City Hall")
+    path = f"/api/v1/events/{event.id}/guests/{guest.id}"
+    changed = client.patch(path, json={"name_zh": "林偉", "category": "press"}, headers=writer)
+    assert changed.status_code == 200, changed.get_json()
+    item = changed.get_json()
+    assert (item["name_en"], item["name_zh"], item["organization"], item["category"]) == (
+        "Lin Wei",
+        "林偉",
+        "City Hall",
+        "press",
+    )
+    unknown = client.patch(path, json={"shoe": 1}, headers=writer)
+    assert (
+        unknown.status_code == 400
+        and "Unknown field 'shoe'." in unknown.get_json()["error"]["message"]
+    )
+    other = make_guest(event)
+    taken = client.patch(path, json={"email": other.email}, headers=writer)
+    assert taken.status_code == 409
+    db.session.rollback()
+    assert db.session.get(Guest, guest.id).email != other.email

@@ -60,9 +60,7 @@ WALK_IN_BADGES = frozenset({"door.walk_in_badge_png", "door.walk_in_badge_pdf"})
 LEAD_ENDPOINTS = frozenset({"api.let_in"})
 # The API's guest list, a guest, and the changes to them are an organizer's: door staff get 403
 # in the envelope.
-ORGANIZER_API_ENDPOINTS = frozenset(
-    {"api.guest_list", "api.guest", "api.guest_create", "api.guest_action"}
-)
+ORGANIZER_API_ENDPOINTS = frozenset({"api.guests_collection", "api.guest", "api.guest_action"})
 # The JSON API checks its callers itself (door staff, organizers, a door link's session):
 # 401 with a JSON error for anyone else, never a redirect to a login page.
 API_PREFIX = "api."

@@ -70,7 +70,9 @@ CHECKS = [
 ]
 # Examples per operation, valid and invalid requests together.
 EXAMPLES = {
-    "scan": 160,
+    # Four callers share them (a read token's scans are refused): enough reach the door for
+    # every verdict.
+    "scan": 240,
     "check_in_by_name": 120,
     "admit_unanswered": 80,
     "let_in": 120,
@@ -85,6 +87,7 @@ EXAMPLES = {
     "guest": 25,
     "guest_create": 60,
     "guest_action": 40,
+    "guest_update": 40,
 }
 # Values the generators seldom or never make, put into a valid body now and then, each of which
 # once made the API fail: a NUL, a lone surrogate (valid JSON, not valid text), times that leave
@@ -184,7 +187,7 @@ def test_document_needs_no_login_and_names_the_security(client):
         for method, operation in item.items():
             if path == DOCUMENT:
                 assert operation["security"] == []
-            elif method == "post":
+            elif method in ("post", "patch"):
                 assert operation["security"] == [{"session": [], "csrf": []}, {"bearer": []}]
             else:
                 assert operation["security"] == [{"session": []}, {"bearer": []}], path
@@ -391,6 +394,12 @@ def test_api_answers_as_documented(door_api):
             if name in ("walk_in", "guest_create") and positive and isinstance(case.body, dict):
                 # A walk-in or a guest needs a name, which the generator seldom writes.
                 case.body.setdefault("name_en", "Walk-in Guest")
+            if name == "guest_update" and positive and isinstance(case.body, dict):
+                # Text the generator writes is seldom an address or a name of one line.
+                if "email" in case.body:
+                    case.body["email"] = f"api-{uuid.uuid4().hex}@example.org"
+                for field in ("name_en", "name_zh", "organization", "title"):
+                    case.body.pop(field, None)
             if name == "guest_create" and positive and isinstance(case.body, dict):
                 # An address not on the list yet, which the generator would seldom make.
                 case.body["email"] = f"api-{uuid.uuid4().hex}@example.org"

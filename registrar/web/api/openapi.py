@@ -489,7 +489,18 @@ _PATHS = {
                 "Gone",
                 "TooManyRequests",
             ),
-        }
+        },
+        "patch": {
+            "operationId": "guest_update",
+            "summary": "Change a guest's details (the fields sent; the others stay)",
+            "description": "For an organizer token of the event, or an organizer's session with "
+            "its CSRF token; the console's rules (409: the address is another guest's, or the "
+            "guest's data was erased). A field not listed is refused by name.",
+            "security": _DOOR_POST,
+            "parameters": _GUEST,
+            "requestBody": _body("GuestChangeRequest"),
+            "responses": _responses(_json("GuestItem", "The guest, changed."), *_SEATING_ERRORS),
+        },
     },
     "/events/{event_id}/door-search": {
         "get": {

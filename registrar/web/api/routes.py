@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from pydantic import BaseModel
 
-from ...errors import DomainError
+from ...errors import DomainError, GuestErased
 from ...extensions import csrf, db
 from ...models import ApiRole, Event, Guest, Role
 from ...numbers import MAX_ID
@@ -268,7 +268,20 @@ def event(event_id: int) -> Response:
     return _answer(schemas.EventSummary, db.get_or_404(Event, event_id))
 
 
-@bp.get(f"/events/{EVENT_ID}/guests")
+# One rule per address with its methods: werkzeug answers an id past MAX_ID with 405 instead
+# of 404 when a second rule of the same address has another method.
+@bp.route(f"/events/{EVENT_ID}/guests", methods=["GET", "POST"])
+def guests_collection(event_id: int) -> Response:
+    return guest_list(event_id) if request.method == "GET" else guest_create(event_id)
+
+
+@bp.route(f"/events/{EVENT_ID}/guests/{GUEST_ID}", methods=["GET", "PATCH"])
+def guest(event_id: int, guest_id: int) -> Response:
+    if request.method == "GET":
+        return guest_read(event_id, guest_id)
+    return guest_update(event_id, guest_id)
+
+
 def guest_list(event_id: int) -> Response:
     """The console's guest list: its search, filters and order, a page of 50 at a time."""
     _organizer_reader(event_id)
@@ -286,14 +299,12 @@ def guest_list(event_id: int) -> Response:
     )
 
 
-@bp.get(f"/events/{EVENT_ID}/guests/{GUEST_ID}")
-def guest(event_id: int, guest_id: int) -> Response:
+def guest_read(event_id: int, guest_id: int) -> Response:
     _organizer_reader(event_id)
     found = _guest_of(event_id, guest_id)
     return _answer(schemas.GuestItem, _guest_item(found, guests.state_of(found)))
 
 
-@bp.post(f"/events/{EVENT_ID}/guests")
 def guest_create(event_id: int) -> Response:
     """Put a guest on the list (not invited yet), as the console's form does."""
     actor = _organizer_actor(event_id)
@@ -304,6 +315,19 @@ def guest_create(event_id: int) -> Response:
         return schemas.GuestItem.model_validate(_guest_item(added, guests.state_of(added)))
 
     return _created_once(actor, create)
+
+
+def guest_update(event_id: int, guest_id: int) -> Response:
+    """Change a guest's details: the fields sent, with the console's rules."""
+    actor = _organizer_actor(event_id)
+    body = _body(schemas.GuestChangeRequest)
+    current = _guest_of(event_id, guest_id)
+    if current.is_erased:
+        raise GuestErased()
+    guests.update(guest_id, body.details(current), actor)
+    db.session.commit()
+    changed = _guest_of(event_id, guest_id)
+    return _answer(schemas.GuestItem, _guest_item(changed, guests.state_of(changed)))
 
 
 @bp.post(f"/events/{EVENT_ID}/guests/{GUEST_ID}/<any(revoke, rotate, erase):action>")

@@ -29,7 +29,7 @@ from pydantic.json_schema import (
 from pydantic_core import ErrorDetails, PydanticCustomError, core_schema
 
 from ...errors import InvalidAnswer
-from ...models import Category, Channel, Direction, Language, LetInReason, Verdict
+from ...models import Category, Channel, Direction, Guest, Language, LetInReason, Verdict
 from ...numbers import parse_id, parse_whole
 from ...services import checkin, event_pages, guests
 
@@ -318,6 +318,36 @@ class GuestRequest(_Body):
             title=self.title,
             category=Category(self.category),
             language=Language(self.language),
+        )
+
+
+class GuestChangeRequest(_Body):
+    """Changes to a guest's details: the fields sent, the others as they are."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    email: Annotated[str, _text(254, strip=True)] | None = None
+    name_en: Annotated[str, _text(200, strip=True)] | None = None
+    name_zh: Annotated[str, _text(200, strip=True)] | None = None
+    organization: Annotated[str, _text(300, strip=True)] | None = None
+    title: Annotated[str, _text(300, strip=True)] | None = None
+    category: CategoryName | None = None
+    language: LanguageName | None = None
+
+    def details(self, guest: Guest) -> guests.GuestDetails:
+        def value(name: str) -> str:
+            given: str | None = getattr(self, name)
+            kept: str = getattr(guest, name)
+            return kept if given is None else given
+
+        return guests.GuestDetails(
+            email=value("email"),
+            name_en=value("name_en"),
+            name_zh=value("name_zh"),
+            organization=value("organization"),
+            title=value("title"),
+            category=Category(self.category) if self.category else guest.category,
+            language=Language(self.language) if self.language else guest.language,
         )
 
 
@@ -683,6 +713,7 @@ REQUESTS = (
     WalkInRequest,
     ReceiverRequest,
     GuestRequest,
+    GuestChangeRequest,
 )
 ANSWERS = (
     ScanResult,
