@@ -185,8 +185,11 @@ def test_a_token_never_reaches_beyond_its_account(event):
 
 def test_the_last_use_is_written_at_most_once_a_minute(organizer, event):
     made = create(organizer, [event])
+    assert api_tokens.authenticate(made.secret).use_to_note is True
     assert api_tokens.note_use(made.token.id) is True
     db.session.commit()
+    # The request's own read of the token says so: no write, no transaction.
+    assert api_tokens.authenticate(made.secret).use_to_note is False
     assert api_tokens.note_use(made.token.id) is False
     db.session.execute(
         sa.update(ApiToken).values(last_used_at=datetime.now(UTC) - timedelta(minutes=2))

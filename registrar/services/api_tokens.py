@@ -65,6 +65,14 @@ class Caller:
     role: ApiRole
     account: SignedIn
     event_ids: frozenset[int]
+    # When its use was last written (note_use), as read with the token.
+    last_used_at: datetime | None = None
+
+    @property
+    def use_to_note(self) -> bool:
+        """Whether this use is to be written: none written yet, or none for LAST_USE_STEP. A
+        read of the token it already made, so most requests write nothing at all."""
+        return self.last_used_at is None or self.last_used_at <= utcnow() - LAST_USE_STEP
 
     @property
     def actor(self) -> str:
@@ -223,6 +231,7 @@ def authenticate(secret: str) -> Caller:
         role=token.role,
         account=account,
         event_ids=frozenset(token.event_ids),
+        last_used_at=token.last_used_at,
     )
 
 

@@ -57,8 +57,10 @@ def authenticate() -> Response | tuple[Response, int, dict[str, str]] | None:
     # The session's account is not this request's: current_user stays anonymous.
     # (Flask-Login's own cache of the request's user; typings/flask_login leaves it out.)
     g._login_user = login_manager.anonymous_user()  # type: ignore[attr-defined]
-    # At most once a minute per token, in a short transaction of its own.
-    unit_of_work.run(lambda: api_tokens.note_use(accepted.token_id))
+    # At most once a minute per token, in a short transaction of its own; no transaction at
+    # all for the requests in between.
+    if accepted.use_to_note:
+        unit_of_work.run(lambda: api_tokens.note_use(accepted.token_id))
     return None
 
 
