@@ -41,6 +41,8 @@ class Defaults:
     # Scans and check-ins per door (per login or door link); a scanner back online replays
     # its queue in a burst, hence the room.
     REGISTRAR_SCAN_LIMIT = "1200 per minute"
+    # Every API request made with one API token, whatever it does (scans count here too).
+    REGISTRAR_API_TOKEN_LIMIT = "600 per minute"
     # How many reverse proxies stand in front (their X-Forwarded-* headers are then trusted).
     REGISTRAR_PROXY_COUNT = 0
     # E-mail: "file" writes .eml files into REGISTRAR_MAIL_OUTBOX_DIR (instance/outbox/ when
@@ -79,6 +81,7 @@ ENV_KEYS = {
     "REGISTRAR_LOGIN_LIMIT": "REGISTRAR_LOGIN_LIMIT",
     "REGISTRAR_TOKEN_LIMIT": "REGISTRAR_TOKEN_LIMIT",
     "REGISTRAR_SCAN_LIMIT": "REGISTRAR_SCAN_LIMIT",
+    "REGISTRAR_API_TOKEN_LIMIT": "REGISTRAR_API_TOKEN_LIMIT",
     "REGISTRAR_RATELIMIT_ENABLED": "RATELIMIT_ENABLED",
     "REGISTRAR_PROXY_COUNT": "REGISTRAR_PROXY_COUNT",
     "REGISTRAR_MAIL_BACKEND": "REGISTRAR_MAIL_BACKEND",

@@ -16,6 +16,8 @@ class DomainError(Exception):
     status = 400
     title = _l("Sorry")
     default_message = _l("This request could not be carried out.")
+    # The API's error code when it is more precise than the status's (web/errors.py).
+    code: str | None = None
 
     def __init__(self, message: str | None = None, **params: object) -> None:
         self.message = message if message is not None else self.default_message

@@ -772,4 +772,86 @@ class WebhookDelivery(Model):
     __table_args__ = (
         sa.Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
         sa.Index("ix_webhook_deliveries_event", "event_id", "id"),
+class ApiRole(enum.StrEnum):
+    """What an API token may do for its events. Stored as a string with no CHECK constraint,
+    so a member added here needs no migration."""
+
+    # GET requests only.
+    READ = "read"
+    # The door's operations (scans, check-in by name, receivers, walk-ins) and reading.
+    DOOR = "door"
+    # Everything the account's organizer role allows through the API.
+    ORGANIZER = "organizer"
+
+
+class ApiToken(Model):
+    """A program's key to the API for chosen events, on behalf of the account that made it.
+
+    Only a digest of the secret is kept (tokens.py): the token is shown once, when made.
+    """
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    staff_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("staff_users.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[ApiRole] = mapped_column(_enum(ApiRole))
+    # The SHA-256 of the whole token, hex: what a request's token is looked up by.
+    secret_digest: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # The token's first characters, shown in lists so that its holder can tell which it is.
+    hint: Mapped[str] = mapped_column(sa.String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Written at most once a minute (services/api_tokens.py note_use).
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    staff: Mapped[StaffUser] = relationship()
+    events: Mapped[list[ApiTokenEvent]] = relationship(
+        cascade="all, delete-orphan", order_by="ApiTokenEvent.event_id"
+    )
+
+    @property
+    def event_ids(self) -> list[int]:
+        return [link.event_id for link in self.events]
+
+    def is_live(self, now: datetime) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or now < self.expires_at)
+
+
+class ApiTokenEvent(Model):
+    """One event an API token may touch."""
+
+    __tablename__ = "api_token_events"
+
+    token_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("api_tokens.id", ondelete="CASCADE"), primary_key=True
+    )
+    event_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("events.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class IdempotencyKey(Model):
+    """The first answer to a creating POST sent with an `Idempotency-Key` header, returned
+    again to a retry with the same key (services/idempotency.py). Written in the transaction
+    of the creation; kept for REGISTRAR_IDEMPOTENCY_HOURS."""
+
+    __tablename__ = "idempotency_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Whose key it is: the audit actor of the caller (an API token, an account, a door link).
+    owner: Mapped[str] = mapped_column(sa.String(64))
+    key: Mapped[str] = mapped_column(sa.String(255))
+    # SHA-256 of the method, the path and the body: the same key for another request is refused.
+    request_digest: Mapped[str] = mapped_column(sa.String(64))
+    status: Mapped[int] = mapped_column(sa.Integer)
+    response: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        sa.UniqueConstraint("owner", "key", name="uq_idempotency_keys_owner_key"),
+        sa.Index("ix_idempotency_keys_created", "created_at"),
     )

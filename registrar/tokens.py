@@ -204,3 +204,38 @@ def verify_webhook_signature(
         return False
     expected = webhook_signature(secret, timestamp, body).rpartition("v1=")[2]
     return hmac.compare_digest(expected, parts.get("v1", ""))
+# -- API tokens ------------------------------------------------------------------------------
+# rgr_<43 characters of a random 256-bit secret, base64url>. Only the SHA-256 of the whole
+# token is stored: a secret this long needs no slow hash, and a leaked table opens nothing.
+# The prefix lets secret scanners and people tell a registrar token at a glance.
+
+API_TOKEN_PREFIX = "rgr_"
+_API_SECRET_BYTES = 32
+_API_TOKEN_LENGTH = len(API_TOKEN_PREFIX) + 43
+# How much of a token lists show (the prefix and a few characters of the secret).
+API_TOKEN_HINT_LENGTH = len(API_TOKEN_PREFIX) + 6
+
+
+def new_api_token() -> str:
+    """A fresh token, to be shown once and never stored."""
+    return API_TOKEN_PREFIX + secrets.token_urlsafe(_API_SECRET_BYTES)
+
+
+def api_token_digest(token: str) -> str:
+    """What is stored of a token, and what a presented token is looked up by."""
+    # (A presented token that is not ASCII is refused by read_api_token; the rate limits hash
+    # whatever was sent, so nothing here may fail on it.)
+    return hashlib.sha256(token.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def read_api_token(token: str) -> str:
+    """The digest to look a presented token up by; InvalidToken if it cannot be one of ours."""
+    token = (token or "").strip()
+    if (
+        len(token) != _API_TOKEN_LENGTH
+        or not token.startswith(API_TOKEN_PREFIX)
+        or not token.isascii()
+        or not all(c.isalnum() or c in "-_" for c in token[len(API_TOKEN_PREFIX) :])
+    ):
+        raise InvalidToken
+    return api_token_digest(token)

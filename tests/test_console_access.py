@@ -58,6 +58,9 @@ DOOR_ENDPOINTS = frozenset({"door.index", "door.scanner", "door.door_list_pdf_do
 WALK_IN_BADGES = frozenset({"door.walk_in_badge_png", "door.walk_in_badge_pdf"})
 # The API's let-in is an organizer's or a door lead's: door staff get 403 in the JSON envelope.
 LEAD_ENDPOINTS = frozenset({"api.let_in"})
+# The API's guest list, a guest, and the changes to them are an organizer's: door staff get 403
+# in the envelope.
+ORGANIZER_API_ENDPOINTS = frozenset({"api.guests_collection", "api.guest", "api.guest_action"})
 # The JSON API checks its callers itself (door staff, organizers, a door link's session):
 # 401 with a JSON error for anyone else, never a redirect to a login page.
 API_PREFIX = "api."
@@ -155,7 +158,7 @@ def refusal(visitor: Visitor, rule: Rule, response) -> str | None:
                 return f"expected 401 JSON, got {status}"
             if response.get_json().get("error", {}).get("code") != "unauthorized":
                 return "401 without the JSON error code 'unauthorized'"
-        elif endpoint in LEAD_ENDPOINTS:
+        elif endpoint in LEAD_ENDPOINTS or endpoint in ORGANIZER_API_ENDPOINTS:
             if status != 403 or response.get_json().get("error", {}).get("code") != "forbidden":
                 return f"expected 403 JSON for door staff, got {status}"
         elif status in (401, 403) or status >= 500:

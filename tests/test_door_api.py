@@ -507,13 +507,13 @@ def test_search_by_either_script_and_manual_check_in(door_client, event):
     guest = confirmed_guest(event, name_en="Chen Mei-Ling", name_zh="陳美玲", organization="ICLEI")
     make_guest(event, name_en="Someone Else", name_zh="別人")
 
-    by_zh = door_client.get(f"/api/v1/events/{event.id}/guests", query_string={"q": "美玲"})
-    by_en = door_client.get(f"/api/v1/events/{event.id}/guests", query_string={"q": "chen"})
+    by_zh = door_client.get(f"/api/v1/events/{event.id}/door-search", query_string={"q": "美玲"})
+    by_en = door_client.get(f"/api/v1/events/{event.id}/door-search", query_string={"q": "chen"})
     checked = door_client.post(
         f"/api/v1/events/{event.id}/guests/{guest.id}/check-in",
         json={"nonce": "manual-1", "gate": "Desk", "direction": "in"},
     )
-    after = door_client.get(f"/api/v1/events/{event.id}/guests", query_string={"q": "陳"})
+    after = door_client.get(f"/api/v1/events/{event.id}/door-search", query_string={"q": "陳"})
 
     found = by_zh.get_json()["guests"]
     assert found == by_en.get_json()["guests"]
@@ -556,7 +556,9 @@ def test_search_ignores_spaces_hyphens_case_and_full_width(door_client, event):
     make_guest(event, name_en="Mei Lin", name_zh="梅林")
 
     def found(query: str) -> list[int]:
-        answer = door_client.get(f"/api/v1/events/{event.id}/guests", query_string={"q": query})
+        answer = door_client.get(
+            f"/api/v1/events/{event.id}/door-search", query_string={"q": query}
+        )
         return [row["id"] for row in answer.get_json()["guests"]]
 
     for query in ("mei ling", "MEILING", "mei-ling", "ｍｅｉ－ｌｉｎｇ", "chen meiling", "陳 美玲"):
@@ -569,7 +571,7 @@ def test_search_ignores_spaces_hyphens_case_and_full_width(door_client, event):
 
 def test_empty_search_finds_nobody(door_client, event):
     make_guest(event)
-    response = door_client.get(f"/api/v1/events/{event.id}/guests", query_string={"q": "  "})
+    response = door_client.get(f"/api/v1/events/{event.id}/door-search", query_string={"q": "  "})
     assert response.get_json() == {"guests": []}
 
 
@@ -580,7 +582,7 @@ def test_anonymous_gets_401_json_everywhere(client, event):
     guest = confirmed_guest(event)
     calls = [
         client.post(f"/api/v1/events/{event.id}/scans", json={"code": code_of(guest)}),
-        client.get(f"/api/v1/events/{event.id}/guests?q=a"),
+        client.get(f"/api/v1/events/{event.id}/door-search?q=a"),
         client.get(f"/api/v1/events/{event.id}/occupancy"),
         client.post(f"/api/v1/events/{event.id}/guests/{guest.id}/check-in", json={}),
         client.post(f"/api/v1/events/{event.id}/guests/{guest.id}/receiver", json={}),

@@ -173,7 +173,7 @@ def test_the_search_tells_a_guest_who_never_answered_from_one_who_declined(door_
     make_guest(event, name_en="Lin Never-Answered")
     answer(make_guest(event, name_en="Lin Said-No"), attending=False)
 
-    found = door_client.get(f"/api/v1/events/{event.id}/guests", query_string={"q": "lin"})
+    found = door_client.get(f"/api/v1/events/{event.id}/door-search", query_string={"q": "lin"})
 
     by_name = {guest["name_en"]: guest for guest in found.get_json()["guests"]}
     assert by_name["Lin Never-Answered"]["answered"] is False

@@ -104,7 +104,7 @@ def test_a_walk_in_is_seated_checked_in_audited_and_gets_a_badge(door_client, ev
     ).get_json()
     assert scanned["verdict"] == "already_checked_in"
     # Found by name, marked as a walk-in.
-    found = door_client.get(f"/api/v1/events/{event.id}/guests", query_string={"q": "王路"})
+    found = door_client.get(f"/api/v1/events/{event.id}/door-search", query_string={"q": "王路"})
     assert found.get_json()["guests"][0]["walk_in"] is True
 
 

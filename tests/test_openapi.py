@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from dataclasses import dataclass
 from typing import get_args
 
@@ -29,12 +30,14 @@ from support.factories import answer, make_event, make_guest, make_guests_in_bul
 from registrar import tokens
 from registrar.extensions import db
 from registrar.models import (
+    ApiRole,
     Category,
     Channel,
     CheckIn,
     Direction,
     DoorNoAnswer,
     Event,
+    EventState,
     Guest,
     Language,
     LetInReason,
@@ -42,7 +45,16 @@ from registrar.models import (
     SeatState,
     Verdict,
 )
-from registrar.services import audit, checkin, guests, invitations
+from registrar.services import (
+    api_tokens,
+    audit,
+    checkin,
+    guests,
+    idempotency,
+    invitations,
+    staff,
+)
+from registrar.services.guests import GuestState
 from registrar.web.api import openapi
 from registrar.web.api import schemas as wire
 from registrar.web.errors import CSRF_FAILED, DATABASE_UNAVAILABLE, ERROR_CODES
@@ -58,7 +70,9 @@ CHECKS = [
 ]
 # Examples per operation, valid and invalid requests together.
 EXAMPLES = {
-    "scan": 160,
+    # Four callers share them (a read token's scans are refused): enough reach the door for
+    # every verdict.
+    "scan": 240,
     "check_in_by_name": 120,
     "admit_unanswered": 80,
     "let_in": 120,
@@ -67,6 +81,13 @@ EXAMPLES = {
     "occupancy": 25,
     "search": 60,
     "door_list": 25,
+    "events": 25,
+    "event": 25,
+    "guest_list": 40,
+    "guest": 25,
+    "guest_create": 60,
+    "guest_action": 40,
+    "guest_update": 40,
 }
 # Values the generators seldom or never make, put into a valid body now and then, each of which
 # once made the API fail: a NUL, a lone surrogate (valid JSON, not valid text), times that leave
@@ -149,7 +170,9 @@ def test_closed_lists_of_the_wire_are_the_enums_of_the_code():
     assert get_args(wire.DoorNoAnswerName) == tuple(p.value for p in DoorNoAnswer)
     assert get_args(wire.LetInReasonName) == tuple(r.value for r in LetInReason)
     assert get_args(wire.LanguageName) == tuple(lang.value for lang in Language)
-    codes = {*ERROR_CODES.values(), CSRF_FAILED, DATABASE_UNAVAILABLE}
+    assert get_args(wire.EventStateName) == tuple(s.value for s in EventState)
+    assert get_args(wire.GuestStateName) == tuple(s.value for s in GuestState)
+    codes = {*ERROR_CODES.values(), CSRF_FAILED, DATABASE_UNAVAILABLE, idempotency.REUSED}
     assert get_args(wire.ErrorCode) == tuple(sorted(codes))
 
 
@@ -159,14 +182,15 @@ def test_document_needs_no_login_and_names_the_security(client):
     schemes = document["components"]["securitySchemes"]
     assert schemes["session"] == {**schemes["session"], "in": "cookie", "name": "session"}
     assert schemes["csrf"]["name"] == "X-CSRFToken"
+    assert schemes["bearer"] == {**schemes["bearer"], "type": "http", "scheme": "bearer"}
     for path, item in document["paths"].items():
         for method, operation in item.items():
             if path == DOCUMENT:
                 assert operation["security"] == []
-            elif method == "post":
-                assert operation["security"] == [{"session": [], "csrf": []}], path
+            elif method in ("post", "patch"):
+                assert operation["security"] == [{"session": [], "csrf": []}, {"bearer": []}]
             else:
-                assert operation["security"] == [{"session": []}], path
+                assert operation["security"] == [{"session": []}, {"bearer": []}], path
 
 
 # -- the API against it ----------------------------------------------------------------------
@@ -249,12 +273,22 @@ def _log_in(app, email: str, role: Role, event_id: int):
     assert response.status_code == 302
     scanner = client.get(f"/door/events/{event_id}").get_data(as_text=True)
     config = re.search(r'<script type="application/json" id="door-config">(.*?)</script>', scanner)
-    return client, json.loads(config.group(1))["csrfToken"]
+    return client, {openapi.CSRF_HEADER: json.loads(config.group(1))["csrfToken"]}
+
+
+def _with_token(app, role: ApiRole, event_id: int):
+    """A client with no session, and the API token of an organizer account of the event."""
+    account = staff.find("organizer@example.org")
+    made = api_tokens.create(f"fuzz {role.value}", role, [event_id], account, None, "system")
+    db.session.commit()
+    return request_client(app), {"Authorization": f"Bearer {made.secret}"}
 
 
 def _path_choices(operation, seed: dict) -> list[dict]:
     """Real ids for the operation's path, so that most requests reach past the lookups."""
     names = {p.name for p in operation.path_parameters}
+    if not names:
+        return [{}]
     if names == {"event_id"}:
         return [{"event_id": seed["event"]}, {"event_id": seed["other"]}]
     # Guests who came in count three times: receivers are only for them.
@@ -296,7 +330,8 @@ def _body_fields(schema, operation) -> list[str]:
 class DoorApi:
     schema: schemathesis.BaseSchema
     seed: dict
-    # (client, CSRF token) of door staff and of an organizer
+    # (client, the headers that authenticate it) of door staff's and an organizer's sessions
+    # (their CSRF token), and of an organizer's door and read API tokens
     sessions: list[tuple]
 
     def operation(self, operation_id: str):
@@ -314,6 +349,7 @@ def door_api(app) -> DoorApi:
         _log_in(app, "door@example.org", Role.DOOR, seed["event"]),
         _log_in(app, "organizer@example.org", Role.ORGANIZER, seed["event"]),
     ]
+    sessions += [_with_token(app, role, seed["event"]) for role in (ApiRole.DOOR, ApiRole.READ)]
     # The session and the CSRF token are the real ones, never generated.
     config = schemathesis.Config.from_dict({"generation": {"with-security-parameters": False}})
     return DoorApi(schemathesis.openapi.from_wsgi(DOCUMENT, app, config=config), seed, sessions)
@@ -325,6 +361,8 @@ def test_api_answers_as_documented(door_api):
     assert {op.definition.raw["operationId"] for op in operations} == set(EXAMPLES)
     # (operation, status, verdict or error code) of every answer
     answers: list[tuple[str, int, str | None]] = []
+    # (Authorization header, status, verdict or error code) of the requests made with a token
+    by_token: list[tuple[str, int, str | None]] = []
 
     for operation in operations:
         name = operation.definition.raw["operationId"]
@@ -341,30 +379,52 @@ def test_api_answers_as_documented(door_api):
         @given(
             case=_cases(operation, seed),
             session=st.sampled_from(sessions),
-            # One POST in eight goes without its CSRF token.
+            # One POST in eight goes without its CSRF token (a token request: without its token).
             with_token=st.sampled_from([True] * 7 + [False]),
             # Two scans in three read a real badge (of any guest, or of another event).
             code=st.one_of(*[st.sampled_from(seed["codes"])] * 2, st.none()),
             hostile=hostile,
         )
         def call(case, session, with_token, code, hostile):
-            client, token = session
+            client, credentials = session
             name = case.operation.definition.raw["operationId"]
             positive = case.meta.generation.mode == GenerationMode.POSITIVE
             if name == "scan" and code and positive and isinstance(case.body, dict):
                 case.body["code"] = code
-            if name == "walk_in" and positive and isinstance(case.body, dict):
-                # A walk-in needs a name, which the generator seldom writes.
+            if name in ("walk_in", "guest_create") and positive and isinstance(case.body, dict):
+                # A walk-in or a guest needs a name, which the generator seldom writes.
                 case.body.setdefault("name_en", "Walk-in Guest")
+            if name == "guest_update" and positive and isinstance(case.body, dict):
+                # Text the generator writes is seldom an address or a name of one line.
+                if "email" in case.body:
+                    case.body["email"] = f"api-{uuid.uuid4().hex}@example.org"
+                for field in ("name_en", "name_zh", "organization", "title"):
+                    case.body.pop(field, None)
+            if name == "guest_create" and positive and isinstance(case.body, dict):
+                # An address not on the list yet, which the generator would seldom make.
+                case.body["email"] = f"api-{uuid.uuid4().hex}@example.org"
+            if case.headers and "Idempotency-Key" in case.headers:
+                # A key of this case's own: the generator's short keys would meet each other.
+                case.headers["Idempotency-Key"] = uuid.uuid4().hex
             if hostile and positive and isinstance(case.body, dict):
                 # Schemathesis sees the change and judges anew whether the case is valid.
                 case.body[hostile[0]] = hostile[1]
-            headers = {openapi.CSRF_HEADER: token} if with_token else {}
+            headers = credentials if with_token else {}
             response = case.call_and_validate(session=client, headers=headers, checks=CHECKS)
             body = response.json()
             detail = body.get("verdict") if response.status_code == 200 else body["error"]["code"]
             answers.append((name, response.status_code, detail))
+            if "Authorization" in credentials:
+                by_token.append((credentials["Authorization"], response.status_code, detail))
 
+        if name == "walk_in":
+            # The door's let-ins before it may have taken every free seat: walk-ins need some.
+            db.session.execute(
+                sa.update(Event)
+                .where(Event.id == seed["event"])
+                .values(capacity=Event.capacity + 4)
+            )
+            db.session.commit()
         call()
 
     # The requests went past the door: every operation answered, most verdicts were given and
@@ -374,6 +434,12 @@ def test_api_answers_as_documented(door_api):
     assert {"ok", "already_checked_in", "declined", "revoked", "wrong_event", "invalid"} <= verdicts
     refusals = {detail for _, status, detail in answers if status >= 400}
     assert {"bad_request", "csrf_failed", "forbidden", "not_found"} <= refusals
+    # The tokens went past the door too: the door token's requests answered, the read token's
+    # POSTs refused, and a request that left its token out was a 401.
+    door, read = (s[1]["Authorization"] for s in sessions[2:])
+    assert any(header == door and status == 200 for header, status, _ in by_token)
+    assert any(header == read and detail == "forbidden" for header, _, detail in by_token)
+    assert any(detail == "unauthorized" for _, _, detail in by_token)
 
 
 def _valid(validator, body: dict) -> bool:
@@ -396,7 +462,7 @@ def test_every_hostile_value_in_every_field_is_answered_as_documented(door_api, 
     valid = jsonschema_rs.Draft202012Validator(
         {**request_schema["schema"], "components": document["components"]}
     )
-    client, token = door_api.sessions[1]
+    client, credentials = door_api.sessions[1]
     seed = door_api.seed
     path = {"event_id": seed["event"], "guest_id": seed["checked_in"][0]}
     if operation_id in ("scan", "walk_in"):
@@ -406,9 +472,7 @@ def test_every_hostile_value_in_every_field_is_answered_as_documented(door_api, 
         for value in HOSTILE.get(field, HOSTILE_TEXT):
             body = {field: value}
             case = operation.Case(path_parameters=path, body=body, media_type="application/json")
-            response = case.call_and_validate(
-                session=client, headers={openapi.CSRF_HEADER: token}, checks=CHECKS
-            )
+            response = case.call_and_validate(session=client, headers=credentials, checks=CHECKS)
             if not _valid(valid, body):
                 assert response.status_code == 400, (body, response.text)
             elif value == "2026-03-01t13:10:00z":

@@ -1,4 +1,4 @@
-"""flask commands: init, demo, staff, event, guest, door, mail, webhooks, backup,
+"""flask commands: init, demo, staff, event, guest, door, mail, webhooks, token, backup,
 restore.
 
 Each parses, calls a service, commits; one module per command group.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import backups, door, events, mail, setup, staff, webhooks
+from . import backups, door, events, mail, setup, staff, tokens, webhooks
 
 
 def init_app(app: Flask) -> None:
@@ -20,5 +20,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(door.door_cli)
     app.cli.add_command(mail.mail_cli)
     app.cli.add_command(webhooks.webhooks_cli)
+    app.cli.add_command(tokens.token_cli)
     app.cli.add_command(backups.backup_command)
     app.cli.add_command(backups.restore_command)

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
-from ..models import AuditEntry, DoorLink, Guest, StaffUser
+from ..models import ApiToken, AuditEntry, DoorLink, Guest, StaffUser
 from ..numbers import parse_id
 from .writes import Writes
 
@@ -139,6 +139,9 @@ ACTION_LABELS = {
     "team.added": _l("Added to the event's team"),
     "team.role_changed": _l("Team role changed"),
     "team.removed": _l("Removed from the event's team"),
+    # -- API tokens (services/api_tokens.py)
+    "api_token.created": _l("API token created"),
+    "api_token.revoked": _l("API token revoked"),
 }
 
 
@@ -229,12 +232,14 @@ def actions_used(event_id: int) -> list[str]:
 
 
 def actor_names(actors: list[str]) -> dict[str, str]:
-    """Who the staff and door-link actors are: a name, an e-mail or a door link's label.
+    """Who the staff, door-link and API token actors are: a name, an e-mail, a door link's
+    label, or "token: NAME (account)".
 
-    Two queries, whatever the actors (none of either kind still asks, with an empty list).
+    Three queries, whatever the actors (none of a kind still asks, with an empty list).
     """
     staff_ids = _ids(actors, "staff:")
     link_ids = _ids(actors, "door-link:")
+    token_ids = _ids(actors, "token:")
     names = {}
     for user in db.session.execute(
         sa.select(StaffUser.id, StaffUser.name, StaffUser.email).where(StaffUser.id.in_(staff_ids))
@@ -244,6 +249,12 @@ def actor_names(actors: list[str]) -> dict[str, str]:
         sa.select(DoorLink.id, DoorLink.label).where(DoorLink.id.in_(link_ids))
     ):
         names[f"door-link:{link.id}"] = link.label
+    for token in db.session.execute(
+        sa.select(ApiToken.id, ApiToken.name, StaffUser.email)
+        .join(StaffUser, StaffUser.id == ApiToken.staff_id)
+        .where(ApiToken.id.in_(token_ids))
+    ):
+        names[f"token:{token.id}"] = f"token: {token.name} ({token.email})"
     return names
 
 

@@ -31,7 +31,7 @@ EVENT_OF_ARGUMENT: dict[str, tuple[InstrumentedAttribute[int], InstrumentedAttri
 }
 
 # URL variables that name no event's row: the account-wide staff pages check these themselves.
-ACCOUNT_ARGUMENTS = frozenset({"staff_id"})
+ACCOUNT_ARGUMENTS = frozenset({"staff_id", "token_id"})
 
 
 class DoorAccessDenied(DomainError):

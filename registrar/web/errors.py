@@ -57,7 +57,7 @@ def _domain_error(exc: DomainError):
     if event is not None:
         contact = _Contact(event.contact_name, event.contact_email, event.contact_phone)
     db.session.rollback()
-    return error_page(exc.status, str(exc.title), str(exc), event=contact)
+    return error_page(exc.status, str(exc.title), str(exc), code=exc.code, event=contact)
 
 
 @dataclass(frozen=True)

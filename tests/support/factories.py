@@ -309,8 +309,16 @@ def make_guests_in_bulk(
             continue
         if free > 0:
             free -= 1
+            # Every row names every column: an executemany takes the first row's keys, and
+            # would drop the waitlisted rows' queue numbers.
             seat_rows.append(
-                dict(event_id=event.id, guest_id=guest_id, state=SeatState.CONFIRMED, since=now)
+                dict(
+                    event_id=event.id,
+                    guest_id=guest_id,
+                    state=SeatState.CONFIRMED,
+                    queue_number=None,
+                    since=now,
+                )
             )
             if n % 5 < 3:
                 has_receiver = channel != Channel.FLOOR

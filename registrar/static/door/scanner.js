@@ -1072,7 +1072,7 @@
       els.results.textContent = "";
       return;
     }
-    request("GET", config.urls.guests + "?q=" + encodeURIComponent(query)).then(function (data) {
+    request("GET", config.urls.search + "?q=" + encodeURIComponent(query)).then(function (data) {
       if (serial !== searchSerial) { return; }
       els.results.textContent = "";
       if (!data.guests.length) {

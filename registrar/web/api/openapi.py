@@ -6,8 +6,9 @@ from functools import cache
 
 from flask import Blueprint, Response, current_app, jsonify
 
+from ...models import Category, Channel
 from ...numbers import MAX_ID
-from ...services import checkin
+from ...services import checkin, event_pages, guests, idempotency
 from ..errors import CSRF_FAILED, DATABASE_UNAVAILABLE, ERROR_CODES
 from . import schemas
 
@@ -31,6 +32,17 @@ _PARAMETERS = {
         "required": True,
         "description": "The event's id.",
         "schema": _ID,
+    },
+    "idempotency_key": {
+        "name": idempotency.HEADER,
+        "in": "header",
+        "required": False,
+        "description": "Any string of 1 to 255 printable ASCII characters, new for each "
+        "creation (e.g. a UUID). A retry with the same key and the same request within 24 hours "
+        "gets the first answer again (with `Idempotent-Replayed: true`) and creates nothing; "
+        "the same key with another request is refused (409 `idempotency_key_reused`). Kept per "
+        "caller (API token, account or door link); an error answer is not kept.",
+        "schema": {"type": "string", "pattern": "^[ -~]{1,255}$"},
     },
     "guest_id": {
         "name": "guest_id",
@@ -68,23 +80,33 @@ _RESPONSES = {
         (CSRF_FAILED,),
     ),
     "Unauthorized": _error(
-        401, "Not logged in as door staff or an organizer, and no door link for this event."
+        401,
+        "Not logged in as door staff or an organizer, and no door link for this event; or an "
+        "API token that is not valid, has expired or was revoked, or whose account is "
+        "disabled (the `WWW-Authenticate: Bearer` header says so).",
     ),
     "Forbidden": _error(
         403,
-        "Signed in, but not on this event's team (as its door staff or an organizer); an "
-        "override of a full room by someone who is not the event's organizer; or letting in a "
-        "guest who never answered at an event that sends them to the desk.",
+        "Signed in, but not on this event's team (as its door staff or an organizer); an API "
+        "token not made for this event, or a read-only token sending a POST; an override of a "
+        "full room by someone who is not the event's organizer (of tokens: an organizer "
+        "token's only); or letting in a guest who never answered at an event that sends them "
+        "to the desk.",
     ),
     "NotFound": _error(404, "No such event, or no such guest at this event."),
     "Conflict": _error(
         409,
         "Refused, and nothing was saved: no seat is free or the room is full (send the guest "
-        "to the desk), or the guest has answered already or their invitation was withdrawn.",
+        "to the desk), or the guest has answered already or their invitation was withdrawn; "
+        f"or (`{idempotency.REUSED}`) the Idempotency-Key sent was used in the last 24 hours "
+        "for another request of this caller (another body or address).",
+        (idempotency.REUSED,),
     ),
     "Gone": _error(410, "The volunteer's door link has expired or been withdrawn."),
     "TooLarge": _error(413, "The body is larger than the server accepts."),
-    "TooManyRequests": _error(429, "Too many scans from this door in a minute; try again."),
+    "TooManyRequests": _error(
+        429, "Too many scans from this door, or requests with this API token, in a minute."
+    ),
     "Busy": _error(
         503,
         "Send the same request again in a moment (a scan with the same nonce: it is never "
@@ -117,8 +139,9 @@ def _responses(ok: Json, *errors: str) -> Json:
     return {"200": ok, **{codes[name]: _ref("responses", name) for name in errors}}
 
 
-_DOOR: list[dict[str, list[str]]] = [{"session": []}]
-_DOOR_POST: list[dict[str, list[str]]] = [{"session": [], "csrf": []}]
+# A browser's session (with its CSRF token on a POST), or an API token (web/api/bearer.py).
+_DOOR: list[dict[str, list[str]]] = [{"session": []}, {"bearer": []}]
+_DOOR_POST: list[dict[str, list[str]]] = [{"session": [], "csrf": []}, {"bearer": []}]
 _EVENT = [_ref("parameters", "event_id")]
 _GUEST = [*_EVENT, _ref("parameters", "guest_id")]
 
@@ -241,7 +264,7 @@ _PATHS = {
             "walk-in, takes a free seat under the event lock (409 when the room is full, "
             "writing nothing), is checked in and gets a badge.",
             "security": _DOOR_POST,
-            "parameters": _EVENT,
+            "parameters": [*_EVENT, _ref("parameters", "idempotency_key")],
             "requestBody": _body("WalkInRequest"),
             "responses": _responses(
                 _json("WalkInResult", "The walk-in, checked in, and their badge."),
@@ -270,6 +293,55 @@ _PATHS = {
             ),
         }
     },
+    "/events": {
+        "get": {
+            "operationId": "events",
+            "summary": "The events the caller may read, a page at a time",
+            "description": "By id, the oldest first: a token's events (those its account is "
+            "still on the team of), or a signed-in account's (every event for an "
+            "administrator). Pass a page's `next` as `cursor` for the one after it.",
+            "security": _DOOR,
+            "parameters": [
+                {
+                    "name": "limit",
+                    "in": "query",
+                    "required": False,
+                    "description": "Events on a page (50 by default).",
+                    "schema": {"type": "integer", "minimum": 1, "maximum": event_pages.MAX_PAGE},
+                },
+                {
+                    "name": "cursor",
+                    "in": "query",
+                    "required": False,
+                    "description": "The `next` of the page before; none for the first page.",
+                    "schema": {"type": "string", "pattern": "^[1-9][0-9]{0,8}$"},
+                },
+            ],
+            "responses": _responses(
+                _json("EventPage", "A page of events."),
+                "BadRequest",
+                "Unauthorized",
+                "TooManyRequests",
+            ),
+        }
+    },
+    "/events/{event_id}": {
+        "get": {
+            "operationId": "event",
+            "summary": "One event: its slug, titles, state, times, place and capacity",
+            "security": _DOOR,
+            "parameters": _EVENT,
+            "responses": _responses(
+                _json("EventSummary", "The event."),
+                "BadRequest",
+                "Unauthorized",
+                "Forbidden",
+                "NotFound",
+                "Gone",
+                "TooManyRequests",
+            ),
+        }
+    },
     "/events/{event_id}/occupancy": {
         "get": {
             "operationId": "occupancy",
@@ -287,6 +359,150 @@ _PATHS = {
         }
     },
     "/events/{event_id}/guests": {
+        "get": {
+            "operationId": "guest_list",
+            "summary": "The guest list, as the console's: search, filters, order, pages of 50",
+            "description": "For the event's organizers (a token of any role made by one, or "
+            "an organizer's session). A parameter not listed, or a value not understood, is "
+            "refused by name (400).",
+            "security": _DOOR,
+            "parameters": [
+                *_EVENT,
+                {
+                    "name": "q",
+                    "in": "query",
+                    "required": False,
+                    "description": "Words found in a name (either script), an organization or "
+                    "an e-mail; every word must be found.",
+                    "schema": {"type": "string", "maxLength": 200},
+                },
+                {
+                    "name": "state",
+                    "in": "query",
+                    "required": False,
+                    "schema": {
+                        "type": "string",
+                        "enum": ["", *(s.value for s in guests.GuestState)],
+                    },
+                },
+                {
+                    "name": "category",
+                    "in": "query",
+                    "required": False,
+                    "schema": {"type": "string", "enum": ["", *(c.value for c in Category)]},
+                },
+                {
+                    "name": "channel",
+                    "in": "query",
+                    "required": False,
+                    "schema": {"type": "string", "enum": ["", *(c.value for c in Channel)]},
+                },
+                {
+                    "name": "sort",
+                    "in": "query",
+                    "required": False,
+                    "description": "name by default; `-` first for the other way round. An "
+                    "empty filter or order is the same as none.",
+                    "schema": {"type": "string", "enum": ["", *guests.SORT_LABELS]},
+                },
+                {
+                    "name": "page",
+                    "in": "query",
+                    "required": False,
+                    "description": "A page's `next`; past the last page, no items.",
+                    "schema": {"type": "string", "pattern": "^([1-9][0-9]{0,5})?$"},
+                },
+            ],
+            "responses": _responses(
+                _json("GuestPage", "A page of guests."),
+                "BadRequest",
+                "Unauthorized",
+                "Forbidden",
+                "NotFound",
+                "Gone",
+                "TooManyRequests",
+            ),
+        },
+        "post": {
+            "operationId": "guest_create",
+            "summary": "Put a guest on the list (not invited yet)",
+            "description": "For an organizer token of the event, or an organizer's session with "
+            "its CSRF token; the console's rules (a name in either script, a valid e-mail not "
+            "on the list yet: 409 otherwise). A field not listed is refused by name.",
+            "security": _DOOR_POST,
+            "parameters": [*_EVENT, _ref("parameters", "idempotency_key")],
+            "requestBody": _body("GuestRequest"),
+            "responses": _responses(
+                _json("GuestItem", "The guest, on the list."), *_SEATING_ERRORS
+            ),
+        },
+    },
+    "/events/{event_id}/guests/{guest_id}/{action}": {
+        "post": {
+            "operationId": "guest_action",
+            "summary": "Revoke the invitation, issue a new link, or erase the personal data",
+            "description": "For an organizer token of the event, or an organizer's session with "
+            "its CSRF token. `revoke`: every link and the badge die, a held seat goes to the "
+            "waitlist (again: no change); `rotate`: a new link, every earlier one dead, the "
+            "answer and seat kept (answers a GuestLink); `erase`: the guest's personal data "
+            "goes, the entry stays for the counts (409 when already erased).",
+            "security": _DOOR_POST,
+            "parameters": [
+                *_GUEST,
+                {
+                    "name": "action",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "string", "enum": ["revoke", "rotate", "erase"]},
+                },
+            ],
+            "responses": _responses(
+                {
+                    "description": "The guest after the action, or (rotate) the new link.",
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "anyOf": [
+                                    _ref("schemas", "GuestItem"),
+                                    _ref("schemas", "GuestLink"),
+                                ]
+                            }
+                        }
+                    },
+                },
+                *_SEATING_ERRORS,
+            ),
+        }
+    },
+    "/events/{event_id}/guests/{guest_id}": {
+        "get": {
+            "operationId": "guest",
+            "summary": "One guest of the event, as the guest list shows them",
+            "security": _DOOR,
+            "parameters": _GUEST,
+            "responses": _responses(
+                _json("GuestItem", "The guest."),
+                "BadRequest",
+                "Unauthorized",
+                "Forbidden",
+                "NotFound",
+                "Gone",
+                "TooManyRequests",
+            ),
+        },
+        "patch": {
+            "operationId": "guest_update",
+            "summary": "Change a guest's details (the fields sent; the others stay)",
+            "description": "For an organizer token of the event, or an organizer's session with "
+            "its CSRF token; the console's rules (409: the address is another guest's, or the "
+            "guest's data was erased). A field not listed is refused by name.",
+            "security": _DOOR_POST,
+            "parameters": _GUEST,
+            "requestBody": _body("GuestChangeRequest"),
+            "responses": _responses(_json("GuestItem", "The guest, changed."), *_SEATING_ERRORS),
+        },
+    },
+    "/events/{event_id}/door-search": {
         "get": {
             "operationId": "search",
             "summary": "Find guests by name, organization or e-mail",
@@ -353,7 +569,10 @@ def document(url_prefix: str, session_cookie: str = "session") -> Json:
             "are door staff or organizers logged in at /login, or a volunteer who opened a door "
             f"link; every POST carries the session's CSRF token in the `{CSRF_HEADER}` header "
             "(the scanner page has it "
-            'in its `door-config` data). Errors are `{"error": {"code", "message"}}`.',
+            "in its `door-config` data). A program sends an API token instead, as "
+            "`Authorization: Bearer rgr_...`, with no CSRF token; the session cookie of a "
+            "request with a token is not read. "
+            'Errors are `{"error": {"code", "message"}}`.',
         },
         "paths": {url_prefix + path: item for path, item in _PATHS.items()},
         "components": {
@@ -373,6 +592,14 @@ def document(url_prefix: str, session_cookie: str = "session") -> Json:
                     "in": "header",
                     "name": CSRF_HEADER,
                     "description": "The session's CSRF token, required on every POST.",
+                },
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "bearerFormat": "rgr_ and 43 characters",
+                    "description": "An API token made in the console (API tokens) or with "
+                    "`flask token create`, for chosen events and a role: read (GET only), "
+                    "door (the door's operations), organizer (everything of its events).",
                 },
             },
         },

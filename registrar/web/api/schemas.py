@@ -3,6 +3,8 @@ that validate each request and write the schemas of the OpenAPI document."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Literal, TypeAlias, TypeVar
 
@@ -27,8 +29,9 @@ from pydantic.json_schema import (
 from pydantic_core import ErrorDetails, PydanticCustomError, core_schema
 
 from ...errors import InvalidAnswer
-from ...models import Category, Channel, Direction, Language, LetInReason, Verdict
-from ...services import checkin
+from ...models import Category, Channel, Direction, Guest, Language, LetInReason, Verdict
+from ...numbers import parse_id, parse_whole
+from ...services import checkin, event_pages, guests
 
 # A NUL is refused in every text field a scan keeps: no database column of ours can hold one.
 NO_NUL = r"^[^\u0000]*$"
@@ -78,6 +81,19 @@ LetInReasonName: TypeAlias = Literal[
     "protocol_office", "organizer_approved", "identity_checked", "other"
 ]
 LanguageName: TypeAlias = Literal["en", "zh_Hant"]
+EventStateName: TypeAlias = Literal["draft", "open", "closed", "cancelled", "archived"]
+GuestStateName: TypeAlias = Literal[
+    "not_sent",
+    "sent",
+    "pending",
+    "confirmed",
+    "waitlisted",
+    "declined",
+    "revoked",
+    "checked_in",
+    "inside",
+    "erased",
+]
 # Sorted.
 ErrorCode: TypeAlias = Literal[
     "bad_request",
@@ -87,6 +103,7 @@ ErrorCode: TypeAlias = Literal[
     "database_unavailable",
     "forbidden",
     "gone",
+    "idempotency_key_reused",
     "method_not_allowed",
     "not_found",
     "too_large",
@@ -274,6 +291,66 @@ class WalkInRequest(_Body):
         )
 
 
+class GuestRequest(_Body):
+    """A guest put on the list through the API, with the console's rules (services/guests)."""
+
+    # The organizer API refuses what it does not know, naming it.
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    email: Annotated[str, _text(254, strip=True)] = Field(
+        description="Unique on the event's list; the invitation goes to it."
+    )
+    name_en: Annotated[str, _text(200, strip=True)] = Field(
+        "", description="The name in Latin script; this or `name_zh` is needed."
+    )
+    name_zh: Annotated[str, _text(200, strip=True)] = ""
+    organization: Annotated[str, _text(300, strip=True)] = ""
+    title: Annotated[str, _text(300, strip=True)] = ""
+    category: CategoryName = "delegate"
+    language: LanguageName = Field("en", description="The language of the guest's e-mails.")
+
+    def details(self) -> guests.GuestDetails:
+        return guests.GuestDetails(
+            email=self.email,
+            name_en=self.name_en,
+            name_zh=self.name_zh,
+            organization=self.organization,
+            title=self.title,
+            category=Category(self.category),
+            language=Language(self.language),
+        )
+
+
+class GuestChangeRequest(_Body):
+    """Changes to a guest's details: the fields sent, the others as they are."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    email: Annotated[str, _text(254, strip=True)] | None = None
+    name_en: Annotated[str, _text(200, strip=True)] | None = None
+    name_zh: Annotated[str, _text(200, strip=True)] | None = None
+    organization: Annotated[str, _text(300, strip=True)] | None = None
+    title: Annotated[str, _text(300, strip=True)] | None = None
+    category: CategoryName | None = None
+    language: LanguageName | None = None
+
+    def details(self, guest: Guest) -> guests.GuestDetails:
+        def value(name: str) -> str:
+            given: str | None = getattr(self, name)
+            kept: str = getattr(guest, name)
+            return kept if given is None else given
+
+        return guests.GuestDetails(
+            email=value("email"),
+            name_en=value("name_en"),
+            name_zh=value("name_zh"),
+            organization=value("organization"),
+            title=value("title"),
+            category=Category(self.category) if self.category else guest.category,
+            language=Language(self.language) if self.language else guest.language,
+        )
+
+
 class ReceiverRequest(_Body):
     receiver: ReceiverNumber | None = Field(
         None,
@@ -316,6 +393,10 @@ def _refusal(error: ErrorDetails) -> InvalidAnswer:
             return InvalidAnswer(_l("The body is not JSON text, or holds half a character."))
         return InvalidAnswer(_l("Send a JSON object."))
     field = str(where[0])
+    if kind == "extra_forbidden":
+        return InvalidAnswer(_l("Unknown field '%(field)s'."), field=field)
+    if kind == "missing":
+        return InvalidAnswer(_l("'%(field)s' is needed."), field=field)
     if kind == "string_type":
         return InvalidAnswer(_l("'%(field)s' must be a string."), field=field)
     if kind == "bool_type":
@@ -488,6 +569,113 @@ class WalkInResult(_Answer):
     scan: ScanResult = Field(description="The walk-in's check-in: the verdict `ok`.")
 
 
+class EventSummary(_Answer):
+    id: int
+    slug: str = Field(description="The event's short address, as `flask token create --event`.")
+    title_en: str
+    title_zh: str
+    state: EventStateName
+    timezone: str = Field(description="The IANA zone its times are shown in, e.g. Asia/Taipei.")
+    venue_en: str
+    venue_zh: str
+    room_en: str
+    room_zh: str
+    doors_open_at: Moment
+    starts_at: Moment
+    ends_at: Moment
+    rsvp_deadline: Moment
+    capacity: int = Field(ge=0)
+    held_seats: int = Field(ge=0, description="Seats the organizers hold back from guests.")
+
+
+class EventPage(_Answer):
+    items: list[EventSummary] = Field(max_length=event_pages.MAX_PAGE)
+    next: str | None = Field(
+        description="The `cursor` of the next page; null on the last one. The order (by id) "
+        "is stable: an event made meanwhile comes on a later page."
+    )
+
+
+@dataclass(frozen=True)
+class PageQuery:
+    limit: int
+    # The id the page starts after (0: the first page).
+    after: int
+
+
+def page_query(args: Mapping[str, str]) -> PageQuery:
+    """`limit` (1 to 100, 50 by default) and `cursor` (a page's `next`) of a list's query;
+    any other parameter is refused by name."""
+    for name in args:
+        if name not in ("limit", "cursor"):
+            raise InvalidAnswer(_l("Unknown query parameter '%(field)s'."), field=name)
+    limit = parse_whole(args.get("limit", "50"), low=1, high=event_pages.MAX_PAGE)
+    if limit is None:
+        raise InvalidAnswer(
+            _l("'limit' is a whole number from 1 to %(max)d."), max=event_pages.MAX_PAGE
+        )
+    after = 0
+    if "cursor" in args:
+        cursor = parse_id(args["cursor"])
+        if cursor is None:
+            raise InvalidAnswer(_l("'cursor' is not one this API gave; start without it."))
+        after = cursor
+    return PageQuery(limit=limit, after=after)
+
+
+class GuestItem(_Answer):
+    id: int
+    email: str = Field(description="Empty once the guest's personal data was erased.")
+    name_en: str
+    name_zh: str
+    organization: str
+    title: str
+    category: CategoryName
+    language: LanguageName
+    state: GuestStateName = Field(
+        description="Where the guest stands, as the console's list says: not_sent, pending "
+        "(sent, no answer), confirmed, waitlisted, declined, revoked or erased."
+    )
+    checked_in: bool
+    walk_in: bool = Field(description="Registered at the door, not invited.")
+
+
+class GuestPage(_Answer):
+    items: list[GuestItem] = Field(max_length=guests.PER_PAGE)
+    total: int = Field(ge=0, description="Guests matching the filters.")
+    next: str | None = Field(
+        description="The `page` to ask for next; null on the last one. The order is the "
+        "`sort` asked for, then the guest's id: stable from page to page."
+    )
+
+
+GUEST_LIST_PARAMETERS = ("q", "state", "category", "channel", "sort", "page")
+
+
+def guest_criteria(args: Mapping[str, str]) -> guests.Criteria:
+    """The console's filters from a guest list's query; anything else, or a value not
+    understood, is refused by name."""
+    for name in args:
+        if name not in GUEST_LIST_PARAMETERS:
+            raise InvalidAnswer(_l("Unknown query parameter '%(field)s'."), field=name)
+    for name in GUEST_LIST_PARAMETERS[1:]:
+        # The console forgives spaces around a choice; a program is told.
+        if name in args and args[name] != args[name].strip():
+            raise InvalidAnswer(
+                _l("The value of '%(field)s' is not one the list takes."), field=name
+            )
+    criteria, ignored = guests.parse_criteria(args)
+    if ignored:
+        name, _value = ignored[0]
+        raise InvalidAnswer(_l("The value of '%(field)s' is not one the list takes."), field=name)
+    return criteria
+
+
+class GuestLink(_Answer):
+    guest_id: int
+    link: str = Field(description="The guest's new invitation link; every earlier one is dead.")
+
+
 class ErrorDetail(_Answer):
     code: ErrorCode = Field(description="Stable, for programs.")
     message: str = Field(description="For people, in the page language of the request.")
@@ -524,8 +712,23 @@ REQUESTS = (
     LetInRequest,
     WalkInRequest,
     ReceiverRequest,
+    GuestRequest,
+    GuestChangeRequest,
 )
-ANSWERS = (ScanResult, WalkInResult, Receiver, Occupancy, GuestList, DoorListAnswer, Error)
+ANSWERS = (
+    ScanResult,
+    WalkInResult,
+    Receiver,
+    Occupancy,
+    GuestList,
+    DoorListAnswer,
+    EventSummary,
+    EventPage,
+    GuestItem,
+    GuestPage,
+    GuestLink,
+    Error,
+)
 
 
 def json_schemas(ref_template: str) -> dict[str, JsonSchemaValue]:

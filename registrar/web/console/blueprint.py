@@ -15,6 +15,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..access import console_gate
 from . import (
+    api_tokens,
     audit_log,
     dashboard,
     door_links,
@@ -173,4 +174,8 @@ post(f"{TEAM}/<int:staff_id>/remove", team.member_remove)
 post(f"{TEAM}/<int:staff_id>/<any(disable, enable):action>", team.member_active)
 post(f"{TEAM}/<int:staff_id>/link", team.member_link)
 get("/team", team.accounts)
+
+# -- API tokens: the account's own, for programs (web/api) ------------------------------------
+page_with_form("/api-tokens", api_tokens.api_tokens_page)
+page_with_form("/api-tokens/<int:token_id>/revoke", api_tokens.api_token_revoke)
 post("/team/<int:staff_id>/<any(disable, enable):action>", team.account_active)

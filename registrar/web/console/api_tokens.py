@@ -1,0 +1,132 @@
+"""Console: an organizer's API tokens: listed, made (the token shown once), revoked."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import (  # type: ignore[attr-defined]
+    DateField,
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.validators import AnyOf, InputRequired, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ...errors import InvalidAnswer
+from ...i18n import bilingual
+from ...models import ApiRole, utcnow
+from ...services import api_tokens, audit
+from ..auth import organizer_required
+from ..use_case import perform
+
+ROLE_HINTS = {
+    ApiRole.READ: _l("reads the events' lists, nothing else"),
+    ApiRole.DOOR: _l("the door's operations: scans, check-in by name, receivers, walk-ins"),
+    ApiRole.ORGANIZER: _l("everything the API offers for these events"),
+}
+
+
+class EventBoxes(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class ApiTokenForm(FlaskForm):
+    name = StringField(
+        _l("Name (what the token is for, e.g. “CRM sync”)"),
+        validators=[InputRequired(message=_l("Give the token a name."))],
+    )
+    role = RadioField(_l("Role"), default=ApiRole.READ.value, validate_choice=False)
+    events = EventBoxes(_l("Events the token may touch"), coerce=int, validate_choice=False)
+    expires = DateField(
+        _l("Last day it works (UTC; empty: until revoked)"), validators=[Optional()]
+    )
+
+    def __init__(self, offered, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role.choices = [
+            SelectChoice(r.value, f"{api_tokens.ROLE_LABELS[r]}: {ROLE_HINTS[r]}") for r in ApiRole
+        ]
+        self.events.choices = [
+            SelectChoice(e.id, f"{bilingual(e, 'title')} ({e.slug})") for e in offered
+        ]
+
+
+class RevokeForm(FlaskForm):
+    confirm = HiddenField(
+        validators=[
+            AnyOf(
+                ["1"],
+                message=_l("Nothing was changed: confirm with the button on this page first."),
+            )
+        ]
+    )
+
+
+@organizer_required
+def api_tokens_page():
+    offered = api_tokens.events_offered(current_user)
+    form = ApiTokenForm(offered)
+    if form.validate_on_submit():
+        try:
+            role = api_tokens.parse_role(form.role.data or "")
+        except InvalidAnswer as exc:
+            form.role.errors = [str(exc)]
+        else:
+            done = perform(
+                lambda: api_tokens.create(
+                    form.name.data or "",
+                    role,
+                    form.events.data or [],
+                    api_tokens.account(current_user.id),
+                    form.expires.data,
+                    audit.staff_actor(current_user),
+                )
+            )
+            if done.ok:
+                response = render_template(
+                    "console/api_token_created.html",
+                    token=done.result.token,
+                    secret=done.result.secret,
+                    role_labels=api_tokens.ROLE_LABELS,
+                )
+                return response, 200, {"Cache-Control": "no-store"}
+    tokens = api_tokens.listed(current_user.id)
+    return render_template(
+        "console/api_tokens.html",
+        form=form,
+        tokens=tokens,
+        slugs=api_tokens.event_slugs(tokens),
+        now=utcnow(),
+        state_of=api_tokens.state_of,
+        role_labels=api_tokens.ROLE_LABELS,
+    )
+
+
+@organizer_required
+def api_token_revoke(token_id: int):
+    """The confirmation page of revoking a token, and its post."""
+    token = api_tokens.own(token_id, current_user)
+    form = RevokeForm()
+    if form.validate_on_submit():
+        name = token.name
+        done = perform(lambda: api_tokens.revoke(token, audit.staff_actor(current_user)))
+        if done.ok:
+            flash(
+                _("Token “%(name)s” revoked: requests with it are refused from now on.", name=name),
+                "success",
+            )
+            return redirect(url_for("console.api_tokens_page"))
+    return render_template(
+        "console/api_token_revoke.html",
+        token=token,
+        form=form,
+        slugs=api_tokens.event_slugs([token]),
+        role_labels=api_tokens.ROLE_LABELS,
+    )
