@@ -772,6 +772,9 @@ class WebhookDelivery(Model):
     __table_args__ = (
         sa.Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
         sa.Index("ix_webhook_deliveries_event", "event_id", "id"),
+    )
+
+
 class ApiRole(enum.StrEnum):
     """What an API token may do for its events. Stored as a string with no CHECK constraint,
     so a member added here needs no migration."""

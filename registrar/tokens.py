@@ -204,6 +204,8 @@ def verify_webhook_signature(
         return False
     expected = webhook_signature(secret, timestamp, body).rpartition("v1=")[2]
     return hmac.compare_digest(expected, parts.get("v1", ""))
+
+
 # -- API tokens ------------------------------------------------------------------------------
 # rgr_<43 characters of a random 256-bit secret, base64url>. Only the SHA-256 of the whole
 # token is stored: a secret this long needs no slow hash, and a leaked table opens nothing.
