@@ -89,6 +89,8 @@ EXAMPLES = {
     "guest_action": 40,
     "guest_update": 40,
 }
+# The operations only an organizer (or a door lead) may call.
+ORGANIZERS_ONLY = frozenset({"guest_create", "guest_update", "guest_action", "let_in"})
 # Values the generators seldom or never make, put into a valid body now and then, each of which
 # once made the API fail: a NUL, a lone surrogate (valid JSON, not valid text), times that leave
 # the calendar when turned to UTC or use RFC 3339's lower case, a string for a boolean.
@@ -378,7 +380,11 @@ def test_api_answers_as_documented(door_api):
         @settings(FUZZ, max_examples=EXAMPLES[name])
         @given(
             case=_cases(operation, seed),
-            session=st.sampled_from(sessions),
+            # Hypothesis draws the first caller most often: for what only an organizer may do,
+            # the organizer's session, so that enough requests get past the access check.
+            session=st.sampled_from(
+                [sessions[1], sessions[0], *sessions[2:]] if name in ORGANIZERS_ONLY else sessions
+            ),
             # One POST in eight goes without its CSRF token (a token request: without its token).
             with_token=st.sampled_from([True] * 7 + [False]),
             # Two scans in three read a real badge (of any guest, or of another event).
