@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import email.policy
 import re
+import secrets
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -323,6 +324,12 @@ def _cancellation(details: Mapping[str, Any]) -> Mapping[str, Any]:
     return {"reason_en": record.reason_en, "reason_zh": record.reason_zh}
 
 
+def _boundary() -> str:
+    """A MIME boundary that no part's text holds: "=_" appears in no quoted-printable or
+    base64 text (RFC 2045 suggests it for that), and 128 random bits in no one's words."""
+    return f"=_{secrets.token_hex(16)}"
+
+
 def render(message: OutboxMessage, guest: Guest, now: datetime) -> OutgoingMail:
     """The whole e-mail, in the guest's language, from the guest's state now.
 
@@ -366,10 +373,16 @@ def render(message: OutboxMessage, guest: Guest, now: datetime) -> OutgoingMail:
     # An automatic message: no out-of-office replies to it, please (RFC 3834).
     email_message["Auto-Submitted"] = "auto-generated"
     email_message.set_content(text)
+    # Each multipart given its boundary here: left to the generator, it would compile a
+    # regular expression per boundary to look for it in the text.
+    email_message.make_alternative(boundary=_boundary())
     email_message.add_alternative(html, subtype="html")
     if qr_cid is not None:
         html_part = list(email_message.iter_parts())[1]  # after the plain text
+        html_part.make_related(boundary=_boundary())
         html_part.add_related(_qr_png(guest), "image", "png", cid=qr_cid, filename="badge-qr.png")
+    if attachments:
+        email_message.make_mixed(boundary=_boundary())
     for attachment in attachments:
         email_message.add_attachment(
             attachment.data,
