@@ -12,6 +12,7 @@ import random
 import re
 import shutil
 import subprocess
+import zlib
 from pathlib import Path
 
 import pytest
@@ -197,6 +198,24 @@ def test_a_badge_pdf_carries_both_names_in_an_embedded_font_and_a_readable_qr_co
     (result,) = decode(page)
     assert result.text == badges.badge_code_for(guest)
     assert int(result.extra["Version"]) <= 3
+
+
+def test_a_badge_embeds_the_font_cut_for_its_characters_once_not_cut_again(app):
+    from registrar.services.badges.face import badge_face
+    from registrar.services.badges.typeset import font_subset
+
+    guest = lai(make_event())
+    pdf = badges.badge_pdf(guest)
+    cut = font_subset(badge_face(guest).texts())
+    streams = []
+    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.DOTALL):
+        try:
+            streams.append(zlib.decompress(stream))
+        except zlib.error:
+            streams.append(stream)  # stored as it is
+    # The font program in the PDF is HarfBuzz's cut byte for byte: the glyph numbers the
+    # page uses are that font's own.
+    assert cut in streams
 
 
 @needs_poppler

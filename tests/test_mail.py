@@ -755,6 +755,28 @@ def test_claims_are_exclusive(app):
     assert delivery.claim_next(now + delivery.CLAIM_LEASE) == first  # until the claim lapses
 
 
+def test_two_senders_claim_two_messages_side_by_side_never_one_twice(app):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite lets one writer in at a time: the second claim waits for the first")
+    event = make_event()
+    make_guest(event)
+    make_guest(event)
+    invite(event)
+    now = utcnow()
+    first = delivery.claim(now)  # not committed yet: its row stays locked
+    outer = db.session()
+    with app.app_context():  # another session, as another sender would have
+        assert db.session() is not outer
+        second = delivery.claim(now)
+        third = delivery.claim(now)
+        db.session.commit()
+    db.session.commit()
+    assert first is not None and second is not None
+    assert first[0] != second[0]  # the locked one skipped, without waiting
+    assert third is None  # both taken
+    assert delivery.claim(now) is None
+
+
 # -- the demo's file backend, the console, the command line, the settings ---------------------
 
 

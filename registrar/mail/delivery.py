@@ -75,40 +75,47 @@ def claim(now: datetime) -> tuple[int, int] | None:
     commits).
 
     A message still marked as being sent after its lease ran out belonged to a sender that
-    died; it is taken again. The conditional update keeps two senders off one message; on
-    PostgreSQL SKIP LOCKED lets them work side by side, SQLite lets one writer in at a time.
+    died; it is taken again. One statement picks the message and marks it: on PostgreSQL the
+    pick locks its row with SKIP LOCKED, so two senders each take a different message without
+    waiting on each other, and the outer condition, checked again on the row as it is when
+    locked, keeps a message another sender marked meanwhile from being taken twice; SQLite
+    lets one writer in at a time.
     """
-    due = sa.and_(OutboxMessage.status.in_(OPEN), OutboxMessage.next_attempt_at <= now)
-    query = (
-        sa.select(OutboxMessage.id, OutboxMessage.status, OutboxMessage.attempts)
+    dialect = db.session.get_bind().dialect.name
+    statement = _CLAIM.get(dialect)
+    if statement is None:
+        statement = _CLAIM[dialect] = _claim_statement(skip_locked=dialect == "postgresql")
+    row = db.session.execute(statement, {"now": now, "lease_end": now + CLAIM_LEASE}).first()
+    return (row.id, row.attempts) if row is not None else None
+
+
+def _claim_statement(*, skip_locked: bool) -> sa.Update:
+    due = sa.and_(
+        OutboxMessage.status.in_(OPEN), OutboxMessage.next_attempt_at <= sa.bindparam("now")
+    )
+    oldest_due = (
+        sa.select(OutboxMessage.id)
         .where(due)
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(1)
     )
-    if db.session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    row = db.session.execute(query).first()
-    if row is None:
-        return None
-    # An UPDATE's result is a CursorResult, which counts the rows.
-    claimed = cast(
-        "CursorResult[Any]",
-        db.session.execute(
-            sa.update(OutboxMessage)
-            .where(
-                OutboxMessage.id == row.id,
-                OutboxMessage.status == row.status,
-                OutboxMessage.attempts == row.attempts,
-            )
-            .values(
-                status=MessageStatus.SENDING,
-                attempts=row.attempts + 1,
-                next_attempt_at=now + CLAIM_LEASE,
-            )
-            .execution_options(synchronize_session=False)
-        ),
+    if skip_locked:
+        oldest_due = oldest_due.with_for_update(skip_locked=True)
+    return (
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.id == oldest_due.scalar_subquery(), due)
+        .values(
+            status=MessageStatus.SENDING,
+            attempts=OutboxMessage.attempts + 1,
+            next_attempt_at=sa.bindparam("lease_end"),
+        )
+        .returning(OutboxMessage.id, OutboxMessage.attempts)
+        .execution_options(synchronize_session=False)
     )
-    return (row.id, row.attempts + 1) if claimed.rowcount == 1 else None
+
+
+# The claim, made once per database dialect.
+_CLAIM: dict[str, sa.Update] = {}
 
 
 def _retry_or_fail(message: OutboxMessage, error: str, now: datetime) -> MessageStatus:
@@ -138,6 +145,8 @@ class _Look:
     ours: bool
     reason: str | None = None
     state: tuple[object, ...] = ()
+    # The guest whose invitation this is (sent_at is stamped when it goes), if it is one.
+    invites: int | None = None
 
 
 def _look(message: OutboxMessage | None, attempts: int, now: datetime) -> _Look:
@@ -153,7 +162,10 @@ def _look(message: OutboxMessage | None, attempts: int, now: datetime) -> _Look:
         message.language,
         *(getattr(guest, column.key) for column in sa.inspect(Guest).column_attrs),
     )
-    return _Look(ours=True, reason=reason, state=state)
+    invitation = message.kind == MessageKind.INVITATION and not message.is_test
+    return _Look(
+        ours=True, reason=reason, state=state, invites=message.guest_id if invitation else None
+    )
 
 
 @dataclass
@@ -163,16 +175,23 @@ class _Rendered:
     error: str = ""
 
 
-# The message with what deciding and rendering read of its guest, in one statement.
+# The message with what deciding and rendering read of its guest, in one statement. The
+# statements a sender runs for every message are made once: SQLAlchemy then finds their
+# compiled form from the statement itself instead of working out its cache key each time.
 _WITH_GUEST = (
-    joinedload(OutboxMessage.guest).options(
-        joinedload(Guest.event), joinedload(Guest.seat), joinedload(Guest.rsvp)
-    ),
+    sa.select(OutboxMessage)
+    .options(
+        joinedload(OutboxMessage.guest).options(
+            joinedload(Guest.event), joinedload(Guest.seat), joinedload(Guest.rsvp)
+        )
+    )
+    .where(OutboxMessage.id == sa.bindparam("message_id"))
+    .execution_options(populate_existing=True)
 )
 
 
 def _read(message_id: int) -> OutboxMessage | None:
-    return db.session.get(OutboxMessage, message_id, options=_WITH_GUEST, populate_existing=True)
+    return db.session.execute(_WITH_GUEST, {"message_id": message_id}).scalar_one_or_none()
 
 
 def _render(message_id: int, attempts: int, now: datetime) -> _Rendered | None:
@@ -298,18 +317,48 @@ def deliver_claimed(
             return False
         return True
 
-    def sent(message: OutboxMessage) -> None:
-        sent_at = utcnow()
-        message.status = MessageStatus.SENT
-        message.sent_at = sent_at
-        message.subject = subject[:300]
-        message.last_error = ""
-        if message.kind == MessageKind.INVITATION and not message.is_test:
-            message.guest.sent_at = sent_at
-
-    _record(message_id, attempts, sent)
+    _record_sent(message_id, attempts, subject, final.invites)
     report.sent += 1
     return True
+
+
+def _record_sent(message_id: int, attempts: int, subject: str, invites: int | None) -> None:
+    """Record a message the server accepted, if it is still ours, in one short write
+    transaction of two statements at most (no rows read back: the common case is the
+    cheapest); an invitation's guest is stamped as invited at the same moment."""
+    # Named apart from the columns, as SQLAlchemy asks of an UPDATE's parameters.
+    values = {"row": message_id, "claim": attempts, "at": utcnow()}
+    # An UPDATE's result is a CursorResult, which counts the rows.
+    recorded = cast(
+        "CursorResult[Any]",
+        db.session.execute(_RECORD_SENT, values | {"new_subject": subject[:300]}),
+    )
+    if recorded.rowcount == 1 and invites is not None:
+        db.session.execute(_STAMP_INVITED, values | {"guest": invites})
+    db.session.commit()
+
+
+_RECORD_SENT = (
+    sa.update(OutboxMessage)
+    .where(
+        OutboxMessage.id == sa.bindparam("row"),
+        OutboxMessage.status == MessageStatus.SENDING,
+        OutboxMessage.attempts == sa.bindparam("claim"),
+    )
+    .values(
+        status=MessageStatus.SENT,
+        sent_at=sa.bindparam("at"),
+        subject=sa.bindparam("new_subject"),
+        last_error="",
+    )
+    .execution_options(synchronize_session=False)
+)
+_STAMP_INVITED = (
+    sa.update(Guest)
+    .where(Guest.id == sa.bindparam("guest"))
+    .values(sent_at=sa.bindparam("at"))
+    .execution_options(synchronize_session=False)
+)
 
 
 def _forget_all_but(kept: set[Any]) -> None:

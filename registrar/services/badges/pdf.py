@@ -23,6 +23,7 @@ from .typeset import (
     BadgePDF,
     Block,
     draw_text,
+    embed_as_cut,
     fit_size,
     font_subset,
     stack_lines,
@@ -91,9 +92,10 @@ def _render(faces: list[BadgeFace], *, sheet: bool, title: str) -> bytes:
     pages = sheet_pages(len(faces)) if sheet else len(faces)
     footers = [_sheet_footer(faces[0], n + 1, pages) for n in range(pages)] if sheet else []
     texts = [t for face in faces for t in face.texts()] + footers
+    cut = font_subset(texts)
     with tempfile.TemporaryDirectory(prefix="registrar-badge-") as folder:
         font_file = Path(folder) / "badge.ttf"
-        font_file.write_bytes(font_subset(texts))
+        font_file.write_bytes(cut)
         pdf = BadgePDF(unit="mm", format="A4" if sheet else (BADGE_W, BADGE_H))
         pdf.set_auto_page_break(False)
         pdf.set_margin(0)
@@ -102,13 +104,10 @@ def _render(faces: list[BadgeFace], *, sheet: bool, title: str) -> bytes:
         pdf.set_title(title)
         # fpdf2 reads the font file lazily, up to output(): it must outlive the document.
         pdf.add_font(FONT_NAME, fname=font_file)
-        # HarfBuzz cut the font already: its glyphs and their boxes are the font's own. fpdf2
-        # subsets it again for the glyphs drawn; saving that subset with the glyphs' stored
-        # data, instead of unpacking every outline to measure its box again, was most of a
-        # badge's time.
+        # HarfBuzz cut the font already: it goes into the PDF as it is (typeset.CutFont).
         font = pdf.fonts[FONT_NAME]
         assert isinstance(font, TTFFont)
-        font.ttfont.recalcBBoxes = False
+        embed_as_cut(font, cut)
         if sheet:
             _sheet(pdf, faces, footers)
         else:
