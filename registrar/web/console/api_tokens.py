@@ -51,7 +51,11 @@ class ApiTokenForm(FlaskForm):
     def __init__(self, offered, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.role.choices = [
-            SelectChoice(r.value, f"{api_tokens.ROLE_LABELS[r]}: {ROLE_HINTS[r]}") for r in ApiRole
+            SelectChoice(
+                r.value,
+                _("%(role)s: %(hint)s", role=api_tokens.ROLE_LABELS[r], hint=ROLE_HINTS[r]),
+            )
+            for r in ApiRole
         ]
         self.events.choices = [
             SelectChoice(e.id, f"{bilingual(e, 'title')} ({e.slug})") for e in offered
