@@ -377,6 +377,15 @@ def test_console_page(site, organizer, page_of, screen, lang):
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
+def test_console_api_reference(site, organizer, page_of, lang):
+    """The API reference once its viewer (the vendored Swagger UI) has drawn the document."""
+    page = page_of(organizer)
+    _open(page, site.url("/console/api-reference", lang), lang)
+    page.wait_for_selector("#api-reference[data-rendered=true] .opblock")
+    assert_accessible(page, f"console api-reference, {lang}")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
 def test_console_import_preview(site, organizer, page_of, tmp_path, lang):
     rows = [
         "name_en,name_zh,email,organization,title,category,language",

@@ -217,6 +217,7 @@ CONSOLE_PAGES = [
     "/console/events/{id}/import",
     "/console/events/{id}/door-links",
     "/door/events/{id}",
+    "/console/api-reference",
 ]
 
 

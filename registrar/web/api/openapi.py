@@ -74,9 +74,11 @@ def _error(status: int, description: str, codes: tuple[str, ...] = ()) -> Json:
 _RESPONSES = {
     "BadRequest": _error(
         400,
-        "The request was refused, and nothing was saved: a body that is not a JSON object or "
-        "has a wrong value, a NUL character in the query, or (`csrf_failed`) a missing or "
-        "stale CSRF token.",
+        "The request was refused, and nothing was saved: a body that is not a JSON object, "
+        "has a field the operation does not take (`additionalProperties: false`; the message "
+        "names it), or a value of a wrong type or past its stated limit (`maxLength`, "
+        "`maxItems`, `minimum`, `maximum`; the message names the field and the limit); a NUL "
+        "character in the query; or (`csrf_failed`) a missing or stale CSRF token.",
         (CSRF_FAILED,),
     ),
     "Unauthorized": _error(
@@ -103,7 +105,6 @@ _RESPONSES = {
         (idempotency.REUSED,),
     ),
     "Gone": _error(410, "The volunteer's door link has expired or been withdrawn."),
-    "TooLarge": _error(413, "The body is larger than the server accepts."),
     "TooManyRequests": _error(
         429, "Too many scans from this door, or requests with this API token, in a minute."
     ),
@@ -555,9 +556,19 @@ _PATHS = {
 }
 
 
+def _too_large(max_body: int | None) -> Json:
+    limit = "" if max_body is None else f": {max_body:,} bytes (`MAX_CONTENT_LENGTH`)"
+    return _error(
+        413, f"The body is larger than the server accepts{limit}. Nothing was read or saved."
+    )
+
+
 @cache
-def document(url_prefix: str, session_cookie: str = "session") -> Json:
-    """The whole document; the session cookie's name is the app's setting."""
+def document(
+    url_prefix: str, session_cookie: str = "session", max_body: int | None = 2 * 1024 * 1024
+) -> Json:
+    """The whole document; the session cookie's name and the largest body taken are the
+    app's settings."""
     return {
         "openapi": "3.1.0",
         "info": {
@@ -578,7 +589,7 @@ def document(url_prefix: str, session_cookie: str = "session") -> Json:
         "components": {
             "parameters": _PARAMETERS,
             "schemas": schemas.json_schemas(_ref("schemas", "{model}")["$ref"]),
-            "responses": _RESPONSES,
+            "responses": {**_RESPONSES, "TooLarge": _too_large(max_body)},
             "securitySchemes": {
                 "session": {
                     "type": "apiKey",
@@ -613,4 +624,7 @@ def register(bp: Blueprint) -> None:
     def openapi_document() -> Response:
         """Public: it says what the API is, never what is in it."""
         prefix = bp.url_prefix or ""  # (the API's blueprint has one)
-        return jsonify(document(prefix, current_app.config["SESSION_COOKIE_NAME"]))
+        config = current_app.config
+        return jsonify(
+            document(prefix, config["SESSION_COOKIE_NAME"], config["MAX_CONTENT_LENGTH"])
+        )

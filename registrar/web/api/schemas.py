@@ -113,21 +113,32 @@ ErrorCode: TypeAlias = Literal[
 
 
 _DATE_TIME = WithJsonSchema({"type": "string", "format": "date-time"})
+# The longest time taken: RFC 3339 with nanoseconds and a zone is 35 characters.
+MAX_MOMENT = 64
 # A time as scanners send it; as the API answers with it (ISO 8601, "+00:00" for UTC).
 if TYPE_CHECKING:
     # Text on the wire; what validation (_moment) leaves in the field is a datetime.
     MomentIn: TypeAlias = datetime
 else:
-    MomentIn = Annotated[str, AfterValidator(_moment), _DATE_TIME]
+    MomentIn = Annotated[
+        str,
+        StringConstraints(max_length=MAX_MOMENT),
+        AfterValidator(_moment),
+        WithJsonSchema({"type": "string", "format": "date-time", "maxLength": MAX_MOMENT}),
+    ]
 Moment = Annotated[datetime, PlainSerializer(datetime.isoformat, return_type=str), _DATE_TIME]
+# What a scanner may send as the code it read: more than any QR code holds (7,089 digits).
+MAX_CODE = 8192
 
 
 # -- what the API takes ----------------------------------------------------------------------
 
 
 class _Body(BaseModel):
-    # Strict: "true" is no boolean, 42 no text. Fields that are not ours are ignored.
-    model_config = ConfigDict(strict=True, extra="ignore")
+    # Strict: "true" is no boolean, 42 no text. A field that is not ours is refused by name
+    # (the document says `additionalProperties: false`), never ignored: a misspelt field would
+    # otherwise be a change silently not made.
+    model_config = ConfigDict(strict=True, extra="forbid")
 
 
 class CheckInRequest(_Body):
@@ -179,10 +190,10 @@ class CheckInRequest(_Body):
 class ScanRequest(CheckInRequest):
     """One reading of a badge."""
 
-    code: str | None = Field(
+    code: Annotated[str, StringConstraints(max_length=MAX_CODE)] | None = Field(
         None,
         description="What the scanner read. Anything that is not a badge code of ours is "
-        "answered with the verdict `invalid`, and kept.",
+        "answered with the verdict `invalid`, and kept (its first 100 characters).",
     )
 
 
@@ -294,9 +305,6 @@ class WalkInRequest(_Body):
 class GuestRequest(_Body):
     """A guest put on the list through the API, with the console's rules (services/guests)."""
 
-    # The organizer API refuses what it does not know, naming it.
-    model_config = ConfigDict(strict=True, extra="forbid")
-
     email: Annotated[str, _text(254, strip=True)] = Field(
         description="Unique on the event's list; the invitation goes to it."
     )
@@ -323,8 +331,6 @@ class GuestRequest(_Body):
 
 class GuestChangeRequest(_Body):
     """Changes to a guest's details: the fields sent, the others as they are."""
-
-    model_config = ConfigDict(strict=True, extra="forbid")
 
     email: Annotated[str, _text(254, strip=True)] | None = None
     name_en: Annotated[str, _text(200, strip=True)] | None = None
@@ -385,6 +391,36 @@ _CHOICES = {
 }
 
 
+def _field_name(where: tuple[int | str, ...]) -> str:
+    """A field as a message names it: `email`, or `items[3].email` inside a list."""
+    name = ""
+    for part in where:
+        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else part)
+    return name
+
+
+# The ranges pydantic checks, as the message words them: (error type, its bound in `ctx`).
+_RANGES = {
+    "greater_than": ("gt", _l("'%(field)s' must be more than %(n)s.")),
+    "greater_than_equal": ("ge", _l("'%(field)s' must be at least %(n)s.")),
+    "less_than": ("lt", _l("'%(field)s' must be less than %(n)s.")),
+    "less_than_equal": ("le", _l("'%(field)s' must be at most %(n)s.")),
+    "too_long": ("max_length", _l("'%(field)s' has at most %(n)s items.")),
+    "too_short": ("min_length", _l("'%(field)s' needs at least %(n)s items.")),
+    "string_too_long": ("max_length", _l("'%(field)s' has at most %(n)s characters.")),
+    "string_too_short": ("min_length", _l("'%(field)s' needs at least %(n)s characters.")),
+}
+# Wrong types, by what was wanted.
+_TYPES = {
+    "string_type": _l("'%(field)s' must be a string."),
+    "bool_type": _l("'%(field)s' must be true or false."),
+    "int_type": _l("'%(field)s' must be a whole number."),
+    "list_type": _l("'%(field)s' must be a list."),
+    "model_type": _l("'%(field)s' must be a JSON object."),
+    "dict_type": _l("'%(field)s' must be a JSON object."),
+}
+
+
 def _refusal(error: ErrorDetails) -> InvalidAnswer:
     kind, where = error["type"], error["loc"]
     if not where:
@@ -392,25 +428,21 @@ def _refusal(error: ErrorDetails) -> InvalidAnswer:
             # Unpaired surrogates (\ud800) are valid JSON to some, but no text of ours.
             return InvalidAnswer(_l("The body is not JSON text, or holds half a character."))
         return InvalidAnswer(_l("Send a JSON object."))
-    field = str(where[0])
+    field = _field_name(where)
     if kind == "extra_forbidden":
         return InvalidAnswer(_l("Unknown field '%(field)s'."), field=field)
     if kind == "missing":
         return InvalidAnswer(_l("'%(field)s' is needed."), field=field)
-    if kind == "string_type":
-        return InvalidAnswer(_l("'%(field)s' must be a string."), field=field)
-    if kind == "bool_type":
-        return InvalidAnswer(_l("'%(field)s' must be true or false."), field=field)
-    if kind == "string_too_long":
-        return InvalidAnswer(
-            _l("'%(field)s' has at most %(n)s characters."),
-            field=field,
-            n=error["ctx"]["max_length"],
-        )
+    if kind in _TYPES:
+        return InvalidAnswer(_TYPES[kind], field=field)
+    if kind in _RANGES:
+        bound, message = _RANGES[kind]
+        return InvalidAnswer(message, field=field, n=error.get("ctx", {}).get(bound, "?"))
     if kind == "string_pattern_mismatch":
         return InvalidAnswer(_l("'%(field)s' contains a NUL character."), field=field)
-    if kind == "literal_error" and field in _CHOICES:
-        choices = ", ".join(f"'{value}'" for value in _CHOICES[field])
+    last = where[-1]
+    if kind == "literal_error" and last in _CHOICES:
+        choices = ", ".join(f"'{value}'" for value in _CHOICES[str(last)])
         return InvalidAnswer(
             _l("'%(field)s' must be one of %(choices)s."), field=field, choices=choices
         )

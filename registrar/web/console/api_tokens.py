@@ -1,8 +1,12 @@
-"""Console: an organizer's API tokens: listed, made (the token shown once), revoked."""
+"""Console: an organizer's API tokens: listed, made (the token shown once), revoked; and the
+API's reference, its OpenAPI document rendered."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from functools import cache
+from pathlib import Path
+
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -24,6 +28,9 @@ from ...models import ApiRole, utcnow
 from ...services import api_tokens, audit
 from ..auth import organizer_required
 from ..use_case import perform
+
+# The OpenAPI viewer of the API reference page, under static/ (its README says where from).
+VIEWER = "vendor/swagger-ui"
 
 ROLE_HINTS = {
     ApiRole.READ: _l("reads the events' lists, nothing else"),
@@ -133,4 +140,21 @@ def api_token_revoke(token_id: int):
         form=form,
         slugs=api_tokens.event_slugs([token]),
         role_labels=api_tokens.ROLE_LABELS,
+    )
+
+
+@cache
+def _viewer_version(static_folder: str) -> str:
+    """The vendored Swagger UI's version, as its VERSION file says (`swagger-ui-dist 5.x`)."""
+    first = (Path(static_folder) / VIEWER / "VERSION").read_text(encoding="utf-8").split()
+    return first[-1]
+
+
+@organizer_required
+def api_reference():
+    """The API's OpenAPI document, rendered in the page by the vendored Swagger UI."""
+    return render_template(
+        "console/api_reference.html",
+        document_url=url_for("api.openapi_document"),
+        viewer_version=_viewer_version(current_app.static_folder or ""),
     )

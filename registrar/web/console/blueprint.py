@@ -178,4 +178,5 @@ get("/team", team.accounts)
 # -- API tokens: the account's own, for programs (web/api) ------------------------------------
 page_with_form("/api-tokens", api_tokens.api_tokens_page)
 page_with_form("/api-tokens/<int:token_id>/revoke", api_tokens.api_token_revoke)
+get("/api-reference", api_tokens.api_reference)
 post("/team/<int:staff_id>/<any(disable, enable):action>", team.account_active)
