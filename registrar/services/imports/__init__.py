@@ -40,10 +40,11 @@ from .uploads import (
     uploaded_data,
     uploads_directory,
 )
-from .use_cases import apply, fingerprint, preview, template_csv
-from .vocabulary import FIELD_LABELS, FIELDS, TEXT_FIELDS
+from .use_cases import apply, apply_records, fingerprint, preview, template_csv
+from .vocabulary import COLUMN_LENGTHS, FIELD_LABELS, FIELDS, TEXT_FIELDS
 
 __all__ = [
+    "COLUMN_LENGTHS",
     "FIELDS",
     "FIELD_LABELS",
     "MAX_BYTES",
@@ -65,6 +66,7 @@ __all__ = [
     "Upload",
     "UploadMissing",
     "apply",
+    "apply_records",
     "discard_upload",
     "find_upload",
     "fingerprint",

@@ -6,6 +6,7 @@ import csv
 import enum
 import re
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -69,15 +70,49 @@ def evaluate(event: Event, data: bytes) -> tuple[ImportPreview, dict[str, Guest]
     if not usable:
         return ImportPreview([], issues, found, delimiter), {}
 
+    rows = [_read_row(number, cells, header, columns) for number, cells in body]
+    existing = _compare(event, rows)
+    return ImportPreview(rows, issues, found, delimiter, header), existing
+
+
+def evaluate_records(
+    event: Event, records: Sequence[Mapping[str, str]]
+) -> tuple[ImportPreview, dict[str, Guest]]:
+    """As evaluate(), for guests sent as records whose keys are FIELDS (the API's bulk list):
+    each record is checked as a file's row with every column, a key left out as an empty cell
+    (the stored value stays), and its row number is its index in the list."""
+    header = list(FIELDS)
+    columns = dict(enumerate(FIELDS))
+    issues = []
+    if len(records) > MAX_ROWS:
+        issues.append(
+            Issue(
+                Problem.TOO_MANY_ROWS,
+                _l("At most %(max)s guests can be imported at once.", max=format(MAX_ROWS, ",")),
+            )
+        )
+    elif not records:
+        issues.append(Issue(Problem.NO_ROWS, _l("There are no guests to import.")))
+    if issues:
+        return ImportPreview([], issues, header), {}
+    rows = [
+        _read_row(index, [record.get(name, "") for name in FIELDS], header, columns)
+        for index, record in enumerate(records)
+    ]
+    existing = _compare(event, rows)
+    return ImportPreview(rows, [], header, header=header), existing
+
+
+def _compare(event: Event, rows: list[ImportRow]) -> dict[str, Guest]:
+    """Decide every row's outcome against the event's guests; those guests, by e-mail."""
     existing = {
         guest.email: guest
         for guest in db.session.scalars(sa.select(Guest).where(Guest.event_id == event.id))
     }
-    rows = [_read_row(number, cells, header, columns) for number, cells in body]
     _mark_duplicates(rows)
     for row in rows:
         _decide(row, existing.get(row.email))
-    return ImportPreview(rows, issues, found, delimiter, header), existing
+    return existing
 
 
 def _read_header(header: list[str]) -> tuple[dict[int, str], list[Issue], bool]:

@@ -7,6 +7,7 @@ import csv
 import hashlib
 import io
 import json
+from collections.abc import Mapping, Sequence
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -15,7 +16,7 @@ from ...extensions import db
 from ...models import AuditEntry, Event, Guest, utcnow
 from .. import audit
 from ..locking import lock_event
-from .checking import evaluate, typed
+from .checking import evaluate, evaluate_records, typed
 from .results import (
     AlreadyImported,
     ImportConflict,
@@ -78,6 +79,47 @@ def apply(
                 "new preview and import again."
             )
         )
+    list_details = {
+        "filename": filename,
+        **({"upload": upload_id} if upload_id is not None else {}),
+    }
+    return _write(event, result, existing, actor, list_details)
+
+
+def apply_records(event: Event, records: Sequence[Mapping[str, str]], actor: str) -> ImportResult:
+    """Import guests sent as records (the API's bulk list, checking.evaluate_records): all of
+    them, or nobody when any record has an error (ImportRejected, its preview saying which).
+
+    Runs in the caller's transaction (flushes, never commits), under the event lock as apply.
+    The list's audit entry says `via: api` and the counts; each guest added or changed has its
+    own entry, as from a file.
+    """
+    event = lock_event(event.id)
+    result, existing = evaluate_records(event, records)
+    if result.issues:
+        raise ImportRejected(
+            result,
+            _l("The guests could not be imported: %(reason)s Nothing was saved."),
+            reason=str(result.issues[0]),
+        )
+    if result.error_rows:
+        raise ImportRejected(
+            result,
+            _l("Guests with errors: %(n)s. Nothing was imported; correct them and send again."),
+            n=len(result.error_rows),
+        )
+    return _write(event, result, existing, actor, {"via": "api"})
+
+
+def _write(
+    event: Event,
+    result: ImportPreview,
+    existing: dict[str, Guest],
+    actor: str,
+    list_details: dict[str, str],
+) -> ImportResult:
+    """Add the new rows' guests and change the updated ones, with their audit entries."""
+    via = list_details.get("via", "import")
     new_rows = [row for row in result.rows if row.outcome == Outcome.NEW]
     update_rows = [row for row in result.rows if row.outcome == Outcome.UPDATE]
     counts = result.counts
@@ -116,23 +158,22 @@ def apply(
         actor=actor,
         event_id=event.id,
         guest_id=None,  # (the entry is the list's; said so that "upload" cannot be read as it)
-        filename=filename,
+        **list_details,
         rows=len(result.rows),
         added=len(added),
         updated=len(updated),
         unchanged=counts[Outcome.UNCHANGED],
         **({"skipped": skipped} if skipped else {}),
-        **({"upload": upload_id} if upload_id is not None else {}),
     )
     for guest in added:
-        audit.record("guest.added", actor=actor, event_id=event.id, guest_id=guest.id, via="import")
+        audit.record("guest.added", actor=actor, event_id=event.id, guest_id=guest.id, via=via)
     for guest, row in zip(updated, update_rows, strict=True):
         audit.record(
             "guest.updated",
             actor=actor,
             event_id=event.id,
             guest_id=guest.id,
-            via="import",
+            via=via,
             changes={c.field: [c.old, c.new] for c in row.changes},
         )
     db.session.flush()

@@ -553,6 +553,106 @@ _PATHS = {
             },
         }
     },
+    "/events/{event_id}/guests/bulk": {
+        "post": {
+            "operationId": "guest_bulk",
+            "summary": "Add and change guests from a list, all of them or none",
+            "description": "For an organizer token of the event, or an organizer's session with "
+            "its CSRF token. The CSV import's rules (the console's Import page), from a JSON "
+            "array of objects whose fields are the import's columns: a guest is matched by "
+            "e-mail within the event, added when new, changed when a field sent differs (a "
+            "field left out or empty keeps the stored value); an e-mail sent twice, a missing "
+            "name, a text too long, an unknown category: every guest in error is named in "
+            "`error.rows` (by its index in the list, from 0) and nothing is saved (400). At "
+            f"most {schemas.MAX_BULK:,} guests (413 `too_large` beyond, and for a body over "
+            "2 MB); an unknown field is refused by name. New guests are on the list, not "
+            "invited yet. One audit entry for the list (with the counts) and one per guest "
+            "added or changed, with the caller as the actor.",
+            "security": _DOOR_POST,
+            "parameters": [*_EVENT, _ref("parameters", "idempotency_key")],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "array",
+                            "items": _ref("schemas", "BulkGuest"),
+                            "minItems": 1,
+                            "maxItems": schemas.MAX_BULK,
+                        }
+                    }
+                },
+            },
+            "responses": {
+                **_responses(
+                    _json("BulkResult", "Every guest sent, with its id and what was done."),
+                    *_SEATING_ERRORS,
+                ),
+                "400": {
+                    "description": "Refused, and nothing was saved: the body is not a JSON "
+                    "array of objects, or (with `rows`) guests in it have errors, or "
+                    "(`csrf_failed`) a missing or stale CSRF token.",
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "allOf": [
+                                    _ref("schemas", "BulkError"),
+                                    {
+                                        "properties": {
+                                            "error": {
+                                                "properties": {
+                                                    "code": {
+                                                        "enum": [ERROR_CODES[400], CSRF_FAILED]
+                                                    }
+                                                }
+                                            }
+                                        }
+                                    },
+                                ]
+                            }
+                        }
+                    },
+                },
+            },
+        }
+    },
+    "/events/{event_id}/guests/{guest_id}/answer": {
+        "get": {
+            "operationId": "guest_answer",
+            "summary": "The guest's answer: attending, channel, needs, note, seat, waitlist place",
+            "description": "For the event's organizers (a token of any role made by one, or "
+            "an organizer's session).",
+            "security": _DOOR,
+            "parameters": _GUEST,
+            "responses": _responses(
+                _json("GuestAnswer", "The answer, or `answered` false."),
+                "BadRequest",
+                "Unauthorized",
+                "Forbidden",
+                "NotFound",
+                "Gone",
+                "TooManyRequests",
+            ),
+        },
+        "put": {
+            "operationId": "guest_answer_update",
+            "summary": "Answer on the guest's behalf (told by phone, say)",
+            "description": "For an organizer token of the event, or an organizer's session with "
+            "its CSRF token; the console's Answer for the guest: the reply deadline does not "
+            "bind it, a yes takes a free seat or a place on the waitlist, a no gives the seat "
+            "back, and the guest is told by e-mail; audited with the caller as the one who "
+            "answered. Refused (409) for a guest whose invitation is revoked or whose data "
+            "was erased; a channel the event does not offer: 400. A field not listed is "
+            "refused by name.",
+            "security": _DOOR_POST,
+            "parameters": _GUEST,
+            "requestBody": _body("AnswerRequest"),
+            "responses": _responses(
+                _json("GuestAnswer", "The answer now, and the seat it holds."),
+                *_SEATING_ERRORS,
+            ),
+        },
+    },
 }
 
 

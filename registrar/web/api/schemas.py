@@ -26,12 +26,12 @@ from pydantic.json_schema import (
     JsonSchemaValue,
     models_json_schema,
 )
-from pydantic_core import ErrorDetails, PydanticCustomError, core_schema
+from pydantic_core import ErrorDetails, PydanticCustomError, core_schema, from_json
 
-from ...errors import InvalidAnswer
+from ...errors import DomainError, InvalidAnswer
 from ...models import Category, Channel, Direction, Guest, Language, LetInReason, Verdict
 from ...numbers import parse_id, parse_whole
-from ...services import checkin, event_pages, guests
+from ...services import checkin, event_pages, guests, imports, rsvp
 
 # A NUL is refused in every text field a scan keeps: no database column of ours can hold one.
 NO_NUL = r"^[^\u0000]*$"
@@ -354,6 +354,59 @@ class GuestChangeRequest(_Body):
             title=value("title"),
             category=Category(self.category) if self.category else guest.category,
             language=Language(self.language) if self.language else guest.language,
+        )
+
+
+class BulkGuest(_Body):
+    """One guest of a bulk list: the columns of the CSV import, by their names, with its rules
+    (services/imports): matched by e-mail, a field left out or empty keeps the stored value."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    email: Annotated[str, _text(254)] = Field("", description="Needed: the guest's key.")
+    name_en: Annotated[str, _text(imports.COLUMN_LENGTHS["name_en"])] = Field(
+        "", description="This or `name_zh` is needed for a new guest."
+    )
+    name_zh: Annotated[str, _text(imports.COLUMN_LENGTHS["name_zh"])] = ""
+    organization: Annotated[str, _text(imports.COLUMN_LENGTHS["organization"])] = ""
+    title: Annotated[str, _text(imports.COLUMN_LENGTHS["title"])] = ""
+    category: Annotated[str, _text(100)] = Field(
+        "",
+        description="speaker, moderator, vip, delegate, press or staff, or a word the import "
+        "understands for one (與談人, media, …); delegate for a new guest when empty.",
+    )
+    language: Annotated[str, _text(100)] = Field(
+        "",
+        description="en or zh_Hant (English, 中文, …); for a new guest when empty: zh_Hant if "
+        "the guest has only a Chinese name, else en.",
+    )
+
+    def record(self) -> dict[str, str]:
+        return {name: getattr(self, name) for name in imports.FIELDS}
+
+
+class AnswerRequest(_Body):
+    """The guest's answer, given for them by an organizer (told by phone, say)."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    attending: bool
+    channel: ChannelName | None = Field(
+        None,
+        description="Needed when attending: a channel the event offers, or `floor` (no "
+        "interpretation). Ignored when not attending.",
+    )
+    dietary: Annotated[str, _text(rsvp.MAX_LENGTHS["dietary"])] = ""
+    access_needs: Annotated[str, _text(rsvp.MAX_LENGTHS["access_needs"])] = ""
+    note: Annotated[str, _text(rsvp.MAX_LENGTHS["note"])] = ""
+
+    def reply(self) -> rsvp.RsvpAnswer:
+        return rsvp.RsvpAnswer(
+            attending=self.attending,
+            channel=Channel(self.channel) if self.channel else None,
+            dietary=self.dietary,
+            access_needs=self.access_needs,
+            note=self.note,
         )
 
 
@@ -708,6 +761,33 @@ class GuestLink(_Answer):
     link: str = Field(description="The guest's new invitation link; every earlier one is dead.")
 
 
+class BulkRow(_Answer):
+    index: int = Field(ge=0, description="The guest's place in the list sent, from 0.")
+    id: int = Field(description="The guest's id.")
+    outcome: Literal["new", "update", "unchanged"]
+
+
+class BulkResult(_Answer):
+    added: int = Field(ge=0)
+    updated: int = Field(ge=0)
+    unchanged: int = Field(ge=0)
+    items: list[BulkRow] = Field(description="Every guest sent, in the order sent.")
+
+
+class GuestAnswer(_Answer):
+    guest_id: int
+    answered: bool = Field(description="False: no answer yet (the fields below are empty).")
+    attending: bool | None
+    channel: ChannelName | None
+    dietary: str
+    access_needs: str
+    note: str
+    answered_at: Moment | None = Field(description="When the first answer was given.")
+    updated_at: Moment | None = Field(description="When the answer last changed.")
+    seat: SeatStateName | None = Field(description="The seat the answer holds, if any.")
+    waitlist_position: int | None = Field(description="1 is the next to get a seat.")
+
+
 class ErrorDetail(_Answer):
     code: ErrorCode = Field(description="Stable, for programs.")
     message: str = Field(description="For people, in the page language of the request.")
@@ -715,6 +795,78 @@ class ErrorDetail(_Answer):
 
 class Error(_Answer):
     error: ErrorDetail
+
+
+class RowError(_Answer):
+    index: int = Field(ge=0, description="The guest's place in the list sent, from 0.")
+    field: str | None = Field(description="The field concerned, when there is one.")
+    message: str
+
+
+class BulkErrorDetail(_Answer):
+    code: ErrorCode = Field(description="Stable, for programs.")
+    message: str = Field(description="For people, in the page language of the request.")
+    rows: list[RowError] = Field(
+        default_factory=list,
+        description="What is wrong with each guest refused: one entry per problem.",
+    )
+
+
+class BulkError(_Answer):
+    error: BulkErrorDetail
+
+
+MAX_BULK = imports.MAX_ROWS
+
+
+class TooManyGuests(DomainError):
+    status = 413
+    code = "too_large"
+    default_message = _l("At most %(max)s guests can be sent at once: split the list.")
+
+
+class RowsRefused(InvalidAnswer):
+    """Guests of a bulk list refused, each with its reasons: nothing was saved."""
+
+    def __init__(self, rows: list[RowError], message: str, **params: object) -> None:
+        self.rows = rows
+        super().__init__(message, **params)
+
+
+ROWS_REFUSED = _l("Guests with errors: %(n)s. Nothing was imported; correct them and send again.")
+
+
+def bulk_records(data: bytes | None) -> list[dict[str, str]]:
+    """The guests of a bulk list as the import's records, or the refusal: TooManyGuests, or
+    RowsRefused naming each guest whose fields have a wrong type or length."""
+    if data is None:
+        raise InvalidAnswer(_l("Send a JSON array of guests."))
+    try:
+        sent = from_json(data)
+    except ValueError:
+        raise InvalidAnswer(_l("The body is not JSON text, or holds half a character.")) from None
+    if not isinstance(sent, list) or not sent:
+        raise InvalidAnswer(_l("Send a JSON array of guests (at least one)."))
+    if len(sent) > MAX_BULK:
+        raise TooManyGuests(max=format(MAX_BULK, ","))
+    records: list[dict[str, str]] = []
+    refused: list[RowError] = []
+    for index, item in enumerate(sent):
+        try:
+            records.append(BulkGuest.model_validate(item).record())
+        except ValidationError as exc:
+            for error in exc.errors(include_url=False):
+                where = error["loc"]
+                refused.append(
+                    RowError(
+                        index=index,
+                        field=str(where[0]) if where else None,
+                        message=str(_refusal(error)),
+                    )
+                )
+    if refused:
+        raise RowsRefused(refused, ROWS_REFUSED, n=len({row.index for row in refused}))
+    return records
 
 
 # -- the document's schemas ------------------------------------------------------------------
@@ -746,6 +898,8 @@ REQUESTS = (
     ReceiverRequest,
     GuestRequest,
     GuestChangeRequest,
+    BulkGuest,
+    AnswerRequest,
 )
 ANSWERS = (
     ScanResult,
@@ -760,6 +914,9 @@ ANSWERS = (
     GuestPage,
     GuestLink,
     Error,
+    BulkResult,
+    GuestAnswer,
+    BulkError,
 )
 
 
