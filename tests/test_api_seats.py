@@ -9,7 +9,7 @@ from support.auth import logged_in
 from support.factories import answer, make_event, make_guest, make_staff
 
 from registrar.extensions import db
-from registrar.models import ApiRole, AuditEntry, Event, Role, Seat, SeatState
+from registrar.models import ApiRole, AuditEntry, Event, EventState, Role, Seat, SeatState
 from registrar.services import api_tokens
 
 
@@ -225,3 +225,12 @@ def test_only_the_events_organizers_write_and_read(client, event, organizer, rea
     done = client.post(f"/api/v1/events/{event.id}/waitlist/{ids[2]}/promote")
     assert done.status_code == 200
     assert actors("seat.promoted")[0].startswith("staff:")
+
+
+def test_an_archived_events_capacity_stays(client, event, writer):
+    db.session.get(Event, event.id).state = EventState.ARCHIVED
+    db.session.commit()
+    refused = client.patch(f"/api/v1/events/{event.id}/seats", json={"capacity": 9}, headers=writer)
+    assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "conflict"
+    db.session.rollback()
+    assert db.session.get(Event, event.id).capacity == 2
