@@ -73,8 +73,7 @@ def waitlist(event_id: int) -> Response:
     """The waitlist in queue order, a page at a time (the cursor is the last position read)."""
     _organizer_reader(event_id)
     query = schemas.page_query(request.args)
-    queue = seats.waitlist_with_guests(db.get_or_404(Event, event_id))
-    page = queue[query.after : query.after + query.limit]
+    page, more = seats.waitlist_page(db.get_or_404(Event, event_id), query.after, query.limit)
     items = [
         {
             "guest_id": seat.guest_id,
@@ -87,7 +86,6 @@ def waitlist(event_id: int) -> Response:
         }
         for n, seat in enumerate(page, start=1)
     ]
-    more = query.after + query.limit < len(queue)
     return _answer(
         schemas.WaitlistPage,
         {"items": items, "next": str(query.after + query.limit) if more else None},
