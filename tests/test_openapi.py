@@ -42,6 +42,7 @@ from registrar.models import (
     Language,
     LetInReason,
     Role,
+    Seat,
     SeatState,
     Verdict,
 )
@@ -91,10 +92,31 @@ EXAMPLES = {
     "guest_bulk": 40,
     "guest_answer": 25,
     "guest_answer_update": 40,
+    "seats": 25,
+    "seats_update": 40,
+    "waitlist": 25,
+    "waitlist_promote": 40,
+    "waitlist_move": 60,
+    "messages": 25,
+    "messages_queue": 40,
+    "scan_log": 25,
+    "check_ins": 25,
+    "export_file": 25,
 }
 # The operations only an organizer (or a door lead) may call.
 ORGANIZERS_ONLY = frozenset(
-    {"guest_create", "guest_update", "guest_action", "let_in", "guest_bulk", "guest_answer_update"}
+    {
+        "guest_create",
+        "guest_update",
+        "guest_action",
+        "let_in",
+        "seats_update",
+        "waitlist_promote",
+        "waitlist_move",
+        "messages_queue",
+        "guest_bulk",
+        "guest_answer_update",
+    }
 )
 # Values the generators seldom or never make, put into a valid body now and then, each of which
 # once made the API fail: a NUL, a lone surrogate (valid JSON, not valid text), times that leave
@@ -268,6 +290,27 @@ def _seed() -> dict:
     }
 
 
+def _waitlisted(event_id: int, free: int) -> list[int]:
+    """Six guests on a full event's waitlist, then `free` seats made free for them."""
+    event = db.session.get(Event, event_id)
+    confirmed = db.session.scalar(
+        sa.select(sa.func.count()).where(
+            Seat.event_id == event_id, Seat.state == SeatState.CONFIRMED
+        )
+    )
+    event.capacity = event.held_seats + confirmed
+    db.session.commit()
+    made = []
+    for n in range(6):
+        guest = make_guest(event, name_en=f"Waiting Guest {n}")
+        answer(guest)
+        made.append(guest.id)
+    event = db.session.get(Event, event_id)
+    event.capacity += free
+    db.session.commit()
+    return made
+
+
 def _log_in(app, email: str, role: Role, event_id: int):
     """A client logged in with CSRF on, and the token its scanner page hands to the API."""
     client = request_client(app)
@@ -298,8 +341,9 @@ def _path_choices(operation, seed: dict) -> list[dict]:
         return [{}]
     if names == {"event_id"}:
         return [{"event_id": seed["event"]}, {"event_id": seed["other"]}]
-    # Guests who came in count three times: receivers are only for them.
-    guests = [*seed["guests"], *seed["checked_in"] * 2]
+    # Guests who came in count three times: receivers are only for them; waitlisted guests
+    # (made for the waitlist's operations) nine times.
+    guests = [*seed["guests"], *seed["checked_in"] * 2, *seed.get("waitlisted", []) * 8]
     mine = [{"event_id": seed["event"], "guest_id": g} for g in guests]
     return [
         *mine,
@@ -375,6 +419,9 @@ def test_api_answers_as_documented(door_api):
 
     for operation in operations:
         name = operation.definition.raw["operationId"]
+        if name in ("waitlist_promote", "waitlist_move"):
+            # The door and the capacity's changes before may have emptied the waitlist.
+            seed["waitlisted"] = _waitlisted(seed["event"], free=3 if "promote" in name else 0)
         fields = _body_fields(schema, operation)
         hostile = st.none()
         if fields:
@@ -427,6 +474,14 @@ def test_api_answers_as_documented(door_api):
                 if case.body.get("attending") is True:
                     # A channel every event offers.
                     case.body["channel"] = "floor"
+            if name == "seats_update" and positive and isinstance(case.body, dict):
+                # The generator's numbers are seldom a room's: more seats than guests confirmed.
+                case.body["held_seats"] = (case.body.get("held_seats") or 0) % 100
+                case.body["capacity"] = 500
+            if name == "waitlist_move" and positive and isinstance(case.body, dict):
+                # A place on a waitlist of a few guests, from wherever the guest is.
+                case.body["position"] = 1 + (case.body.get("position") or 0) % 4
+                case.body.pop("from_position", None)
             if case.headers and "Idempotency-Key" in case.headers:
                 # A key of this case's own: the generator's short keys would meet each other.
                 case.headers["Idempotency-Key"] = uuid.uuid4().hex
@@ -435,7 +490,10 @@ def test_api_answers_as_documented(door_api):
                 case.body[hostile[0]] = hostile[1]
             headers = credentials if with_token else {}
             response = case.call_and_validate(session=client, headers=headers, checks=CHECKS)
-            body = response.json()
+            # An export answers with its file (CSV or Excel), every error with JSON.
+            content_type = response.headers.get("content-type", [""])[0]
+            is_json = content_type.startswith("application/json")
+            body = response.json() if is_json else {}
             detail = body.get("verdict") if response.status_code == 200 else body["error"]["code"]
             answers.append((name, response.status_code, detail))
             if "Authorization" in credentials:

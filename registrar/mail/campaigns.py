@@ -367,6 +367,30 @@ def recent_messages(event: Event, limit: int = 50) -> list[OutboxMessage]:
     )
 
 
+def messages_page(
+    event: Event,
+    after: int,
+    limit: int,
+    *,
+    kind: MessageKind | None = None,
+    status: MessageStatus | None = None,
+    guest_id: int | None = None,
+) -> tuple[list[OutboxMessage], bool]:
+    """The event's messages to guests (tests left out) by id, the first `limit` after the id
+    `after`, of one kind, delivery state or guest when asked; and whether more follow."""
+    query = sa.select(OutboxMessage).where(
+        OutboxMessage.event_id == event.id, OutboxMessage.id > after, TO_GUESTS
+    )
+    if kind is not None:
+        query = query.where(OutboxMessage.kind == kind)
+    if status is not None:
+        query = query.where(OutboxMessage.status == status)
+    if guest_id is not None:
+        query = query.where(OutboxMessage.guest_id == guest_id)
+    found = list(db.session.scalars(query.order_by(OutboxMessage.id).limit(limit + 1)))
+    return found[:limit], len(found) > limit
+
+
 def status_counts(event: Event) -> dict[MessageStatus, int]:
     rows = db.session.execute(
         sa.select(OutboxMessage.status, sa.func.count())

@@ -366,3 +366,19 @@ def _waitlisted_seat(event: Event, guest_id: int) -> Seat:
             _l("This guest is not on the waitlist any more, so nothing was changed.")
         )
     return seat
+
+
+def waitlist_page(event: Event, skip: int, limit: int) -> tuple[list[Seat], bool]:
+    """`limit` seats of the waitlist after its first `skip`, in queue order, each with its
+    guest; and whether more follow."""
+    found = list(
+        db.session.scalars(
+            sa.select(Seat)
+            .where(Seat.event_id == event.id, Seat.state == SeatState.WAITLISTED)
+            .order_by(Seat.queue_number)
+            .offset(skip)
+            .limit(limit + 1)
+            .options(selectinload(Seat.guest))
+        )
+    )
+    return found[:limit], len(found) > limit

@@ -1,9 +1,9 @@
 """The JSON API v1 for the door: its routes, its wire contract, and the OpenAPI document."""
 
-from . import guest_answers, openapi
+from . import door_records, exports, guest_answers, messages, openapi, seating
 from .routes import bp
 
 # The document is served beside the routes it describes, and is built from the same models.
 openapi.register(bp)
 
-__all__ = ["bp", "guest_answers"]
+__all__ = ["bp", "door_records", "exports", "guest_answers", "messages", "seating"]

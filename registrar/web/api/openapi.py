@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from functools import cache
+from typing import get_args
 
 from flask import Blueprint, Response, current_app, jsonify
 
 from ...models import Category, Channel
 from ...numbers import MAX_ID
-from ...services import checkin, event_pages, guests, idempotency
+from ...services import checkin, event_pages, exports, guests, idempotency
 from ..errors import CSRF_FAILED, DATABASE_UNAVAILABLE, ERROR_CODES
+from . import exports as api_exports
 from . import schemas
 
 CSRF_HEADER = "X-CSRFToken"
@@ -179,6 +181,38 @@ _SEATING_ERRORS = (
     "TooManyRequests",
     "Busy",
 )
+
+# The filters and pages of what the door recorded (scans, check-ins).
+_DOOR_RECORD_FILTERS: list[Json] = [
+    {
+        "name": "gate",
+        "in": "query",
+        "required": False,
+        "description": "A door's name, exactly; empty: every one.",
+        "schema": {"type": "string", "maxLength": checkin.MAX_GATE},
+    },
+    {
+        "name": "since",
+        "in": "query",
+        "required": False,
+        "description": "Only what was recorded at or after this time (with a zone).",
+        "schema": {"type": "string", "format": "date-time"},
+    },
+    {
+        "name": "limit",
+        "in": "query",
+        "required": False,
+        "description": "Items on a page (50 by default).",
+        "schema": {"type": "integer", "minimum": 1, "maximum": event_pages.MAX_PAGE},
+    },
+    {
+        "name": "cursor",
+        "in": "query",
+        "required": False,
+        "description": "The `next` of the page before; none for the first page.",
+        "schema": {"type": "string", "pattern": "^[1-9][0-9]{0,8}$"},
+    },
+]
 
 _PATHS = {
     "/openapi.json": {
@@ -652,6 +686,272 @@ _PATHS = {
                 *_SEATING_ERRORS,
             ),
         },
+    },
+    "/events/{event_id}/seats": {
+        "get": {
+            "operationId": "seats",
+            "summary": "The seat counts: capacity, held, confirmed, waitlisted, free",
+            "description": "For the event's organizers (a token of any role made by one, or "
+            "an organizer's session).",
+            "security": _DOOR,
+            "parameters": _EVENT,
+            "responses": _responses(
+                _json("SeatCounts", "The counts now."),
+                "BadRequest",
+                "Unauthorized",
+                "Forbidden",
+                "NotFound",
+                "Gone",
+                "TooManyRequests",
+            ),
+        },
+        "patch": {
+            "operationId": "seats_update",
+            "summary": "Set the room's capacity and the seats held back",
+            "description": "For an organizer token of the event, or an organizer's session with "
+            "its CSRF token; the console's rule: the fields sent, the other as it is; held seats "
+            "at most the capacity (400), and never fewer seats left than guests confirmed (409). "
+            "Seats freed go to the first on the waitlist, who are told by e-mail. Refused (409) "
+            "once the event is cancelled or archived.",
+            "security": _DOOR_POST,
+            "parameters": _EVENT,
+            "requestBody": _body("CapacityRequest"),
+            "responses": _responses(
+                _json("SeatsChanged", "The counts after the change, and who was promoted."),
+                *_SEATING_ERRORS,
+            ),
+        },
+    },
+    "/events/{event_id}/waitlist": {
+        "get": {
+            "operationId": "waitlist",
+            "summary": "The waitlist in queue order, a page at a time",
+            "description": "For the event's organizers (a token of any role made by one, or "
+            "an organizer's session). Pass a page's `next` as `cursor` for the one after it.",
+            "security": _DOOR,
+            "parameters": [
+                *_EVENT,
+                {
+                    "name": "limit",
+                    "in": "query",
+                    "required": False,
+                    "description": "Guests on a page (50 by default).",
+                    "schema": {"type": "integer", "minimum": 1, "maximum": event_pages.MAX_PAGE},
+                },
+                {
+                    "name": "cursor",
+                    "in": "query",
+                    "required": False,
+                    "description": "The `next` of the page before; none for the first page.",
+                    "schema": {"type": "string", "pattern": "^[1-9][0-9]{0,8}$"},
+                },
+            ],
+            "responses": _responses(
+                _json("WaitlistPage", "A page of the waitlist."),
+                "BadRequest",
+                "Unauthorized",
+                "Forbidden",
+                "NotFound",
+                "Gone",
+                "TooManyRequests",
+            ),
+        }
+    },
+    "/events/{event_id}/waitlist/{guest_id}/promote": {
+        "post": {
+            "operationId": "waitlist_promote",
+            "summary": "Give a waitlisted guest a free seat now, ahead of the queue",
+            "description": "For an organizer token of the event, or an organizer's session with "
+            "its CSRF token. Never past capacity less held seats: with no seat free it is "
+            "refused (409); so is a guest who is not on the waitlist. The guest is told by "
+            "e-mail.",
+            "security": _DOOR_POST,
+            "parameters": _GUEST,
+            "responses": _responses(_json("GuestItem", "The guest, confirmed."), *_SEATING_ERRORS),
+        }
+    },
+    "/events/{event_id}/waitlist/{guest_id}/move": {
+        "post": {
+            "operationId": "waitlist_move",
+            "summary": "Put a waitlisted guest at another place in the queue",
+            "description": "For an organizer token of the event, or an organizer's session with "
+            "its CSRF token. The others keep their order. A guest not on the waitlist, or not "
+            "at `from_position` when it is sent, is refused (409), and nothing moves.",
+            "security": _DOOR_POST,
+            "parameters": _GUEST,
+            "requestBody": _body("WaitlistMoveRequest"),
+            "responses": _responses(
+                _json("WaitlistMoved", "The guest's place now."), *_SEATING_ERRORS
+            ),
+        }
+    },
+    "/events/{event_id}/messages": {
+        "get": {
+            "operationId": "messages",
+            "summary": "The event's messages to guests and their delivery states",
+            "description": "For the event's organizers (a token of any role made by one, or "
+            "an organizer's session). By id, the oldest first, 50 a page; an organizer's tests "
+            "to their own address are left out. A parameter not listed, or a value not "
+            "understood, is refused by name (400).",
+            "security": _DOOR,
+            "parameters": [
+                *_EVENT,
+                {
+                    "name": "kind",
+                    "in": "query",
+                    "required": False,
+                    "schema": {
+                        "type": "string",
+                        "enum": ["", *get_args(schemas.MessageKindName)],
+                    },
+                },
+                {
+                    "name": "state",
+                    "in": "query",
+                    "required": False,
+                    "description": "The delivery state; empty: every one.",
+                    "schema": {
+                        "type": "string",
+                        "enum": ["", *get_args(schemas.MessageStateName)],
+                    },
+                },
+                {
+                    "name": "guest_id",
+                    "in": "query",
+                    "required": False,
+                    "description": "One guest's messages.",
+                    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                },
+                {
+                    "name": "limit",
+                    "in": "query",
+                    "required": False,
+                    "description": "Messages on a page (50 by default).",
+                    "schema": {"type": "integer", "minimum": 1, "maximum": event_pages.MAX_PAGE},
+                },
+                {
+                    "name": "cursor",
+                    "in": "query",
+                    "required": False,
+                    "description": "The `next` of the page before; none for the first page.",
+                    "schema": {"type": "string", "pattern": "^[1-9][0-9]{0,8}$"},
+                },
+            ],
+            "responses": _responses(
+                _json("MessagePage", "A page of messages."),
+                "BadRequest",
+                "Unauthorized",
+                "Forbidden",
+                "NotFound",
+                "Gone",
+                "TooManyRequests",
+            ),
+        },
+        "post": {
+            "operationId": "messages_queue",
+            "summary": "Queue invitations or reminders to a selection",
+            "description": "For an organizer token of the event, or an organizer's session with "
+            "its CSRF token; the console's rules: invitations while the event is open for "
+            "replies, reminders to reply before the deadline, the reminder to confirmed guests "
+            "before the event starts (400 otherwise); nobody gets a message twice that is "
+            "still waiting to go out. Answers how many were queued (0: everyone selected has "
+            "it already). The mail sender delivers them.",
+            "security": _DOOR_POST,
+            "parameters": [*_EVENT, _ref("parameters", "idempotency_key")],
+            "requestBody": _body("MessagesRequest"),
+            "responses": _responses(_json("MessagesQueued", "What was queued."), *_SEATING_ERRORS),
+        },
+    },
+    "/events/{event_id}/scan-log": {
+        "get": {
+            "operationId": "scan_log",
+            "summary": "Every scan of the event with its verdict, refused ones too",
+            "description": "For the event's organizers (a token of any role made by one, or "
+            "an organizer's session). By id, the oldest first, 50 a page. A parameter not "
+            "listed, or a value not understood, is refused by name (400).",
+            "security": _DOOR,
+            "parameters": [
+                *_EVENT,
+                {
+                    "name": "verdict",
+                    "in": "query",
+                    "required": False,
+                    "schema": {"type": "string", "enum": ["", *get_args(schemas.VerdictName)]},
+                },
+                *_DOOR_RECORD_FILTERS,
+            ],
+            "responses": _responses(
+                _json("ScanPage", "A page of scans."),
+                "BadRequest",
+                "Unauthorized",
+                "Forbidden",
+                "NotFound",
+                "Gone",
+                "TooManyRequests",
+            ),
+        }
+    },
+    "/events/{event_id}/check-ins": {
+        "get": {
+            "operationId": "check_ins",
+            "summary": "Every guest who came in: first entry, inside now, receiver",
+            "description": "For the event's organizers (a token of any role made by one, or "
+            "an organizer's session). In the order the guests first came in, 50 a page; "
+            "`gate` is the gate of the first entry, `since` the last change (in, out, a "
+            "receiver). A parameter not listed, or a value not understood, is refused by name.",
+            "security": _DOOR,
+            "parameters": [*_EVENT, *_DOOR_RECORD_FILTERS],
+            "responses": _responses(
+                _json("CheckInPage", "A page of check-ins."),
+                "BadRequest",
+                "Unauthorized",
+                "Forbidden",
+                "NotFound",
+                "Gone",
+                "TooManyRequests",
+            ),
+        }
+    },
+    "/events/{event_id}/exports/{name}": {
+        "get": {
+            "operationId": "export_file",
+            "summary": "The console's exports: guest list, check-in log, waitlist (CSV or Excel)",
+            "description": "For the event's organizers (a token of any role made by one, or "
+            "an organizer's session). The same file as the console's download, with its name "
+            "in `Content-Disposition`: `guests` (every guest with the answer, seat, channel, "
+            "needs and check-in), `checkins` (every scan, refused ones too), `waitlist` (next "
+            "in line first); CSV in UTF-8 with a byte-order mark, or an Excel workbook.",
+            "security": _DOOR,
+            "parameters": [
+                *_EVENT,
+                {
+                    "name": "name",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "string", "enum": list(api_exports.FILES)},
+                },
+            ],
+            "responses": _responses(
+                {
+                    "description": "The file.",
+                    "content": {
+                        exports.MIMETYPES["csv"].split(";")[0]: {"schema": {"type": "string"}},
+                        exports.MIMETYPES["xlsx"]: {
+                            "schema": {
+                                "type": "string",
+                                "contentMediaType": exports.MIMETYPES["xlsx"],
+                            }
+                        },
+                    },
+                },
+                "BadRequest",
+                "Unauthorized",
+                "Forbidden",
+                "NotFound",
+                "Gone",
+                "TooManyRequests",
+            ),
+        }
     },
 }
 

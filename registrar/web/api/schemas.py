@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated, Literal, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Annotated, Literal, TypeAlias, TypeVar, get_args
 
 from flask_babel import lazy_gettext as _l
 from pydantic import (
@@ -30,7 +30,7 @@ from pydantic_core import ErrorDetails, PydanticCustomError, core_schema, from_j
 
 from ...errors import DomainError, InvalidAnswer
 from ...models import Category, Channel, Direction, Guest, Language, LetInReason, Verdict
-from ...numbers import parse_id, parse_whole
+from ...numbers import MAX_ID, parse_id, parse_whole
 from ...services import checkin, event_pages, guests, imports, rsvp
 
 # A NUL is refused in every text field a scan keeps: no database column of ours can hold one.
@@ -869,6 +869,272 @@ def bulk_records(data: bytes | None) -> list[dict[str, str]]:
     return records
 
 
+# -- seats and waitlist ----------------------------------------------------------------------
+
+# As the console's capacity and waitlist forms take them.
+MAX_SEATS = 100_000
+
+
+class SeatCounts(_Answer):
+    capacity: int = Field(ge=0, description="The room's seats.")
+    held: int = Field(ge=0, description="Seats the organizers hold back from guests.")
+    confirmed: int = Field(ge=0, description="Guests holding a confirmed seat.")
+    waitlisted: int = Field(ge=0, description="Guests on the waitlist.")
+    free: int = Field(
+        ge=0,
+        description="Seats a guest may take now: capacity less held seats "
+        "less confirmed ones, never below 0.",
+    )
+
+
+class SeatsChanged(SeatCounts):
+    promoted: list[int] = Field(
+        description="The ids of the guests who got a freed seat from the waitlist, in order."
+    )
+
+
+class WaitlistEntry(_Answer):
+    guest_id: int
+    position: int = Field(ge=1, description="1: the next guest to get a seat.")
+    name_en: str
+    name_zh: str
+    organization: str
+    category: CategoryName
+    since: Moment = Field(description="When the guest joined the waitlist.")
+
+
+class WaitlistPage(_Answer):
+    items: list[WaitlistEntry] = Field(max_length=event_pages.MAX_PAGE)
+    next: str | None = Field(
+        description="The `cursor` of the next page; null on the last one. In queue order."
+    )
+
+
+class CapacityRequest(_Body):
+    """The room's capacity and the seats held back: the fields sent, the other as it is."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    capacity: Annotated[int, Field(ge=0, le=MAX_SEATS)] | None = None
+    held_seats: Annotated[int, Field(ge=0, le=MAX_SEATS)] | None = Field(
+        None, description="Seats held back from guests; at most the capacity."
+    )
+
+
+class WaitlistMoveRequest(_Body):
+    """Put a waitlisted guest at another place in the queue (1 = next to get a seat)."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    position: Annotated[int, Field(ge=1, le=MAX_SEATS)] = Field(
+        description="The new place; at most the waitlist's length (400 otherwise)."
+    )
+    from_position: Annotated[int, Field(ge=1, le=MAX_SEATS)] | None = Field(
+        None,
+        description="Where the caller saw the guest; when the guest is elsewhere now, nothing "
+        "moves (409). Missing: wherever the guest is.",
+    )
+
+
+class WaitlistMoved(_Answer):
+    guest_id: int
+    position: int = Field(ge=1, description="The guest's place on the waitlist now.")
+
+
+# -- messages --------------------------------------------------------------------------------
+
+MessageKindName: TypeAlias = Literal[
+    "invitation",
+    "confirmation",
+    "waitlisted",
+    "promoted",
+    "declined",
+    "reminder_unanswered",
+    "reminder_confirmed",
+    "details_changed",
+    "event_cancelled",
+]
+MessageStateName: TypeAlias = Literal["queued", "sending", "sent", "failed", "cancelled"]
+# The guests one request may name.
+MAX_SELECTED = 1000
+
+
+class MessagesRequest(_Body):
+    """Queue invitations or reminders, as the console's e-mail page does."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    kind: Literal["invitation", "reminder_unanswered", "reminder_confirmed"] = Field(
+        description="`invitation`: to the guests named, or without `guest_ids` to every guest "
+        "not invited yet; `reminder_unanswered`: to the invited guests who have not answered "
+        "(those named, or all); `reminder_confirmed`: venue, doors and badge to every guest "
+        "with a confirmed seat."
+    )
+    guest_ids: (
+        Annotated[
+            list[Annotated[int, Field(ge=1, le=MAX_ID)]],
+            Field(max_length=MAX_SELECTED),
+        ]
+        | None
+    ) = Field(
+        None,
+        description=f"At most {MAX_SELECTED} guests of the event (404 when one is not); not "
+        "with `reminder_confirmed`. A guest who has the message waiting already, or (an "
+        "invitation) has answered, is left out.",
+    )
+    send_at: MomentIn | None = Field(
+        None,
+        description="For reminders: when to send, with a time zone; missing or past means "
+        "with the next run of the mail sender. Not with `invitation`.",
+    )
+
+
+class MessagesQueued(_Answer):
+    queued: int = Field(ge=0, description="Messages queued now.")
+    message_ids: list[int] = Field(description="Their ids, as the message list shows them.")
+
+
+class MessageItem(_Answer):
+    id: int
+    guest_id: int
+    kind: MessageKindName
+    state: MessageStateName = Field(
+        description="queued (waiting for the mail sender, or its time), sending, sent, failed "
+        "(every retry spent), cancelled (no longer fitting: see `reason`)."
+    )
+    language: LanguageName
+    to_address: str
+    attempts: int = Field(ge=0, description="Delivery attempts begun.")
+    created_at: Moment
+    next_attempt_at: Moment = Field(description="When the sender tries it (next).")
+    sent_at: Moment | None
+    last_error: str = Field(description="The last failed attempt's error; empty if none.")
+    reason: str = Field(description="Why it was cancelled, as a code; empty if it was not.")
+
+
+class MessagePage(_Answer):
+    items: list[MessageItem] = Field(max_length=event_pages.MAX_PAGE)
+    next: str | None = Field(
+        description="The `cursor` of the next page; null on the last one. By id, the oldest "
+        "first: a message queued meanwhile comes on a later page."
+    )
+
+
+MESSAGE_LIST_PARAMETERS = ("limit", "cursor", "kind", "state", "guest_id")
+
+
+@dataclass(frozen=True)
+class MessageQuery:
+    page: PageQuery
+    kind: str | None
+    state: str | None
+    guest_id: int | None
+
+
+def message_query(args: Mapping[str, str]) -> MessageQuery:
+    """A message list's page, and its filters; anything else, or a value not understood, is
+    refused by name."""
+    for name in args:
+        if name not in MESSAGE_LIST_PARAMETERS:
+            raise InvalidAnswer(_l("Unknown query parameter '%(field)s'."), field=name)
+    page = page_query({k: v for k, v in args.items() if k in ("limit", "cursor")})
+    kind, state = args.get("kind") or None, args.get("state") or None
+    if kind is not None and kind not in get_args(MessageKindName):
+        raise InvalidAnswer(_l("The value of '%(field)s' is not one the list takes."), field="kind")
+    if state is not None and state not in get_args(MessageStateName):
+        raise InvalidAnswer(
+            _l("The value of '%(field)s' is not one the list takes."), field="state"
+        )
+    guest_id = None
+    if "guest_id" in args:
+        guest_id = parse_id(args["guest_id"])
+        if guest_id is None:
+            raise InvalidAnswer(
+                _l("The value of '%(field)s' is not one the list takes."), field="guest_id"
+            )
+    return MessageQuery(page=page, kind=kind, state=state, guest_id=guest_id)
+
+
+# -- check-ins and scans -----------------------------------------------------------------------
+
+
+class ScanItem(_Answer):
+    id: int
+    guest_id: int | None = Field(description="Null for a code that names no guest of ours.")
+    verdict: VerdictName
+    direction: DirectionName
+    gate: str
+    scanned_at: Moment = Field(description="When the scanner read the badge.")
+    recorded_at: Moment = Field(description="When the server recorded it (later when offline).")
+    offline: bool
+    manual: bool = Field(description="A guest found by name, or let in by a door lead.")
+    override: bool
+    duplicate: bool
+
+
+class ScanPage(_Answer):
+    items: list[ScanItem] = Field(max_length=event_pages.MAX_PAGE)
+    next: str | None = Field(
+        description="The `cursor` of the next page; null on the last one. By id: a scan "
+        "recorded meanwhile comes on a later page."
+    )
+
+
+class CheckInItem(_Answer):
+    guest_id: int
+    name_en: str
+    name_zh: str
+    first_scan_at: Moment
+    first_gate: str
+    inside: bool
+    changed_at: Moment = Field(description="The last entry or exit, or receiver change.")
+    receiver: str
+    receiver_returned: bool
+
+
+class CheckInPage(_Answer):
+    items: list[CheckInItem] = Field(max_length=event_pages.MAX_PAGE)
+    next: str | None = Field(
+        description="The `cursor` of the next page; null on the last one. In the order the "
+        "guests first came in (by id)."
+    )
+
+
+@dataclass(frozen=True)
+class DoorRecordQuery:
+    page: PageQuery
+    verdict: str | None
+    gate: str | None
+    since: datetime | None
+
+
+def door_record_query(args: Mapping[str, str], *, verdicts: bool) -> DoorRecordQuery:
+    """A page of scans (with `verdict`) or of check-ins, with `gate` and `since`; anything
+    else, or a value not understood, is refused by name."""
+    allowed = ("limit", "cursor", "gate", "since", *(("verdict",) if verdicts else ()))
+    for name in args:
+        if name not in allowed:
+            raise InvalidAnswer(_l("Unknown query parameter '%(field)s'."), field=name)
+    page = page_query({k: v for k, v in args.items() if k in ("limit", "cursor")})
+    verdict = args.get("verdict") or None
+    if verdict is not None and verdict not in get_args(VerdictName):
+        raise InvalidAnswer(
+            _l("The value of '%(field)s' is not one the list takes."), field="verdict"
+        )
+    gate = args.get("gate") or None
+    if gate is not None and (len(gate) > checkin.MAX_GATE or "\x00" in gate):
+        raise InvalidAnswer(_l("The value of '%(field)s' is not one the list takes."), field="gate")
+    since = None
+    if args.get("since"):
+        try:
+            since = _moment(args["since"])
+        except PydanticCustomError:
+            raise InvalidAnswer(
+                _l("'%(field)s' must be an ISO 8601 time with a zone."), field="since"
+            ) from None
+    return DoorRecordQuery(page=page, verdict=verdict, gate=gate, since=since)
+
+
 # -- the document's schemas ------------------------------------------------------------------
 
 
@@ -900,6 +1166,9 @@ REQUESTS = (
     GuestChangeRequest,
     BulkGuest,
     AnswerRequest,
+    CapacityRequest,
+    WaitlistMoveRequest,
+    MessagesRequest,
 )
 ANSWERS = (
     ScanResult,
@@ -917,6 +1186,14 @@ ANSWERS = (
     BulkResult,
     GuestAnswer,
     BulkError,
+    SeatCounts,
+    SeatsChanged,
+    WaitlistPage,
+    WaitlistMoved,
+    MessagesQueued,
+    MessagePage,
+    ScanPage,
+    CheckInPage,
 )
 
 

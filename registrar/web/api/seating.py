@@ -1,0 +1,121 @@
+"""The organizer API's seats and waitlist: the counts, the queue in order, promoting a guest,
+moving one in the queue, and the room's capacity and held seats.
+
+Every change goes through services/seats.py under the event lock, as the console's does, and
+is audited with the token (or the organizer) as the actor.
+"""
+
+from __future__ import annotations
+
+from flask import Response, request
+from flask_babel import lazy_gettext as _l
+
+from ...errors import InvalidAnswer
+from ...extensions import db
+from ...models import Event
+from ...services import guests, seats
+from . import schemas
+from .routes import (
+    EVENT_ID,
+    GUEST_ID,
+    _answer,
+    _body,
+    _guest_item,
+    _guest_of,
+    _organizer_actor,
+    _organizer_reader,
+    bp,
+)
+
+
+def _counts(event: Event) -> dict[str, int]:
+    counts = seats.seat_counts(event)
+    return {
+        "capacity": counts.capacity,
+        "held": counts.held,
+        "confirmed": counts.confirmed,
+        "waitlisted": counts.waitlisted,
+        "free": counts.free,
+    }
+
+
+# One rule per address with its methods (see routes.guests_collection).
+@bp.route(f"/events/{EVENT_ID}/seats", methods=["GET", "PATCH"])
+def seat_collection(event_id: int) -> Response:
+    if request.method == "GET":
+        return seat_read(event_id)
+    return capacity_update(event_id)
+
+
+def seat_read(event_id: int) -> Response:
+    """The seat counts, as the console's waitlist page shows them."""
+    _organizer_reader(event_id)
+    return _answer(schemas.SeatCounts, _counts(db.get_or_404(Event, event_id)))
+
+
+def capacity_update(event_id: int) -> Response:
+    """Change the capacity or the seats held back; freed seats go to the waitlist's first."""
+    actor = _organizer_actor(event_id)
+    body = _body(schemas.CapacityRequest)
+    if body.capacity is None and body.held_seats is None:
+        raise InvalidAnswer(_l("Send 'capacity', 'held_seats' or both."))
+    event = db.get_or_404(Event, event_id)
+    capacity = event.capacity if body.capacity is None else body.capacity
+    held = event.held_seats if body.held_seats is None else body.held_seats
+    promoted = seats.set_capacity(event_id, capacity, held, actor)
+    db.session.commit()
+    changed = _counts(db.get_or_404(Event, event_id))
+    return _answer(schemas.SeatsChanged, {**changed, "promoted": [g.id for g in promoted]})
+
+
+@bp.get(f"/events/{EVENT_ID}/waitlist")
+def waitlist(event_id: int) -> Response:
+    """The waitlist in queue order, a page at a time (the cursor is the last position read)."""
+    _organizer_reader(event_id)
+    query = schemas.page_query(request.args)
+    page, more = seats.waitlist_page(db.get_or_404(Event, event_id), query.after, query.limit)
+    items = [
+        {
+            "guest_id": seat.guest_id,
+            "position": query.after + n,
+            "name_en": seat.guest.name_en,
+            "name_zh": seat.guest.name_zh,
+            "organization": seat.guest.organization,
+            "category": seat.guest.category.value,
+            "since": seat.since,
+        }
+        for n, seat in enumerate(page, start=1)
+    ]
+    return _answer(
+        schemas.WaitlistPage,
+        {"items": items, "next": str(query.after + query.limit) if more else None},
+    )
+
+
+@bp.post(f"/events/{EVENT_ID}/waitlist/{GUEST_ID}/promote")
+def waitlist_promote(event_id: int, guest_id: int) -> Response:
+    """Give a waitlisted guest a free seat now, ahead of the queue (409 when none is free)."""
+    actor = _organizer_actor(event_id)
+    _guest_of(event_id, guest_id)
+    seats.promote_guest(event_id, guest_id, actor)
+    db.session.commit()
+    promoted = _guest_of(event_id, guest_id)
+    return _answer(schemas.GuestItem, _guest_item(promoted, guests.state_of(promoted)))
+
+
+@bp.post(f"/events/{EVENT_ID}/waitlist/{GUEST_ID}/move")
+def waitlist_move(event_id: int, guest_id: int) -> Response:
+    """Put a waitlisted guest at another place in the queue."""
+    actor = _organizer_actor(event_id)
+    body = _body(schemas.WaitlistMoveRequest)
+    found = _guest_of(event_id, guest_id)
+    from_position = body.from_position
+    if from_position is None:
+        # Where the guest is now; checked again under the lock by the service (409 if moved).
+        seat = found.seat
+        from_position = (seats.waitlist_position(seat) if seat else None) or 0
+    position = seats.move_on_waitlist(
+        event_id, guest_id, body.position, actor, from_position=from_position
+    )
+    db.session.commit()
+    return _answer(schemas.WaitlistMoved, {"guest_id": guest_id, "position": position})
