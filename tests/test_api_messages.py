@@ -125,7 +125,7 @@ def test_reminders_to_the_unanswered_and_the_confirmed(client, event, writer):
         ({"kind": "reminder_confirmed", "guest_ids": [1]}, 400, "send no 'guest_ids'"),
         ({"kind": "invitation", "send_at": "2030-01-01T10:00:00+08:00"}, 400, "'send_at'"),
         ({"kind": "invitation", "guest_ids": [999_999]}, 404, "not on this event's guest list"),
-        ({"kind": "invitation", "guest_ids": ["1"]}, 400, "'guest_ids'"),
+        ({"kind": "invitation", "guest_ids": ["1"]}, 400, "'guest_ids[0]'"),
         ({"kind": "invitation", "guest_ids": list(range(1, 1002))}, 400, "'guest_ids'"),
         ({"kind": "postcard"}, 400, "'kind'"),
         ({"kind": "invitation", "to": "all"}, 400, "Unknown field 'to'."),

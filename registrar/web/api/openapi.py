@@ -196,7 +196,7 @@ _DOOR_RECORD_FILTERS: list[Json] = [
         "in": "query",
         "required": False,
         "description": "Only what was recorded at or after this time (with a zone).",
-        "schema": {"type": "string", "format": "date-time"},
+        "schema": {"type": "string", "format": "date-time", "maxLength": schemas.MAX_MOMENT},
     },
     {
         "name": "limit",

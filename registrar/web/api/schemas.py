@@ -1127,6 +1127,8 @@ def door_record_query(args: Mapping[str, str], *, verdicts: bool) -> DoorRecordQ
     since = None
     if args.get("since"):
         try:
+            if len(args["since"]) > MAX_MOMENT:
+                raise PydanticCustomError("moment", "too long")
             since = _moment(args["since"])
         except PydanticCustomError:
             raise InvalidAnswer(
