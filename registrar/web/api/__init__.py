@@ -1,9 +1,9 @@
 """The JSON API v1 for the door: its routes, its wire contract, and the OpenAPI document."""
 
-from . import openapi
+from . import events, openapi, programme
 from .routes import bp
 
 # The document is served beside the routes it describes, and is built from the same models.
 openapi.register(bp)
 
-__all__ = ["bp"]
+__all__ = ["bp", "events", "programme"]
