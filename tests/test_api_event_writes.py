@@ -196,6 +196,7 @@ def test_a_change_nobody_was_told_of_needs_no_notify(client, event, writer):
 
 def test_a_change_from_an_old_version_overwrites_nothing(client, event, writer):
     path = f"/api/v1/events/{event.id}"
+    assert client.get(path, headers=writer).get_json()["version"] == 1
     assert (
         client.patch(path, json={"title_en": "First", "version": 1}, headers=writer).status_code
         == 200

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Literal, TypeAlias, TypeVar
 from flask_babel import lazy_gettext as _l
 from pydantic import (
     AfterValidator,
+    AliasChoices,
     BaseModel,
     ConfigDict,
     Field,
@@ -629,6 +630,12 @@ class EventSummary(_Answer):
     rsvp_deadline: Moment
     capacity: int = Field(ge=0)
     held_seats: int = Field(ge=0, description="Seats the organizers hold back from guests.")
+    version: int = Field(
+        ge=1,
+        validation_alias=AliasChoices("version", "edit_version"),
+        description="Raised by every change of the details: send it as `version` with a "
+        "change (PATCH) so that one made meanwhile is not overwritten.",
+    )
 
 
 class EventPage(_Answer):
@@ -923,11 +930,6 @@ class EventCancelRequest(_Body):
 class EventItem(EventSummary):
     """An event with every field of the editor, as an organizer writes it."""
 
-    version: int = Field(
-        ge=1,
-        description="Raised by every change of the details: send it as `version` with a "
-        "change so that one made meanwhile is not overwritten.",
-    )
     short_name: str
     description_en: str
     description_zh: str
