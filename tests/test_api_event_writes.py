@@ -133,7 +133,7 @@ def test_a_door_account_cannot_create_through_its_session(client, event):
         ({"channels": ["en", "klingon"]}, "'channels' must be one of"),
         (
             {"slug": "Not A Slug", "ends_at": (STARTS - timedelta(hours=1)).isoformat()},
-            "'ends_at': The end must be after the start.; 'slug': Use 1 to 64",
+            "'ends_at': The end must be after the start. 'slug': Use 1 to 64",
         ),
         ({"slug": "forum-taken"}, "'slug': Another event already has this short address."),
     ],

@@ -66,7 +66,8 @@ class MayNotCreate(api_tokens.TokenNotAllowed):
 
 def _invalid(exc: event_service.EventInvalid) -> InvalidAnswer:
     """The editor's refusal with every field it names, for a program to read."""
-    named = "; ".join(f"'{name}': {message}" for name, message in sorted(exc.errors.items()))
+    # Each message ends with its own full stop (。 in Chinese).
+    named = " ".join(f"'{name}': {message}" for name, message in sorted(exc.errors.items()))
     return InvalidAnswer(_l("The event was not saved: %(errors)s"), errors=named)
 
 
