@@ -8,7 +8,9 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
 
 from ...errors import NotFound
 from ...extensions import db
@@ -88,6 +90,17 @@ def _place_to_move(order: list[Any], moving: object, from_position: int, to_posi
             _l("Choose a position from 1 to %(n)s; nothing was moved."), n=len(order)
         )
     return index
+
+
+def listed(event_id: int) -> list[AgendaItem]:
+    """The event's items in running order (as in_running_order), their people loaded with them
+    in one more query, not one per item."""
+    items = db.session.scalars(
+        sa.select(AgendaItem)
+        .where(AgendaItem.event_id == event_id)
+        .options(selectinload(AgendaItem.people))
+    ).all()
+    return sorted(items, key=lambda item: (item.position, item.starts_at, item.id))
 
 
 # -- items -----------------------------------------------------------------------------------

@@ -56,7 +56,7 @@ def programme_list(event_id: int) -> Response:
     """Every item in running order, on one page."""
     _door_actor(event_id)
     event = _event(event_id)
-    items = [schemas.ProgrammeItem.of(event, item) for item in programme.in_running_order(event)]
+    items = [schemas.ProgrammeItem.of(event, item) for item in programme.listed(event_id)]
     return _answer(schemas.ProgrammePage, {"items": items, "next": None})
 
 
