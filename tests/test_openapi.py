@@ -7,6 +7,7 @@ import json
 import re
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import get_args
 
 import jsonschema_rs
@@ -30,6 +31,7 @@ from support.factories import answer, make_event, make_guest, make_guests_in_bul
 from registrar import tokens
 from registrar.extensions import db
 from registrar.models import (
+    AgendaKind,
     ApiRole,
     Category,
     Channel,
@@ -41,6 +43,7 @@ from registrar.models import (
     Guest,
     Language,
     LetInReason,
+    PersonRole,
     Role,
     Seat,
     SeatState,
@@ -53,9 +56,11 @@ from registrar.services import (
     guests,
     idempotency,
     invitations,
+    programme,
     staff,
 )
 from registrar.services.guests import GuestState
+from registrar.web.api import events as api_events
 from registrar.web.api import openapi
 from registrar.web.api import schemas as wire
 from registrar.web.errors import CSRF_FAILED, DATABASE_UNAVAILABLE, ERROR_CODES
@@ -102,6 +107,16 @@ EXAMPLES = {
     "scan_log": 25,
     "check_ins": 25,
     "export_file": 25,
+    "event_create": 40,
+    "event_update": 40,
+    "event_copy": 30,
+    "event_state": 40,
+    "event_cancel": 25,
+    "programme_list": 20,
+    "programme_create": 40,
+    "programme_item": 20,
+    "programme_update": 40,
+    "programme_delete": 25,
 }
 # The operations only an organizer (or a door lead) may call.
 ORGANIZERS_ONLY = frozenset(
@@ -118,6 +133,20 @@ ORGANIZERS_ONLY = frozenset(
         "guest_answer_update",
     }
 )
+# The organizer's event and programme writes: only an organizer may make them as well.
+EVENT_WRITES = frozenset(
+    {
+        "event_create",
+        "event_update",
+        "event_copy",
+        "event_state",
+        "event_cancel",
+        "programme_create",
+        "programme_update",
+        "programme_delete",
+    }
+)
+ORGANIZERS_ONLY |= EVENT_WRITES
 # Values the generators seldom or never make, put into a valid body now and then, each of which
 # once made the API fail: a NUL, a lone surrogate (valid JSON, not valid text), times that leave
 # the calendar when turned to UTC or use RFC 3339's lower case, a string for a boolean.
@@ -202,6 +231,7 @@ def test_closed_lists_of_the_wire_are_the_enums_of_the_code():
     assert get_args(wire.EventStateName) == tuple(s.value for s in EventState)
     assert get_args(wire.GuestStateName) == tuple(s.value for s in GuestState)
     codes = {*ERROR_CODES.values(), CSRF_FAILED, DATABASE_UNAVAILABLE, idempotency.REUSED}
+    codes.add(api_events.NOTIFY_REQUIRED)
     assert get_args(wire.ErrorCode) == tuple(sorted(codes))
 
 
@@ -216,7 +246,7 @@ def test_document_needs_no_login_and_names_the_security(client):
         for method, operation in item.items():
             if path == DOCUMENT:
                 assert operation["security"] == []
-            elif method in ("post", "patch", "put"):
+            elif method in ("post", "patch", "put", "delete"):
                 assert operation["security"] == [{"session": [], "csrf": []}, {"bearer": []}]
             else:
                 assert operation["security"] == [{"session": []}, {"bearer": []}], path
@@ -339,6 +369,17 @@ def _path_choices(operation, seed: dict) -> list[dict]:
     names = {p.name for p in operation.path_parameters}
     if not names:
         return [{}]
+    name = operation.definition.raw["operationId"]
+    if name in seed.get("spare", {}):
+        # An event of its own: a cancellation, a state or details changed stay off the door's.
+        return [{"event_id": seed["spare"][name]}]
+    if "item_id" in names:
+        # Items deleted are not those changed.
+        staged, items = seed["doomed" if name == "programme_delete" else "staged"]
+        return [
+            *({"event_id": staged, "item_id": i} for i in items),
+            {"event_id": seed["event"], "item_id": items[0]},
+        ]
     if names == {"event_id"}:
         return [{"event_id": seed["event"]}, {"event_id": seed["other"]}]
     # Guests who came in count three times: receivers are only for them; waitlisted guests
@@ -379,6 +420,94 @@ def _body_fields(schema, operation) -> list[str]:
     return sorted(schema.raw_schema["components"]["schemas"][name]["properties"])
 
 
+def _events_to_write() -> dict:
+    """Events of the organizer's writes apart from the door's (a cancelled event takes no
+    scans), and a programme with items to change and free times for new ones."""
+    spare = {name: make_event().id for name in ("event_update", "event_cancel")}
+    # Closed: two of the three steps (open, archive) go from there.
+    spare["event_state"] = make_event(state=EventState.CLOSED).id
+    # 10:00 to 13:00 in Taipei: programme times are whole minutes.
+    starts = datetime(2031, 5, 20, 2, 0, tzinfo=UTC)
+    staged, doomed = (_programme_event(starts) for _ in range(2))
+    spare["programme_create"] = staged.id
+    free = starts + timedelta(minutes=90)
+    # A minute each, one after another, to the event's end.
+    slots = [
+        (
+            programme.clock(staged, free + timedelta(minutes=n)),
+            programme.clock(staged, free + timedelta(minutes=n + 1)),
+        )
+        for n in range(89, -1, -1)
+    ]
+    return {
+        "spare": spare,
+        "staged": (staged.id, [item.id for item in staged.agenda]),
+        "doomed": (doomed.id, [item.id for item in doomed.agenda]),
+        "slots": slots,
+    }
+
+
+def _programme_event(starts: datetime) -> Event:
+    """An event from `starts` for three hours, whose first 80 minutes hold three sessions."""
+    staged = make_event(
+        timezone="Asia/Taipei",
+        doors_open_at=starts - timedelta(minutes=30),
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=3),
+    )
+    for n in range(3):
+        programme.add_item(
+            staged.id,
+            programme.ItemDetails(
+                kind=AgendaKind.SESSION,
+                starts=programme.clock(staged, starts + timedelta(minutes=30 * n)),
+                ends=programme.clock(staged, starts + timedelta(minutes=30 * n + 20)),
+                title_en=f"Session {n}",
+            ),
+            "system",
+            [programme.PersonDetails(role=PersonRole.SPEAKER, name_en=f"Speaker {n}")],
+        )
+    db.session.commit()
+    return staged
+
+
+def _valid_organizer_write(name: str, body: dict, seed: dict) -> None:
+    """Values the generator would seldom make valid for the editor, made so (the other fields
+    stay as generated): an unused address, times in order, a free time on the programme."""
+    if name == "event_create":
+        starts = datetime(2031, 5, 20, 1, 0, tzinfo=UTC)
+        body.update(
+            slug=f"api-{uuid.uuid4().hex[:20]}",
+            title_en=body.get("title_en") or "API forum",
+            venue_en=body.get("venue_en") or "Hall",
+            timezone="Asia/Taipei",
+            doors_open_at=(starts - timedelta(minutes=30)).isoformat(),
+            starts_at=starts.isoformat(),
+            ends_at=(starts + timedelta(hours=3)).isoformat(),
+            rsvp_deadline=(starts - timedelta(days=3)).isoformat(),
+            capacity=100,
+            held_seats=0,
+        )
+    if name in ("event_create", "event_update"):
+        for field in ("contact_email", "mail_reply_to", "map_url", "contact_phone", "version"):
+            body.pop(field, None)
+    if name == "event_update":
+        for field in ("slug", "timezone", "doors_open_at", "starts_at", "ends_at"):
+            body.pop(field, None)
+        body.pop("rsvp_deadline", None)
+        body.pop("held_seats", None)
+    if name == "event_copy":
+        body.update(slug=f"copy-{uuid.uuid4().hex[:20]}", date="2031-06-10")
+    if name in ("programme_create", "programme_update"):
+        if name == "programme_create" or "starts" in body or "ends" in body:
+            body["starts"], body["ends"] = seed["slots"].pop() if seed["slots"] else ("", "")
+        if name == "programme_create" or "title_en" in body:
+            body["title_en"] = body.get("title_en") or "Session"
+        for person in body.get("people") or []:
+            if isinstance(person, dict):
+                person["name_en"] = person.get("name_en") or "Speaker"
+
+
 @dataclass
 class DoorApi:
     schema: schemathesis.BaseSchema
@@ -398,6 +527,7 @@ class DoorApi:
 def door_api(app) -> DoorApi:
     app.config["WTF_CSRF_ENABLED"] = True
     seed = _seed()
+    seed.update(_events_to_write())
     sessions = [
         _log_in(app, "door@example.org", Role.DOOR, seed["event"]),
         _log_in(app, "organizer@example.org", Role.ORGANIZER, seed["event"]),
@@ -482,6 +612,8 @@ def test_api_answers_as_documented(door_api):
                 # A place on a waitlist of a few guests, from wherever the guest is.
                 case.body["position"] = 1 + (case.body.get("position") or 0) % 4
                 case.body.pop("from_position", None)
+            if name in EVENT_WRITES and positive and isinstance(case.body, dict):
+                _valid_organizer_write(name, case.body, seed)
             if case.headers and "Idempotency-Key" in case.headers:
                 # A key of this case's own: the generator's short keys would meet each other.
                 case.headers["Idempotency-Key"] = uuid.uuid4().hex

@@ -49,6 +49,14 @@ class TokenNotAllowed(DomainError):
     default_message = _l("This API token may not do this for this event.")
 
 
+class TokenFull(DomainError):
+    status = 409
+    default_message = _l(
+        "This API token names %(max)d events already, the most a token may: make a new token "
+        "for new events."
+    )
+
+
 @dataclass(frozen=True)
 class Created:
     token: ApiToken
@@ -77,6 +85,11 @@ class Caller:
     @property
     def actor(self) -> str:
         return actor_of(self.token_id)
+
+    def may_create_events(self) -> bool:
+        """Whether this token may make new events: an organizer token of an account that may
+        make events in the console (an administrator, or an organizer of some event)."""
+        return self.role == ApiRole.ORGANIZER and team.organizes_any(self.account)
 
     def may(self, event_id: int, need: ApiRole) -> bool:
         """Whether this token may act as `need` (read, door, organizer) for the event."""
@@ -173,6 +186,23 @@ def create(
             expires=expires_at.isoformat() if expires_at else None,
         )
     return Created(token=token, secret=secret)
+
+
+def add_event(token_id: int, event_id: int, actor: str) -> None:
+    """An event made with the token (the API's create or copy) becomes one of its events, so
+    that the token may go on with it; TokenFull when it names MAX_EVENTS already."""
+    token = db.session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound()
+    if event_id in token.event_ids:
+        return
+    if len(token.event_ids) >= MAX_EVENTS:
+        raise TokenFull(max=MAX_EVENTS)
+    token.events.append(ApiTokenEvent(event_id=event_id))
+    db.session.flush()
+    audit.record(
+        "api_token.event_added", actor=actor, event_id=event_id, token=token.id, name=token.name
+    )
 
 
 def listed(staff_id: int | None = None) -> list[ApiToken]:

@@ -142,6 +142,8 @@ ACTION_LABELS = {
     # -- API tokens (services/api_tokens.py)
     "api_token.created": _l("API token created"),
     "api_token.revoked": _l("API token revoked"),
+    "api_token.event_added": _l("Event made with an API token, added to its events"),
+    "event.change_not_told": _l("Event changed without telling the guests invited"),
 }
 
 

@@ -27,7 +27,7 @@ from ..models import (
     SeatState,
     TeamMember,
 )
-from . import audit, notices, seats
+from . import audit, calendar, notices, seats
 from .event_details import (
     EventDetails,
     EventInvalid,
@@ -222,6 +222,7 @@ def update(
     *,
     notice_confirmed: bool = False,
     move_programme: bool = False,
+    tell_guests: bool = True,
 ) -> dict[str, tuple[object, object]]:
     """Save the editor's details; return {field: (old, new)} of what changed.
 
@@ -232,7 +233,9 @@ def update(
     `expected_version` is the edit version the form was made from: another version means
     someone saved in between, and nothing is overwritten (EventChanged says what they changed).
     A change guests know about (GUEST_FACING) after invitations went out needs
-    `notice_confirmed`, and then goes to queue_change_notices. Under the event lock, because
+    `notice_confirmed`, and then goes to queue_change_notices; with `tell_guests` false (the
+    API's `"notify": false`, the organizer's explicit choice) nobody is told, and the audit log
+    says so (`event.change_not_told`). Under the event lock, because
     a new capacity frees or takes seats (seats.set_capacity's rule and promotion).
     """
     details = cleaned(details)
@@ -274,7 +277,10 @@ def update(
     if "capacity" in changes or "held_seats" in changes:
         seats.set_capacity(event.id, details.capacity, details.held_seats, actor)
     if told and audience(event, told).invited:
-        queue_change_notices(event, told, actor)
+        if tell_guests:
+            queue_change_notices(event, told, actor)
+        else:
+            _record_untold(event, told, actor)
     db.session.flush()
     return changes
 
@@ -299,6 +305,23 @@ def queue_change_notices(
         confirmed=who.confirmed,
         waitlisted=who.waitlisted,
         queued=queued,
+    )
+
+
+def _record_untold(event: Event, changes: dict[str, tuple[object, object]], actor: str) -> None:
+    """A change guests know about, saved without telling them: what changed and how many
+    guests were not told, in the audit log. Their calendar entries made from now on still
+    replace the ones they have (which hold the old details)."""
+    who = audience(event, changes)
+    calendar.raise_sequence(event)
+    audit.record(
+        "event.change_not_told",
+        actor=actor,
+        event_id=event.id,
+        fields=sorted(changes),
+        invited=who.invited,
+        confirmed=who.confirmed,
+        waitlisted=who.waitlisted,
     )
 
 

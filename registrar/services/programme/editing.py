@@ -4,10 +4,13 @@ leaves the programme renumbered."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
 
 from ...errors import NotFound
 from ...extensions import db
@@ -89,24 +92,52 @@ def _place_to_move(order: list[Any], moving: object, from_position: int, to_posi
     return index
 
 
+def listed(event_id: int) -> list[AgendaItem]:
+    """The event's items in running order (as in_running_order), their people loaded with them
+    in one more query, not one per item."""
+    items = db.session.scalars(
+        sa.select(AgendaItem)
+        .where(AgendaItem.event_id == event_id)
+        .options(selectinload(AgendaItem.people))
+    ).all()
+    return sorted(items, key=lambda item: (item.position, item.starts_at, item.id))
+
+
 # -- items -----------------------------------------------------------------------------------
 
 
-def add_item(event_id: int, details: ItemDetails, actor: str) -> AgendaItem:
-    """Put a session or a break on the programme, in its place by time."""
+def add_item(
+    event_id: int,
+    details: ItemDetails,
+    actor: str,
+    people: Sequence[PersonDetails] = (),
+) -> AgendaItem:
+    """Put a session or a break on the programme, in its place by time, with its `people`
+    (the API gives them with the item; the editor adds them one by one)."""
     details = checked_item(details)
+    people = [checked_person(person) for person in people]
     event = _locked(event_id)
     starts, ends = item_times(event, details)
     require_fits(event, starts, ends, but=None)
     item = append_item(event, item_columns(details, starts, ends), actor)
     renumber_items(event)
+    for person in people:
+        append_person(event, item, person, actor)
     db.session.flush()
     return item
 
 
-def update_item(event_id: int, item_id: int, details: ItemDetails, actor: str) -> list[str]:
-    """Change an item; return the names of the fields changed (none: a repeat)."""
+def update_item(
+    event_id: int,
+    item_id: int,
+    details: ItemDetails,
+    actor: str,
+    people: Sequence[PersonDetails] | None = None,
+) -> list[str]:
+    """Change an item; return the names of the fields changed (none: a repeat). `people`, when
+    given, replaces the item's people: the n-th person given changes the n-th one there."""
     details = checked_item(details)
+    checked = None if people is None else [checked_person(person) for person in people]
     event = _locked(event_id)
     item = item_of(event, item_id)
     starts, ends = item_times(event, details)
@@ -114,7 +145,28 @@ def update_item(event_id: int, item_id: int, details: ItemDetails, actor: str) -
     changed = change_item(event, item, item_columns(details, starts, ends), actor)
     if changed:
         renumber_items(event)
-        db.session.flush()
+    if checked is not None and _replace_people(event, item, checked, actor):
+        changed.append("people")
+    db.session.flush()
+    return changed
+
+
+def _replace_people(
+    event: Event, item: AgendaItem, people: list[PersonDetails], actor: str
+) -> bool:
+    """The item's people become `people`, in that order, each step audited; whether any
+    changed."""
+    there = sorted(item.people, key=lambda other: (other.position, other.id))
+    changed = False
+    for person, wanted in zip(there, people, strict=False):
+        changed |= bool(change_person(event, item, person, wanted, actor))
+    for wanted in people[len(there) :]:
+        append_person(event, item, wanted, actor)
+        changed = True
+    for person in there[len(people) :]:
+        remove_person(event, item, person, actor)
+        changed = True
+    renumber_people(item, sorted(item.people, key=lambda other: (other.position, other.id)))
     return changed
 
 

@@ -1,9 +1,27 @@
 """The JSON API v1 for the door: its routes, its wire contract, and the OpenAPI document."""
 
-from . import door_records, exports, guest_answers, messages, openapi, seating
+from . import (
+    door_records,
+    events,
+    exports,
+    guest_answers,
+    messages,
+    openapi,
+    programme,
+    seating,
+)
 from .routes import bp
 
 # The document is served beside the routes it describes, and is built from the same models.
 openapi.register(bp)
 
-__all__ = ["bp", "door_records", "exports", "guest_answers", "messages", "seating"]
+__all__ = [
+    "bp",
+    "door_records",
+    "events",
+    "exports",
+    "guest_answers",
+    "messages",
+    "programme",
+    "seating",
+]

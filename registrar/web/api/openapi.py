@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import cache
-from typing import get_args
+from typing import cast, get_args
 
 from flask import Blueprint, Response, current_app, jsonify
 
@@ -13,6 +13,7 @@ from ...services import checkin, event_pages, exports, guests, idempotency
 from ..errors import CSRF_FAILED, DATABASE_UNAVAILABLE, ERROR_CODES
 from . import exports as api_exports
 from . import schemas
+from .events import NOTIFY_REQUIRED
 
 CSRF_HEADER = "X-CSRFToken"
 
@@ -127,19 +128,21 @@ def _json(schema_name: str, description: str) -> Json:
     }
 
 
+_RESPONSE_STATUS = {
+    "BadRequest": "400",
+    "Unauthorized": "401",
+    "Forbidden": "403",
+    "NotFound": "404",
+    "Conflict": "409",
+    "Gone": "410",
+    "TooLarge": "413",
+    "TooManyRequests": "429",
+    "Busy": "503",
+}
+
+
 def _responses(ok: Json, *errors: str) -> Json:
-    codes = {
-        "BadRequest": "400",
-        "Unauthorized": "401",
-        "Forbidden": "403",
-        "NotFound": "404",
-        "Conflict": "409",
-        "Gone": "410",
-        "TooLarge": "413",
-        "TooManyRequests": "429",
-        "Busy": "503",
-    }
-    return {"200": ok, **{codes[name]: _ref("responses", name) for name in errors}}
+    return {"200": ok, **{_RESPONSE_STATUS[name]: _ref("responses", name) for name in errors}}
 
 
 # A browser's session (with its CSRF token on a POST), or an API token (web/api/bearer.py).
@@ -961,6 +964,203 @@ def _too_large(max_body: int | None) -> Json:
     return _error(
         413, f"The body is larger than the server accepts{limit}. Nothing was read or saved."
     )
+
+
+# -- events and the programme, as organizers write them (web/api/events.py, programme.py) -----
+
+_RESPONSES["EventConflict"] = _error(
+    409,
+    "Refused, and nothing was saved: the event is archived or cancelled, it was changed since "
+    "the `version` sent (`conflict`), the step is not one its state allows, or the API token "
+    f"names the most events a token may; (`{NOTIFY_REQUIRED}`) guests were invited and the "
+    'change concerns what they were told: send it again with `"notify": true` or `false`; '
+    f"or (`{idempotency.REUSED}`) the Idempotency-Key was used for another request.",
+    (NOTIFY_REQUIRED, idempotency.REUSED),
+)
+_RESPONSE_STATUS["EventConflict"] = "409"
+_ITEM = [*_EVENT, _ref("parameters", "item_id")]
+_PARAMETERS["item_id"] = {
+    "name": "item_id",
+    "in": "path",
+    "required": True,
+    "description": "The programme item's id; the item must be on this event's programme.",
+    "schema": _ID,
+}
+_EVENT_WRITE_ERRORS = (
+    "BadRequest",
+    "Unauthorized",
+    "Forbidden",
+    "NotFound",
+    "EventConflict",
+    "TooLarge",
+    "TooManyRequests",
+    "Busy",
+)
+_ORGANIZERS = (
+    "For an organizer token of the event, or an organizer's session with its CSRF token. A "
+    "field not listed is refused by name."
+)
+cast(Json, _PATHS["/events"])["post"] = {
+    "operationId": "event_create",
+    "summary": "Create an event, as a draft",
+    "description": "For an organizer token of an account that may create events in the "
+    "console (an administrator, or an organizer of some event), or such an account's session "
+    "with its CSRF token; the account becomes the new event's organizer and the event one of "
+    "the token's events (409 when the token names 50 already). The event editor's rules: "
+    "every field that breaks one is named (400). Guests cannot answer until it is opened.",
+    "security": _DOOR_POST,
+    "parameters": [_ref("parameters", "idempotency_key")],
+    "requestBody": _body("EventRequest"),
+    "responses": _responses(
+        _json("EventItem", "The new event."),
+        "BadRequest",
+        "Unauthorized",
+        "Forbidden",
+        "EventConflict",
+        "TooLarge",
+        "TooManyRequests",
+        "Busy",
+    ),
+}
+cast(Json, _PATHS["/events/{event_id}"])["patch"] = {
+    "operationId": "event_update",
+    "summary": "Change an event's details (the fields sent; the others stay)",
+    "description": f"{_ORGANIZERS} The event editor's rules and its change notices: after "
+    "invitations went out, a change of the times, venue, room or address needs `notify` "
+    f"(409 `{NOTIFY_REQUIRED}` otherwise, naming the fields and how many guests would be "
+    "told); with `version`, a change made meanwhile by someone else is not overwritten (409).",
+    "security": _DOOR_POST,
+    "parameters": _EVENT,
+    "requestBody": _body("EventChangeRequest"),
+    "responses": _responses(_json("EventItem", "The event, changed."), *_EVENT_WRITE_ERRORS),
+}
+_PATHS.update(
+    {
+        "/events/{event_id}/copy": {
+            "post": {
+                "operationId": "event_copy",
+                "summary": "Copy the event to another day, as a new draft",
+                "description": f"{_ORGANIZERS} As `flask event copy` and the console: the "
+                "details and the programme, every time moved by the same number of days on the "
+                "event's clocks; no guests, answers or door links. The copy joins the token's "
+                "events, as a new event does.",
+                "security": _DOOR_POST,
+                "parameters": [*_EVENT, _ref("parameters", "idempotency_key")],
+                "requestBody": _body("EventCopyRequest"),
+                "responses": _responses(_json("EventItem", "The new event."), *_EVENT_WRITE_ERRORS),
+            }
+        },
+        "/events/{event_id}/{action}": {
+            "post": {
+                "operationId": "event_state",
+                "summary": "Open the event for answers, close it, reopen it, or archive it",
+                "description": f"{_ORGANIZERS} The console's steps: a draft or a closed event "
+                "opens, an open one closes, a closed or cancelled one is archived (read-only "
+                "for good, its lists and exports kept). Any other step is refused (400; 409 "
+                "for an archived event).",
+                "security": _DOOR_POST,
+                "parameters": [
+                    *_EVENT,
+                    {
+                        "name": "action",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string", "enum": ["open", "close", "archive"]},
+                    },
+                ],
+                "responses": _responses(
+                    _json("EventItem", "The event in its new state."), *_EVENT_WRITE_ERRORS
+                ),
+            }
+        },
+        "/events/{event_id}/cancel": {
+            "post": {
+                "operationId": "event_cancel",
+                "summary": "Cancel the event, telling its guests",
+                "description": f"{_ORGANIZERS} Every guest invited who has not declined is "
+                "told, with the reason; messages not sent yet are cancelled; the event takes "
+                "no more answers and can then only be archived (409 when already cancelled "
+                "or archived).",
+                "security": _DOOR_POST,
+                "parameters": _EVENT,
+                "requestBody": _body("EventCancelRequest"),
+                "responses": _responses(
+                    _json("EventItem", "The event, cancelled."), *_EVENT_WRITE_ERRORS
+                ),
+            }
+        },
+        "/events/{event_id}/programme": {
+            "get": {
+                "operationId": "programme_list",
+                "summary": "The programme: every item in running order, with its people",
+                "security": _DOOR,
+                "parameters": _EVENT,
+                "responses": _responses(
+                    _json("ProgrammePage", "Every item, on one page."),
+                    "BadRequest",
+                    "Unauthorized",
+                    "Forbidden",
+                    "NotFound",
+                    "Gone",
+                    "TooManyRequests",
+                ),
+            },
+            "post": {
+                "operationId": "programme_create",
+                "summary": "Put a session or a break on the programme, with its people",
+                "description": f"{_ORGANIZERS} The programme editor's rules: times as HH:MM "
+                "on the event's clocks within its hours, no overlap with another item, a "
+                "title and each person's name in at least one language (400 otherwise). Not "
+                "told to guests, as in the console.",
+                "security": _DOOR_POST,
+                "parameters": [*_EVENT, _ref("parameters", "idempotency_key")],
+                "requestBody": _body("ProgrammeItemRequest"),
+                "responses": _responses(
+                    _json("ProgrammeItem", "The item, in its place."), *_EVENT_WRITE_ERRORS
+                ),
+            },
+        },
+        "/events/{event_id}/programme/{item_id}": {
+            "get": {
+                "operationId": "programme_item",
+                "summary": "One programme item, with its people",
+                "security": _DOOR,
+                "parameters": _ITEM,
+                "responses": _responses(
+                    _json("ProgrammeItem", "The item."),
+                    "BadRequest",
+                    "Unauthorized",
+                    "Forbidden",
+                    "NotFound",
+                    "Gone",
+                    "TooManyRequests",
+                ),
+            },
+            "patch": {
+                "operationId": "programme_update",
+                "summary": "Change a programme item (the fields sent; `people` replaces them)",
+                "description": f"{_ORGANIZERS} The programme editor's rules, as for a new item.",
+                "security": _DOOR_POST,
+                "parameters": _ITEM,
+                "requestBody": _body("ProgrammeItemChangeRequest"),
+                "responses": _responses(
+                    _json("ProgrammeItem", "The item, changed."), *_EVENT_WRITE_ERRORS
+                ),
+            },
+            "delete": {
+                "operationId": "programme_delete",
+                "summary": "Take an item, with its people, off the programme",
+                "description": "For an organizer token of the event, or an organizer's "
+                "session with its CSRF token. The others are renumbered.",
+                "security": _DOOR_POST,
+                "parameters": _ITEM,
+                "responses": _responses(
+                    _json("ProgrammeItem", "The item as it was."), *_EVENT_WRITE_ERRORS
+                ),
+            },
+        },
+    }
+)
 
 
 @cache

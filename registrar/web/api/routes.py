@@ -262,8 +262,8 @@ def events() -> Response:
     )
 
 
-@bp.get(f"/events/{EVENT_ID}")
-def event(event_id: int) -> Response:
+# GET /events/<id>, whose rule (with PATCH) is in events.py.
+def event_read(event_id: int) -> Response:
     _door_actor(event_id)
     return _answer(schemas.EventSummary, db.get_or_404(Event, event_id))
 

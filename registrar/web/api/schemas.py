@@ -3,14 +3,18 @@ that validate each request and write the schemas of the OpenAPI document."""
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from dataclasses import fields as dataclass_fields
 from datetime import UTC, datetime
+from datetime import date as date_type
 from typing import TYPE_CHECKING, Annotated, Literal, TypeAlias, TypeVar, get_args
 
 from flask_babel import lazy_gettext as _l
 from pydantic import (
     AfterValidator,
+    AliasChoices,
     BaseModel,
     ConfigDict,
     Field,
@@ -29,9 +33,32 @@ from pydantic.json_schema import (
 from pydantic_core import ErrorDetails, PydanticCustomError, core_schema, from_json
 
 from ...errors import DomainError, InvalidAnswer
-from ...models import Category, Channel, Direction, Guest, Language, LetInReason, Verdict
+from ...models import (
+    AgendaItem,
+    AgendaKind,
+    Category,
+    Channel,
+    Direction,
+    DoorNoAnswer,
+    Event,
+    Guest,
+    Language,
+    LetInReason,
+    PersonRole,
+    Verdict,
+    column_length,
+)
 from ...numbers import MAX_ID, parse_id, parse_whole
-from ...services import checkin, event_pages, guests, imports, rsvp
+from ...services import (
+    checkin,
+    event_details,
+    event_pages,
+    guests,
+    imports,
+    notices,
+    programme,
+    rsvp,
+)
 
 # A NUL is refused in every text field a scan keeps: no database column of ours can hold one.
 NO_NUL = r"^[^\u0000]*$"
@@ -106,6 +133,7 @@ ErrorCode: TypeAlias = Literal[
     "idempotency_key_reused",
     "method_not_allowed",
     "not_found",
+    "notify_required",
     "too_large",
     "too_many_requests",
     "unauthorized",
@@ -441,6 +469,10 @@ _CHOICES = {
     "reason": [r.value for r in LetInReason],
     "category": [c.value for c in Category],
     "language": [lang.value for lang in Language],
+    "channels": [c.value for c in Channel],
+    "door_no_answer": [p.value for p in DoorNoAnswer],
+    "kind": [k.value for k in AgendaKind],
+    "role": [r.value for r in PersonRole],
 }
 
 
@@ -482,6 +514,8 @@ def _refusal(error: ErrorDetails) -> InvalidAnswer:
             return InvalidAnswer(_l("The body is not JSON text, or holds half a character."))
         return InvalidAnswer(_l("Send a JSON object."))
     field = _field_name(where)
+    # What names a choice's list: the innermost field (a person's `role`, a list's `channels`).
+    choice = next((str(part) for part in reversed(where) if isinstance(part, str)), "")
     if kind == "extra_forbidden":
         return InvalidAnswer(_l("Unknown field '%(field)s'."), field=field)
     if kind == "missing":
@@ -491,16 +525,26 @@ def _refusal(error: ErrorDetails) -> InvalidAnswer:
     if kind in _RANGES:
         bound, message = _RANGES[kind]
         return InvalidAnswer(message, field=field, n=error.get("ctx", {}).get(bound, "?"))
+    if kind == "string_pattern_mismatch" and error.get("ctx", {}).get("pattern") != NO_NUL:
+        return InvalidAnswer(
+            _l("'%(field)s' must be a time of day as HH:MM, e.g. 13:30."), field=field
+        )
     if kind == "string_pattern_mismatch":
         return InvalidAnswer(_l("'%(field)s' contains a NUL character."), field=field)
-    last = where[-1]
-    if kind == "literal_error" and last in _CHOICES:
-        choices = ", ".join(f"'{value}'" for value in _CHOICES[str(last)])
+    if kind == "literal_error" and choice in _CHOICES:
+        choices = ", ".join(f"'{value}'" for value in _CHOICES[choice])
         return InvalidAnswer(
             _l("'%(field)s' must be one of %(choices)s."), field=field, choices=choices
         )
     if kind == "moment":
         return InvalidAnswer(_l("'%(field)s' must be an ISO 8601 time with a zone."), field=field)
+    if kind == "moment_range":
+        return InvalidAnswer(
+            _l("'%(field)s' must be a time in the years %(first)s to %(last)s."),
+            field=field,
+            first=EVENT_YEARS[0],
+            last=EVENT_YEARS[1],
+        )
     return InvalidAnswer(_l("'%(field)s' has a value that is not allowed."), field=field)
 
 
@@ -671,6 +715,12 @@ class EventSummary(_Answer):
     rsvp_deadline: Moment
     capacity: int = Field(ge=0)
     held_seats: int = Field(ge=0, description="Seats the organizers hold back from guests.")
+    version: int = Field(
+        ge=1,
+        validation_alias=AliasChoices("version", "edit_version"),
+        description="Raised by every change of the details: send it as `version` with a "
+        "change (PATCH) so that one made meanwhile is not overwritten.",
+    )
 
 
 class EventPage(_Answer):
@@ -1137,6 +1187,396 @@ def door_record_query(args: Mapping[str, str], *, verdicts: bool) -> DoorRecordQ
     return DoorRecordQuery(page=page, verdict=verdict, gate=gate, since=since)
 
 
+# -- events and the programme, as organizers write them ----------------------------------------
+
+# The years an event's times may fall in: any later, and moving them to another day or zone
+# would leave the calendar.
+EVENT_YEARS = (1970, 9000)
+AgendaKindName: TypeAlias = Literal["session", "break"]
+PersonRoleName: TypeAlias = Literal["speaker", "moderator"]
+
+
+def _event_moment(value: datetime) -> datetime:
+    if not EVENT_YEARS[0] <= value.year <= EVENT_YEARS[1]:
+        raise PydanticCustomError("moment_range", "a time outside the years allowed")
+    return value
+
+
+if TYPE_CHECKING:
+    EventMoment: TypeAlias = datetime
+else:
+    EventMoment = Annotated[str, AfterValidator(_moment), AfterValidator(_event_moment), _DATE_TIME]
+
+
+def _line(name: str) -> StringConstraints:
+    """A text of one of the event's columns, at most as long as the column."""
+    return _text(column_length(Event, name), strip=True)
+
+
+Slug: TypeAlias = Annotated[str, _line("slug")]
+ShortName: TypeAlias = Annotated[str, _line("short_name")]
+Title: TypeAlias = Annotated[str, _line("title_en")]
+Venue: TypeAlias = Annotated[str, _line("venue_en")]
+Room: TypeAlias = Annotated[str, _line("room_en")]
+Zone: TypeAlias = Annotated[str, _line("timezone")]
+Description: TypeAlias = Annotated[str, _text(event_details.DESCRIPTION_LENGTH, strip=True)]
+Intro: TypeAlias = Annotated[str, _text(event_details.INTRO_LENGTH, strip=True)]
+Address: TypeAlias = Annotated[str, _line("address_en")]
+MapUrl: TypeAlias = Annotated[str, _line("map_url")]
+Organizers: TypeAlias = Annotated[str, _line("organizers_en")]
+ContactName: TypeAlias = Annotated[str, _line("contact_name")]
+EmailText: TypeAlias = Annotated[str, _line("contact_email")]
+Phone: TypeAlias = Annotated[str, _line("contact_phone")]
+SenderName: TypeAlias = Annotated[str, _line("mail_sender_name")]
+Seats: TypeAlias = Annotated[int, Field(ge=0, le=event_details.MAX_CAPACITY)]
+Channels: TypeAlias = Annotated[list[ChannelName], Field(max_length=len(Channel))]
+# The fields of the event editor (services/event_details.EventDetails), by the same names.
+EVENT_FIELDS = tuple(f.name for f in dataclass_fields(event_details.EventDetails))
+
+
+def _event_values(body: BaseModel, names: tuple[str, ...]) -> dict[str, object]:
+    """The editor's fields a body gives (None: not given), as EventDetails holds them."""
+    values: dict[str, object] = {}
+    for name in names:
+        value = getattr(body, name)
+        if value is None:
+            continue
+        if name == "channels":
+            value = tuple(Channel(code) for code in value)
+        elif name == "door_no_answer":
+            value = DoorNoAnswer(value)
+        values[name] = value
+    return values
+
+
+class EventRequest(_Body):
+    """A new event, with the event editor's fields and rules (services/event_details.py)."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    slug: Slug = Field(
+        description="The short address: 1 to 64 lower-case letters, digits and hyphens, not "
+        "another event's."
+    )
+    title_en: Title = Field("", description="This or `title_zh` is needed.")
+    title_zh: Title = ""
+    venue_en: Venue = Field("", description="This or `venue_zh` is needed.")
+    venue_zh: Venue = ""
+    room_en: Room = ""
+    room_zh: Room = ""
+    timezone: Zone = Field(description="An IANA zone, e.g. Asia/Taipei: the event's clocks.")
+    doors_open_at: EventMoment = Field(description="At or before the start.")
+    starts_at: EventMoment
+    ends_at: EventMoment = Field(description="After the start.")
+    rsvp_deadline: EventMoment = Field(description="At or before the start.")
+    capacity: Seats
+    held_seats: Seats = Field(0, description="Seats held back from guests; at most the capacity.")
+    channels: Channels = Field(
+        ["en", "zh"],
+        description="The interpretation offered; the floor language is always offered besides.",
+    )
+    short_name: ShortName = ""
+    description_en: Description = ""
+    description_zh: Description = ""
+    address_en: Address = ""
+    address_zh: Address = ""
+    map_url: MapUrl = Field("", description="An http(s) address.")
+    organizers_en: Organizers = ""
+    organizers_zh: Organizers = ""
+    contact_name: ContactName = ""
+    contact_email: EmailText = ""
+    contact_phone: Phone = ""
+    mail_sender_name: SenderName = ""
+    mail_reply_to: EmailText = ""
+    intro_en: Intro = Field("", description="The event's own paragraph atop the invitation.")
+    intro_zh: Intro = ""
+    door_no_answer: DoorNoAnswerName = Field(
+        "desk", description="What the door does with an invited guest who never answered."
+    )
+    door_walk_ins: bool = Field(False, description="Whether the door may register walk-ins.")
+
+    def details(self) -> event_details.EventDetails:
+        return event_details.EventDetails(**_event_values(self, EVENT_FIELDS))  # type: ignore[arg-type]
+
+
+class EventChangeRequest(_Body):
+    """Changes to an event: the fields sent, the others as they are; null is the same as not
+    sent. With the editor's rules and its change notices."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    slug: Slug | None = None
+    title_en: Title | None = None
+    title_zh: Title | None = None
+    venue_en: Venue | None = None
+    venue_zh: Venue | None = None
+    room_en: Room | None = None
+    room_zh: Room | None = None
+    timezone: Zone | None = None
+    doors_open_at: EventMoment | None = None
+    starts_at: EventMoment | None = None
+    ends_at: EventMoment | None = None
+    rsvp_deadline: EventMoment | None = None
+    capacity: Seats | None = None
+    held_seats: Seats | None = None
+    channels: Channels | None = None
+    short_name: ShortName | None = None
+    description_en: Description | None = None
+    description_zh: Description | None = None
+    address_en: Address | None = None
+    address_zh: Address | None = None
+    map_url: MapUrl | None = None
+    organizers_en: Organizers | None = None
+    organizers_zh: Organizers | None = None
+    contact_name: ContactName | None = None
+    contact_email: EmailText | None = None
+    contact_phone: Phone | None = None
+    mail_sender_name: SenderName | None = None
+    mail_reply_to: EmailText | None = None
+    intro_en: Intro | None = None
+    intro_zh: Intro | None = None
+    door_no_answer: DoorNoAnswerName | None = None
+    door_walk_ins: bool | None = None
+    notify: bool | None = Field(
+        None,
+        description="Needed when guests were invited and the change concerns what they were "
+        "told (times, venue, room, address): true saves and queues a notice to each of them, "
+        "false saves without telling them (audited). Without it such a change is refused with "
+        "409 `notify_required`, naming the fields and how many guests would be told.",
+    )
+    version: Annotated[int, Field(ge=1, le=MAX_ID)] | None = Field(
+        None,
+        description="The event's `version` the change was made from: when someone changed the "
+        "event since, nothing is saved (409). Without it, the change applies to the event as "
+        "it is.",
+    )
+    move_programme: bool = Field(
+        False,
+        description="Move every programme item by as much as the start moves (else an item "
+        "that would fall outside the new hours refuses the change).",
+    )
+
+    def details(self, event: Event) -> event_details.EventDetails:
+        current = event_details.EventDetails.of(event)
+        return replace(current, **_event_values(self, EVENT_FIELDS))  # type: ignore[arg-type]
+
+
+class EventCopyRequest(_Body):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    slug: Slug = Field(description="The new event's short address.")
+    date: date_type = Field(
+        description="The new event's day (on its clocks): every time moves by as many days."
+    )
+
+
+class EventCancelRequest(_Body):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    reason_en: Annotated[str, _text(notices.REASON_LENGTH, strip=True)] = Field(
+        "", description="Told to the guests, with the cancellation; optional."
+    )
+    reason_zh: Annotated[str, _text(notices.REASON_LENGTH, strip=True)] = ""
+
+
+class EventItem(EventSummary):
+    """An event with every field of the editor, as an organizer writes it."""
+
+    short_name: str
+    description_en: str
+    description_zh: str
+    address_en: str
+    address_zh: str
+    map_url: str
+    organizers_en: str
+    organizers_zh: str
+    contact_name: str
+    contact_email: str
+    contact_phone: str
+    mail_sender_name: str
+    mail_reply_to: str
+    intro_en: str
+    intro_zh: str
+    channels: list[ChannelName]
+    door_no_answer: DoorNoAnswerName
+    door_walk_ins: bool
+
+    @classmethod
+    def of(cls, event: Event) -> EventItem:
+        values: dict[str, object] = {}
+        for name in cls.model_fields:
+            if name not in ("version", "channels"):
+                value = getattr(event, name)
+                if isinstance(value, enum.Enum):
+                    value = value.value
+                elif isinstance(value, datetime):
+                    # In UTC, as stored (a copy just made holds its times on the event's clocks).
+                    value = value.astimezone(UTC)
+                values[name] = value
+        values["version"] = event.edit_version
+        values["channels"] = [c.value for c in event.offered_channels]
+        return cls.model_validate(values)
+
+
+# A time of day on the event's clocks, as the programme editor takes it.
+ClockTime: TypeAlias = Annotated[
+    str, StringConstraints(pattern=r"^([01]?[0-9]|2[0-3]):[0-5][0-9]$")
+]
+ItemTitle: TypeAlias = Annotated[str, _text(programme.ITEM_LENGTHS["title_en"], strip=True)]
+# The most people one item may have through the API.
+MAX_PEOPLE = 30
+
+
+def _person_text(name: str) -> StringConstraints:
+    return _text(programme.PERSON_LENGTHS[name], strip=True)
+
+
+class PersonRequest(_Body):
+    """A speaker or a moderator of a programme item."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    role: PersonRoleName
+    name_en: Annotated[str, _person_text("name_en")] = Field(
+        "", description="This or `name_zh` is needed."
+    )
+    name_zh: Annotated[str, _person_text("name_zh")] = ""
+    title_en: Annotated[str, _person_text("title_en")] = ""
+    title_zh: Annotated[str, _person_text("title_zh")] = ""
+    affiliation_en: Annotated[str, _person_text("affiliation_en")] = ""
+    affiliation_zh: Annotated[str, _person_text("affiliation_zh")] = ""
+
+    def details(self) -> programme.PersonDetails:
+        return programme.PersonDetails(
+            role=PersonRole(self.role),
+            name_en=self.name_en,
+            name_zh=self.name_zh,
+            title_en=self.title_en,
+            title_zh=self.title_zh,
+            affiliation_en=self.affiliation_en,
+            affiliation_zh=self.affiliation_zh,
+        )
+
+
+People: TypeAlias = Annotated[list[PersonRequest], Field(max_length=MAX_PEOPLE)]
+
+
+class ProgrammeItemRequest(_Body):
+    """A session or a break, with the programme editor's rules (services/programme)."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    kind: AgendaKindName = "session"
+    starts: ClockTime = Field(
+        description="HH:MM on the event's clocks, within its hours; no two items overlap."
+    )
+    ends: ClockTime = Field(description="HH:MM, after `starts`, by the event's end.")
+    title_en: ItemTitle = Field("", description="This or `title_zh` is needed.")
+    title_zh: ItemTitle = ""
+    people: People = Field(
+        [], description=f"Its speakers and moderators, in order (at most {MAX_PEOPLE})."
+    )
+
+    def details(self) -> programme.ItemDetails:
+        return programme.ItemDetails(
+            kind=AgendaKind(self.kind),
+            starts=self.starts,
+            ends=self.ends,
+            title_en=self.title_en,
+            title_zh=self.title_zh,
+        )
+
+    def people_details(self) -> list[programme.PersonDetails]:
+        return [person.details() for person in self.people]
+
+
+class ProgrammeItemChangeRequest(_Body):
+    """Changes to an item: the fields sent, the others as they are; `people`, when sent,
+    replaces the item's people as a whole."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    kind: AgendaKindName | None = None
+    starts: ClockTime | None = None
+    ends: ClockTime | None = None
+    title_en: ItemTitle | None = None
+    title_zh: ItemTitle | None = None
+    people: People | None = None
+
+    def details(self, event: Event, item: AgendaItem) -> programme.ItemDetails:
+        return programme.ItemDetails(
+            kind=AgendaKind(self.kind) if self.kind else item.kind,
+            starts=self.starts or programme.clock(event, item.starts_at),
+            ends=self.ends or programme.clock(event, item.ends_at),
+            title_en=item.title_en if self.title_en is None else self.title_en,
+            title_zh=item.title_zh if self.title_zh is None else self.title_zh,
+        )
+
+    def people_details(self) -> list[programme.PersonDetails] | None:
+        return None if self.people is None else [p.details() for p in self.people]
+
+
+class ProgrammePerson(_Answer):
+    id: int
+    position: int = Field(ge=1)
+    role: PersonRoleName
+    name_en: str
+    name_zh: str
+    title_en: str
+    title_zh: str
+    affiliation_en: str
+    affiliation_zh: str
+
+
+class ProgrammeItem(_Answer):
+    id: int
+    position: int = Field(ge=1, description="Its place in the running order (by time).")
+    kind: AgendaKindName
+    starts: str = Field(description="HH:MM on the event's clocks.")
+    ends: str
+    starts_at: Moment
+    ends_at: Moment
+    title_en: str
+    title_zh: str
+    people: list[ProgrammePerson]
+
+    @classmethod
+    def of(cls, event: Event, item: AgendaItem) -> ProgrammeItem:
+        return cls.model_validate(
+            {
+                "id": item.id,
+                "position": item.position,
+                "kind": item.kind.value,
+                "starts": programme.clock(event, item.starts_at),
+                "ends": programme.clock(event, item.ends_at),
+                # In UTC, as stored (an item just made holds the zone it was typed in).
+                "starts_at": item.starts_at.astimezone(UTC),
+                "ends_at": item.ends_at.astimezone(UTC),
+                "title_en": item.title_en,
+                "title_zh": item.title_zh,
+                "people": [
+                    {
+                        "id": p.id,
+                        "position": p.position,
+                        "role": p.role.value,
+                        "name_en": p.name_en,
+                        "name_zh": p.name_zh,
+                        "title_en": p.title_en,
+                        "title_zh": p.title_zh,
+                        "affiliation_en": p.affiliation_en,
+                        "affiliation_zh": p.affiliation_zh,
+                    }
+                    for p in sorted(item.people, key=lambda p: (p.position, p.id))
+                ],
+            }
+        )
+
+
+class ProgrammePage(_Answer):
+    items: list[ProgrammeItem]
+    next: None = Field(description="Always null: the whole programme is one page.")
+
+
 # -- the document's schemas ------------------------------------------------------------------
 
 
@@ -1171,6 +1611,12 @@ REQUESTS = (
     CapacityRequest,
     WaitlistMoveRequest,
     MessagesRequest,
+    EventRequest,
+    EventChangeRequest,
+    EventCopyRequest,
+    EventCancelRequest,
+    ProgrammeItemRequest,
+    ProgrammeItemChangeRequest,
 )
 ANSWERS = (
     ScanResult,
@@ -1196,6 +1642,9 @@ ANSWERS = (
     MessagePage,
     ScanPage,
     CheckInPage,
+    EventItem,
+    ProgrammeItem,
+    ProgrammePage,
 )
 
 

@@ -1,0 +1,101 @@
+"""JSON API v1: an event's programme, its items (sessions and breaks) with their speakers and
+moderators: list, read, create, change, delete, with the programme editor's rules
+(services/programme: times on the event's clocks within its hours, no two items overlapping,
+a title and a name in at least one language). Programme changes are not told to guests, as
+in the console: their page shows the programme as it is."""
+
+from __future__ import annotations
+
+from flask import Response, request
+from pydantic import BaseModel
+
+from ...extensions import db
+from ...models import AgendaItem, Event
+from ...numbers import MAX_ID
+from ...services import programme
+from . import schemas
+from .routes import (
+    EVENT_ID,
+    _answer,
+    _body,
+    _created_once,
+    _door_actor,
+    _organizer_actor,
+    bp,
+)
+
+ITEM_ID = f"<int(max={MAX_ID}):item_id>"
+
+
+def _event(event_id: int) -> Event:
+    return db.get_or_404(Event, event_id)
+
+
+def _item_of(event: Event, item_id: int) -> AgendaItem:
+    return programme.item_of(event, item_id)
+
+
+# One rule per address with its methods (see routes.py).
+@bp.route(f"/events/{EVENT_ID}/programme", methods=["GET", "POST"])
+def programme_items(event_id: int) -> Response:
+    if request.method == "GET":
+        return programme_list(event_id)
+    return programme_create(event_id)
+
+
+@bp.route(f"/events/{EVENT_ID}/programme/{ITEM_ID}", methods=["GET", "PATCH", "DELETE"])
+def programme_item(event_id: int, item_id: int) -> Response:
+    if request.method == "GET":
+        return programme_read(event_id, item_id)
+    if request.method == "PATCH":
+        return programme_update(event_id, item_id)
+    return programme_delete(event_id, item_id)
+
+
+def programme_list(event_id: int) -> Response:
+    """Every item in running order, on one page."""
+    _door_actor(event_id)
+    event = _event(event_id)
+    items = [schemas.ProgrammeItem.of(event, item) for item in programme.listed(event_id)]
+    return _answer(schemas.ProgrammePage, {"items": items, "next": None})
+
+
+def programme_read(event_id: int, item_id: int) -> Response:
+    _door_actor(event_id)
+    event = _event(event_id)
+    return _answer(schemas.ProgrammeItem, schemas.ProgrammeItem.of(event, _item_of(event, item_id)))
+
+
+def programme_create(event_id: int) -> Response:
+    actor = _organizer_actor(event_id)
+    body = _body(schemas.ProgrammeItemRequest)
+    _event(event_id)
+
+    def create() -> BaseModel:
+        item = programme.add_item(event_id, body.details(), actor, body.people_details())
+        return schemas.ProgrammeItem.of(item.event, item)
+
+    return _created_once(actor, create)
+
+
+def programme_update(event_id: int, item_id: int) -> Response:
+    """The fields sent; `people`, when sent, replaces the item's people."""
+    actor = _organizer_actor(event_id)
+    body = _body(schemas.ProgrammeItemChangeRequest)
+    event = _event(event_id)
+    item = _item_of(event, item_id)
+    programme.update_item(
+        event_id, item_id, body.details(event, item), actor, body.people_details()
+    )
+    db.session.commit()
+    return programme_read(event_id, item_id)
+
+
+def programme_delete(event_id: int, item_id: int) -> Response:
+    """Take the item off the programme, with its people; the answer is the item as it was."""
+    actor = _organizer_actor(event_id)
+    event = _event(event_id)
+    was = schemas.ProgrammeItem.of(event, _item_of(event, item_id))
+    programme.delete_item(event_id, item_id, actor)
+    db.session.commit()
+    return _answer(schemas.ProgrammeItem, was)
