@@ -1205,7 +1205,13 @@ def _event_moment(value: datetime) -> datetime:
 if TYPE_CHECKING:
     EventMoment: TypeAlias = datetime
 else:
-    EventMoment = Annotated[str, AfterValidator(_moment), AfterValidator(_event_moment), _DATE_TIME]
+    EventMoment = Annotated[
+        str,
+        StringConstraints(max_length=MAX_MOMENT),
+        AfterValidator(_moment),
+        AfterValidator(_event_moment),
+        WithJsonSchema({"type": "string", "format": "date-time", "maxLength": MAX_MOMENT}),
+    ]
 
 
 def _line(name: str) -> StringConstraints:
@@ -1365,9 +1371,9 @@ class EventCopyRequest(_Body):
     model_config = ConfigDict(strict=True, extra="forbid")
 
     slug: Slug = Field(description="The new event's short address.")
-    date: date_type = Field(
-        description="The new event's day (on its clocks): every time moves by as many days."
-    )
+    date: Annotated[
+        date_type, WithJsonSchema({"type": "string", "format": "date", "maxLength": 10})
+    ] = Field(description="The new event's day (on its clocks): every time moves by as many days.")
 
 
 class EventCancelRequest(_Body):
@@ -1420,7 +1426,7 @@ class EventItem(EventSummary):
 
 # A time of day on the event's clocks, as the programme editor takes it.
 ClockTime: TypeAlias = Annotated[
-    str, StringConstraints(pattern=r"^([01]?[0-9]|2[0-3]):[0-5][0-9]$")
+    str, StringConstraints(max_length=5, pattern=r"^([01]?[0-9]|2[0-3]):[0-5][0-9]$")
 ]
 ItemTitle: TypeAlias = Annotated[str, _text(programme.ITEM_LENGTHS["title_en"], strip=True)]
 # The most people one item may have through the API.
