@@ -387,23 +387,28 @@ def _keep_search_key(mapper: Any, connection: sa.Connection, guest: Guest) -> No
 search_index.listen(cast(sa.Table, Guest.__table__))
 
 # What the dashboard counts of each guest (guest_tally: a bit per fact, the answer's channel and
-# UTC hour), written by the database's triggers from the guest's row, answer, seat and check-in
-# in every change of them. Columns of the table only, not attributes of Guest: nothing reads or
-# writes them through a guest object (and what compares a guest's every attribute, such as the
-# mail sender's check for changes, leaves them out).
-GUESTS = cast(sa.Table, Guest.__table__)
-GUESTS.append_column(sa.Column("tally_flags", sa.Integer, nullable=False, server_default="0"))
-GUESTS.append_column(sa.Column("tally_channel", sa.String(24)))
-GUESTS.append_column(sa.Column("tally_answered_hour", sa.String(13)))
+# UTC hour), a row per guest written by the database's triggers from the guest's row, answer,
+# seat and check-in in every change of them. A table of its own, not columns of guests: a
+# check-in or an answer writes this small row, never the guest's (whose indexes are many).
+# Nothing reads or writes it through the ORM.
+TALLIES = sa.Table(
+    guest_tally.TABLE,
+    Base.metadata,
+    sa.Column(
+        "guest_id", sa.Integer, sa.ForeignKey("guests.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("event_id", sa.Integer, nullable=False),
+    sa.Column("category", _enum(Category), nullable=False),
+    sa.Column("flags", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("channel", sa.String(24)),
+    sa.Column("answered_hour", sa.String(13)),
+)
 # The dashboard's guests by category, channel and flags, read in this order; and its answers by
-# hour, with the flags (revoked, attending). Partial, on conditions only the dashboard's queries
-# state (guest_tally.EVERY_GUEST, ANSWERED): SQLite, without statistics, would otherwise read the
-# guest list's pages through them, in the wrong order.
-sa.Index(guest_tally.INDEX, GUESTS.c.event_id, GUESTS.c.category, GUESTS.c.tally_channel,
-         GUESTS.c.tally_flags, sqlite_where=sa.text(guest_tally.EVERY_GUEST),
-         postgresql_where=sa.text(guest_tally.EVERY_GUEST))  # fmt: skip
-sa.Index(guest_tally.ANSWERS_INDEX, GUESTS.c.event_id, GUESTS.c.tally_answered_hour,
-         GUESTS.c.tally_flags, sqlite_where=sa.text(guest_tally.ANSWERED),
+# hour, with the flags (revoked, attending), of the guests who answered.
+sa.Index(guest_tally.INDEX, TALLIES.c.event_id, TALLIES.c.category, TALLIES.c.channel,
+         TALLIES.c.flags)  # fmt: skip
+sa.Index(guest_tally.ANSWERS_INDEX, TALLIES.c.event_id, TALLIES.c.answered_hour,
+         TALLIES.c.flags, sqlite_where=sa.text(guest_tally.ANSWERED),
          postgresql_where=sa.text(guest_tally.ANSWERED))  # fmt: skip
 guest_tally.listen(Base.metadata)
 

@@ -1,5 +1,5 @@
 """The dashboard's stored tally (guest_tally): after every kind of change to a guest, what the
-database keeps on the guest's row is what its answer, seat and check-in say, on both
+database keeps in the guest's tally row is what its answer, seat and check-in say, on both
 databases, also when two transactions change the same guest at once."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from support.factories import make_event, make_guest, make_guests_in_bulk
 from test_dashboard import EXPECTED_GUESTS, answer, everyone, scan  # noqa: F401
 
 from registrar.extensions import db
-from registrar.models import GUESTS, Channel, Guest, SeatState, utcnow
+from registrar.models import TALLIES, Channel, Guest, SeatState, utcnow
 from registrar.services import checkin, dashboard, invitations, rsvp
 from registrar.services.guests import erasure
 
@@ -96,8 +96,8 @@ def test_the_dashboard_counts_what_the_tally_holds(everyone, event):  # noqa: F8
 
 def test_two_transactions_changing_one_guest_at_once_leave_it_exact(app):
     """An answer's change and a check-in of the same guest, each in its own transaction: the
-    second waits for the first (the guest's row lock) and writes the flags from what the first
-    committed, not from what it saw before waiting."""
+    second waits for the first (the lock of the guest's tally row) and writes the flags from
+    what the first committed, not from what it saw before waiting."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("SQLite has one writer at a time")
     event = make_event(capacity=5)
@@ -131,7 +131,7 @@ def test_two_transactions_changing_one_guest_at_once_leave_it_exact(app):
 
         waiting = threading.Thread(target=check_in)
         waiting.start()
-        assert not done.wait(0.5), "the check-in's trigger waits for the guest's row lock"
+        assert not done.wait(0.5), "the check-in's trigger waits for the tally row's lock"
         first.commit()
         waiting.join(10)
         assert done.is_set()
@@ -141,5 +141,32 @@ def test_two_transactions_changing_one_guest_at_once_leave_it_exact(app):
         second.close()
     db.session.expire_all()
     assert_exact(event_id)
-    flags = db.session.scalar(sa.select(GUESTS.c.tally_flags).where(GUESTS.c.id == guest_id))
+    flags = db.session.scalar(sa.select(TALLIES.c.flags).where(TALLIES.c.guest_id == guest_id))
     assert flags & tally.t.DIETARY and flags & tally.t.INSIDE and flags & tally.t.HANDED
+
+
+def test_an_answer_and_a_check_in_leave_the_guest_row_as_it_was(app):
+    """The tally has a table of its own: changing it writes no new version of the guest's row
+    (on PostgreSQL, one that would add an entry to every index of guests)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("a row's version (xmin) is PostgreSQL's")
+    event = make_event(capacity=5)
+    guest = make_guest(event)
+    guest.sent_at = utcnow()
+    db.session.commit()
+    guest_id = guest.id
+
+    def version() -> str:
+        return db.session.scalar(
+            sa.text("SELECT xmin::text FROM guests WHERE id = :g"), {"g": guest_id}
+        )
+
+    before = version()
+    rsvp.answer(
+        guest.id, guest.token_version, rsvp.RsvpAnswer(attending=True, channel=Channel.EN), "guest"
+    )
+    db.session.commit()
+    assert scan(db.session.get(Guest, guest_id)) == "ok"
+    db.session.commit()
+    assert version() == before
+    assert_exact(event.id)

@@ -7,7 +7,8 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from support.factories import make_event
+from support import tally
+from support.factories import make_event, make_guests_in_bulk
 
 from registrar import search_index
 from registrar.extensions import db
@@ -82,3 +83,18 @@ def test_the_search_key_migration_fills_the_keys_of_the_guests_already_there(app
     assert key == "chenmeiling 陳美玲 iclei mei@example.org"
     assert [g.name_en for g in search_guests(event_id, "mei ling")] == ["Chen Mei-Ling"]
     assert [g.name_en for g in search_guests(event_id, "美玲")] == ["Chen Mei-Ling"]
+
+
+def test_the_tally_migration_counts_the_guests_already_there(app):
+    db.drop_all()
+    upgrade()
+    event = make_event(capacity=5)
+    make_guests_in_bulk(event, 40)
+    db.session.commit()
+    event_id = event.id
+    expected = tally.from_rows(event_id)
+    db.session.close()
+    # Back to before the tally, then up again: the guests' tally rows are made from their rows.
+    downgrade(revision="e4a7c2f9d815")
+    upgrade()
+    assert tally.stored(event_id) == expected

@@ -22,7 +22,7 @@ from .. import guest_tally as tally
 from .. import search_index
 from ..extensions import db
 from ..models import (
-    GUESTS,
+    TALLIES,
     Category,
     Channel,
     Event,
@@ -181,14 +181,14 @@ def _tally(event: Event) -> list[_Kind]:
     """The event's guests grouped by everything the dashboard counts, a few hundred groups at
     most whatever the list's length, from which every count is summed.
 
-    What each guest counts as is kept on its row by the database (guest_tally: a bit per fact,
-    and the answer's channel, rewritten by triggers in every change), so this is one read of
-    the index on (event, category, channel, flags) in its own order: no join, no sort.
+    What each guest counts as is kept in a row of its own by the database (guest_tally: a bit
+    per fact, and the answer's channel, rewritten by triggers in every change), so this is one
+    read of the index on (event, category, channel, flags) in its own order: no join, no sort.
     """
-    grouped = (Guest.category, GUESTS.c.tally_channel, GUESTS.c.tally_flags)
+    grouped = (TALLIES.c.category, TALLIES.c.channel, TALLIES.c.flags)
     rows = db.session.execute(
         sa.select(*grouped, sa.func.count())
-        .where(Guest.event_id == event.id, sa.text(tally.EVERY_GUEST))
+        .where(TALLIES.c.event_id == event.id)
         .group_by(*grouped)
     ).all()
     return [
@@ -327,19 +327,19 @@ def _needs(event: Event, tally: list[_Kind], limit: int = NEEDS_LIMIT) -> Needs:
 def answers_by_day(event: Event) -> list[AnswerDay]:
     """First answers per day in the event's time zone, and how many of them attend now.
 
-    The database groups by UTC hour (guest_tally keeps it on each guest's row) and the days are
-    made here, in the event's zone: SQLite knows no time zones. (A zone whose offset is not
+    The database groups by UTC hour (guest_tally keeps it in each guest's tally row) and the
+    days are made here, in the event's zone: SQLite knows no time zones. (A zone whose offset is not
     whole hours would place answers of the half hour around midnight on the neighbouring day.)
     """
-    # The answer's UTC hour and flags as the database keeps them on each guest's row
+    # The answer's UTC hour and flags as the database keeps them in each guest's tally row
     # (guest_tally), read from their index in order.
-    hour, flags = GUESTS.c.tally_answered_hour, GUESTS.c.tally_flags
+    hour, flags = TALLIES.c.answered_hour, TALLIES.c.flags
     rows = db.session.execute(
         sa.select(
             hour, sa.func.count().label("answers"), _count(flags.bitwise_and(tally.ATTENDING) != 0)
         )
         .where(
-            Guest.event_id == event.id,
+            TALLIES.c.event_id == event.id,
             sa.text(tally.ANSWERED),
             flags.bitwise_and(tally.REVOKED) == 0,
         )

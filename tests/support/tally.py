@@ -9,18 +9,18 @@ import sqlalchemy as sa
 
 from registrar import guest_tally as t
 from registrar.extensions import db
-from registrar.models import GUESTS, CheckIn, Guest, Rsvp, Seat, SeatState
+from registrar.models import TALLIES, CheckIn, Guest, Rsvp, Seat, SeatState
 
 
 def stored(event_id: int) -> Counter:
     """Guests by (category, channel, flags, answer's UTC hour) as the triggers left them."""
     rows = db.session.execute(
         sa.select(
-            GUESTS.c.category,
-            GUESTS.c.tally_channel,
-            GUESTS.c.tally_flags,
-            GUESTS.c.tally_answered_hour,
-        ).where(GUESTS.c.event_id == event_id)
+            TALLIES.c.category,
+            TALLIES.c.channel,
+            TALLIES.c.flags,
+            TALLIES.c.answered_hour,
+        ).where(TALLIES.c.event_id == event_id)
     ).all()
     return Counter((str(category), channel, flags, hour) for category, channel, flags, hour in rows)
 

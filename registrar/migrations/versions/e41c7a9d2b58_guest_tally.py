@@ -1,5 +1,5 @@
-"""dashboard at city scale: what the dashboard counts of each guest, kept on the guest's row by
-triggers, with the index the dashboard reads
+"""dashboard at city scale: what the dashboard counts of each guest, kept in a table of its own
+by triggers, with the indexes the dashboard reads
 
 Revision ID: e41c7a9d2b58
 Revises: e4a7c2f9d815
@@ -9,7 +9,7 @@ Create Date: 2026-12-04 16:30:00.000000
 from alembic import op
 import sqlalchemy as sa
 
-from registrar import guest_tally, search_index
+from registrar import guest_tally
 
 
 # revision identifiers, used by Alembic.
@@ -20,29 +20,31 @@ depends_on = None
 
 
 def upgrade():
-    # Plain ADD COLUMN on both databases: no copy of the table (SQLite's batch mode would drop
-    # the search index's triggers with the old table).
-    op.add_column(
-        'guests', sa.Column('tally_flags', sa.Integer(), server_default='0', nullable=False)
+    op.create_table(
+        guest_tally.TABLE,
+        sa.Column('guest_id', sa.Integer(), nullable=False),
+        sa.Column('event_id', sa.Integer(), nullable=False),
+        sa.Column('category', sa.String(length=24), nullable=False),
+        sa.Column('flags', sa.Integer(), server_default='0', nullable=False),
+        sa.Column('channel', sa.String(length=24), nullable=True),
+        sa.Column('answered_hour', sa.String(length=13), nullable=True),
+        sa.ForeignKeyConstraint(['guest_id'], ['guests.id'], ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('guest_id'),
     )
-    op.add_column('guests', sa.Column('tally_channel', sa.String(length=24), nullable=True))
-    op.add_column('guests', sa.Column('tally_answered_hour', sa.String(length=13), nullable=True))
     conn = op.get_bind()
     # The guests already there, from their rows; then the triggers keep every later change.
     conn.exec_driver_sql(guest_tally.recount_all(conn.dialect.name))
     guest_tally.create(conn)
     op.create_index(
         guest_tally.INDEX,
-        'guests',
-        ['event_id', 'category', 'tally_channel', 'tally_flags'],
+        guest_tally.TABLE,
+        ['event_id', 'category', 'channel', 'flags'],
         unique=False,
-        sqlite_where=sa.text(guest_tally.EVERY_GUEST),
-        postgresql_where=sa.text(guest_tally.EVERY_GUEST),
     )
     op.create_index(
         guest_tally.ANSWERS_INDEX,
-        'guests',
-        ['event_id', 'tally_answered_hour', 'tally_flags'],
+        guest_tally.TABLE,
+        ['event_id', 'answered_hour', 'flags'],
         unique=False,
         sqlite_where=sa.text(guest_tally.ANSWERED),
         postgresql_where=sa.text(guest_tally.ANSWERED),
@@ -51,12 +53,7 @@ def upgrade():
 
 def downgrade():
     conn = op.get_bind()
-    op.drop_index(guest_tally.ANSWERS_INDEX, table_name='guests')
-    op.drop_index(guest_tally.INDEX, table_name='guests')
     guest_tally.drop(conn)
-    with op.batch_alter_table('guests', schema=None) as batch_op:
-        batch_op.drop_column('tally_answered_hour')
-        batch_op.drop_column('tally_channel')
-        batch_op.drop_column('tally_flags')
-    # SQLite's batch mode made the table again without the search index's triggers.
-    search_index.create(conn)
+    op.drop_index(guest_tally.ANSWERS_INDEX, table_name=guest_tally.TABLE)
+    op.drop_index(guest_tally.INDEX, table_name=guest_tally.TABLE)
+    op.drop_table(guest_tally.TABLE)
