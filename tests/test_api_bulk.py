@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
+from support.auth import api_bearer
 from support.factories import answer, make_event, make_guest, make_staff
 
 from registrar.extensions import db
 from registrar.models import ApiRole, AuditEntry, Category, Guest, Language, Role
-from registrar.services import api_tokens, audit, guests, invitations
+from registrar.services import audit, guests, invitations
 from registrar.web.api import schemas
 
 
@@ -20,9 +21,7 @@ def event(app):
 
 
 def bearer(account, event_id, role=ApiRole.ORGANIZER, name="crm sync") -> dict[str, str]:
-    made = api_tokens.create(name, role, [event_id], account, None, "x")
-    db.session.commit()
-    return {"Authorization": f"Bearer {made.secret}"}
+    return api_bearer(account, event_id, role, name)
 
 
 @pytest.fixture

@@ -6,23 +6,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from support.auth import api_bearer as bearer
 from support.factories import answer, make_event, make_guest, make_staff
 
 from registrar import tokens
-from registrar.extensions import db
 from registrar.models import ApiRole, Role, utcnow
-from registrar.services import api_tokens
 
 
 @pytest.fixture
 def event(app):
     return make_event(capacity=10)
-
-
-def bearer(account, event, role, name) -> dict[str, str]:
-    made = api_tokens.create(name, role, [event.id], account, None, "x")
-    db.session.commit()
-    return {"Authorization": f"Bearer {made.secret}"}
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from support.auth import logged_in
+from support.auth import api_bearer, logged_in
 from support.factories import make_event, make_guest, make_staff
 
 from registrar.extensions import db
@@ -50,9 +50,7 @@ def event(app):
 
 
 def bearer(account, events, role=ApiRole.ORGANIZER, name="writer") -> dict[str, str]:
-    made = api_tokens.create(name, role, [e.id for e in events], account, None, "x")
-    db.session.commit()
-    return {"Authorization": f"Bearer {made.secret}"}
+    return api_bearer(account, events, role, name)
 
 
 @pytest.fixture

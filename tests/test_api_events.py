@@ -4,7 +4,7 @@ a time with a cursor, each with its slug; others' events refused; bad queries na
 from __future__ import annotations
 
 import pytest
-from support.auth import logged_in
+from support.auth import api_bearer, logged_in
 from support.factories import make_event, make_staff
 
 from registrar.extensions import db
@@ -17,10 +17,8 @@ def events(app):
     return [make_event(slug=f"forum-{n}") for n in range(5)]
 
 
-def bearer(account, events, role=ApiRole.READ) -> dict[str, str]:
-    made = api_tokens.create("reader", role, [e.id for e in events], account, None, "x")
-    db.session.commit()
-    return {"Authorization": f"Bearer {made.secret}"}
+def bearer(account, events, role=ApiRole.READ, name="reader") -> dict[str, str]:
+    return api_bearer(account, events, role, name)
 
 
 def test_a_token_lists_its_events_page_by_page(client, events):

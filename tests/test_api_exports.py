@@ -6,12 +6,11 @@ import io
 
 import pytest
 from openpyxl import load_workbook
+from support.auth import api_bearer as bearer
 from support.auth import logged_in
 from support.factories import answer, make_event, make_guest, make_staff
 
-from registrar.extensions import db
 from registrar.models import ApiRole, Role
-from registrar.services import api_tokens
 
 FILES = [(kind, fmt) for kind in ("guests", "checkins", "waitlist") for fmt in ("csv", "xlsx")]
 
@@ -22,12 +21,6 @@ def event(app):
     for n in range(3):
         answer(make_guest(event, name_en=f"Guest {n}", name_zh=f"來賓{n}號"))
     return event
-
-
-def bearer(account, event, role, name) -> dict[str, str]:
-    made = api_tokens.create(name, role, [event.id], account, None, "x")
-    db.session.commit()
-    return {"Authorization": f"Bearer {made.secret}"}
 
 
 def rows(data: bytes) -> list[list]:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from support.auth import logged_in
+from support.auth import api_bearer, logged_in
 from support.factories import answer, make_event, make_guest, make_staff
 
 from registrar.extensions import db
 from registrar.models import ApiRole, AuditEntry, Category, Guest, Role
-from registrar.services import api_tokens, invitations
+from registrar.services import invitations
 
 
 @pytest.fixture
@@ -19,9 +19,7 @@ def event(app):
 
 
 def bearer(account, event, role=ApiRole.READ, name="reader") -> dict[str, str]:
-    made = api_tokens.create(name, role, [event.id], account, None, "x")
-    db.session.commit()
-    return {"Authorization": f"Bearer {made.secret}"}
+    return api_bearer(account, event, role, name)
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from typing import get_args
 
 import pytest
 import sqlalchemy as sa
+from support.auth import api_bearer as bearer
 from support.factories import answer, make_event, make_guest, make_staff
 
 from registrar.extensions import db
@@ -21,19 +22,12 @@ from registrar.models import (
     Role,
     utcnow,
 )
-from registrar.services import api_tokens
 from registrar.web.api import schemas as wire
 
 
 @pytest.fixture
 def event(app):
     return make_event(capacity=5)
-
-
-def bearer(account, event, role, name) -> dict[str, str]:
-    made = api_tokens.create(name, role, [event.id], account, None, "x")
-    db.session.commit()
-    return {"Authorization": f"Bearer {made.secret}"}
 
 
 @pytest.fixture

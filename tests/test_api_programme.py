@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from support.auth import api_bearer
 from support.factories import make_event, make_staff
 
 from registrar.extensions import db
 from registrar.models import AgendaItem, AgendaPerson, ApiRole, AuditEntry, Role
-from registrar.services import api_tokens
 
 # 10:00 to 13:00 in Taipei.
 STARTS = datetime(2031, 5, 20, 2, 0, tzinfo=UTC)
@@ -34,9 +34,7 @@ def organizer(event):
 
 
 def bearer(account, event, role=ApiRole.ORGANIZER, name="writer") -> dict[str, str]:
-    made = api_tokens.create(name, role, [event.id], account, None, "x")
-    db.session.commit()
-    return {"Authorization": f"Bearer {made.secret}"}
+    return api_bearer(account, event, role, name)
 
 
 @pytest.fixture

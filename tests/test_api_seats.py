@@ -5,23 +5,17 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
+from support.auth import api_bearer as bearer
 from support.auth import logged_in
 from support.factories import answer, make_event, make_guest, make_staff
 
 from registrar.extensions import db
 from registrar.models import ApiRole, AuditEntry, Event, EventState, Role, Seat, SeatState
-from registrar.services import api_tokens
 
 
 @pytest.fixture
 def event(app):
     return make_event(capacity=2)
-
-
-def bearer(account, event, role, name) -> dict[str, str]:
-    made = api_tokens.create(name, role, [event.id], account, None, "x")
-    db.session.commit()
-    return {"Authorization": f"Bearer {made.secret}"}
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """Logging staff in through the real /login form: with the test client, or over HTTP against
-a live server (with the CSRF token the page carries, as a browser sends it)."""
+a live server (with the CSRF token the page carries, as a browser sends it); and API tokens,
+made as the console makes them, as the header a program sends."""
 
 from __future__ import annotations
 
@@ -8,6 +9,10 @@ import re
 import requests
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
+
+from registrar.extensions import db
+from registrar.models import ApiRole, Event
+from registrar.services import api_tokens
 
 # The accounts the fixtures make (support.factories.make_staff's defaults).
 ORGANIZER_EMAIL = "organizer@example.org"
@@ -57,3 +62,17 @@ def http_log_in(
     if answer.status_code != 302:
         raise RuntimeError(f"login of {email} failed: {answer.status_code}")
     return session, token
+
+
+def api_bearer(
+    account, events: Event | int | list[Event], role: ApiRole = ApiRole.READ, name: str = "reader"
+) -> dict[str, str]:
+    """The Authorization header of a new API token of `account` for `events` (an event, its
+    id, or a list of events), committed."""
+    if isinstance(events, list):
+        ids = [event.id for event in events]
+    else:
+        ids = [events if isinstance(events, int) else events.id]
+    made = api_tokens.create(name, role, ids, account, None, "x")
+    db.session.commit()
+    return {"Authorization": f"Bearer {made.secret}"}
