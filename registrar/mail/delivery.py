@@ -9,7 +9,6 @@ meanwhile), and records the backend's answer in another short one.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,6 +19,7 @@ from flask import current_app
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import joinedload
 
+from .. import watching
 from ..db_setup import reading
 from ..extensions import db
 from ..models import Guest, MessageKind, MessageStatus, OutboxMessage, utcnow
@@ -35,8 +35,6 @@ CLAIM_LEASE = timedelta(minutes=10)
 # Back-off after a temporary failure: one minute, doubling, at most an hour.
 RETRY_FIRST = timedelta(minutes=1)
 RETRY_LONGEST = timedelta(hours=1)
-# Messages per batch in watch mode: between batches the sender checks for a stop signal.
-WATCH_BATCH = 50
 
 
 @dataclass
@@ -412,24 +410,14 @@ def watch(
     Between batches it looks at the outbox every `interval` seconds; it reports each batch
     that did something through `say`. Returns how many messages it handled.
     """
-    delivered = 0
-    while not stopping() and (limit is None or delivered < limit):
-        batch = WATCH_BATCH if limit is None else min(WATCH_BATCH, limit - delivered)
-        try:
-            report = deliver_due(limit=batch)
-        except sa.exc.SQLAlchemyError as exc:
-            # The database may be restarting; the outbox is still there when it is back.
-            db.session.rollback()
-            say(f"{datetime.now():%H:%M:%S} database error, trying again: {exc}")
-            report = DeliveryReport()
-        delivered += report.handled
-        if report.handled or report.stopped:
-            say(f"{datetime.now():%H:%M:%S} {report.line()}")
-        if report.stopped:
-            say(f"  the mail server went away: {report.stopped}")
-        if report.handled == batch and not report.stopped:
-            continue  # more may be due right now
-        deadline = time.monotonic() + interval
-        while not stopping() and time.monotonic() < deadline:
-            time.sleep(min(0.5, interval))
-    return delivered
+    return watching.watch(
+        lambda size: deliver_due(limit=size),
+        DeliveryReport,
+        interval=interval,
+        limit=limit,
+        stopping=stopping,
+        say=say,
+        stopped=lambda report: (
+            f"the mail server went away: {report.stopped}" if report.stopped else ""
+        ),
+    )

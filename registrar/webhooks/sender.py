@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.engine import CursorResult
 
-from .. import tokens
+from .. import tokens, watching
 from ..db_setup import reading
 from ..extensions import db
 from ..models import DeliveryStatus, Webhook, WebhookDelivery, utcnow
@@ -34,7 +34,6 @@ CLAIM_LEASE = timedelta(minutes=5)
 # 32 min: with 8 attempts a receiver may be away for about an hour before a delivery fails).
 RETRY_FIRST = timedelta(seconds=30)
 RETRY_LONGEST = timedelta(hours=1)
-WATCH_BATCH = 50
 USER_AGENT = "registrar-webhooks/1"
 
 
@@ -267,21 +266,11 @@ def watch(
     say: Callable[[str], None],
 ) -> int:
     """Deliver in batches as deliveries come due until `stopping()` or `limit` deliveries."""
-    delivered = 0
-    while not stopping() and (limit is None or delivered < limit):
-        batch = WATCH_BATCH if limit is None else min(WATCH_BATCH, limit - delivered)
-        try:
-            report = deliver_due(limit=batch)
-        except sa.exc.SQLAlchemyError as exc:
-            db.session.rollback()
-            say(f"{datetime.now():%H:%M:%S} database error, trying again: {exc}")
-            report = SendReport()
-        delivered += report.handled
-        if report.handled:
-            say(f"{datetime.now():%H:%M:%S} {report.line()}")
-        if report.handled == batch:
-            continue
-        deadline = time.monotonic() + interval
-        while not stopping() and time.monotonic() < deadline:
-            time.sleep(min(0.5, interval))
-    return delivered
+    return watching.watch(
+        lambda size: deliver_due(limit=size),
+        SendReport,
+        interval=interval,
+        limit=limit,
+        stopping=stopping,
+        say=say,
+    )
