@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from .models import (
     AgendaKind,
+    ApiRole,
     Category,
     Channel,
     DeliveryStatus,
@@ -169,4 +170,10 @@ DELIVERY_STATUS_LABELS = {
     DeliveryStatus.SENDING: _l("Sending"),
     DeliveryStatus.SENT: _l("Delivered"),
     DeliveryStatus.FAILED: _l("Failed"),
+}
+
+API_ROLE_LABELS = {
+    ApiRole.READ: _l("Read only"),
+    ApiRole.DOOR: _l("Door"),
+    ApiRole.ORGANIZER: _l("Organizer"),
 }

@@ -60,7 +60,29 @@ WALK_IN_BADGES = frozenset({"door.walk_in_badge_png", "door.walk_in_badge_pdf"})
 LEAD_ENDPOINTS = frozenset({"api.let_in"})
 # The API's guest list, a guest, and the changes to them are an organizer's: door staff get 403
 # in the envelope.
-ORGANIZER_API_ENDPOINTS = frozenset({"api.guests_collection", "api.guest", "api.guest_action"})
+ORGANIZER_API_ENDPOINTS = frozenset(
+    {
+        "api.guests_collection",
+        "api.guest",
+        "api.guest_action",
+        "api.guest_bulk",
+        "api.guest_answer",
+        "api.seat_collection",
+        "api.waitlist",
+        "api.waitlist_move",
+        "api.waitlist_promote",
+        "api.message_collection",
+        "api.scan_log",
+        "api.check_ins",
+        "api.export_file",
+        "api.event_create",
+        "api.event_state",
+        "api.event_cancel",
+        "api.event_copy",
+    }
+)
+# The event and its programme: the event's team reads them, only its organizers change them.
+ORGANIZER_API_WRITES = frozenset({"api.event", "api.programme_items", "api.programme_item"})
 # The JSON API checks its callers itself (door staff, organizers, a door link's session):
 # 401 with a JSON error for anyone else, never a redirect to a login page.
 API_PREFIX = "api."
@@ -158,7 +180,11 @@ def refusal(visitor: Visitor, rule: Rule, response) -> str | None:
                 return f"expected 401 JSON, got {status}"
             if response.get_json().get("error", {}).get("code") != "unauthorized":
                 return "401 without the JSON error code 'unauthorized'"
-        elif endpoint in LEAD_ENDPOINTS or endpoint in ORGANIZER_API_ENDPOINTS:
+        elif (
+            endpoint in LEAD_ENDPOINTS
+            or endpoint in ORGANIZER_API_ENDPOINTS
+            or (endpoint in ORGANIZER_API_WRITES and response.request.method != "GET")
+        ):
             if status != 403 or response.get_json().get("error", {}).get("code") != "forbidden":
                 return f"expected 403 JSON for door staff, got {status}"
         elif status in (401, 403) or status >= 500:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import selectinload
 from .. import tokens
 from ..errors import DomainError, InvalidAnswer, NotFound
 from ..extensions import db
+from ..labels import API_ROLE_LABELS
 from ..models import ApiRole, ApiToken, ApiTokenEvent, Event, Role, StaffUser, utcnow
 from ..text import require_one_line
 from . import audit, staff, team
@@ -99,11 +100,7 @@ class Caller:
 
 
 # What the console and the messages call each role.
-ROLE_LABELS = {
-    ApiRole.READ: _l("Read only"),
-    ApiRole.DOOR: _l("Door"),
-    ApiRole.ORGANIZER: _l("Organizer"),
-}
+ROLE_LABELS = API_ROLE_LABELS
 
 _RANK = {ApiRole.READ: 0, ApiRole.DOOR: 1, ApiRole.ORGANIZER: 2}
 
