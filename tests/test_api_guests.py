@@ -52,6 +52,15 @@ def test_the_list_searches_filters_and_pages_like_the_console(client, event, org
     assert [i["id"] for i in vips["items"]] == [chen.id]
     past = listed(client, event, organizer_token, page="9").get_json()
     assert past["items"] == [] and past["next"] is None
+    # Pages of another size: every guest once, in the same order as pages of 50.
+    whole = listed(client, event, organizer_token, limit="100").get_json()
+    assert [i["id"] for i in whole["items"]] == ids and whole["next"] is None
+    small = [
+        listed(client, event, organizer_token, limit="20", page=str(n)).get_json()
+        for n in (1, 2, 3)
+    ]
+    assert [i["id"] for page in small for i in page["items"]] == ids
+    assert [page["next"] for page in small] == ["2", "3", None]
 
 
 def test_one_guest_reads_and_another_events_guest_is_not_found(client, event, organizer_token):
@@ -70,7 +79,9 @@ def test_one_guest_reads_and_another_events_guest_is_not_found(client, event, or
         ({"state": "happy"}, "'state'"),
         ({"sort": "shoe"}, "'sort'"),
         ({"page": "0"}, "'page'"),
-        ({"limit": "5"}, "Unknown query parameter 'limit'."),
+        ({"limit": "101"}, "'limit' is a whole number from 1 to 100."),
+        ({"limit": "0"}, "'limit'"),
+        ({"size": "5"}, "Unknown query parameter 'size'."),
     ],
 )
 def test_a_bad_query_is_named(client, event, organizer_token, query, words):

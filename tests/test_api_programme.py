@@ -166,3 +166,37 @@ def test_a_read_token_and_another_events_item_change_nothing(client, event, orga
     )
     assert elsewhere.status_code == 404
     assert _count(AgendaItem, AgendaItem.title_en == "Opening") == 1
+
+
+def test_a_move_reorders_and_re_times_and_a_stale_place_moves_nothing(client, event, writer):
+    path = f"/api/v1/events/{event.id}/programme"
+    opening = client.post(path, json=OPENING, headers=writer).get_json()
+    tea = {"kind": "break", "starts": "10:40", "ends": "10:50", "title_en": "Tea"}
+    assert client.post(path, json=tea, headers=writer).status_code == 200
+    panel = {"kind": "session", "starts": "11:00", "ends": "12:00", "title_en": "Panel"}
+    panel = client.post(path, json=panel, headers=writer).get_json()
+
+    moved = client.post(f"{path}/{panel['id']}/move", json={"position": 1}, headers=writer)
+    assert moved.status_code == 200, moved.get_json()
+    # The panel runs first from 10:00; the others follow with their lengths and pauses.
+    assert [
+        (i["position"], i["title_en"], i["starts"], i["ends"]) for i in moved.get_json()["items"]
+    ] == [
+        (1, "Panel", "10:00", "11:00"),
+        (2, "Opening", "11:10", "11:40"),
+        (3, "Tea", "11:50", "12:00"),
+    ]
+    # The same move again, from where the caller saw the panel before: refused, nothing moves.
+    stale = client.post(
+        f"{path}/{panel['id']}/move", json={"position": 1, "from_position": 3}, headers=writer
+    )
+    assert stale.status_code == 409
+    far = client.post(f"{path}/{opening['id']}/move", json={"position": 4}, headers=writer)
+    assert far.status_code == 400 and "from 1 to 3" in far.get_json()["error"]["message"]
+    unknown = client.post(
+        f"{path}/{opening['id']}/move", json={"position": 2, "to": 1}, headers=writer
+    )
+    assert unknown.status_code == 400 and "'to'" in unknown.get_json()["error"]["message"]
+    listed = client.get(path, headers=writer).get_json()["items"]
+    assert [i["title_en"] for i in listed] == ["Panel", "Opening", "Tea"]
+    assert _count(AuditEntry, AuditEntry.action == "programme.item_moved") == 1

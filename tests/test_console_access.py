@@ -82,7 +82,9 @@ ORGANIZER_API_ENDPOINTS = frozenset(
     }
 )
 # The event and its programme: the event's team reads them, only its organizers change them.
-ORGANIZER_API_WRITES = frozenset({"api.event", "api.programme_items", "api.programme_item"})
+ORGANIZER_API_WRITES = frozenset(
+    {"api.event", "api.programme_items", "api.programme_item", "api.programme_move"}
+)
 # The JSON API checks its callers itself (door staff, organizers, a door link's session):
 # 401 with a JSON error for anyone else, never a redirect to a login page.
 API_PREFIX = "api."

@@ -117,6 +117,7 @@ EXAMPLES = {
     "programme_item": 20,
     "programme_update": 40,
     "programme_delete": 25,
+    "programme_move": 30,
 }
 # The operations only an organizer (or a door lead) may call.
 ORGANIZERS_ONLY = frozenset(
@@ -144,6 +145,7 @@ EVENT_WRITES = frozenset(
         "programme_create",
         "programme_update",
         "programme_delete",
+        "programme_move",
     }
 )
 ORGANIZERS_ONLY |= EVENT_WRITES
@@ -506,6 +508,10 @@ def _valid_organizer_write(name: str, body: dict, seed: dict) -> None:
         for person in body.get("people") or []:
             if isinstance(person, dict):
                 person["name_en"] = person.get("name_en") or "Speaker"
+    if name == "programme_move":
+        # A place on a programme of a few items, from wherever the item is.
+        body["position"] = 1 + (body.get("position") or 0) % 3
+        body.pop("from_position", None)
 
 
 @dataclass

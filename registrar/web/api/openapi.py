@@ -399,7 +399,7 @@ _PATHS = {
     "/events/{event_id}/guests": {
         "get": {
             "operationId": "guest_list",
-            "summary": "The guest list, as the console's: search, filters, order, pages of 50",
+            "summary": "The guest list, as the console's: search, filters, order, pages",
             "description": "For the event's organizers (a token of any role made by one, or "
             "an organizer's session). A parameter not listed, or a value not understood, is "
             "refused by name (400).",
@@ -449,6 +449,14 @@ _PATHS = {
                     "required": False,
                     "description": "A page's `next`; past the last page, no items.",
                     "schema": {"type": "string", "pattern": "^([1-9][0-9]{0,5})?$"},
+                },
+                {
+                    "name": "limit",
+                    "in": "query",
+                    "required": False,
+                    "description": "Guests on a page (50 by default); the same on every page "
+                    "of one walk through the list.",
+                    "schema": {"type": "integer", "minimum": 1, "maximum": event_pages.MAX_PAGE},
                 },
             ],
             "responses": _responses(
@@ -1159,6 +1167,24 @@ _PATHS.update(
                 ),
             },
         },
+        "/events/{event_id}/programme/{item_id}/move": {
+            "post": {
+                "operationId": "programme_move",
+                "summary": "Run an item at another place in the programme",
+                "description": f"{_ORGANIZERS} The items from the old place to the new one are "
+                "laid out again from the time the first of them started, each keeping its "
+                "length and the pauses between them, so nothing outside that stretch moves. An "
+                "item not at `from_position` when it is sent is refused (409), and nothing "
+                "moves. Not told to guests, as in the console.",
+                "security": _DOOR_POST,
+                "parameters": _ITEM,
+                "requestBody": _body("ProgrammeMoveRequest"),
+                "responses": _responses(
+                    _json("ProgrammePage", "The whole programme, re-timed."),
+                    *_EVENT_WRITE_ERRORS,
+                ),
+            }
+        },
     }
 )
 
@@ -1172,17 +1198,25 @@ def document(
     return {
         "openapi": "3.1.0",
         "info": {
-            "title": "registrar door API",
+            "title": "registrar API",
             "version": "1",
-            "description": "The door's JSON API: scans, manual check-in, letting in a guest "
-            "who never answered, interpretation receivers, occupancy, guest search and the "
-            "door list kept for offline verdicts. Callers "
-            "are door staff or organizers logged in at /login, or a volunteer who opened a door "
-            f"link; every POST carries the session's CSRF token in the `{CSRF_HEADER}` header "
-            "(the scanner page has it "
-            "in its `door-config` data). A program sends an API token instead, as "
-            "`Authorization: Bearer rgr_...`, with no CSRF token; the session cookie of a "
-            "request with a token is not read. "
+            "description": "Everything the console does, for programs: events and their "
+            "programme, guests (one at a time or in bulk, with the importer's rules), their "
+            "answers, seats and the waitlist, messages to guests, the door's records and the "
+            "exports; and the door's own operations (scans, check-in, letting in, walk-ins, "
+            "interpretation receivers, occupancy, guest search and the door list kept for "
+            "offline verdicts). "
+            "A program sends an API token, made in the console (API tokens) or with `flask "
+            "token create`, as `Authorization: Bearer rgr_...`; it needs no CSRF token, and "
+            "the session cookie of a request with a token is not read. The scanner and the "
+            "console call the same operations with the session of an account logged in at "
+            "/login (or of a volunteer's door link); every POST of a session carries its "
+            f"CSRF token in the `{CSRF_HEADER}` header. A POST that creates something takes an "
+            "`Idempotency-Key` header: a retry with the same key gets the first answer and "
+            'creates nothing. Lists answer `{"items": [...], "next": ...}`: pass `next` '
+            "as `cursor` for the page after. Every write is audited with the token's name. "
+            "Webhooks (set up per event in the console) are signed with HMAC-SHA256 over "
+            "`t.body`, in the `Registrar-Signature: t=...,v1=...` header. "
             'Errors are `{"error": {"code", "message"}}`.',
         },
         "paths": {url_prefix + path: item for path, item in _PATHS.items()},

@@ -1,5 +1,5 @@
 """JSON API v1: an event's programme, its items (sessions and breaks) with their speakers and
-moderators: list, read, create, change, delete, with the programme editor's rules
+moderators: list, read, create, change, move, delete, with the programme editor's rules
 (services/programme: times on the event's clocks within its hours, no two items overlapping,
 a title and a name in at least one language). Programme changes are not told to guests, as
 in the console: their page shows the programme as it is."""
@@ -89,6 +89,20 @@ def programme_update(event_id: int, item_id: int) -> Response:
     )
     db.session.commit()
     return programme_read(event_id, item_id)
+
+
+@bp.post(f"/events/{EVENT_ID}/programme/{ITEM_ID}/move")
+def programme_move(event_id: int, item_id: int) -> Response:
+    """Run an item at another place; the items between follow (see services/programme)."""
+    actor = _organizer_actor(event_id)
+    body = _body(schemas.ProgrammeMoveRequest)
+    event = _event(event_id)
+    # Where the item is now, unless the caller says where they saw it; checked again under the
+    # lock by the service (409 if it moved in between).
+    from_position = body.from_position or _item_of(event, item_id).position
+    programme.move_item(event_id, item_id, body.position, actor, from_position=from_position)
+    db.session.commit()
+    return programme_list(event_id)
 
 
 def programme_delete(event_id: int, item_id: int) -> Response:

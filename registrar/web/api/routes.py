@@ -283,10 +283,10 @@ def guest(event_id: int, guest_id: int) -> Response:
 
 
 def guest_list(event_id: int) -> Response:
-    """The console's guest list: its search, filters and order, a page of 50 at a time."""
+    """The console's guest list: its search, filters and order, a page of 50 (or `limit`)."""
     _organizer_reader(event_id)
-    criteria = schemas.guest_criteria(request.args)
-    found = guests.search(db.get_or_404(Event, event_id), criteria)
+    criteria, limit = schemas.guest_criteria(request.args)
+    found = guests.search(db.get_or_404(Event, event_id), criteria, per_page=limit)
     rows = [] if found.page_past_end else found.rows
     more = not found.page_past_end and found.page < found.pages
     return _answer(

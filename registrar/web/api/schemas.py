@@ -776,7 +776,7 @@ class GuestItem(_Answer):
 
 
 class GuestPage(_Answer):
-    items: list[GuestItem] = Field(max_length=guests.PER_PAGE)
+    items: list[GuestItem] = Field(max_length=event_pages.MAX_PAGE)
     total: int = Field(ge=0, description="Guests matching the filters.")
     next: str | None = Field(
         description="The `page` to ask for next; null on the last one. The order is the "
@@ -784,16 +784,22 @@ class GuestPage(_Answer):
     )
 
 
-GUEST_LIST_PARAMETERS = ("q", "state", "category", "channel", "sort", "page")
+GUEST_LIST_PARAMETERS = ("q", "state", "category", "channel", "sort", "page", "limit")
 
 
-def guest_criteria(args: Mapping[str, str]) -> guests.Criteria:
-    """The console's filters from a guest list's query; anything else, or a value not
-    understood, is refused by name."""
+def guest_criteria(args: Mapping[str, str]) -> tuple[guests.Criteria, int]:
+    """The console's filters from a guest list's query, and the guests on a page (`limit`, 1 to
+    100, 50 by default); anything else, or a value not understood, is refused by name."""
     for name in args:
         if name not in GUEST_LIST_PARAMETERS:
             raise InvalidAnswer(_l("Unknown query parameter '%(field)s'."), field=name)
-    for name in GUEST_LIST_PARAMETERS[1:]:
+    limit = parse_whole(args.get("limit", str(guests.PER_PAGE)), low=1, high=event_pages.MAX_PAGE)
+    if limit is None:
+        raise InvalidAnswer(
+            _l("'limit' is a whole number from 1 to %(max)d."), max=event_pages.MAX_PAGE
+        )
+    args = {name: value for name, value in args.items() if name != "limit"}
+    for name in GUEST_LIST_PARAMETERS[1:-1]:
         # The console forgives spaces around a choice; a program is told.
         if name in args and args[name] != args[name].strip():
             raise InvalidAnswer(
@@ -803,7 +809,7 @@ def guest_criteria(args: Mapping[str, str]) -> guests.Criteria:
     if ignored:
         name, _value = ignored[0]
         raise InvalidAnswer(_l("The value of '%(field)s' is not one the list takes."), field=name)
-    return criteria
+    return criteria, limit
 
 
 class GuestLink(_Answer):
@@ -1431,6 +1437,8 @@ ClockTime: TypeAlias = Annotated[
 ItemTitle: TypeAlias = Annotated[str, _text(programme.ITEM_LENGTHS["title_en"], strip=True)]
 # The most people one item may have through the API.
 MAX_PEOPLE = 30
+# The most items a programme's move names a place among (a day's programme has far fewer).
+MAX_ITEMS = 200
 
 
 def _person_text(name: str) -> StringConstraints:
@@ -1520,6 +1528,21 @@ class ProgrammeItemChangeRequest(_Body):
 
     def people_details(self) -> list[programme.PersonDetails] | None:
         return None if self.people is None else [p.details() for p in self.people]
+
+
+class ProgrammeMoveRequest(_Body):
+    """Run an item at another place in the programme (1 = first)."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    position: Annotated[int, Field(ge=1, le=MAX_ITEMS)] = Field(
+        description="The new place; at most the number of items (400 otherwise)."
+    )
+    from_position: Annotated[int, Field(ge=1, le=MAX_ITEMS)] | None = Field(
+        None,
+        description="Where the caller saw the item; when it is elsewhere now, nothing moves "
+        "(409). Missing: wherever the item is.",
+    )
 
 
 class ProgrammePerson(_Answer):
@@ -1623,6 +1646,7 @@ REQUESTS = (
     EventCancelRequest,
     ProgrammeItemRequest,
     ProgrammeItemChangeRequest,
+    ProgrammeMoveRequest,
 )
 ANSWERS = (
     ScanResult,
