@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from babel.dates import get_timezone, get_timezone_location
 from flask import Flask, g, request, session
@@ -69,6 +69,11 @@ def datetime_long(value: datetime) -> str:
     return f"{format_date(value, 'long')} {format_time(value, 'HH:mm')}"
 
 
+def date_long(value: date) -> str:
+    """A day in the page's language ("31 December 2026", "2026年12月31日"), in no zone."""
+    return format_date(value, "long")
+
+
 def zone_name(event: Event) -> str:
     """The event's time zone as a guest reads it beside a time: "Taipei time", "台北時間"."""
     city = get_timezone_location(
@@ -95,6 +100,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.jinja_env.filters["datetime_long"] = datetime_long
+    app.jinja_env.filters["date_long"] = date_long
     app.jinja_env.filters["zone_name"] = zone_name
     app.jinja_env.filters["interpretation"] = interpretation
     app.jinja_env.filters["upper_first"] = upper_first

@@ -53,11 +53,14 @@ def test_a_token_is_made_shown_once_listed_and_works(organizer, event):
     assert made.headers["Cache-Control"] == "no-store"
     [secret] = SECRET.findall(made.get_data(as_text=True))
     assert "only time the token is shown" in text(made)
+    # The last day as it was given, not the next day's midnight in the viewer's zone.
+    assert "works to the end of December 31, 2099 (UTC)" in text(made)
     caller = api_tokens.authenticate(secret)
     assert caller.role == ApiRole.ORGANIZER and caller.event_ids == {event.id}
     listed = text(organizer.get(PAGE))
     assert secret not in listed
     assert "crm sync" in listed and "forum" in listed and "never" in listed
+    assert "to the end of December 31, 2099 (UTC)" in listed
     assert secret[:10] + "…" in listed
     entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "api_token.created"))
     assert entry.event_id == event.id and entry.actor.startswith("staff:")

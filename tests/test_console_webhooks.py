@@ -1,4 +1,4 @@
-"""The console's webhooks page: add, disable, delete with confirmation, deliveries, replay."""
+"""The console's webhooks page: add, change, disable, delete (asked first), deliveries, replay."""
 
 from __future__ import annotations
 
@@ -103,10 +103,45 @@ def test_disable_enable_and_delete_with_confirmation(app, organizer_client):
     assert "Webhook deleted" in text(organizer_client.get(page(event)))
 
 
+def test_a_change_keeps_the_secret_and_a_bad_one_changes_nothing(app, organizer_client):
+    event = make_event()
+    add(organizer_client, event, "http://127.0.0.1:9/hooks")
+    (hook,) = hooks()
+    secret, edit = hook.secret, f"{page(event)}/{hook.id}/edit"
+    shown = text(organizer_client.get(edit))
+    assert "Change webhook" in shown and "http://127.0.0.1:9/hooks" in shown
+    refused = organizer_client.post(
+        edit, data={"url": "http://evil.example/x", "kinds": ["answer"]}
+    )
+    assert refused.status_code == 200
+    assert "Deliveries may only go to these hosts" in text(refused)
+    assert "http://evil.example/x" in text(refused)  # what was typed is still there
+    assert hooks()[0].url == "http://127.0.0.1:9/hooks"
+    none = organizer_client.post(edit, data={"url": "http://127.0.0.1:9/new"})
+    assert "Choose at least one kind of change." in text(none)
+    assert hooks()[0].kinds == "answer seat.confirmed"
+    done = organizer_client.post(
+        edit, data={"url": "http://127.0.0.1:9/new", "kinds": ["guest.checked_in"]}
+    )
+    assert done.status_code == 302
+    (hook,) = hooks()
+    assert (hook.url, hook.kinds, hook.secret) == (
+        "http://127.0.0.1:9/new",
+        "guest.checked_in",
+        secret,
+    )
+    assert db.session.get(Event, event.id).webhook_kinds == "guest.checked_in"
+    assert db.session.scalar(sa.select(AuditEntry.action).order_by(AuditEntry.id.desc())) == (
+        "webhook.changed"
+    )
+    assert "網址" in text(organizer_client.get(edit + "?lang=zh_Hant"))
+
+
 def test_a_webhook_of_another_event_is_not_found_here(app, organizer_client):
     event, other = make_event(), make_event()
     add(organizer_client, other, "http://127.0.0.1:9/hooks")
     (hook,) = hooks()
+    assert organizer_client.get(f"{page(event)}/{hook.id}/edit").status_code == 404
     assert organizer_client.post(f"{page(event)}/{hook.id}/disable").status_code == 404
     assert organizer_client.post(f"{page(event)}/{hook.id}/delete").status_code == 404
     assert hooks()[0].active

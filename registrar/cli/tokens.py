@@ -92,7 +92,7 @@ def token_list():
                     token.role.value,
                     token.staff.email,
                     ",".join(slugs[e] for e in token.event_ids if e in slugs),
-                    _when(token.expires_at),
+                    api_tokens.last_day(token.expires_at).isoformat() if token.expires_at else "-",
                     _when(token.last_used_at),
                     api_tokens.state_of(token, now),
                     token.hint,
@@ -105,7 +105,7 @@ def token_list():
     if not lines:
         click.echo("No API tokens.")
         return
-    click.echo("NAME\tROLE\tACCOUNT\tEVENTS\tEXPIRES\tLAST USED\tSTATE\tSTARTS WITH")
+    click.echo("NAME\tROLE\tACCOUNT\tEVENTS\tLAST DAY (UTC)\tLAST USED\tSTATE\tSTARTS WITH")
     for line in lines:
         click.echo(line)
 

@@ -115,6 +115,11 @@ def expiry_of(day: date) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(), tzinfo=UTC)
 
 
+def last_day(expires_at: datetime) -> date:
+    """The last day (UTC) a token works, as it was given: the day before its expiry."""
+    return (expires_at.astimezone(UTC) - timedelta(days=1)).date()
+
+
 def create(
     name: str,
     role: ApiRole,

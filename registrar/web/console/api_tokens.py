@@ -105,6 +105,7 @@ def api_tokens_page():
                     "console/api_token_created.html",
                     token=done.result.token,
                     secret=done.result.secret,
+                    last_day=api_tokens.last_day,
                     role_labels=api_tokens.ROLE_LABELS,
                 )
                 return response, 200, {"Cache-Control": "no-store"}
@@ -116,6 +117,7 @@ def api_tokens_page():
         slugs=api_tokens.event_slugs(tokens),
         now=utcnow(),
         state_of=api_tokens.state_of,
+        last_day=api_tokens.last_day,
         role_labels=api_tokens.ROLE_LABELS,
     )
 

@@ -163,6 +163,7 @@ post("/door-links/<int:link_id>/revoke", door_links.revoke_door_link)
 WEBHOOKS = f"{EVENT}/webhooks"
 page_with_form(WEBHOOKS, webhooks.webhooks_page)
 post(f"{WEBHOOKS}/<int:webhook_id>/<any(disable, enable):action>", webhooks.webhook_active)
+page_with_form(f"{WEBHOOKS}/<int:webhook_id>/edit", webhooks.webhook_edit)
 page_with_form(f"{WEBHOOKS}/<int:webhook_id>/delete", webhooks.webhook_delete)
 post(f"{WEBHOOKS}/deliveries/<int:delivery_id>/replay", webhooks.delivery_replay)
 

@@ -1,4 +1,4 @@
-"""Console: an event's webhooks (add, disable, delete), their recent deliveries, and replay."""
+"""Console: an event's webhooks (add, change, disable, delete), their deliveries, replay."""
 
 from __future__ import annotations
 
@@ -64,6 +64,27 @@ def webhook_active(event_id: int, webhook_id: int, action: str):
             _("Webhook enabled.") if active else _("Webhook disabled: it is told nothing more."),
         )
     return redirect(url_for("console.webhooks_page", event_id=event_id))
+
+
+@organizer_required
+def webhook_edit(event_id: int, webhook_id: int):
+    """Change a webhook's URL and the kinds it is told of; its secret and deliveries stay."""
+    event = current_event(event_id)
+    hook = _webhook(event_id, webhook_id)
+    form = WebhookForm()
+    if not form.is_submitted():
+        form.url.data, form.kinds.data = hook.url, [kind.value for kind in hook.kind_list]
+    elif form.validate():
+        actor = audit.staff_actor(current_user)
+        url, kinds = form.url.data or "", form.kinds.data or []
+        done = perform(
+            lambda: webhooks.update(event_id, webhook_id, url, kinds, actor),
+            _("Webhook changed: what is queued already goes to the new URL."),
+        )
+        if done.ok:
+            return redirect(url_for("console.webhooks_page", event_id=event_id))
+        form.url.errors = [str(done.error)]
+    return render_template("console/webhook_edit.html", event=event, hook=hook, form=form)
 
 
 @organizer_required
