@@ -212,13 +212,25 @@ def test_the_second_of_two_organizers_saving_at_once_is_refused_and_told_what_ch
     page = text(response)
     assert "The event changed since you opened it" in page
     assert "Changed meanwhile: Room in English." in page
-    assert 'value="Room 302"' in page  # the form shows the event as it is now
+    # The room is the first organizer's, marked with what the second had typed; the venue
+    # the second typed is kept, and the form carries the version it now answers to.
+    assert 'value="Room 302"' in page and "You had typed: “Council Chamber”" in page
+    assert 'value="City Hall"' in page
+    assert 'name="version" type="hidden" value="2"' in page
     (stored,) = _events()
     assert (stored.room_en, stored.venue_en, stored.edit_version) == (
         "Room 302",
         seen["venue_en"],
         2,
     )
+    # Saved again as the form now stands: the venue typed and the room as the first saved it.
+    again = second.post(
+        f"/console/events/{event.id}/edit",
+        data={**second_save, "room_en": "Room 302", "version": "2"},
+    )
+    assert again.status_code == 302
+    (stored,) = _events()
+    assert (stored.room_en, stored.venue_en, stored.edit_version) == ("Room 302", "City Hall", 3)
 
 
 def test_a_change_guests_know_waits_for_the_confirmation_of_who_is_told(organizer_client):

@@ -93,8 +93,7 @@ class EventChanged(DomainError):
 
     status = 409
     default_message = _l(
-        "The event changed since you opened it, so nothing was saved. The form now shows the "
-        "event as it is; make your changes again."
+        "Someone else changed the event since this version of it was read, so nothing was saved."
     )
 
     def __init__(self, changed_fields: list[str], by: list[str]):

@@ -197,6 +197,10 @@ FORM_FIELD = {
     "ends_at": "ends",
     "rsvp_deadline": "deadline_time",
 }
+# The fields that make the event's times together: one changed by someone else, all are theirs.
+TIME_FIELDS = frozenset(
+    {"timezone", "day", "doors_open", "starts", "ends", "end_day", "deadline_day", "deadline_time"}
+)
 
 
 class _Values:

@@ -21,7 +21,14 @@ from ...services.staff import SignedIn
 from ..auth import organizer_required
 from ..use_case import perform
 from .common import get_or_404
-from .event_form import EventCopyForm, EventForm, EventStateForm, form_values
+from .event_form import (
+    FORM_FIELD,
+    TIME_FIELDS,
+    EventCopyForm,
+    EventForm,
+    EventStateForm,
+    form_values,
+)
 
 # -- every event -------------------------------------------------------------------------------
 
@@ -148,11 +155,36 @@ def _edit_page(event: Event, form: EventForm, status: int = 200, copy_form=None)
 
 
 def _changed_meanwhile(event_id: int, typed: EventForm, exc: events.EventChanged):
-    """Someone saved first: the form anew from the event as it is, and what they changed."""
+    """Someone saved first: the form keeps what was typed, but the fields the other saves
+    changed show the event as it is now (the times as a whole, when any of them changed),
+    each marked with what had been typed there; the version becomes the current one."""
     event = get_or_404(Event, event_id)
     form = EventForm(formdata=None, obj=form_values(event))
+    theirs = {FORM_FIELD.get(name, name) for name in exc.changed_fields}
+    if theirs & TIME_FIELDS:
+        theirs |= TIME_FIELDS
+    for name, field in form._fields.items():
+        if name in ("csrf_token", "version", "confirm"):
+            continue
+        if name not in theirs:
+            field.data = typed[name].data
+        elif typed[name].data != field.data and isinstance(typed[name].data, str):
+            field.errors = [
+                _(
+                    "Changed meanwhile by someone else: this is their value. You had typed: "
+                    "“%(typed)s”.",
+                    typed=typed[name].data,
+                )
+            ]
     fields = ", ".join(typed.label_of(name) for name in exc.changed_fields)
-    flash(str(exc), "error")
+    flash(
+        _(
+            "The event changed since you opened it, so nothing was saved. The form keeps what "
+            "you typed, except in the fields someone else changed meanwhile, which show their "
+            "value: check those, then save again."
+        ),
+        "error",
+    )
     if fields:
         flash(_("Changed meanwhile: %(fields)s.", fields=fields), "error")
     return _edit_page(event, form, exc.status)
