@@ -189,6 +189,39 @@ def test_guest_import_with_a_bad_row_names_it_and_imports_nothing(runner, app, t
         assert guests() == []
 
 
+def test_guest_import_of_the_good_rows_only_gives_the_bad_ones_back(runner, app, tmp_path):
+    forum = make_event()
+    path, rejected = tmp_path / "guests.csv", tmp_path / "to-correct.csv"
+    path.write_text(GUESTS + "Nobody,,not-an-address,,,,\n", "utf-8")
+    alone = run(runner, "guest", "import", str(path), "--event", forum.slug, "--good-rows-only")
+    assert alone.exit_code == 2 and "give --yes with it" in alone.output
+    done = run(
+        runner,
+        "guest",
+        "import",
+        str(path),
+        "--event",
+        forum.slug,
+        "--good-rows-only",
+        "--yes",
+        "--rejected",
+        str(rejected),
+    )
+    assert done.exit_code == 0, done.output
+    assert "2 new, 0 updated, 0 unchanged; left out, with errors: 1." in done.output
+    assert guests() == ["chih-ming.lin@example.org", "mei-ling.chen@example.org"]
+    back = rejected.read_text("utf-8-sig").splitlines()
+    assert len(back) == 2 and back[1].startswith("Nobody,,not-an-address")
+    assert "reason" in back[0]
+    # Corrected, the file of rejected rows imports as it is (its reason column is read past).
+    rejected.write_text(
+        rejected.read_text("utf-8-sig").replace("not-an-address", "nobody@example.org"), "utf-8"
+    )
+    again = run(runner, "guest", "import", str(rejected), "--event", forum.slug, "--yes")
+    assert again.exit_code == 0, again.output
+    assert "nobody@example.org" in guests()
+
+
 def test_guest_import_needs_the_event_named(runner, app, tmp_path):
     path = tmp_path / "guests.csv"
     path.write_text(GUESTS, "utf-8")

@@ -204,30 +204,59 @@ def copy_command(slug: str, new_slug: str, day: datetime) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--event", "slug", required=True, help="The slug of the event the guests are for.")
 @click.option("--yes", is_flag=True, help="Import. Without it, only the preview is shown.")
-def guest_import_command(file: Path, slug: str, yes: bool) -> None:
+@click.option(
+    "--good-rows-only",
+    is_flag=True,
+    help="With --yes: import the rows without errors, leave out the others.",
+)
+@click.option(
+    "--rejected",
+    "rejected_path",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write the rows with errors there (CSV, with a reason column), to correct and import.",
+)
+def guest_import_command(
+    file: Path, slug: str, yes: bool, good_rows_only: bool, rejected_path: Path | None
+) -> None:
     """Preview a guest list (CSV, the console's columns), and import it with --yes.
 
     Guests are matched by e-mail: new ones are added, known ones updated (an empty cell keeps
     what is stored). All rows or none: a file with any error imports nothing, and the command
-    fails, naming each error's row.
+    fails, naming each error's row; unless --good-rows-only is given, which imports the other
+    rows and leaves those out (a problem with the file itself still refuses it all). --rejected
+    FILE writes the rows with errors, as the file had them plus a reason column, to correct and
+    import once more.
     """
+    if good_rows_only and not yes:
+        raise click.UsageError("--good-rows-only imports: give --yes with it.")
     event = find_event(slug)
     data = file.read_bytes()
     preview = imports.preview(event, data)
     _echo_preview(preview, file, event)
-    if not preview.ok:
-        raise click.ClickException("Nothing was imported: correct the file and run again.")
+    errors = sum(1 for row in preview.rows if row.outcome == imports.Outcome.ERROR)
+    if rejected_path is not None and errors:
+        rejected_path.write_bytes(imports.rows_with_errors_csv(preview))
+        click.echo(f"Rows with errors: {errors}, written with their reasons to {rejected_path}.")
+    if preview.issues or (errors and not good_rows_only):
+        hint = "" if preview.issues else " (or import the others with --good-rows-only --yes)"
+        raise click.ClickException(f"Nothing was imported: correct the file and run again{hint}.")
     if not yes:
         click.echo("Nothing was imported yet: run again with --yes to import these guests.")
         return
     result = commit_or_fail(
         lambda: imports.apply(
-            event, data, audit.SYSTEM, filename=file.name, expected=imports.fingerprint(preview)
+            event,
+            data,
+            audit.SYSTEM,
+            filename=file.name,
+            expected=imports.fingerprint(preview),
+            skip_errors=good_rows_only,
         )
     )
+    left_out = f"; left out, with errors: {errors}" if errors else ""
     click.echo(
         f"Imported into {event.slug}: {result.added} new, {result.updated} updated, "
-        f"{result.unchanged} unchanged."
+        f"{result.unchanged} unchanged{left_out}."
     )
 
 
