@@ -26,6 +26,7 @@ from registrar.models import (
     CheckIn,
     DoorLink,
     Event,
+    EventState,
     Guest,
     Role,
     Scan,
@@ -332,6 +333,33 @@ def test_exit_then_reentry(door_client, event):
     assert presence.inside is True
     # Coming back does not move the first entry.
     assert presence.first_scan_at == entered_at
+
+
+@pytest.mark.parametrize("state", [EventState.CANCELLED, EventState.ARCHIVED])
+def test_nobody_enters_a_cancelled_or_archived_event_but_leaving_is_recorded(
+    door_client, event, state
+):
+    inside, outside = confirmed_guest(event), confirmed_guest(event)
+    assert verdict_of(door_client, event.id, code_of(inside), nonce="before") == "ok"
+    event.state = state
+    db.session.commit()
+    refused = scan(door_client, event.id, code_of(outside))
+    assert refused.status_code == 409
+    word = "cancelled" if state == EventState.CANCELLED else "archived"
+    assert (
+        f"This event {'was' if word == 'cancelled' else 'is'} {word}: nobody is let in"
+        in (refused.get_json()["error"]["message"])
+    )
+    by_name = door_client.post(
+        f"/api/v1/events/{event.id}/guests/{outside.id}/check-in", json={"nonce": "by-name"}
+    )
+    assert by_name.status_code == 409
+    # A retry of a scan answered before still gets its answer; the guest inside may leave.
+    assert verdict_of(door_client, event.id, code_of(inside), nonce="before") == "ok"
+    out = scan(door_client, event.id, code_of(inside), direction="out").get_json()
+    assert out["verdict"] == "ok" and out["occupancy"]["inside"] == 0
+    assert [s.direction.value for s in scans_of(event.id)] == ["in", "out"]
+    assert presence_of(outside.id) is None
 
 
 def test_occupancy_counts_who_is_inside(door_client, event):

@@ -16,6 +16,7 @@ from ...models import (
     CheckIn,
     Direction,
     Event,
+    EventState,
     Guest,
     Rsvp,
     Scan,
@@ -76,6 +77,7 @@ _SEATS_FREE = sa.case(
 _AT_DOOR = (
     sa.select(
         _EVENTS.c.capacity,
+        _EVENTS.c.state.label("event_state"),
         _EVENTS.c.door_no_answer,
         _EVENTS.c.slug.label("event_slug"),
         _EVENTS.c.webhook_kinds,
@@ -149,6 +151,26 @@ _MARK_DUPLICATE = (
 )
 
 
+# The states of an event whose door lets nobody in.
+_NO_ENTRY = frozenset({EventState.CANCELLED, EventState.ARCHIVED})
+
+
+class EventNotTakingPlace(DomainError):
+    """An entry at the door of a cancelled or archived event: no verdict, nothing recorded."""
+
+    status = 409
+
+    def __init__(self, state: str) -> None:
+        if state == EventState.CANCELLED:
+            super().__init__(
+                _l("This event was cancelled: nobody is let in, and nothing was recorded.")
+            )
+        else:
+            super().__init__(
+                _l("This event is archived: nobody is let in, and nothing was recorded.")
+            )
+
+
 def scan(event_id: int, request: ScanRequest, actor: str) -> ScanAnswer:
     """Decide, record and return the verdict of one scan, under the event lock.
 
@@ -177,6 +199,10 @@ def scan(event_id: int, request: ScanRequest, actor: str) -> ScanAnswer:
         raise NotFound()
     if at_door["prior_answer"] is not None:
         return ScanAnswer.from_record(at_door["prior_answer"])
+    if at_door["event_state"] in _NO_ENTRY and request.direction == Direction.IN:
+        # Nobody comes in to an event that will not take place; leaving is still recorded, so
+        # that the count inside stays true.
+        raise EventNotTakingPlace(at_door["event_state"])
     read = DoorRead(
         event_id=event_id,
         capacity=at_door["capacity"],

@@ -103,6 +103,7 @@ _RESPONSES = {
         409,
         "Refused, and nothing was saved: no seat is free or the room is full (send the guest "
         "to the desk), or the guest has answered already or their invitation was withdrawn; "
+        "an entry at the door of an event that was cancelled or is archived; "
         f"or (`{idempotency.REUSED}`) the Idempotency-Key sent was used in the last 24 hours "
         "for another request of this caller (another body or address).",
         (idempotency.REUSED,),
@@ -166,6 +167,7 @@ _SCAN_RESPONSES = _responses(
     "Unauthorized",
     "Forbidden",
     "NotFound",
+    "Conflict",
     "Gone",
     "TooLarge",
     "TooManyRequests",
