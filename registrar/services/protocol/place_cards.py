@@ -89,7 +89,13 @@ def cards_for(
     guests: UnknownGuests for any other), and of the programme's people who are not guests."""
     chosen = set(chosen)
     if len(chosen) > MAX_CHOSEN:
-        raise UnknownGuests()
+        raise InvalidAnswer(
+            _l(
+                "At most %(max)s guests can be chosen one by one; tick their category instead. "
+                "No place cards were made."
+            ),
+            max=MAX_CHOSEN,
+        )
     listed = sa.and_(
         Guest.event_id == event.id,
         ~Guest.email.endswith("@" + ERASED_DOMAIN, autoescape=True),
