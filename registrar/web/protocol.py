@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_datetime, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -101,7 +101,7 @@ def _acknowledgements(event: Event, script: str) -> dict[str, Any]:
     guests = protocol.acknowledgement_list(event)
     return {
         "rows": [_row(event, g, script) for g in guests],
-        "summary": _("%(count)s VIPs in the room", count=len(guests)),
+        "summary": ngettext("%(num)s VIP in the room", "%(num)s VIPs in the room", len(guests)),
     }
 
 
