@@ -102,7 +102,8 @@ def test_the_console_and_the_api_set_a_rank_and_refuse_one_out_of_range(app, org
     assert db.session.get(Guest, guest.id).precedence == 7
 
     path = f"/api/v1/events/{event.id}/guests/{guest.id}"
-    assert organizer_client.patch(path, json={"precedence": 0}).status_code == 400
+    for wrong in (0, 10000, True, "3", 2.5):
+        assert organizer_client.patch(path, json={"precedence": wrong}).status_code == 400
     assert organizer_client.patch(path, json={"name_en": "Same Rank"}).get_json()["precedence"] == 7
     assert organizer_client.patch(path, json={"precedence": None}).get_json()["precedence"] is None
     bulk = organizer_client.post(

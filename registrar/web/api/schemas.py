@@ -334,6 +334,7 @@ class WalkInRequest(_Body):
 Precedence: TypeAlias = Annotated[
     int,
     Field(
+        strict=True,
         ge=precedence.LOWEST,
         le=precedence.HIGHEST,
         description="The protocol rank: 1 comes first on the VIP lists; unranked guests after.",
