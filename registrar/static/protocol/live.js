@@ -12,6 +12,8 @@
   var etag = null;
   var audio = null;
   var arrivedVips = null;
+  var timer = null;
+  var polling = false;
 
   function vipsArrived(rows) {
     var ids = new Set();
@@ -107,6 +109,7 @@
   }
 
   function poll() {
+    polling = true;
     var headers = { Accept: "application/json" };
     if (etag) headers["If-None-Match"] = etag;
     fetch(config.feed, { headers: headers, cache: "no-store", credentials: "same-origin", redirect: "manual" })
@@ -128,9 +131,18 @@
         status.textContent = error.message === "signed out" ? config.text.signedOut : config.text.lost;
       })
       .then(function () {
-        window.setTimeout(poll, config.pollMs);
+        polling = false;
+        // A hidden tab asks less often; it asks at once when shown again (below).
+        timer = window.setTimeout(poll, document.hidden ? config.pollMs * 4 : config.pollMs);
       });
   }
+
+  document.addEventListener("visibilitychange", function () {
+    if (!document.hidden && !polling) {
+      window.clearTimeout(timer);
+      poll();
+    }
+  });
 
   // The page drew the rows; the first poll learns the ETag and which VIPs are in already.
   arrivedVips = null;
