@@ -16,11 +16,12 @@ branch_labels = None
 depends_on = None
 
 
+# Plain ALTER TABLE, not a batch: on SQLite a batch copies the guests table and renames the copy,
+# which the guest tally's triggers on rsvps, seats and check-ins (they name guests) refuse.
+# SQLite adds and drops a column in place (DROP COLUMN since 3.35).
 def upgrade():
-    with op.batch_alter_table('guests', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('precedence', sa.Integer(), nullable=True))
+    op.add_column('guests', sa.Column('precedence', sa.Integer(), nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table('guests', schema=None) as batch_op:
-        batch_op.drop_column('precedence')
+    op.drop_column('guests', 'precedence')
