@@ -10,6 +10,7 @@ from flask_wtf.file import FileField, FileRequired
 
 # SelectChoice is new in WTForms 3.3; the types-WTForms stubs describe 3.2.
 from wtforms import (  # type: ignore[attr-defined]
+    BooleanField,
     DateTimeLocalField,
     HiddenField,
     IntegerField,
@@ -33,6 +34,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
+from .errors import InvalidAnswer
 from .labels import (
     CATEGORY_LABELS,
     CHANNEL_LABELS,
@@ -42,6 +44,7 @@ from .labels import (
 )
 from .models import Category, Channel, Language, Role
 from .numbers import parse_id, parse_whole
+from .services import precedence, protocol
 from .services.guests import FIELD_LENGTHS, GuestDetails
 from .services.rsvp import MAX_LENGTHS, RsvpAnswer, offered_channels
 from .text import ONE_LINE_MESSAGE, has_control_characters
@@ -238,6 +241,39 @@ class GuestSelectionForm(FlaskForm):
         return list(self.guest_ids.data or []) if self.selected.data else None
 
 
+class PlaceCardsForm(FlaskForm):
+    """Whose place cards to print: everyone of the categories ticked, the guests ticked one by
+    one, and the programme's speakers and moderators who are not guests."""
+
+    categories = SelectMultipleField(
+        _l("Everyone of these categories (except those who declined)"),
+        choices=[SelectChoice(c.value, CATEGORY_LABELS[c]) for c in protocol.CARD_CATEGORIES],
+        default=[Category.SPEAKER.value, Category.MODERATOR.value],
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        validate_choice=False,
+    )
+    guest_ids = SelectMultipleField(
+        _l("Chosen guests"),
+        coerce=_guest_id,
+        validate_choice=False,
+        invalid_value_message=_l(  # type: ignore[call-arg]
+            "That guest is not on the list; please reload the page."
+        ),
+    )
+    programme = BooleanField(
+        _l("The programme's speakers and moderators who are not on the guest list")
+    )
+
+    def validate_categories(self, field) -> None:
+        offered = {c.value for c in protocol.CARD_CATEGORIES}
+        if any(value not in offered for value in field.data or []):
+            raise ValidationError(_l("Please choose one of the categories listed."))
+
+    def chosen_categories(self) -> list[Category]:
+        return [Category(value) for value in self.categories.data or []]
+
+
 class ReminderForm(GuestSelectionForm):
     send_at = DateTimeLocalField(
         _l("Send at (the event's local time; leave empty to send now)"),
@@ -331,6 +367,7 @@ class GuestForm(FlaskForm):
     language = SelectField(
         _l("Language of the e-mails and pages"), default=Language.EN.value, validate_choice=False
     )
+    precedence = StringField(_l("Precedence"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -347,6 +384,12 @@ class GuestForm(FlaskForm):
         if field.data not in {choice.value for choice in field.choices}:
             raise ValidationError(_l("Please choose one of the languages listed."))
 
+    def validate_precedence(self, field) -> None:
+        try:
+            precedence.checked(field.data)
+        except InvalidAnswer as exc:
+            raise ValidationError(str(exc)) from exc
+
     def to_details(self) -> GuestDetails:
         return GuestDetails(
             email=self.email.data or "",
@@ -356,6 +399,7 @@ class GuestForm(FlaskForm):
             title=self.title.data or "",
             category=Category(self.category.data),
             language=Language(self.language.data),
+            precedence=precedence.checked(self.precedence.data),
         )
 
 

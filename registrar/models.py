@@ -330,6 +330,9 @@ class Guest(Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Registered at the door on the day, not invited (services/checkin/walk_ins.py).
     walk_in: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
+    # The organizer's rank of the guest for protocol (1 = first; services/precedence.py): orders
+    # the arrival desk and the MC's list. None: unranked, after every ranked guest.
+    precedence: Mapped[int | None] = mapped_column(sa.Integer)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # What the door and the console search (search_keys.guest_search_key of the names, organization
     # and e-mail; empty once erased), through the indexes of search_index.py. Written by the

@@ -361,6 +361,8 @@ CONSOLE = {
     "event-new": "/console/events/new",
     "event-edit": "/console/events/{event}/edit",
     "event-cancel": "/console/events/{event}/cancel",
+    "arrival-desk": "/protocol/events/{event}/arrivals",
+    "mc-list": "/protocol/events/{event}/mc",
 }
 
 

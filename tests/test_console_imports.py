@@ -145,7 +145,7 @@ def test_upload_page_explains_the_columns_and_offers_the_template(client, event,
     assert "attachment" in template.headers["Content-Disposition"]
     assert template.data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(template.data.decode("utf-8-sig"))))
-    assert rows[0] == HEADER
+    assert rows[0] == [*HEADER, "precedence"]
     assert any("林志明" in row for row in rows)
 
 

@@ -158,7 +158,7 @@ def test_seeding_makes_the_event_guests_and_answers_of_the_files(app):
     assert [g.email for g in result.guests] == [row["email"] for row in rows]
     assert count(Guest) == len(rows)
     for guest, row in zip(result.guests, rows, strict=True):
-        stored = {name: str(getattr(guest, name)) for name in imports.FIELDS}
+        stored = {name: str(getattr(guest, name) or "") for name in imports.FIELDS}
         assert stored == row
 
     assert count(Rsvp) == len(answers)

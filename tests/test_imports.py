@@ -74,7 +74,7 @@ def test_template_is_a_bom_csv_that_imports_as_two_new_guests(app):
     data = imports.template_csv()
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-    assert rows[0] == HEADER
+    assert rows[0] == [*HEADER, "precedence"]
     assert len(rows) == 3
     assert any("林志明" in row for row in rows)
 

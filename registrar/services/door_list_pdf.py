@@ -9,10 +9,8 @@ characters printed (services/badges/typeset.py).
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..labels import CATEGORY_LABELS, CHANNEL_SHORT, SEAT_STATE_LABELS, VERDICT_LABELS
 from ..models import Event, SeatState, Verdict, utcnow
-from .badges.typeset import FONT_NAME, BadgePDF, draw_text, font_subset
+from .badges.typeset import BadgePDF, document, draw_text
 from .checkin.door_list import (
     CONFIRMED,
     ListedGuest,
@@ -128,17 +126,7 @@ def door_list_pdf(event: Event, order: str = "both") -> bytes:
     texts = [title, event_title, *part_titles.values(), *footers, *cells, _("No guests yet.")]
     texts += [h for pair in headings for h in pair]
 
-    with tempfile.TemporaryDirectory(prefix="registrar-door-list-") as folder:
-        font_file = Path(folder) / "door-list.ttf"
-        font_file.write_bytes(font_subset(texts))
-        pdf = BadgePDF(unit="mm", format="A4")
-        pdf.set_auto_page_break(False)
-        pdf.set_margin(0)
-        pdf.c_margin = 0
-        pdf.set_creator("registrar")
-        pdf.set_title(f"{title} · {event_title}")
-        # fpdf2 reads the font file lazily, up to output(): it must outlive the document.
-        pdf.add_font(FONT_NAME, fname=font_file)
+    with document(texts, f"{title} · {event_title}", unit="mm", format="A4") as pdf:
         page = 0
         for part, rows in parts:
             chunks = [rows[i : i + ROWS_PER_PAGE] for i in range(0, len(rows), ROWS_PER_PAGE)]

@@ -61,6 +61,7 @@ def add_guest(
     title: str = "",
     category: Category = Category.DELEGATE,
     language: Language = Language.EN,
+    precedence: int | None = None,
     actor: str,
 ) -> Guest:
     email = normalize_email(email)
@@ -79,6 +80,7 @@ def add_guest(
         title=title.strip(),
         category=category,
         language=language,
+        precedence=precedence,
         token_version=1,
         invited_at=utcnow(),
     )

@@ -17,7 +17,7 @@ class DatabaseId(IntegerConverter):
 
 
 def init_app(app: Flask) -> None:
-    from . import api, auth, console, door, errors, headers, public, staff_links
+    from . import api, auth, console, door, errors, headers, protocol, public, staff_links
 
     app.url_map.converters["int"] = DatabaseId
 
@@ -26,6 +26,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(staff_links.bp)
     app.register_blueprint(console.bp)
     app.register_blueprint(door.bp)
+    app.register_blueprint(protocol.bp)
     app.register_blueprint(api.bp)
 
     errors.init_app(app)

@@ -3,29 +3,24 @@
 from __future__ import annotations
 
 import functools
-import tempfile
 from collections.abc import Sequence
-from pathlib import Path
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from fpdf import FPDF
 from fpdf.enums import RenderStyle
-from fpdf.fonts import TTFFont
 
 from ...errors import NoBadge
 from ...models import Channel, Guest
 from .face import BadgeFace, Wording, badge_face, event_wording
 from .qr import dark_rectangles, qr_modules
 from .typeset import (
-    FONT_NAME,
     PT,
     BadgePDF,
     Block,
+    document,
     draw_text,
-    embed_as_cut,
     fit_size,
-    font_subset,
     stack_lines,
     wrap_lines,
 )
@@ -92,22 +87,8 @@ def _render(faces: list[BadgeFace], *, sheet: bool, title: str) -> bytes:
     pages = sheet_pages(len(faces)) if sheet else len(faces)
     footers = [_sheet_footer(faces[0], n + 1, pages) for n in range(pages)] if sheet else []
     texts = [t for face in faces for t in face.texts()] + footers
-    cut = font_subset(texts)
-    with tempfile.TemporaryDirectory(prefix="registrar-badge-") as folder:
-        font_file = Path(folder) / "badge.ttf"
-        font_file.write_bytes(cut)
-        pdf = BadgePDF(unit="mm", format="A4" if sheet else (BADGE_W, BADGE_H))
-        pdf.set_auto_page_break(False)
-        pdf.set_margin(0)
-        pdf.c_margin = 0
-        pdf.set_creator("registrar")
-        pdf.set_title(title)
-        # fpdf2 reads the font file lazily, up to output(): it must outlive the document.
-        pdf.add_font(FONT_NAME, fname=font_file)
-        # HarfBuzz cut the font already: it goes into the PDF as it is (typeset.CutFont).
-        font = pdf.fonts[FONT_NAME]
-        assert isinstance(font, TTFFont)
-        embed_as_cut(font, cut)
+    size = "A4" if sheet else (BADGE_W, BADGE_H)
+    with document(texts, title, unit="mm", format=size) as pdf:
         if sheet:
             _sheet(pdf, faces, footers)
         else:

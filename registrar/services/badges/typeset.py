@@ -11,9 +11,11 @@ write it out anew, which was a third of a badge's time (see CutFont).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
-from collections.abc import Callable, Iterable, Sequence
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
@@ -97,6 +99,29 @@ class _SubsetModule:
 
 # Once, at import: every badge font is a CutFont; any other font is cut as before.
 fpdf.output.ftsubset = _SubsetModule  # type: ignore[attr-defined]
+
+
+@contextlib.contextmanager
+def document(texts: Iterable[str], title: str, **page: Any) -> Iterator[BadgePDF]:
+    """A BadgePDF (page options as FPDF's: unit, format, orientation) with the badge font cut
+    to these texts and added, no margins, no automatic page breaks. Draw on it and output() it
+    inside the block: fpdf2 reads the font file lazily, up to output()."""
+    cut = font_subset(texts)
+    with tempfile.TemporaryDirectory(prefix="registrar-pdf-") as folder:
+        font_file = Path(folder) / "badge.ttf"
+        font_file.write_bytes(cut)
+        pdf = BadgePDF(**page)
+        pdf.set_auto_page_break(False)
+        pdf.set_margin(0)
+        pdf.c_margin = 0
+        pdf.set_creator("registrar")
+        pdf.set_title(title)
+        pdf.add_font(FONT_NAME, fname=font_file)
+        # HarfBuzz cut the font already: it goes into the PDF as it is (CutFont).
+        font = pdf.fonts[FONT_NAME]
+        assert isinstance(font, TTFFont)
+        embed_as_cut(font, cut)
+        yield pdf
 
 
 class BadgePDF(FPDF):

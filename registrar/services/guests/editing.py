@@ -11,7 +11,7 @@ from ...errors import DomainError, GuestErased, InvalidAnswer
 from ...extensions import db
 from ...models import Category, Guest, Language, MessageStatus, OutboxMessage, column_length
 from ...text import require_one_line
-from .. import audit, invitations, outbox, rsvp
+from .. import audit, invitations, outbox, precedence, rsvp
 from ..locking import lock_event, lock_guest_event
 from .listing import is_erased
 
@@ -33,6 +33,8 @@ class GuestDetails:
     title: str = ""
     category: Category = Category.DELEGATE
     language: Language = Language.EN
+    # The protocol rank (services/precedence.py): 1 first; None for none.
+    precedence: int | None = None
 
 
 class DuplicateEmail(InvalidAnswer):
@@ -52,7 +54,12 @@ def _checked(details: GuestDetails) -> GuestDetails:
         category, language = Category(details.category), Language(details.language)
     except ValueError as exc:
         raise InvalidAnswer(_l("Please choose a category and a language from the lists.")) from exc
-    return GuestDetails(**values, category=category, language=language)
+    return GuestDetails(
+        **values,
+        category=category,
+        language=language,
+        precedence=precedence.checked(details.precedence),
+    )
 
 
 def _email_taken(event_id: int, email: str, but: int | None = None) -> bool:
@@ -85,6 +92,7 @@ def add(event_id: int, details: GuestDetails, actor: str) -> Guest:
             title=details.title,
             category=details.category,
             language=details.language,
+            precedence=details.precedence,
             actor=actor,
         )
     except sa.exc.IntegrityError as exc:

@@ -15,6 +15,7 @@ from ...errors import InvalidAnswer
 from ...extensions import db
 from ...models import Category, Event, Guest, Language
 from ...text import has_control_characters, one_line
+from .. import precedence
 from ..invitations import normalize_email
 from .reading import column_letter, decode, malformed, read_records, sniff_delimiter
 from .results import Change, ImportPreview, ImportRow, Issue, Note, Outcome, Problem
@@ -279,6 +280,25 @@ def _read_row(
             )
         else:
             values["language"] = language.value
+    if values.get("precedence"):
+        try:
+            rank = precedence.checked(values["precedence"])
+        except InvalidAnswer:
+            row.issues.append(
+                Issue(
+                    Problem.BAD_PRECEDENCE,
+                    _l(
+                        "Precedence “%(value)s” is not a whole number from %(lowest)s to "
+                        "%(highest)s. Leave the cell empty for none.",
+                        value=values["precedence"],
+                        lowest=precedence.LOWEST,
+                        highest=precedence.HIGHEST,
+                    ),
+                    "precedence",
+                )
+            )
+        else:
+            values["precedence"] = str(rank)
     return row
 
 
@@ -357,22 +377,26 @@ def _decide(row: ImportRow, guest: Guest | None) -> None:
             values["language"] = (Language.ZH_HANT if only_chinese else Language.EN).value
         return
     row.guest_id = guest.id
-    for name in (*TEXT_FIELDS, "category", "language"):
+    for name in (*TEXT_FIELDS, "category", "language", "precedence"):
         new = values.get(name, "")
         old = getattr(guest, name)
-        old = old.value if isinstance(old, enum.Enum) else (old or "")
+        old = old.value if isinstance(old, enum.Enum) else ("" if old is None else str(old))
         if new and new != old:
             row.changes.append(Change(field=name, old=old, new=new))
     row.outcome = Outcome.UPDATE if row.changes else Outcome.UNCHANGED
 
 
-def typed(values: dict[str, str]) -> dict[str, str | Category | Language]:
-    """Row values as Guest attributes: the enums as enums, the e-mail left out."""
-    typed: dict[str, str | Category | Language] = {
+def typed(values: dict[str, str]) -> dict[str, str | int | None | Category | Language]:
+    """Row values as Guest attributes: the enums as enums, the rank as a number (an empty cell:
+    none for a new guest; a guest's stored rank is kept, as every empty cell keeps its value),
+    the e-mail left out."""
+    typed: dict[str, str | int | None | Category | Language] = {
         name: values[name] for name in TEXT_FIELDS if name in values
     }
     if "category" in values:
         typed["category"] = Category(values["category"])
     if "language" in values:
         typed["language"] = Language(values["language"])
+    if "precedence" in values:
+        typed["precedence"] = precedence.checked(values["precedence"])
     return typed

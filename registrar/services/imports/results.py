@@ -50,6 +50,7 @@ class Problem(enum.StrEnum):
     TOO_LONG = "too_long"
     UNKNOWN_CATEGORY = "unknown_category"
     UNKNOWN_LANGUAGE = "unknown_language"
+    BAD_PRECEDENCE = "bad_precedence"
     EXTRA_CELLS = "extra_cells"
     CONTROL_CHARACTERS = "control_characters"
 

@@ -193,9 +193,9 @@ def template_csv() -> bytes:
     rows = [
         list(FIELDS),
         ["Chen Mei-Ling", "陳美玲", "mei-ling.chen@example.org", "Kaohsiung City Government",
-         "Director", "speaker", "en"],
+         "Director", "speaker", "en", "1"],
         ["", "林志明", "chih-ming.lin@example.org", "高雄市政府環境保護局", "科長", "與會代表",
-         "中文"],
+         "中文", ""],
     ]  # fmt: skip
     out = io.StringIO()
     csv.writer(out, lineterminator="\r\n").writerows(rows)

@@ -11,7 +11,16 @@ from flask_babel import lazy_gettext as _l
 from ...models import Category, Guest, Language, column_length
 
 # The columns, in the order the template has them. Their names in the template are these keys.
-FIELDS = ("name_en", "name_zh", "email", "organization", "title", "category", "language")
+FIELDS = (
+    "name_en",
+    "name_zh",
+    "email",
+    "organization",
+    "title",
+    "category",
+    "language",
+    "precedence",
+)
 TEXT_FIELDS = ("name_en", "name_zh", "organization", "title")
 
 FIELD_LABELS = {
@@ -22,6 +31,7 @@ FIELD_LABELS = {
     "title": _l("Job title"),
     "category": _l("Category"),
     "language": _l("Language"),
+    "precedence": _l("Precedence"),
 }
 
 # Header names accepted besides the keys themselves: English and Chinese, compared by word_key().
@@ -37,6 +47,7 @@ _HEADER_ALIASES = {
     "title": ["job title", "position", "職稱", "職位", "頭銜"],
     "category": ["type", "guest type", "類別", "來賓類別", "身分", "身份", "身分別"],
     "language": ["lang", "preferred language", "語言", "偏好語言", "使用語言"],
+    "precedence": ["rank", "order of precedence", "protocol order", "禮賓順序", "順位", "排序"],
 }  # fmt: skip
 
 # Category words accepted besides the values: the badge's labels in both languages and the

@@ -382,6 +382,7 @@ def _guest_item(found: Guest, state: guests.GuestState) -> dict[str, object]:
         "title": found.title,
         "category": found.category.value,
         "language": found.language.value,
+        "precedence": found.precedence,
         "state": state.value,
         "checked_in": found.check_in is not None,
         "walk_in": found.walk_in,

@@ -56,6 +56,7 @@ from ...services import (
     guests,
     imports,
     notices,
+    precedence,
     programme,
     rsvp,
 )
@@ -330,6 +331,17 @@ class WalkInRequest(_Body):
         )
 
 
+Precedence: TypeAlias = Annotated[
+    int,
+    Field(
+        strict=True,
+        ge=precedence.LOWEST,
+        le=precedence.HIGHEST,
+        description="The protocol rank: 1 comes first on the VIP lists; unranked guests after.",
+    ),
+]
+
+
 class GuestRequest(_Body):
     """A guest put on the list through the API, with the console's rules (services/guests)."""
 
@@ -344,6 +356,7 @@ class GuestRequest(_Body):
     title: Annotated[str, _text(300, strip=True)] = ""
     category: CategoryName = "delegate"
     language: LanguageName = Field("en", description="The language of the guest's e-mails.")
+    precedence: Precedence | None = None
 
     def details(self) -> guests.GuestDetails:
         return guests.GuestDetails(
@@ -354,6 +367,7 @@ class GuestRequest(_Body):
             title=self.title,
             category=Category(self.category),
             language=Language(self.language),
+            precedence=self.precedence,
         )
 
 
@@ -367,6 +381,9 @@ class GuestChangeRequest(_Body):
     title: Annotated[str, _text(300, strip=True)] | None = None
     category: CategoryName | None = None
     language: LanguageName | None = None
+    precedence: Precedence | None = Field(
+        None, description="Left out: kept as it is; null: no rank any more."
+    )
 
     def details(self, guest: Guest) -> guests.GuestDetails:
         def value(name: str) -> str:
@@ -382,6 +399,9 @@ class GuestChangeRequest(_Body):
             title=value("title"),
             category=Category(self.category) if self.category else guest.category,
             language=Language(self.language) if self.language else guest.language,
+            precedence=(
+                self.precedence if "precedence" in self.model_fields_set else guest.precedence
+            ),
         )
 
 
@@ -408,9 +428,14 @@ class BulkGuest(_Body):
         description="en or zh_Hant (English, 中文, …); for a new guest when empty: zh_Hant if "
         "the guest has only a Chinese name, else en.",
     )
+    precedence: Precedence | None = Field(
+        None, description="Left out or null: a new guest has none, a stored one is kept."
+    )
 
     def record(self) -> dict[str, str]:
-        return {name: getattr(self, name) for name in imports.FIELDS}
+        record = {name: getattr(self, name) for name in imports.FIELDS}
+        record["precedence"] = "" if self.precedence is None else str(self.precedence)
+        return record
 
 
 class AnswerRequest(_Body):
@@ -767,6 +792,7 @@ class GuestItem(_Answer):
     title: str
     category: CategoryName
     language: LanguageName
+    precedence: int | None = Field(description="The protocol rank (1 first); null: none.")
     state: GuestStateName = Field(
         description="Where the guest stands, as the console's list says: not_sent, pending "
         "(sent, no answer), confirmed, waitlisted, declined, revoked or erased."

@@ -53,6 +53,7 @@ NAV = [
     ("console.webhooks_page", _l("Webhooks")),
     ("console.event_team", _l("Team")),
     ("door.scanner", _l("Scanner")),
+    ("protocol.arrival_desk", _l("Arrival desk")),
 ]
 
 
@@ -139,6 +140,7 @@ post("/messages/<int:message_id>/resend", messages.resend_message)
 get(f"{EVENT}/exports", exports.exports_page, endpoint="exports")
 get(f"{EVENT}/exports/{DOWNLOAD}", exports.export_download)
 get(f"{EVENT}/door-list.pdf", exports.door_list_download)
+post(f"{EVENT}/place-cards.pdf", exports.place_cards_download)
 get(f"{EVENT}/audit", audit_log.audit_log)
 
 # -- the programme: sessions and breaks, their speakers and moderators -------------------------

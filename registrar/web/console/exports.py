@@ -1,12 +1,15 @@
-"""Console: downloads of the guest list, the check-in log and the waitlist (CSV and Excel), and
-the paper door list (PDF)."""
+"""Console: downloads of the guest list, the check-in log and the waitlist (CSV and Excel), the
+paper door list and the place cards (PDF)."""
 
 from __future__ import annotations
 
-from flask import Response, render_template, request
+from flask import Response, flash, render_template, request
 from flask_babel import lazy_gettext as _l
 
-from ...services import door_list_pdf, exports
+from ...errors import DomainError
+from ...forms import PlaceCardsForm
+from ...labels import CATEGORY_LABELS
+from ...services import door_list_pdf, exports, protocol
 from ..auth import organizer_required
 from .common import current_event
 
@@ -26,7 +29,7 @@ KIND_NOTES = {
 
 
 @organizer_required
-def exports_page(event_id: int):
+def exports_page(event_id: int, cards_form: PlaceCardsForm | None = None):
     event = current_event(event_id)
     return render_template(
         "console/exports.html",
@@ -35,7 +38,35 @@ def exports_page(event_id: int):
         labels=KIND_LABELS,
         notes=KIND_NOTES,
         counts=exports.row_counts(event),
+        cards_form=cards_form or PlaceCardsForm(formdata=None),
+        card_guests=protocol.choosable_guests(event),
+        category_labels=CATEGORY_LABELS,
     )
+
+
+@organizer_required
+def place_cards_download(event_id: int):
+    """The place cards of the people chosen on the Exports page (a POST: the choice may name
+    many guests). A choice naming a guest of no list here makes nothing, and says so."""
+    event = current_event(event_id)
+    form = PlaceCardsForm()
+    if form.validate_on_submit():
+        try:
+            cards = protocol.cards_for(
+                event,
+                form.chosen_categories(),
+                form.guest_ids.data or [],
+                programme=bool(form.programme.data),
+            )
+        except DomainError as error:
+            flash(str(error), "error")
+        else:
+            return pdf_download(protocol.place_cards_pdf(event, cards), protocol.filename(event))
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                flash(str(message), "error")
+    return exports_page(event_id, cards_form=form), 400
 
 
 @organizer_required

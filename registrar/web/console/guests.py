@@ -129,6 +129,7 @@ class _FormValues:
             title=guest.title,
             category=guest.category.value,
             language=guest.language.value,
+            precedence="" if guest.precedence is None else str(guest.precedence),
         )
 
     @classmethod

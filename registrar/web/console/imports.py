@@ -41,6 +41,10 @@ COLUMN_NOTES = {
         "Language of the guest's e-mails and pages: en or zh_Hant (English or 中文). Empty: "
         "Chinese for a guest named only in Chinese, else English."
     ),
+    "precedence": _l(
+        "Protocol rank for the VIP lists: a whole number from 1 (first) to 9999. Empty: no "
+        "rank for a new guest; a guest's rank stays as it is."
+    ),
 }
 
 
