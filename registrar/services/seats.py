@@ -620,6 +620,43 @@ def set_holds(
     return _apply_holds(event, dict(categories), set(guests), actor)
 
 
+def set_seats(
+    event_id: int,
+    capacity: int,
+    held_seats: int,
+    actor: str,
+    *,
+    categories: dict[Category, int] | None = None,
+    guests: set[int] | None = None,
+) -> list[Guest]:
+    """The capacity, the seats held back and the holds at once, checked together (the API's
+    one change of them all): `categories` as set_category_holds takes them, `guests` as the
+    whole list of guests with a seat held by name; None leaves them as they are."""
+    if capacity < 0 or held_seats < 0:
+        raise InvalidAnswer(_l("Capacity and held seats cannot be negative."))
+    if held_seats > capacity:
+        raise InvalidAnswer(_l("Held seats cannot exceed the capacity."))
+    event = lock_event(event_id)
+    held_categories, held_guests = _current_holds(event)
+    before = (event.capacity, event.held_seats)
+    # Checked with the holds by _apply_holds; a refusal rolls the whole use case back.
+    event.capacity, event.held_seats = capacity, held_seats
+    if before != (capacity, held_seats):
+        audit.record(
+            "event.capacity_changed",
+            actor=actor,
+            event_id=event.id,
+            capacity=[before[0], capacity],
+            held_seats=[before[1], held_seats],
+        )
+    return _apply_holds(
+        event,
+        {**held_categories, **(categories or {})},
+        held_guests if guests is None else set(guests),
+        actor,
+    )
+
+
 class HoldsChanged(DomainError):
     status = 409
     default_message = _l("The held seats changed since this page was shown; nothing was changed.")

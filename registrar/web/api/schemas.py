@@ -573,6 +573,10 @@ class ScanGuest(_Answer):
     )
     receiver: str = Field(description="The receiver handed out, if any.")
     receiver_returned: bool
+    vip: bool = Field(
+        description="A guest the protocol desk meets (category `vip`): the scanner says so "
+        "in large type."
+    )
 
 
 class FirstScan(_Answer):
@@ -925,6 +929,13 @@ def bulk_records(data: bytes | None) -> list[dict[str, str]]:
 MAX_SEATS = 100_000
 
 
+class HoldItem(_Answer):
+    category: CategoryName | None = Field(description="The category the seats are held for.")
+    guest_id: int | None = Field(description="The guest one seat is held for by name.")
+    count: int = Field(ge=0, description="Seats held.")
+    taken: int = Field(ge=0, description="Of them, taken by a confirmed guest.")
+
+
 class SeatCounts(_Answer):
     capacity: int = Field(ge=0, description="The room's seats.")
     held: int = Field(ge=0, description="Seats the organizers hold back from guests.")
@@ -932,8 +943,17 @@ class SeatCounts(_Answer):
     waitlisted: int = Field(ge=0, description="Guests on the waitlist.")
     free: int = Field(
         ge=0,
-        description="Seats a guest may take now: capacity less held seats "
-        "less confirmed ones, never below 0.",
+        description="Open seats a guest may take now: capacity less held seats, less the "
+        "holds' seats, less the confirmed guests on open seats; never below 0.",
+    )
+    reserved: int = Field(
+        ge=0, description="Seats held for categories and named guests (not in `held`)."
+    )
+    reserved_taken: int = Field(ge=0, description="Of them, taken by a confirmed guest.")
+    holds: list[HoldItem] = Field(
+        max_length=MAX_SEATS,
+        description="Each hold: a category's seats, or one seat for a guest by name. Only its "
+        "guest or a guest of its category takes it; other guests never do.",
     )
 
 
@@ -968,6 +988,18 @@ class CapacityRequest(_Body):
     capacity: Annotated[int, Field(ge=0, le=MAX_SEATS)] | None = None
     held_seats: Annotated[int, Field(ge=0, le=MAX_SEATS)] | None = Field(
         None, description="Seats held back from guests; at most the capacity."
+    )
+    category_holds: dict[CategoryName, Annotated[int, Field(ge=0, le=MAX_SEATS)]] | None = Field(
+        None,
+        description="Seats held for these categories (0: none); categories left out stay as "
+        "they are. Never fewer than their guests have taken.",
+    )
+    guest_holds: (
+        Annotated[list[Annotated[int, Field(ge=1)]], Field(max_length=MAX_SEATS)] | None
+    ) = Field(
+        None,
+        description="The ids of every guest with a seat held by name (the whole list: a "
+        "guest left out has none any more).",
     )
 
 
