@@ -68,6 +68,9 @@ def test_counts_and_the_waitlist_in_order_a_page_at_a_time(client, event, reader
         "confirmed": 2,
         "waitlisted": 3,
         "free": 0,
+        "reserved": 0,
+        "reserved_taken": 0,
+        "holds": [],
     }
     path = f"/api/v1/events/{event.id}/waitlist"
     first = client.get(path, query_string={"limit": 2}, headers=reader).get_json()
@@ -151,6 +154,9 @@ def test_capacity_frees_seats_for_the_waitlist_in_order(client, event, writer):
         "confirmed": 4,
         "waitlisted": 1,
         "free": 0,
+        "reserved": 0,
+        "reserved_taken": 0,
+        "holds": [],
         "promoted": [ids[2], ids[3]],
     }
     held = client.patch(path, json={"held_seats": 1}, headers=writer).get_json()
@@ -166,7 +172,7 @@ def test_capacity_frees_seats_for_the_waitlist_in_order(client, event, writer):
         ({"capacity": -1}, 400, "'capacity'"),
         ({"capacity": 100_001}, 400, "'capacity'"),
         ({"capacity": True}, 400, "'capacity'"),
-        ({}, 400, "Send 'capacity', 'held_seats' or both."),
+        ({}, 400, "Send 'capacity', 'held_seats', 'category_holds', 'guest_holds' or some"),
         ({"seats": 4}, 400, "Unknown field 'seats'."),
     ],
 )

@@ -980,6 +980,25 @@ class WaitlistPage(_Answer):
     )
 
 
+_HeldCount = Annotated[int, Field(ge=0, le=MAX_SEATS)]
+
+
+class CategoryHolds(_Body):
+    """Seats held for each category named (0: none); a category left out stays as it is."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    speaker: _HeldCount | None = None
+    moderator: _HeldCount | None = None
+    vip: _HeldCount | None = None
+    delegate: _HeldCount | None = None
+    press: _HeldCount | None = None
+    staff: _HeldCount | None = None
+
+    def counts(self) -> dict[Category, int]:
+        return {Category(k): v for k, v in self.model_dump(exclude_none=True).items()}
+
+
 class CapacityRequest(_Body):
     """The room's capacity and the seats held back: the fields sent, the other as it is."""
 
@@ -989,13 +1008,13 @@ class CapacityRequest(_Body):
     held_seats: Annotated[int, Field(ge=0, le=MAX_SEATS)] | None = Field(
         None, description="Seats held back from guests; at most the capacity."
     )
-    category_holds: dict[CategoryName, Annotated[int, Field(ge=0, le=MAX_SEATS)]] | None = Field(
+    category_holds: CategoryHolds | None = Field(
         None,
         description="Seats held for these categories (0: none); categories left out stay as "
         "they are. Never fewer than their guests have taken.",
     )
     guest_holds: (
-        Annotated[list[Annotated[int, Field(ge=1)]], Field(max_length=MAX_SEATS)] | None
+        Annotated[list[Annotated[int, Field(ge=1, le=MAX_ID)]], Field(max_length=MAX_SEATS)] | None
     ) = Field(
         None,
         description="The ids of every guest with a seat held by name (the whole list: a "

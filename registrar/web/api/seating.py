@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 
 from ...errors import InvalidAnswer
 from ...extensions import db
-from ...models import Category, Event
+from ...models import Event
 from ...services import guests, seats
 from . import schemas
 from .routes import (
@@ -80,11 +80,7 @@ def capacity_update(event_id: int) -> Response:
     if body.category_holds is None and body.guest_holds is None:
         promoted = seats.set_capacity(event_id, capacity, held, actor)
     else:
-        categories = (
-            None
-            if body.category_holds is None
-            else {Category(c): n for c, n in body.category_holds.items()}
-        )
+        categories = None if body.category_holds is None else body.category_holds.counts()
         guest_ids = None if body.guest_holds is None else set(body.guest_holds)
         promoted = seats.set_seats(
             event_id, capacity, held, actor, categories=categories, guests=guest_ids
