@@ -361,6 +361,7 @@ CONSOLE = {
     "event-new": "/console/events/new",
     "event-edit": "/console/events/{event}/edit",
     "event-cancel": "/console/events/{event}/cancel",
+    "holds": "/console/events/{event}/holds",
 }
 
 
