@@ -505,3 +505,33 @@ class WebhookForm(FlaskForm):
         option_widget=CheckboxInput(),
         validators=[InputRequired(message=_l("Choose at least one kind of change."))],
     )
+
+
+class CategoryHoldsForm(FlaskForm):
+    """The seats held for each category of guests (0: none); a field `hold_<category>` each."""
+
+    def counts(self) -> dict[Category, int]:
+        return {c: self[f"hold_{c.value}"].number for c in Category}
+
+
+for _category in Category:
+    setattr(
+        CategoryHoldsForm,
+        f"hold_{_category.value}",
+        WholeNumberField(
+            CATEGORY_LABELS[_category],
+            validators=[
+                InputRequired(message=_l("Please enter the seats held (0 for none).")),
+                NumberRange(min=0, max=100000, message=_l("Enter a number from 0 to 100000.")),
+            ],
+        ),
+    )
+
+
+class GuestHoldForm(FlaskForm):
+    """Hold a seat for one guest of the list, by name."""
+
+    guest = WholeNumberField(
+        _l("Guest"),
+        validators=[InputRequired(message=_l("Please choose a guest from the list."))],
+    )

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from babel.dates import get_timezone, get_timezone_location
 from flask import Flask, g, request, session
-from flask_babel import format_date, format_time, get_locale
+from flask_babel import force_locale, format_date, format_time, get_locale
 from flask_babel import gettext as _
 
 from . import labels
@@ -45,6 +45,15 @@ def select_timezone() -> str | None:
 def is_chinese() -> bool:
     locale = get_locale()
     return locale is not None and locale.language == "zh"
+
+
+def in_both(message: object) -> dict[str, str]:
+    """A catalogue message (a lazy string) in each language, keyed by the language's code."""
+    texts = {}
+    for code in LANGUAGES:
+        with force_locale(code):
+            texts[code] = str(message)
+    return texts
 
 
 def bilingual(obj: object, field: str) -> str:

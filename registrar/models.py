@@ -450,12 +450,44 @@ class Seat(Model):
     # Waitlist order: the event's counter at the time of joining; None once confirmed.
     queue_number: Mapped[int | None] = mapped_column(sa.Integer)
     since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The hold this confirmed seat was taken from (a seat held for the guest or their
+    # category); None for an open seat and for every waitlisted one.
+    # (A hold is never deleted while a seat was taken from it: services/seats.py refuses.)
+    hold_id: Mapped[int | None] = mapped_column(sa.ForeignKey("seat_holds.id"), index=True)
 
     guest: Mapped[Guest] = relationship(back_populates="seat")
 
     __table_args__ = (
         sa.Index("ix_seats_event_state_queue", "event_id", "state", "queue_number"),
         sa.UniqueConstraint("event_id", "queue_number", name="uq_seats_event_queue"),
+    )
+
+
+class SeatHold(Model):
+    """Seats held for one named guest or for a category of guests (services/seats.py).
+
+    A named hold is one seat; a category's holds `count` seats. Only its guest, or a guest of
+    its category, may take a seat of it; the open seats are the capacity less the event's
+    `held_seats` (held back for the organizer alone) less every hold's `count`.
+    """
+
+    __tablename__ = "seat_holds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"))
+    guest_id: Mapped[int | None] = mapped_column(sa.ForeignKey("guests.id", ondelete="CASCADE"))
+    category: Mapped[Category | None] = mapped_column(_enum(Category))
+    count: Mapped[int] = mapped_column(sa.Integer)
+
+    guest: Mapped[Guest | None] = relationship()
+
+    __table_args__ = (
+        sa.UniqueConstraint("event_id", "guest_id", name="uq_seat_holds_event_guest"),
+        sa.UniqueConstraint("event_id", "category", name="uq_seat_holds_event_category"),
+        sa.CheckConstraint("count >= 0", name="ck_seat_holds_count"),
+        sa.CheckConstraint(
+            "(guest_id IS NULL) <> (category IS NULL)", name="ck_seat_holds_guest_or_category"
+        ),
     )
 
 

@@ -363,6 +363,7 @@ CONSOLE = {
     "event-cancel": "/console/events/{event}/cancel",
     "arrival-desk": "/protocol/events/{event}/arrivals",
     "mc-list": "/protocol/events/{event}/mc",
+    "holds": "/console/events/{event}/holds",
 }
 
 

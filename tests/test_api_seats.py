@@ -10,7 +10,16 @@ from support.auth import logged_in
 from support.factories import answer, make_event, make_guest, make_staff
 
 from registrar.extensions import db
-from registrar.models import ApiRole, AuditEntry, Event, EventState, Role, Seat, SeatState
+from registrar.models import (
+    ApiRole,
+    AuditEntry,
+    Category,
+    Event,
+    EventState,
+    Role,
+    Seat,
+    SeatState,
+)
 
 
 @pytest.fixture
@@ -68,6 +77,9 @@ def test_counts_and_the_waitlist_in_order_a_page_at_a_time(client, event, reader
         "confirmed": 2,
         "waitlisted": 3,
         "free": 0,
+        "reserved": 0,
+        "reserved_taken": 0,
+        "holds": [],
     }
     path = f"/api/v1/events/{event.id}/waitlist"
     first = client.get(path, query_string={"limit": 2}, headers=reader).get_json()
@@ -151,6 +163,9 @@ def test_capacity_frees_seats_for_the_waitlist_in_order(client, event, writer):
         "confirmed": 4,
         "waitlisted": 1,
         "free": 0,
+        "reserved": 0,
+        "reserved_taken": 0,
+        "holds": [],
         "promoted": [ids[2], ids[3]],
     }
     held = client.patch(path, json={"held_seats": 1}, headers=writer).get_json()
@@ -166,7 +181,7 @@ def test_capacity_frees_seats_for_the_waitlist_in_order(client, event, writer):
         ({"capacity": -1}, 400, "'capacity'"),
         ({"capacity": 100_001}, 400, "'capacity'"),
         ({"capacity": True}, 400, "'capacity'"),
-        ({}, 400, "Send 'capacity', 'held_seats' or both."),
+        ({}, 400, "Send 'capacity', 'held_seats', 'category_holds', 'guest_holds' or some"),
         ({"seats": 4}, 400, "Unknown field 'seats'."),
     ],
 )
@@ -228,3 +243,33 @@ def test_an_archived_events_capacity_stays(client, event, writer):
     assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "conflict"
     db.session.rollback()
     assert db.session.get(Event, event.id).capacity == 2
+
+
+def test_seats_held_for_a_category_and_a_guest_by_the_api(client, event, writer):
+    ids = attending(event, 2)
+    vip = make_guest(event, category=Category.VIP)
+    answer(vip)
+    stranger = make_guest(make_event())
+    path = f"/api/v1/events/{event.id}/seats"
+    assert queue(event) == [vip.id]
+
+    body = {"capacity": 4, "category_holds": {"vip": 1}, "guest_holds": [ids[0]]}
+    changed = client.patch(path, json=body, headers=writer).get_json()
+    # The VIP waiting gets the held seat; the named guest's seat moves into theirs.
+    assert changed["promoted"] == [vip.id]
+    assert (changed["reserved"], changed["reserved_taken"], changed["free"]) == (2, 2, 1)
+    assert sorted(
+        (h["category"] or "", h["guest_id"] or 0, h["count"], h["taken"]) for h in changed["holds"]
+    ) == [("", ids[0], 1, 1), ("vip", 0, 1, 1)]
+
+    for refused, status, words in [
+        ({"guest_holds": [stranger.id]}, 400, "not on this event's list"),
+        ({"category_holds": {"vip": 0}}, 409, "cannot hold fewer"),
+        ({"category_holds": {"king": 1}}, 400, "king"),
+        ({"category_holds": {"press": 4}}, 409, "cannot exceed the capacity"),
+    ]:
+        answered = client.patch(path, json=refused, headers=writer)
+        assert answered.status_code == status, answered.get_json()
+        assert words in answered.get_json()["error"]["message"]
+        db.session.rollback()
+        assert client.get(path, headers=writer).get_json()["holds"] == changed["holds"]

@@ -121,6 +121,7 @@ def test_ok_shows_the_guest_and_a_second_scan_is_already_checked_in(door_client,
         "channel": "en",
         "receiver": "",
         "receiver_returned": False,
+        "vip": False,
     }
     assert body["occupancy"] == {"inside": 1, "capacity": 10}
     assert datetime.fromisoformat(body["scanned_at"]) == first_at
@@ -897,3 +898,28 @@ def test_a_scan_kept_waiting_for_the_event_lock_is_busy_and_its_retry_counts_onc
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Scan)) == 1
         db.session.remove()
         db.engine.dispose()
+
+
+def test_a_vip_scan_says_vip_and_the_scanner_has_the_protocol_call_in_both_languages(
+    door_client, event
+):
+    vip = confirmed_guest(event, category=Category.VIP)
+    waiting_vip = make_guest(event, category=Category.VIP)
+    speaker = confirmed_guest(event, category=Category.SPEAKER)
+
+    entry = scan(door_client, event.id, code_of(vip), nonce="vip-1").get_json()
+    assert (entry["verdict"], entry["guest"]["vip"]) == ("ok", True)
+    # Kept with the scan: a retry gets the flag again.
+    again = scan(door_client, event.id, code_of(vip), nonce="vip-1").get_json()
+    assert (again["replayed"], again["guest"]["vip"]) == (True, True)
+    # Any verdict names a VIP so: one who never answered too.
+    unanswered = scan(door_client, event.id, code_of(waiting_vip)).get_json()
+    assert (unanswered["verdict"], unanswered["guest"]["vip"]) == ("no_answer", True)
+    assert scan(door_client, event.id, code_of(speaker)).get_json()["guest"]["vip"] is False
+
+    page = door_client.get(f"/door/events/{event.id}").get_data(as_text=True)
+    assert 'id="verdict-vip" hidden' in page
+    assert "VIP — please call the protocol desk" in page
+    assert "貴賓：請通知禮賓組" in page
+    config = json.loads(CONFIG_SCRIPT.search(page).group(1))
+    assert config["vipCategories"] == ["vip"]

@@ -20,7 +20,17 @@ from support.live_server import serving
 
 from registrar import tokens
 from registrar.extensions import db
-from registrar.models import Channel, CheckIn, DoorNoAnswer, Event, Guest, Role, Scan, Verdict
+from registrar.models import (
+    Category,
+    Channel,
+    CheckIn,
+    DoorNoAnswer,
+    Event,
+    Guest,
+    Role,
+    Scan,
+    Verdict,
+)
 from registrar.services import audit, door, rsvp
 
 playwright = pytest.importorskip(
@@ -319,7 +329,12 @@ def test_without_a_decoder_the_camera_stops_and_says_to_use_the_code_field(app, 
 def test_volunteer_link_in_chinese_finds_a_guest_by_name_and_tracks_the_receiver(app, browser):
     event = make_event(capacity=10)
     guest = _confirmed(
-        event, Channel.EN, name_en="Chen Mei-Ling", name_zh="陳美玲", organization="ICLEI"
+        event,
+        Channel.EN,
+        name_en="Chen Mei-Ling",
+        name_zh="陳美玲",
+        organization="ICLEI",
+        category=Category.VIP,
     )
     link = door.create_link(event, "北門", 4, audit.SYSTEM)
     db.session.commit()
@@ -346,6 +361,21 @@ def test_volunteer_link_in_chinese_finds_a_guest_by_name_and_tracks_the_receiver
         assert "報到成功" in green.inner_text()
         assert page.inner_text("#verdict-name") == "陳美玲"
         assert page.inner_text("#verdict-channel-big") == "EN"
+        # A VIP: the protocol desk is called, in the staff's language first, then the other.
+        vip = page.locator("#verdict-vip")
+        assert vip.is_visible()
+        assert vip.locator("p").all_inner_texts() == [
+            "貴賓：請通知禮賓組",
+            "VIP — please call the protocol desk",
+        ]
+        assert (
+            float(
+                vip.locator(".verdict-vip-call").evaluate(
+                    "e => parseFloat(getComputedStyle(e).fontSize)"
+                )
+            )
+            >= 32
+        )
         door_page.screenshot("door-green-zh.png")
         page.fill("#receiver", "17")
         page.click("#verdict-receiver button")
@@ -356,6 +386,7 @@ def test_volunteer_link_in_chinese_finds_a_guest_by_name_and_tracks_the_receiver
         page.check("input[name=direction][value=out]")
         door_page.type_code(code)
         door_page.verdict("good")
+        assert not page.locator("#verdict-vip").is_visible()
         returned = page.locator("#verdict-returned")
         assert returned.inner_text() == "歸還接收器 17"
         returned.click()

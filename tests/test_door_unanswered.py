@@ -11,6 +11,7 @@ from registrar import tokens
 from registrar.extensions import db
 from registrar.models import (
     AuditEntry,
+    Category,
     Channel,
     CheckIn,
     DoorNoAnswer,
@@ -22,6 +23,7 @@ from registrar.models import (
     SeatState,
     Verdict,
 )
+from registrar.services import audit, seats
 
 
 @pytest.fixture
@@ -179,3 +181,20 @@ def test_the_search_tells_a_guest_who_never_answered_from_one_who_declined(door_
     assert by_name["Lin Never-Answered"]["answered"] is False
     assert by_name["Lin Said-No"]["answered"] is True
     assert by_name["Lin Never-Answered"]["seat"] is by_name["Lin Said-No"]["seat"] is None
+
+
+def test_a_vip_who_never_answered_is_let_in_to_a_seat_held_for_vips(door_client, let_in_event):
+    seats.set_category_holds(let_in_event.id, {Category.VIP: 1}, audit.SYSTEM)
+    db.session.commit()
+    for _ in range(2):
+        answer(make_guest(let_in_event))
+    delegate = make_guest(let_in_event)
+    vip = make_guest(let_in_event, category=Category.VIP)
+
+    # The open seats are gone; the seat held for VIPs is the VIP's to take.
+    assert _scan(door_client, delegate).get_json()["no_answer"]["seat_free"] is False
+    assert _scan(door_client, vip).get_json()["no_answer"]["seat_free"] is True
+    assert _admit(door_client, vip).get_json()["verdict"] == "ok"
+    seat = db.session.scalar(sa.select(Seat).where(Seat.guest_id == vip.id))
+    assert (seat.state, seat.hold_id is not None) == (SeatState.CONFIRMED, True)
+    assert _admit(door_client, delegate).status_code == 409

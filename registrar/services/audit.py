@@ -98,6 +98,7 @@ ACTION_LABELS = {
     "seat.promoted": _l("Seat given from the waitlist"),
     "seat.released": _l("Seat given up"),
     "seat.moved": _l("Moved on the waitlist"),
+    "seat.holds_changed": _l("Seats held for guests or categories changed"),
     "badge.reissued": _l("Badge re-issued"),
     "mail.invitations_queued": _l("Invitations queued"),
     "mail.link_queued": _l("Link e-mailed again"),

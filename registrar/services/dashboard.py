@@ -33,7 +33,7 @@ from ..models import (
     SeatState,
 )
 from . import outbox
-from .seats import SeatCounts
+from .seats import Hold, SeatCounts, holds_of
 
 # The needs list shows at most this many guests; the counts above it are always complete.
 NEEDS_LIMIT = 50
@@ -126,6 +126,8 @@ class Dashboard:
     needs: Needs
     answers_by_day: list[AnswerDay]
     categories: list[CategoryCounts]
+    # The seats held for categories and named guests, each with how many are taken.
+    holds: list[Hold]
     # Messages to guests that cannot be sent as things stand (outbox.unrenderable).
     unrenderable: list[OutboxMessage]
 
@@ -141,7 +143,8 @@ def _count(condition: sa.ColumnExpressionArgument[bool]) -> sa.ColumnElement[int
 
 def summary(event: Event) -> Dashboard:
     tally = _tally(event)
-    seat_counts = _seat_counts(event, tally)
+    holds = holds_of(event)
+    seat_counts = _seat_counts(event, tally, holds)
     return Dashboard(
         guests=_guest_counts(tally, seat_counts),
         seats=seat_counts,
@@ -149,6 +152,7 @@ def summary(event: Event) -> Dashboard:
         needs=_needs(event, tally),
         answers_by_day=answers_by_day(event),
         categories=_category_counts(tally),
+        holds=holds,
         unrenderable=outbox.unrenderable(event),
     )
 
@@ -225,12 +229,15 @@ def _total(tally: list[_Kind], condition: Callable[[_Kind], bool]) -> int:
     return sum(kind.count for kind in tally if condition(kind))
 
 
-def _seat_counts(event: Event, tally: list[_Kind]) -> SeatCounts:
+def _seat_counts(event: Event, tally: list[_Kind], holds: list[Hold] | None = None) -> SeatCounts:
+    holds = holds or []
     return SeatCounts(
         capacity=event.capacity,
         held=event.held_seats,
         confirmed=_total(tally, lambda k: k.seat == SeatState.CONFIRMED),
         waitlisted=_total(tally, lambda k: k.seat == SeatState.WAITLISTED),
+        reserved=sum(h.count for h in holds),
+        confirmed_in_holds=sum(h.used for h in holds),
     )
 
 

@@ -15,9 +15,11 @@ from flask import (
     send_from_directory,
     url_for,
 )
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..extensions import db, login_manager
+from ..i18n import in_both
 from ..models import Event, Guest, Role
 from ..services import badges, checkin, door, door_list_pdf, team
 from . import limits
@@ -30,6 +32,9 @@ from .access import (
 )
 
 bp = Blueprint("door", __name__)
+
+# What the verdict of a guest the protocol desk meets says, in both languages.
+PROTOCOL_CALL = _l("VIP — please call the protocol desk")
 
 
 @bp.get("/door/")
@@ -62,6 +67,8 @@ def scanner(event_id: int):
         via_link=actor.startswith("door-link:"),
         gate=request.args.get("gate", "")[:64],
         search_example=checkin.search_example(event_id),
+        protocol_call=in_both(PROTOCOL_CALL),
+        vip_categories=sorted(checkin.PROTOCOL_CATEGORIES),
     )
 
 

@@ -8,7 +8,7 @@ what a scanner keeps for offline verdicts with names, and what the paper list pr
 person at the door.
 """
 
-from .answers import Occupancy, ScanAnswer, ShownGuest
+from .answers import PROTOCOL_CATEGORIES, Occupancy, ScanAnswer, ShownGuest
 from .door_list import DoorList, ListedGuest, door_list, listed_guests
 from .let_in import MAX_REASON, LetIn, RoomFull, let_in
 from .receivers import (
@@ -34,6 +34,7 @@ from .verdict import (
 from .walk_ins import NotRunning, Registered, WalkIn, WalkInRoomFull, WalkInsOff, register_walk_in
 
 __all__ = [
+    "PROTOCOL_CATEGORIES",
     "CLOCK_SKEW",
     "MAX_GATE",
     "MAX_NONCE",

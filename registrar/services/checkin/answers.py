@@ -16,6 +16,11 @@ class Occupancy:
     capacity: int
 
 
+# The categories whose guests the protocol desk meets: the door says so in large type. Speakers
+# and moderators are met by the programme's people, at the speakers' table.
+PROTOCOL_CATEGORIES = frozenset({Category.VIP})
+
+
 @dataclass(frozen=True)
 class ShownGuest:
     """Who the door shows for a scan: enough to greet them and hand out the right headset."""
@@ -29,6 +34,11 @@ class ShownGuest:
     receiver: str
     # The scanner offers "receiver returned" at the exit only while one is out.
     receiver_returned: bool
+
+    @property
+    def vip(self) -> bool:
+        """Whether the door calls the protocol desk for this guest."""
+        return self.category in PROTOCOL_CATEGORIES
 
 
 @dataclass(frozen=True)
@@ -130,12 +140,15 @@ def _guest_record(guest: ShownGuest) -> dict[str, Any]:
         "channel": guest.channel.value if guest.channel else None,
         "receiver": guest.receiver,
         "receiver_returned": guest.receiver_returned,
+        "vip": guest.vip,
     }
 
 
 def _guest_from(record: dict[str, Any]) -> ShownGuest:
     channel = Channel(record["channel"]) if record["channel"] else None
-    return ShownGuest(**{**record, "category": Category(record["category"]), "channel": channel})
+    # "vip" follows from the category (answers kept before it existed lack it).
+    fields = {k: v for k, v in record.items() if k != "vip"}
+    return ShownGuest(**{**fields, "category": Category(record["category"]), "channel": channel})
 
 
 def _first_scan_record(first: FirstScan) -> dict[str, Any]:

@@ -72,7 +72,7 @@ def let_in(event_id: int, guest_id: int, request: LetIn, actor: str) -> ScanAnsw
     room_full = not inside and occupancy(event).inside >= event.capacity
     before = _refusal(guest, room_full)
     # Every refusal is found before anything is written.
-    if not seated and seats.seat_counts(event).free <= 0:
+    if not seated and not seats.has_seat_for(event, guest):
         raise NoSeatFree()
     if room_full and not request.over_capacity:
         raise RoomFull()

@@ -21,6 +21,7 @@ from ...models import (
     Rsvp,
     Scan,
     Seat,
+    SeatHold,
     SeatState,
     Verdict,
     utcnow,
@@ -58,15 +59,42 @@ _COUNT_INSIDE = (
 _EVENTS = cast(sa.Table, Event.__table__)
 # The seats free for guests, counted only for a guest who never answered (the door may let
 # them in, services/checkin/unanswered.py): inside a CASE, so no other scan pays for it.
+# The open seats (seats.SeatCounts.free), and the seats left in the holds for this guest, by
+# name or category: where seats.has_seat_for would find them.
 _TAKEN = _SEATS.alias("taken")
+_HOLDS = cast(sa.Table, SeatHold.__table__)
+_GUESTS_HOLDS = _HOLDS.alias("guests_holds")
+_HOLD_USED = (
+    sa.select(sa.func.count())
+    .select_from(_TAKEN)
+    .where(_TAKEN.c.hold_id == _GUESTS_HOLDS.c.id)
+    .scalar_subquery()
+)
 _SEATS_FREE = sa.case(
     (
         sa.and_(_GUESTS.c.id.is_not(None), _RSVPS.c.attending.is_(None)),
         _EVENTS.c.capacity
         - _EVENTS.c.held_seats
+        - sa.select(sa.func.coalesce(sa.func.sum(_HOLDS.c.count), 0))
+        .where(_HOLDS.c.event_id == _EVENTS.c.id)
+        .scalar_subquery()
         - sa.select(sa.func.count())
         .select_from(_TAKEN)
-        .where(_TAKEN.c.event_id == _EVENTS.c.id, _TAKEN.c.state == SeatState.CONFIRMED)
+        .where(
+            _TAKEN.c.event_id == _EVENTS.c.id,
+            _TAKEN.c.state == SeatState.CONFIRMED,
+            _TAKEN.c.hold_id.is_(None),
+        )
+        .scalar_subquery()
+        + sa.select(sa.func.coalesce(sa.func.sum(_GUESTS_HOLDS.c.count - _HOLD_USED), 0))
+        .where(
+            _GUESTS_HOLDS.c.event_id == _EVENTS.c.id,
+            sa.or_(
+                _GUESTS_HOLDS.c.guest_id == _GUESTS.c.id,
+                _GUESTS_HOLDS.c.category == _GUESTS.c.category,
+            ),
+            _GUESTS_HOLDS.c.count > _HOLD_USED,
+        )
         .scalar_subquery(),
     ),
     else_=0,

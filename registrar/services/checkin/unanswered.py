@@ -71,7 +71,7 @@ def admit_unanswered(
     if channel is not None and channel not in rsvp.offered_channels(event):
         raise InvalidAnswer(_l("Please choose a listening channel offered at this event."))
     inside = occupancy(event).inside
-    if seats.seat_counts(event).free <= 0 or inside >= event.capacity:
+    if not seats.has_seat_for(event, guest) or inside >= event.capacity:
         raise NoSeatFree()
 
     reply = rsvp.RsvpAnswer(attending=True, channel=channel or Channel.FLOOR)

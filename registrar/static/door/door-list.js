@@ -173,13 +173,15 @@
     var guest = list.guests[index];
     view.guest = {
       id: guest.id, name_en: guest.name_en, name_zh: guest.name_zh,
-      organization: guest.organization, category: guest.category, channel: guest.channel
+      organization: guest.organization, category: guest.category, channel: guest.channel,
+      vip: door.vipCategories.indexOf(guest.category) >= 0
     };
     view.provisional = true;
     view.detail = note(list);
     if (item.body.direction === "out") {
       return view;
     }
+    view.vip = view.guest.vip;
     var replaced = item.kind === "scan" && Number(match[3]) < guest.badge_version;
     if (guest.state === "revoked" || replaced) {
       view.kind = "bad";

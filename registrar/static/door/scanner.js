@@ -34,7 +34,7 @@
     verdictGuest: $("verdict-guest"), verdictName: $("verdict-name"),
     verdictNameOther: $("verdict-name-other"), verdictOrg: $("verdict-org"),
     verdictChannel: $("verdict-channel"), verdictChannelBig: $("verdict-channel-big"),
-    verdictChannelName: $("verdict-channel-name"),
+    verdictChannelName: $("verdict-channel-name"), vip: $("verdict-vip"),
     receiverForm: $("verdict-receiver"), receiver: $("receiver"),
     returned: $("verdict-returned"), override: $("verdict-override"), letIn: $("verdict-let-in"),
     letInGroup: $("verdict-let-in-group"), letInChannel: $("verdict-let-in-channel"),
@@ -342,6 +342,8 @@
     els.verdictDetail.hidden = !view.detail;
 
     var guest = view.guest;
+    // A guest the protocol desk meets: said in large type, in both languages.
+    els.vip.hidden = !view.vip;
     els.verdictGuest.hidden = !guest;
     if (guest) {
       var pair = names(guest);
@@ -414,7 +416,8 @@
       detail: config.advice[verdict] || "",
       guest: guest,
       answer: answer,
-      item: item
+      item: item,
+      vip: Boolean(guest && guest.vip && !exit)
     };
     if (verdict === "already_checked_in" && answer.first_scan) {
       var first = answer.first_scan;

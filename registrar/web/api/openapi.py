@@ -720,12 +720,15 @@ _PATHS = {
         },
         "patch": {
             "operationId": "seats_update",
-            "summary": "Set the room's capacity and the seats held back",
+            "summary": "Set the room's capacity, the seats held back and the held seats",
             "description": "For an organizer token of the event, or an organizer's session with "
-            "its CSRF token; the console's rule: the fields sent, the other as it is; held seats "
-            "at most the capacity (400), and never fewer seats left than guests confirmed (409). "
-            "Seats freed go to the first on the waitlist, who are told by e-mail. Refused (409) "
-            "once the event is cancelled or archived.",
+            "its CSRF token; the console's rule: the fields sent, the others as they are; held "
+            "seats at most the capacity (400), and never fewer seats left than guests confirmed "
+            "(409). `category_holds` and `guest_holds` hold seats for categories and for named "
+            "guests: together with `held_seats` at most the capacity, never fewer than their "
+            "guests have taken, and only for guests of this event (409 or 400, nothing changed). "
+            "Seats freed go to the first on the waitlist (a held seat to the first it is held "
+            "for), who are told by e-mail. Refused (409) once the event is cancelled or archived.",
             "security": _DOOR_POST,
             "parameters": _EVENT,
             "requestBody": _body("CapacityRequest"),

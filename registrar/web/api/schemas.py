@@ -598,6 +598,10 @@ class ScanGuest(_Answer):
     )
     receiver: str = Field(description="The receiver handed out, if any.")
     receiver_returned: bool
+    vip: bool = Field(
+        description="A guest the protocol desk meets (category `vip`): the scanner says so "
+        "in large type."
+    )
 
 
 class FirstScan(_Answer):
@@ -957,6 +961,13 @@ def bulk_records(data: bytes | None) -> list[dict[str, str]]:
 MAX_SEATS = 100_000
 
 
+class HoldItem(_Answer):
+    category: CategoryName | None = Field(description="The category the seats are held for.")
+    guest_id: int | None = Field(description="The guest one seat is held for by name.")
+    count: int = Field(ge=0, description="Seats held.")
+    taken: int = Field(ge=0, description="Of them, taken by a confirmed guest.")
+
+
 class SeatCounts(_Answer):
     capacity: int = Field(ge=0, description="The room's seats.")
     held: int = Field(ge=0, description="Seats the organizers hold back from guests.")
@@ -964,8 +975,17 @@ class SeatCounts(_Answer):
     waitlisted: int = Field(ge=0, description="Guests on the waitlist.")
     free: int = Field(
         ge=0,
-        description="Seats a guest may take now: capacity less held seats "
-        "less confirmed ones, never below 0.",
+        description="Open seats a guest may take now: capacity less held seats, less the "
+        "holds' seats, less the confirmed guests on open seats; never below 0.",
+    )
+    reserved: int = Field(
+        ge=0, description="Seats held for categories and named guests (not in `held`)."
+    )
+    reserved_taken: int = Field(ge=0, description="Of them, taken by a confirmed guest.")
+    holds: list[HoldItem] = Field(
+        max_length=MAX_SEATS,
+        description="Each hold: a category's seats, or one seat for a guest by name. Only its "
+        "guest or a guest of its category takes it; other guests never do.",
     )
 
 
@@ -992,6 +1012,25 @@ class WaitlistPage(_Answer):
     )
 
 
+_HeldCount = Annotated[int, Field(ge=0, le=MAX_SEATS)]
+
+
+class CategoryHolds(_Body):
+    """Seats held for each category named (0: none); a category left out stays as it is."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    speaker: _HeldCount | None = None
+    moderator: _HeldCount | None = None
+    vip: _HeldCount | None = None
+    delegate: _HeldCount | None = None
+    press: _HeldCount | None = None
+    staff: _HeldCount | None = None
+
+    def counts(self) -> dict[Category, int]:
+        return {Category(k): v for k, v in self.model_dump(exclude_none=True).items()}
+
+
 class CapacityRequest(_Body):
     """The room's capacity and the seats held back: the fields sent, the other as it is."""
 
@@ -1000,6 +1039,18 @@ class CapacityRequest(_Body):
     capacity: Annotated[int, Field(ge=0, le=MAX_SEATS)] | None = None
     held_seats: Annotated[int, Field(ge=0, le=MAX_SEATS)] | None = Field(
         None, description="Seats held back from guests; at most the capacity."
+    )
+    category_holds: CategoryHolds | None = Field(
+        None,
+        description="Seats held for these categories (0: none); categories left out stay as "
+        "they are. Never fewer than their guests have taken.",
+    )
+    guest_holds: (
+        Annotated[list[Annotated[int, Field(ge=1, le=MAX_ID)]], Field(max_length=MAX_SEATS)] | None
+    ) = Field(
+        None,
+        description="The ids of every guest with a seat held by name (the whole list: a "
+        "guest left out has none any more).",
     )
 
 

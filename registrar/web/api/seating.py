@@ -28,7 +28,7 @@ from .routes import (
 )
 
 
-def _counts(event: Event) -> dict[str, int]:
+def _counts(event: Event) -> dict[str, object]:
     counts = seats.seat_counts(event)
     return {
         "capacity": counts.capacity,
@@ -36,6 +36,17 @@ def _counts(event: Event) -> dict[str, int]:
         "confirmed": counts.confirmed,
         "waitlisted": counts.waitlisted,
         "free": counts.free,
+        "reserved": counts.reserved,
+        "reserved_taken": counts.confirmed_in_holds,
+        "holds": [
+            {
+                "category": hold.category.value if hold.category else None,
+                "guest_id": hold.guest.id if hold.guest else None,
+                "count": hold.count,
+                "taken": hold.used,
+            }
+            for hold in seats.holds_of(event)
+        ],
     }
 
 
@@ -54,15 +65,26 @@ def seat_read(event_id: int) -> Response:
 
 
 def capacity_update(event_id: int) -> Response:
-    """Change the capacity or the seats held back; freed seats go to the waitlist's first."""
+    """Change the capacity, the seats held back or the seats held for categories and named
+    guests; freed seats go to the waitlist's first (held ones to the first they are held for)."""
     actor = _organizer_actor(event_id)
     body = _body(schemas.CapacityRequest)
-    if body.capacity is None and body.held_seats is None:
-        raise InvalidAnswer(_l("Send 'capacity', 'held_seats' or both."))
+    fields = (body.capacity, body.held_seats, body.category_holds, body.guest_holds)
+    if all(f is None for f in fields):
+        raise InvalidAnswer(
+            _l("Send 'capacity', 'held_seats', 'category_holds', 'guest_holds' or some of them.")
+        )
     event = db.get_or_404(Event, event_id)
     capacity = event.capacity if body.capacity is None else body.capacity
     held = event.held_seats if body.held_seats is None else body.held_seats
-    promoted = seats.set_capacity(event_id, capacity, held, actor)
+    if body.category_holds is None and body.guest_holds is None:
+        promoted = seats.set_capacity(event_id, capacity, held, actor)
+    else:
+        categories = None if body.category_holds is None else body.category_holds.counts()
+        guest_ids = None if body.guest_holds is None else set(body.guest_holds)
+        promoted = seats.set_seats(
+            event_id, capacity, held, actor, categories=categories, guests=guest_ids
+        )
     db.session.commit()
     changed = _counts(db.get_or_404(Event, event_id))
     return _answer(schemas.SeatsChanged, {**changed, "promoted": [g.id for g in promoted]})

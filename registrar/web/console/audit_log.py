@@ -60,6 +60,8 @@ DETAIL_LABELS = {
     "reason_text": _l("In their words"),
     "refused": _l("The door had said"),
     "over_capacity": _l("Past a full room"),
+    "holds": _l("Seats held for guests or categories"),
+    "held": _l("A held seat"),
 }
 
 

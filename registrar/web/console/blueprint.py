@@ -24,6 +24,7 @@ from . import (
     exports,
     guest_actions,
     guests,
+    holds,
     imports,
     mail_preview,
     messages,
@@ -122,6 +123,12 @@ get(f"{EVENT}/waitlist", waitlist.waitlist)
 post(f"{EVENT}/waitlist/capacity", waitlist.waitlist_capacity)
 post(f"{GUEST}/promote", waitlist.waitlist_promote)
 post(f"{GUEST}/move", waitlist.waitlist_move)
+
+# -- seats held for categories and named guests ------------------------------------------------
+get(f"{EVENT}/holds", holds.holds)
+post(f"{EVENT}/holds/categories", holds.holds_categories)
+post(f"{EVENT}/holds/guests", holds.holds_guest)
+post(f"{GUEST}/hold/release", holds.holds_guest_release)
 
 # -- e-mail: invitations, reminders, each guest's messages -------------------------------------
 get(f"{EVENT}/mail", messages.mail_page)
