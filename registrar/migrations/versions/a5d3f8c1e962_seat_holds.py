@@ -1,7 +1,7 @@
 """seat holds: seats held for a named guest or for a category; the hold a seat was taken from
 
 Revision ID: a5d3f8c1e962
-Revises: e4a7c2b9d5f1
+Revises: f3b8d6a1c947
 Create Date: 2026-12-04 18:50:00.000000
 
 """
@@ -13,7 +13,7 @@ from registrar import guest_tally
 
 # revision identifiers, used by Alembic.
 revision = 'a5d3f8c1e962'
-down_revision = "e4a7c2b9d5f1"
+down_revision = "f3b8d6a1c947"
 branch_labels = None
 depends_on = None
 
