@@ -196,6 +196,7 @@ class _FormDefaults:
 
 def _form_defaults(guest) -> _FormDefaults:
     answer = guest.rsvp
+    asked = requests.pending_of(guest, RequestKind.NAME_CHANGE)
     attending = None if answer is None else ("yes" if answer.attending else "no")
     return _FormDefaults(
         attending=attending,
@@ -205,7 +206,8 @@ def _form_defaults(guest) -> _FormDefaults:
         note=answer.note if answer else "",
         # Shown as one line: a line break stored before such input was refused would otherwise
         # come back with the form and be refused, and the guest could not answer at all.
-        name_en=one_line(guest.name_en),
-        name_zh=one_line(guest.name_zh),
-        organization=one_line(guest.organization),
+        # A correction awaiting approval shows as asked, so that answering again keeps it.
+        name_en=one_line((asked and asked.name_en) or guest.name_en),
+        name_zh=one_line((asked and asked.name_zh) or guest.name_zh),
+        organization=one_line((asked and asked.organization) or guest.organization),
     )

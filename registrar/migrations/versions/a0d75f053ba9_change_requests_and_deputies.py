@@ -47,29 +47,31 @@ def upgrade():
         batch_op.create_index('ix_change_requests_event_state', ['event_id', 'state'], unique=False)
         batch_op.create_index(batch_op.f('ix_change_requests_guest_id'), ['guest_id'], unique=False)
 
-    with op.batch_alter_table('events', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('small_corrections', sa.Boolean(), server_default=sa.false(), nullable=False))
-        batch_op.add_column(sa.Column('no_deputies', sa.String(length=100), server_default='', nullable=False))
-        batch_op.add_column(sa.Column('badges_printed_at', registrar.models.UTCDateTime(), nullable=True))
-
-    with op.batch_alter_table('guests', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('sent_deputy_at', registrar.models.UTCDateTime(), nullable=True))
-        batch_op.add_column(sa.Column('deputy_for_id', sa.Integer(), nullable=True))
-
+    # Plain ALTER TABLE ... ADD COLUMN: a batch would rebuild the tables (see downgrade).
+    op.add_column(
+        'events', sa.Column('small_corrections', sa.Boolean(), server_default=sa.false(), nullable=False)
+    )
+    op.add_column(
+        'events', sa.Column('no_deputies', sa.String(length=100), server_default='', nullable=False)
+    )
+    op.add_column('events', sa.Column('badges_printed_at', registrar.models.UTCDateTime(), nullable=True))
+    op.add_column('guests', sa.Column('sent_deputy_at', registrar.models.UTCDateTime(), nullable=True))
+    op.add_column('guests', sa.Column('deputy_for_id', sa.Integer(), nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table('guests', schema=None) as batch_op:
-        batch_op.drop_column('deputy_for_id')
-        batch_op.drop_column('sent_deputy_at')
-
-    with op.batch_alter_table('events', schema=None) as batch_op:
-        batch_op.drop_column('badges_printed_at')
-        batch_op.drop_column('no_deputies')
-        batch_op.drop_column('small_corrections')
-
+    # Plain ALTER TABLE ... DROP COLUMN (SQLite 3.35 and later, PostgreSQL): a batch would
+    # rebuild the table, which the tally's triggers of other tables name (guests), or which
+    # rows of other tables point at (events).
+    for table, column in (
+        ("guests", "deputy_for_id"),
+        ("guests", "sent_deputy_at"),
+        ("events", "badges_printed_at"),
+        ("events", "no_deputies"),
+        ("events", "small_corrections"),
+    ):
+        op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
     with op.batch_alter_table('change_requests', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_change_requests_guest_id'))
         batch_op.drop_index('ix_change_requests_event_state')
-
     op.drop_table('change_requests')
