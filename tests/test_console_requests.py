@@ -69,9 +69,7 @@ def test_a_correction_is_shown_beside_the_old_spelling_and_approved_once(organiz
     assert audit_count() == after
 
 
-def test_an_approved_deputy_and_the_guest_are_told_by_e_mail(
-    organizer_client, client, smtp_server
-):
+def test_an_approved_deputy_and_the_guest_are_told_by_e_mail(organizer_client, client, smtp_server):
     event = make_event(capacity=1)
     mayor = make_guest(event, name_en="Chen Chi-Mai", name_zh="陳其邁", language=Language.ZH_HANT)
     db.session.commit()

@@ -144,9 +144,7 @@ def test_bad_deputy_requests_are_refused_and_nothing_is_written(app):
     request = propose(mayor)
     # A second one while the first is pending.
     other = deputies.DeputyDetails(name_en="Other", email="other@example.org")
-    assert "already proposed" in refused(
-        lambda: deputies.propose(mayor.id, 1, other, audit.GUEST)
-    )
+    assert "already proposed" in refused(lambda: deputies.propose(mayor.id, 1, other, audit.GUEST))
     # The deputy's address became a guest's meanwhile: approval is refused.
     make_guest(event, email="deputy@example.org")
     db.session.commit()
