@@ -14,6 +14,7 @@ import unicodedata
 
 import sqlalchemy as sa
 
+from ...errors import GuestErased
 from ...extensions import db
 from ...models import ChangeRequest, Event, Guest, RequestKind, RequestState, utcnow
 from .. import audit, notify
@@ -108,6 +109,8 @@ def approve(request_id: int, version: int | None, actor: str) -> ChangeRequest:
     event, request = locked_request(request_id, version, RequestKind.NAME_CHANGE)
     guest = request.guest
     db.session.refresh(guest)
+    if guest.is_erased:
+        raise GuestErased()
     applied = {}
     for name in FIELDS:
         new = getattr(request, name)
