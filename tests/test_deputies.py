@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from support import tally
 from support.factories import answer, make_event, make_guest
 
 from registrar import tokens, unit_of_work
@@ -117,6 +118,8 @@ def test_an_approved_deputy_takes_the_seat_and_the_guest_link_and_badge_die(app)
     )
     assert {"request.deputy", "request.approved", "deputy.sent", "deputy.added"} <= logged
     assert {"seat.passed", "guest.added"} <= logged
+    # The dashboard's counts follow the seat to the deputy (kept by the database's triggers).
+    assert tally.stored(event.id) == tally.from_rows(event.id)
 
 
 def test_bad_deputy_requests_are_refused_and_nothing_is_written(app):

@@ -223,6 +223,17 @@ def _hand_over(event: Event, guest: Guest, request: ChangeRequest, actor: str) -
     else:
         kind = MessageKind.WAITLISTED
     outbox.enqueue(deputy, kind, actor=actor, details={"deputy_for": for_whom})
+    # What else the guest asked and nobody decided (a correction of their name) ends with the
+    # invitation.
+    for other in db.session.scalars(
+        sa.select(ChangeRequest).where(
+            ChangeRequest.guest_id == guest.id,
+            ChangeRequest.state == RequestState.PENDING,
+            ChangeRequest.id != request.id,
+        )
+    ):
+        other.state = RequestState.SUPERSEDED
+        other.version += 1
     request.state = RequestState.APPROVED
     request.version += 1
     request.decided_by = actor
