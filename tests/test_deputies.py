@@ -179,37 +179,58 @@ def test_an_organizer_names_a_deputy_for_a_guest_without_a_seat(app):
     assert messages_to(deputy.id) == [MessageKind.INVITATION]
 
 
+def approve_at_once(app, request_ids: list[int]) -> list[str]:
+    """Approve each request from a thread of its own, all released together; each outcome."""
+    db.session.commit()
+    db.session.close()
+    barrier = threading.Barrier(len(request_ids))
+    outcomes: list[str] = []
+
+    def approve(request_id: int) -> None:
+        with app.app_context():
+            barrier.wait(timeout=30)
+            try:
+                unit_of_work.run(lambda: deputies.approve(request_id, 1, "staff:1"))
+                outcomes.append("approved")
+            except DomainError:
+                outcomes.append("refused")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=approve, args=(i,)) for i in request_ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return sorted(outcomes)
+
+
+def counts() -> tuple[int, int]:
+    db.session.expire_all()
+    guests = db.session.scalar(sa.select(sa.func.count()).select_from(Guest))
+    confirmed = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Seat).where(Seat.state == SeatState.CONFIRMED)
+    )
+    return guests, confirmed
+
+
 def test_two_approvals_at_once_give_one_deputy_and_one_seat(app):
     event = make_event(capacity=1)
     mayor = make_guest(event)
     db.session.commit()
     answer(mayor)
     request = propose(mayor)
-    request_id = request.id
+    # Two organizers' tabs press Approve on the same request.
+    assert approve_at_once(app, [request.id, request.id]) == ["approved", "refused"]
+    assert counts() == (2, 1)
+
+
+def test_two_guests_proposing_the_same_deputy_get_one_approved(app):
+    event = make_event(capacity=2)
+    mayor, director = make_guest(event), make_guest(event)
     db.session.commit()
-    db.session.close()
-    barrier = threading.Barrier(2)
-    outcomes: list[str] = []
-
-    def approve() -> None:
-        with app.app_context():
-            barrier.wait(timeout=30)
-            try:
-                unit_of_work.run(lambda: deputies.approve(request_id, 1, "staff:1"))
-                outcomes.append("approved")
-            except requests.RequestChanged:
-                outcomes.append("refused")
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=approve) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert sorted(outcomes) == ["approved", "refused"]
-    guests = db.session.scalar(sa.select(sa.func.count()).select_from(Guest))
-    confirmed = db.session.scalar(
-        sa.select(sa.func.count()).select_from(Seat).where(Seat.state == SeatState.CONFIRMED)
-    )
-    assert (guests, confirmed) == (2, 1)
+    answer(mayor)
+    answer(director)
+    first, second = propose(mayor), propose(director)
+    assert approve_at_once(app, [first.id, second.id]) == ["approved", "refused"]
+    assert counts() == (3, 2)
