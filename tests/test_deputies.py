@@ -29,6 +29,7 @@ from registrar.models import (
     Verdict,
 )
 from registrar.services import audit, checkin, invitations, requests
+from registrar.services.guests import erasure
 from registrar.services.requests import deputies
 
 DEPUTY = deputies.DeputyDetails(
@@ -234,3 +235,12 @@ def test_two_guests_proposing_the_same_deputy_get_one_approved(app):
     first, second = propose(mayor), propose(director)
     assert approve_at_once(app, [first.id, second.id]) == ["approved", "refused"]
     assert counts() == (3, 2)
+
+
+def test_erasing_a_guest_removes_what_they_asked(app):
+    event = make_event()
+    mayor = make_guest(event)
+    db.session.commit()
+    propose(mayor)
+    unit_of_work.run(lambda: erasure.erase(mayor.id, "staff:1"))
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ChangeRequest)) == 0
