@@ -1004,6 +1004,8 @@ MessageKindName: TypeAlias = Literal[
     "reminder_confirmed",
     "details_changed",
     "event_cancelled",
+    "deputy_approved",
+    "request_declined",
 ]
 MessageStateName: TypeAlias = Literal["queued", "sending", "sent", "failed", "cancelled"]
 # The guests one request may name.
