@@ -105,3 +105,17 @@ def test_an_approved_deputy_and_the_guest_are_told_by_e_mail(organizer_client, c
     assert to_mayor["Content-Language"] == "zh-Hant-TW"
     assert "林國賢" in to_mayor.get_body(("plain",)).get_content()
     assert client.get(old_link).status_code == 410
+
+
+def test_an_organizers_badge_download_counts_as_printed_once(organizer_client):
+    event = make_event(small_corrections=True)
+    guest = make_guest(event)
+    db.session.commit()
+    answer(guest)
+    for _ in range(2):
+        response = organizer_client.get(f"/console/events/{event.id}/badges.pdf")
+        assert response.status_code == 200
+    db.session.expire_all()
+    assert db.session.get(type(event), event.id).badges_printed_at is not None
+    printed = sa.select(sa.func.count()).where(AuditEntry.action == "badges.printed")
+    assert db.session.scalar(printed) == 1

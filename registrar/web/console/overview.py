@@ -7,7 +7,7 @@ from flask import Response, flash, jsonify, redirect, request, url_for
 from flask_babel import ngettext
 from flask_login import current_user
 
-from ... import unit_of_work
+from ... import db_setup, unit_of_work
 from ...errors import DomainError
 from ...forms import CapacityForm
 from ...models import Guest
@@ -87,8 +87,13 @@ def guest_badge(guest_id: int):
 
 
 def _note_printed(event_id: int) -> None:
-    """Badges downloaded by an organizer count as printed: corrections wait for approval."""
+    """Badges downloaded by an organizer count as printed: corrections wait for approval.
+
+    The one write of these GET downloads, and only the first one's: its own transaction,
+    begun after the reads end (db_setup.read_before_writing), whose first statement writes.
+    """
     actor = audit.staff_actor(current_user)
+    db_setup.read_before_writing()
     unit_of_work.run(lambda: name_changes.note_badges_printed(event_id, actor))
 
 
