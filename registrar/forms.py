@@ -46,6 +46,8 @@ from .models import Category, Channel, Language, Role
 from .numbers import parse_id, parse_whole
 from .services import precedence, protocol
 from .services.guests import FIELD_LENGTHS, GuestDetails
+from .services.requests.deputies import MAX_LENGTHS as DEPUTY_LENGTHS
+from .services.requests.deputies import DeputyDetails
 from .services.rsvp import MAX_LENGTHS, RsvpAnswer, offered_channels
 from .text import ONE_LINE_MESSAGE, has_control_characters
 
@@ -106,6 +108,63 @@ class RsvpForm(FlaskForm):
             name_en=self.name_en.data or "",
             name_zh=self.name_zh.data or "",
             organization=self.organization.data or "",
+        )
+
+
+def _deputy_max(field: str) -> Length:
+    return Length(max=DEPUTY_LENGTHS[field], message=_l("At most %(max)d characters, please."))
+
+
+class DeputyForm(FlaskForm):
+    """The person who comes in a guest's place, as the guest (or an organizer) names them."""
+
+    name_en = StringField(
+        _l("Deputy's name in English"), validators=[_deputy_max("name_en"), _one_line]
+    )
+    name_zh = StringField(
+        _l("Deputy's name in Chinese"), validators=[_deputy_max("name_zh"), _one_line]
+    )
+    title = StringField(
+        _l("Title (e.g. Deputy Mayor)"), validators=[_deputy_max("title"), _one_line]
+    )
+    organization = StringField(
+        _l("Organization"), validators=[_deputy_max("organization"), _one_line]
+    )
+    email = StringField(
+        _l("Deputy's e-mail (their own invitation goes to it)"),
+        validators=[
+            InputRequired(message=_l("Please enter an e-mail address.")),
+            _deputy_max("email"),
+        ],
+    )
+    language = SelectField(
+        _l("Language of the deputy's e-mails and pages"),
+        default=Language.EN.value,
+        validate_choice=False,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.language.choices = [
+            SelectChoice(lang.value, LANGUAGE_LABELS[lang]) for lang in Language
+        ]
+
+    def validate_name_zh(self, field) -> None:
+        if not ((self.name_en.data or "").strip() or (field.data or "").strip()):
+            raise ValidationError(_l("Please give the deputy's name in at least one script."))
+
+    def validate_language(self, field) -> None:
+        if field.data not in {lang.value for lang in Language}:
+            raise ValidationError(_l("Please choose one of the languages listed."))
+
+    def to_details(self) -> DeputyDetails:
+        return DeputyDetails(
+            name_en=self.name_en.data or "",
+            name_zh=self.name_zh.data or "",
+            title=self.title.data or "",
+            organization=self.organization.data or "",
+            email=self.email.data or "",
+            language=Language(self.language.data),
         )
 
 

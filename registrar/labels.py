@@ -23,6 +23,8 @@ from .models import (
     MessageKind,
     MessageStatus,
     PersonRole,
+    RequestKind,
+    RequestState,
     Role,
     SeatState,
     Verdict,
@@ -146,6 +148,8 @@ MESSAGE_KIND_LABELS = {
     MessageKind.REMINDER_CONFIRMED: _l("Reminder before the day"),
     MessageKind.DETAILS_CHANGED: _l("Details changed"),
     MessageKind.EVENT_CANCELLED: _l("Event cancelled"),
+    MessageKind.DEPUTY_APPROVED: _l("Deputy approved"),
+    MessageKind.REQUEST_DECLINED: _l("Request declined"),
 }
 
 MESSAGE_STATUS_LABELS = {
@@ -176,4 +180,16 @@ API_ROLE_LABELS = {
     ApiRole.READ: _l("Read only"),
     ApiRole.DOOR: _l("Door"),
     ApiRole.ORGANIZER: _l("Organizer"),
+}
+
+REQUEST_KIND_LABELS = {
+    RequestKind.NAME_CHANGE: _l("Name or organization correction"),
+    RequestKind.DEPUTY: _l("Deputy"),
+}
+
+REQUEST_STATE_LABELS = {
+    RequestState.PENDING: _l("Awaiting a decision"),
+    RequestState.APPROVED: _l("Approved"),
+    RequestState.DECLINED: _l("Declined"),
+    RequestState.SUPERSEDED: _l("Replaced by a newer request"),
 }

@@ -167,6 +167,23 @@ class LetInReason(enum.StrEnum):
     OTHER = "other"
 
 
+class RequestKind(enum.StrEnum):
+    """What a guest asks through their link that an organizer decides (services/requests/)."""
+
+    # A correction of the guest's own name (either script) or organization.
+    NAME_CHANGE = "name_change"
+    # Someone to come in the guest's place.
+    DEPUTY = "deputy"
+
+
+class RequestState(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    DECLINED = "declined"
+    # Replaced by a newer request of the same guest before anyone decided it.
+    SUPERSEDED = "superseded"
+
+
 class Direction(enum.StrEnum):
     IN = "in"
     OUT = "out"
@@ -239,6 +256,16 @@ class Event(Model):
     door_walk_ins: Mapped[bool] = mapped_column(
         sa.Boolean, default=False, server_default=sa.false()
     )
+    # Whether a guest's small correction of their name or organization (services/requests/
+    # name_changes.py says which are small) applies without approval until badges are printed.
+    small_corrections: Mapped[bool] = mapped_column(
+        sa.Boolean, default=False, server_default=sa.false()
+    )
+    # Space-separated categories whose guests may not send a deputy (services/requests/).
+    no_deputies: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
+    # When an organizer first downloaded the badges to print (the sheet, or one guest's):
+    # from then on every correction of a name waits for approval.
+    badges_printed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The kinds some active webhook of the event wants, space-separated (services/webhooks.py
     # keeps it): read with the locked row, it lets a change with no webhook skip the queue
     # without a query.
@@ -256,6 +283,11 @@ class Event(Model):
         sa.CheckConstraint("capacity >= 0", name="ck_events_capacity"),
         sa.CheckConstraint("held_seats >= 0", name="ck_events_held_seats"),
     )
+
+    @property
+    def categories_without_deputies(self) -> list[Category]:
+        known = {c.value for c in Category}
+        return [Category(code) for code in self.no_deputies.split() if code in known]
 
     @property
     def offered_channels(self) -> list[Channel]:
@@ -333,6 +365,12 @@ class Guest(Model):
     # The organizer's rank of the guest for protocol (1 = first; services/precedence.py): orders
     # the arrival desk and the MC's list. None: unranked, after every ranked guest.
     precedence: Mapped[int | None] = mapped_column(sa.Integer)
+    # The guest sent a deputy (services/requests/deputies.py): the invitation ended then, its
+    # link and badge with it (revoked_at is set at the same moment).
+    sent_deputy_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The guest this one came in place of, for a deputy. No foreign key: on SQLite adding one
+    # would rebuild the table, and its triggers with it (the request keeps both ids anyway).
+    deputy_for_id: Mapped[int | None] = mapped_column(sa.Integer)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # What the door and the console search (search_keys.guest_search_key of the names, organization
     # and e-mail; empty once erased), through the indexes of search_index.py. Written by the
@@ -355,6 +393,10 @@ class Guest(Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+    @property
+    def sent_deputy(self) -> bool:
+        return self.sent_deputy_at is not None
 
     @property
     def is_erased(self) -> bool:
@@ -644,6 +686,44 @@ class AuditEntry(Model):
     )
 
 
+class ChangeRequest(Model):
+    """A guest's request that an organizer approves or declines: a correction of their name or
+    organization, or a deputy to come in their place (services/requests/)."""
+
+    __tablename__ = "change_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"))
+    guest_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("guests.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[RequestKind] = mapped_column(_enum(RequestKind))
+    state: Mapped[RequestState] = mapped_column(_enum(RequestState), default=RequestState.PENDING)
+    # Raised by every change of the request: a console page showing an older one is stale.
+    version: Mapped[int] = mapped_column(sa.Integer, default=1)
+    # The names asked for; for a name change, empty: that one is not changed.
+    name_en: Mapped[str] = mapped_column(sa.String(200), default="")
+    name_zh: Mapped[str] = mapped_column(sa.String(200), default="")
+    organization: Mapped[str] = mapped_column(sa.String(300), default="")
+    # A deputy's own.
+    title: Mapped[str] = mapped_column(sa.String(300), default="")
+    email: Mapped[str] = mapped_column(sa.String(254), default="")
+    language: Mapped[Language] = mapped_column(_enum(Language), default=Language.EN)
+    # The spelling when the request was made, shown beside the new one.
+    previous: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    requested_by: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by: Mapped[str] = mapped_column(sa.String(64), default="")
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The deputy's guest, once approved.
+    deputy_id: Mapped[int | None] = mapped_column(sa.ForeignKey("guests.id", ondelete="SET NULL"))
+
+    guest: Mapped[Guest] = relationship(foreign_keys=[guest_id])
+    deputy: Mapped[Guest | None] = relationship(foreign_keys=[deputy_id])
+
+    __table_args__ = (sa.Index("ix_change_requests_event_state", "event_id", "state"),)
+
+
 class MessageKind(enum.StrEnum):
     """The e-mails a guest can get. Each has its own templates under templates/emails/."""
 
@@ -658,6 +738,10 @@ class MessageKind(enum.StrEnum):
     # constraint, so new kinds need no migration.
     DETAILS_CHANGED = "details_changed"
     EVENT_CANCELLED = "event_cancelled"
+    # To a guest whose deputy was approved: the invitation passed to the deputy.
+    DEPUTY_APPROVED = "deputy_approved"
+    # To a guest whose request (a deputy or a name correction) was declined.
+    REQUEST_DECLINED = "request_declined"
 
 
 class MessageStatus(enum.StrEnum):

@@ -39,6 +39,7 @@ PUBLIC_ENDPOINTS = frozenset(
         "public.calendar_entry",
         "public.badge_qr",
         "public.badge_pdf",
+        "public.propose_deputy",
         "auth.login",
         "auth.logout",
         # A staff member's own way to a password: the e-mailed link is the key.

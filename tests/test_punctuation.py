@@ -207,6 +207,7 @@ CONSOLE_PAGES = [
     "/console/events/{id}/dashboard",
     "/console/events/{id}/guests",
     "/console/events/{id}/waitlist",
+    "/console/events/{id}/requests",
     "/console/events/{id}/mail",
     "/console/events/{id}/mail/preview",
     "/console/events/{id}/exports",

@@ -8,8 +8,9 @@ from support.factories import make_event, make_guest
 
 from registrar.errors import DeadlinePassed, InvalidAnswer, InvitationInactive, NotFound
 from registrar.extensions import db
-from registrar.models import AuditEntry, Channel, Guest, Rsvp, Seat, SeatState
-from registrar.services import audit, invitations, rsvp
+from registrar.models import AuditEntry, Channel, Guest, RequestKind, Rsvp, Seat, SeatState
+from registrar.services import audit, invitations, requests, rsvp
+from registrar.services.requests import name_changes
 from registrar.services.rsvp import MAX_LENGTHS, RsvpAnswer
 
 
@@ -128,7 +129,7 @@ def test_the_channel_is_cleared_when_not_attending(app):
     assert actions(g, "rsvp.answered")[-1].details["channel"] is None
 
 
-def test_name_corrections_are_stored_and_audited(app):
+def test_name_corrections_wait_for_approval_and_then_apply(app):
     guest = make_guest(
         make_event(), name_en="Lai Ching Ming", name_zh="賴清明", organization="Kaohsiung"
     )
@@ -139,25 +140,59 @@ def test_name_corrections_are_stored_and_audited(app):
         organization="City of Kaohsiung",
     )
     g = fresh(guest)
-    assert (g.name_en, g.name_zh, g.organization) == (
-        "Lai Ching-Ming",
-        "賴慶明",
-        "City of Kaohsiung",
-    )
-    [entry] = actions(g, "guest.corrected")
+    # Until an organizer approves, the badge and the lists keep the old spelling.
+    assert (g.name_en, g.name_zh, g.organization) == ("Lai Ching Ming", "賴清明", "Kaohsiung")
+    [entry] = actions(g, "request.name_change")
     assert entry.actor == "guest"
-    assert entry.details == {
-        "name_en": ["Lai Ching Ming", "Lai Ching-Ming"],
-        "name_zh": ["賴清明", "賴慶明"],
-        "organization": ["Kaohsiung", "City of Kaohsiung"],
-    }
+    assert entry.details["name_en"] == ["Lai Ching Ming", "Lai Ching-Ming"]
+    request = requests.pending_of(g, RequestKind.NAME_CHANGE)
+    assert request.previous["organization"] == "Kaohsiung"
+
+    # A second answer with another spelling brings the same request up to date.
+    answer(guest, name_en="Lai Ching-ming")
+    request = requests.pending_of(fresh(guest), RequestKind.NAME_CHANGE)
+    assert (request.name_en, request.version) == ("Lai Ching-ming", 2)
+
+    name_changes.approve(request.id, 2, audit.SYSTEM)
+    db.session.commit()
+    g = fresh(guest)
+    assert g.name_en == "Lai Ching-ming"
+    # A stale page's second approval writes nothing.
+    with pytest.raises(requests.RequestChanged):
+        name_changes.approve(request.id, 2, audit.SYSTEM)
+    db.session.rollback()
 
 
-def test_only_the_changed_name_is_audited(app):
-    guest = make_guest(make_event(), name_en="Ann Lee", name_zh="李安")
-    answer(guest, name_en="Ann Lee", name_zh="李安娜")
+def test_small_corrections_apply_at_once_where_allowed_until_badges_are_printed(app):
+    event = make_event(small_corrections=True)
+    guest = make_guest(event, name_en="Ann Lee", name_zh="李安", organization="ICLEI")
+    answer(guest, name_en="Ann  lee", name_zh="王小明")  # small; and a big change beside it
+    assert fresh(guest).name_en == "Ann Lee"
+    assert requests.pending_of(fresh(guest), RequestKind.NAME_CHANGE).name_zh == "王小明"
+    answer(guest, name_en="ann lee.")
+    assert fresh(guest).name_en == "ann lee."
     [entry] = actions(guest, "guest.corrected")
-    assert entry.details == {"name_zh": ["李安", "李安娜"]}
+    assert entry.details == {"name_en": ["Ann Lee", "ann lee."]}
+
+    name_changes.note_badges_printed(event.id, audit.SYSTEM)
+    db.session.commit()
+    answer(guest, name_en="Ann Lee")
+    assert fresh(guest).name_en == "ann lee."
+    assert requests.pending_of(fresh(guest), RequestKind.NAME_CHANGE).name_en == "Ann Lee"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "small"),
+    [
+        ("Lai Ching Ming", "Lai Ching-Ming", True),
+        ("賴清明", "賴慶明", True),
+        ("Ann Lee", "Anne Lee", True),
+        ("Ann Lee", "Anna Leigh", False),
+        ("", "李安", False),
+    ],
+)
+def test_what_counts_as_a_small_correction(old, new, small):
+    assert name_changes.is_small(old, new) is small
 
 
 def test_empty_or_blank_name_fields_leave_the_names_unchanged(app):
@@ -166,6 +201,7 @@ def test_empty_or_blank_name_fields_leave_the_names_unchanged(app):
     g = fresh(guest)
     assert (g.name_en, g.name_zh, g.organization) == ("Ann Lee", "李安", "ICLEI")
     assert actions(g, "guest.corrected") == []
+    assert actions(g, "request.name_change") == []
 
 
 @pytest.mark.parametrize("field", sorted(MAX_LENGTHS))
@@ -178,7 +214,8 @@ def test_over_long_fields_are_refused_and_nothing_is_saved(app, field):
     # Exactly at the limit is fine.
     answer(guest, **{field: "x" * limit})
     g = fresh(guest)
-    holder = g if field in ("name_en", "name_zh", "organization") else g.rsvp
+    names = ("name_en", "name_zh", "organization")
+    holder = requests.pending_of(g, RequestKind.NAME_CHANGE) if field in names else g.rsvp
     assert getattr(holder, field) == "x" * limit
 
 

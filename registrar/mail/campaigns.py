@@ -41,6 +41,7 @@ REASONS = {
     "replies_closed": _l("The reply deadline had passed."),
     "event_over": _l("The event was over."),
     "superseded": _l("A newer message about the seat replaced it."),
+    "sent_deputy": _l("The guest sent a deputy, who holds the invitation now."),
     notices.NEWER_DETAILS: _l("A newer notice of the changed details replaced it."),
     notices.EVENT_CANCELLED: _l("The event was cancelled."),
     outbox.UNRENDERABLE: _l(

@@ -17,6 +17,7 @@ from datetime import datetime
 from email.headerregistry import Address, HeaderRegistry
 from email.message import EmailMessage
 from email.utils import format_datetime, unquote
+from types import SimpleNamespace
 from typing import Any
 
 import flask_babel
@@ -45,6 +46,8 @@ SUBJECTS = {
     MessageKind.REMINDER_CONFIRMED: _l("Reminder, see you on %(date)s: %(title)s"),
     MessageKind.DETAILS_CHANGED: _l("The details have changed: %(title)s"),
     MessageKind.EVENT_CANCELLED: _l("Cancelled: %(title)s"),
+    MessageKind.DEPUTY_APPROVED: _l("Your deputy is confirmed: %(title)s"),
+    MessageKind.REQUEST_DECLINED: _l("About your request: %(title)s"),
 }
 SEAT_CANCELLED_SUBJECT = _l("Your seat is cancelled: %(title)s")
 
@@ -109,6 +112,9 @@ def unfit_reason(
     An invitation asks for an answer: a guest who has given one is not asked again.
     """
     event = guest.event
+    if kind == MessageKind.DEPUTY_APPROVED:
+        # Told to the guest whose invitation ended when their deputy was approved.
+        return None if guest.sent_deputy else "seat_changed"
     if guest.is_revoked:
         return "revoked"
     if now >= event.ends_at:
@@ -308,10 +314,23 @@ def texts(
         changes=notices.describe(event, details.get("changes", {})),
         reason=notices.reason_of(_cancellation(details)),
         with_calendar=with_calendar,
+        # A deputy's own messages name whom they come for; the guest's, who the deputy is.
+        deputy_for=_names(details.get("deputy_for")),
+        deputy=_names(details.get("deputy")),
+        request_kind=details.get("kind"),
     )
     text = render_template(f"emails/{kind.value}.txt", **context)
     html = render_template(f"emails/{kind.value}.html", **context)
     return subject, text, html
+
+
+def _names(value: object) -> str:
+    """A person's name kept in a message's details, in the current language's script first."""
+    if not isinstance(value, Mapping):
+        return ""
+    first, second = str(value.get("name_en") or ""), str(value.get("name_zh") or "")
+    names = SimpleNamespace(name_en=first, name_zh=second)
+    return bilingual(names, "name")
 
 
 def _cancellation(details: Mapping[str, Any]) -> Mapping[str, Any]:

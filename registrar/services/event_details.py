@@ -21,7 +21,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..errors import InvalidAnswer
 from ..extensions import db
-from ..models import AgendaItem, Channel, DoorNoAnswer, Event, column_length
+from ..models import AgendaItem, Category, Channel, DoorNoAnswer, Event, column_length
 from ..text import has_control_characters
 
 
@@ -65,17 +65,29 @@ class EventDetails:
     door_no_answer: DoorNoAnswer = DoorNoAnswer.DESK
     # Whether door staff may register walk-ins.
     door_walk_ins: bool = False
+    # Whether a guest's small correction of their name applies without approval until badges
+    # are printed (services/requests/name_changes.py).
+    small_corrections: bool = False
+    # The categories whose guests may not propose a deputy through their link.
+    no_deputies: tuple[Category, ...] = ()
 
     @classmethod
     def of(cls, event: Event) -> EventDetails:
-        values = {f.name: getattr(event, f.name) for f in fields(cls) if f.name != "channels"}
-        return cls(**values, channels=tuple(c for c in event.offered_channels))
+        lists = ("channels", "no_deputies")
+        values = {f.name: getattr(event, f.name) for f in fields(cls) if f.name not in lists}
+        return cls(
+            **values,
+            channels=tuple(c for c in event.offered_channels),
+            no_deputies=tuple(event.categories_without_deputies),
+        )
 
     def column_values(self) -> dict[str, object]:
         """The details as the Event's columns hold them."""
         values: dict[str, object] = {f.name: getattr(self, f.name) for f in fields(self)}
         offered = dict.fromkeys(c for c in self.channels if c != Channel.FLOOR)
         values["channels"] = " ".join(c.value for c in offered)
+        # In the order of Category, each once, so that the same choice is the same text.
+        values["no_deputies"] = " ".join(c.value for c in Category if c in self.no_deputies)
         return values
 
 

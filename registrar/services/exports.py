@@ -169,7 +169,9 @@ def guests_table(event: Event) -> Table:
     rows: list[list[Value]] = []
     for guest in guests:
         answer, seat, presence = guest.rsvp, guest.seat, guest.check_in
-        if answer is None:
+        if guest.sent_deputy:
+            answered = _l("Sent a deputy")
+        elif answer is None:
             answered = _l("No answer yet")
         else:
             answered = _l("Attending") if answer.attending else _l("Not attending")

@@ -33,6 +33,14 @@ def resolve_invitation(token: str) -> Guest:
     guest = db.session.get(Guest, claim.guest_id)
     if guest is None:
         raise InvitationNotFound()
+    if guest.sent_deputy:
+        raise InvitationInactive(
+            _l(
+                "This invitation passed to the deputy you sent, so this link is no longer "
+                "active. Your deputy has a link of their own."
+            ),
+            event=guest.event,
+        )
     if guest.is_revoked or claim.version != guest.token_version:
         raise InvitationInactive(event=guest.event)
     return guest
@@ -110,6 +118,10 @@ def reinstate(guest_id: int, actor: str) -> Guest:
     event, guest = lock_guest_event(guest_id)
     if guest.is_erased:
         raise GuestErased()
+    if guest.sent_deputy:
+        raise InvalidAnswer(
+            _l("This guest sent a deputy, who holds the invitation now; it cannot be reinstated.")
+        )
     if not guest.is_revoked:
         return guest
     guest.token_version += 1

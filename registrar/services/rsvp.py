@@ -1,4 +1,8 @@
-"""The guest's answer: attending or not, channel, needs, name corrections, and its seat."""
+"""The guest's answer: attending or not, channel, needs, name corrections, and its seat.
+
+Name corrections go through services/requests/name_changes.py: an organizer approves them,
+but for small ones where the event allows it.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from ..models import Channel, Event, EventState, Guest, Rsvp, Seat, SeatState, u
 from ..text import require_one_line
 from . import audit, notify, seats, webhooks
 from .locking import lock_guest_event
+from .requests import name_changes
 from .writes import Writes
 
 # Longest accepted text per field; the form says the same to the guest.
@@ -35,7 +40,8 @@ class RsvpAnswer:
     dietary: str = ""
     access_needs: str = ""
     note: str = ""
-    # The guest may correct how their name and organization are spelled.
+    # The guest may correct how their name and organization are spelled: asked of the
+    # organizers (services/requests/name_changes.py).
     name_en: str = ""
     name_zh: str = ""
     organization: str = ""
@@ -129,7 +135,7 @@ def answer(
     if counts is not None and guest.rsvp is None and not _corrections(guest, reply):
         return _first_yes(event, guest, reply, actor, counts, flags)
 
-    _correct_names(guest, reply, actor)
+    name_changes.correct(event, guest, _corrections(guest, reply), actor)
     changed = _store_answer(guest, reply)
     if changed:
         audit.record(
@@ -244,20 +250,6 @@ def _corrections(guest: Guest, reply: RsvpAnswer) -> dict[str, list[str]]:
         if new and new != getattr(guest, name):
             corrections[name] = [getattr(guest, name), new]
     return corrections
-
-
-def _correct_names(guest: Guest, reply: RsvpAnswer, actor: str) -> None:
-    corrections = _corrections(guest, reply)
-    for name, (_old, new) in corrections.items():
-        setattr(guest, name, new)
-    if corrections:
-        audit.record(
-            "guest.corrected",
-            actor=actor,
-            event_id=guest.event_id,
-            guest_id=guest.id,
-            **corrections,
-        )
 
 
 def _store_answer(guest: Guest, reply: RsvpAnswer) -> list[str]:

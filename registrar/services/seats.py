@@ -276,6 +276,44 @@ def release(event: Event, guest: Guest, actor: str, reason: str) -> list[Guest]:
     return promote_from_waitlist(event, actor) if was_confirmed else []
 
 
+def pass_seat(event: Event, holder: Guest, deputy: Guest, actor: str) -> Seat | None:
+    """Give the holder's seat, as it is (confirmed, or its place in the queue), to the deputy
+    who comes in the holder's place: no seat is freed or taken, so the counts do not move and
+    nobody else's seat changes. None when the holder held none."""
+    require_event_lock(event.id, "pass_seat")
+    # A seat held for the holder by name is held for the deputy now, taken or not.
+    db.session.execute(
+        sa.update(SeatHold)
+        .where(SeatHold.event_id == event.id, SeatHold.guest_id == holder.id)
+        .values(guest_id=deputy.id)
+        .execution_options(synchronize_session=False)
+    )
+    seat = holder.seat
+    if seat is None:
+        return None
+    if deputy.seat is not None:
+        raise InvalidAnswer(_l("The deputy already holds a seat."))
+    db.session.flush()
+    db.session.execute(
+        sa.update(Seat)
+        .where(Seat.id == seat.id)
+        .values(guest_id=deputy.id)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(holder, ["seat"])
+    db.session.expire(deputy, ["seat"])
+    db.session.expire(seat)
+    audit.record(
+        "seat.passed",
+        actor=actor,
+        event_id=event.id,
+        guest_id=deputy.id,
+        state=seat.state.value,
+        from_guest=holder.id,
+    )
+    return seat
+
+
 def promote_from_waitlist(event: Event, actor: str) -> list[Guest]:
     """Fill free seats from the waitlist; return the guests promoted.
 

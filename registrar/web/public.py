@@ -7,10 +7,11 @@ from flask import Blueprint, Response, flash, g, redirect, render_template, requ
 from flask_babel import gettext as _
 
 from ..extensions import db
-from ..forms import RsvpForm
+from ..forms import DeputyForm, RsvpForm
 from ..labels import CHANNEL_LABELS
-from ..models import Event, EventState
-from ..services import audit, badges, calendar, invitations, notices, rsvp
+from ..models import Event, EventState, RequestKind
+from ..services import audit, badges, calendar, invitations, notices, requests, rsvp
+from ..services.requests import deputies
 from ..text import one_line
 from . import limits
 from .use_case import perform, reads_first
@@ -74,14 +75,47 @@ def invitation(token: str):
         else:
             status = 400
 
+    return _invitation_page(guest, token, form, DeputyForm(prefix="deputy"), status)
+
+
+@bp.post("/i/<token>/deputy")
+@limits.token_pages
+@reads_first
+def propose_deputy(token: str):
+    """The guest who cannot come proposes a deputy, for the organizers to approve."""
+    guest = invitations.resolve_invitation(token)
+    g.guest_language = guest.language.value
+    g.timezone = guest.event.timezone
+    deputy_form = DeputyForm(prefix="deputy")
+    status = 400
+    if deputy_form.validate_on_submit():
+        guest_id, link_version, details = guest.id, guest.token_version, deputy_form.to_details()
+        proposed = perform(
+            lambda: deputies.propose(guest_id, link_version, details, audit.GUEST),
+            _("Thank you. The organizers will look at your deputy and let you both know."),
+            error_pages=(404, 410),
+        )
+        if proposed.ok:
+            return redirect(url_for(".invitation", token=token, _anchor="deputy"))
+        status = proposed.error.status
+    form = RsvpForm(guest.event, obj=_form_defaults(guest), formdata=None)
+    return _invitation_page(guest, token, form, deputy_form, status)
+
+
+def _invitation_page(guest, token: str, form: RsvpForm, deputy_form: DeputyForm, status: int):
+    event = guest.event
     return (
         render_template(
             "public/invitation.html",
             guest=guest,
             event=event,
             form=form,
+            deputy_form=deputy_form,
+            may_send_deputy=deputies.may_send_deputy(event, guest),
+            pending_deputy=requests.pending_of(guest, RequestKind.DEPUTY),
+            pending_names=requests.pending_of(guest, RequestKind.NAME_CHANGE),
             state=rsvp.state_of(guest),
-            is_open=is_open,
+            is_open=rsvp.is_open(event),
             channel_labels=CHANNEL_LABELS,
             token=token,
             google_calendar_url=calendar.google_calendar_url(event),
@@ -162,6 +196,7 @@ class _FormDefaults:
 
 def _form_defaults(guest) -> _FormDefaults:
     answer = guest.rsvp
+    asked = requests.pending_of(guest, RequestKind.NAME_CHANGE)
     attending = None if answer is None else ("yes" if answer.attending else "no")
     return _FormDefaults(
         attending=attending,
@@ -171,7 +206,8 @@ def _form_defaults(guest) -> _FormDefaults:
         note=answer.note if answer else "",
         # Shown as one line: a line break stored before such input was refused would otherwise
         # come back with the form and be refused, and the guest could not answer at all.
-        name_en=one_line(guest.name_en),
-        name_zh=one_line(guest.name_zh),
-        organization=one_line(guest.organization),
+        # A correction awaiting approval shows as asked, so that answering again keeps it.
+        name_en=one_line((asked and asked.name_en) or guest.name_en),
+        name_zh=one_line((asked and asked.name_zh) or guest.name_zh),
+        organization=one_line((asked and asked.organization) or guest.organization),
     )

@@ -63,6 +63,7 @@ LAYOUT: dict[str, Any] = {
         None,
     ),
     "door": ({"no_answer": (str, None), "walk_ins": (bool, None)}, None),
+    "requests": ({"small_corrections": (bool, None), "no_deputies": ([str], None)}, None),
     "agenda": ([ITEM], None),
 }
 

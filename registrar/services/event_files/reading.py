@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from flask_babel import lazy_gettext as _l
 
-from ...models import AgendaKind, Channel, DoorNoAnswer, PersonRole
+from ...models import AgendaKind, Category, Channel, DoorNoAnswer, PersonRole
 from ..event_details import EventDetails, is_time_zone, local_moment
 from ..programme import PersonDetails
 from .layout import EventFileError, KeyLines, Problem, check, hhmm, parse
@@ -55,6 +55,8 @@ DETAIL_KEYS = {
     "mail_reply_to": "mail.reply_to",
     "door_no_answer": "door.no_answer",
     "door_walk_ins": "door.walk_ins",
+    "small_corrections": "requests.small_corrections",
+    "no_deputies": "requests.no_deputies",
 }
 # The programme's form fields (services/programme/) as keys within an item or a person.
 PROGRAMME_KEYS = {
@@ -160,6 +162,11 @@ def read_event_file(text: str, *, day: date | None = None) -> EventFile:
         intro_zh=mail.get("intro", {}).get("zh", ""),
         door_no_answer=_member(DoorNoAnswer, no_answer, "door.no_answer", lines),
         door_walk_ins=data.get("door", {}).get("walk_ins", False),
+        small_corrections=data.get("requests", {}).get("small_corrections", False),
+        no_deputies=tuple(
+            _member(Category, code, f"requests.no_deputies[{n}]", lines)
+            for n, code in enumerate(data.get("requests", {}).get("no_deputies", []))
+        ),
         **texts,
     )
 

@@ -57,6 +57,11 @@ HEADER = """\
 #   no_answer               an invited guest who never answered: "desk" (sent to the desk;
 #                           when left out) or "let_in" (let in when a seat is free)
 #   walk_ins                true: door staff may register walk-ins (false when left out)
+# [requests]                what guests ask through their links (name corrections, deputies):
+#   small_corrections       true: a small correction of a name (case, spaces, punctuation,
+#                           one letter) applies without approval until badges are printed
+#   no_deputies             the categories whose guests may not propose a deputy, of
+#                           "speaker" "moderator" "vip" "delegate" "press" "staff"
 # [[agenda]]                the programme, a table per item (the order of their times counts):
 #   kind                    "session" or "break"
 #   starts, ends            "HH:MM", within the event's hours; no two items overlap
@@ -121,6 +126,10 @@ def export_event(event: Event) -> str:
         out.table("door")
         out.key("no_answer", event.door_no_answer.value, skip=DoorNoAnswer.DESK.value)
         out.key("walk_ins", event.door_walk_ins, skip=False)
+    if event.small_corrections or event.no_deputies:
+        out.table("requests")
+        out.key("small_corrections", event.small_corrections, skip=False)
+        out.key("no_deputies", [c.value for c in event.categories_without_deputies], skip=[])
     for item in sorted(event.agenda, key=lambda item: (item.position, item.starts_at)):
         out.table("agenda", array=True)
         out.key("kind", item.kind.value)

@@ -15,6 +15,7 @@ from ...extensions import db
 from ...models import (
     ERASED_DOMAIN,
     AuditEntry,
+    ChangeRequest,
     Guest,
     OutboxMessage,
     Scan,
@@ -84,6 +85,12 @@ def erase(guest_id: int, actor: str) -> Erasure:
         message.details = _scrubbed(message.details or {}, personal)
     _remove_written_messages(messages)
 
+    # What the guest asked (name corrections, deputies) holds names: gone, decided or not.
+    db.session.execute(
+        sa.delete(ChangeRequest)
+        .where(ChangeRequest.guest_id == guest.id)
+        .execution_options(synchronize_session=False)
+    )
     for scan in db.session.scalars(sa.select(Scan).where(Scan.guest_id == guest.id)):
         result = _scrubbed(scan.result or {}, personal)
         if isinstance(result.get("guest"), dict):

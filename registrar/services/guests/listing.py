@@ -54,6 +54,8 @@ class GuestState(enum.StrEnum):
     WAITLISTED = "waitlisted"
     DECLINED = "declined"
     REVOKED = "revoked"
+    # The invitation ended when an organizer approved the guest's deputy.
+    SENT_DEPUTY = "sent_deputy"
     CHECKED_IN = "checked_in"
     INSIDE = "inside"
     ERASED = "erased"
@@ -67,6 +69,7 @@ STATE_LABELS = {
     GuestState.WAITLISTED: _l("Waitlisted"),
     GuestState.DECLINED: _l("Declined"),
     GuestState.REVOKED: _l("Revoked"),
+    GuestState.SENT_DEPUTY: _l("Sent a deputy"),
     GuestState.CHECKED_IN: _l("Checked in"),
     GuestState.INSIDE: _l("Inside now"),
     GuestState.ERASED: _l("Personal data erased"),
@@ -367,7 +370,8 @@ _STATE_CONDITIONS = {
     GuestState.CONFIRMED: Seat.state == SeatState.CONFIRMED,
     GuestState.WAITLISTED: Seat.state == SeatState.WAITLISTED,
     GuestState.DECLINED: sa.and_(_LIVE, Rsvp.attending.is_(False)),
-    GuestState.REVOKED: Guest.revoked_at.is_not(None),
+    GuestState.REVOKED: sa.and_(Guest.revoked_at.is_not(None), Guest.sent_deputy_at.is_(None)),
+    GuestState.SENT_DEPUTY: Guest.sent_deputy_at.is_not(None),
     GuestState.CHECKED_IN: CheckIn.id.is_not(None),
     GuestState.INSIDE: CheckIn.inside.is_(True),
     GuestState.ERASED: _ERASED,
@@ -483,6 +487,8 @@ def state_of(guest: Guest) -> GuestState:
     """The one state the list shows for the guest (rsvp, seat and check-in loaded)."""
     if is_erased(guest):
         return GuestState.ERASED
+    if guest.sent_deputy:
+        return GuestState.SENT_DEPUTY
     if guest.is_revoked:
         return GuestState.REVOKED
     if guest.seat is not None:

@@ -118,6 +118,7 @@ GuestStateName: TypeAlias = Literal[
     "waitlisted",
     "declined",
     "revoked",
+    "sent_deputy",
     "checked_in",
     "inside",
     "erased",
@@ -1086,6 +1087,8 @@ MessageKindName: TypeAlias = Literal[
     "reminder_confirmed",
     "details_changed",
     "event_cancelled",
+    "deputy_approved",
+    "request_declined",
 ]
 MessageStateName: TypeAlias = Literal["queued", "sending", "sent", "failed", "cancelled"]
 # The guests one request may name.
@@ -1319,6 +1322,7 @@ Phone: TypeAlias = Annotated[str, _line("contact_phone")]
 SenderName: TypeAlias = Annotated[str, _line("mail_sender_name")]
 Seats: TypeAlias = Annotated[int, Field(ge=0, le=event_details.MAX_CAPACITY)]
 Channels: TypeAlias = Annotated[list[ChannelName], Field(max_length=len(Channel))]
+Categories: TypeAlias = Annotated[list[CategoryName], Field(max_length=len(Category))]
 # The fields of the event editor (services/event_details.EventDetails), by the same names.
 EVENT_FIELDS = tuple(f.name for f in dataclass_fields(event_details.EventDetails))
 
@@ -1334,6 +1338,8 @@ def _event_values(body: BaseModel, names: tuple[str, ...]) -> dict[str, object]:
             value = tuple(Channel(code) for code in value)
         elif name == "door_no_answer":
             value = DoorNoAnswer(value)
+        elif name == "no_deputies":
+            value = tuple(Category(code) for code in value)
         values[name] = value
     return values
 
@@ -1383,6 +1389,14 @@ class EventRequest(_Body):
         "desk", description="What the door does with an invited guest who never answered."
     )
     door_walk_ins: bool = Field(False, description="Whether the door may register walk-ins.")
+    small_corrections: bool = Field(
+        False,
+        description="Whether a guest's small correction of their name applies without an "
+        "organizer's approval until badges are printed.",
+    )
+    no_deputies: Categories = Field(
+        [], description="The categories whose guests may not propose a deputy."
+    )
 
     def details(self) -> event_details.EventDetails:
         return event_details.EventDetails(**_event_values(self, EVENT_FIELDS))  # type: ignore[arg-type]
@@ -1426,6 +1440,8 @@ class EventChangeRequest(_Body):
     intro_zh: Intro | None = None
     door_no_answer: DoorNoAnswerName | None = None
     door_walk_ins: bool | None = None
+    small_corrections: bool | None = None
+    no_deputies: Categories | None = None
     notify: bool | None = Field(
         None,
         description="Needed when guests were invited and the change concerns what they were "
@@ -1489,12 +1505,14 @@ class EventItem(EventSummary):
     channels: list[ChannelName]
     door_no_answer: DoorNoAnswerName
     door_walk_ins: bool
+    small_corrections: bool
+    no_deputies: list[CategoryName]
 
     @classmethod
     def of(cls, event: Event) -> EventItem:
         values: dict[str, object] = {}
         for name in cls.model_fields:
-            if name not in ("version", "channels"):
+            if name not in ("version", "channels", "no_deputies"):
                 value = getattr(event, name)
                 if isinstance(value, enum.Enum):
                     value = value.value
@@ -1504,6 +1522,7 @@ class EventItem(EventSummary):
                 values[name] = value
         values["version"] = event.edit_version
         values["channels"] = [c.value for c in event.offered_channels]
+        values["no_deputies"] = [c.value for c in event.categories_without_deputies]
         return cls.model_validate(values)
 
 

@@ -30,6 +30,7 @@ from . import (
     messages,
     overview,
     programme,
+    requests,
     team,
     waitlist,
     webhooks,
@@ -47,6 +48,7 @@ NAV = [
     ("console.guests", _l("Guest list")),
     ("console.import_upload", _l("Import")),
     ("console.waitlist", _l("Waitlist")),
+    ("console.requests_page", _l("Requests")),
     ("console.mail_page", _l("E-mail")),
     ("console.exports", _l("Exports")),
     ("console.audit_log", _l("Audit log")),
@@ -109,6 +111,11 @@ page_with_form(f"{GUEST}/{CONFIRMED_ACTION}", guest_actions.guest_action)
 get(f"{GUEST}/link", guest_actions.guest_link)
 post(f"{GUEST}/link/send", guest_actions.guest_send_link)
 get(f"{GUEST}/badge.pdf", overview.guest_badge)
+
+# -- what guests ask through their links: name corrections and deputies ----------------------
+get(f"{EVENT}/requests", requests.requests_page)
+post(f"{EVENT}/requests/<int:request_id>/<any(approve, decline):decision>", requests.request_decide)
+page_with_form(f"{GUEST}/deputy", requests.guest_deputy)
 
 # -- importing a guest list --------------------------------------------------------------------
 page_with_form(f"{EVENT}/import", imports.import_upload)

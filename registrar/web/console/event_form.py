@@ -29,8 +29,8 @@ from wtforms.validators import InputRequired, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ...forms import WholeNumberField
-from ...labels import CHANNEL_LABELS, DOOR_NO_ANSWER_LABELS
-from ...models import Channel, DoorNoAnswer, Event, EventState
+from ...labels import CATEGORY_LABELS, CHANNEL_LABELS, DOOR_NO_ANSWER_LABELS
+from ...models import Category, Channel, DoorNoAnswer, Event, EventState
 from ...services.event_details import EventDetails, local, local_moment, time_zones
 
 _REQUIRED = _l("Please fill this in.")
@@ -91,6 +91,14 @@ class EventForm(FlaskForm):
         _l("Door staff may register walk-ins (people who were not invited) when a seat is free"),
         default=False,
     )
+    small_corrections = BooleanField(
+        _l(
+            "Small corrections of a guest's name (case, spaces, punctuation, one letter) apply "
+            "without approval until badges are printed"
+        ),
+        default=False,
+    )
+    no_deputies = ChannelsField(_l("Guests who may not send a deputy"), validate_choice=False)
     mail_sender_name = StringField(_l("Sender name of the e-mails"))
     mail_reply_to = StringField(_l("Replies to the e-mails go to"))
     intro_en = TextAreaField(_l("Introduction of the invitation in English"))
@@ -110,6 +118,7 @@ class EventForm(FlaskForm):
         self.channels.choices = [
             SelectChoice(c.value, CHANNEL_LABELS[c]) for c in Channel if c != Channel.FLOOR
         ]
+        self.no_deputies.choices = [SelectChoice(c.value, CATEGORY_LABELS[c]) for c in Category]
         self.door_no_answer.choices = [
             SelectChoice(policy.value, DOOR_NO_ANSWER_LABELS[policy]) for policy in DoorNoAnswer
         ]
@@ -121,6 +130,10 @@ class EventForm(FlaskForm):
     def validate_door_no_answer(self, field) -> None:
         if field.data not in {policy.value for policy in DoorNoAnswer}:
             raise ValidationError(_l("Choose what the door does from the list."))
+
+    def validate_no_deputies(self, field) -> None:
+        if any(code not in {c.value for c in Category} for code in field.data or []):
+            raise ValidationError(_l("Please choose one of the categories listed."))
 
     def validate_channels(self, field) -> None:
         offered = {choice.value for choice in field.choices}
@@ -152,6 +165,8 @@ class EventForm(FlaskForm):
             # Checked by validate_door_no_answer; a form without it keeps the default.
             door_no_answer=DoorNoAnswer(self.door_no_answer.data or DoorNoAnswer.DESK),
             door_walk_ins=bool(self.door_walk_ins.data),
+            small_corrections=bool(self.small_corrections.data),
+            no_deputies=tuple(Category(code) for code in self.no_deputies.data or []),
         )
 
     def show_errors(self, errors: dict[str, str]) -> None:
@@ -228,6 +243,8 @@ def form_values(event: Event) -> _Values:
         channels=[c.value for c in event.offered_channels if c != Channel.FLOOR],
         door_no_answer=event.door_no_answer.value,
         door_walk_ins=event.door_walk_ins,
+        small_corrections=event.small_corrections,
+        no_deputies=[c.value for c in event.categories_without_deputies],
         version=str(event.edit_version),
     )
 

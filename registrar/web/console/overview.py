@@ -7,10 +7,12 @@ from flask import Response, flash, jsonify, redirect, request, url_for
 from flask_babel import ngettext
 from flask_login import current_user
 
+from ... import db_setup, unit_of_work
 from ...errors import DomainError
 from ...forms import CapacityForm
 from ...models import Guest
 from ...services import audit, badges, seats
+from ...services.requests import name_changes
 from ..auth import organizer_required
 from ..use_case import perform
 from .common import current_event, flash_form_errors, get_or_404
@@ -69,6 +71,7 @@ def badge_sheet(event_id: int):
             return jsonify({"error": {"code": "no_badges", "message": str(exc)}}), 409
         flash(str(exc), "error")
         return redirect(url_for(".guests", event_id=event.id, _anchor="list-title"))
+    _note_printed(event.id)
     response = _pdf_download(pdf, badges.filename(event))
     response.headers["X-Badge-Count"] = str(len(guests))
     response.headers["X-Badge-Pages"] = str(badges.sheet_pages(len(guests)))
@@ -78,7 +81,20 @@ def badge_sheet(event_id: int):
 @organizer_required
 def guest_badge(guest_id: int):
     guest = get_or_404(Guest, guest_id)
-    return _pdf_download(badges.badge_pdf(guest), badges.filename(guest.event, guest))
+    pdf = badges.badge_pdf(guest)
+    _note_printed(guest.event_id)
+    return _pdf_download(pdf, badges.filename(guest.event, guest))
+
+
+def _note_printed(event_id: int) -> None:
+    """Badges downloaded by an organizer count as printed: corrections wait for approval.
+
+    The one write of these GET downloads, and only the first one's: its own transaction,
+    begun after the reads end (db_setup.read_before_writing), whose first statement writes.
+    """
+    actor = audit.staff_actor(current_user)
+    db_setup.read_before_writing()
+    unit_of_work.run(lambda: name_changes.note_badges_printed(event_id, actor))
 
 
 def _pdf_download(pdf: bytes, filename: str) -> Response:

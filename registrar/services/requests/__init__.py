@@ -1,0 +1,110 @@
+"""What a guest asks through their link and an organizer decides: corrections of their name or
+organization (name_changes.py) and deputies to come in their place (deputies.py).
+
+A request is decided once: the console posts the version it showed, and a request changed or
+decided since is refused (RequestChanged), so a second tab or a double click writes nothing.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
+
+from ...errors import DomainError, NotFound
+from ...extensions import db
+from ...models import (
+    ChangeRequest,
+    Event,
+    Guest,
+    MessageKind,
+    RequestKind,
+    RequestState,
+    utcnow,
+)
+from .. import audit, outbox
+from ..locking import lock_event
+
+__all__ = ["RequestChanged", "decline", "locked_request", "pending", "pending_of", "recent"]
+
+
+class RequestChanged(DomainError):
+    status = 409
+    default_message = _l(
+        "This request was changed or decided by someone else after this page was opened. "
+        "Nothing was saved; please look at it again."
+    )
+
+
+def pending(event_id: int) -> list[ChangeRequest]:
+    """The event's requests awaiting a decision, oldest first."""
+    return list(
+        db.session.scalars(
+            sa.select(ChangeRequest)
+            .where(ChangeRequest.event_id == event_id, ChangeRequest.state == RequestState.PENDING)
+            .options(joinedload(ChangeRequest.guest))
+            .order_by(ChangeRequest.created_at, ChangeRequest.id)
+        )
+    )
+
+
+def recent(event_id: int, limit: int = 20) -> list[ChangeRequest]:
+    """The event's latest decided requests, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(ChangeRequest)
+            .where(ChangeRequest.event_id == event_id, ChangeRequest.state != RequestState.PENDING)
+            .options(joinedload(ChangeRequest.guest), joinedload(ChangeRequest.deputy))
+            .order_by(ChangeRequest.decided_at.desc(), ChangeRequest.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def pending_of(guest: Guest, kind: RequestKind) -> ChangeRequest | None:
+    return db.session.scalar(
+        sa.select(ChangeRequest).where(
+            ChangeRequest.guest_id == guest.id,
+            ChangeRequest.kind == kind,
+            ChangeRequest.state == RequestState.PENDING,
+        )
+    )
+
+
+def locked_request(
+    request_id: int, version: int | None, kind: RequestKind | None = None
+) -> tuple[Event, ChangeRequest]:
+    """The request and its event, the event locked; refused when it is not pending any more
+    or not at the version the organizer's page showed."""
+    found = db.session.get(ChangeRequest, request_id)
+    if found is None or (kind is not None and found.kind != kind):
+        raise NotFound()
+    event = lock_event(found.event_id)
+    db.session.refresh(found)
+    if found.state != RequestState.PENDING or version != found.version:
+        raise RequestChanged()
+    return event, found
+
+
+def decline(request_id: int, version: int | None, actor: str) -> ChangeRequest:
+    """The organizer says no: nothing of the guest changes; the guest is told by e-mail."""
+    event, found = locked_request(request_id, version)
+    found.state = RequestState.DECLINED
+    found.version += 1
+    found.decided_by = actor
+    found.decided_at = utcnow()
+    audit.record(
+        "request.declined",
+        actor=actor,
+        event_id=event.id,
+        guest_id=found.guest_id,
+        request=found.id,
+        kind=found.kind.value,
+    )
+    outbox.enqueue(
+        found.guest,
+        MessageKind.REQUEST_DECLINED,
+        actor=actor,
+        details={"kind": found.kind.value, "request": found.id},
+    )
+    return found
