@@ -86,13 +86,19 @@ def locked_request(
     return event, found
 
 
+def decided(request: ChangeRequest, state: RequestState, actor: str) -> None:
+    """The request is approved or declined by `actor`, now; its version moves on, so that a
+    page showing the older one decides nothing more."""
+    request.state = state
+    request.version += 1
+    request.decided_by = actor
+    request.decided_at = utcnow()
+
+
 def decline(request_id: int, version: int | None, actor: str) -> ChangeRequest:
     """The organizer says no: nothing of the guest changes; the guest is told by e-mail."""
     event, found = locked_request(request_id, version)
-    found.state = RequestState.DECLINED
-    found.version += 1
-    found.decided_by = actor
-    found.decided_at = utcnow()
+    decided(found, RequestState.DECLINED, actor)
     audit.record(
         "request.declined",
         actor=actor,

@@ -33,7 +33,7 @@ from ...models import (
 from ...text import require_one_line
 from .. import audit, invitations, outbox, rsvp, seats
 from ..locking import lock_guest_event
-from . import locked_request, pending_of
+from . import decided, locked_request, pending_of
 
 # The longest accepted text per field (the columns' sizes).
 MAX_LENGTHS = {"name_en": 200, "name_zh": 200, "title": 300, "organization": 300, "email": 254}
@@ -94,17 +94,7 @@ def propose(guest_id: int, token_version: int, details: DeputyDetails, actor: st
             _l("You have already proposed a deputy; the organizers have not decided yet.")
         )
     _require_address_free(event, details.email)
-    request = ChangeRequest(
-        event_id=event.id,
-        guest_id=guest.id,
-        kind=RequestKind.DEPUTY,
-        requested_by=actor,
-        created_at=utcnow(),
-        previous={"name_en": guest.name_en, "name_zh": guest.name_zh},
-        **{f.name: getattr(details, f.name) for f in fields(details)},
-    )
-    db.session.add(request)
-    db.session.flush()
+    request = _deputy_request(event, guest, details, actor)
     audit.record(
         "request.deputy", actor=actor, event_id=event.id, guest_id=guest.id, request=request.id
     )
@@ -138,6 +128,23 @@ def name_directly(guest_id: int, details: DeputyDetails, actor: str) -> Guest:
     if waiting is not None:
         waiting.state = RequestState.SUPERSEDED
         waiting.version += 1
+    request = _deputy_request(event, guest, details, actor)
+    deputy = _hand_over(event, guest, request, actor)
+    audit.record(
+        "deputy.named",
+        actor=actor,
+        event_id=event.id,
+        guest_id=guest.id,
+        request=request.id,
+        deputy=deputy.id,
+    )
+    return deputy
+
+
+def _deputy_request(
+    event: Event, guest: Guest, details: DeputyDetails, actor: str
+) -> ChangeRequest:
+    """A new deputy request of the guest, flushed (its id is audited)."""
     request = ChangeRequest(
         event_id=event.id,
         guest_id=guest.id,
@@ -149,16 +156,7 @@ def name_directly(guest_id: int, details: DeputyDetails, actor: str) -> Guest:
     )
     db.session.add(request)
     db.session.flush()
-    deputy = _hand_over(event, guest, request, actor)
-    audit.record(
-        "deputy.named",
-        actor=actor,
-        event_id=event.id,
-        guest_id=guest.id,
-        request=request.id,
-        deputy=deputy.id,
-    )
-    return deputy
+    return request
 
 
 def _require_address_free(event: Event, email: str) -> None:
@@ -234,10 +232,7 @@ def _hand_over(event: Event, guest: Guest, request: ChangeRequest, actor: str) -
     ):
         other.state = RequestState.SUPERSEDED
         other.version += 1
-    request.state = RequestState.APPROVED
-    request.version += 1
-    request.decided_by = actor
-    request.decided_at = now
+    decided(request, RequestState.APPROVED, actor)
     request.deputy_id = deputy.id
     db.session.flush()
     return deputy

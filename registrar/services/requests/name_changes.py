@@ -18,7 +18,7 @@ from ...errors import GuestErased
 from ...extensions import db
 from ...models import ChangeRequest, Event, Guest, RequestKind, RequestState, utcnow
 from .. import audit, notify
-from . import locked_request, pending_of
+from . import decided, locked_request, pending_of
 
 # The names a guest may correct, in the order the console shows them.
 FIELDS = ("name_en", "name_zh", "organization")
@@ -117,10 +117,7 @@ def approve(request_id: int, version: int | None, actor: str) -> ChangeRequest:
         if new and new != getattr(guest, name):
             applied[name] = [getattr(guest, name), new]
             setattr(guest, name, new)
-    request.state = RequestState.APPROVED
-    request.version += 1
-    request.decided_by = actor
-    request.decided_at = utcnow()
+    decided(request, RequestState.APPROVED, actor)
     audit.record(
         "request.approved",
         actor=actor,
