@@ -90,15 +90,19 @@ def seat_counts(event: Event) -> SeatCounts:
     )
 
 
+# How many seats of a hold are taken: correlated to the SeatHold row of the query it stands in.
+_SEATS_OF_HOLD = (
+    sa.select(sa.func.count())
+    .select_from(Seat)
+    .where(Seat.hold_id == SeatHold.id)
+    .scalar_subquery()
+)
+
+
 def _hold_with_room(event_id: int, guest: Guest) -> int | None:
     """The id of the hold this guest would take a seat of now: theirs by name, else their
     category's, if it has a seat left; None when neither has."""
-    used = (
-        sa.select(sa.func.count())
-        .select_from(Seat)
-        .where(Seat.hold_id == SeatHold.id)
-        .scalar_subquery()
-    )
+    used = _SEATS_OF_HOLD
     return db.session.scalar(
         sa.select(SeatHold.id)
         .where(
@@ -338,12 +342,7 @@ def promote_from_waitlist(event: Event, actor: str) -> list[Guest]:
 
 def _holds_with_room(event_id: int) -> list[tuple[int, int | None, Category | None, int]]:
     """Each hold with a seat left: its id, guest or category, and how many seats are left."""
-    used = (
-        sa.select(sa.func.count())
-        .select_from(Seat)
-        .where(Seat.hold_id == SeatHold.id)
-        .scalar_subquery()
-    )
+    used = _SEATS_OF_HOLD
     rows = db.session.execute(
         sa.select(SeatHold.id, SeatHold.guest_id, SeatHold.category, SeatHold.count - used).where(
             SeatHold.event_id == event_id, SeatHold.count > used
@@ -600,12 +599,7 @@ class Hold:
 def holds_of(event: Event) -> list[Hold]:
     """The event's holds: the categories' in the categories' order, then the named guests'
     by name."""
-    used = (
-        sa.select(sa.func.count())
-        .select_from(Seat)
-        .where(Seat.hold_id == SeatHold.id)
-        .scalar_subquery()
-    )
+    used = _SEATS_OF_HOLD
     rows = db.session.execute(
         sa.select(SeatHold, used)
         .where(SeatHold.event_id == event.id)
