@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -398,10 +399,16 @@ class Guest(Model):
     def sent_deputy(self) -> bool:
         return self.sent_deputy_at is not None
 
-    @property
+    @hybrid_property
     def is_erased(self) -> bool:
-        """Personal data erased on request: the row stays, for the counts only."""
+        """Personal data erased on request: the row stays, for the counts only. In a query,
+        `~Guest.is_erased` keeps the guests whose data is still there."""
         return self.email.endswith("@" + ERASED_DOMAIN)
+
+    @is_erased.inplace.expression
+    @classmethod
+    def _is_erased_expression(cls) -> sa.ColumnElement[bool]:
+        return cls.email.endswith("@" + ERASED_DOMAIN, autoescape=True)
 
     @property
     def has_address(self) -> bool:

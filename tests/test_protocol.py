@@ -289,3 +289,16 @@ def test_a_forged_post_changes_no_rank(app, organizer_client):
         f"/console/events/{event.id}/place-cards.pdf", data={"categories": ["vip"]}
     )
     assert cards.status_code == 400 and cards.mimetype == "text/html"
+
+
+def test_a_guest_whose_data_was_erased_is_on_no_protocol_list(app):
+    from registrar import unit_of_work
+    from registrar.services.guests import erasure
+
+    event = make_event(capacity=5)
+    kept = make_guest(event, name_en="Kept Vip", category=Category.VIP)
+    gone = make_guest(event, name_en="Gone Vip", category=Category.VIP)
+    db.session.commit()
+    unit_of_work.run(lambda: erasure.erase(gone.id, audit.SYSTEM))
+    assert [row.id for row in protocol.arrival_desk(event)] == [kept.id]
+    assert db.session.get(Guest, gone.id).is_erased and not db.session.get(Guest, kept.id).is_erased

@@ -15,7 +15,7 @@ from typing import Literal
 import sqlalchemy as sa
 
 from ...extensions import db
-from ...models import ERASED_DOMAIN, Category, CheckIn, Event, Guest, Rsvp
+from ...models import Category, CheckIn, Event, Guest, Rsvp
 from .. import precedence
 
 # Whom the protocol desk meets at the door.
@@ -65,7 +65,7 @@ def _guests(event_id: int, categories: tuple[Category, ...], *, inside: bool) ->
             Guest.event_id == event_id,
             Guest.category.in_(categories),
             Guest.revoked_at.is_(None),
-            ~Guest.email.endswith("@" + ERASED_DOMAIN, autoescape=True),
+            ~Guest.is_erased,
         )
         .order_by(*precedence.order_by())
     )

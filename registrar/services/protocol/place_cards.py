@@ -22,7 +22,7 @@ from sqlalchemy.orm import selectinload
 
 from ...errors import InvalidAnswer
 from ...extensions import db
-from ...models import ERASED_DOMAIN, AgendaItem, Category, Event, Guest, Language, Rsvp
+from ...models import AgendaItem, Category, Event, Guest, Language, Rsvp
 from .. import precedence
 from ..badges.typeset import BadgePDF, Block, document, fit_size, stack_lines, wrap_lines
 
@@ -98,7 +98,7 @@ def cards_for(
         )
     listed = sa.and_(
         Guest.event_id == event.id,
-        ~Guest.email.endswith("@" + ERASED_DOMAIN, autoescape=True),
+        ~Guest.is_erased,
     )
     if chosen:
         known = set(db.session.scalars(sa.select(Guest.id).where(listed, Guest.id.in_(chosen))))
@@ -133,7 +133,7 @@ def choosable_guests(event: Event) -> list[Guest]:
             .where(
                 Guest.event_id == event.id,
                 Guest.revoked_at.is_(None),
-                ~Guest.email.endswith("@" + ERASED_DOMAIN, autoescape=True),
+                ~Guest.is_erased,
             )
             .order_by(*precedence.order_by())
         )
