@@ -271,6 +271,10 @@ class Event(Model):
     # keeps it): read with the locked row, it lets a change with no webhook skip the queue
     # without a query.
     webhook_kinds: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    # The programme as the invited guests know it (services/programme/told.py): its items'
+    # titles and times, kept at the first change after invitations went out and renewed when
+    # guests are told (or the organizer decides not to tell them); None while nothing changed.
+    programme_told: Mapped[list[dict[str, Any]] | None] = mapped_column(sa.JSON)
     # Last waitlist number handed out; only ever grows, so the queue order is stable.
     waitlist_counter: Mapped[int] = mapped_column(sa.Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

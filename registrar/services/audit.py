@@ -145,6 +145,8 @@ ACTION_LABELS = {
     "programme.person_changed": _l("Speaker or moderator changed"),
     "programme.person_deleted": _l("Speaker or moderator removed"),
     "programme.person_moved": _l("Speaker or moderator moved"),
+    "programme.change_notice": _l("Guests to be told of programme changes"),
+    "programme.change_not_told": _l("Programme changes kept without telling the guests"),
     "staff.password_set": _l("Staff password set through an e-mailed link"),
     "staff.link_sent": _l("Password link sent to a staff member"),
     "team.added": _l("Added to the event's team"),

@@ -39,6 +39,7 @@ from .event_details import (
 )
 from .event_state import require_changeable
 from .locking import lock_event
+from .programme import told as programme_notices
 
 __all__ = [
     "GUEST_FACING",
@@ -255,6 +256,7 @@ def update(
     for name in changes.keys() - {"capacity", "held_seats"}:
         setattr(event, name, values[name])
     if shift and event.agenda:
+        programme_notices.shift(event, shift)
         for item in event.agenda:
             item.starts_at += shift
             item.ends_at += shift

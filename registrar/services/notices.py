@@ -58,6 +58,8 @@ DETAIL_LABELS = {
     "room": _l("Room"),
     "address": _l("Address"),
 }
+# The changes of programme items are named "programme:<item id>" (services/programme/told.py).
+PROGRAMME = "programme:"
 # Why a notice was cancelled before it went out (the codes of mail.campaigns.REASONS).
 NEWER_DETAILS = "newer_details"
 EVENT_CANCELLED = "event_cancelled"
@@ -303,14 +305,66 @@ def describe(event: Event, changes: Mapping[str, list[Any]]) -> list[ChangedDeta
         was, now = _place(event, changes, name, chinese=is_chinese())
         if was != now:
             lines.append(ChangedDetail(str(DETAIL_LABELS[name]), was or "—", now or "—"))
+    items = [pair for name, pair in changes.items() if name.startswith(PROGRAMME)]
+    for was, now in sorted(items, key=lambda pair: (pair[1] or pair[0])["starts_at"]):
+        if _item_concerns(was, now, chinese=is_chinese()):
+            lines.append(_item_line(zone, was, now, chinese=is_chinese()))
     return lines
+
+
+def _title(item: Mapping[str, Any], *, chinese: bool) -> str:
+    first, second = ("title_zh", "title_en") if chinese else ("title_en", "title_zh")
+    return str(item[first] or item[second])
+
+
+def _item_concerns(
+    was: Mapping[str, Any] | None, now: Mapping[str, Any] | None, *, chinese: bool
+) -> bool:
+    """Whether a reader sees a programme item change: it came or went, moved, or its title
+    changed in the script they read it in."""
+    if was is None or now is None:
+        return True
+    return any(was[name] != now[name] for name in ("starts_at", "ends_at")) or _title(
+        was, chinese=chinese
+    ) != _title(now, chinese=chinese)
+
+
+def _item_line(
+    zone: ZoneInfo, was: Mapping[str, Any] | None, now: Mapping[str, Any] | None, *, chinese: bool
+) -> ChangedDetail:
+    """A programme item's line: its title, and its times (with the old title where that
+    changed) before and after; "—" before an item that was added, a word after one removed."""
+
+    def when(item: Mapping[str, Any]) -> str:
+        starts, ends = (
+            datetime.fromisoformat(str(item[k])).astimezone(zone) for k in ("starts_at", "ends_at")
+        )
+        return f"{starts:%H:%M}–{ends:%H:%M}"
+
+    shown = now or was
+    assert shown is not None
+    label = str(_l("Programme: %(title)s", title=_title(shown, chinese=chinese)))
+    if was is None:
+        return ChangedDetail(label, "—", when(shown))
+    if now is None:
+        return ChangedDetail(label, when(was), str(_l("Off the programme")))
+    old = when(was)
+    if _title(was, chinese=chinese) != _title(now, chinese=chinese):
+        old = f"{_title(was, chinese=chinese)}, {old}"
+    return ChangedDetail(label, old, when(now))
 
 
 def concerns(event: Event, changes: Mapping[str, list[Any]], language: Language) -> bool:
     """Whether a reader of this language sees anything change (describe's lines)."""
     chinese = language == Language.ZH_HANT
-    return any(name in changes for name in _TIMES) or any(
-        operator.ne(*_place(event, changes, name, chinese=chinese)) for name in _BILINGUAL
+    return (
+        any(name in changes for name in _TIMES)
+        or any(operator.ne(*_place(event, changes, name, chinese=chinese)) for name in _BILINGUAL)
+        or any(
+            _item_concerns(*pair, chinese=chinese)
+            for name, pair in changes.items()
+            if name.startswith(PROGRAMME)
+        )
     )
 
 

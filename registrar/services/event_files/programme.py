@@ -36,6 +36,7 @@ from ..programme import (
     renumber_items,
     renumber_people,
     require_within_hours,
+    told,
 )
 from .layout import EventFileError, Problem
 from .reading import PROGRAMME_KEYS, PlannedItem
@@ -121,6 +122,7 @@ def replace_programme(event: Event, programme: list[PlannedItem], actor: str) ->
     The caller holds the event lock and has checked that the event may change. Runs in the
     caller's transaction (flushes, never commits).
     """
+    told.remember(event)
     current = in_running_order(event)
     added = changed = 0
     for n, item in enumerate(programme):

@@ -18,6 +18,7 @@ from ...models import AgendaItem, AgendaPerson, Event
 from .. import audit
 from ..event_state import require_changeable
 from ..locking import lock_event
+from . import told
 from .checks import (
     ItemDetails,
     PersonDetails,
@@ -62,6 +63,7 @@ def _require_editable(event: Event) -> None:
 def _locked(event_id: int) -> Event:
     event = lock_event(event_id)
     _require_editable(event)
+    told.remember(event)
     return event
 
 

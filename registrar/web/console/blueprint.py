@@ -162,6 +162,8 @@ PROGRAMME = f"{EVENT}/programme"
 ITEM = f"{PROGRAMME}/<int:item_id>"
 PERSON = f"{ITEM}/people/<int:person_id>"
 get(PROGRAMME, programme.programme)
+post(f"{PROGRAMME}/notice/tell", programme.programme_tell)
+post(f"{PROGRAMME}/notice/keep", programme.programme_keep)
 page_with_form(f"{PROGRAMME}/new", programme.item_new)
 page_with_form(f"{ITEM}/edit", programme.item_edit)
 post(f"{ITEM}/delete", programme.item_delete)

@@ -13,17 +13,19 @@ from typing import TypeVar
 
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from ... import labels, unit_of_work
 from ...errors import DomainError, NotFound
 from ...i18n import bilingual
 from ...models import AgendaItem, AgendaPerson, Event
-from ...services import audit
+from ...services import audit, notices
 from ...services import programme as service
+from ...services.programme import told
 from ..auth import organizer_required
 from .common import current_event, flash_form_errors
-from .programme_forms import ActionForm, ItemForm, MoveForm, PersonForm
+from .programme_forms import ActionForm, ItemForm, MoveForm, PersonForm, ProgrammeNoticeForm
 
 Result = TypeVar("Result")
 
@@ -80,7 +82,50 @@ def _page(template: str, event: Event, **context):
 @organizer_required
 def programme(event_id: int):
     event = current_event(event_id)
-    return _page("console/programme.html", event, items=list(event.agenda))
+    pending = told.pending(event)
+    return _page(
+        "console/programme.html",
+        event,
+        items=list(event.agenda),
+        pending=pending,
+        pending_lines=notices.describe(event, pending.changes),
+        notice_form=ProgrammeNoticeForm(seen=pending.fingerprint),
+    )
+
+
+@organizer_required
+def programme_tell(event_id: int):
+    """The invited guests are told of the programme's changes (one notice each)."""
+    event = current_event(event_id)
+    form = ProgrammeNoticeForm()
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+        return _overview(event)
+    ok, queued = _save(form, lambda: told.tell(event.id, form.seen.data or "", _actor()))
+    if ok:
+        flash(
+            ngettext(
+                "The notice of the programme's changes is on its way to %(num)s guest.",
+                "The notice of the programme's changes is on its way to %(num)s guests.",
+                queued or 0,
+            ),
+            "success",
+        )
+    return _overview(event)
+
+
+@organizer_required
+def programme_keep(event_id: int):
+    """The organizer decides not to tell the guests: the programme as it is becomes theirs."""
+    event = current_event(event_id)
+    form = ProgrammeNoticeForm()
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+        return _overview(event)
+    ok, _kept = _save(form, lambda: told.keep_untold(event.id, form.seen.data or "", _actor()))
+    if ok:
+        flash(_("The programme's changes are kept without telling the guests."), "success")
+    return _overview(event)
 
 
 @organizer_required

@@ -7,8 +7,15 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
 # SelectChoice is new in WTForms 3.3; the types-WTForms stubs describe 3.2.
-from wtforms import RadioField, SelectChoice, StringField  # type: ignore[attr-defined]
-from wtforms.validators import InputRequired, Length, NumberRange, Regexp, ValidationError
+from wtforms import HiddenField, RadioField, SelectChoice, StringField  # type: ignore[attr-defined]
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Regexp,
+    ValidationError,
+)
 from wtforms.widgets import HiddenInput
 
 from ...forms import WholeNumberField
@@ -128,3 +135,10 @@ class MoveForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """A button that deletes; it carries only the CSRF token."""
+
+
+class ProgrammeNoticeForm(FlaskForm):
+    """Tell the guests of the programme's changes, or keep them untold: names the changes the
+    page showed (services/programme/told.py), so a change made meanwhile is looked at first."""
+
+    seen = HiddenField(validators=[DataRequired(), Length(max=64)])
