@@ -80,6 +80,7 @@ ORGANIZER_API_ENDPOINTS = frozenset(
         "api.event_state",
         "api.event_cancel",
         "api.event_copy",
+        "api.programme_changes",
     }
 )
 # The event and its programme: the event's team reads them, only its organizers change them.

@@ -10,19 +10,28 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 from support.app import text
-from support.factories import answer, invitation_path, make_guest, make_taipei_afternoon
+from support.auth import api_bearer
+from support.factories import (
+    answer,
+    invitation_path,
+    make_guest,
+    make_staff,
+    make_taipei_afternoon,
+)
 from support.smtp import smtp_config, smtp_inbox
 
 from registrar.extensions import db
 from registrar.mail import delivery
 from registrar.models import (
     AgendaKind,
+    ApiRole,
     AuditEntry,
     Event,
     Guest,
     Language,
     MessageKind,
     OutboxMessage,
+    Role,
     utcnow,
 )
 from registrar.services import events, invitations, programme
@@ -288,4 +297,42 @@ def test_a_revoked_guest_is_not_told(app):
     db.session.commit()
     pending = told.pending(event)
     assert [g.id for g in pending.audience.guests] == [kept.id]
-    assert told.tell(event.id, pending.fingerprint, ACTOR) == 1
+    assert told.tell(event.id, pending.fingerprint, ACTOR) == (1, 1)
+
+
+def test_the_api_reads_the_changes_and_tells_them_once(client):
+    event = forum_with_programme()
+    organizer = make_staff("organizer@example.org", Role.ORGANIZER, events=[event])
+    writer = api_bearer(organizer, event, ApiRole.ORGANIZER, "writer")
+    reader = api_bearer(organizer, event, ApiRole.READ, "reader")
+    english = invited(event)
+    first = items(event)[0]
+    url = f"/api/v1/events/{event.id}/programme/changes"
+    assert client.get(url, headers=writer).get_json()["changes"] == []
+
+    programme.update_item(
+        event.id, first.id, session("13:40", "15:00", "Working with Nature", "與自然共事"), ACTOR
+    )
+    db.session.commit()
+    assert client.get(url, headers=reader).status_code == 403
+    read = client.get(url, headers=writer).get_json()
+    (change,) = read["changes"]
+    assert change["item_id"] == first.id
+    assert change["before"]["starts_at"].startswith(f"{first.starts_at.date()}T05:30")
+    assert change["after"]["starts_at"].startswith(f"{first.starts_at.date()}T05:40")
+    assert read["invited"] == 1
+
+    refused = client.post(url, headers=reader, json={"seen": read["seen"], "notify": True})
+    assert refused.status_code == 403
+    stale = client.post(url, headers=writer, json={"seen": "0" * 16, "notify": True})
+    assert stale.status_code == 409
+    assert notices_queued() == []
+
+    done = client.post(url, headers=writer, json={"seen": read["seen"], "notify": True})
+    assert done.status_code == 200
+    assert done.get_json() == {"items": 1, "queued": 1}
+    assert [m.guest_id for m in notices_queued()] == [english.id]
+    # The same decision again (a retry): nothing left to tell, nothing sent twice.
+    again = client.post(url, headers=writer, json={"seen": read["seen"], "notify": True})
+    assert again.status_code == 400
+    assert len(notices_queued()) == 1

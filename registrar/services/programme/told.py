@@ -153,9 +153,10 @@ def _decided(event_id: int, seen: str) -> tuple[Event, dict[str, list[Any]]]:
     return event, changes
 
 
-def tell(event_id: int, seen: str, actor: str) -> int:
+def tell(event_id: int, seen: str, actor: str) -> tuple[int, int]:
     """Queue the notice of the programme's changes to the guests it concerns; return how many
-    were queued. From now on guests know the programme as it is."""
+    items changed and how many notices were queued. From now on guests know the programme as
+    it is."""
     event, changes = _decided(event_id, seen)
     who = notices.recipients(event, _pairs(changes))
     queued = notices.tell_guests(event, _pairs(changes), actor)
@@ -170,7 +171,7 @@ def tell(event_id: int, seen: str, actor: str) -> int:
         waitlisted=who.waitlisted,
         queued=queued,
     )
-    return queued
+    return len(changes), queued
 
 
 def keep_untold(event_id: int, seen: str, actor: str) -> int:

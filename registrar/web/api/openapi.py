@@ -1180,7 +1180,7 @@ _PATHS.update(
                 "laid out again from the time the first of them started, each keeping its "
                 "length and the pauses between them, so nothing outside that stretch moves. An "
                 "item not at `from_position` when it is sent is refused (409), and nothing "
-                "moves. Not told to guests, as in the console.",
+                "moves. Guests are told of programme changes at …/programme/changes.",
                 "security": _DOOR_POST,
                 "parameters": _ITEM,
                 "requestBody": _body("ProgrammeMoveRequest"),
@@ -1189,6 +1189,42 @@ _PATHS.update(
                     *_EVENT_WRITE_ERRORS,
                 ),
             }
+        },
+        "/events/{event_id}/programme/changes": {
+            "get": {
+                "operationId": "programme_changes",
+                "summary": "The programme's changes the invited guests were not told of",
+                "description": "For an organizer token of the event, or an organizer's "
+                "session. Once invitations went out, each item added, removed, moved or "
+                "renamed since the guests were last told, as they know it and as it is now, "
+                "and who would be told (invited guests who have not declined). Empty before "
+                "invitations went out, and after a decision.",
+                "security": _DOOR,
+                "parameters": _EVENT,
+                "responses": _responses(
+                    _json("ProgrammeChanges", "The changes, and `seen` to decide on them."),
+                    "Unauthorized",
+                    "Forbidden",
+                    "NotFound",
+                    "TooManyRequests",
+                ),
+            },
+            "post": {
+                "operationId": "programme_notice",
+                "summary": "Tell the invited guests of the programme's changes, or keep them",
+                "description": f"{_ORGANIZERS} With `notify` true each guest it concerns gets "
+                "one notice in their language (with every change since they were last told); "
+                "false keeps the changes without telling anyone (audited). Either way the "
+                "programme as it is becomes the one guests know. `seen` that no longer names "
+                "the changes (the programme changed again) is refused (409), nothing to tell "
+                "is 400; nothing is sent either way.",
+                "security": _DOOR_POST,
+                "parameters": _EVENT,
+                "requestBody": _body("ProgrammeNoticeRequest"),
+                "responses": _responses(
+                    _json("ProgrammeNoticeDone", "What was decided."), *_EVENT_WRITE_ERRORS
+                ),
+            },
         },
     }
 )

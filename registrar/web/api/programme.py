@@ -1,8 +1,9 @@
 """JSON API v1: an event's programme, its items (sessions and breaks) with their speakers and
 moderators: list, read, create, change, move, delete, with the programme editor's rules
 (services/programme: times on the event's clocks within its hours, no two items overlapping,
-a title and a name in at least one language). Programme changes are not told to guests, as
-in the console: their page shows the programme as it is."""
+a title and a name in at least one language). After invitations went out, the changes since
+guests were told are read and decided on at …/programme/changes, as on the console's page
+(services/programme/told.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from ...extensions import db
 from ...models import AgendaItem, Event
 from ...numbers import MAX_ID
 from ...services import programme
+from ...services.programme import told
 from . import schemas
 from .routes import (
     EVENT_ID,
@@ -113,3 +115,23 @@ def programme_delete(event_id: int, item_id: int) -> Response:
     programme.delete_item(event_id, item_id, actor)
     db.session.commit()
     return _answer(schemas.ProgrammeItem, was)
+
+
+@bp.route(f"/events/{EVENT_ID}/programme/changes", methods=["GET", "POST"])
+def programme_changes(event_id: int) -> Response:
+    """GET: the programme's changes the invited guests were not told of. POST: tell them, or
+    keep the changes untold."""
+    if request.method == "GET":
+        _organizer_actor(event_id)
+        return _answer(
+            schemas.ProgrammeChanges, schemas.ProgrammeChanges.of(told.pending(_event(event_id)))
+        )
+    actor = _organizer_actor(event_id)
+    body = _body(schemas.ProgrammeNoticeRequest)
+    _event(event_id)
+    if body.notify:
+        items, queued = told.tell(event_id, body.seen, actor)
+    else:
+        items, queued = told.keep_untold(event_id, body.seen, actor), 0
+    db.session.commit()
+    return _answer(schemas.ProgrammeNoticeDone, {"items": items, "queued": queued})

@@ -60,6 +60,7 @@ from ...services import (
     programme,
     rsvp,
 )
+from ...services.programme import told
 
 # A NUL is refused in every text field a scan keeps: no database column of ours can hold one.
 NO_NUL = r"^[^\u0000]*$"
@@ -1702,6 +1703,80 @@ class ProgrammePage(_Answer):
     next: None = Field(description="Always null: the whole programme is one page.")
 
 
+class ProgrammeItemAsTold(_Answer):
+    title_en: str
+    title_zh: str
+    starts_at: Moment
+    ends_at: Moment
+
+
+class ProgrammeChange(_Answer):
+    item_id: int
+    before: ProgrammeItemAsTold | None = Field(
+        description="The item as the invited guests know it; null: it was added since."
+    )
+    after: ProgrammeItemAsTold | None = Field(
+        description="The item now; null: it was taken off the programme since."
+    )
+
+
+class ProgrammeChanges(_Answer):
+    """The programme's changes the invited guests were not told of, and who would be."""
+
+    changes: list[ProgrammeChange]
+    seen: str = Field(description="Send it back with the decision (POST): it names these changes.")
+    invited: int = Field(ge=0, description="Guests who would be told (invited, not declined).")
+    confirmed: int = Field(ge=0)
+    waitlisted: int = Field(ge=0)
+
+    @classmethod
+    def of(cls, pending: told.PendingChanges) -> ProgrammeChanges:
+        def side(value: dict[str, str] | None) -> dict[str, object] | None:
+            if value is None:
+                return None
+            return {
+                "title_en": value["title_en"],
+                "title_zh": value["title_zh"],
+                "starts_at": datetime.fromisoformat(value["starts_at"]).astimezone(UTC),
+                "ends_at": datetime.fromisoformat(value["ends_at"]).astimezone(UTC),
+            }
+
+        return cls.model_validate(
+            {
+                "changes": [
+                    {
+                        "item_id": int(name.removeprefix(told.PREFIX)),
+                        "before": side(before),
+                        "after": side(after),
+                    }
+                    for name, (before, after) in pending.changes.items()
+                ],
+                "seen": pending.fingerprint,
+                "invited": pending.audience.invited,
+                "confirmed": pending.audience.confirmed,
+                "waitlisted": pending.audience.waitlisted,
+            }
+        )
+
+
+class ProgrammeNoticeRequest(_Body):
+    """Tell the invited guests of the programme's changes, or keep them untold."""
+
+    seen: Annotated[str, Field(min_length=1, max_length=64)] = Field(
+        description="`seen` from GET …/programme/changes: when the programme changed again "
+        "since, nothing is decided (409)."
+    )
+    notify: bool = Field(
+        description="true: one notice to each guest it concerns, in their language; false: "
+        "the programme as it is becomes the one guests know, nobody is told (audited)."
+    )
+
+
+class ProgrammeNoticeDone(_Answer):
+    items: int = Field(ge=1, description="How many items' changes were decided on.")
+    queued: int = Field(ge=0, description="Notices queued (0 when `notify` was false).")
+
+
 # -- the document's schemas ------------------------------------------------------------------
 
 
@@ -1743,6 +1818,7 @@ REQUESTS = (
     ProgrammeItemRequest,
     ProgrammeItemChangeRequest,
     ProgrammeMoveRequest,
+    ProgrammeNoticeRequest,
 )
 ANSWERS = (
     ScanResult,
@@ -1771,6 +1847,8 @@ ANSWERS = (
     EventItem,
     ProgrammeItem,
     ProgrammePage,
+    ProgrammeChanges,
+    ProgrammeNoticeDone,
 )
 
 

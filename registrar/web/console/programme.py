@@ -101,13 +101,14 @@ def programme_tell(event_id: int):
     if not form.validate_on_submit():
         flash_form_errors(form)
         return _overview(event)
-    ok, queued = _save(form, lambda: told.tell(event.id, form.seen.data or "", _actor()))
-    if ok:
+    ok, done = _save(form, lambda: told.tell(event.id, form.seen.data or "", _actor()))
+    if ok and done is not None:
+        _items, queued = done
         flash(
             ngettext(
                 "The notice of the programme's changes is on its way to %(num)s guest.",
                 "The notice of the programme's changes is on its way to %(num)s guests.",
-                queued or 0,
+                queued,
             ),
             "success",
         )
