@@ -8,10 +8,11 @@ import subprocess
 
 import pytest
 import sqlalchemy as sa
-from support.app import text
-from support.auth import logged_in
+from support.app import request_client, text
+from support.auth import PASSWORD, logged_in
 from support.factories import answer, make_event, make_guest, make_staff
 
+from registrar import create_app
 from registrar.extensions import db
 from registrar.models import AuditEntry, Category, Seat, SeatingRow
 from registrar.services import audit, seating
@@ -118,17 +119,16 @@ def test_a_bad_row_comes_back_at_its_field_with_what_was_typed(organizer, app, r
     assert written(event) == before
 
 
-def test_the_editor_speaks_chinese_too(organizer, app):
+def test_the_editor_and_its_refusals_speak_chinese(organizer, app):
     event = make_event(capacity=30)
     path = f"/console/events/{event.id}/seating"
-    organizer.get("/lang/zh_Hant") if False else None
-    version = version_on(text(organizer.get(path)))
+    page = text(organizer.get(f"{path}?lang=zh_Hant"))
+    assert "座位表" in page and "儲存座位表" in page
     response = organizer.post(
-        f"{path}/rows",
-        data=rows_data(version, ("A", "8", "", ""), ("A", "6", "", "")),
-        headers={"Accept-Language": "zh-TW"},
+        f"{path}/rows", data=rows_data(version_on(page), ("A", "8", "", ""), ("A", "6", "", ""))
     )
     assert response.status_code == 400
+    assert "第 2 列：已有 A 列；每一列須有自己的代號。" in text(response)
 
 
 def test_a_stale_or_forged_post_changes_nothing(organizer, app):
@@ -245,7 +245,6 @@ def test_the_printed_plan_names_each_seat_s_guest_in_both_scripts(
         ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
     ).stdout
     overview, listing = words.split("\f")[:2]
-    print(words)
     assert "Seating plan" in overview and "座位表" in overview
     assert "A2" in overview and "陳其邁" in overview and "Chen" in overview
     assert re.search(r"A\s+A2\s+Chen Chi-Mai\s+陳其邁\s+Kaohsiung City Government", listing), (
@@ -263,3 +262,57 @@ def test_there_is_no_printed_plan_without_rows_nor_on_other_paper(organizer, app
         organizer.get(f"/console/events/{event.id}/seating-plan.pdf?paper=letter").status_code
         == 400
     )
+
+
+CSRF_VALUE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+@pytest.fixture
+def csrf_organizer(app_config, app):
+    make_staff()
+    db.session.commit()
+    csrf_app = create_app({**app_config, "WTF_CSRF_ENABLED": True})
+    client = request_client(csrf_app)
+    token = CSRF_VALUE.search(client.get("/login").get_data(as_text=True)).group(1)
+    response = client.post(
+        "/login", data={"email": "organizer@example.org", "password": PASSWORD, "csrf_token": token}
+    )
+    assert response.status_code == 302
+    yield client
+    with csrf_app.app_context():
+        db.engine.dispose()
+
+
+def test_posts_without_the_page_s_csrf_token_change_nothing(csrf_organizer, app):
+    event = make_event(capacity=30)
+    seating.save_plan(
+        event.id, [seating.PlanRow("A", 4, reserved=(1, 2))], audit.SYSTEM, version=None
+    )
+    db.session.commit()
+    vip = make_guest(event, name_en="Vip", category=Category.VIP)
+    answer(vip)
+    path = f"/console/events/{event.id}/seating"
+    page = csrf_organizer.get(path).get_data(as_text=True)
+    version = version_on(page)
+    posts = {
+        "rows": rows_data(version, ("B", "4", "", "")),
+        "assign": {"seat": "A1", "guest": vip.id},
+        "free": {"seat": "A1", "guest": vip.id},
+        "fill": {},
+    }
+    before = written(event)
+    for action, data in posts.items():
+        for token in (None, "forged"):
+            sent = {**data, **({"csrf_token": token} if token else {})}
+            response = csrf_organizer.post(f"{path}/{action}", data=sent)
+            assert response.status_code == 400, action
+            assert "The form has expired" in text(response)
+    assert written(event) == before
+    # The control: the page's own token goes through.
+    token = CSRF_VALUE.search(page).group(1)
+    response = csrf_organizer.post(
+        f"{path}/assign", data={"seat": "A1", "guest": vip.id, "csrf_token": token}
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(Seat.label).where(Seat.guest_id == vip.id)) == "A1"
