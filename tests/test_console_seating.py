@@ -15,7 +15,7 @@ from support.factories import answer, make_event, make_guest, make_staff
 from registrar import create_app
 from registrar.extensions import db
 from registrar.models import AuditEntry, Category, Seat, SeatingRow
-from registrar.services import audit, seating
+from registrar.services import audit, seating, seats
 
 
 def follow(client, response) -> str:
@@ -316,3 +316,37 @@ def test_posts_without_the_page_s_csrf_token_change_nothing(csrf_organizer, app)
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.scalar(sa.select(Seat.label).where(Seat.guest_id == vip.id)) == "A1"
+
+
+def test_removing_a_row_with_a_given_seat_or_reserving_too_few_is_refused_on_the_page(
+    organizer, app
+):
+    event = make_event(capacity=30)
+    seating.save_plan(
+        event.id,
+        [seating.PlanRow("A", 4, reserved=(1, 2)), seating.PlanRow("B", 4, reserved=(1,))],
+        audit.SYSTEM,
+        version=None,
+    )
+    db.session.commit()
+    guest = make_guest(event, name_en="Lai Ching-Ming")
+    answer(guest)
+    seating.assign_seat(event.id, guest.id, "B1", audit.SYSTEM)
+    seats.set_category_holds(event.id, {Category.VIP: 3}, audit.SYSTEM)
+    db.session.commit()
+    path = f"/console/events/{event.id}/seating"
+    version = version_on(text(organizer.get(path)))
+    before = written(event)
+
+    data = rows_data(version, ("A", "4", "", "1-2"), ("B", "4", "", "1"), remove=1)
+    response = organizer.post(f"{path}/rows", data=data)
+    assert response.status_code == 409
+    page = text(response)
+    assert "Row B cannot be removed: seat B1 in it is given to Lai Ching-Ming" in page
+    # What was typed is still there, to change.
+    assert re.search(r'<input checked[^>]*name="rows-1-remove"', page)
+
+    data = rows_data(version, ("A", "4", "", "1"), ("B", "4", "", "1"))
+    page = text(organizer.post(f"{path}/rows", data=data))
+    assert "The plan reserves 2 seats, fewer than the 3 seats held" in page
+    assert written(event) == before

@@ -91,14 +91,17 @@ def seating_rows(event_id: int):
         rows, lines = form.plan_rows()
     except seating.PlanInvalid as exc:
         return _refused(event, form, exc, None)
+    try:
+        # The rows' own rules, before the use case: shown at their field, not flashed.
+        seating.checked_rows(rows)
+    except seating.PlanInvalid as exc:
+        return _refused(event, form, exc, lines)
     done = perform(
         lambda: seating.save_plan(event.id, rows, actor, version=form.version.data or ""),
     )
     if done.ok:
         flash(_("Seating plan saved."), "success")
         return redirect(url_for(".seating_page", event_id=event.id))
-    if isinstance(done.error, seating.PlanInvalid):
-        return _refused(event, form, done.error, lines)
     if isinstance(done.error, seating.PlanChanged):
         # Flashed already: the plan as it is now, to make the change on.
         return redirect(url_for(".seating_page", event_id=event.id))
@@ -116,8 +119,6 @@ def _refused(event: Event, form: PlanForm, exc: seating.PlanInvalid, lines: list
             f = form.rows.entries[line].form[_FIELDS[exc.field]]
             f.errors = [*f.errors, message]
             target = f.id
-    elif lines is not None:
-        flash(message, "error")
     return _page(event, form, (message, target)), 400
 
 
