@@ -25,10 +25,10 @@ def follow(client, response) -> str:
 
 def rows_data(version: str, *rows: tuple[str, str, str, str], remove: int | None = None) -> dict:
     data = {"version": version}
-    for n, (label, seats, aisles, reserved) in enumerate(rows):
+    for n, (label, number, aisles, reserved) in enumerate(rows):
         data |= {
             f"rows-{n}-label": label,
-            f"rows-{n}-seats": seats,
+            f"rows-{n}-seats": number,
             f"rows-{n}-aisles": aisles,
             f"rows-{n}-reserved": reserved,
         }
