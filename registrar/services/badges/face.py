@@ -92,7 +92,7 @@ class Wording:
     no_receiver: tuple[str, str]
     when_en: str
     when_zh: str
-    seat: tuple[str, str] = ("Seat", "Seat")
+    seat: tuple[str, str]
 
 
 def event_wording(event: Event) -> Wording:
