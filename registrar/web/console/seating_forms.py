@@ -17,11 +17,15 @@ from ...services import seating
 BLANK_ROWS = 3
 
 
+def _max(limit: int) -> Length:
+    return Length(max=limit, message=_l("At most %(max)d characters, please."))
+
+
 class RowForm(Form):
-    label = StringField(_l("Row"), validators=[Length(max=10)])
-    seats = StringField(_l("Seats"), validators=[Length(max=10)])
-    aisles = StringField(_l("Aisles after seats"), validators=[Length(max=400)])
-    reserved = StringField(_l("Reserved seats"), validators=[Length(max=1000)])
+    label = StringField(_l("Row"), validators=[_max(10)])
+    seats = StringField(_l("Seats"), validators=[_max(10)])
+    aisles = StringField(_l("Aisles after seats"), validators=[_max(400)])
+    reserved = StringField(_l("Reserved seats"), validators=[_max(1000)])
     remove = BooleanField(_l("Remove"))
 
 
@@ -66,7 +70,7 @@ class AssignForm(FlaskForm):
         _l("Seat"),
         validators=[
             InputRequired(message=_l("Please choose a seat.")),
-            Length(max=12, message=_l("At most %(max)d characters, please.")),
+            _max(12),
         ],
     )
     guest = WholeNumberField(
