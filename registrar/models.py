@@ -507,12 +507,17 @@ class Seat(Model):
     # category); None for an open seat and for every waitlisted one.
     # (A hold is never deleted while a seat was taken from it: services/seats.py refuses.)
     hold_id: Mapped[int | None] = mapped_column(sa.ForeignKey("seat_holds.id"), index=True)
+    # The reserved seat of the seating plan this confirmed seat is given, e.g. "A7"
+    # (services/seating/): it goes with the seat, so a seat freed frees its label, and a seat
+    # passed to a deputy passes it. One guest per label: the unique index below.
+    label: Mapped[str | None] = mapped_column(sa.String(12))
 
     guest: Mapped[Guest] = relationship(back_populates="seat")
 
     __table_args__ = (
         sa.Index("ix_seats_event_state_queue", "event_id", "state", "queue_number"),
         sa.UniqueConstraint("event_id", "queue_number", name="uq_seats_event_queue"),
+        sa.Index("uq_seats_event_label", "event_id", "label", unique=True),
     )
 
 
@@ -541,6 +546,27 @@ class SeatHold(Model):
         sa.CheckConstraint(
             "(guest_id IS NULL) <> (category IS NULL)", name="ck_seat_holds_guest_or_category"
         ),
+    )
+
+
+class SeatingRow(Model):
+    """One row of an event's seating plan (services/seating/), front row first by `position`:
+    its seats numbered 1..`seats`, aisles after the seat numbers in `aisles_after`, and the
+    seats of `reserved` kept for guests by name. Numbers are stored space-separated."""
+
+    __tablename__ = "seating_rows"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(sa.Integer)
+    label: Mapped[str] = mapped_column(sa.String(4))
+    seats: Mapped[int] = mapped_column(sa.Integer)
+    aisles_after: Mapped[str] = mapped_column(sa.String(400), default="")
+    reserved: Mapped[str] = mapped_column(sa.String(1000), default="")
+
+    __table_args__ = (
+        sa.UniqueConstraint("event_id", "label", name="uq_seating_rows_event_label"),
+        sa.CheckConstraint("seats >= 1", name="ck_seating_rows_seats"),
     )
 
 

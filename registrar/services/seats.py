@@ -29,6 +29,7 @@ from ..models import Category, Event, Guest, Seat, SeatHold, SeatState, utcnow
 from . import audit, notify, webhooks
 from .event_state import require_changeable
 from .locking import lock_event, require_event_lock
+from .seating import plan as seating_plan
 from .writes import Writes
 
 
@@ -748,6 +749,16 @@ def _apply_holds(
                 name=hold.guest.name_en or hold.guest.name_zh if hold.guest else "",
             )
     reserved = sum(categories.values()) + len(guests)
+    in_plan = seating_plan.reserved_in_plan(event.id)
+    if in_plan is not None and reserved > in_plan:
+        raise CapacityTooLow(
+            _l(
+                "The seating plan reserves %(in_plan)s seats, fewer than the %(reserved)s seats "
+                "these holds need. Reserve more seats in the plan first; nothing was changed."
+            ),
+            in_plan=in_plan,
+            reserved=reserved,
+        )
     if event.held_seats + reserved > event.capacity:
         raise CapacityTooLow(
             _l(

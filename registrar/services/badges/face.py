@@ -48,6 +48,9 @@ class BadgeFace:
     event_title_zh: str
     when_en: str
     when_zh: str
+    # The reserved seat given to the guest (services/seating/), "" when none; its caption.
+    seat_label: str = ""
+    seat_caption: str = ""
 
     def texts(self) -> list[str]:
         """Every string the badge may print, for the font subset (capitals too)."""
@@ -89,6 +92,7 @@ class Wording:
     no_receiver: tuple[str, str]
     when_en: str
     when_zh: str
+    seat: tuple[str, str]
 
 
 def event_wording(event: Event) -> Wording:
@@ -99,6 +103,7 @@ def event_wording(event: Event) -> Wording:
         no_receiver=_in_both(_l("No receiver needed")),
         when_en=_when(event, "en", event.room_en),
         when_zh=_when(event, "zh_Hant", event.room_zh),
+        seat=_in_both(_l("Seat")),
     )
 
 
@@ -132,4 +137,7 @@ def badge_face(guest: Guest, wording: Wording | None = None) -> BadgeFace:
         event_title_zh=event.title_zh,
         when_en=wording.when_en,
         when_zh=wording.when_zh,
+        # has_badge: the seat is confirmed; its label goes with it.
+        seat_label=(guest.seat.label or "") if guest.seat is not None else "",
+        seat_caption=" · ".join(dict.fromkeys(wording.seat)),
     )

@@ -158,6 +158,8 @@ def _badge(pdf: BadgePDF, x: float, y: float, face: BadgeFace) -> None:
         people.append((wrap_lines(pdf, face.organization, inner, size, 2), size, _INK, False))
     if face.title:
         people.append((wrap_lines(pdf, face.title, inner, 8.5, 2), 8.5, _MUTED, False))
+    if face.seat_label:
+        people.append(([f"{face.seat_caption}  {face.seat_label}"], 11, _INK, True))
     stack_lines(pdf, people, centre, y + _HEADER_H + 3, y + 68)
 
     # The QR code, left, and the headset channel, right.

@@ -34,6 +34,8 @@ class ShownGuest:
     receiver: str
     # The scanner offers "receiver returned" at the exit only while one is out.
     receiver_returned: bool
+    # The reserved seat to show the guest to, "" when none (answers kept before it: none).
+    seat_label: str = ""
 
     @property
     def vip(self) -> bool:
@@ -73,6 +75,7 @@ class ScanAnswer:
                 channel=guest.channel,
                 receiver=guest.receiver,
                 receiver_returned=guest.receiver_returned,
+                seat_label=guest.seat_label,
             )
         return cls(
             verdict=decision.verdict,
@@ -141,6 +144,7 @@ def _guest_record(guest: ShownGuest) -> dict[str, Any]:
         "receiver": guest.receiver,
         "receiver_returned": guest.receiver_returned,
         "vip": guest.vip,
+        "seat_label": guest.seat_label,
     }
 
 

@@ -125,6 +125,7 @@ _AT_DOOR = (
         _RSVPS.c.attending,
         _RSVPS.c.channel,
         _SEATS.c.state.label("seat_state"),
+        _SEATS.c.label.label("seat_label"),
         _CHECK_INS.c.id.label("presence_id"),
         _CHECK_INS.c.inside,
         _CHECK_INS.c.first_scan_at,
@@ -365,6 +366,7 @@ def _guest_at_door(at_door: sa.RowMapping) -> GuestAtDoor | None:
         first_gate=at_door["first_gate"],
         receiver=at_door["receiver"] or "",
         receiver_returned=at_door["receiver_returned_at"] is not None,
+        seat_label=at_door["seat_label"] or "",
     )
 
 

@@ -52,6 +52,8 @@ class GuestAtDoor:
     first_gate: str | None = None
     receiver: str = ""
     receiver_returned: bool = False
+    # The reserved seat given to the guest (services/seating/), "" when none.
+    seat_label: str = ""
 
 
 @dataclass(frozen=True)

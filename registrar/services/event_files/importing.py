@@ -7,19 +7,21 @@ transaction, the caller's: a file with any error writes nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import sqlalchemy as sa
 
+from ...errors import DomainError
 from ...extensions import db
 from ...models import Event
 from .. import events
 from ..event_details import EventInvalid, cleaned
 from ..event_state import require_changeable
 from ..locking import lock_event
+from ..seating import plan as seating_plan
 from .layout import EventFileError
 from .programme import ProgrammeChanges, checked_programme, replace_programme
-from .reading import EventFile
+from .reading import EventFile, seating_problem
 
 
 @dataclass(frozen=True)
@@ -31,10 +33,12 @@ class FileImport:
     programme: ProgrammeChanges = ProgrammeChanges()
     # The fields guests were told about (an update after invitations, with notify).
     told: tuple[str, ...] = ()
+    # The seating plan was made or changed by the file's [seating].
+    seating: bool = False
 
     @property
     def changed_anything(self) -> bool:
-        return self.created or bool(self.changes) or bool(self.programme)
+        return self.created or bool(self.changes) or bool(self.programme) or self.seating
 
 
 def import_event(file: EventFile, actor: str, *, notify: bool = False) -> FileImport:
@@ -46,7 +50,8 @@ def import_event(file: EventFile, actor: str, *, notify: bool = False) -> FileIm
     line and key. Runs in the caller's transaction (flushes, never commits).
     """
     try:
-        return _import(file, actor, notify)
+        done = _import(file, actor, notify)
+        return _import_seating(file, done, actor) if file.seating is not None else done
     except EventInvalid as exc:
         raise file.field_errors(exc.errors) from None
     except EventFileError as exc:
@@ -84,3 +89,17 @@ def _import(file: EventFile, actor: str, notify: bool) -> FileImport:
         programme=programme_changes,
         told=tuple(sorted(told)),
     )
+
+
+def _import_seating(file: EventFile, done: FileImport, actor: str) -> FileImport:
+    """The file's seating plan, saved as the console's editor saves it (under the event lock,
+    its rules checked against the seats given and held)."""
+    assert file.seating is not None
+    before = seating_plan.plan_of(done.event).version
+    try:
+        plan = seating_plan.save_plan(done.event.id, file.seating, actor, version=None)
+    except seating_plan.PlanInvalid as exc:
+        raise seating_problem(exc, file.lines) from None
+    except DomainError as exc:
+        raise EventFileError.at("seating.rows", exc) from None
+    return replace(done, seating=plan.version != before)

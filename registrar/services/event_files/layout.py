@@ -34,6 +34,13 @@ ITEM = {
     "title": _TEXT,
     "people": ([PERSON], None),
 }
+# A row of the seating plan (services/seating/): `[[seating.rows]]`.
+SEATING_ROW = {
+    "label": str,
+    "seats": int,
+    "aisles_after": ([int], None),
+    "reserved": ([int], None),
+}
 LAYOUT: dict[str, Any] = {
     "slug": str,
     "short_name": (str, None),
@@ -65,6 +72,7 @@ LAYOUT: dict[str, Any] = {
     "door": ({"no_answer": (str, None), "walk_ins": (bool, None)}, None),
     "requests": ({"small_corrections": (bool, None), "no_deputies": ([str], None)}, None),
     "agenda": ([ITEM], None),
+    "seating": ({"rows": ([SEATING_ROW], None)}, None),
 }
 
 _KIND_MESSAGES = {

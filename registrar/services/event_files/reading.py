@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from ...models import AgendaKind, Category, Channel, DoorNoAnswer, PersonRole
 from ..event_details import EventDetails, is_time_zone, local_moment
 from ..programme import PersonDetails
+from ..seating.plan import PlanInvalid, PlanRow, checked_rows
 from .layout import EventFileError, KeyLines, Problem, check, hhmm, parse
 
 E = TypeVar("E", bound=StrEnum)
@@ -92,6 +93,8 @@ class EventFile:
     details: EventDetails
     programme: tuple[PlannedItem, ...]
     lines: KeyLines
+    # The seating plan's rows; None when the file has no [seating] (the plan stays as it is).
+    seating: tuple[PlanRow, ...] | None = None
 
     def located(self, error: EventFileError) -> EventFileError:
         """The error with the line of each problem's key found in this file."""
@@ -195,7 +198,36 @@ def read_event_file(text: str, *, day: date | None = None) -> EventFile:
                 ),
             )
         )
-    return EventFile(details=details, programme=tuple(programme), lines=lines)
+    return EventFile(
+        details=details, programme=tuple(programme), lines=lines, seating=_seating(data, lines)
+    )
+
+
+def _seating(data: dict[str, Any], lines: KeyLines) -> tuple[PlanRow, ...] | None:
+    """The `[[seating.rows]]`, checked as the console's editor checks them."""
+    if "seating" not in data:
+        return None
+    rows = [
+        PlanRow(
+            label=row["label"],
+            seats=row["seats"],
+            aisles_after=tuple(row.get("aisles_after", ())),
+            reserved=tuple(row.get("reserved", ())),
+        )
+        for row in data["seating"].get("rows", [])
+    ]
+    try:
+        return checked_rows(rows)
+    except PlanInvalid as exc:
+        raise seating_problem(exc, lines) from None
+
+
+def seating_problem(exc: PlanInvalid, lines: KeyLines) -> EventFileError:
+    """A seating rule's refusal at its key: `seating.rows[2].reserved`."""
+    key = "seating.rows"
+    if exc.row is not None:
+        key = f"{key}[{exc.row}]" + (f".{exc.field}" if exc.field else "")
+    return EventFileError([lines.problem(key, str(exc))])
 
 
 def _texts(data: dict[str, Any]) -> dict[str, str]:

@@ -15,6 +15,7 @@ import tomli_w
 
 from ...models import AgendaPerson, DoorNoAnswer, Event
 from ..event_details import local
+from ..seating.plan import plan_of
 
 HEADER = """\
 # An event of registrar, as a file (TOML, UTF-8). `flask --app registrar event import FILE`
@@ -71,6 +72,11 @@ HEADER = """\
 #     name.en, name.zh      the name, in at least one script
 #     title.en, title.zh    the person's title, e.g. "Mayor"
 #     affiliation.en, .zh   where they work, e.g. "City of Kaohsiung"
+# [[seating.rows]]          the seating plan, a table per row, the front row first:
+#   label                   the row's letters, e.g. "A"; a seat is the label and its number, "A7"
+#   seats                   how many seats, numbered from 1
+#   aisles_after            the seat numbers an aisle runs after, e.g. [4, 8]
+#   reserved                the seats reserved for guests by name, e.g. [1, 2, 3]
 #
 # Not in the file: the event's state (an event the file creates is a draft until an organizer
 # opens it), its guests (`flask --app registrar guest import FILE.csv --event SLUG`), their
@@ -138,6 +144,13 @@ def export_event(event: Event) -> str:
         out.texts("title", item, "title", always=True, blank=False)
         for person in sorted(item.people, key=lambda person: person.position):
             _person(out, person)
+    for row in plan_of(event).rows:
+        out.table("seating.rows", array=True)
+        out.key("label", row.label)
+        out.key("seats", row.seats)
+        for key, numbers in (("aisles_after", row.aisles_after), ("reserved", row.reserved)):
+            if numbers:
+                out.line(f"{key} = [{', '.join(str(n) for n in numbers)}]")
     return HEADER + "\n" + out.text()
 
 

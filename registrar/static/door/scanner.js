@@ -35,6 +35,7 @@
     verdictNameOther: $("verdict-name-other"), verdictOrg: $("verdict-org"),
     verdictChannel: $("verdict-channel"), verdictChannelBig: $("verdict-channel-big"),
     verdictChannelName: $("verdict-channel-name"), vip: $("verdict-vip"),
+    seat: $("verdict-seat"), seatLabel: $("verdict-seat-label"),
     receiverForm: $("verdict-receiver"), receiver: $("receiver"),
     returned: $("verdict-returned"), override: $("verdict-override"), letIn: $("verdict-let-in"),
     letInGroup: $("verdict-let-in-group"), letInChannel: $("verdict-let-in-channel"),
@@ -344,6 +345,9 @@
     var guest = view.guest;
     // A guest the protocol desk meets: said in large type, in both languages.
     els.vip.hidden = !view.vip;
+    // The reserved seat to show the guest to (the seating plan's label).
+    els.seat.hidden = !view.seat;
+    els.seatLabel.textContent = view.seat || "";
     els.verdictGuest.hidden = !guest;
     if (guest) {
       var pair = names(guest);
@@ -417,7 +421,8 @@
       guest: guest,
       answer: answer,
       item: item,
-      vip: Boolean(guest && guest.vip && !exit)
+      vip: Boolean(guest && guest.vip && !exit),
+      seat: guest && !exit && verdict !== "revoked" ? guest.seat_label || "" : ""
     };
     if (verdict === "already_checked_in" && answer.first_scan) {
       var first = answer.first_scan;

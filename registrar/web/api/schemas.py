@@ -604,6 +604,11 @@ class ScanGuest(_Answer):
         description="A guest the protocol desk meets (category `vip`): the scanner says so "
         "in large type."
     )
+    seat_label: str = Field(
+        "",
+        description='The reserved seat of the seating plan given to the guest, e.g. "A7"; '
+        "empty when none.",
+    )
 
 
 class FirstScan(_Answer):

@@ -62,6 +62,10 @@ DETAIL_LABELS = {
     "over_capacity": _l("Past a full room"),
     "holds": _l("Seats held for guests or categories"),
     "held": _l("A held seat"),
+    "plan": _l("Seating plan"),
+    "seat": _l("Seat"),
+    "from_seat": _l("Seat before"),
+    "filled": _l("In precedence order"),
 }
 
 

@@ -31,6 +31,7 @@ from . import (
     overview,
     programme,
     requests,
+    seating,
     team,
     waitlist,
     webhooks,
@@ -49,6 +50,7 @@ NAV = [
     ("console.import_upload", _l("Import")),
     ("console.waitlist", _l("Waitlist")),
     ("console.requests_page", _l("Requests")),
+    ("console.seating_page", _l("Seating plan")),
     ("console.mail_page", _l("E-mail")),
     ("console.exports", _l("Exports")),
     ("console.audit_log", _l("Audit log")),
@@ -136,6 +138,14 @@ get(f"{EVENT}/holds", holds.holds)
 post(f"{EVENT}/holds/categories", holds.holds_categories)
 post(f"{EVENT}/holds/guests", holds.holds_guest)
 post(f"{GUEST}/hold/release", holds.holds_guest_release)
+
+# -- the seating plan: its rows, reserved seats given to guests, the printed plan -------------
+get(f"{EVENT}/seating", seating.seating_page)
+post(f"{EVENT}/seating/rows", seating.seating_rows)
+post(f"{EVENT}/seating/assign", seating.seating_assign)
+post(f"{EVENT}/seating/free", seating.seating_free)
+post(f"{EVENT}/seating/fill", seating.seating_fill)
+get(f"{EVENT}/seating-plan.pdf", seating.seating_plan_pdf)
 
 # -- e-mail: invitations, reminders, each guest's messages -------------------------------------
 get(f"{EVENT}/mail", messages.mail_page)
