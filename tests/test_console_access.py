@@ -80,6 +80,11 @@ ORGANIZER_API_ENDPOINTS = frozenset(
         "api.event_state",
         "api.event_cancel",
         "api.event_copy",
+        "api.request_list",
+        "api.request_read",
+        "api.request_approve",
+        "api.request_decline",
+        "api.guest_deputy",
     }
 )
 # The event and its programme: the event's team reads them, only its organizers change them.

@@ -1702,6 +1702,105 @@ class ProgrammePage(_Answer):
     next: None = Field(description="Always null: the whole programme is one page.")
 
 
+# -- guests' requests (name corrections, deputies) --------------------------------------------
+
+RequestKindName: TypeAlias = Literal["name_change", "deputy"]
+RequestStateName: TypeAlias = Literal["pending", "approved", "declined", "superseded"]
+
+
+class RequestItem(_Answer):
+    id: int
+    guest_id: int
+    kind: RequestKindName = Field(
+        description="`name_change`: a correction of the guest's names or organization; "
+        "`deputy`: someone to come in the guest's place."
+    )
+    state: RequestStateName = Field(
+        description="pending (awaiting a decision), approved, declined, or superseded (replaced "
+        "by a newer request, or ended with the invitation, before anyone decided it)."
+    )
+    version: int = Field(
+        ge=1, description="Send it with a decision: a request changed since is not decided."
+    )
+    name_en: str = Field(description="Asked for; for a name change, empty: not changed.")
+    name_zh: str
+    organization: str
+    title: str = Field(description="A deputy's.")
+    email: str = Field(description="A deputy's: their invitation goes to it.")
+    language: LanguageName = Field(description="A deputy's language.")
+    previous: dict[str, str] = Field(description="The guest's spelling when it was asked.")
+    requested_by: str
+    created_at: Moment
+    decided_by: str = Field(description="Empty while pending.")
+    decided_at: Moment | None
+    deputy_id: int | None = Field(description="The deputy's guest id, once approved.")
+
+
+class RequestPage(_Answer):
+    items: list[RequestItem] = Field(max_length=event_pages.MAX_PAGE)
+    next: str | None = Field(
+        description="The `cursor` of the next page; null on the last one. By id, the oldest "
+        "first: a request made meanwhile comes on a later page."
+    )
+
+
+REQUEST_LIST_PARAMETERS = ("limit", "cursor", "state")
+
+
+@dataclass(frozen=True)
+class RequestQuery:
+    page: PageQuery
+    # None: every request; False: pending ones; True: decided ones.
+    decided: bool | None
+
+
+def request_query(args: Mapping[str, str]) -> RequestQuery:
+    """A request list's page and its filter (`state`: pending, decided, or empty for all)."""
+    for name in args:
+        if name not in REQUEST_LIST_PARAMETERS:
+            raise InvalidAnswer(_l("Unknown query parameter '%(field)s'."), field=name)
+    page = page_query({k: v for k, v in args.items() if k in ("limit", "cursor")})
+    state = args.get("state") or ""
+    if state not in ("", "pending", "decided"):
+        raise InvalidAnswer(
+            _l("The value of '%(field)s' is not one the list takes."), field="state"
+        )
+    return RequestQuery(page=page, decided={"": None, "pending": False, "decided": True}[state])
+
+
+class RequestDecision(_Body):
+    """Approve a request, at the version the caller read."""
+
+    version: Annotated[int, Field(ge=1, le=MAX_ID)] | None = Field(
+        None,
+        description="The request's `version` the caller read; when it changed since, nothing "
+        "is decided (409). Missing: the request as it is now.",
+    )
+
+
+class RequestDeclineRequest(RequestDecision):
+    """Decline a request, at the version the caller read, with a reason for the guest."""
+
+    reason: Annotated[str, _text(500, strip=True)] = Field(
+        "", description="One line, told to the guest in the e-mail; empty: none given."
+    )
+
+
+class DeputyRequest(_Body):
+    """The deputy an organizer names for a guest, approved as it is made."""
+
+    name_en: Annotated[str, _text(200, strip=True)] = Field(
+        "", description="The name in Latin script; this or `name_zh` is needed."
+    )
+    name_zh: Annotated[str, _text(200, strip=True)] = ""
+    title: Annotated[str, _text(300, strip=True)] = ""
+    organization: Annotated[str, _text(300, strip=True)] = ""
+    email: Annotated[str, _text(254, strip=True)] = Field(
+        description="The deputy's own invitation goes to it; not a guest of the event yet."
+    )
+    language: LanguageName = Field("en", description="The deputy's e-mails and pages.")
+
+
 # -- the document's schemas ------------------------------------------------------------------
 
 
@@ -1743,6 +1842,9 @@ REQUESTS = (
     ProgrammeItemRequest,
     ProgrammeItemChangeRequest,
     ProgrammeMoveRequest,
+    RequestDecision,
+    RequestDeclineRequest,
+    DeputyRequest,
 )
 ANSWERS = (
     ScanResult,
@@ -1771,6 +1873,8 @@ ANSWERS = (
     EventItem,
     ProgrammeItem,
     ProgrammePage,
+    RequestItem,
+    RequestPage,
 )
 
 
