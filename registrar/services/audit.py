@@ -109,6 +109,7 @@ ACTION_LABELS = {
     "seat.moved": _l("Moved on the waitlist"),
     "seat.holds_changed": _l("Seats held for guests or categories changed"),
     "seat.passed": _l("Seat passed to a deputy"),
+    "seat.category_changed": _l("Seat placed again after a change of category"),
     "badge.reissued": _l("Badge re-issued"),
     "mail.invitations_queued": _l("Invitations queued"),
     "mail.link_queued": _l("Link e-mailed again"),
