@@ -610,6 +610,15 @@ class FirstScan(_Answer):
     gate: str
 
 
+class ScanDeputy(_Answer):
+    name_en: str
+    name_zh: str
+    advice: str = Field(
+        description="What the door tells its staff, in the request's language: the guest sent "
+        "this deputy, the badge is no longer valid."
+    )
+
+
 class NoAnswer(_Answer):
     policy: DoorNoAnswerName = Field(
         description="What the event lets the door do with a guest who never answered: "
@@ -661,6 +670,11 @@ class ScanResult(_Answer):
         "as declined): what the door may do with the guest."
     )
     replayed: bool = Field(description="The first answer to this nonce, given again.")
+    deputy: ScanDeputy | None = Field(
+        None,
+        description="Only with the verdict `revoked`, for a guest who sent a deputy in their "
+        "place: the deputy, who has a badge of their own.",
+    )
 
 
 class Receiver(_Answer):
