@@ -1569,10 +1569,16 @@ class PersonRequest(_Body):
     title_zh: Annotated[str, _person_text("title_zh")] = ""
     affiliation_en: Annotated[str, _person_text("affiliation_en")] = ""
     affiliation_zh: Annotated[str, _person_text("affiliation_zh")] = ""
+    guest_id: Annotated[int, Field(ge=1, le=MAX_ID)] | None = Field(
+        None,
+        description="The guest of this event the person is (of any category): shown on the "
+        "arrival desk and offered for place cards; null or left out: none.",
+    )
 
     def details(self) -> programme.PersonDetails:
         return programme.PersonDetails(
             role=PersonRole(self.role),
+            guest_id=self.guest_id,
             name_en=self.name_en,
             name_zh=self.name_zh,
             title_en=self.title_en,
@@ -1665,6 +1671,7 @@ class ProgrammePerson(_Answer):
     title_zh: str
     affiliation_en: str
     affiliation_zh: str
+    guest_id: int | None = Field(description="The guest of the event the person is, if any.")
 
 
 class ProgrammeItem(_Answer):
@@ -1704,6 +1711,7 @@ class ProgrammeItem(_Answer):
                         "title_zh": p.title_zh,
                         "affiliation_en": p.affiliation_en,
                         "affiliation_zh": p.affiliation_zh,
+                        "guest_id": p.guest_id,
                     }
                     for p in sorted(item.people, key=lambda p: (p.position, p.id))
                 ],
