@@ -96,6 +96,7 @@ def test_a_guest_of_another_event_is_refused_and_nothing_is_written(event):
 def test_the_console_links_a_person_to_a_guest(event, organizer_client):
     professor = make_guest(event, name_en="Wang Professor", email="wang@example.org")
     item = session_with(event)
+    version = protocol.desk_version(event.id)
     url = f"/console/events/{event.id}/programme/{item.id}/people/new"
     page = organizer_client.get(url).get_data(as_text=True)
     assert "Wang Professor · wang@example.org" in page
@@ -109,6 +110,8 @@ def test_the_console_links_a_person_to_a_guest(event, organizer_client):
     assert response.status_code == 302
     person = db.session.scalar(sa.select(AgendaPerson))
     assert person.guest_id == professor.id
+    # The arrival desk's poll sees the change (the professor is on the desk now).
+    assert protocol.desk_version(event.id) != version
     edit = organizer_client.get(
         f"/console/events/{event.id}/programme/{item.id}/people/{person.id}/edit"
     ).get_data(as_text=True)

@@ -128,7 +128,8 @@ def acknowledgement_list(event: Event) -> list[DeskGuest]:
 
 def desk_version(event_id: int) -> str:
     """A short tag that changes whenever either list may have: a check-in made or changed
-    (in or out), a guest added or changed (a rank, a name, a revocation), an answer given.
+    (in or out), a guest added or changed (a rank, a name, a revocation), an answer given, a
+    programme person linked to a guest or not any more.
     One query of aggregates over the event's indexed rows."""
     check_ins = sa.select(
         sa.func.count(CheckIn.id),
@@ -144,11 +145,18 @@ def desk_version(event_id: int) -> str:
         .join(Guest, Guest.id == Rsvp.guest_id)
         .where(Guest.event_id == event_id)
     )
-    # Three one-row aggregates side by side: one round trip.
+    # The programme's people linked to guests (who of them the desk shows).
+    linked = (
+        sa.select(sa.func.count(AgendaPerson.guest_id), sa.func.sum(AgendaPerson.guest_id))
+        .join(AgendaItem, AgendaItem.id == AgendaPerson.item_id)
+        .where(AgendaItem.event_id == event_id)
+    )
+    # Four one-row aggregates side by side: one round trip.
     first, second, third = check_ins.subquery(), guests.subquery(), answers.subquery()
+    fourth = linked.subquery()
     row = db.session.execute(
-        sa.select(first, second, third).select_from(
-            first.join(second, sa.true()).join(third, sa.true())
+        sa.select(first, second, third, fourth).select_from(
+            first.join(second, sa.true()).join(third, sa.true()).join(fourth, sa.true())
         )
     ).one()
     return hashlib.sha256(repr(tuple(row)).encode()).hexdigest()[:16]
