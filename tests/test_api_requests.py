@@ -195,7 +195,7 @@ def test_declining_tells_the_guest_with_the_reason(client, event, writer):
     assert told.details["reason"] == "The mayor's office must write to us."
     with render.guest_language(told.guest):
         _subject, text, html = render.texts(told.kind, told.guest, told.details, utcnow())
-    assert "The organizers wrote: The mayor's office must write to us." in text
+    assert "The organizers say: The mayor's office must write to us." in text
     assert "The mayor&#39;s office must write to us." in html
     # The guest keeps their seat and their link.
     db.session.expire_all()
