@@ -72,7 +72,7 @@ def test_seats_held_for_named_guests_by_their_addresses(app):
         "holds.speaker = 2\n",
         'holds.speaker = 2\nheld_for = ["Mayor@Example.org", "director@example.org"]\n',
     )
-    imported(named)
+    assert imported(named).holds_changed
     assert holds(event.id) == {
         "speaker": 2,
         "vip": 10,

@@ -34,10 +34,12 @@ class FileImport:
     programme: ProgrammeChanges = ProgrammeChanges()
     # The fields guests were told about (an update after invitations, with notify).
     told: tuple[str, ...] = ()
+    # The seats held for categories and named guests were set as the file says.
+    holds_changed: bool = False
 
     @property
     def changed_anything(self) -> bool:
-        return self.created or bool(self.changes) or bool(self.programme)
+        return self.created or bool(self.changes) or bool(self.programme) or self.holds_changed
 
 
 def import_event(file: EventFile, actor: str, *, notify: bool = False) -> FileImport:
@@ -73,7 +75,8 @@ def _import(file: EventFile, actor: str, notify: bool) -> FileImport:
     event = lock_event(found)
     require_changeable(event)
     categories, guests = _wanted_holds(event, file)
-    if (categories, guests) != _current_holds(event):
+    holds_changed = (categories, guests) != _current_holds(event)
+    if holds_changed:
         # The room and its holds change together, checked together (capacity and held seats
         # the event's rules check first); events.update then finds them as the file has them.
         validate(details, seats.seat_counts(event).confirmed, event_id=event.id)
@@ -105,6 +108,7 @@ def _import(file: EventFile, actor: str, notify: bool) -> FileImport:
         changes=changes,
         programme=programme_changes,
         told=tuple(sorted(told)),
+        holds_changed=holds_changed,
     )
 
 
