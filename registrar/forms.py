@@ -239,6 +239,13 @@ class GuestConfirmForm(FlaskForm):
     )
 
 
+class RequestDeclineForm(GuestConfirmForm):
+    """Declining a guest's request: the version the page showed, and an optional reason the
+    guest is told (its rules are the service's: one line, at most 500 characters)."""
+
+    reason = StringField(_l("Reason, told to the guest (optional)"))
+
+
 class DoorLinkForm(FlaskForm):
     label = StringField(
         _l("Door or volunteer (shown on the scanner)"),

@@ -342,6 +342,9 @@ class AgendaPerson(Model):
     title_zh: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     affiliation_en: Mapped[str] = mapped_column(sa.String(300), default="")
     affiliation_zh: Mapped[str] = mapped_column(sa.String(300), default="")
+    # The guest of the event this person is (a speaker invited as a VIP, say), or None. No
+    # foreign key, as guests.deputy_for_id: the programme's services check the guest's event.
+    guest_id: Mapped[int | None] = mapped_column(sa.Integer, default=None)
 
     item: Mapped[AgendaItem] = relationship(back_populates="people")
 

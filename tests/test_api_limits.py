@@ -54,6 +54,9 @@ def _requests(event, guest) -> list[tuple[str, str, dict]]:
         ("POST", f"{person}/receiver", {"receiver": "12"}),
         ("POST", f"{base}/guests", {"email": "new@example.org", "name_en": "New Guest"}),
         ("PATCH", person, {"name_en": "Another Name"}),
+        ("POST", f"{person}/deputy", {"email": "deputy@example.org", "name_en": "Deputy"}),
+        ("POST", f"{base}/requests/1/approve", {}),
+        ("POST", f"{base}/requests/1/decline", {"reason": "Too late."}),
     ]
 
 

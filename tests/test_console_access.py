@@ -81,6 +81,11 @@ ORGANIZER_API_ENDPOINTS = frozenset(
         "api.event_cancel",
         "api.event_copy",
         "api.programme_changes",
+        "api.request_list",
+        "api.request_read",
+        "api.request_approve",
+        "api.request_decline",
+        "api.guest_deputy",
     }
 )
 # The event and its programme: the event's team reads them, only its organizers change them.

@@ -12,7 +12,16 @@ from support.smtp import smtp_config, smtp_inbox
 
 from registrar.extensions import db
 from registrar.mail import delivery
-from registrar.models import AuditEntry, ChangeRequest, Guest, Language, RequestKind, SeatState
+from registrar.models import (
+    AuditEntry,
+    ChangeRequest,
+    Guest,
+    Language,
+    MessageKind,
+    OutboxMessage,
+    RequestKind,
+    SeatState,
+)
 from registrar.services import requests
 
 
@@ -119,3 +128,33 @@ def test_an_organizers_badge_download_counts_as_printed_once(organizer_client):
     assert db.session.get(type(event), event.id).badges_printed_at is not None
     printed = sa.select(sa.func.count()).where(AuditEntry.action == "badges.printed")
     assert db.session.scalar(printed) == 1
+
+
+def test_a_decline_in_the_console_tells_the_guest_the_reason_given(organizer_client):
+    event = make_event()
+    guest = make_guest(event, name_en="Lai Ching Ming")
+    db.session.commit()
+    organizer_client.post(
+        invitation_path(guest), data={"attending": "no", "name_en": "Lai Ching-Te"}
+    )
+    request = requests.pending_of(guest, RequestKind.NAME_CHANGE)
+    page = text(organizer_client.get(f"/console/events/{event.id}/requests"))
+    assert "Reason, told to the guest (optional)" in page
+
+    before = audit_count()
+    page = decide(
+        organizer_client, request, "decline", confirm=str(request.version), reason="two\nlines"
+    )
+    assert audit_count() == before  # refused with the message, nothing decided
+    page = decide(
+        organizer_client,
+        request,
+        "decline",
+        confirm=str(request.version),
+        reason="Please send the spelling on your passport.",
+    )
+    assert "Declined" in page
+    told = db.session.scalar(
+        sa.select(OutboxMessage).where(OutboxMessage.kind == MessageKind.REQUEST_DECLINED)
+    )
+    assert told.details["reason"] == "Please send the spelling on your passport."

@@ -63,6 +63,7 @@ from registrar.services import (
 )
 from registrar.services.guests import GuestState
 from registrar.services.programme import told
+from registrar.services.requests import deputies, name_changes
 from registrar.web.api import events as api_events
 from registrar.web.api import openapi
 from registrar.web.api import schemas as wire
@@ -123,6 +124,11 @@ EXAMPLES = {
     "programme_move": 30,
     "programme_changes": 20,
     "programme_notice": 30,
+    "requests": 20,
+    "request": 20,
+    "request_approve": 30,
+    "request_decline": 30,
+    "guest_deputy": 30,
 }
 # The operations only an organizer (or a door lead) may call.
 ORGANIZERS_ONLY = frozenset(
@@ -141,7 +147,8 @@ ORGANIZERS_ONLY = frozenset(
         "waitlist",
     }
 )
-# The organizer's event and programme writes: only an organizer may make them as well.
+# The organizer's event and programme writes and decisions on guests' requests: only an
+# organizer may make them as well.
 EVENT_WRITES = frozenset(
     {
         "event_create",
@@ -154,6 +161,9 @@ EVENT_WRITES = frozenset(
         "programme_delete",
         "programme_move",
         "programme_notice",
+        "request_approve",
+        "request_decline",
+        "guest_deputy",
     }
 )
 ORGANIZERS_ONLY |= EVENT_WRITES
@@ -351,6 +361,24 @@ def _waitlisted(event_id: int, free: int) -> list[int]:
     return made
 
 
+def _requests_to_decide(event_id: int) -> dict:
+    """Guests of the door's event with corrections and deputies waiting for a decision, and
+    guests an organizer may name a deputy for (none of them the door's)."""
+    event = db.session.get(Event, event_id)
+    made = []
+    for n in range(16):
+        guest = make_guest(event, name_en=f"Asking Guest {n}")
+        if n % 2:
+            details = deputies.DeputyDetails(name_en="Deputy", email=f"deputy-{n}@example.org")
+            made.append(deputies.propose(guest.id, guest.token_version, details, audit.GUEST))
+        else:
+            fixed = {"organization": [guest.organization, f"Organization {n}"]}
+            made.append(name_changes.correct(event, guest, fixed, audit.GUEST))
+    sending = [make_guest(event, name_en=f"Sending Guest {n}").id for n in range(16)]
+    db.session.commit()
+    return {"requests": [r.id for r in made], "deputy_guests": sending}
+
+
 def _log_in(app, email: str, role: Role, event_id: int):
     """A client logged in with CSRF on, and the token its scanner page hands to the API."""
     client = request_client(app)
@@ -383,6 +411,16 @@ def _path_choices(operation, seed: dict) -> list[dict]:
     if name in seed.get("spare", {}):
         # An event of its own: a cancellation, a state or details changed stay off the door's.
         return [{"event_id": seed["spare"][name]}]
+    if "request_id" in names:
+        return [
+            *({"event_id": seed["event"], "request_id": r} for r in seed["requests"]),
+            {"event_id": seed["other"], "request_id": seed["requests"][0]},
+        ]
+    if name == "guest_deputy":
+        return [
+            *({"event_id": seed["event"], "guest_id": g} for g in seed["deputy_guests"]),
+            {"event_id": seed["other"], "guest_id": seed["deputy_guests"][0]},
+        ]
     if "item_id" in names:
         # Items deleted are not those changed.
         staged, items = seed["doomed" if name == "programme_delete" else "staged"]
@@ -516,6 +554,16 @@ def _valid_organizer_write(name: str, body: dict, seed: dict) -> None:
         for person in body.get("people") or []:
             if isinstance(person, dict):
                 person["name_en"] = person.get("name_en") or "Speaker"
+    if name in ("request_approve", "request_decline"):
+        # The version the generator makes up is seldom the request's.
+        body.pop("version", None)
+        if "reason" in body:
+            body["reason"] = "Not this time."
+    if name == "guest_deputy":
+        # An address not on the list yet and a plain name, as for a new guest.
+        body.update(email=f"api-{uuid.uuid4().hex}@example.org", name_en="Deputy")
+        for field in ("name_zh", "organization", "title"):
+            body.pop(field, None)
     if name == "programme_move":
         # A place on a programme of a few items, from wherever the item is.
         body["position"] = 1 + (body.get("position") or 0) % 3
@@ -542,6 +590,7 @@ def door_api(app) -> DoorApi:
     app.config["WTF_CSRF_ENABLED"] = True
     seed = _seed()
     seed.update(_events_to_write())
+    seed.update(_requests_to_decide(seed["event"]))
     sessions = [
         _log_in(app, "door@example.org", Role.DOOR, seed["event"]),
         _log_in(app, "organizer@example.org", Role.ORGANIZER, seed["event"]),

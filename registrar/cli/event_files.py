@@ -164,6 +164,8 @@ def _report(result: event_files.FileImport, file: Path) -> None:
             f"Programme of {event.slug}: {programme.added} items added, {programme.changed} "
             f"changed, {programme.deleted} deleted."
         )
+    if result.holds_changed:
+        click.echo(f"Held seats of {event.slug} set as the file says.")
     if result.told:
         click.echo(f"Invited guests will be told of the change: {_keys(result.told)}.")
 

@@ -318,6 +318,8 @@ def texts(
         deputy_for=_names(details.get("deputy_for")),
         deputy=_names(details.get("deputy")),
         request_kind=details.get("kind"),
+        # The organizer's reason for declining a request, when they gave one.
+        decline_reason=str(details.get("reason") or ""),
     )
     text = render_template(f"emails/{kind.value}.txt", **context)
     html = render_template(f"emails/{kind.value}.html", **context)

@@ -112,6 +112,7 @@ ACTION_LABELS = {
     "seating.plan_changed": _l("Seating plan changed"),
     "seating.assigned": _l("Reserved seat given"),
     "seating.freed": _l("Reserved seat freed"),
+    "seat.category_changed": _l("Seat placed again after a change of category"),
     "badge.reissued": _l("Badge re-issued"),
     "mail.invitations_queued": _l("Invitations queued"),
     "mail.link_queued": _l("Link e-mailed again"),

@@ -319,6 +319,55 @@ def pass_seat(event: Event, holder: Guest, deputy: Guest, actor: str) -> Seat | 
     return seat
 
 
+def category_changed(event: Event, guest: Guest, old: Category, actor: str) -> str | None:
+    """After an organizer moved the guest to another category: a confirmed seat taken from a
+    seat held for the old category is placed again, into a seat held for the new one (or for
+    the guest by name) when one is left, else onto an open seat; when neither is free it stays
+    where it is ("kept": never an overbooked room), for the organizer to settle. The held seat
+    freed goes to the old category's first waitlisted guest. Returns "hold", "open" or "kept"
+    (None: nothing to place). Audited."""
+    require_event_lock(event.id, "category_changed")
+    seat = guest.seat
+    if seat is None or seat.state != SeatState.CONFIRMED or seat.hold_id is None:
+        return None
+    hold = db.session.get(SeatHold, seat.hold_id)
+    if hold is None or hold.category is None or hold.category == guest.category:
+        return None  # a seat held by name, or for the category the guest is in
+    to_hold = _hold_with_room(event.id, guest)
+    if to_hold is not None:
+        outcome = "hold"
+    elif seat_counts(event).free > 0:
+        outcome = "open"
+    else:
+        outcome = "kept"
+    if outcome != "kept":
+        seat.hold_id = to_hold
+        db.session.flush()
+    audit.record(
+        "seat.category_changed",
+        actor=actor,
+        event_id=event.id,
+        guest_id=guest.id,
+        category=[old.value, guest.category.value],
+        placed=outcome,
+    )
+    if outcome != "kept":
+        promote_from_waitlist(event, actor)
+    return outcome
+
+
+def held_for_another_category(guest: Guest) -> Category | None:
+    """The category whose held seat the guest's confirmed seat still takes, though the guest
+    is of another one now (category_changed found no other seat free); None otherwise."""
+    seat = guest.seat
+    if seat is None or seat.hold_id is None:
+        return None
+    hold = db.session.get(SeatHold, seat.hold_id)
+    if hold is None or hold.category is None or hold.category == guest.category:
+        return None
+    return hold.category
+
+
 def promote_from_waitlist(event: Event, actor: str) -> list[Guest]:
     """Fill free seats from the waitlist; return the guests promoted.
 

@@ -6,6 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+
+from ...i18n import is_chinese
 from ...models import Category, Channel, Direction, DoorNoAnswer, Verdict
 from .verdict import Decision, FirstScan, NoAnswerAtDoor, ScanRequest
 
@@ -44,6 +47,30 @@ class ShownGuest:
 
 
 @dataclass(frozen=True)
+class SentDeputy:
+    """The deputy a guest sent in their place: the door refuses the guest's old badge as
+    `revoked`, and says whom they sent."""
+
+    name_en: str
+    name_zh: str
+
+    @property
+    def advice(self) -> str:
+        """What the door tells its staff, in the current language."""
+        names = [n for n in (self.name_en, self.name_zh) if n]
+        if is_chinese():
+            names.reverse()
+        return str(SENT_DEPUTY) % {"name": " · ".join(names)}
+
+
+# The door's words for an old badge of a guest who sent a deputy (the scanner's too).
+SENT_DEPUTY = _l(
+    "This guest sent a deputy: %(name)s. This badge is no longer valid; the deputy has a badge "
+    "of their own."
+)
+
+
+@dataclass(frozen=True)
 class ScanAnswer:
     verdict: Verdict
     direction: Direction
@@ -60,6 +87,8 @@ class ScanAnswer:
     no_answer: NoAnswerAtDoor | None = None
     # The first answer to this nonce, given again.
     replayed: bool = False
+    # Only with `revoked`, for a guest who sent a deputy: whom they sent.
+    deputy: SentDeputy | None = None
 
     @classmethod
     def of(cls, decision: Decision, request: ScanRequest, occupancy: Occupancy) -> ScanAnswer:
@@ -108,6 +137,7 @@ class ScanAnswer:
             "first_scan": None if first is None else _first_scan_record(first),
             "occupancy": {"inside": self.occupancy.inside, "capacity": self.occupancy.capacity},
             "no_answer": None if self.no_answer is None else _no_answer_record(self.no_answer),
+            **({} if self.deputy is None else {"deputy": _deputy_record(self.deputy)}),
         }
 
     @classmethod
@@ -116,6 +146,7 @@ class ScanAnswer:
         guest, first = record["guest"], record["first_scan"]
         # Answers kept before the verdict existed have no "no_answer".
         no_answer = record.get("no_answer")
+        deputy = record.get("deputy")
         return cls(
             verdict=Verdict(record["verdict"]),
             direction=Direction(record["direction"]),
@@ -130,6 +161,7 @@ class ScanAnswer:
             occupancy=Occupancy(**record["occupancy"]),
             no_answer=None if no_answer is None else _no_answer_from(no_answer),
             replayed=replayed,
+            deputy=None if deputy is None else SentDeputy(deputy["name_en"], deputy["name_zh"]),
         )
 
 
@@ -169,3 +201,7 @@ def _no_answer_record(no_answer: NoAnswerAtDoor) -> dict[str, Any]:
 
 def _no_answer_from(record: dict[str, Any]) -> NoAnswerAtDoor:
     return NoAnswerAtDoor(DoorNoAnswer(record["policy"]), record["seat_free"])
+
+
+def _deputy_record(deputy: SentDeputy) -> dict[str, Any]:
+    return {"name_en": deputy.name_en, "name_zh": deputy.name_zh}

@@ -28,7 +28,7 @@ from ...models import (
 )
 from .. import audit, webhooks
 from ..locking import lock_event_for_door
-from .answers import Occupancy, ScanAnswer
+from .answers import Occupancy, ScanAnswer, SentDeputy
 from .verdict import DoorRead, GuestAtDoor, ScanRequest, decide
 
 MAX_GATE = 64
@@ -248,6 +248,8 @@ def scan(event_id: int, request: ScanRequest, actor: str) -> ScanAnswer:
     answer = ScanAnswer.of(
         decision, request, Occupancy(read.inside + decision.moved, read.capacity)
     )
+    if decision.verdict == Verdict.REVOKED and guest_id is not None:
+        answer = replace(answer, deputy=_deputy_of(conn, guest_id))
 
     if decision.supersedes_entry_at is not None:
         assert guest_id is not None, "only a guest's entry supersedes another"
@@ -368,6 +370,17 @@ def _guest_at_door(at_door: sa.RowMapping) -> GuestAtDoor | None:
         receiver_returned=at_door["receiver_returned_at"] is not None,
         seat_label=at_door["seat_label"] or "",
     )
+
+
+def _deputy_of(conn: sa.Connection, guest_id: int) -> SentDeputy | None:
+    """The deputy the guest sent, if they did (read only for a refused badge: off the hot path)."""
+    row = conn.execute(
+        sa.select(_GUESTS.c.name_en, _GUESTS.c.name_zh)
+        .where(_GUESTS.c.deputy_for_id == guest_id)
+        .order_by(_GUESTS.c.id.desc())
+        .limit(1)
+    ).one_or_none()
+    return None if row is None else SentDeputy(row.name_en, row.name_zh)
 
 
 def _mark_entry_duplicate(conn: sa.Connection, guest_id: int, at: datetime) -> None:

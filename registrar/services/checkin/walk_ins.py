@@ -50,6 +50,13 @@ class WalkInRoomFull(DomainError):
     default_message = _l("The room is full: no seat is free for a walk-in. Nothing was registered.")
 
 
+class WalkInOnlyHeldSeats(WalkInRoomFull):
+    default_message = _l(
+        "The only free seats are held for invited guests (VIPs, categories or guests by "
+        "name): a walk-in of another category cannot take one. Nothing was registered."
+    )
+
+
 @dataclass(frozen=True)
 class WalkIn:
     """Who walked in, as door staff typed it: a name in at least one script."""
@@ -107,7 +114,8 @@ def register_walk_in(event_id: int, walk_in: WalkIn, actor: str) -> Registered:
     if walk_in.channel not in rsvp.offered_channels(event):
         raise InvalidAnswer(_l("Please choose a listening channel offered at this event."))
     email = _address(event_id, walk_in.email)
-    if seats.seat_counts(event).free <= 0 or occupancy(event).inside >= event.capacity:
+    counts = seats.seat_counts(event)
+    if occupancy(event).inside >= event.capacity or counts.free + counts.reserved_free <= 0:
         raise WalkInRoomFull()
 
     now = utcnow()
@@ -126,6 +134,10 @@ def register_walk_in(event_id: int, walk_in: WalkIn, actor: str) -> Registered:
     )
     db.session.add(guest)
     db.session.flush()
+    # An open seat, or one held for the walk-in's category (a VIP who came unannounced); a
+    # refusal rolls the caller's transaction back, the guest row with it.
+    if not seats.has_seat_for(event, guest):
+        raise WalkInOnlyHeldSeats()
     audit.record("checkin.walk_in", actor=actor, event_id=event_id, guest_id=guest.id)
     reply = rsvp.RsvpAnswer(attending=True, channel=walk_in.channel)
     state = rsvp.answer(guest.id, guest.token_version, reply, actor, at_the_door=True)

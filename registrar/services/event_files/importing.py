@@ -7,15 +7,17 @@ transaction, the caller's: a file with any error writes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from ...errors import DomainError
 from ...extensions import db
-from ...models import Event
-from .. import events
-from ..event_details import EventInvalid, cleaned
+from ...models import Category, Event, Guest
+from .. import events, seats
+from ..event_details import EventInvalid, cleaned, validate
 from ..event_state import require_changeable
 from ..locking import lock_event
 from ..seating import plan as seating_plan
@@ -35,10 +37,18 @@ class FileImport:
     told: tuple[str, ...] = ()
     # The seating plan was made or changed by the file's [seating].
     seating: bool = False
+    # The seats held for categories and named guests were set as the file says.
+    holds_changed: bool = False
 
     @property
     def changed_anything(self) -> bool:
-        return self.created or bool(self.changes) or bool(self.programme) or self.seating
+        return (
+            self.created
+            or bool(self.changes)
+            or bool(self.programme)
+            or self.seating
+            or self.holds_changed
+        )
 
 
 def import_event(file: EventFile, actor: str, *, notify: bool = False) -> FileImport:
@@ -67,10 +77,30 @@ def _import(file: EventFile, actor: str, notify: bool) -> FileImport:
             file.programme, event.starts_at, event.ends_at, event.timezone
         )
         added = replace_programme(event, programme, actor)
+        if file.holds or file.held_for:
+            categories, guests = _wanted_holds(event, file)
+            _hold(file, lambda: seats.set_holds(event.id, categories, guests, actor))
         return FileImport(event=event, created=True, programme=added)
 
     event = lock_event(found)
     require_changeable(event)
+    categories, guests = _wanted_holds(event, file)
+    holds_changed = (categories, guests) != _current_holds(event)
+    if holds_changed:
+        # The room and its holds change together, checked together (capacity and held seats
+        # the event's rules check first); events.update then finds them as the file has them.
+        validate(details, seats.seat_counts(event).confirmed, event_id=event.id)
+        _hold(
+            file,
+            lambda: seats.set_seats(
+                event.id,
+                details.capacity,
+                details.held_seats,
+                actor,
+                categories={c: categories.get(c, 0) for c in Category},
+                guests=guests,
+            ),
+        )
     programme_changes = ProgrammeChanges()
     # Hours that are no hours are the event's rules' to name (events.update), not every
     # item's; otherwise the new programme goes in first, checked against the new hours, so
@@ -88,6 +118,7 @@ def _import(file: EventFile, actor: str, notify: bool) -> FileImport:
         changes=changes,
         programme=programme_changes,
         told=tuple(sorted(told)),
+        holds_changed=holds_changed,
     )
 
 
@@ -103,3 +134,43 @@ def _import_seating(file: EventFile, done: FileImport, actor: str) -> FileImport
     except DomainError as exc:
         raise EventFileError.at("seating.rows", exc) from None
     return replace(done, seating=plan.version != before)
+
+
+def _wanted_holds(event: Event, file: EventFile) -> tuple[dict[Category, int], set[int]]:
+    """The holds the file asks for: seats per category (those above 0) and the ids of the
+    guests its addresses name, each of whom must be on the event's list."""
+    ids = dict(
+        db.session.execute(
+            sa.select(Guest.email, Guest.id).where(
+                Guest.event_id == event.id, Guest.email.in_(file.held_for)
+            )
+        ).all()
+    )
+    for n, email in enumerate(file.held_for):
+        if email not in ids:
+            message = _l(
+                "%(email)s is not a guest of this event: import the guests first, then this "
+                "file again"
+            )
+            raise EventFileError(
+                [file.lines.problem(f"room.held_for[{n}]", str(message) % {"email": email})]
+            )
+    return {c: n for c, n in file.holds.items() if n > 0}, set(ids.values())
+
+
+def _current_holds(event: Event) -> tuple[dict[Category, int], set[int]]:
+    holds = seats.holds_of(event)
+    categories = {h.category: h.count for h in holds if h.category is not None and h.count}
+    return categories, {h.guest.id for h in holds if h.guest is not None}
+
+
+def _hold(file: EventFile, change: Callable[[], object]) -> None:
+    """Make the holds as the file says, through the seat service (under the event lock, its
+    rules, its audit entry); a refusal is named at the file's key."""
+    key = "room.holds" if file.holds else "room.held_for" if file.held_for else "room"
+    try:
+        change()
+    except EventFileError:
+        raise
+    except DomainError as exc:
+        raise EventFileError([file.lines.problem(key, exc)]) from None

@@ -20,6 +20,8 @@ from ...errors import InvalidAnswer
 # What each key holds; a tuple `(kind, None)` marks a key that may be left out. A table is a
 # dict, a list of tables a one-element list of its table; `TIME` is a "HH:MM" text.
 TIME = "time"
+# A table of whole numbers under keys the reader checks itself (seats held per category).
+COUNTS = "counts"
 _TEXT = {"en": (str, None), "zh": (str, None)}
 PERSON = {
     "role": str,
@@ -63,7 +65,13 @@ LAYOUT: dict[str, Any] = {
         "address": (_TEXT, None),
         "map_url": (str, None),
     },
-    "room": {"name": _TEXT, "capacity": int, "held": (int, None)},
+    "room": {
+        "name": _TEXT,
+        "capacity": int,
+        "held": (int, None),
+        "holds": (COUNTS, None),
+        "held_for": ([str], None),
+    },
     "contact": ({"name": (str, None), "email": (str, None), "phone": (str, None)}, None),
     "mail": (
         {"sender_name": (str, None), "reply_to": (str, None), "intro": (_TEXT, None)},
@@ -162,6 +170,12 @@ def _check(value: Any, layout: Any, key: str, lines: KeyLines) -> None:
             raise refuse(key, _l("must be a list"))
         for n, element in enumerate(value):
             _check(element, layout[0], f"{key}[{n}]", lines)
+    elif layout == COUNTS:
+        if not isinstance(value, dict):
+            raise refuse(key, _l("must be a table of keys"))
+        for name, count in value.items():
+            if not isinstance(count, int) or isinstance(count, bool):
+                raise refuse(f"{key}.{name}", _KIND_MESSAGES[int])
     elif layout == TIME:
         if not isinstance(value, str) or hhmm(value) is None:
             raise refuse(key, _KIND_MESSAGES[TIME])

@@ -11,7 +11,7 @@ console's are. A file that matches the programme changes nothing and writes no e
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -153,6 +153,8 @@ def _change_item(event: Event, entry: AgendaItem, item: PlannedItem, actor: str)
     people_changed = False
     for n, person in enumerate(item.people):
         if n < len(people):
+            # A file names no guests: a person linked to a guest in the console stays so.
+            person = replace(person, guest_id=people[n].guest_id)
             people_changed |= bool(
                 change_person(event, entry, people[n], person, actor, via="file")
             )

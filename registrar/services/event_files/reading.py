@@ -6,15 +6,17 @@ that the whole forum moves to another day by changing one line (or with `day=` h
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any, TypeVar
 
 from flask_babel import lazy_gettext as _l
 
+from ...errors import InvalidAnswer
 from ...models import AgendaKind, Category, Channel, DoorNoAnswer, PersonRole
 from ..event_details import EventDetails, is_time_zone, local_moment
+from ..invitations import normalize_email
 from ..programme import PersonDetails
 from ..seating.plan import PlanInvalid, PlanRow, checked_rows
 from .layout import EventFileError, KeyLines, Problem, check, hhmm, parse
@@ -95,6 +97,10 @@ class EventFile:
     lines: KeyLines
     # The seating plan's rows; None when the file has no [seating] (the plan stays as it is).
     seating: tuple[PlanRow, ...] | None = None
+    # Seats held per category (`room.holds`) and for the guests of these addresses
+    # (`room.held_for`, normalized); the import checks them against the room and the list.
+    holds: dict[Category, int] = field(default_factory=dict)
+    held_for: tuple[str, ...] = ()
 
     def located(self, error: EventFileError) -> EventFileError:
         """The error with the line of each problem's key found in this file."""
@@ -199,7 +205,12 @@ def read_event_file(text: str, *, day: date | None = None) -> EventFile:
             )
         )
     return EventFile(
-        details=details, programme=tuple(programme), lines=lines, seating=_seating(data, lines)
+        details=details,
+        programme=tuple(programme),
+        lines=lines,
+        seating=_seating(data, lines),
+        holds=_holds(room.get("holds", {}), lines),
+        held_for=_held_for(room.get("held_for", []), lines),
     )
 
 
@@ -228,6 +239,35 @@ def seating_problem(exc: PlanInvalid, lines: KeyLines) -> EventFileError:
     if exc.row is not None:
         key = f"{key}[{exc.row}]" + (f".{exc.field}" if exc.field else "")
     return EventFileError([lines.problem(key, str(exc))])
+
+
+def _holds(table: dict[str, int], lines: KeyLines) -> dict[Category, int]:
+    """`room.holds`: seats per category, each a category of ours and not below 0."""
+    holds = {}
+    for name, count in table.items():
+        key = f"room.holds.{name}"
+        category = _member(Category, name, key, lines)
+        if count < 0:
+            raise EventFileError([lines.problem(key, _l("must be 0 or more"))])
+        holds[category] = count
+    return holds
+
+
+def _held_for(addresses: list[str], lines: KeyLines) -> tuple[str, ...]:
+    """`room.held_for`: guests' e-mail addresses, each once."""
+    seen: list[str] = []
+    for n, address in enumerate(addresses):
+        try:
+            email = normalize_email(address)
+        except InvalidAnswer as exc:
+            raise EventFileError([lines.problem(f"room.held_for[{n}]", exc)]) from None
+        if email in seen:
+            message = _l("%(email)s is named twice: one seat is held per guest")
+            raise EventFileError(
+                [lines.problem(f"room.held_for[{n}]", str(message) % {"email": email})]
+            )
+        seen.append(email)
+    return tuple(seen)
 
 
 def _texts(data: dict[str, Any]) -> dict[str, str]:

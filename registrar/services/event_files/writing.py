@@ -14,6 +14,7 @@ from datetime import datetime
 import tomli_w
 
 from ...models import AgendaPerson, DoorNoAnswer, Event
+from .. import seats
 from ..event_details import local
 from ..seating.plan import plan_of
 
@@ -50,6 +51,10 @@ HEADER = """\
 #   name.en, name.zh        the room
 #   capacity                seats in the room
 #   held                    seats held back, e.g. for protocol (0 when left out)
+#   holds.vip, holds.speaker, ...  seats held for a category: only its guests take them,
+#                           e.g. `holds.vip = 10` (none when left out)
+#   held_for                guests a seat is held for by name, by e-mail address, e.g.
+#                           ["mayor@example.org"]; each must be on the event's list already
 # [contact]                 whom guests may ask: name, email, phone
 # [mail]                    the event's e-mails: sender_name (their From name) and reply_to;
 #   intro.en, intro.zh      the event's own paragraph atop the invitation: plain text, line
@@ -122,6 +127,14 @@ def export_event(event: Event) -> str:
     out.texts("name", event, "room", always=True, blank=False)
     out.key("capacity", event.capacity)
     out.key("held", event.held_seats, skip=None)
+    holds = seats.holds_of(event)
+    for hold in holds:
+        if hold.category is not None:
+            out.key(f"holds.{hold.category.value}", hold.count)
+    # A guest whose address was erased is no longer named in the file.
+    named = [h.guest.email for h in holds if h.guest is not None and h.guest.email]
+    if named:
+        out.line(f"held_for = [{', '.join(_value(email) for email in sorted(named))}]")
     contact = {"name": event.contact_name, "email": event.contact_email}
     contact["phone"] = event.contact_phone
     out.optional_table("contact", contact)

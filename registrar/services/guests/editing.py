@@ -11,7 +11,7 @@ from ...errors import DomainError, GuestErased, InvalidAnswer
 from ...extensions import db
 from ...models import Category, Guest, Language, MessageStatus, OutboxMessage, column_length
 from ...text import require_one_line
-from .. import audit, invitations, outbox, precedence, rsvp
+from .. import audit, invitations, outbox, precedence, rsvp, seats
 from ..locking import lock_event, lock_guest_event
 from .listing import is_erased
 
@@ -136,6 +136,8 @@ def update(guest_id: int, details: GuestDetails, actor: str) -> list[str]:
         db.session.flush()
     except sa.exc.IntegrityError as exc:
         raise _duplicate(details.email) from exc
+    if "category" in changed:
+        seats.category_changed(event, guest, before["category"], actor)
     enums = {
         name: [before[name].value, getattr(guest, name).value]
         for name in ("category", "language")

@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ...extensions import db
-from ...models import AuditEntry, Event, Guest, utcnow
-from .. import audit
+from ...models import AuditEntry, Category, Event, Guest, utcnow
+from .. import audit, seats
 from ..locking import lock_event
 from .checking import evaluate, evaluate_records, typed
 from .results import (
@@ -142,9 +142,13 @@ def _write(
     ]
     db.session.add_all(added)
     updated = []
+    # {guest: the category it had}, for seats held for that category (seats.category_changed).
+    recategorized: dict[Guest, Category] = {}
     for row in update_rows:
         guest = existing[row.email]
         for name, value in typed({c.field: c.new for c in row.changes}).items():
+            if name == "category" and value != guest.category:
+                recategorized[guest] = guest.category
             setattr(guest, name, value)
         updated.append(guest)
     try:
@@ -152,6 +156,8 @@ def _write(
     except sa.exc.IntegrityError as exc:
         # Someone added one of these e-mails in the console after the preview was read.
         raise ImportConflict() from exc
+    for guest, old in recategorized.items():
+        seats.category_changed(event, guest, old, actor)
 
     audit.record(
         "guest_list.imported",

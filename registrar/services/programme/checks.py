@@ -70,6 +70,9 @@ class PersonDetails:
     title_zh: str = ""
     affiliation_en: str = ""
     affiliation_zh: str = ""
+    # The guest of the event this person is, if any (services/protocol: the arrival desk and
+    # the place cards show them).
+    guest_id: int | None = None
 
 
 # -- times -----------------------------------------------------------------------------------
@@ -138,7 +141,12 @@ def checked_person(details: PersonDetails) -> PersonDetails:
         role = PersonRole(details.role)
     except ValueError:
         raise ProgrammeError(_l("Please choose speaker or moderator."), field="role") from None
-    return PersonDetails(role=role, **texts)
+    guest_id = details.guest_id
+    if guest_id is not None and (
+        isinstance(guest_id, bool) or not isinstance(guest_id, int) or guest_id < 1
+    ):
+        raise ProgrammeError(_l("Choose the guest from this event's list."), field="guest")
+    return PersonDetails(role=role, guest_id=guest_id, **texts)
 
 
 def item_times(event: Event, details: ItemDetails) -> tuple[datetime, datetime]:

@@ -11,10 +11,12 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any, Protocol
 
+from flask_babel import lazy_gettext as _l
+
 from ...extensions import db
-from ...models import AgendaItem, AgendaKind, AgendaPerson, Event
+from ...models import AgendaItem, AgendaKind, AgendaPerson, Event, Guest
 from .. import audit
-from .checks import PersonDetails, clock
+from .checks import PersonDetails, ProgrammeError, clock
 
 
 class _ItemTexts(Protocol):
@@ -118,9 +120,19 @@ def remove_item(event: Event, item: AgendaItem, actor: str, **context: Any) -> N
     )
 
 
+def _require_guest_of(event: Event, details: PersonDetails) -> None:
+    """A person linked to a guest names a guest of this event."""
+    if details.guest_id is None:
+        return
+    guest = db.session.get(Guest, details.guest_id)
+    if guest is None or guest.event_id != event.id:
+        raise ProgrammeError(_l("Choose the guest from this event's list."), field="guest")
+
+
 def append_person(
     event: Event, item: AgendaItem, details: PersonDetails, actor: str, **context: Any
 ) -> AgendaPerson:
+    _require_guest_of(event, details)
     person = AgendaPerson(
         position=len(item.people) + 1,
         **{f.name: getattr(details, f.name) for f in fields(details)},
@@ -151,6 +163,7 @@ def change_person(
 
     The audit entry names the fields, not their values: names are personal data.
     """
+    _require_guest_of(event, details)
     changed = [
         f.name for f in fields(details) if getattr(person, f.name) != getattr(details, f.name)
     ]

@@ -10,12 +10,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 import sqlalchemy as sa
 
 from ...extensions import db
-from ...models import Category, CheckIn, Event, Guest, Rsvp
+from ...models import AgendaItem, AgendaPerson, Category, CheckIn, Event, Guest, Rsvp
 from .. import precedence
 
 # Whom the protocol desk meets at the door.
@@ -44,7 +44,25 @@ class DeskGuest:
     answered: bool
 
 
-def _guests(event_id: int, categories: tuple[Category, ...], *, inside: bool) -> list[DeskGuest]:
+def _programme_guests(event_id: int) -> sa.Select[Any]:
+    """The guests the programme's speakers and moderators are, whatever their category."""
+    return (
+        sa.select(AgendaPerson.guest_id)
+        .join(AgendaItem, AgendaItem.id == AgendaPerson.item_id)
+        .where(AgendaItem.event_id == event_id, AgendaPerson.guest_id.is_not(None))
+    )
+
+
+def _guests(
+    event_id: int,
+    categories: tuple[Category, ...],
+    *,
+    inside: bool,
+    programme: bool = False,
+) -> list[DeskGuest]:
+    chosen: sa.ColumnElement[bool] = Guest.category.in_(categories)
+    if programme:
+        chosen = sa.or_(chosen, Guest.id.in_(_programme_guests(event_id)))
     query = (
         sa.select(
             Guest.id,
@@ -63,7 +81,7 @@ def _guests(event_id: int, categories: tuple[Category, ...], *, inside: bool) ->
         .outerjoin(CheckIn, CheckIn.guest_id == Guest.id)
         .where(
             Guest.event_id == event_id,
-            Guest.category.in_(categories),
+            chosen,
             Guest.revoked_at.is_(None),
             ~Guest.is_erased,
         )
@@ -98,8 +116,9 @@ def _guests(event_id: int, categories: tuple[Category, ...], *, inside: bool) ->
 
 def arrival_desk(event: Event) -> list[DeskGuest]:
     """The VIPs, speakers and moderators awaited or arrived, in precedence order: everyone of
-    these categories but the revoked, the erased and those who declined and did not come."""
-    return _guests(event.id, DESK_CATEGORIES, inside=False)
+    these categories, and the guests the programme names as its speakers and moderators (of
+    any category), but the revoked, the erased and those who declined and did not come."""
+    return _guests(event.id, DESK_CATEGORIES, inside=False, programme=True)
 
 
 def acknowledgement_list(event: Event) -> list[DeskGuest]:
@@ -109,7 +128,8 @@ def acknowledgement_list(event: Event) -> list[DeskGuest]:
 
 def desk_version(event_id: int) -> str:
     """A short tag that changes whenever either list may have: a check-in made or changed
-    (in or out), a guest added or changed (a rank, a name, a revocation), an answer given.
+    (in or out), a guest added or changed (a rank, a name, a revocation), an answer given, a
+    programme person linked to a guest or not any more.
     One query of aggregates over the event's indexed rows."""
     check_ins = sa.select(
         sa.func.count(CheckIn.id),
@@ -125,11 +145,18 @@ def desk_version(event_id: int) -> str:
         .join(Guest, Guest.id == Rsvp.guest_id)
         .where(Guest.event_id == event_id)
     )
-    # Three one-row aggregates side by side: one round trip.
+    # The programme's people linked to guests (who of them the desk shows).
+    linked = (
+        sa.select(sa.func.count(AgendaPerson.guest_id), sa.func.sum(AgendaPerson.guest_id))
+        .join(AgendaItem, AgendaItem.id == AgendaPerson.item_id)
+        .where(AgendaItem.event_id == event_id)
+    )
+    # Four one-row aggregates side by side: one round trip.
     first, second, third = check_ins.subquery(), guests.subquery(), answers.subquery()
+    fourth = linked.subquery()
     row = db.session.execute(
-        sa.select(first, second, third).select_from(
-            first.join(second, sa.true()).join(third, sa.true())
+        sa.select(first, second, third, fourth).select_from(
+            first.join(second, sa.true()).join(third, sa.true()).join(fourth, sa.true())
         )
     ).one()
     return hashlib.sha256(repr(tuple(row)).encode()).hexdigest()[:16]

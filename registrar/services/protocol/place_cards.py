@@ -22,7 +22,7 @@ from sqlalchemy.orm import selectinload
 
 from ...errors import InvalidAnswer
 from ...extensions import db
-from ...models import AgendaItem, Category, Event, Guest, Language, Rsvp
+from ...models import AgendaItem, AgendaPerson, Category, Event, Guest, Language, Rsvp
 from .. import precedence
 from ..badges.typeset import BadgePDF, Block, document, fit_size, stack_lines, wrap_lines
 
@@ -116,6 +116,27 @@ def cards_for(
         .where(listed, sa.or_(by_category, Guest.id.in_(chosen)) if chosen else by_category)
         .order_by(*precedence.order_by())
     ).all()
+    if programme:
+        # The programme's people who are guests (of any category) get their guest's card.
+        linked = set(
+            db.session.scalars(
+                sa.select(Guest.id)
+                .join(AgendaPerson, AgendaPerson.guest_id == Guest.id)
+                .join(AgendaItem, AgendaItem.id == AgendaPerson.item_id)
+                .outerjoin(Rsvp, Rsvp.guest_id == Guest.id)
+                .where(
+                    AgendaItem.event_id == event.id,
+                    listed,
+                    Guest.revoked_at.is_(None),
+                    sa.or_(Rsvp.attending.is_(None), Rsvp.attending.is_(True)),
+                )
+            )
+        ) - {guest.id for guest in guests}
+        if linked:
+            guests = sorted(
+                [*guests, *db.session.scalars(sa.select(Guest).where(Guest.id.in_(linked)))],
+                key=precedence.sort_key,
+            )
     cards = [_guest_card(guest) for guest in guests]
     if programme:
         cards += _programme_cards(event, guests)
@@ -141,8 +162,9 @@ def choosable_guests(event: Event) -> list[Guest]:
 
 
 def _programme_cards(event: Event, guests: Collection[Guest]) -> list[Card]:
-    """The programme's speakers and moderators whose name is no guest's on the cards already,
-    each once, in the programme's order."""
+    """The programme's speakers and moderators who are not a guest on the cards already (by
+    their link, or by name), each once, in the programme's order."""
+    linked = {guest.id for guest in guests}
     seen = {name.casefold() for guest in guests for name in (guest.name_en, guest.name_zh) if name}
     items = db.session.scalars(
         sa.select(AgendaItem)
@@ -154,7 +176,7 @@ def _programme_cards(event: Event, guests: Collection[Guest]) -> list[Card]:
     for item in items:
         for person in sorted(item.people, key=lambda p: p.position):
             names = {n.casefold() for n in (person.name_en, person.name_zh) if n}
-            if not names or names & seen:
+            if person.guest_id in linked or not names or names & seen:
                 continue
             seen |= names
             first = person.name_zh or person.name_en

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
-from ...errors import DomainError, NotFound
+from ...errors import DomainError, InvalidAnswer, NotFound
 from ...extensions import db
 from ...models import (
     ChangeRequest,
@@ -22,10 +22,24 @@ from ...models import (
     RequestState,
     utcnow,
 )
+from ...text import require_one_line
 from .. import audit, outbox
 from ..locking import lock_event
 
-__all__ = ["RequestChanged", "decline", "locked_request", "pending", "pending_of", "recent"]
+__all__ = [
+    "MAX_REASON",
+    "RequestChanged",
+    "decline",
+    "locked_request",
+    "of_event",
+    "page",
+    "pending",
+    "pending_of",
+    "recent",
+]
+
+# The longest reason an organizer may give for declining.
+MAX_REASON = 500
 
 
 class RequestChanged(DomainError):
@@ -59,6 +73,35 @@ def recent(event_id: int, limit: int = 20) -> list[ChangeRequest]:
             .limit(limit)
         )
     )
+
+
+def page(
+    event_id: int, after: int, limit: int, *, decided: bool | None = None
+) -> tuple[list[ChangeRequest], bool]:
+    """The event's requests by id, the first `limit` after the id `after` (pending ones only,
+    decided ones only, or all), and whether more follow."""
+    query = sa.select(ChangeRequest).where(
+        ChangeRequest.event_id == event_id, ChangeRequest.id > after
+    )
+    if decided is not None:
+        pending_only = ChangeRequest.state == RequestState.PENDING
+        query = query.where(sa.not_(pending_only) if decided else pending_only)
+    found = list(
+        db.session.scalars(
+            query.options(joinedload(ChangeRequest.guest), joinedload(ChangeRequest.deputy))
+            .order_by(ChangeRequest.id)
+            .limit(limit + 1)
+        )
+    )
+    return found[:limit], len(found) > limit
+
+
+def of_event(event_id: int, request_id: int) -> ChangeRequest:
+    """One request of the event (NotFound for another event's)."""
+    found = db.session.get(ChangeRequest, request_id)
+    if found is None or found.event_id != event_id:
+        raise NotFound()
+    return found
 
 
 def pending_of(guest: Guest, kind: RequestKind) -> ChangeRequest | None:
@@ -95,8 +138,13 @@ def decided(request: ChangeRequest, state: RequestState, actor: str) -> None:
     request.decided_at = utcnow()
 
 
-def decline(request_id: int, version: int | None, actor: str) -> ChangeRequest:
-    """The organizer says no: nothing of the guest changes; the guest is told by e-mail."""
+def decline(request_id: int, version: int | None, actor: str, reason: str = "") -> ChangeRequest:
+    """The organizer says no: nothing of the guest changes; the guest is told by e-mail, with
+    the organizer's reason when one is given (one line, at most MAX_REASON characters)."""
+    reason = reason.strip()
+    if len(reason) > MAX_REASON:
+        raise InvalidAnswer(_l("A field is longer than %(limit)s characters."), limit=MAX_REASON)
+    require_one_line(reason)
     event, found = locked_request(request_id, version)
     decided(found, RequestState.DECLINED, actor)
     audit.record(
@@ -106,11 +154,10 @@ def decline(request_id: int, version: int | None, actor: str) -> ChangeRequest:
         guest_id=found.guest_id,
         request=found.id,
         kind=found.kind.value,
+        **({"reason": reason} if reason else {}),
     )
-    outbox.enqueue(
-        found.guest,
-        MessageKind.REQUEST_DECLINED,
-        actor=actor,
-        details={"kind": found.kind.value, "request": found.id},
-    )
+    details: dict[str, object] = {"kind": found.kind.value, "request": found.id}
+    if reason:
+        details["reason"] = reason
+    outbox.enqueue(found.guest, MessageKind.REQUEST_DECLINED, actor=actor, details=details)
     return found

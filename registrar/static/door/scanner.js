@@ -424,6 +424,10 @@
       vip: Boolean(guest && guest.vip && !exit),
       seat: guest && !exit && verdict !== "revoked" ? guest.seat_label || "" : ""
     };
+    if (verdict === "revoked" && answer.deputy) {
+      // The guest sent a deputy: the old badge is refused, and the door says whom they sent.
+      view.detail = fill(T.sentDeputy, { name: names(answer.deputy).filter(Boolean).join(" · ") });
+    }
     if (verdict === "already_checked_in" && answer.first_scan) {
       var first = answer.first_scan;
       view.detail = first.gate

@@ -1230,6 +1230,127 @@ _PATHS.update(
 )
 
 
+# Guests' requests (name corrections, deputies), as the console's Requests page decides them.
+_REQUEST = [*_EVENT, _ref("parameters", "request_id")]
+_PARAMETERS["request_id"] = {
+    "name": "request_id",
+    "in": "path",
+    "required": True,
+    "description": "The request's id; the request must be of this event.",
+    "schema": _ID,
+}
+_READ_ERRORS = ("BadRequest", "Unauthorized", "Forbidden", "NotFound", "Gone", "TooManyRequests")
+_DECISION = (
+    "For an organizer token of the event, or an organizer's session with its CSRF token (a "
+    "read token may read requests, not decide them). Decided under the event's lock, at "
+    "`version` when it is sent: a request decided already (or changed since) is refused "
+    "(409), and nothing changes."
+)
+_PATHS.update(
+    {
+        "/events/{event_id}/requests": {
+            "get": {
+                "operationId": "requests",
+                "summary": "Guests' requests: name corrections and deputies, a page at a time",
+                "description": "For the event's organizers (a token of any role made by one, "
+                "or an organizer's session). By id, the oldest first, 50 a page.",
+                "security": _DOOR,
+                "parameters": [
+                    *_EVENT,
+                    {
+                        "name": "state",
+                        "in": "query",
+                        "required": False,
+                        "description": "`pending`: awaiting a decision; `decided`: approved, "
+                        "declined or superseded; empty: every one.",
+                        "schema": {"type": "string", "enum": ["", "pending", "decided"]},
+                    },
+                    {
+                        "name": "limit",
+                        "in": "query",
+                        "required": False,
+                        "description": "Requests on a page (50 by default).",
+                        "schema": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": event_pages.MAX_PAGE,
+                        },
+                    },
+                    {
+                        "name": "cursor",
+                        "in": "query",
+                        "required": False,
+                        "description": "The `next` of the page before; none for the first page.",
+                        "schema": {"type": "string", "pattern": "^[1-9][0-9]{0,8}$"},
+                    },
+                ],
+                "responses": _responses(_json("RequestPage", "A page of requests."), *_READ_ERRORS),
+            }
+        },
+        "/events/{event_id}/requests/{request_id}": {
+            "get": {
+                "operationId": "request",
+                "summary": "One request, with what was asked and the spelling it would replace",
+                "description": "For the event's organizers (a token of any role made by one, "
+                "or an organizer's session).",
+                "security": _DOOR,
+                "parameters": _REQUEST,
+                "responses": _responses(_json("RequestItem", "The request."), *_READ_ERRORS),
+            }
+        },
+        "/events/{event_id}/requests/{request_id}/approve": {
+            "post": {
+                "operationId": "request_approve",
+                "summary": "Approve a request: a correction applied, or the deputy made a guest",
+                "description": f"{_DECISION} A correction is applied to the guest (a guest with "
+                "a badge is sent the new one). A deputy becomes a guest with their own link and "
+                "takes the guest's seat as it is; the guest's link and badge die and the guest "
+                "is told. A deputy whose address is a guest of the event already, or a guest "
+                "whose invitation was withdrawn, is refused (409).",
+                "security": _DOOR_POST,
+                "parameters": _REQUEST,
+                "requestBody": _body("RequestDecision"),
+                "responses": _responses(
+                    _json("RequestItem", "The request, approved."), *_SEATING_ERRORS
+                ),
+            }
+        },
+        "/events/{event_id}/requests/{request_id}/decline": {
+            "post": {
+                "operationId": "request_decline",
+                "summary": "Decline a request; the guest is told, with the reason given",
+                "description": f"{_DECISION} Nothing of the guest changes.",
+                "security": _DOOR_POST,
+                "parameters": _REQUEST,
+                "requestBody": _body("RequestDeclineRequest"),
+                "responses": _responses(
+                    _json("RequestItem", "The request, declined."), *_SEATING_ERRORS
+                ),
+            }
+        },
+        "/events/{event_id}/guests/{guest_id}/deputy": {
+            "post": {
+                "operationId": "guest_deputy",
+                "summary": "Name a guest's deputy directly, approved as it is made",
+                "description": "For an organizer token of the event, or an organizer's session "
+                "with its CSRF token; the console's rules: a name in at least one script and "
+                "an address that is not a guest of the event yet (409 otherwise), a guest whose "
+                "invitation stands (409). A deputy the guest proposed and nobody decided is "
+                "replaced by this one. The deputy takes the guest's seat as it is and gets "
+                "their own link; the guest's link and badge die and the guest is told.",
+                "security": _DOOR_POST,
+                "parameters": _GUEST,
+                "requestBody": _body("DeputyRequest"),
+                "responses": _responses(
+                    _json("GuestItem", "The deputy, a guest of the event now."),
+                    *_SEATING_ERRORS,
+                ),
+            }
+        },
+    }
+)
+
+
 @cache
 def document(
     url_prefix: str, session_cookie: str = "session", max_body: int | None = 2 * 1024 * 1024

@@ -616,6 +616,15 @@ class FirstScan(_Answer):
     gate: str
 
 
+class ScanDeputy(_Answer):
+    name_en: str
+    name_zh: str
+    advice: str = Field(
+        description="What the door tells its staff, in the request's language: the guest sent "
+        "this deputy, the badge is no longer valid."
+    )
+
+
 class NoAnswer(_Answer):
     policy: DoorNoAnswerName = Field(
         description="What the event lets the door do with a guest who never answered: "
@@ -667,6 +676,11 @@ class ScanResult(_Answer):
         "as declined): what the door may do with the guest."
     )
     replayed: bool = Field(description="The first answer to this nonce, given again.")
+    deputy: ScanDeputy | None = Field(
+        None,
+        description="Only with the verdict `revoked`, for a guest who sent a deputy in their "
+        "place: the deputy, who has a badge of their own.",
+    )
 
 
 class Receiver(_Answer):
@@ -1561,10 +1575,16 @@ class PersonRequest(_Body):
     title_zh: Annotated[str, _person_text("title_zh")] = ""
     affiliation_en: Annotated[str, _person_text("affiliation_en")] = ""
     affiliation_zh: Annotated[str, _person_text("affiliation_zh")] = ""
+    guest_id: Annotated[int, Field(ge=1, le=MAX_ID)] | None = Field(
+        None,
+        description="The guest of this event the person is (of any category): shown on the "
+        "arrival desk and offered for place cards; null or left out: none.",
+    )
 
     def details(self) -> programme.PersonDetails:
         return programme.PersonDetails(
             role=PersonRole(self.role),
+            guest_id=self.guest_id,
             name_en=self.name_en,
             name_zh=self.name_zh,
             title_en=self.title_en,
@@ -1657,6 +1677,7 @@ class ProgrammePerson(_Answer):
     title_zh: str
     affiliation_en: str
     affiliation_zh: str
+    guest_id: int | None = Field(description="The guest of the event the person is, if any.")
 
 
 class ProgrammeItem(_Answer):
@@ -1696,6 +1717,7 @@ class ProgrammeItem(_Answer):
                         "title_zh": p.title_zh,
                         "affiliation_en": p.affiliation_en,
                         "affiliation_zh": p.affiliation_zh,
+                        "guest_id": p.guest_id,
                     }
                     for p in sorted(item.people, key=lambda p: (p.position, p.id))
                 ],
@@ -1782,6 +1804,105 @@ class ProgrammeNoticeDone(_Answer):
     queued: int = Field(ge=0, description="Notices queued (0 when `notify` was false).")
 
 
+# -- guests' requests (name corrections, deputies) --------------------------------------------
+
+RequestKindName: TypeAlias = Literal["name_change", "deputy"]
+RequestStateName: TypeAlias = Literal["pending", "approved", "declined", "superseded"]
+
+
+class RequestItem(_Answer):
+    id: int
+    guest_id: int
+    kind: RequestKindName = Field(
+        description="`name_change`: a correction of the guest's names or organization; "
+        "`deputy`: someone to come in the guest's place."
+    )
+    state: RequestStateName = Field(
+        description="pending (awaiting a decision), approved, declined, or superseded (replaced "
+        "by a newer request, or ended with the invitation, before anyone decided it)."
+    )
+    version: int = Field(
+        ge=1, description="Send it with a decision: a request changed since is not decided."
+    )
+    name_en: str = Field(description="Asked for; for a name change, empty: not changed.")
+    name_zh: str
+    organization: str
+    title: str = Field(description="A deputy's.")
+    email: str = Field(description="A deputy's: their invitation goes to it.")
+    language: LanguageName = Field(description="A deputy's language.")
+    previous: dict[str, str] = Field(description="The guest's spelling when it was asked.")
+    requested_by: str
+    created_at: Moment
+    decided_by: str = Field(description="Empty while pending.")
+    decided_at: Moment | None
+    deputy_id: int | None = Field(description="The deputy's guest id, once approved.")
+
+
+class RequestPage(_Answer):
+    items: list[RequestItem] = Field(max_length=event_pages.MAX_PAGE)
+    next: str | None = Field(
+        description="The `cursor` of the next page; null on the last one. By id, the oldest "
+        "first: a request made meanwhile comes on a later page."
+    )
+
+
+REQUEST_LIST_PARAMETERS = ("limit", "cursor", "state")
+
+
+@dataclass(frozen=True)
+class RequestQuery:
+    page: PageQuery
+    # None: every request; False: pending ones; True: decided ones.
+    decided: bool | None
+
+
+def request_query(args: Mapping[str, str]) -> RequestQuery:
+    """A request list's page and its filter (`state`: pending, decided, or empty for all)."""
+    for name in args:
+        if name not in REQUEST_LIST_PARAMETERS:
+            raise InvalidAnswer(_l("Unknown query parameter '%(field)s'."), field=name)
+    page = page_query({k: v for k, v in args.items() if k in ("limit", "cursor")})
+    state = args.get("state") or ""
+    if state not in ("", "pending", "decided"):
+        raise InvalidAnswer(
+            _l("The value of '%(field)s' is not one the list takes."), field="state"
+        )
+    return RequestQuery(page=page, decided={"": None, "pending": False, "decided": True}[state])
+
+
+class RequestDecision(_Body):
+    """Approve a request, at the version the caller read."""
+
+    version: Annotated[int, Field(ge=1, le=MAX_ID)] | None = Field(
+        None,
+        description="The request's `version` the caller read; when it changed since, nothing "
+        "is decided (409). Missing: the request as it is now.",
+    )
+
+
+class RequestDeclineRequest(RequestDecision):
+    """Decline a request, at the version the caller read, with a reason for the guest."""
+
+    reason: Annotated[str, _text(500, strip=True)] = Field(
+        "", description="One line, told to the guest in the e-mail; empty: none given."
+    )
+
+
+class DeputyRequest(_Body):
+    """The deputy an organizer names for a guest, approved as it is made."""
+
+    name_en: Annotated[str, _text(200, strip=True)] = Field(
+        "", description="The name in Latin script; this or `name_zh` is needed."
+    )
+    name_zh: Annotated[str, _text(200, strip=True)] = ""
+    title: Annotated[str, _text(300, strip=True)] = ""
+    organization: Annotated[str, _text(300, strip=True)] = ""
+    email: Annotated[str, _text(254, strip=True)] = Field(
+        description="The deputy's own invitation goes to it; not a guest of the event yet."
+    )
+    language: LanguageName = Field("en", description="The deputy's e-mails and pages.")
+
+
 # -- the document's schemas ------------------------------------------------------------------
 
 
@@ -1824,6 +1945,9 @@ REQUESTS = (
     ProgrammeItemChangeRequest,
     ProgrammeMoveRequest,
     ProgrammeNoticeRequest,
+    RequestDecision,
+    RequestDeclineRequest,
+    DeputyRequest,
 )
 ANSWERS = (
     ScanResult,
@@ -1854,6 +1978,8 @@ ANSWERS = (
     ProgrammePage,
     ProgrammeChanges,
     ProgrammeNoticeDone,
+    RequestItem,
+    RequestPage,
 )
 
 

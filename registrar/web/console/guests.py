@@ -95,6 +95,17 @@ def guest_edit(guest_id: int):
             if updated.ok:
                 if updated.result:
                     flash(_("The guest's details are saved."), "success")
+                    kept = seats.held_for_another_category(get_or_404(Guest, guest_id))
+                    if kept is not None:
+                        flash(
+                            _(
+                                "The guest's seat is still one of those held for %(category)s: "
+                                "no seat held for their new category and no open seat is free. "
+                                "Free a seat or change the held seats.",
+                                category=CATEGORY_LABELS[kept],
+                            ),
+                            "error",
+                        )
                 else:
                     flash(_("Nothing was changed."), "info")
                 return redirect(_back(guest.event_id))

@@ -20,7 +20,7 @@ from ... import labels, unit_of_work
 from ...errors import DomainError, NotFound
 from ...i18n import bilingual
 from ...models import AgendaItem, AgendaPerson, Event
-from ...services import audit, notices
+from ...services import audit, notices, protocol
 from ...services import programme as service
 from ...services.programme import told
 from ..auth import organizer_required
@@ -239,7 +239,7 @@ def _name(person: AgendaPerson) -> str:
 def person_new(event_id: int, item_id: int):
     event = current_event(event_id)
     item = service.item_of(event, item_id)
-    form = PersonForm()
+    form = PersonForm(guests=_guest_choices(event))
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
@@ -258,7 +258,10 @@ def person_edit(event_id: int, item_id: int, person_id: int):
     event = current_event(event_id)
     item = service.item_of(event, item_id)
     person = service.person_of(item, person_id)
-    form = PersonForm(obj=None if request.method == "POST" else _PersonValues(person))
+    form = PersonForm(
+        obj=None if request.method == "POST" else _PersonValues(person),
+        guests=_guest_choices(event),
+    )
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
@@ -284,8 +287,17 @@ class _PersonValues:
 
     def __init__(self, person: AgendaPerson):
         self.role = person.role.value
+        self.guest = str(person.guest_id) if person.guest_id else ""
         for name in service.PERSON_LENGTHS:
             setattr(self, name, getattr(person, name))
+
+
+def _guest_choices(event: Event) -> list[tuple[str, str]]:
+    """The guests a programme person may be, as the place cards offer them one by one."""
+    return [
+        (str(guest.id), f"{bilingual(guest, 'name') or guest.email} · {guest.email}")
+        for guest in protocol.choosable_guests(event)
+    ]
 
 
 @organizer_required

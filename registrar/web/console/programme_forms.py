@@ -7,7 +7,13 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
 # SelectChoice is new in WTForms 3.3; the types-WTForms stubs describe 3.2.
-from wtforms import HiddenField, RadioField, SelectChoice, StringField  # type: ignore[attr-defined]
+from wtforms import (  # type: ignore[attr-defined]
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -91,19 +97,30 @@ class PersonForm(FlaskForm):
     title_zh = _person_text(_l("Job title in Chinese"), "title_zh")
     affiliation_en = _person_text(_l("Affiliation in English"), "affiliation_en")
     affiliation_zh = _person_text(_l("Affiliation in Chinese"), "affiliation_zh")
+    # The guest this person is, as the view lists the event's guests ("": none).
+    guest = SelectField(_l("A guest of this event"), default="", validate_choice=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, guests: list[tuple[str, str]] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         _closed_choice(self.role, PERSON_ROLE_LABELS)
+        self.guest.choices = [SelectChoice("", _l("— not a guest —"))] + [
+            SelectChoice(value, label) for value, label in guests or []
+        ]
+
+    def validate_guest(self, field) -> None:
+        if field.data and field.data not in {choice.value for choice in field.choices}:
+            raise ValidationError(_l("Choose the guest from this event's list."))
 
     def validate_role(self, field) -> None:
         if field.data not in {choice.value for choice in field.choices}:
             raise ValidationError(_l("Please choose speaker or moderator."))
 
     def to_details(self) -> PersonDetails:
+        texts: dict[str, str] = {name: getattr(self, name).data or "" for name in PERSON_LENGTHS}
         return PersonDetails(
             role=PersonRole(self.role.data),
-            **{name: getattr(self, name).data or "" for name in PERSON_LENGTHS},
+            guest_id=int(self.guest.data) if self.guest.data else None,
+            **texts,
         )
 
 

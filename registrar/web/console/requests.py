@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ... import labels
-from ...forms import DeputyForm, GuestConfirmForm
+from ...forms import DeputyForm, GuestConfirmForm, RequestDeclineForm
 from ...i18n import bilingual
 from ...models import ChangeRequest, Guest, RequestKind
 from ...services import audit, requests
@@ -28,6 +28,7 @@ def requests_page(event_id: int):
         recent=requests.recent(event.id),
         fields=name_changes.FIELDS,
         form=GuestConfirmForm(),
+        decline_form=RequestDeclineForm(),
         kind_labels=labels.REQUEST_KIND_LABELS,
         state_labels=labels.REQUEST_STATE_LABELS,
         language_labels=labels.LANGUAGE_LABELS,
@@ -42,16 +43,17 @@ def request_decide(event_id: int, request_id: int, decision: str):
     found = get_or_404(ChangeRequest, request_id)
     if found.event_id != event.id:
         abort(404)
-    form = GuestConfirmForm()
+    form = RequestDeclineForm() if decision == "decline" else GuestConfirmForm()
     back = redirect(url_for(".requests_page", event_id=event.id))
     if not form.validate_on_submit():
         flash_form_errors(form)
         return back
     version, actor = form.confirm.number, audit.staff_actor(current_user)
     name = bilingual(found.guest, "name") or found.guest.email
-    if decision == "decline":
+    if isinstance(form, RequestDeclineForm):
+        reason = form.reason.data or ""
         perform(
-            lambda: requests.decline(request_id, version, actor),
+            lambda: requests.decline(request_id, version, actor, reason),
             _("Declined; %(name)s will be told by e-mail.", name=name),
         )
     elif found.kind == RequestKind.DEPUTY:
