@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ...models import Category, Channel, Direction, DoorNoAnswer, Verdict
+from ...models import Category, Channel, CompanionRole, Direction, DoorNoAnswer, Verdict
 from .verdict import Decision, FirstScan, NoAnswerAtDoor, ScanRequest
 
 
@@ -34,6 +34,11 @@ class ShownGuest:
     receiver: str
     # The scanner offers "receiver returned" at the exit only while one is out.
     receiver_returned: bool
+    # For an accompanying person: their role and the guest they come with (the door says
+    # "accompanying <principal>").
+    companion_role: CompanionRole | None = None
+    principal_name_en: str = ""
+    principal_name_zh: str = ""
 
     @property
     def vip(self) -> bool:
@@ -73,6 +78,9 @@ class ScanAnswer:
                 channel=guest.channel,
                 receiver=guest.receiver,
                 receiver_returned=guest.receiver_returned,
+                companion_role=guest.companion_role,
+                principal_name_en=guest.principal_name_en,
+                principal_name_zh=guest.principal_name_zh,
             )
         return cls(
             verdict=decision.verdict,
@@ -141,6 +149,9 @@ def _guest_record(guest: ShownGuest) -> dict[str, Any]:
         "receiver": guest.receiver,
         "receiver_returned": guest.receiver_returned,
         "vip": guest.vip,
+        "companion_role": guest.companion_role.value if guest.companion_role else None,
+        "principal_name_en": guest.principal_name_en,
+        "principal_name_zh": guest.principal_name_zh,
     }
 
 
@@ -148,7 +159,16 @@ def _guest_from(record: dict[str, Any]) -> ShownGuest:
     channel = Channel(record["channel"]) if record["channel"] else None
     # "vip" follows from the category (answers kept before it existed lack it).
     fields = {k: v for k, v in record.items() if k != "vip"}
-    return ShownGuest(**{**fields, "category": Category(record["category"]), "channel": channel})
+    # Answers kept before accompanying persons existed lack their fields.
+    role = record.get("companion_role")
+    return ShownGuest(
+        **{
+            **fields,
+            "category": Category(record["category"]),
+            "channel": channel,
+            "companion_role": CompanionRole(role) if role else None,
+        }
+    )
 
 
 def _first_scan_record(first: FirstScan) -> dict[str, Any]:

@@ -1,0 +1,264 @@
+"""Accompanying persons: named for a guest who said yes, within the event's limit per category;
+seated by the seat service where the event says so; dismissed (seat and badge) when their
+principal no longer comes; every refusal writes nothing."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from support.factories import answer, make_event, make_guest
+
+from registrar import tokens, unit_of_work
+from registrar.errors import DomainError, GuestErased, InvitationNotFound, NotFound
+from registrar.extensions import db
+from registrar.models import (
+    AuditEntry,
+    Category,
+    CompanionRole,
+    Direction,
+    Guest,
+    OutboxMessage,
+    Rsvp,
+    Seat,
+    SeatState,
+    Verdict,
+)
+from registrar.services import audit, checkin, companions, invitations
+from registrar.services.companions import CompanionDetails
+from registrar.services.guests import erasure
+
+AIDE = CompanionDetails(role=CompanionRole.AIDE, name_en="Wang Mei-Ling", name_zh="王美玲")
+GUARD = CompanionDetails(role=CompanionRole.SECURITY, name_en="Lin Chih-Hao")
+
+
+def add(principal: Guest, details: CompanionDetails = AIDE) -> Guest:
+    companion = unit_of_work.run(lambda: companions.add(principal.id, details, "staff:1"))
+    return db.session.get_one(Guest, companion.id)
+
+
+def totals() -> dict[str, int]:
+    db.session.expire_all()
+    return {
+        model.__name__: db.session.scalar(sa.select(sa.func.count()).select_from(model))
+        for model in (Guest, Seat, Rsvp, AuditEntry, OutboxMessage)
+    }
+
+
+def refused(work, error: type[Exception] = DomainError) -> str:
+    before = totals()
+    with pytest.raises(error) as caught:
+        unit_of_work.run(work)
+    assert totals() == before
+    return str(caught.value)
+
+
+def vip_event(capacity: int = 10, take_seats: bool = True, limits: str = "vip=2 speaker=1"):
+    return make_event(capacity=capacity, companion_limits=limits, companions_take_seats=take_seats)
+
+
+def seat_of(guest: Guest) -> SeatState | None:
+    db.session.expire_all()
+    seat = db.session.scalar(sa.select(Seat).where(Seat.guest_id == guest.id))
+    return seat.state if seat else None
+
+
+def test_an_accompanying_person_of_a_guest_who_said_yes_takes_a_seat(app):
+    event = vip_event()
+    mayor = make_guest(event, category=Category.VIP, name_en="Chen Chi-Mai")
+    answer(mayor)
+    aide = add(mayor)
+    assert aide.principal_id == mayor.id
+    assert aide.companion_role == CompanionRole.AIDE
+    assert aide.rsvp.attending and aide.rsvp.channel == mayor.rsvp.channel
+    assert not aide.has_address
+    assert seat_of(aide) == SeatState.CONFIRMED
+    entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "companion.added"))
+    assert entry.guest_id == aide.id and entry.details["principal"] == mayor.id
+    # No e-mail to anyone but the guest's own.
+    assert not db.session.scalar(
+        sa.select(sa.func.count()).where(OutboxMessage.guest_id == aide.id)
+    )
+
+
+def test_where_the_event_does_not_seat_them_they_take_no_seat(app):
+    event = vip_event(take_seats=False)
+    mayor = make_guest(event, category=Category.VIP)
+    answer(mayor)
+    aide = add(mayor)
+    assert seat_of(aide) is None
+
+
+def test_the_limit_per_category_is_kept_and_a_category_without_one_brings_nobody(app):
+    event = vip_event()
+    mayor = make_guest(event, category=Category.VIP)
+    speaker = make_guest(event, category=Category.SPEAKER)
+    delegate = make_guest(event, category=Category.DELEGATE)
+    for guest in (mayor, speaker, delegate):
+        answer(guest)
+    add(mayor)
+    add(mayor, GUARD)
+    assert "at most 2" in refused(lambda: companions.add(mayor.id, AIDE, "staff:1"))
+    add(speaker)
+    assert "at most 1" in refused(lambda: companions.add(speaker.id, GUARD, "staff:1"))
+    assert "may not bring" in refused(lambda: companions.add(delegate.id, AIDE, "staff:1"))
+
+
+def test_the_default_is_that_nobody_brings_anyone(app):
+    event = make_event()
+    mayor = make_guest(event, category=Category.VIP)
+    answer(mayor)
+    refused(lambda: companions.add(mayor.id, AIDE, "staff:1"))
+
+
+@pytest.mark.parametrize(
+    "details",
+    [
+        CompanionDetails(role=CompanionRole.AIDE, name_en="  ", name_zh=""),
+        CompanionDetails(role="butler", name_en="Jeeves"),  # type: ignore[arg-type]
+        CompanionDetails(role=CompanionRole.AIDE, name_en="x" * 201),
+        CompanionDetails(role=CompanionRole.AIDE, name_en="Two\nLines"),
+    ],
+)
+def test_bad_details_are_refused(app, details):
+    event = vip_event()
+    mayor = make_guest(event, category=Category.VIP)
+    answer(mayor)
+    refused(lambda: companions.add(mayor.id, details, "staff:1"))
+
+
+def test_nobody_accompanies_a_guest_who_declined_did_not_answer_was_revoked_or_erased(app):
+    event = vip_event()
+    declined = make_guest(event, category=Category.VIP)
+    answer(declined, attending=False)
+    silent = make_guest(event, category=Category.VIP)
+    revoked = make_guest(event, category=Category.VIP)
+    answer(revoked)
+    unit_of_work.run(lambda: invitations.revoke(revoked.id, "staff:1"))
+    erased = make_guest(event, category=Category.VIP)
+    answer(erased)
+    unit_of_work.run(lambda: erasure.erase(erased.id, "staff:1"))
+    assert "said they will attend" in refused(lambda: companions.add(declined.id, AIDE, "x"))
+    refused(lambda: companions.add(silent.id, AIDE, "x"))
+    assert "no longer stands" in refused(lambda: companions.add(revoked.id, AIDE, "x"))
+    refused(lambda: companions.add(erased.id, AIDE, "x"), GuestErased)
+
+
+def test_an_accompanying_person_brings_nobody_and_has_no_invitation_link(app):
+    event = vip_event()
+    mayor = make_guest(event, category=Category.VIP)
+    answer(mayor)
+    aide = add(mayor)
+    refused(lambda: companions.add(aide.id, GUARD, "x"), NotFound)
+    with pytest.raises(InvitationNotFound):
+        invitations.resolve_invitation(invitations.invitation_token(aide))
+
+
+def test_with_no_seat_left_for_the_aide_the_aide_waits_on_the_waitlist(app):
+    event = vip_event(capacity=1)
+    mayor = make_guest(event, category=Category.VIP)
+    answer(mayor)
+    aide = add(mayor)
+    assert seat_of(mayor) == SeatState.CONFIRMED
+    assert seat_of(aide) == SeatState.WAITLISTED
+
+
+def test_when_the_principal_declines_the_companions_lose_seats_and_badges(app):
+    event = vip_event(capacity=2)
+    mayor = make_guest(event, category=Category.VIP)
+    waiting = make_guest(event)
+    answer(mayor)
+    aide = add(mayor)
+    badge = tokens.badge_code(event.id, aide.id, aide.badge_version)
+    answer(waiting)
+    assert seat_of(waiting) == SeatState.WAITLISTED
+    answer(db.session.get_one(Guest, mayor.id), attending=False)
+    assert seat_of(aide) is None
+    # Two seats freed, the waiting guest has one.
+    assert seat_of(waiting) == SeatState.CONFIRMED
+    aide = db.session.get_one(Guest, aide.id)
+    assert aide.is_revoked
+    entry = db.session.scalar(
+        sa.select(AuditEntry).where(AuditEntry.action == "companion.dismissed")
+    )
+    assert entry.guest_id == aide.id and entry.details["reason"] == "declined"
+    scanned = unit_of_work.run(
+        lambda: checkin.scan(event.id, checkin.ScanRequest(code=badge), "door:1")
+    )
+    assert scanned.verdict == Verdict.REVOKED
+
+
+def test_when_the_principal_is_revoked_the_companions_are_dismissed(app):
+    event = vip_event()
+    mayor = make_guest(event, category=Category.VIP)
+    answer(mayor)
+    aide = add(mayor)
+    unit_of_work.run(lambda: invitations.revoke(mayor.id, "staff:1"))
+    assert seat_of(aide) is None
+    assert db.session.get_one(Guest, aide.id).is_revoked
+
+
+def test_removing_one_frees_their_seat_and_room_under_the_limit(app):
+    event = vip_event(limits="vip=1")
+    mayor = make_guest(event, category=Category.VIP)
+    answer(mayor)
+    aide = add(mayor)
+    unit_of_work.run(lambda: companions.remove(aide.id, "staff:1"))
+    assert seat_of(aide) is None
+    assert "removed already" in refused(lambda: companions.remove(aide.id, "staff:1"))
+    guard = add(mayor, GUARD)
+    assert seat_of(guard) == SeatState.CONFIRMED
+
+
+def test_a_change_of_name_or_role_is_audited_and_an_empty_name_refused(app):
+    event = vip_event()
+    mayor = make_guest(event, category=Category.VIP)
+    answer(mayor)
+    aide = add(mayor)
+    changed = unit_of_work.run(
+        lambda: companions.change(
+            aide.id,
+            CompanionDetails(role=CompanionRole.INTERPRETER, name_en="Wang Mei-Ling", name_zh=""),
+            "staff:1",
+        )
+    )
+    assert changed == ["companion_role", "name_zh"]
+    refused(lambda: companions.change(aide.id, CompanionDetails(name_en=" "), "staff:1"))
+
+
+def test_erasing_a_guest_erases_their_companions(app):
+    event = vip_event()
+    mayor = make_guest(event, category=Category.VIP)
+    answer(mayor)
+    aide = add(mayor)
+    unit_of_work.run(lambda: erasure.erase(mayor.id, "staff:1"))
+    db.session.expire_all()
+    aide = db.session.get_one(Guest, aide.id)
+    assert aide.is_erased and aide.name_zh == "" and "Wang" not in aide.name_en
+    assert seat_of(aide) is None
+
+
+def test_companions_scan_in_and_out_and_the_door_names_their_principal(app):
+    event = vip_event(take_seats=False)
+    event_id = event.id
+    mayor = make_guest(event, category=Category.VIP, name_en="Chen Chi-Mai", name_zh="陳其邁")
+    answer(mayor)
+    aide = add(mayor)
+    code = tokens.badge_code(event_id, aide.id, aide.badge_version)
+    entered = unit_of_work.run(
+        lambda: checkin.scan(event_id, checkin.ScanRequest(code=code, gate="A"), "door:1")
+    )
+    assert entered.verdict == Verdict.OK
+    assert entered.guest.principal_name_en == "Chen Chi-Mai"
+    assert entered.guest.principal_name_zh == "陳其邁"
+    assert entered.guest.companion_role == CompanionRole.AIDE
+    assert entered.occupancy.inside == 1
+    left = unit_of_work.run(
+        lambda: checkin.scan(
+            event_id,
+            checkin.ScanRequest(code=code, gate="A", direction=Direction.OUT),
+            "door:1",
+        )
+    )
+    assert left.verdict == Verdict.OK and left.occupancy.inside == 0
+    counts = companions.event_counts(event_id)
+    assert (counts.named, counts.inside) == (1, 0)
