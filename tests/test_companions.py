@@ -23,7 +23,7 @@ from registrar.models import (
     SeatState,
     Verdict,
 )
-from registrar.services import audit, checkin, companions, invitations
+from registrar.services import checkin, companions, invitations
 from registrar.services.companions import CompanionDetails
 from registrar.services.guests import erasure
 

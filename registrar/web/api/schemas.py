@@ -603,6 +603,16 @@ class ScanGuest(_Answer):
         description="A guest the protocol desk meets (category `vip`): the scanner says so "
         "in large type."
     )
+    companion_role: Literal["aide", "interpreter", "security", "other"] | None = Field(
+        default=None,
+        description="For an accompanying person: their role; null for a guest.",
+    )
+    principal_name_en: str = Field(
+        default="", description="For an accompanying person: the guest they come with."
+    )
+    principal_name_zh: str = Field(
+        default="", description="For an accompanying person: the guest they come with."
+    )
 
 
 class FirstScan(_Answer):
