@@ -226,7 +226,11 @@ def add(principal_id: int, details: CompanionDetails, actor: str) -> Guest:
     event, principal = lock_guest_event(principal_id)
     _require_may_bring(event, principal)
     limit = limit_for(event, principal)
-    named = len(companions_of(principal.id, active_only=True))
+    named_now = companions_of(principal.id, active_only=True)
+    if any((c.name_en, c.name_zh) == (details.name_en, details.name_zh) for c in named_now):
+        # A second press of the same form, or the same person twice.
+        raise CompanionRefused(_l("This person is named already as accompanying this guest."))
+    named = len(named_now)
     if named >= limit:
         if limit == 0:
             raise CompanionRefused(
