@@ -1333,6 +1333,7 @@ SenderName: TypeAlias = Annotated[str, _line("mail_sender_name")]
 Seats: TypeAlias = Annotated[int, Field(ge=0, le=event_details.MAX_CAPACITY)]
 Channels: TypeAlias = Annotated[list[ChannelName], Field(max_length=len(Channel))]
 Categories: TypeAlias = Annotated[list[CategoryName], Field(max_length=len(Category))]
+CompanionLimits: TypeAlias = Annotated[str, Field(max_length=200)]
 # The fields of the event editor (services/event_details.EventDetails), by the same names.
 EVENT_FIELDS = tuple(f.name for f in dataclass_fields(event_details.EventDetails))
 
@@ -1407,6 +1408,14 @@ class EventRequest(_Body):
     no_deputies: Categories = Field(
         [], description="The categories whose guests may not propose a deputy."
     )
+    companion_limits: CompanionLimits = Field(
+        "",
+        description="How many accompanying persons a guest of each category may bring, as "
+        '`"vip=2 speaker=1"`; categories not named bring none.',
+    )
+    companions_take_seats: bool = Field(
+        False, description="Whether accompanying persons take seats in the room."
+    )
 
     def details(self) -> event_details.EventDetails:
         return event_details.EventDetails(**_event_values(self, EVENT_FIELDS))  # type: ignore[arg-type]
@@ -1452,6 +1461,8 @@ class EventChangeRequest(_Body):
     door_walk_ins: bool | None = None
     small_corrections: bool | None = None
     no_deputies: Categories | None = None
+    companion_limits: CompanionLimits | None = None
+    companions_take_seats: bool | None = None
     notify: bool | None = Field(
         None,
         description="Needed when guests were invited and the change concerns what they were "
@@ -1517,6 +1528,8 @@ class EventItem(EventSummary):
     door_walk_ins: bool
     small_corrections: bool
     no_deputies: list[CategoryName]
+    companion_limits: str
+    companions_take_seats: bool
 
     @classmethod
     def of(cls, event: Event) -> EventItem:
