@@ -29,6 +29,7 @@ from registrar.services.guests import erasure
 
 AIDE = CompanionDetails(role=CompanionRole.AIDE, name_en="Wang Mei-Ling", name_zh="王美玲")
 GUARD = CompanionDetails(role=CompanionRole.SECURITY, name_en="Lin Chih-Hao")
+THIRD = CompanionDetails(role=CompanionRole.OTHER, name_en="Huang Yu-Ting")
 
 
 def add(principal: Guest, details: CompanionDetails = AIDE) -> Guest:
@@ -97,7 +98,7 @@ def test_the_limit_per_category_is_kept_and_a_category_without_one_brings_nobody
         answer(guest)
     add(mayor)
     add(mayor, GUARD)
-    assert "at most 2" in refused(lambda: companions.add(mayor.id, AIDE, "staff:1"))
+    assert "at most 2" in refused(lambda: companions.add(mayor.id, THIRD, "staff:1"))
     add(speaker)
     assert "at most 1" in refused(lambda: companions.add(speaker.id, GUARD, "staff:1"))
     assert "may not bring" in refused(lambda: companions.add(delegate.id, AIDE, "staff:1"))
@@ -262,3 +263,111 @@ def test_companions_scan_in_and_out_and_the_door_names_their_principal(app):
     assert left.verdict == Verdict.OK and left.occupancy.inside == 0
     counts = companions.event_counts(event_id)
     assert (counts.named, counts.inside) == (1, 0)
+
+
+def _scan(event_id: int, guest: Guest, direction: Direction = Direction.IN):
+    code = tokens.badge_code(event_id, guest.id, guest.badge_version)
+    return unit_of_work.run(
+        lambda: checkin.scan(
+            event_id, checkin.ScanRequest(code=code, gate="A", direction=direction), "door:1"
+        )
+    )
+
+
+def test_the_arrival_desk_shows_with_n_accompanying_and_how_many_arrived(app, organizer_client):
+    event = vip_event()
+    event_id = event.id
+    mayor = make_guest(event, category=Category.VIP, name_en="Chen Chi-Mai")
+    answer(mayor)
+    aide = add(mayor)
+    add(mayor, GUARD)
+    feed = f"/protocol/events/{event_id}/arrivals.json"
+    (row,) = organizer_client.get(feed).get_json()["rows"]
+    # The accompanying persons are not on the desk's list themselves.
+    assert row["id"] == mayor.id
+    assert row["companions"] == "with 2 accompanying (0 arrived)"
+    tag = organizer_client.get(feed).headers["ETag"]
+    assert _scan(event_id, aide).verdict == Verdict.OK
+    after = organizer_client.get(feed, headers={"If-None-Match": tag})
+    assert after.status_code == 200
+    (row,) = after.get_json()["rows"]
+    assert row["companions"] == "with 2 accompanying (1 arrived)"
+    page = organizer_client.get(f"/protocol/events/{event_id}/arrivals")
+    assert "with 2 accompanying (1 arrived)" in page.get_data(as_text=True)
+
+
+def test_the_exports_name_the_principal_and_the_role(app):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from registrar.services import exports
+
+    event = vip_event()
+    mayor = make_guest(event, category=Category.VIP, name_en="Chen Chi-Mai", name_zh="陳其邁")
+    answer(mayor)
+    aide = add(mayor)
+    table = exports.guests_table(event)
+    by_id = {row[0]: dict(zip(table.header, row, strict=True)) for row in table.rows}
+    assert by_id[aide.id]["Accompanying"] == "Chen Chi-Mai 陳其邁"
+    assert by_id[aide.id]["Accompanying as"] == "Aide"
+    assert by_id[aide.id]["E-mail"] == ""
+    assert by_id[mayor.id]["Accompanying"] is None
+    csv_text = exports.guests_csv(event).decode("utf-8-sig")
+    assert "Wang Mei-Ling" in csv_text and "Chen Chi-Mai 陳其邁" in csv_text
+    sheet = load_workbook(BytesIO(exports.guests_xlsx(event))).active
+    values = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    header = values[0]
+    aide_row = next(row for row in values if row[0] == aide.id)
+    assert aide_row[header.index("Accompanying")] == "Chen Chi-Mai 陳其邁"
+    assert aide_row[header.index("Accompanying as")] == "Aide"
+
+
+def test_the_dashboard_counts_them_and_those_inside(app, organizer_client):
+    from registrar.services import dashboard
+
+    event = vip_event(take_seats=False)
+    event_id = event.id
+    mayor = make_guest(event, category=Category.VIP)
+    answer(mayor)
+    aide = add(mayor)
+    add(mayor, GUARD)
+    _scan(event_id, aide)
+    board = dashboard.summary(db.session.get_one(type(event), event_id))
+    assert (board.companions.named, board.companions.inside) == (2, 1)
+    page = organizer_client.get(f"/console/events/{event_id}/dashboard").get_data(as_text=True)
+    assert "Accompanying persons inside" in page
+
+
+def test_whether_they_take_seats_cannot_change_while_some_are_named(app):
+    from registrar.services import events
+    from registrar.services.event_details import EventDetails
+
+    event = vip_event(take_seats=False)
+    mayor = make_guest(event, category=Category.VIP)
+    answer(mayor)
+    add(mayor)
+    details = EventDetails.of(event)
+    from dataclasses import replace
+
+    with pytest.raises(events.EventInvalid) as refused:
+        unit_of_work.run(
+            lambda: events.update(
+                event.id, replace(details, companions_take_seats=True), event.edit_version, "x"
+            )
+        )
+    assert "companions_take_seats" in refused.value.errors
+    with pytest.raises(events.EventInvalid) as refused:
+        unit_of_work.run(
+            lambda: events.update(
+                event.id, replace(details, companion_limits="vip=x"), event.edit_version, "x"
+            )
+        )
+    assert "companion_limits" in refused.value.errors
+    unit_of_work.run(
+        lambda: events.update(
+            event.id, replace(details, companion_limits="speaker=1, vip=3"), event.edit_version, "x"
+        )
+    )
+    db.session.expire_all()
+    assert db.session.get_one(type(event), event.id).companion_limits == "speaker=1 vip=3"

@@ -30,6 +30,7 @@ from ..labels import CATEGORY_LABELS
 from ..models import (
     NO_ADDRESS_DOMAIN,
     Category,
+    CheckIn,
     CompanionRole,
     Event,
     Guest,
@@ -111,12 +112,12 @@ def companions_of(principal_id: int, *, active_only: bool = False) -> list[Guest
 class CompanionCounts:
     named: int
     inside: int
+    # Came through the door (inside now or not).
+    arrived: int = 0
 
 
 def count_by_principal(event_id: int, principal_ids: list[int]) -> dict[int, CompanionCounts]:
     """Per principal: their accompanying persons still valid, and how many of them are inside."""
-    from ..models import CheckIn
-
     if not principal_ids:
         return {}
     rows = db.session.execute(
@@ -124,6 +125,7 @@ def count_by_principal(event_id: int, principal_ids: list[int]) -> dict[int, Com
             Guest.principal_id,
             sa.func.count(),
             sa.func.count(sa.case((CheckIn.inside.is_(True), 1))),
+            sa.func.count(CheckIn.id),
         )
         .select_from(Guest)
         .outerjoin(CheckIn, CheckIn.guest_id == Guest.id)
@@ -134,15 +136,20 @@ def count_by_principal(event_id: int, principal_ids: list[int]) -> dict[int, Com
         )
         .group_by(Guest.principal_id)
     ).all()
-    return {principal: CompanionCounts(named, inside) for principal, named, inside in rows}
+    return {
+        principal: CompanionCounts(named, inside, arrived)
+        for principal, named, inside, arrived in rows
+    }
 
 
 def event_counts(event_id: int) -> CompanionCounts:
     """The event's accompanying persons still valid, and how many of them are inside."""
-    from ..models import CheckIn
-
-    named, inside = db.session.execute(
-        sa.select(sa.func.count(), sa.func.count(sa.case((CheckIn.inside.is_(True), 1))))
+    named, inside, arrived = db.session.execute(
+        sa.select(
+            sa.func.count(),
+            sa.func.count(sa.case((CheckIn.inside.is_(True), 1))),
+            sa.func.count(CheckIn.id),
+        )
         .select_from(Guest)
         .outerjoin(CheckIn, CheckIn.guest_id == Guest.id)
         .where(
@@ -151,7 +158,7 @@ def event_counts(event_id: int) -> CompanionCounts:
             Guest.revoked_at.is_(None),
         )
     ).one()
-    return CompanionCounts(named, inside)
+    return CompanionCounts(named, inside, arrived)
 
 
 def principals_of(guest_ids: list[int]) -> dict[int, Guest]:
