@@ -80,6 +80,8 @@ ORGANIZER_API_ENDPOINTS = frozenset(
         "api.event_state",
         "api.event_cancel",
         "api.event_copy",
+        "api.companion_collection",
+        "api.companion_item",
     }
 )
 # The event and its programme: the event's team reads them, only its organizers change them.

@@ -118,6 +118,10 @@ EXAMPLES = {
     "programme_update": 40,
     "programme_delete": 25,
     "programme_move": 30,
+    "companions": 20,
+    "companion_create": 40,
+    "companion_update": 30,
+    "companion_delete": 25,
 }
 # The operations only an organizer (or a door lead) may call.
 ORGANIZERS_ONLY = frozenset(
@@ -132,6 +136,9 @@ ORGANIZERS_ONLY = frozenset(
         "messages_queue",
         "guest_bulk",
         "guest_answer_update",
+        "companion_create",
+        "companion_update",
+        "companion_delete",
     }
 )
 # The organizer's event and programme writes: only an organizer may make them as well.

@@ -1,6 +1,7 @@
 """The JSON API v1 for the door: its routes, its wire contract, and the OpenAPI document."""
 
 from . import (
+    companions,
     door_records,
     events,
     exports,
@@ -17,6 +18,7 @@ openapi.register(bp)
 
 __all__ = [
     "bp",
+    "companions",
     "door_records",
     "events",
     "exports",

@@ -38,6 +38,7 @@ from ...models import (
     AgendaKind,
     Category,
     Channel,
+    CompanionRole,
     Direction,
     DoorNoAnswer,
     Event,
@@ -51,6 +52,7 @@ from ...models import (
 from ...numbers import MAX_ID, parse_id, parse_whole
 from ...services import (
     checkin,
+    companions,
     event_details,
     event_pages,
     guests,
@@ -1745,6 +1747,59 @@ class _OpenApiSchemas(GenerateJsonSchema):
         return nullable
 
 
+CompanionRoleName: TypeAlias = Literal["aide", "interpreter", "security", "other"]
+
+
+class CompanionRequest(_Body):
+    """An accompanying person of a guest (services/companions.py): a role and a name in at
+    least one script. On a change, the whole person is sent."""
+
+    role: CompanionRoleName = Field(description="aide, interpreter, security or other.")
+    name_en: Annotated[str, _text(200, strip=True)] = Field(
+        "", description="The name in Latin script; this or `name_zh` is needed."
+    )
+    name_zh: Annotated[str, _text(200, strip=True)] = ""
+
+    def details(self) -> companions.CompanionDetails:
+        return companions.CompanionDetails(
+            role=CompanionRole(self.role), name_en=self.name_en, name_zh=self.name_zh
+        )
+
+
+class Companion(_Answer):
+    id: int = Field(description="Their guest id: their badge and door scans are under it.")
+    principal_id: int
+    role: CompanionRoleName
+    name_en: str
+    name_zh: str
+    removed: bool = Field(
+        description="Removed, or their guest no longer comes: no seat, and the badge is dead."
+    )
+    seat: SeatStateName | None = Field(
+        description="Their seat where the event seats accompanying persons; null otherwise."
+    )
+    inside: bool
+
+    @classmethod
+    def of(cls, guest: Guest) -> Companion:
+        return cls(
+            id=guest.id,
+            principal_id=guest.principal_id or 0,
+            role=(guest.companion_role or CompanionRole.OTHER).value,  # type: ignore[arg-type]
+            name_en=guest.name_en,
+            name_zh=guest.name_zh,
+            removed=guest.is_revoked,
+            seat=guest.seat.state.value if guest.seat else None,  # type: ignore[arg-type]
+            inside=bool(guest.check_in and guest.check_in.inside),
+        )
+
+
+class CompanionList(_Answer):
+    items: list[Companion]
+    limit: int = Field(description="How many the guest may bring (the event's limit).")
+    take_seats: bool
+
+
 REQUESTS = (
     ScanRequest,
     CheckInRequest,
@@ -1766,6 +1821,7 @@ REQUESTS = (
     ProgrammeItemRequest,
     ProgrammeItemChangeRequest,
     ProgrammeMoveRequest,
+    CompanionRequest,
 )
 ANSWERS = (
     ScanResult,
@@ -1794,6 +1850,8 @@ ANSWERS = (
     EventItem,
     ProgrammeItem,
     ProgrammePage,
+    Companion,
+    CompanionList,
 )
 
 
