@@ -14,6 +14,7 @@ from registrar.extensions import db
 from registrar.models import (
     AuditEntry,
     Category,
+    Channel,
     CompanionRole,
     Direction,
     Guest,
@@ -371,3 +372,64 @@ def test_whether_they_take_seats_cannot_change_while_some_are_named(app):
     )
     db.session.expire_all()
     assert db.session.get_one(type(event), event.id).companion_limits == "speaker=1 vip=3"
+
+
+def test_companions_and_guests_racing_for_the_last_seats_never_overbook(app):
+    """Ten VIPs' aides named at once while ten delegates say yes, for the last two seats: the
+    confirmed seats never pass the capacity; the rest wait on the waitlist in one order."""
+    import threading
+
+    from registrar.services import rsvp
+
+    event = vip_event(capacity=12, limits="vip=1")
+    event_id = event.id
+    vips = [make_guest(event, category=Category.VIP, name_en=f"VIP {n}") for n in range(4)]
+    for vip in vips:
+        answer(vip)
+    more_vips = [make_guest(event, category=Category.VIP, name_en=f"Late {n}") for n in range(6)]
+    delegates = [make_guest(event, name_en=f"Delegate {n}") for n in range(10)]
+    db.session.commit()
+    # The late VIPs say yes first, then everyone races: aides of all ten, and the delegates.
+    for vip in more_vips:
+        answer(vip)
+    principals = [v.id for v in vips + more_vips]
+    delegate_ids = [(d.id, d.token_version) for d in delegates]
+    db.session.commit()
+    db.session.close()
+    work = [("aide", gid) for gid in principals] + [("yes", d) for d in delegate_ids]
+    barrier = threading.Barrier(len(work))
+    errors: list[BaseException] = []
+
+    def run(kind, target) -> None:
+        with app.app_context():
+            barrier.wait(timeout=30)
+            try:
+                if kind == "aide":
+                    details = CompanionDetails(role=CompanionRole.AIDE, name_en=f"Aide {target}")
+                    unit_of_work.run(lambda: companions.add(target, details, "staff:1"))
+                else:
+                    guest_id, version = target
+                    reply = rsvp.RsvpAnswer(attending=True, channel=Channel.EN)
+                    unit_of_work.run(lambda: rsvp.answer(guest_id, version, reply, "guest"))
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=item) for item in work]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    db.session.expire_all()
+    seats = db.session.scalars(sa.select(Seat).where(Seat.event_id == event_id)).all()
+    confirmed = [s for s in seats if s.state == SeatState.CONFIRMED]
+    waitlisted = sorted(s.queue_number for s in seats if s.state == SeatState.WAITLISTED)
+    assert len(confirmed) == 12
+    assert len(seats) == 30
+    assert waitlisted == list(range(waitlisted[0], waitlisted[0] + len(waitlisted)))
+    aides = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Guest).where(Guest.principal_id.is_not(None))
+    )
+    assert aides == 10
