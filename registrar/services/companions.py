@@ -35,7 +35,6 @@ from ..models import (
     Event,
     Guest,
     Rsvp,
-    SeatState,
     column_length,
     utcnow,
 )
@@ -139,6 +138,7 @@ def count_by_principal(event_id: int, principal_ids: list[int]) -> dict[int, Com
     return {
         principal: CompanionCounts(named, inside, arrived)
         for principal, named, inside, arrived in rows
+        if principal is not None
     }
 
 
@@ -159,18 +159,6 @@ def event_counts(event_id: int) -> CompanionCounts:
         )
     ).one()
     return CompanionCounts(named, inside, arrived)
-
-
-def principals_of(guest_ids: list[int]) -> dict[int, Guest]:
-    """For each accompanying person among these guests, their principal."""
-    rows = db.session.execute(
-        sa.select(Guest.id, Guest.principal_id).where(
-            Guest.id.in_(guest_ids), Guest.principal_id.is_not(None)
-        )
-    ).all()
-    wanted = {principal for _, principal in rows}
-    found = {g.id: g for g in db.session.scalars(sa.select(Guest).where(Guest.id.in_(wanted)))}
-    return {gid: found[principal] for gid, principal in rows if principal in found}
 
 
 # --- checking ----------------------------------------------------------------------------------
@@ -346,13 +334,3 @@ def _dismiss(event: Event, companion: Guest, actor: str, reason: str) -> list[Gu
         seat=held.value if held is not None else None,
     )
     return promoted
-
-
-def seated_at_door(event: Event, companion: Guest) -> SeatState | None:
-    """The seat the door reads for an accompanying person: where the event does not seat them,
-    a valid one stands as confirmed (they come in with their principal)."""
-    if companion.seat is not None:
-        return companion.seat.state
-    if not event.companions_take_seats and not companion.is_revoked:
-        return SeatState.CONFIRMED
-    return None

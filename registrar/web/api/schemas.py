@@ -1785,11 +1785,11 @@ class Companion(_Answer):
         return cls(
             id=guest.id,
             principal_id=guest.principal_id or 0,
-            role=(guest.companion_role or CompanionRole.OTHER).value,  # type: ignore[arg-type]
+            role=(guest.companion_role or CompanionRole.OTHER).value,
             name_en=guest.name_en,
             name_zh=guest.name_zh,
             removed=guest.is_revoked,
-            seat=guest.seat.state.value if guest.seat else None,  # type: ignore[arg-type]
+            seat=guest.seat.state.value if guest.seat else None,
             inside=bool(guest.check_in and guest.check_in.inside),
         )
 
