@@ -186,6 +186,7 @@ API_ROLE_LABELS = {
 REQUEST_KIND_LABELS = {
     RequestKind.NAME_CHANGE: _l("Name or organization correction"),
     RequestKind.DEPUTY: _l("Deputy"),
+    RequestKind.COMPANION: _l("Accompanying person"),
 }
 
 REQUEST_STATE_LABELS = {

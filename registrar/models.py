@@ -175,6 +175,8 @@ class RequestKind(enum.StrEnum):
     NAME_CHANGE = "name_change"
     # Someone to come in the guest's place.
     DEPUTY = "deputy"
+    # An accompanying person the guest names (services/companions.py).
+    COMPANION = "companion"
 
 
 class RequestState(enum.StrEnum):
@@ -750,6 +752,8 @@ class ChangeRequest(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     decided_by: Mapped[str] = mapped_column(sa.String(64), default="")
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # An accompanying person's role (the names above are theirs).
+    companion_role: Mapped[CompanionRole | None] = mapped_column(_enum(CompanionRole))
     # The deputy's guest, once approved.
     deputy_id: Mapped[int | None] = mapped_column(sa.ForeignKey("guests.id", ondelete="SET NULL"))
 

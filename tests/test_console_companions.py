@@ -43,7 +43,7 @@ def mayor_of(take_seats: bool = True, capacity: int = 10) -> Guest:
 
 def post(client, path: str, **data) -> str:
     response = client.post(path, data={"csrf_token": "", **data})
-    assert response.status_code in (200, 302, 400), response.status_code
+    assert response.status_code in (200, 302, 400, 409), response.status_code
     if response.status_code == 302:
         return text(client.get(response.headers["Location"]))
     return text(response)
@@ -173,3 +173,89 @@ def test_the_badge_says_whom_they_accompany_and_its_qr_is_theirs(
     (found,) = zxingcpp.read_barcodes(Image.open(png))
     claim = tokens.read_badge_code(found.text)
     assert (claim.event_id, claim.guest_id) == (mayor.event_id, aide.id)
+
+
+def test_a_guest_names_one_through_their_link_and_it_waits_for_approval(organizer_client):
+    from support.factories import invitation_path
+
+    from registrar.models import ChangeRequest, RequestState
+
+    mayor = mayor_of()
+    link = invitation_path(mayor)
+    page = text(organizer_client.get(link))
+    assert "Name an aide, interpreter or security officer" in page
+    page = post(
+        organizer_client,
+        f"{link}/companion",
+        **{
+            "companion-role": "interpreter",
+            "companion-name_en": "Lee Ann",
+            "companion-name_zh": "李安",
+        },
+    )
+    assert "The organizers will confirm" in page
+    # Nothing comes in on the link alone: no accompanying person yet, only a request.
+    assert companions_of(mayor) == []
+    (request,) = db.session.scalars(sa.select(ChangeRequest)).all()
+    assert request.state == RequestState.PENDING and request.name_zh == "李安"
+    assert "李安" in page
+    # The same person again, or more than the limit counting the one waiting: refused.
+    page = post(
+        organizer_client,
+        f"{link}/companion",
+        **{
+            "companion-role": "interpreter",
+            "companion-name_en": "Lee Ann",
+            "companion-name_zh": "李安",
+        },
+    )
+    assert "named already" in page
+    post(
+        organizer_client,
+        f"{link}/companion",
+        **{"companion-role": "aide", "companion-name_en": "B"},
+    )
+    page = post(
+        organizer_client,
+        f"{link}/companion",
+        **{"companion-role": "aide", "companion-name_en": "C"},
+    )
+    assert "at most 2" in page
+
+    requests_page = text(organizer_client.get(f"/console/events/{mayor.event_id}/requests"))
+    assert "Accompanying person" in requests_page and "李安" in requests_page
+    response = organizer_client.post(
+        f"/console/events/{mayor.event_id}/requests/{request.id}/approve",
+        data={"csrf_token": "", "confirm": str(request.version)},
+    )
+    assert response.status_code == 302
+    (interpreter,) = companions_of(mayor)
+    assert interpreter.name_zh == "李安" and interpreter.companion_role == CompanionRole.INTERPRETER
+    assert interpreter.seat.state == SeatState.CONFIRMED
+    # A second press of the same Approve names nobody twice.
+    before = audit_count()
+    organizer_client.post(
+        f"/console/events/{mayor.event_id}/requests/{request.id}/approve",
+        data={"csrf_token": "", "confirm": str(request.version)},
+    )
+    assert len(companions_of(mayor)) == 1 and audit_count() == before
+
+
+def test_a_guest_who_declines_takes_their_waiting_requests_with_them(organizer_client):
+    from support.factories import invitation_path
+
+    from registrar.models import ChangeRequest, RequestState
+
+    mayor = mayor_of()
+    link = invitation_path(mayor)
+    post(
+        organizer_client,
+        f"{link}/companion",
+        **{"companion-role": "aide", "companion-name_en": "A"},
+    )
+    answer(db.session.get_one(Guest, mayor.id), attending=False)
+    db.session.expire_all()
+    (request,) = db.session.scalars(sa.select(ChangeRequest)).all()
+    assert request.state == RequestState.SUPERSEDED
+    page = text(organizer_client.get(link))
+    assert "Name an aide" not in page

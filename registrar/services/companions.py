@@ -30,10 +30,13 @@ from ..labels import CATEGORY_LABELS
 from ..models import (
     NO_ADDRESS_DOMAIN,
     Category,
+    ChangeRequest,
     CheckIn,
     CompanionRole,
     Event,
     Guest,
+    RequestKind,
+    RequestState,
     Rsvp,
     column_length,
     utcnow,
@@ -180,7 +183,7 @@ def checked(details: CompanionDetails) -> CompanionDetails:
     return details
 
 
-def _require_may_bring(event: Event, principal: Guest) -> None:
+def require_may_bring(event: Event, principal: Guest) -> None:
     """Refuse a principal who cannot bring anyone (now)."""
     if principal.is_companion:
         raise NotFound()
@@ -219,14 +222,20 @@ def add(principal_id: int, details: CompanionDetails, actor: str) -> Guest:
     """
     details = checked(details)
     event, principal = lock_guest_event(principal_id)
-    _require_may_bring(event, principal)
+    return add_locked(event, principal, details, actor)
+
+
+def require_room(
+    event: Event, principal: Guest, details: CompanionDetails, *, waiting: int = 0
+) -> None:
+    """Refuse a person named already, and one past the limit (counting `waiting` more: the
+    guest's requests not decided yet)."""
     limit = limit_for(event, principal)
     named_now = companions_of(principal.id, active_only=True)
     if any((c.name_en, c.name_zh) == (details.name_en, details.name_zh) for c in named_now):
         # A second press of the same form, or the same person twice.
         raise CompanionRefused(_l("This person is named already as accompanying this guest."))
-    named = len(named_now)
-    if named >= limit:
+    if len(named_now) + waiting >= limit:
         if limit == 0:
             raise CompanionRefused(
                 _l("Guests of the category %(category)s may not bring accompanying persons."),
@@ -235,6 +244,13 @@ def add(principal_id: int, details: CompanionDetails, actor: str) -> Guest:
         raise CompanionRefused(
             _l("This guest may bring at most %(limit)s accompanying persons."), limit=limit
         )
+
+
+def add_locked(event: Event, principal: Guest, details: CompanionDetails, actor: str) -> Guest:
+    """add(), under the event lock the caller holds (an approved request of the guest's)."""
+    require_event_lock(event.id, "companions.add")
+    require_may_bring(event, principal)
+    require_room(event, principal, details)
     now = utcnow()
     companion = Guest(
         event=event,
@@ -315,6 +331,17 @@ def dismiss_all(event: Event, principal: Guest, actor: str, reason: str) -> list
     promoted: list[Guest] = []
     for companion in companions_of(principal.id, active_only=True):
         promoted += _dismiss(event, companion, actor, reason)
+    # Those the guest named through their link and nobody decided yet come no more either.
+    db.session.execute(
+        sa.update(ChangeRequest)
+        .where(
+            ChangeRequest.guest_id == principal.id,
+            ChangeRequest.kind == RequestKind.COMPANION,
+            ChangeRequest.state == RequestState.PENDING,
+        )
+        .values(state=RequestState.SUPERSEDED, version=ChangeRequest.version + 1)
+        .execution_options(synchronize_session=False)
+    )
     return promoted
 
 

@@ -1,5 +1,6 @@
 """accompanying persons: a guest's aides, interpreters and security officers (guests with a
-principal), and the event's limits per category and whether they take seats
+principal), the event's limits per category and whether they take seats, and the role of one
+a guest names through their link (a request)
 
 Revision ID: b7c4e2a9f310
 Revises: a0d75f053ba9
@@ -31,6 +32,16 @@ def upgrade():
         ),
     )
     op.create_index('ix_guests_principal_id', 'guests', ['principal_id'], unique=False)
+    # An accompanying person a guest names through their link waits as a request.
+    op.add_column(
+        'change_requests',
+        sa.Column(
+            'companion_role',
+            sa.Enum('aide', 'interpreter', 'security', 'other', name='companionrole',
+                    native_enum=False, length=24),
+            nullable=True,
+        ),
+    )
     op.add_column(
         'events', sa.Column('companion_limits', sa.String(length=200), server_default='', nullable=False)
     )
@@ -43,6 +54,7 @@ def upgrade():
 def downgrade():
     op.drop_index('ix_guests_principal_id', table_name='guests')
     for table, column in (
+        ("change_requests", "companion_role"),
         ("events", "companions_take_seats"),
         ("events", "companion_limits"),
         ("guests", "companion_role"),
