@@ -433,3 +433,12 @@ def test_companions_and_guests_racing_for_the_last_seats_never_overbook(app):
         sa.select(sa.func.count()).select_from(Guest).where(Guest.principal_id.is_not(None))
     )
     assert aides == 10
+
+
+def test_the_door_list_kept_offline_lets_in_a_seatless_companion(app):
+    event = vip_event(take_seats=False)
+    mayor = make_guest(event, category=Category.VIP)
+    answer(mayor)
+    aide = add(mayor)
+    listed = {g.id: g.state for g in checkin.listed_guests(event)}
+    assert listed[aide.id] == listed[mayor.id] == "confirmed"
