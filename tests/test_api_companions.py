@@ -60,11 +60,14 @@ def test_an_organizer_token_names_changes_lists_and_removes(client, mayor, token
     assert again.get_json() == aide and again.headers["Idempotent-Replayed"] == "true"
     assert audit_count() == before
 
-    changed = client.patch(
-        path(mayor, aide["id"]), json={"role": "interpreter", "name_en": "Wang M."}, headers=org
-    )
+    # The fields sent change; the others stay.
+    changed = client.patch(path(mayor, aide["id"]), json={"role": "interpreter"}, headers=org)
     assert changed.status_code == 200
-    assert changed.get_json()["role"] == "interpreter" and changed.get_json()["name_zh"] == ""
+    assert changed.get_json()["role"] == "interpreter" and changed.get_json()["name_zh"] == "王美玲"
+    changed = client.patch(path(mayor, aide["id"]), json={"name_zh": ""}, headers=org)
+    assert changed.get_json()["name_zh"] == "" and changed.get_json()["name_en"] == "Wang Mei-Ling"
+    emptied = client.patch(path(mayor, aide["id"]), json={"name_en": " "}, headers=org)
+    assert emptied.status_code == 400
 
     listed = client.get(path(mayor), headers=tokens[ApiRole.READ]).get_json()
     assert listed["limit"] == 2 and listed["take_seats"] is True

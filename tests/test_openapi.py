@@ -359,6 +359,9 @@ def _companions_seed(event_id: int) -> dict:
     event.companion_limits = "vip=20"
     principal = make_guest(event, name_en="Principal With Aides", category=Category.VIP)
     answer(principal)
+    # The VIP's seat is one more: the seats the door's operations need stay free.
+    event = db.session.get(Event, event_id)
+    event.capacity += 1
     made = [
         companions.add(
             principal.id, companions.CompanionDetails(name_en=f"Aide {n}"), audit.SYSTEM

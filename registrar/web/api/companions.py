@@ -87,9 +87,9 @@ def companion_create(event_id: int, guest_id: int) -> Response:
 
 def companion_update(event_id: int, guest_id: int, companion_id: int) -> Response:
     actor = _organizer_actor(event_id)
-    body = _body(schemas.CompanionRequest)
-    _companion(event_id, guest_id, companion_id)
-    companions.change(companion_id, body.details(), actor)
+    body = _body(schemas.CompanionChangeRequest)
+    companion = _companion(event_id, guest_id, companion_id)
+    companions.change(companion_id, body.details(companion), actor)
     db.session.commit()
     return _answer(schemas.Companion, schemas.Companion.of(_guest_of(event_id, companion_id)))
 

@@ -1246,11 +1246,11 @@ _PATHS.update(
             "patch": {
                 "operationId": "companion_update",
                 "summary": "Change an accompanying person's name or role",
-                "description": f"{_ORGANIZERS} The whole person is sent. A removed one is "
-                "refused (409).",
+                "description": f"{_ORGANIZERS} The fields sent; the others stay. A removed "
+                "one is refused (409).",
                 "security": _DOOR_POST,
                 "parameters": _COMPANION,
-                "requestBody": _body("CompanionRequest"),
+                "requestBody": _body("CompanionChangeRequest"),
                 "responses": _responses(
                     _json("Companion", "The accompanying person, changed."), *_SEATING_ERRORS
                 ),

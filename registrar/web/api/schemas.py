@@ -1752,7 +1752,7 @@ CompanionRoleName: TypeAlias = Literal["aide", "interpreter", "security", "other
 
 class CompanionRequest(_Body):
     """An accompanying person of a guest (services/companions.py): a role and a name in at
-    least one script. On a change, the whole person is sent."""
+    least one script."""
 
     role: CompanionRoleName = Field(description="aide, interpreter, security or other.")
     name_en: Annotated[str, _text(200, strip=True)] = Field(
@@ -1763,6 +1763,22 @@ class CompanionRequest(_Body):
     def details(self) -> companions.CompanionDetails:
         return companions.CompanionDetails(
             role=CompanionRole(self.role), name_en=self.name_en, name_zh=self.name_zh
+        )
+
+
+class CompanionChangeRequest(_Body):
+    """A change of an accompanying person: the fields sent; the others stay."""
+
+    role: CompanionRoleName | None = None
+    name_en: Annotated[str, _text(200, strip=True)] | None = None
+    name_zh: Annotated[str, _text(200, strip=True)] | None = None
+
+    def details(self, companion: Guest) -> companions.CompanionDetails:
+        role = companion.companion_role or CompanionRole.OTHER
+        return companions.CompanionDetails(
+            role=CompanionRole(self.role) if self.role is not None else role,
+            name_en=companion.name_en if self.name_en is None else self.name_en,
+            name_zh=companion.name_zh if self.name_zh is None else self.name_zh,
         )
 
 
@@ -1822,6 +1838,7 @@ REQUESTS = (
     ProgrammeItemChangeRequest,
     ProgrammeMoveRequest,
     CompanionRequest,
+    CompanionChangeRequest,
 )
 ANSWERS = (
     ScanResult,
