@@ -364,6 +364,7 @@ CONSOLE = {
     "arrival-desk": "/protocol/events/{event}/arrivals",
     "mc-list": "/protocol/events/{event}/mc",
     "holds": "/console/events/{event}/holds",
+    "guest-companions": "/console/guests/{confirmed}/companions",
 }
 
 
