@@ -40,6 +40,7 @@ PUBLIC_ENDPOINTS = frozenset(
         "public.badge_qr",
         "public.badge_pdf",
         "public.propose_deputy",
+        "public.name_companion",
         "auth.login",
         "auth.logout",
         # A staff member's own way to a password: the e-mailed link is the key.
