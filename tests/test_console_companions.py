@@ -259,3 +259,27 @@ def test_a_guest_who_declines_takes_their_waiting_requests_with_them(organizer_c
     assert request.state == RequestState.SUPERSEDED
     page = text(organizer_client.get(link))
     assert "Name an aide" not in page
+
+
+def test_the_event_editor_sets_the_limits_and_whether_they_take_seats(organizer_client):
+    from support.event_form import edit_form
+
+    from registrar.models import Event
+
+    event = make_event()
+    db.session.commit()
+    path = f"/console/events/{event.id}/edit"
+    page = text(organizer_client.get(path))
+    assert "Accompanying persons each guest may bring" in page
+
+    bad = organizer_client.post(path, data=edit_form(event, companion_limits="mayor=2"))
+    assert bad.status_code == 400
+    assert "Unknown category" in text(bad)
+    db.session.expire_all()
+    assert db.session.get_one(Event, event.id).companion_limits == ""
+
+    form = edit_form(event, companion_limits="vip = 2, speaker=1", companions_take_seats="y")
+    assert organizer_client.post(path, data=form).status_code == 302
+    db.session.expire_all()
+    event = db.session.get_one(Event, event.id)
+    assert (event.companion_limits, event.companions_take_seats) == ("speaker=1 vip=2", True)

@@ -18,6 +18,7 @@ The rules, all under the event lock:
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass, replace
 
@@ -64,9 +65,10 @@ class CompanionDetails:
 
 
 def parse_limits(text: str) -> dict[Category, int]:
-    """The limits written as "vip=2 speaker=1" (commas or spaces between), checked."""
+    """The limits written as "vip=2 speaker=1" (commas or spaces between, spaces around "="
+    too), checked."""
     limits: dict[Category, int] = {}
-    for part in text.replace(",", " ").split():
+    for part in re.sub(r"\s*=\s*", "=", text).replace(",", " ").split():
         code, sep, number = part.partition("=")
         code = code.strip().lower()
         if not sep or code not in {c.value for c in Category}:
