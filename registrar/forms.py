@@ -38,13 +38,15 @@ from .errors import InvalidAnswer
 from .labels import (
     CATEGORY_LABELS,
     CHANNEL_LABELS,
+    COMPANION_ROLE_LABELS,
     LANGUAGE_LABELS,
     ROLE_LABELS,
     WEBHOOK_KIND_LABELS,
 )
-from .models import Category, Channel, Language, Role
+from .models import Category, Channel, CompanionRole, Language, Role
 from .numbers import parse_id, parse_whole
 from .services import precedence, protocol
+from .services.companions import CompanionDetails
 from .services.guests import FIELD_LENGTHS, GuestDetails
 from .services.requests.deputies import MAX_LENGTHS as DEPUTY_LENGTHS
 from .services.requests.deputies import DeputyDetails
@@ -165,6 +167,41 @@ class DeputyForm(FlaskForm):
             organization=self.organization.data or "",
             email=self.email.data or "",
             language=Language(self.language.data),
+        )
+
+
+class CompanionForm(FlaskForm):
+    """An accompanying person of a guest: a role and a name in at least one script."""
+
+    role = SelectField(_l("Role"), default=CompanionRole.AIDE.value, validate_choice=False)
+    name_en = StringField(
+        _l("Name in English"),
+        validators=[Length(max=200, message=_l("At most %(max)d characters, please.")), _one_line],
+    )
+    name_zh = StringField(
+        _l("Name in Chinese"),
+        validators=[Length(max=200, message=_l("At most %(max)d characters, please.")), _one_line],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role.choices = [
+            SelectChoice(role.value, COMPANION_ROLE_LABELS[role]) for role in CompanionRole
+        ]
+
+    def validate_role(self, field) -> None:
+        if field.data not in {role.value for role in CompanionRole}:
+            raise ValidationError(_l("Please choose a role from the list."))
+
+    def validate_name_zh(self, field) -> None:
+        if not ((self.name_en.data or "").strip() or (field.data or "").strip()):
+            raise ValidationError(_l("Please give the name in at least one script."))
+
+    def to_details(self) -> CompanionDetails:
+        return CompanionDetails(
+            role=CompanionRole(self.role.data),
+            name_en=self.name_en.data or "",
+            name_zh=self.name_zh.data or "",
         )
 
 

@@ -14,6 +14,7 @@ from .models import (
     ApiRole,
     Category,
     Channel,
+    CompanionRole,
     DeliveryStatus,
     Direction,
     DoorNoAnswer,
@@ -185,6 +186,7 @@ API_ROLE_LABELS = {
 REQUEST_KIND_LABELS = {
     RequestKind.NAME_CHANGE: _l("Name or organization correction"),
     RequestKind.DEPUTY: _l("Deputy"),
+    RequestKind.COMPANION: _l("Accompanying person"),
 }
 
 REQUEST_STATE_LABELS = {
@@ -192,4 +194,11 @@ REQUEST_STATE_LABELS = {
     RequestState.APPROVED: _l("Approved"),
     RequestState.DECLINED: _l("Declined"),
     RequestState.SUPERSEDED: _l("Replaced by a newer request"),
+}
+
+COMPANION_ROLE_LABELS = {
+    CompanionRole.AIDE: _l("Aide"),
+    CompanionRole.INTERPRETER: _l("Interpreter"),
+    CompanionRole.SECURITY: _l("Security"),
+    CompanionRole.OTHER: _l("Other"),
 }

@@ -175,6 +175,8 @@ class RequestKind(enum.StrEnum):
     NAME_CHANGE = "name_change"
     # Someone to come in the guest's place.
     DEPUTY = "deputy"
+    # An accompanying person the guest names (services/companions.py).
+    COMPANION = "companion"
 
 
 class RequestState(enum.StrEnum):
@@ -183,6 +185,18 @@ class RequestState(enum.StrEnum):
     DECLINED = "declined"
     # Replaced by a newer request of the same guest before anyone decided it.
     SUPERSEDED = "superseded"
+
+
+class CompanionRole(enum.StrEnum):
+    """What an accompanying person does for the guest they come with (services/companions.py).
+
+    Stored as a string with no CHECK constraint, so a member added here needs no migration.
+    """
+
+    AIDE = "aide"
+    INTERPRETER = "interpreter"
+    SECURITY = "security"
+    OTHER = "other"
 
 
 class Direction(enum.StrEnum):
@@ -264,6 +278,13 @@ class Event(Model):
     )
     # Space-separated categories whose guests may not send a deputy (services/requests/).
     no_deputies: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
+    # How many accompanying persons a guest of each category may bring (services/companions.py),
+    # as "vip=2 speaker=1"; a category not named brings none.
+    companion_limits: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    # Whether accompanying persons take a seat in the room (counted by services/seats.py).
+    companions_take_seats: Mapped[bool] = mapped_column(
+        sa.Boolean, default=False, server_default=sa.false()
+    )
     # When an organizer first downloaded the badges to print (the sheet, or one guest's):
     # from then on every correction of a name waits for approval.
     badges_printed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -379,6 +400,11 @@ class Guest(Model):
     # The guest this one came in place of, for a deputy. No foreign key: on SQLite adding one
     # would rebuild the table, and its triggers with it (the request keeps both ids anyway).
     deputy_for_id: Mapped[int | None] = mapped_column(sa.Integer)
+    # For an accompanying person (services/companions.py): the guest they come with, and what
+    # they do. They get no invitation and give no answer of their own. No foreign key, as for
+    # deputy_for_id (the service removes them with their guest).
+    principal_id: Mapped[int | None] = mapped_column(sa.Integer, index=True)
+    companion_role: Mapped[CompanionRole | None] = mapped_column(_enum(CompanionRole))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # What the door and the console search (search_keys.guest_search_key of the names, organization
     # and e-mail; empty once erased), through the indexes of search_index.py. Written by the
@@ -401,6 +427,10 @@ class Guest(Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+    @property
+    def is_companion(self) -> bool:
+        return self.principal_id is not None
 
     @property
     def sent_deputy(self) -> bool:
@@ -755,6 +785,8 @@ class ChangeRequest(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     decided_by: Mapped[str] = mapped_column(sa.String(64), default="")
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # An accompanying person's role (the names above are theirs).
+    companion_role: Mapped[CompanionRole | None] = mapped_column(_enum(CompanionRole))
     # The deputy's guest, once approved.
     deputy_id: Mapped[int | None] = mapped_column(sa.ForeignKey("guests.id", ondelete="SET NULL"))
 

@@ -365,6 +365,7 @@ CONSOLE = {
     "mc-list": "/protocol/events/{event}/mc",
     "holds": "/console/events/{event}/holds",
     "seating": "/console/events/{event}/seating",
+    "guest-companions": "/console/guests/{confirmed}/companions",
 }
 
 

@@ -40,6 +40,7 @@ PUBLIC_ENDPOINTS = frozenset(
         "public.badge_qr",
         "public.badge_pdf",
         "public.propose_deputy",
+        "public.name_companion",
         "auth.login",
         "auth.logout",
         # A staff member's own way to a password: the e-mailed link is the key.
@@ -86,6 +87,8 @@ ORGANIZER_API_ENDPOINTS = frozenset(
         "api.request_approve",
         "api.request_decline",
         "api.guest_deputy",
+        "api.companion_collection",
+        "api.companion_item",
     }
 )
 # The event and its programme: the event's team reads them, only its organizers change them.

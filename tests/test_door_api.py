@@ -123,6 +123,9 @@ def test_ok_shows_the_guest_and_a_second_scan_is_already_checked_in(door_client,
         "receiver_returned": False,
         "vip": False,
         "seat_label": "",
+        "companion_role": None,
+        "principal_name_en": "",
+        "principal_name_zh": "",
     }
     assert body["occupancy"] == {"inside": 1, "capacity": 10}
     assert datetime.fromisoformat(body["scanned_at"]) == first_at

@@ -627,3 +627,33 @@ def test_a_guest_who_never_answered_is_blue_and_let_in_where_the_event_allows(ap
     db.session.expire_all()
     answer = db.session.get(Guest, guest_id).rsvp
     assert answer.attending and answer.channel == Channel.ZH
+
+
+def test_an_accompanying_person_is_let_in_and_shown_with_the_guest_they_accompany(app, browser):
+    from registrar import unit_of_work
+    from registrar.services import companions
+
+    event = make_event(capacity=3, companion_limits="vip=1")
+    mayor = _confirmed(event, name_en="Chen Chi-Mai", name_zh="陳其邁", category=Category.VIP)
+    details = companions.CompanionDetails(name_en="Lin Chih-Hao", name_zh="林志豪")
+    aide = unit_of_work.run(lambda: companions.add(mayor.id, details, "staff:1"))
+    make_staff("door@example.org", Role.DOOR, PASSWORD)
+    event_id, code = event.id, _code(aide)
+    db.session.commit()
+
+    with serving(app) as url:
+        chromium = browser()
+        volunteer = Scanner(chromium.new_context(viewport=PHONE, locale="en-GB"), url)
+        volunteer.log_in("door@example.org")
+        volunteer.open(f"/door/events/{event_id}")
+        volunteer.type_code(code)
+        good = volunteer.verdict("good")
+        assert "Lin Chih-Hao" in good.inner_text()
+        assert (
+            volunteer.page.inner_text("#verdict-companion") == "Accompanying Chen Chi-Mai · 陳其邁"
+        )
+        assert "Aide" in volunteer.page.inner_text("#verdict-org")
+        # Not the VIP: the door calls the protocol desk for the guest, not for the aide.
+        assert not volunteer.page.locator("#verdict-vip").is_visible()
+        assert volunteer.occupancy() == "1 / 3"
+        chromium.close()

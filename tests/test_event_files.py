@@ -388,3 +388,42 @@ def test_an_introduction_too_long_is_named_with_its_line(app):
     with pytest.raises(event_files.EventFileError) as refused:
         imported(long)
     assert "mail.intro.en" in str(refused.value) and "1500" in str(refused.value)
+
+
+ACCOMPANYING = FORUM + "\n[accompanying]\nlimits = { vip = 2, speaker = 1 }\ntake_seats = true\n"
+
+
+def test_the_accompanying_persons_section_is_read_written_and_read_back(app):
+    assert "[accompanying]" not in FORUM
+    assert event_files.read_event_file(FORUM).details.companion_limits == ""
+    event = imported(ACCOMPANYING).event
+    assert (event.companion_limits, event.companions_take_seats) == ("speaker=1 vip=2", True)
+
+    text = event_files.export_event(event)
+    assert "[accompanying]\nlimits.speaker = 1\nlimits.vip = 2\ntake_seats = true" in text
+    assert not imported(text).changed_anything
+    # Left out: nobody brings anyone, and nobody takes a seat for it.
+    assert imported(FORUM).changes["companion_limits"] == ("speaker=1 vip=2", "")
+    assert "\n[accompanying]" not in event_files.export_event(event)
+
+
+@pytest.mark.parametrize(
+    ("limits", "message"),
+    [
+        ("{ vip = 21 }", r"accompanying\.limits: The limit of accompanying persons per guest"),
+        ("{ vip = -1 }", r"accompanying\.limits: The limit of accompanying persons per guest"),
+        ("{ mayor = 1 }", r"accompanying\.limits\.mayor: not a key"),
+        ('{ vip = "2" }', r"accompanying\.limits\.vip: must be a whole number"),
+    ],
+)
+def test_bad_accompanying_limits_are_named_with_their_line_and_nothing_written(
+    app, limits, message
+):
+    before = rows()
+    text = FORUM + f"\n[accompanying]\nlimits = {limits}\n"
+    with pytest.raises(event_files.EventFileError) as refused:
+        imported(text)
+    db.session.rollback()
+    line = len(text.splitlines())
+    assert re.search(rf"^line {line}: {message}", str(refused.value)), str(refused.value)
+    assert rows() == before

@@ -129,6 +129,10 @@ EXAMPLES = {
     "request_approve": 30,
     "request_decline": 30,
     "guest_deputy": 30,
+    "companions": 20,
+    "companion_create": 40,
+    "companion_update": 30,
+    "companion_delete": 25,
 }
 # The operations only an organizer (or a door lead) may call.
 ORGANIZERS_ONLY = frozenset(
@@ -145,6 +149,9 @@ ORGANIZERS_ONLY = frozenset(
         "guest_answer_update",
         "programme_changes",
         "waitlist",
+        "companion_create",
+        "companion_update",
+        "companion_delete",
     }
 )
 # The organizer's event and programme writes and decisions on guests' requests: only an
@@ -379,6 +386,28 @@ def _requests_to_decide(event_id: int) -> dict:
     return {"requests": [r.id for r in made], "deputy_guests": sending}
 
 
+def _companions_seed(event_id: int) -> dict:
+    """A VIP who said yes, may bring up to twenty accompanying persons, and brought ten (with no
+    seats: the door's seats stay as they are)."""
+    from registrar.services import companions
+
+    event = db.session.get(Event, event_id)
+    event.companion_limits = "vip=20"
+    principal = make_guest(event, name_en="Principal With Aides", category=Category.VIP)
+    answer(principal)
+    # The VIP's seat is one more: the seats the door's operations need stay free.
+    event = db.session.get(Event, event_id)
+    event.capacity += 1
+    made = [
+        companions.add(
+            principal.id, companions.CompanionDetails(name_en=f"Aide {n}"), audit.SYSTEM
+        ).id
+        for n in range(10)
+    ]
+    db.session.commit()
+    return {"principal": principal.id, "companions": made}
+
+
 def _log_in(app, email: str, role: Role, event_id: int):
     """A client logged in with CSRF on, and the token its scanner page hands to the API."""
     client = request_client(app)
@@ -430,6 +459,15 @@ def _path_choices(operation, seed: dict) -> list[dict]:
         ]
     if names == {"event_id"}:
         return [{"event_id": seed["event"]}, {"event_id": seed["other"]}]
+    if "companion_id" in names:
+        return [
+            {"event_id": seed["event"], "guest_id": seed["principal"], "companion_id": c}
+            for c in seed["companions"]
+        ]
+    if name in ("companions", "companion_create"):
+        return [{"event_id": seed["event"], "guest_id": seed["principal"]}] * 3 + [
+            {"event_id": seed["event"], "guest_id": seed["guests"][0]}
+        ]
     # Guests who came in count three times: receivers are only for them; waitlisted guests
     # (made for the waitlist's operations) nine times.
     guests = [*seed["guests"], *seed["checked_in"] * 2, *seed.get("waitlisted", []) * 8]
@@ -591,6 +629,7 @@ def door_api(app) -> DoorApi:
     seed = _seed()
     seed.update(_events_to_write())
     seed.update(_requests_to_decide(seed["event"]))
+    seed.update(_companions_seed(seed["event"]))
     sessions = [
         _log_in(app, "door@example.org", Role.DOOR, seed["event"]),
         _log_in(app, "organizer@example.org", Role.ORGANIZER, seed["event"]),

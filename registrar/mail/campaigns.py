@@ -133,6 +133,8 @@ def confirmed_guests(event: Event) -> list[Guest]:
                 Guest.event_id == event.id,
                 Guest.revoked_at.is_(None),
                 Seat.state == SeatState.CONFIRMED,
+                # Accompanying persons get no e-mail: their guest does.
+                Guest.principal_id.is_(None),
             )
             .order_by(Guest.id)
         )

@@ -32,7 +32,8 @@ from ..models import (
     Seat,
     SeatState,
 )
-from . import outbox
+from . import companions, outbox
+from .companions import CompanionCounts
 from .seats import Hold, SeatCounts, holds_of
 
 # The needs list shows at most this many guests; the counts above it are always complete.
@@ -130,6 +131,9 @@ class Dashboard:
     holds: list[Hold]
     # Messages to guests that cannot be sent as things stand (outbox.unrenderable).
     unrenderable: list[OutboxMessage]
+    # Accompanying persons still valid, and how many are inside (services/companions.py); those
+    # who take seats are in the seats' counts as well.
+    companions: CompanionCounts | None = None
 
     @property
     def busiest_day(self) -> int:
@@ -154,6 +158,7 @@ def summary(event: Event) -> Dashboard:
         categories=_category_counts(tally),
         holds=holds,
         unrenderable=outbox.unrenderable(event),
+        companions=companions.event_counts(event.id),
     )
 
 

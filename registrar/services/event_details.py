@@ -23,6 +23,7 @@ from ..errors import InvalidAnswer
 from ..extensions import db
 from ..models import AgendaItem, Category, Channel, DoorNoAnswer, Event, column_length
 from ..text import has_control_characters
+from .companions import format_limits, parse_limits
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,10 @@ class EventDetails:
     small_corrections: bool = False
     # The categories whose guests may not propose a deputy through their link.
     no_deputies: tuple[Category, ...] = ()
+    # How many accompanying persons a guest of each category may bring, as "vip=2 speaker=1"
+    # (services/companions.py), and whether they take seats in the room.
+    companion_limits: str = ""
+    companions_take_seats: bool = False
 
     @classmethod
     def of(cls, event: Event) -> EventDetails:
@@ -88,6 +93,11 @@ class EventDetails:
         values["channels"] = " ".join(c.value for c in offered)
         # In the order of Category, each once, so that the same choice is the same text.
         values["no_deputies"] = " ".join(c.value for c in Category if c in self.no_deputies)
+        try:
+            # The same limits are the same text, whichever way they were written.
+            values["companion_limits"] = format_limits(parse_limits(self.companion_limits))
+        except InvalidAnswer:
+            pass  # refused by validate()
         return values
 
 
@@ -222,6 +232,10 @@ def validate(
             refuse("channels", _l("Choose the channels from the list."))
     if not isinstance(details.door_no_answer, DoorNoAnswer):
         refuse("door_no_answer", _l("Choose what the door does from the list."))
+    try:
+        parse_limits(details.companion_limits)
+    except InvalidAnswer as exc:
+        refuse("companion_limits", str(exc))
     if event_id is not None and "starts_at" not in errors and "ends_at" not in errors:
         _check_programme(details, event_id, programme_shift, refuse)
     if errors:

@@ -27,7 +27,7 @@ from ..models import (
     SeatState,
     TeamMember,
 )
-from . import audit, calendar, notices, seats
+from . import audit, calendar, companions, notices, seats
 from .event_details import (
     EventDetails,
     EventInvalid,
@@ -248,6 +248,18 @@ def update(
     changes = changes_between(event, details)
     if not changes:
         return {}
+    if "companions_take_seats" in changes and companions.event_counts(event.id).named:
+        # Seats taken or not taken already would no longer match the rule.
+        raise EventInvalid(
+            {
+                "companions_take_seats": str(
+                    _l(
+                        "Accompanying persons are named already: remove them before changing "
+                        "whether they take seats."
+                    )
+                )
+            }
+        )
     told = guest_facing(changes)
     who = audience(event, told)
     if told and who.invited and not notice_confirmed:

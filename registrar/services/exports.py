@@ -24,6 +24,7 @@ from ..extensions import db
 from ..labels import (
     CATEGORY_LABELS,
     CHANNEL_EXPORT,
+    COMPANION_ROLE_LABELS,
     DIRECTION_LABELS,
     EXIT_RECORDED,
     LANGUAGE_LABELS,
@@ -140,6 +141,7 @@ def guests_table(event: Event) -> Table:
         .options(joinedload(Guest.rsvp), joinedload(Guest.seat), joinedload(Guest.check_in))
     ).all()
     positions = _queue_positions(guest.seat for guest in guests)
+    by_id = {guest.id: guest for guest in guests}
     header = [
         _l("ID"),
         FIELD_LABELS["name_en"],
@@ -165,9 +167,12 @@ def guests_table(event: Event) -> Table:
         _l("Inside"),
         _l("Receiver"),
         _l("Walk-in"),
+        _l("Accompanying"),
+        _l("Accompanying as"),
     ]
     rows: list[list[Value]] = []
     for guest in guests:
+        principal = by_id.get(guest.principal_id) if guest.principal_id else None
         answer, seat, presence = guest.rsvp, guest.seat, guest.check_in
         if guest.sent_deputy:
             answered = _l("Sent a deputy")
@@ -180,7 +185,8 @@ def guests_table(event: Event) -> Table:
                 guest.id,
                 guest.name_en,
                 guest.name_zh,
-                guest.email,
+                # An accompanying person has no address of their own.
+                "" if guest.is_companion else guest.email,
                 guest.organization,
                 guest.title,
                 CATEGORY_LABELS[guest.category],
@@ -201,9 +207,15 @@ def guests_table(event: Event) -> Table:
                 (YES if presence.inside else NO) if presence else None,
                 presence.receiver if presence else None,
                 YES if guest.walk_in else NO,
+                _both_names(principal) if principal else None,
+                COMPANION_ROLE_LABELS[guest.companion_role] if guest.companion_role else None,
             ]
         )
     return Table([str(label) for label in header], rows)
+
+
+def _both_names(guest: Guest) -> str:
+    return " ".join(name for name in (guest.name_en, guest.name_zh) if name)
 
 
 def checkins_table(event: Event) -> Table:

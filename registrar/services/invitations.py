@@ -11,7 +11,7 @@ from .. import tokens
 from ..errors import GuestErased, InvalidAnswer, InvitationInactive, InvitationNotFound
 from ..extensions import db
 from ..models import Category, Event, Guest, Language, utcnow
-from . import audit, notify, seats
+from . import audit, companions, notify, seats
 from .locking import lock_guest_event
 
 
@@ -31,7 +31,8 @@ def resolve_invitation(token: str) -> Guest:
     except tokens.InvalidToken as exc:
         raise InvitationNotFound() from exc
     guest = db.session.get(Guest, claim.guest_id)
-    if guest is None:
+    # An accompanying person has no invitation of their own.
+    if guest is None or guest.is_companion:
         raise InvitationNotFound()
     if guest.sent_deputy:
         raise InvitationInactive(
@@ -109,6 +110,7 @@ def revoke(guest_id: int, actor: str) -> Guest:
     guest.revoked_at = utcnow()
     audit.record("invitation.revoked", actor=actor, event_id=event.id, guest_id=guest.id)
     seats.release(event, guest, actor, reason="revoked")
+    companions.dismiss_all(event, guest, actor, "revoked")
     notify.invitation_revoked(guest)
     return guest
 

@@ -17,7 +17,7 @@ from ..errors import DeadlinePassed, DomainError, InvalidAnswer, InvitationInact
 from ..extensions import db
 from ..models import Channel, Event, EventState, Guest, Rsvp, Seat, SeatState, utcnow
 from ..text import require_one_line
-from . import audit, notify, seats, webhooks
+from . import audit, companions, notify, seats, webhooks
 from .locking import lock_guest_event
 from .requests import name_changes
 from .writes import Writes
@@ -158,6 +158,7 @@ def answer(
     else:
         released = guest.seat.state if guest.seat is not None else None
         seats.release(event, guest, actor, reason="declined")
+        companions.dismiss_all(event, guest, actor, "declined")
         if "attending" in changed:
             notify.answer_declined(guest, released, actor)
     db.session.flush()

@@ -85,6 +85,13 @@ def _row(event: Event, guest: protocol.DeskGuest, script: str) -> dict[str, Any]
         "state_text": state,
         "time": when,
         "gate": guest.gate,
+        "companions": _(
+            "with %(n)s accompanying (%(arrived)s arrived)",
+            n=guest.companions,
+            arrived=guest.companions_arrived,
+        )
+        if guest.companions
+        else "",
     }
 
 

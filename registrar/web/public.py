@@ -7,11 +7,11 @@ from flask import Blueprint, Response, flash, g, redirect, render_template, requ
 from flask_babel import gettext as _
 
 from ..extensions import db
-from ..forms import DeputyForm, RsvpForm
-from ..labels import CHANNEL_LABELS
+from ..forms import CompanionForm, DeputyForm, RsvpForm
+from ..labels import CHANNEL_LABELS, COMPANION_ROLE_LABELS
 from ..models import Event, EventState, RequestKind
-from ..services import audit, badges, calendar, invitations, notices, requests, rsvp
-from ..services.requests import deputies
+from ..services import audit, badges, calendar, companions, invitations, notices, requests, rsvp
+from ..services.requests import accompanying, deputies
 from ..text import one_line
 from . import limits
 from .use_case import perform, reads_first
@@ -102,7 +102,41 @@ def propose_deputy(token: str):
     return _invitation_page(guest, token, form, deputy_form, status)
 
 
-def _invitation_page(guest, token: str, form: RsvpForm, deputy_form: DeputyForm, status: int):
+@bp.post("/i/<token>/companion")
+@limits.token_pages
+@reads_first
+def name_companion(token: str):
+    """The attending guest names an accompanying person, for the organizers to approve."""
+    guest = invitations.resolve_invitation(token)
+    g.guest_language = guest.language.value
+    g.timezone = guest.event.timezone
+    companion_form = CompanionForm(prefix="companion")
+    status = 400
+    if companion_form.validate_on_submit():
+        guest_id, link_version = guest.id, guest.token_version
+        details = companion_form.to_details()
+        proposed = perform(
+            lambda: accompanying.propose(guest_id, link_version, details, audit.GUEST),
+            _("Thank you. The organizers will confirm your accompanying person."),
+            error_pages=(404, 410),
+        )
+        if proposed.ok:
+            return redirect(url_for(".invitation", token=token, _anchor="companions"))
+        status = proposed.error.status
+    form = RsvpForm(guest.event, obj=_form_defaults(guest), formdata=None)
+    return _invitation_page(
+        guest, token, form, DeputyForm(prefix="deputy"), status, companion_form=companion_form
+    )
+
+
+def _invitation_page(
+    guest,
+    token: str,
+    form: RsvpForm,
+    deputy_form: DeputyForm,
+    status: int,
+    companion_form: CompanionForm | None = None,
+):
     event = guest.event
     return (
         render_template(
@@ -111,6 +145,12 @@ def _invitation_page(guest, token: str, form: RsvpForm, deputy_form: DeputyForm,
             event=event,
             form=form,
             deputy_form=deputy_form,
+            companion_form=companion_form or CompanionForm(prefix="companion", formdata=None),
+            may_name_companions=accompanying.may_name(event, guest),
+            companion_limit=companions.limit_for(event, guest),
+            companions_named=companions.companions_of(guest.id, active_only=True),
+            companion_requests=accompanying.requested_by(guest),
+            role_labels=COMPANION_ROLE_LABELS,
             may_send_deputy=deputies.may_send_deputy(event, guest),
             pending_deputy=requests.pending_of(guest, RequestKind.DEPUTY),
             pending_names=requests.pending_of(guest, RequestKind.NAME_CHANGE),

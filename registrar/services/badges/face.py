@@ -10,7 +10,8 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ...labels import CATEGORY_LABELS, CHANNEL_SHORT
+from ...extensions import db
+from ...labels import CATEGORY_LABELS, CHANNEL_SHORT, COMPANION_ROLE_LABELS
 from ...models import Category, Channel, Event, Guest
 from .holders import badge_code_for
 
@@ -23,6 +24,8 @@ CATEGORY_COLOURS = {
     Category.PRESS: (46, 125, 50),
     Category.STAFF: (230, 81, 0),
 }
+# An accompanying person's band (blue grey): told apart from every category's.
+COMPANION_COLOUR = (69, 90, 100)
 
 
 @dataclass(frozen=True)
@@ -117,14 +120,18 @@ def badge_face(guest: Guest, wording: Wording | None = None) -> BadgeFace:
     caption_en, caption_zh = wording.caption
     no_receiver_en, no_receiver_zh = wording.no_receiver
     names = tuple(n for n in (guest.name_zh, guest.name_en) if n) or ("",)
+    title, colour = guest.title, CATEGORY_COLOURS[guest.category]
+    if guest.is_companion:
+        category_en, category_zh, title = _companion_wording(guest)
+        colour = COMPANION_COLOUR
     return BadgeFace(
         code=code,
         names=names,
         organization=guest.organization,
-        title=guest.title,
+        title=title,
         category_en=category_en,
         category_zh=category_zh,
-        colour=CATEGORY_COLOURS[guest.category],
+        colour=colour,
         channel=channel,
         channel_en=channel_en,
         channel_zh=channel_zh,
@@ -141,3 +148,22 @@ def badge_face(guest: Guest, wording: Wording | None = None) -> BadgeFace:
         seat_label=(guest.seat.label or "") if guest.seat is not None else "",
         seat_caption=" · ".join(dict.fromkeys(wording.seat)),
     )
+
+
+def _companion_wording(guest: Guest) -> tuple[str, str, str]:
+    """An accompanying person's band ("Accompanying", in both languages) and the line under
+    their name: their role and the guest they come with, in both languages."""
+    principal = db.session.get(Guest, guest.principal_id)
+    band_en, band_zh = _in_both(_l("Accompanying"))
+    role_en, role_zh = (
+        _in_both(COMPANION_ROLE_LABELS[guest.companion_role]) if guest.companion_role else ("", "")
+    )
+    if principal is None:
+        return band_en, band_zh, ""
+    name_en = principal.name_en or principal.name_zh
+    name_zh = principal.name_zh or principal.name_en
+    with force_locale("en"):
+        line_en = _("%(role)s, accompanying %(name)s", role=role_en, name=name_en)
+    with force_locale("zh_Hant"):
+        line_zh = _("%(role)s, accompanying %(name)s", role=role_zh, name=name_zh)
+    return band_en, band_zh, line_zh if line_zh == line_en else f"{line_zh} / {line_en}"

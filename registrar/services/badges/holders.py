@@ -13,9 +13,14 @@ from .. import audit
 
 
 def has_badge(guest: Guest) -> bool:
-    """A badge is for a guest with a confirmed seat whose invitation was not withdrawn."""
+    """A badge is for a guest with a confirmed seat whose invitation was not withdrawn (and for
+    an accompanying person where the event does not seat them: they have no seat)."""
+    if guest.is_revoked:
+        return False
     seat = guest.seat
-    return not guest.is_revoked and seat is not None and seat.state == SeatState.CONFIRMED
+    if seat is None:
+        return guest.is_companion and not guest.event.companions_take_seats
+    return seat.state == SeatState.CONFIRMED
 
 
 def require_badge(guest: Guest) -> None:
@@ -31,14 +36,13 @@ def badge_code_for(guest: Guest) -> str:
 
 def guests_with_badges(event: Event) -> list[Guest]:
     """Every guest of the event who has a badge, in alphabetical order, for printing."""
+    seated: sa.ColumnElement[bool] = Seat.state == SeatState.CONFIRMED
+    if not event.companions_take_seats:
+        seated = sa.or_(seated, sa.and_(Guest.principal_id.is_not(None), Seat.id.is_(None)))
     guests = db.session.scalars(
         sa.select(Guest)
-        .join(Seat, Seat.guest_id == Guest.id)
-        .where(
-            Guest.event_id == event.id,
-            Guest.revoked_at.is_(None),
-            Seat.state == SeatState.CONFIRMED,
-        )
+        .outerjoin(Seat, Seat.guest_id == Guest.id)
+        .where(Guest.event_id == event.id, Guest.revoked_at.is_(None), seated)
         .options(selectinload(Guest.rsvp), selectinload(Guest.seat))
     ).all()
     return sorted(guests, key=lambda g: ((g.name_en or g.name_zh).casefold(), g.id))

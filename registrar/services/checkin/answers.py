@@ -9,7 +9,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from ...i18n import is_chinese
-from ...models import Category, Channel, Direction, DoorNoAnswer, Verdict
+from ...models import Category, Channel, CompanionRole, Direction, DoorNoAnswer, Verdict
 from .verdict import Decision, FirstScan, NoAnswerAtDoor, ScanRequest
 
 
@@ -39,6 +39,11 @@ class ShownGuest:
     receiver_returned: bool
     # The reserved seat to show the guest to, "" when none (answers kept before it: none).
     seat_label: str = ""
+    # For an accompanying person: their role and the guest they come with (the door says
+    # "accompanying <principal>").
+    companion_role: CompanionRole | None = None
+    principal_name_en: str = ""
+    principal_name_zh: str = ""
 
     @property
     def vip(self) -> bool:
@@ -105,6 +110,9 @@ class ScanAnswer:
                 receiver=guest.receiver,
                 receiver_returned=guest.receiver_returned,
                 seat_label=guest.seat_label,
+                companion_role=guest.companion_role,
+                principal_name_en=guest.principal_name_en,
+                principal_name_zh=guest.principal_name_zh,
             )
         return cls(
             verdict=decision.verdict,
@@ -177,6 +185,9 @@ def _guest_record(guest: ShownGuest) -> dict[str, Any]:
         "receiver_returned": guest.receiver_returned,
         "vip": guest.vip,
         "seat_label": guest.seat_label,
+        "companion_role": guest.companion_role.value if guest.companion_role else None,
+        "principal_name_en": guest.principal_name_en,
+        "principal_name_zh": guest.principal_name_zh,
     }
 
 
@@ -184,7 +195,16 @@ def _guest_from(record: dict[str, Any]) -> ShownGuest:
     channel = Channel(record["channel"]) if record["channel"] else None
     # "vip" follows from the category (answers kept before it existed lack it).
     fields = {k: v for k, v in record.items() if k != "vip"}
-    return ShownGuest(**{**fields, "category": Category(record["category"]), "channel": channel})
+    # Answers kept before accompanying persons existed lack their fields.
+    role = record.get("companion_role")
+    return ShownGuest(
+        **{
+            **fields,
+            "category": Category(record["category"]),
+            "channel": channel,
+            "companion_role": CompanionRole(role) if role else None,
+        }
+    )
 
 
 def _first_scan_record(first: FirstScan) -> dict[str, Any]:

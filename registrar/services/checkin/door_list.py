@@ -91,6 +91,7 @@ def listed_guests(event: Event) -> list[ListedGuest]:
             Rsvp.attending,
             Rsvp.channel,
             Seat.state,
+            Guest.principal_id,
         )
         .outerjoin(Rsvp, Rsvp.guest_id == Guest.id)
         .outerjoin(Seat, Seat.guest_id == Guest.id)
@@ -104,7 +105,7 @@ def listed_guests(event: Event) -> list[ListedGuest]:
             organization=organization,
             category=category,
             badge_version=badge_version,
-            state=listed_state(revoked, attending, seat),
+            state=listed_state(revoked, attending, _seat_at_door(event, seat, principal_id)),
             channel=channel if attending else None,
         )
         for (
@@ -118,9 +119,20 @@ def listed_guests(event: Event) -> list[ListedGuest]:
             attending,
             channel,
             seat,
+            principal_id,
         ) in rows
     ]
     return sorted(listed, key=english_order)
+
+
+def _seat_at_door(
+    event: Event, seat: SeatState | None, principal_id: int | None
+) -> SeatState | None:
+    """An accompanying person where the event seats none comes in with no seat, as the door's
+    own verdict says (services/checkin/scans.py)."""
+    if seat is None and principal_id is not None and not event.companions_take_seats:
+        return SeatState.CONFIRMED
+    return seat
 
 
 def english_order(guest: ListedGuest) -> tuple[str, str, int]:

@@ -99,6 +99,8 @@ _SEATS_FREE = sa.case(
     ),
     else_=0,
 ).label("seats_free")
+# The guest an accompanying person comes with, named at the door.
+_PRINCIPALS = _GUESTS.alias("principals")
 # Everything a verdict needs, in one statement: the room's capacity, the answer already given to
 # this nonce (a retry), the count inside, and what the door needs of the guest the badge names
 # (no guest row when it names nobody of this event).
@@ -132,6 +134,10 @@ _AT_DOOR = (
         _CHECK_INS.c.first_gate,
         _CHECK_INS.c.receiver,
         _CHECK_INS.c.receiver_returned_at,
+        _EVENTS.c.companions_take_seats,
+        _GUESTS.c.companion_role,
+        _PRINCIPALS.c.name_en.label("principal_name_en"),
+        _PRINCIPALS.c.name_zh.label("principal_name_zh"),
     )
     .select_from(
         _EVENTS.outerjoin(
@@ -141,6 +147,7 @@ _AT_DOOR = (
         .outerjoin(_RSVPS, _RSVPS.c.guest_id == _GUESTS.c.id)
         .outerjoin(_SEATS, _SEATS.c.guest_id == _GUESTS.c.id)
         .outerjoin(_CHECK_INS, _CHECK_INS.c.guest_id == _GUESTS.c.id)
+        .outerjoin(_PRINCIPALS, _PRINCIPALS.c.id == _GUESTS.c.principal_id)
     )
     .where(_EVENTS.c.id == sa.bindparam("event_id"))
 )
@@ -351,6 +358,11 @@ def _read_code(code: str) -> tokens.BadgeClaim | None:
 def _guest_at_door(at_door: sa.RowMapping) -> GuestAtDoor | None:
     if at_door["id"] is None:
         return None
+    seat = at_door["seat_state"]
+    companion = at_door["companion_role"] is not None
+    if companion and seat is None and not at_door["companions_take_seats"]:
+        # Where the event does not seat accompanying persons, they come in with no seat.
+        seat = SeatState.CONFIRMED
     return GuestAtDoor(
         id=at_door["id"],
         name_en=at_door["name_en"],
@@ -361,7 +373,7 @@ def _guest_at_door(at_door: sa.RowMapping) -> GuestAtDoor | None:
         revoked=at_door["revoked_at"] is not None,
         attending=at_door["attending"],
         channel=at_door["channel"],
-        seat=at_door["seat_state"],
+        seat=seat,
         has_presence=at_door["presence_id"] is not None,
         inside=bool(at_door["inside"]),
         first_scan_at=at_door["first_scan_at"],
@@ -369,6 +381,9 @@ def _guest_at_door(at_door: sa.RowMapping) -> GuestAtDoor | None:
         receiver=at_door["receiver"] or "",
         receiver_returned=at_door["receiver_returned_at"] is not None,
         seat_label=at_door["seat_label"] or "",
+        companion_role=at_door["companion_role"],
+        principal_name_en=at_door["principal_name_en"] or "",
+        principal_name_zh=at_door["principal_name_zh"] or "",
     )
 
 

@@ -6,7 +6,7 @@ from dataclasses import KW_ONLY, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from ...models import Category, Channel, Direction, DoorNoAnswer, SeatState, Verdict
+from ...models import Category, Channel, CompanionRole, Direction, DoorNoAnswer, SeatState, Verdict
 from ...tokens import BadgeClaim
 
 # A scanner's clock may be off; a scan "from the future" is taken as made now.
@@ -54,6 +54,10 @@ class GuestAtDoor:
     receiver_returned: bool = False
     # The reserved seat given to the guest (services/seating/), "" when none.
     seat_label: str = ""
+    # For an accompanying person: their role and the guest they come with.
+    companion_role: CompanionRole | None = None
+    principal_name_en: str = ""
+    principal_name_zh: str = ""
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from ...errors import InvalidAnswer
+from ...models import Category
 
 # What each key holds; a tuple `(kind, None)` marks a key that may be left out. A table is a
 # dict, a list of tables a one-element list of its table; `TIME` is a "HH:MM" text.
@@ -79,6 +80,14 @@ LAYOUT: dict[str, Any] = {
     ),
     "door": ({"no_answer": (str, None), "walk_ins": (bool, None)}, None),
     "requests": ({"small_corrections": (bool, None), "no_deputies": ([str], None)}, None),
+    # How many accompanying persons a guest of each category may bring, and whether they sit.
+    "accompanying": (
+        {
+            "limits": ({category.value: (int, None) for category in Category}, None),
+            "take_seats": (bool, None),
+        },
+        None,
+    ),
     "agenda": ([ITEM], None),
     "seating": ({"rows": ([SEATING_ROW], None)}, None),
 }

@@ -60,6 +60,8 @@ DETAIL_KEYS = {
     "door_walk_ins": "door.walk_ins",
     "small_corrections": "requests.small_corrections",
     "no_deputies": "requests.no_deputies",
+    "companion_limits": "accompanying.limits",
+    "companions_take_seats": "accompanying.take_seats",
 }
 # The programme's form fields (services/programme/) as keys within an item or a person.
 PROGRAMME_KEYS = {
@@ -176,6 +178,12 @@ def read_event_file(text: str, *, day: date | None = None) -> EventFile:
             _member(Category, code, f"requests.no_deputies[{n}]", lines)
             for n, code in enumerate(data.get("requests", {}).get("no_deputies", []))
         ),
+        # Checked (0 to 20 each) with the editor's other rules, as the editor writes it.
+        companion_limits=" ".join(
+            f"{code}={number}"
+            for code, number in data.get("accompanying", {}).get("limits", {}).items()
+        ),
+        companions_take_seats=data.get("accompanying", {}).get("take_seats", False),
         **texts,
     )
 

@@ -14,7 +14,7 @@ from datetime import datetime
 import tomli_w
 
 from ...models import AgendaPerson, DoorNoAnswer, Event
-from .. import seats
+from .. import companions, seats
 from ..event_details import local
 from ..seating.plan import plan_of
 
@@ -68,6 +68,10 @@ HEADER = """\
 #                           one letter) applies without approval until badges are printed
 #   no_deputies             the categories whose guests may not propose a deputy, of
 #                           "speaker" "moderator" "vip" "delegate" "press" "staff"
+# [accompanying]            aides, interpreters and security who come with a guest:
+#   limits.<category>       how many a guest of the category may bring, 0 to 20, e.g.
+#                           limits = { vip = 2, speaker = 1 } (none for a category left out)
+#   take_seats              true: each takes a seat in the room (false when left out)
 # [[agenda]]                the programme, a table per item (the order of their times counts):
 #   kind                    "session" or "break"
 #   starts, ends            "HH:MM", within the event's hours; no two items overlap
@@ -149,6 +153,12 @@ def export_event(event: Event) -> str:
         out.table("requests")
         out.key("small_corrections", event.small_corrections, skip=False)
         out.key("no_deputies", [c.value for c in event.categories_without_deputies], skip=[])
+    limits = companions.limits_of(event)
+    if limits or event.companions_take_seats:
+        out.table("accompanying")
+        for category, number in limits.items():
+            out.key(f"limits.{category.value}", number)
+        out.key("take_seats", event.companions_take_seats, skip=False)
     for item in sorted(event.agenda, key=lambda item: (item.position, item.starts_at)):
         out.table("agenda", array=True)
         out.key("kind", item.kind.value)

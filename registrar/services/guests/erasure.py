@@ -22,7 +22,7 @@ from ...models import (
     SeatState,
     WebhookDelivery,
 )
-from .. import audit, invitations, outbox, seats
+from .. import audit, companions, invitations, outbox, seats
 from ..locking import lock_guest_event
 from .listing import is_erased
 
@@ -119,6 +119,12 @@ def erase(guest_id: int, actor: str) -> Erasure:
         released=released.value if released is not None else None,
         promoted=len(promoted),
     )
+    # Those who came with the guest go with them (their seats were freed when the guest's
+    # invitation ended).
+    for companion in companions.companions_of(guest.id):
+        if not is_erased(companion):
+            promoted += erase(companion.id, actor).promoted
+    guest = db.session.get_one(Guest, guest_id)
     return Erasure(guest=guest, released=released, promoted=promoted)
 
 

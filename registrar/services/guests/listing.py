@@ -491,6 +491,9 @@ def state_of(guest: Guest) -> GuestState:
         return GuestState.SENT_DEPUTY
     if guest.is_revoked:
         return GuestState.REVOKED
+    if guest.seat is None and guest.is_companion and not guest.event.companions_take_seats:
+        # An accompanying person where the event seats none: they come, with no seat.
+        return GuestState.CONFIRMED
     if guest.seat is not None:
         if guest.seat.state == SeatState.CONFIRMED:
             return GuestState.CONFIRMED

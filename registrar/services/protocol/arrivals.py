@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from ...extensions import db
 from ...models import AgendaItem, AgendaPerson, Category, CheckIn, Event, Guest, Rsvp
-from .. import precedence
+from .. import companions, precedence
 
 # Whom the protocol desk meets at the door.
 DESK_CATEGORIES = (Category.VIP, Category.SPEAKER, Category.MODERATOR)
@@ -42,6 +42,9 @@ class DeskGuest:
     gate: str
     # False: invited and never answered (the desk may still meet them).
     answered: bool
+    # Their accompanying persons still valid, and how many of them came through the door.
+    companions: int = 0
+    companions_arrived: int = 0
 
 
 def _programme_guests(event_id: int) -> sa.Select[Any]:
@@ -90,7 +93,9 @@ def _guests(
     if inside:
         query = query.where(CheckIn.inside.is_(True))
     found = []
-    for row in db.session.execute(query):
+    rows = db.session.execute(query).all()
+    brought = companions.count_by_principal(event_id, [row.id for row in rows])
+    for row in rows:
         entered = row.first_scan_at is not None
         # A guest who said no is not awaited; one who came all the same is shown.
         if row.attending is False and not entered:
@@ -109,6 +114,8 @@ def _guests(
                 arrived_at=row.first_scan_at,
                 gate=row.first_gate or "",
                 answered=row.attending is not None,
+                companions=brought[row.id].named if row.id in brought else 0,
+                companions_arrived=brought[row.id].arrived if row.id in brought else 0,
             )
         )
     return found

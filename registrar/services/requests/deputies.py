@@ -31,7 +31,7 @@ from ...models import (
     utcnow,
 )
 from ...text import require_one_line
-from .. import audit, invitations, outbox, rsvp, seats
+from .. import audit, companions, invitations, outbox, rsvp, seats
 from ..locking import lock_guest_event
 from . import decided, locked_request, pending_of
 
@@ -212,6 +212,8 @@ def _hand_over(event: Event, guest: Guest, request: ChangeRequest, actor: str) -
     guest.badge_version += 1
     guest.revoked_at = now
     guest.sent_deputy_at = now
+    # Those who came with the guest do not come with the deputy: the deputy may name their own.
+    companions.dismiss_all(event, guest, actor, "sent_deputy")
     audit.record("deputy.sent", actor=actor, event_id=event.id, guest_id=guest.id, deputy=deputy.id)
     for_whom = {"name_en": guest.name_en, "name_zh": guest.name_zh}
     if passed is None:

@@ -33,6 +33,7 @@
     verdict: $("verdict"), verdictTitle: $("verdict-title"), verdictDetail: $("verdict-detail"),
     verdictGuest: $("verdict-guest"), verdictName: $("verdict-name"),
     verdictNameOther: $("verdict-name-other"), verdictOrg: $("verdict-org"),
+    verdictCompanion: $("verdict-companion"),
     verdictChannel: $("verdict-channel"), verdictChannelBig: $("verdict-channel-big"),
     verdictChannelName: $("verdict-channel-name"), vip: $("verdict-vip"),
     seat: $("verdict-seat"), seatLabel: $("verdict-seat-label"),
@@ -356,9 +357,18 @@
       els.verdictNameOther.hidden = !pair[1];
       var category = document.createElement("span");
       category.className = "verdict-category";
-      category.textContent = config.categories[guest.category] || guest.category || "";
+      // An accompanying person is shown by their role and the guest they come with.
+      var role = guest.companion_role;
+      category.textContent = role
+        ? config.companionRoles[role] || role
+        : config.categories[guest.category] || guest.category || "";
       els.verdictOrg.textContent = guest.organization ? guest.organization + " · " : "";
       els.verdictOrg.appendChild(category);
+      var principal = role ? names({
+        name_en: guest.principal_name_en || "", name_zh: guest.principal_name_zh || ""
+      }).filter(Boolean).join(" · ") : "";
+      els.verdictCompanion.hidden = !principal;
+      els.verdictCompanion.textContent = principal ? fill(T.accompanying, { name: principal }) : "";
     }
 
     var channel = view.channel;

@@ -77,6 +77,7 @@
     who.appendChild(name);
     if (row.other) who.appendChild(span("protocol-other", row.other));
     if (row.role) who.appendChild(span("protocol-role", row.role));
+    if (row.companions) who.appendChild(span("protocol-companions", row.companions));
     item.appendChild(who);
     item.appendChild(span("protocol-category", row.category_label));
     item.appendChild(span("protocol-state", row.state_text));

@@ -2,6 +2,7 @@
 
 from . import (
     change_requests,
+    companions,
     door_records,
     events,
     exports,
@@ -19,6 +20,7 @@ openapi.register(bp)
 __all__ = [
     "bp",
     "change_requests",
+    "companions",
     "door_records",
     "events",
     "exports",

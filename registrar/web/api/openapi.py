@@ -1351,6 +1351,84 @@ _PATHS.update(
 )
 
 
+_COMPANION = [*_GUEST, _ref("parameters", "companion_id")]
+_PARAMETERS["companion_id"] = {
+    "name": "companion_id",
+    "in": "path",
+    "required": True,
+    "description": "The accompanying person's id (a guest id); they must accompany this guest.",
+    "schema": _ID,
+}
+_COMPANION_RULES = (
+    "Within the event's limit for the guest's category (`companion_limits`; none where it names "
+    "none), for a guest who said yes and was neither revoked nor erased (409 otherwise); a name "
+    "in at least one script (400). Where the event seats accompanying persons, each takes a "
+    "seat under the event lock like a guest, or joins the waitlist when none is free."
+)
+_PATHS.update(
+    {
+        "/events/{event_id}/guests/{guest_id}/companions": {
+            "get": {
+                "operationId": "companions",
+                "summary": "A guest's accompanying persons (aides, interpreters, security)",
+                "description": "For the event's organizers (a token of any role made by one, or "
+                "an organizer's session). The removed ones too, in the order they were named.",
+                "security": _DOOR,
+                "parameters": _GUEST,
+                "responses": _responses(
+                    _json("CompanionList", "The guest's accompanying persons and limit."),
+                    "BadRequest",
+                    "Unauthorized",
+                    "Forbidden",
+                    "NotFound",
+                    "Gone",
+                    "TooManyRequests",
+                ),
+            },
+            "post": {
+                "operationId": "companion_create",
+                "summary": "Name an accompanying person of a guest",
+                "description": f"{_ORGANIZERS} {_COMPANION_RULES} They get a badge marked as "
+                "accompanying, with the guest's name; no invitation and no e-mail.",
+                "security": _DOOR_POST,
+                "parameters": [*_GUEST, _ref("parameters", "idempotency_key")],
+                "requestBody": _body("CompanionRequest"),
+                "responses": _responses(
+                    _json("Companion", "The accompanying person, with their seat."),
+                    *_SEATING_ERRORS,
+                ),
+            },
+        },
+        "/events/{event_id}/guests/{guest_id}/companions/{companion_id}": {
+            "patch": {
+                "operationId": "companion_update",
+                "summary": "Change an accompanying person's name or role",
+                "description": f"{_ORGANIZERS} The fields sent; the others stay. A removed "
+                "one is refused (409).",
+                "security": _DOOR_POST,
+                "parameters": _COMPANION,
+                "requestBody": _body("CompanionChangeRequest"),
+                "responses": _responses(
+                    _json("Companion", "The accompanying person, changed."), *_SEATING_ERRORS
+                ),
+            },
+            "delete": {
+                "operationId": "companion_delete",
+                "summary": "Remove an accompanying person",
+                "description": "For an organizer token of the event, or an organizer's session "
+                "with its CSRF token. Their seat goes back (to the waitlist's first) and their "
+                "badge dies; a second removal is refused (409).",
+                "security": _DOOR_POST,
+                "parameters": _COMPANION,
+                "responses": _responses(
+                    _json("Companion", "The accompanying person, removed."), *_SEATING_ERRORS
+                ),
+            },
+        },
+    }
+)
+
+
 @cache
 def document(
     url_prefix: str, session_cookie: str = "session", max_body: int | None = 2 * 1024 * 1024

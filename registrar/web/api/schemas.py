@@ -38,6 +38,7 @@ from ...models import (
     AgendaKind,
     Category,
     Channel,
+    CompanionRole,
     Direction,
     DoorNoAnswer,
     Event,
@@ -51,6 +52,7 @@ from ...models import (
 from ...numbers import MAX_ID, parse_id, parse_whole
 from ...services import (
     checkin,
+    companions,
     event_details,
     event_pages,
     guests,
@@ -608,6 +610,16 @@ class ScanGuest(_Answer):
         "",
         description='The reserved seat of the seating plan given to the guest, e.g. "A7"; '
         "empty when none.",
+    )
+    companion_role: Literal["aide", "interpreter", "security", "other"] | None = Field(
+        default=None,
+        description="For an accompanying person: their role; null for a guest.",
+    )
+    principal_name_en: str = Field(
+        default="", description="For an accompanying person: the guest they come with."
+    )
+    principal_name_zh: str = Field(
+        default="", description="For an accompanying person: the guest they come with."
     )
 
 
@@ -1343,6 +1355,7 @@ SenderName: TypeAlias = Annotated[str, _line("mail_sender_name")]
 Seats: TypeAlias = Annotated[int, Field(ge=0, le=event_details.MAX_CAPACITY)]
 Channels: TypeAlias = Annotated[list[ChannelName], Field(max_length=len(Channel))]
 Categories: TypeAlias = Annotated[list[CategoryName], Field(max_length=len(Category))]
+CompanionLimits: TypeAlias = Annotated[str, Field(max_length=200)]
 # The fields of the event editor (services/event_details.EventDetails), by the same names.
 EVENT_FIELDS = tuple(f.name for f in dataclass_fields(event_details.EventDetails))
 
@@ -1417,6 +1430,14 @@ class EventRequest(_Body):
     no_deputies: Categories = Field(
         [], description="The categories whose guests may not propose a deputy."
     )
+    companion_limits: CompanionLimits = Field(
+        "",
+        description="How many accompanying persons a guest of each category may bring, as "
+        '`"vip=2 speaker=1"`; categories not named bring none.',
+    )
+    companions_take_seats: bool = Field(
+        False, description="Whether accompanying persons take seats in the room."
+    )
 
     def details(self) -> event_details.EventDetails:
         return event_details.EventDetails(**_event_values(self, EVENT_FIELDS))  # type: ignore[arg-type]
@@ -1462,6 +1483,8 @@ class EventChangeRequest(_Body):
     door_walk_ins: bool | None = None
     small_corrections: bool | None = None
     no_deputies: Categories | None = None
+    companion_limits: CompanionLimits | None = None
+    companions_take_seats: bool | None = None
     notify: bool | None = Field(
         None,
         description="Needed when guests were invited and the change concerns what they were "
@@ -1527,6 +1550,8 @@ class EventItem(EventSummary):
     door_walk_ins: bool
     small_corrections: bool
     no_deputies: list[CategoryName]
+    companion_limits: str
+    companions_take_seats: bool
 
     @classmethod
     def of(cls, event: Event) -> EventItem:
@@ -1923,6 +1948,75 @@ class _OpenApiSchemas(GenerateJsonSchema):
         return nullable
 
 
+CompanionRoleName: TypeAlias = Literal["aide", "interpreter", "security", "other"]
+
+
+class CompanionRequest(_Body):
+    """An accompanying person of a guest (services/companions.py): a role and a name in at
+    least one script."""
+
+    role: CompanionRoleName = Field(description="aide, interpreter, security or other.")
+    name_en: Annotated[str, _text(200, strip=True)] = Field(
+        "", description="The name in Latin script; this or `name_zh` is needed."
+    )
+    name_zh: Annotated[str, _text(200, strip=True)] = ""
+
+    def details(self) -> companions.CompanionDetails:
+        return companions.CompanionDetails(
+            role=CompanionRole(self.role), name_en=self.name_en, name_zh=self.name_zh
+        )
+
+
+class CompanionChangeRequest(_Body):
+    """A change of an accompanying person: the fields sent; the others stay."""
+
+    role: CompanionRoleName | None = None
+    name_en: Annotated[str, _text(200, strip=True)] | None = None
+    name_zh: Annotated[str, _text(200, strip=True)] | None = None
+
+    def details(self, companion: Guest) -> companions.CompanionDetails:
+        role = companion.companion_role or CompanionRole.OTHER
+        return companions.CompanionDetails(
+            role=CompanionRole(self.role) if self.role is not None else role,
+            name_en=companion.name_en if self.name_en is None else self.name_en,
+            name_zh=companion.name_zh if self.name_zh is None else self.name_zh,
+        )
+
+
+class Companion(_Answer):
+    id: int = Field(description="Their guest id: their badge and door scans are under it.")
+    principal_id: int
+    role: CompanionRoleName
+    name_en: str
+    name_zh: str
+    removed: bool = Field(
+        description="Removed, or their guest no longer comes: no seat, and the badge is dead."
+    )
+    seat: SeatStateName | None = Field(
+        description="Their seat where the event seats accompanying persons; null otherwise."
+    )
+    inside: bool
+
+    @classmethod
+    def of(cls, guest: Guest) -> Companion:
+        return cls(
+            id=guest.id,
+            principal_id=guest.principal_id or 0,
+            role=(guest.companion_role or CompanionRole.OTHER).value,
+            name_en=guest.name_en,
+            name_zh=guest.name_zh,
+            removed=guest.is_revoked,
+            seat=guest.seat.state.value if guest.seat else None,
+            inside=bool(guest.check_in and guest.check_in.inside),
+        )
+
+
+class CompanionList(_Answer):
+    items: list[Companion]
+    limit: int = Field(description="How many the guest may bring (the event's limit).")
+    take_seats: bool
+
+
 REQUESTS = (
     ScanRequest,
     CheckInRequest,
@@ -1948,6 +2042,8 @@ REQUESTS = (
     RequestDecision,
     RequestDeclineRequest,
     DeputyRequest,
+    CompanionRequest,
+    CompanionChangeRequest,
 )
 ANSWERS = (
     ScanResult,
@@ -1980,6 +2076,8 @@ ANSWERS = (
     ProgrammeNoticeDone,
     RequestItem,
     RequestPage,
+    Companion,
+    CompanionList,
 )
 
 

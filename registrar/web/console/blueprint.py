@@ -17,6 +17,7 @@ from ..access import console_gate
 from . import (
     api_tokens,
     audit_log,
+    companions,
     dashboard,
     door_links,
     event_cancel,
@@ -118,6 +119,11 @@ get(f"{GUEST}/badge.pdf", overview.guest_badge)
 get(f"{EVENT}/requests", requests.requests_page)
 post(f"{EVENT}/requests/<int:request_id>/<any(approve, decline):decision>", requests.request_decide)
 page_with_form(f"{GUEST}/deputy", requests.guest_deputy)
+
+# -- a guest's accompanying persons ------------------------------------------------------------
+page_with_form(f"{GUEST}/companions", companions.guest_companions)
+post(f"{GUEST}/companion/edit", companions.companion_edit)
+post(f"{GUEST}/companion/remove", companions.companion_remove)
 
 # -- importing a guest list --------------------------------------------------------------------
 page_with_form(f"{EVENT}/import", imports.import_upload)

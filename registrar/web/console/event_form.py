@@ -99,6 +99,10 @@ class EventForm(FlaskForm):
         default=False,
     )
     no_deputies = ChannelsField(_l("Guests who may not send a deputy"), validate_choice=False)
+    companion_limits = StringField(_l("Accompanying persons each guest may bring, by category"))
+    companions_take_seats = BooleanField(
+        _l("Accompanying persons take a seat in the room"), default=False
+    )
     mail_sender_name = StringField(_l("Sender name of the e-mails"))
     mail_reply_to = StringField(_l("Replies to the e-mails go to"))
     intro_en = TextAreaField(_l("Introduction of the invitation in English"))
@@ -167,6 +171,7 @@ class EventForm(FlaskForm):
             door_walk_ins=bool(self.door_walk_ins.data),
             small_corrections=bool(self.small_corrections.data),
             no_deputies=tuple(Category(code) for code in self.no_deputies.data or []),
+            companions_take_seats=bool(self.companions_take_seats.data),
         )
 
     def show_errors(self, errors: dict[str, str]) -> None:
@@ -204,6 +209,7 @@ TEXT_FIELDS = (
     "mail_reply_to",
     "intro_en",
     "intro_zh",
+    "companion_limits",
 )
 # The details' fields the form enters otherwise (a time as a date and a time of day).
 FORM_FIELD = {
@@ -245,6 +251,7 @@ def form_values(event: Event) -> _Values:
         door_walk_ins=event.door_walk_ins,
         small_corrections=event.small_corrections,
         no_deputies=[c.value for c in event.categories_without_deputies],
+        companions_take_seats=event.companions_take_seats,
         version=str(event.edit_version),
     )
 

@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from ...errors import GuestErased
 from ...forms import CapacityForm, GuestAnswerForm, GuestForm
-from ...labels import CATEGORY_LABELS, CHANNEL_EXPORT
+from ...labels import CATEGORY_LABELS, CHANNEL_EXPORT, COMPANION_ROLE_LABELS
 from ...models import Category, Event, Guest, SeatState
 from ...services import audit, badges, invitations, rsvp, seats
 from ...services import guests as guest_list
@@ -29,6 +29,7 @@ def guests(event_id: int):
         "console/guests.html",
         event=event,
         page=page,
+        companion_role_labels=COMPANION_ROLE_LABELS,
         counts=counts,
         capacity_form=CapacityForm(capacity=event.capacity, held_seats=event.held_seats),
         # Every confirmed guest has a badge (a revoked guest's seat went with the invitation).

@@ -12,7 +12,7 @@ from ...forms import DeputyForm, GuestConfirmForm, RequestDeclineForm
 from ...i18n import bilingual
 from ...models import ChangeRequest, Guest, RequestKind
 from ...services import audit, requests
-from ...services.requests import deputies, name_changes
+from ...services.requests import accompanying, deputies, name_changes
 from ..auth import organizer_required
 from ..use_case import perform
 from .common import current_event, flash_form_errors, get_or_404
@@ -33,6 +33,7 @@ def requests_page(event_id: int):
         state_labels=labels.REQUEST_STATE_LABELS,
         language_labels=labels.LANGUAGE_LABELS,
         category_labels=labels.CATEGORY_LABELS,
+        role_labels=labels.COMPANION_ROLE_LABELS,
     )
 
 
@@ -55,6 +56,11 @@ def request_decide(event_id: int, request_id: int, decision: str):
         perform(
             lambda: requests.decline(request_id, version, actor, reason),
             _("Declined; %(name)s will be told by e-mail.", name=name),
+        )
+    elif found.kind == RequestKind.COMPANION:
+        perform(
+            lambda: accompanying.approve(request_id, version, actor),
+            _("Approved: the accompanying person's badge is ready."),
         )
     elif found.kind == RequestKind.DEPUTY:
         perform(
