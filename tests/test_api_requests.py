@@ -16,7 +16,9 @@ from registrar.mail import render
 from registrar.models import (
     ApiRole,
     AuditEntry,
+    Category,
     ChangeRequest,
+    CompanionRole,
     Guest,
     Language,
     MessageKind,
@@ -27,8 +29,8 @@ from registrar.models import (
     SeatState,
     utcnow,
 )
-from registrar.services import audit, locking
-from registrar.services.requests import deputies, name_changes
+from registrar.services import audit, companions, locking
+from registrar.services.requests import accompanying, deputies, name_changes
 from registrar.web.api import schemas as wire
 
 DEPUTY = {
@@ -247,3 +249,35 @@ def test_an_organizer_names_a_deputy_with_the_consoles_rules(client, event, writ
         f"/api/v1/events/{event.id}/guests/999999/deputy", json=DEPUTY, headers=writer
     )
     assert unknown.status_code == 404
+
+
+def test_approving_an_accompanying_person_adds_them_and_changes_no_name(client, event, writer):
+    event.companion_limits = "vip=1"
+    db.session.commit()
+    guest = make_guest(event, category=Category.VIP)
+    answer(guest)
+    details = companions.CompanionDetails(name_en="Aide Lin", role=CompanionRole.AIDE)
+    made = unit_of_work.run(
+        lambda: accompanying.propose(guest.id, guest.token_version, details, audit.GUEST)
+    )
+    listed = client.get(f"/api/v1/events/{event.id}/requests", headers=writer).get_json()
+    (item,) = listed["items"]
+    assert (item["kind"], item["companion_role"]) == ("companion", "aide")
+
+    path = f"/api/v1/events/{event.id}/requests/{made.id}/approve"
+    approved = client.post(path, json={}, headers=writer)
+    assert approved.status_code == 200, approved.get_json()
+    assert approved.get_json()["state"] == "approved"
+    db.session.expire_all()
+    (aide,) = db.session.scalars(sa.select(Guest).where(Guest.principal_id == guest.id))
+    assert (aide.name_en, aide.companion_role) == ("Aide Lin", CompanionRole.AIDE)
+    # The guest's own name is as it was: the request was not read as a correction.
+    assert db.session.get(Guest, guest.id).name_en == guest.name_en
+    # A second approval (a retry) adds nobody.
+    assert client.post(path, json={}, headers=writer).status_code == 409
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(Guest).where(Guest.principal_id == guest.id)
+        )
+        == 1
+    )

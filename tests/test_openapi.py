@@ -149,13 +149,11 @@ ORGANIZERS_ONLY = frozenset(
         "guest_answer_update",
         "programme_changes",
         "waitlist",
-        "companion_create",
-        "companion_update",
         "companion_delete",
     }
 )
-# The organizer's event and programme writes and decisions on guests' requests: only an
-# organizer may make them as well.
+# The organizer's event and programme writes, decisions on guests' requests and accompanying
+# persons named: only an organizer may make them as well.
 EVENT_WRITES = frozenset(
     {
         "event_create",
@@ -171,6 +169,8 @@ EVENT_WRITES = frozenset(
         "request_approve",
         "request_decline",
         "guest_deputy",
+        "companion_create",
+        "companion_update",
     }
 )
 ORGANIZERS_ONLY |= EVENT_WRITES
@@ -560,6 +560,10 @@ def _programme_event(starts: datetime) -> Event:
 def _valid_organizer_write(name: str, body: dict, seed: dict) -> None:
     """Values the generator would seldom make valid for the editor, made so (the other fields
     stay as generated): an unused address, times in order, a free time on the programme."""
+    if name in ("companion_create", "companion_update"):
+        # A name of one line that nobody with the guest has yet.
+        body["name_en"] = f"Aide {uuid.uuid4().hex[:8]}"
+        body.pop("name_zh", None)
     if name == "event_create":
         starts = datetime(2031, 5, 20, 1, 0, tzinfo=UTC)
         body.update(

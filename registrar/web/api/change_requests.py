@@ -12,10 +12,10 @@ from __future__ import annotations
 from flask import Response, request
 
 from ...extensions import db
-from ...models import ChangeRequest, Event, Language, RequestKind
+from ...models import ChangeRequest, Event, Language
 from ...numbers import MAX_ID
 from ...services import guests, requests
-from ...services.requests import deputies, name_changes
+from ...services.requests import approval, deputies
 from . import schemas
 from .routes import (
     EVENT_ID,
@@ -51,6 +51,7 @@ def _item(found: ChangeRequest) -> dict[str, object]:
         "decided_by": found.decided_by,
         "decided_at": found.decided_at,
         "deputy_id": found.deputy_id,
+        "companion_role": found.companion_role.value if found.companion_role else None,
     }
 
 
@@ -77,15 +78,12 @@ def request_read(event_id: int, request_id: int) -> Response:
 def request_approve(event_id: int, request_id: int) -> Response:
     """Approve: a correction is applied (a guest with a badge gets the new one); a deputy
     becomes a guest with their own link and takes the guest's seat, the guest's link and badge
-    die."""
+    die; an accompanying person is added as an organizer adds one (limit, seat)."""
     actor = _organizer_actor(event_id)
     body = _body(schemas.RequestDecision)
     found = requests.of_event(event_id, request_id)
     version = found.version if body.version is None else body.version
-    if found.kind == RequestKind.DEPUTY:
-        deputies.approve(request_id, version, actor)
-    else:
-        name_changes.approve(request_id, version, actor)
+    approval.approve(found, version, actor)
     db.session.commit()
     return _answer(schemas.RequestItem, _item(requests.of_event(event_id, request_id)))
 

@@ -1831,7 +1831,7 @@ class ProgrammeNoticeDone(_Answer):
 
 # -- guests' requests (name corrections, deputies) --------------------------------------------
 
-RequestKindName: TypeAlias = Literal["name_change", "deputy"]
+RequestKindName: TypeAlias = Literal["name_change", "deputy", "companion"]
 RequestStateName: TypeAlias = Literal["pending", "approved", "declined", "superseded"]
 
 
@@ -1840,7 +1840,8 @@ class RequestItem(_Answer):
     guest_id: int
     kind: RequestKindName = Field(
         description="`name_change`: a correction of the guest's names or organization; "
-        "`deputy`: someone to come in the guest's place."
+        "`deputy`: someone to come in the guest's place; `companion`: someone to come with "
+        "the guest (their role in `companion_role`)."
     )
     state: RequestStateName = Field(
         description="pending (awaiting a decision), approved, declined, or superseded (replaced "
@@ -1861,6 +1862,9 @@ class RequestItem(_Answer):
     decided_by: str = Field(description="Empty while pending.")
     decided_at: Moment | None
     deputy_id: int | None = Field(description="The deputy's guest id, once approved.")
+    companion_role: Literal["aide", "interpreter", "security", "other"] | None = Field(
+        default=None, description="An accompanying person's role; null for other requests."
+    )
 
 
 class RequestPage(_Answer):

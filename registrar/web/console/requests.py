@@ -12,7 +12,7 @@ from ...forms import DeputyForm, GuestConfirmForm, RequestDeclineForm
 from ...i18n import bilingual
 from ...models import ChangeRequest, Guest, RequestKind
 from ...services import audit, requests
-from ...services.requests import accompanying, deputies, name_changes
+from ...services.requests import approval, deputies, name_changes
 from ..auth import organizer_required
 from ..use_case import perform
 from .common import current_event, flash_form_errors, get_or_404
@@ -57,25 +57,17 @@ def request_decide(event_id: int, request_id: int, decision: str):
             lambda: requests.decline(request_id, version, actor, reason),
             _("Declined; %(name)s will be told by e-mail.", name=name),
         )
-    elif found.kind == RequestKind.COMPANION:
-        perform(
-            lambda: accompanying.approve(request_id, version, actor),
-            _("Approved: the accompanying person's badge is ready."),
-        )
-    elif found.kind == RequestKind.DEPUTY:
-        perform(
-            lambda: deputies.approve(request_id, version, actor),
-            _(
+    else:
+        done = {
+            RequestKind.COMPANION: _("Approved: the accompanying person's badge is ready."),
+            RequestKind.DEPUTY: _(
                 "Approved: the deputy is a guest now and gets their own link; %(name)s is told "
                 "by e-mail.",
                 name=name,
             ),
-        )
-    else:
-        perform(
-            lambda: name_changes.approve(request_id, version, actor),
-            _("Approved: the new spelling is on the badge and the lists."),
-        )
+            RequestKind.NAME_CHANGE: _("Approved: the new spelling is on the badge and the lists."),
+        }
+        perform(lambda: approval.approve(found, version, actor), done[found.kind])
     return back
 
 
