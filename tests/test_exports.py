@@ -27,7 +27,7 @@ from registrar.models import (
     SeatState,
     Verdict,
 )
-from registrar.services import audit, checkin, exports, rsvp
+from registrar.services import audit, checkin, exports, rsvp, seating
 
 
 def read(data: bytes) -> list[dict[str, str]]:
@@ -260,3 +260,23 @@ def test_sql_statements_do_not_grow_with_the_guest_list(app, export):
         rows = read(large_data)
         assert len(rows) == {exports.waitlist_csv: 50}.get(export, 200)
         assert any("來賓" in value for value in rows[0].values())
+
+
+def test_the_guest_list_names_each_guests_reserved_seat(app):
+    event = make_event(capacity=3)
+    seating.save_plan(
+        event.id, [seating.PlanRow("A", 4, reserved=(1, 2))], audit.SYSTEM, version=None
+    )
+    mayor = make_guest(event, name_en="Chen Chi-Mai", category=Category.VIP)
+    delegate = make_guest(event, name_en="Anna Schmidt")
+    answer(mayor)
+    answer(delegate)
+    seating.assign_seat(event.id, mayor.id, "A2", audit.SYSTEM)
+    db.session.commit()
+    rows = {row["E-mail"]: row for row in read(exports.guests_csv(event))}
+    assert rows[mayor.email]["Reserved seat"] == "A2"
+    assert rows[delegate.email]["Reserved seat"] == ""
+    # Declining frees the seat, and the list says so.
+    answer(mayor, attending=False)
+    rows = {row["E-mail"]: row for row in read(exports.guests_csv(event))}
+    assert rows[mayor.email]["Reserved seat"] == ""
