@@ -12,7 +12,8 @@ from support.factories import answer, make_event, make_guest, make_staff
 from registrar import tokens
 from registrar.extensions import db
 from registrar.models import Category, Channel, Event, Guest, Role
-from registrar.services import audit, badges, checkin, door, guests, invitations
+from registrar.services import audit, badges, checkin, door, guests, invitations, seating
+from registrar.services.requests import deputies
 
 
 def _listed(event: Event) -> dict[int, checkin.ListedGuest]:
@@ -163,6 +164,9 @@ def test_door_staff_get_the_list_and_a_304_while_it_has_not_changed(client, even
         "badge_version": 1,
         "state": "confirmed",
         "channel": "zh",
+        "seat_label": "",
+        "deputy_en": "",
+        "deputy_zh": "",
     }
     assert {rows[g.id]["state"] for g in states.values()} == set(states)
     # No e-mail, no signature: nothing a badge could be forged from.
@@ -225,3 +229,32 @@ def test_a_door_link_gets_its_own_events_list_until_withdrawn(client, event, sta
     door.revoke_link(link.id, audit.SYSTEM)
     db.session.commit()
     assert client.get(_url(event)).status_code == 410
+
+
+def test_the_list_shows_a_reserved_seat_and_whom_a_guest_sent_in_their_place(app):
+    event = make_event(capacity=3)
+    seating.save_plan(
+        event.id, [seating.PlanRow("A", 4, reserved=(1,))], audit.SYSTEM, version=None
+    )
+    mayor = make_guest(event, name_en="Chen Chi-Mai", category=Category.VIP)
+    director = make_guest(event, name_en="Lin Director")
+    answer(mayor)
+    answer(director)
+    seating.assign_seat(event.id, mayor.id, "A1", audit.SYSTEM)
+    db.session.commit()
+    assert _listed(event)[mayor.id].seat_label == "A1"
+    assert _listed(event)[director.id].seat_label == ""
+
+    details = deputies.DeputyDetails(name_en="Wang Deputy", name_zh="王代理", email="w@example.org")
+    made = deputies.propose(director.id, director.token_version, details, audit.GUEST)
+    deputies.approve(made.id, made.version, audit.SYSTEM)
+    db.session.commit()
+    listed = _listed(event)
+    assert listed[director.id].state == "revoked"
+    assert (listed[director.id].deputy_en, listed[director.id].deputy_zh) == (
+        "Wang Deputy",
+        "王代理",
+    )
+    (deputy,) = [g for g in listed.values() if g.name_en == "Wang Deputy"]
+    # The deputy took the director's seat, without the waitlist.
+    assert deputy.state == "confirmed" and deputy.deputy_en == ""

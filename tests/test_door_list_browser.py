@@ -20,7 +20,8 @@ from support.live_server import read, serving
 from registrar import tokens
 from registrar.extensions import db
 from registrar.models import Channel, Event, Guest, Role, Scan, Verdict
-from registrar.services import audit, badges, invitations
+from registrar.services import audit, badges, invitations, seating
+from registrar.services.requests import deputies
 
 pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
 
@@ -177,6 +178,44 @@ def test_offline_the_scanner_names_guests_refuses_revoked_and_replaced_badges_th
         (wang_id, Verdict.OK, True),
     ]
     assert [s.manual for s in scans] == [False, False, False, True]
+
+
+def test_offline_the_scanner_shows_a_reserved_seat_and_whom_a_guest_sent(app, browser):
+    event = make_event(capacity=10)
+    seating.save_plan(
+        event.id, [seating.PlanRow("A", 4, reserved=(1,))], audit.SYSTEM, version=None
+    )
+    mayor = _confirmed(event, name_en="Chen Chi-Mai", name_zh="陳其邁")
+    director = _confirmed(event, name_en="Lin Director")
+    seating.assign_seat(event.id, mayor.id, "A1", audit.SYSTEM)
+    details = deputies.DeputyDetails(name_en="Wang Deputy", name_zh="王代理", email="w@example.org")
+    made = deputies.propose(director.id, director.token_version, details, audit.GUEST)
+    deputies.approve(made.id, made.version, audit.SYSTEM)
+    make_staff(DOOR, Role.DOOR, events=[event])
+    event_id, mayor_code, director_code = event.id, _code(mayor), _code(director)
+    db.session.commit()
+
+    with serving(app) as url:
+        chromium = browser()
+        context = chromium.new_context(viewport=PHONE, locale="en-GB")
+        door = Door(context, url)
+        page = door.page
+        door.log_in(DOOR)
+        door.open(event_id)
+        page.wait_for_selector("body[data-door-list=ready]")
+        context.set_offline(True)
+        page.locator("#offline-banner").wait_for(state="visible")
+
+        door.scan(mayor_code, "wait")
+        assert page.inner_text("#verdict-name") == "Chen Chi-Mai"
+        assert page.inner_text("#verdict-seat-label") == "A1"
+        door.dismiss()
+
+        door.scan(director_code, "bad")
+        message = page.inner_text("#verdict-message")
+        assert "sent a deputy" in message and "Wang Deputy · 王代理" in message
+        assert page.locator("#verdict-seat").is_hidden()
+        chromium.close()
 
 
 def test_the_list_goes_at_sign_out_and_after_the_event(app, browser):

@@ -187,6 +187,11 @@
       view.kind = "bad";
       view.title = door.verdicts.revoked;
       view.message = replaced && guest.state !== "revoked" ? T.replaced : door.advice.revoked;
+      var deputy = [guest.deputy_en, guest.deputy_zh].filter(Boolean).join(" · ");
+      if (guest.state === "revoked" && deputy) {
+        // The guest sent a deputy, who has a badge of their own: the door says whom.
+        view.message = fill(T.sentDeputy, { name: deputy });
+      }
     } else if (REFUSED[guest.state]) {
       view.kind = "bad";
       view.title = door.verdicts[guest.state];
@@ -199,6 +204,7 @@
     } else {
       view.channel = guest.channel && guest.channel !== "floor" && door.channels[guest.channel]
         ? guest.channel : "none";
+      view.seat = guest.seat_label || "";
     }
     return view;
   }

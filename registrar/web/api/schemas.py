@@ -739,6 +739,15 @@ class DoorListGuest(_Answer):
         "refuses it (`no_answer`: invited, never answered)."
     )
     channel: ChannelName | None
+    seat_label: str = Field(
+        "", description='The reserved seat of a confirmed guest, e.g. "A7"; empty when none.'
+    )
+    deputy_en: str = Field(
+        "",
+        description="For a guest who sent a deputy (state `revoked`): the deputy's name, whom "
+        "the door names; the deputy has a badge of their own.",
+    )
+    deputy_zh: str = ""
 
 
 class DoorListAnswer(_Answer):
