@@ -142,6 +142,10 @@ _RESPONSE_STATUS = {
 }
 
 
+# What a read of the event's data may answer besides its 200.
+_READ_ERRORS = ("BadRequest", "Unauthorized", "Forbidden", "NotFound", "Gone", "TooManyRequests")
+
+
 def _responses(ok: Json, *errors: str) -> Json:
     return {"200": ok, **{_RESPONSE_STATUS[name]: _ref("responses", name) for name in errors}}
 
@@ -373,12 +377,7 @@ _PATHS = {
             "parameters": _EVENT,
             "responses": _responses(
                 _json("EventSummary", "The event."),
-                "BadRequest",
-                "Unauthorized",
-                "Forbidden",
-                "NotFound",
-                "Gone",
-                "TooManyRequests",
+                *_READ_ERRORS,
             ),
         }
     },
@@ -463,12 +462,7 @@ _PATHS = {
             ],
             "responses": _responses(
                 _json("GuestPage", "A page of guests."),
-                "BadRequest",
-                "Unauthorized",
-                "Forbidden",
-                "NotFound",
-                "Gone",
-                "TooManyRequests",
+                *_READ_ERRORS,
             ),
         },
         "post": {
@@ -530,12 +524,7 @@ _PATHS = {
             "parameters": _GUEST,
             "responses": _responses(
                 _json("GuestItem", "The guest."),
-                "BadRequest",
-                "Unauthorized",
-                "Forbidden",
-                "NotFound",
-                "Gone",
-                "TooManyRequests",
+                *_READ_ERRORS,
             ),
         },
         "patch": {
@@ -673,12 +662,7 @@ _PATHS = {
             "parameters": _GUEST,
             "responses": _responses(
                 _json("GuestAnswer", "The answer, or `answered` false."),
-                "BadRequest",
-                "Unauthorized",
-                "Forbidden",
-                "NotFound",
-                "Gone",
-                "TooManyRequests",
+                *_READ_ERRORS,
             ),
         },
         "put": {
@@ -710,12 +694,7 @@ _PATHS = {
             "parameters": _EVENT,
             "responses": _responses(
                 _json("SeatCounts", "The counts now."),
-                "BadRequest",
-                "Unauthorized",
-                "Forbidden",
-                "NotFound",
-                "Gone",
-                "TooManyRequests",
+                *_READ_ERRORS,
             ),
         },
         "patch": {
@@ -764,12 +743,7 @@ _PATHS = {
             ],
             "responses": _responses(
                 _json("WaitlistPage", "A page of the waitlist."),
-                "BadRequest",
-                "Unauthorized",
-                "Forbidden",
-                "NotFound",
-                "Gone",
-                "TooManyRequests",
+                *_READ_ERRORS,
             ),
         }
     },
@@ -855,12 +829,7 @@ _PATHS = {
             ],
             "responses": _responses(
                 _json("MessagePage", "A page of messages."),
-                "BadRequest",
-                "Unauthorized",
-                "Forbidden",
-                "NotFound",
-                "Gone",
-                "TooManyRequests",
+                *_READ_ERRORS,
             ),
         },
         "post": {
@@ -898,12 +867,7 @@ _PATHS = {
             ],
             "responses": _responses(
                 _json("ScanPage", "A page of scans."),
-                "BadRequest",
-                "Unauthorized",
-                "Forbidden",
-                "NotFound",
-                "Gone",
-                "TooManyRequests",
+                *_READ_ERRORS,
             ),
         }
     },
@@ -919,12 +883,7 @@ _PATHS = {
             "parameters": [*_EVENT, *_DOOR_RECORD_FILTERS],
             "responses": _responses(
                 _json("CheckInPage", "A page of check-ins."),
-                "BadRequest",
-                "Unauthorized",
-                "Forbidden",
-                "NotFound",
-                "Gone",
-                "TooManyRequests",
+                *_READ_ERRORS,
             ),
         }
     },
@@ -960,12 +919,7 @@ _PATHS = {
                         },
                     },
                 },
-                "BadRequest",
-                "Unauthorized",
-                "Forbidden",
-                "NotFound",
-                "Gone",
-                "TooManyRequests",
+                *_READ_ERRORS,
             ),
         }
     },
@@ -1110,12 +1064,7 @@ _PATHS.update(
                 "parameters": _EVENT,
                 "responses": _responses(
                     _json("ProgrammePage", "Every item, on one page."),
-                    "BadRequest",
-                    "Unauthorized",
-                    "Forbidden",
-                    "NotFound",
-                    "Gone",
-                    "TooManyRequests",
+                    *_READ_ERRORS,
                 ),
             },
             "post": {
@@ -1141,12 +1090,7 @@ _PATHS.update(
                 "parameters": _ITEM,
                 "responses": _responses(
                     _json("ProgrammeItem", "The item."),
-                    "BadRequest",
-                    "Unauthorized",
-                    "Forbidden",
-                    "NotFound",
-                    "Gone",
-                    "TooManyRequests",
+                    *_READ_ERRORS,
                 ),
             },
             "patch": {
@@ -1239,7 +1183,6 @@ _PARAMETERS["request_id"] = {
     "description": "The request's id; the request must be of this event.",
     "schema": _ID,
 }
-_READ_ERRORS = ("BadRequest", "Unauthorized", "Forbidden", "NotFound", "Gone", "TooManyRequests")
 _DECISION = (
     "For an organizer token of the event, or an organizer's session with its CSRF token (a "
     "read token may read requests, not decide them). Decided under the event's lock, at "
@@ -1377,12 +1320,7 @@ _PATHS.update(
                 "parameters": _GUEST,
                 "responses": _responses(
                     _json("CompanionList", "The guest's accompanying persons and limit."),
-                    "BadRequest",
-                    "Unauthorized",
-                    "Forbidden",
-                    "NotFound",
-                    "Gone",
-                    "TooManyRequests",
+                    *_READ_ERRORS,
                 ),
             },
             "post": {
