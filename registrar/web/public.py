@@ -83,23 +83,13 @@ def invitation(token: str):
 @reads_first
 def propose_deputy(token: str):
     """The guest who cannot come proposes a deputy, for the organizers to approve."""
-    guest = invitations.resolve_invitation(token)
-    g.guest_language = guest.language.value
-    g.timezone = guest.event.timezone
-    deputy_form = DeputyForm(prefix="deputy")
-    status = 400
-    if deputy_form.validate_on_submit():
-        guest_id, link_version, details = guest.id, guest.token_version, deputy_form.to_details()
-        proposed = perform(
-            lambda: deputies.propose(guest_id, link_version, details, audit.GUEST),
-            _("Thank you. The organizers will look at your deputy and let you both know."),
-            error_pages=(404, 410),
-        )
-        if proposed.ok:
-            return redirect(url_for(".invitation", token=token, _anchor="deputy"))
-        status = proposed.error.status
-    form = RsvpForm(guest.event, obj=_form_defaults(guest), formdata=None)
-    return _invitation_page(guest, token, form, deputy_form, status)
+    return _ask_through_link(
+        token,
+        DeputyForm(prefix="deputy"),
+        deputies.propose,
+        _("Thank you. The organizers will look at your deputy and let you both know."),
+        anchor="deputy",
+    )
 
 
 @bp.post("/i/<token>/companion")
@@ -107,26 +97,40 @@ def propose_deputy(token: str):
 @reads_first
 def name_companion(token: str):
     """The attending guest names an accompanying person, for the organizers to approve."""
+    return _ask_through_link(
+        token,
+        CompanionForm(prefix="companion"),
+        accompanying.propose,
+        _("Thank you. The organizers will confirm your accompanying person."),
+        anchor="companions",
+    )
+
+
+def _ask_through_link(
+    token: str, asked: DeputyForm | CompanionForm, propose, thanks: str, *, anchor: str
+):
+    """A request made through the guest's link (a deputy, an accompanying person), which waits
+    for the organizers: saved at the link's version, or its form shown again with the refusal."""
     guest = invitations.resolve_invitation(token)
     g.guest_language = guest.language.value
     g.timezone = guest.event.timezone
-    companion_form = CompanionForm(prefix="companion")
     status = 400
-    if companion_form.validate_on_submit():
-        guest_id, link_version = guest.id, guest.token_version
-        details = companion_form.to_details()
+    if asked.validate_on_submit():
+        guest_id, link_version, details = guest.id, guest.token_version, asked.to_details()
         proposed = perform(
-            lambda: accompanying.propose(guest_id, link_version, details, audit.GUEST),
-            _("Thank you. The organizers will confirm your accompanying person."),
+            lambda: propose(guest_id, link_version, details, audit.GUEST),
+            thanks,
             error_pages=(404, 410),
         )
         if proposed.ok:
-            return redirect(url_for(".invitation", token=token, _anchor="companions"))
+            return redirect(url_for(".invitation", token=token, _anchor=anchor))
         status = proposed.error.status
     form = RsvpForm(guest.event, obj=_form_defaults(guest), formdata=None)
-    return _invitation_page(
-        guest, token, form, DeputyForm(prefix="deputy"), status, companion_form=companion_form
-    )
+    if isinstance(asked, CompanionForm):
+        return _invitation_page(
+            guest, token, form, DeputyForm(prefix="deputy"), status, companion_form=asked
+        )
+    return _invitation_page(guest, token, form, asked, status)
 
 
 def _invitation_page(
