@@ -169,3 +169,30 @@ def test_a_bad_hold_is_named_at_its_line_and_nothing_is_written(app, change, mes
     assert all_rows() == before
     if existing:
         assert holds(event.id) == {"speaker": 2, "vip": 10}
+
+
+def seating(reserved: int) -> str:
+    seats = ", ".join(str(n) for n in range(1, reserved + 1))
+    return f'\n[[seating.rows]]\nlabel = "A"\nseats = 12\nreserved = [{seats}]\n'
+
+
+def with_vip_holds(count: int) -> str:
+    return FORUM.replace("held = 4\n", f"held = 4\nholds.vip = {count}\n", 1)
+
+
+def test_holds_and_reserved_seats_grow_and_shrink_together_in_one_file(app):
+    # Two held for VIPs, two seats reserved; then four and four in one file, then one and one.
+    event = imported(with_vip_holds(2) + seating(2)).event
+    assert holds(event.id) == {"vip": 2}
+    grown = imported(with_vip_holds(4) + seating(4))
+    assert grown.holds_changed and grown.seating
+    assert holds(event.id) == {"vip": 4}
+    assert "reserved = [1, 2, 3, 4]" in event_files.export_event(db.session.get(Event, event.id))
+    shrunk = imported(with_vip_holds(1) + seating(1))
+    assert shrunk.holds_changed and shrunk.seating
+    assert holds(event.id) == {"vip": 1}
+    # A file whose plan reserves fewer seats than it holds is still refused, nothing written.
+    before = all_rows()
+    with pytest.raises(event_files.EventFileError, match="fewer than"):
+        imported(with_vip_holds(3) + seating(2))
+    assert all_rows() == before

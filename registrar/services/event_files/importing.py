@@ -39,6 +39,8 @@ class FileImport:
     seating: bool = False
     # The seats held for categories and named guests were set as the file says.
     holds_changed: bool = False
+    # The file's seating plan went in before its holds (services/event_files/importing.py).
+    seating_first: bool = False
 
     @property
     def changed_anything(self) -> bool:
@@ -61,7 +63,9 @@ def import_event(file: EventFile, actor: str, *, notify: bool = False) -> FileIm
     """
     try:
         done = _import(file, actor, notify)
-        return _import_seating(file, done, actor) if file.seating is not None else done
+        if file.seating is not None and not done.seating_first:
+            return _import_seating(file, done, actor)
+        return done
     except EventInvalid as exc:
         raise file.field_errors(exc.errors) from None
     except EventFileError as exc:
@@ -84,6 +88,15 @@ def _import(file: EventFile, actor: str, notify: bool) -> FileImport:
 
     event = lock_event(found)
     require_changeable(event)
+    # The plan must reserve a seat for every seat held, after each step: a plan that reserves
+    # as many as are held now goes in first (the holds may then grow into it), else after the
+    # holds (which shrink first).
+    seating_first = file.seating is not None and sum(
+        len(row.reserved) for row in file.seating
+    ) >= sum(h.count for h in seats.holds_of(event))
+    seated = FileImport(event=event, created=False)
+    if seating_first:
+        seated = _import_seating(file, seated, actor)
     categories, guests = _wanted_holds(event, file)
     holds_changed = (categories, guests) != _current_holds(event)
     if holds_changed:
@@ -119,6 +132,8 @@ def _import(file: EventFile, actor: str, notify: bool) -> FileImport:
         programme=programme_changes,
         told=tuple(sorted(told)),
         holds_changed=holds_changed,
+        seating=seated.seating,
+        seating_first=seating_first,
     )
 
 
