@@ -281,7 +281,7 @@ class Event(Model):
     # How many accompanying persons a guest of each category may bring (services/companions.py),
     # as "vip=2 speaker=1"; a category not named brings none.
     companion_limits: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
-    # Whether accompanying persons take a seat in the room (counted by services/seats.py).
+    # Whether accompanying persons take a seat in the room (counted by services/seats/).
     companions_take_seats: Mapped[bool] = mapped_column(
         sa.Boolean, default=False, server_default=sa.false()
     )
@@ -538,7 +538,7 @@ class Seat(Model):
     since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The hold this confirmed seat was taken from (a seat held for the guest or their
     # category); None for an open seat and for every waitlisted one.
-    # (A hold is never deleted while a seat was taken from it: services/seats.py refuses.)
+    # (A hold is never deleted while a seat was taken from it: services/seats/ refuses.)
     hold_id: Mapped[int | None] = mapped_column(sa.ForeignKey("seat_holds.id"), index=True)
     # The reserved seat of the seating plan this confirmed seat is given, e.g. "A7"
     # (services/seating/): it goes with the seat, so a seat freed frees its label, and a seat
@@ -555,7 +555,7 @@ class Seat(Model):
 
 
 class SeatHold(Model):
-    """Seats held for one named guest or for a category of guests (services/seats.py).
+    """Seats held for one named guest or for a category of guests (services/seats/).
 
     A named hold is one seat; a category's holds `count` seats. Only its guest, or a guest of
     its category, may take a seat of it; the open seats are the capacity less the event's

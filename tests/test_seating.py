@@ -14,7 +14,7 @@ from support.factories import answer, make_event, make_guest
 from registrar.errors import Busy, DomainError
 from registrar.extensions import db
 from registrar.models import AuditEntry, Category, Event, Guest, Seat, SeatingRow
-from registrar.services import audit, invitations, seating, seats
+from registrar.services import audit, invitations, locking, seating, seats
 from registrar.services.seating import PlanRow
 
 FRONT = [
@@ -273,7 +273,7 @@ def test_a_deputy_takes_the_seat_label_with_the_seat(app):
     deputy = make_guest(event, name_en="Deputy", category=Category.VIP)
     answer(mayor)
     give(event, mayor, "A1")
-    seats.pass_seat(seats.lock_event(event.id), mayor, deputy, audit.SYSTEM)
+    seats.pass_seat(locking.lock_event(event.id), mayor, deputy, audit.SYSTEM)
     db.session.commit()
     assert label_of(deputy.id) == "A1"
     assert label_of(mayor.id) is None

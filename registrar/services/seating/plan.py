@@ -6,7 +6,7 @@ label is the row's and its number ("A7"). The first row is the front row.
 
 The plan does not bound the event's capacity: the capacity stays the organizer's number (the
 room may hold seats the plan leaves out, standing places, a gallery). It must reserve at least
-as many seats as are held for guests and categories (services/seats.py checks the other way
+as many seats as are held for guests and categories (services/seats/ checks the other way
 round, when holds grow), and a seat given to a guest cannot leave the plan.
 """
 

@@ -1,7 +1,7 @@
 """The organizer API's seats and waitlist: the counts, the queue in order, promoting a guest,
 moving one in the queue, and the room's capacity and held seats.
 
-Every change goes through services/seats.py under the event lock, as the console's does, and
+Every change goes through services/seats/ under the event lock, as the console's does, and
 is audited with the token (or the organizer) as the actor.
 """
 

@@ -1,0 +1,117 @@
+"""How many seats an event has, held and taken, and where a guest saying yes would sit.
+
+The rules of seats as a whole are in the package's docstring (services/seats/).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from ...extensions import db
+from ...models import Event, Guest, Seat, SeatHold, SeatState
+from ..locking import require_event_lock
+
+
+@dataclass(frozen=True)
+class SeatCounts:
+    capacity: int
+    # Held back by the organizer: no guest takes these.
+    held: int
+    confirmed: int
+    waitlisted: int
+    # Seats of the holds (named guests and categories), and the confirmed seats taken from them.
+    reserved: int = 0
+    confirmed_in_holds: int = 0
+
+    @property
+    def available(self) -> int:
+        """The open seats: what any guest may take."""
+        return max(self.capacity - self.held - self.reserved, 0)
+
+    @property
+    def free(self) -> int:
+        """Open seats nobody holds yet."""
+        return max(self.available - (self.confirmed - self.confirmed_in_holds), 0)
+
+    @property
+    def reserved_free(self) -> int:
+        return max(self.reserved - self.confirmed_in_holds, 0)
+
+
+def _count_seats(event_id: int, *where: sa.ColumnElement[bool]) -> sa.ScalarSelect[int]:
+    return (
+        sa.select(sa.func.count())
+        .select_from(Seat)
+        .where(Seat.event_id == event_id, *where)
+        .scalar_subquery()
+    )
+
+
+def seat_counts(event: Event) -> SeatCounts:
+    # One statement, as before holds existed: the answers' hot path reads it under the lock.
+    row = db.session.execute(
+        sa.select(
+            _count_seats(event.id, Seat.state == SeatState.CONFIRMED),
+            _count_seats(event.id, Seat.state == SeatState.WAITLISTED),
+            _count_seats(event.id, Seat.hold_id.is_not(None)),
+            sa.select(sa.func.coalesce(sa.func.sum(SeatHold.count), 0))
+            .where(SeatHold.event_id == event.id)
+            .scalar_subquery(),
+        )
+    ).one()
+    confirmed, waitlisted, in_holds, reserved = row
+    return SeatCounts(
+        capacity=event.capacity,
+        held=event.held_seats,
+        confirmed=confirmed,
+        waitlisted=waitlisted,
+        reserved=int(reserved),
+        confirmed_in_holds=in_holds,
+    )
+
+
+# How many seats of a hold are taken: correlated to the SeatHold row of the query it stands in.
+_SEATS_OF_HOLD = (
+    sa.select(sa.func.count())
+    .select_from(Seat)
+    .where(Seat.hold_id == SeatHold.id)
+    .scalar_subquery()
+)
+
+
+def _hold_with_room(event_id: int, guest: Guest) -> int | None:
+    """The id of the hold this guest would take a seat of now: theirs by name, else their
+    category's, if it has a seat left; None when neither has."""
+    used = _SEATS_OF_HOLD
+    return db.session.scalar(
+        sa.select(SeatHold.id)
+        .where(
+            SeatHold.event_id == event_id,
+            sa.or_(SeatHold.guest_id == guest.id, SeatHold.category == guest.category),
+            SeatHold.count > used,
+        )
+        # The named hold first.
+        .order_by(SeatHold.guest_id.is_(None))
+        .limit(1)
+    )
+
+
+def _place(event: Event, guest: Guest, counts: SeatCounts) -> tuple[SeatState, int | None]:
+    """Where a guest with no seat goes now: confirmed (from a hold, or an open seat with None)
+    or waitlisted."""
+    if counts.reserved_free > 0:
+        hold_id = _hold_with_room(event.id, guest)
+        if hold_id is not None:
+            return SeatState.CONFIRMED, hold_id
+    if counts.free > 0:
+        return SeatState.CONFIRMED, None
+    return SeatState.WAITLISTED, None
+
+
+def has_seat_for(event: Event, guest: Guest) -> bool:
+    """Whether this guest, holding no seat, would be confirmed now (a hold of theirs or an
+    open seat). Under the event lock, as every decision."""
+    require_event_lock(event.id, "has_seat_for")
+    return _place(event, guest, seat_counts(event))[0] == SeatState.CONFIRMED
