@@ -36,6 +36,7 @@ from ..locking import lock_event
 
 PREFIX = notices.PROGRAMME
 _FINISHED = (EventState.CANCELLED, EventState.ARCHIVED)
+_NOBODY = notices.Recipients(guests=(), confirmed=0, waitlisted=0)
 _KEPT = ("title_en", "title_zh", "starts_at", "ends_at")
 
 
@@ -138,7 +139,8 @@ def pending(event: Event) -> PendingChanges:
     return PendingChanges(
         changes=changes,
         fingerprint=_fingerprint(changes),
-        audience=notices.recipients(event, _pairs(changes)),
+        # Read only when there is something to tell: it loads every guest invited.
+        audience=notices.recipients(event, _pairs(changes)) if changes else _NOBODY,
     )
 
 
