@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import sqlalchemy as sa
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -107,7 +110,12 @@ def name_companion(token: str):
 
 
 def _ask_through_link(
-    token: str, asked: DeputyForm | CompanionForm, propose, thanks: str, *, anchor: str
+    token: str,
+    asked: DeputyForm | CompanionForm,
+    propose: Callable[[int, int, Any, str], object],
+    thanks: str,
+    *,
+    anchor: str,
 ):
     """A request made through the guest's link (a deputy, an accompanying person), which waits
     for the organizers: saved at the link's version, or its form shown again with the refusal."""
