@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from ..errors import GuestErased, InvalidAnswer, NotFound
+from ..errors import DomainError, GuestErased, InvalidAnswer, NotFound
 from ..extensions import db
 from ..labels import CATEGORY_LABELS
 from ..models import (
@@ -183,6 +183,16 @@ def checked(details: CompanionDetails) -> CompanionDetails:
     if not (details.name_en or details.name_zh):
         raise InvalidAnswer(_l("An accompanying person needs a name in at least one script."))
     return details
+
+
+def may_bring(principal: Guest) -> bool:
+    """Whether the guest may have accompanying persons now (require_may_bring says why not):
+    a guest of their own, whose invitation stands, who said they will attend."""
+    try:
+        require_may_bring(principal.event, principal)
+    except DomainError:
+        return False
+    return True
 
 
 def require_may_bring(event: Event, principal: Guest) -> None:

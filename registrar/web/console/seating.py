@@ -8,6 +8,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from ... import labels
+from ...i18n import bilingual
 from ...models import Event
 from ...services import audit, seating, seats
 from ..auth import organizer_required
@@ -137,7 +138,7 @@ def seating_assign(event_id: int):
                 _(
                     "Seat %(label)s given to %(name)s.",
                     label=done.result.label,
-                    name=done.result.guest.name_en or done.result.guest.name_zh,
+                    name=bilingual(done.result.guest, "name"),
                 ),
                 "success",
             )
