@@ -285,6 +285,10 @@ class Event(Model):
     companions_take_seats: Mapped[bool] = mapped_column(
         sa.Boolean, default=False, server_default=sa.false()
     )
+    # Space-separated categories whose guests are offered travel (services/travel/): arrival and
+    # departure, airport pickup, hotel and a visa invitation letter; a guest may be offered it
+    # on their own too (Guest.travel_offered).
+    travel_categories: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
     # When an organizer first downloaded the badges to print (the sheet, or one guest's):
     # from then on every correction of a name waits for approval.
     badges_printed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -314,6 +318,11 @@ class Event(Model):
     def categories_without_deputies(self) -> list[Category]:
         known = {c.value for c in Category}
         return [Category(code) for code in self.no_deputies.split() if code in known]
+
+    @property
+    def categories_offered_travel(self) -> list[Category]:
+        known = {c.value for c in Category}
+        return [Category(code) for code in self.travel_categories.split() if code in known]
 
     @property
     def offered_channels(self) -> list[Channel]:
@@ -405,6 +414,10 @@ class Guest(Model):
     # deputy_for_id (the service removes them with their guest).
     principal_id: Mapped[int | None] = mapped_column(sa.Integer, index=True)
     companion_role: Mapped[CompanionRole | None] = mapped_column(_enum(CompanionRole))
+    # Travel offered to this guest whatever their category (services/travel/).
+    travel_offered: Mapped[bool] = mapped_column(
+        sa.Boolean, default=False, server_default=sa.false()
+    )
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # What the door and the console search (search_keys.guest_search_key of the names, organization
     # and e-mail; empty once erased), through the indexes of search_index.py. Written by the
