@@ -471,6 +471,9 @@ class GuestForm(FlaskForm):
         _l("Language of the e-mails and pages"), default=Language.EN.value, validate_choice=False
     )
     precedence = StringField(_l("Precedence"))
+    travel_offered = BooleanField(
+        _l("Offer travel (flights, hotel, airport pickup) whatever the category"), default=False
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -503,6 +506,7 @@ class GuestForm(FlaskForm):
             category=Category(self.category.data),
             language=Language(self.language.data),
             precedence=precedence.checked(self.precedence.data),
+            travel_offered=bool(self.travel_offered.data),
         )
 
 

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from .models import (
     AgendaKind,
+    Airport,
     ApiRole,
     Category,
     Channel,
@@ -19,6 +20,7 @@ from .models import (
     Direction,
     DoorNoAnswer,
     EventState,
+    HotelChoice,
     Language,
     LetInReason,
     MessageKind,
@@ -139,6 +141,17 @@ AGENDA_KIND_LABELS = {AgendaKind.SESSION: _l("Session"), AgendaKind.BREAK: _l("B
 
 PERSON_ROLE_LABELS = {PersonRole.SPEAKER: _l("Speaker"), PersonRole.MODERATOR: _l("Moderator")}
 
+AIRPORT_LABELS = {
+    Airport.KHH: _l("Kaohsiung (KHH)"),
+    Airport.TPE: _l("Taoyuan, Taipei (TPE)"),
+    Airport.OTHER: _l("Another airport"),
+}
+
+HOTEL_CHOICE_LABELS = {
+    HotelChoice.BOOKED: _l("A hotel the organizers booked for me"),
+    HotelChoice.OWN: _l("My own hotel"),
+}
+
 MESSAGE_KIND_LABELS = {
     MessageKind.INVITATION: _l("Invitation e-mail"),
     MessageKind.CONFIRMATION: _l("Seat confirmed"),
@@ -151,6 +164,7 @@ MESSAGE_KIND_LABELS = {
     MessageKind.EVENT_CANCELLED: _l("Event cancelled"),
     MessageKind.DEPUTY_APPROVED: _l("Deputy approved"),
     MessageKind.REQUEST_DECLINED: _l("Request declined"),
+    MessageKind.TRAVEL_REMINDER: _l("Reminder to give travel details"),
 }
 
 MESSAGE_STATUS_LABELS = {

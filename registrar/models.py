@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
@@ -289,6 +289,8 @@ class Event(Model):
     # departure, airport pickup, hotel and a visa invitation letter; a guest may be offered it
     # on their own too (Guest.travel_offered).
     travel_categories: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
+    # The hotels the organizers booked for travelling guests, one name a line (the Travel page).
+    travel_hotels: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     # When an organizer first downloaded the badges to print (the sheet, or one guest's):
     # from then on every correction of a name waits for approval.
     badges_printed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -821,12 +823,73 @@ class MessageKind(enum.StrEnum):
     REMINDER_CONFIRMED = "reminder_confirmed"
     # After invitations went out (services/notices.py); stored as strings with no CHECK
     # constraint, so new kinds need no migration.
+    # To a guest offered travel who has not given their details (services/travel/reminders.py).
+    TRAVEL_REMINDER = "travel_reminder"
     DETAILS_CHANGED = "details_changed"
     EVENT_CANCELLED = "event_cancelled"
     # To a guest whose deputy was approved: the invitation passed to the deputy.
     DEPUTY_APPROVED = "deputy_approved"
     # To a guest whose request (a deputy or a name correction) was declined.
     REQUEST_DECLINED = "request_declined"
+
+
+class Airport(enum.StrEnum):
+    """Where a travelling guest lands or takes off: the two airports near the forums, or
+    another one named by the guest."""
+
+    KHH = "KHH"
+    TPE = "TPE"
+    OTHER = "other"
+
+
+class HotelChoice(enum.StrEnum):
+    BOOKED = "booked"  # one of the event's hotels (Event.travel_hotels)
+    OWN = "own"  # the guest's own, named by them
+
+
+class GuestTravel(Model):
+    """A travelling guest's arrival, departure, airport pickups and hotel (services/travel/).
+
+    Flight dates and times are as on the ticket, on the airport's clock. The pickup (arrival)
+    and the ride to the airport (departure) are assigned by organizers: a driver or a car.
+    """
+
+    __tablename__ = "guest_travel"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("events.id", ondelete="CASCADE"), index=True
+    )
+    guest_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("guests.id", ondelete="CASCADE"), unique=True
+    )
+    arrival_date: Mapped[date] = mapped_column(sa.Date)
+    arrival_time: Mapped[time] = mapped_column(sa.Time)
+    arrival_flight: Mapped[str] = mapped_column(sa.String(10))
+    arrival_airport: Mapped[Airport] = mapped_column(_enum(Airport))
+    arrival_airport_name: Mapped[str] = mapped_column(sa.String(100), default="")
+    arrival_pickup: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    departure_date: Mapped[date] = mapped_column(sa.Date)
+    departure_time: Mapped[time] = mapped_column(sa.Time)
+    departure_flight: Mapped[str] = mapped_column(sa.String(10))
+    departure_airport: Mapped[Airport] = mapped_column(_enum(Airport))
+    departure_airport_name: Mapped[str] = mapped_column(sa.String(100), default="")
+    departure_pickup: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    hotel_choice: Mapped[HotelChoice] = mapped_column(_enum(HotelChoice))
+    hotel_name: Mapped[str] = mapped_column(sa.String(200))
+    check_in: Mapped[date] = mapped_column(sa.Date)
+    check_out: Mapped[date] = mapped_column(sa.Date)
+    # Set by organizers: who meets the guest at arrival, who drives them to the airport.
+    arrival_driver: Mapped[str] = mapped_column(sa.String(100), default="")
+    arrival_driver_phone: Mapped[str] = mapped_column(sa.String(40), default="")
+    departure_driver: Mapped[str] = mapped_column(sa.String(100), default="")
+    departure_driver_phone: Mapped[str] = mapped_column(sa.String(40), default="")
+    given_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Raised by every change: an organizer's page showing an older one is stale.
+    version: Mapped[int] = mapped_column(sa.Integer, default=1)
+
+    guest: Mapped[Guest] = relationship()
 
 
 class MessageStatus(enum.StrEnum):

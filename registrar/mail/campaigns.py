@@ -30,6 +30,7 @@ from ..models import (
 from ..services import audit, notices, outbox, rsvp
 from ..services.guests.actions import link_offer
 from ..services.outbox import OPEN, TO_GUESTS, enqueue, enqueue_test, has_open
+from ..services.travel import reminders
 from .previews import can_show, details_for
 from .render import unfit_reason
 
@@ -42,6 +43,8 @@ REASONS = {
     "event_over": _l("The event was over."),
     "superseded": _l("A newer message about the seat replaced it."),
     "sent_deputy": _l("The guest sent a deputy, who holds the invitation now."),
+    reminders.TRAVEL_GIVEN: _l("The guest gave their travel details before it was sent."),
+    reminders.NOT_OFFERED: _l("Travel is no longer offered to the guest."),
     notices.NEWER_DETAILS: _l("A newer notice of the changed details replaced it."),
     notices.EVENT_CANCELLED: _l("The event was cancelled."),
     outbox.UNRENDERABLE: _l(

@@ -116,6 +116,7 @@ KINDS = (
     MessageKind.REMINDER_CONFIRMED,
     MessageKind.DETAILS_CHANGED,
     MessageKind.EVENT_CANCELLED,
+    MessageKind.TRAVEL_REMINDER,
 )
 
 

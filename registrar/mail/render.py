@@ -29,6 +29,7 @@ from ..extensions import db
 from ..i18n import bilingual
 from ..models import EventChange, EventState, Guest, Language, MessageKind, OutboxMessage, SeatState
 from ..services import badges, calendar, invitations, notices, outbox, rsvp, seats
+from ..services.travel import reminders
 from ..text import one_line
 
 # Messages that carry the badge and the calendar entry.
@@ -48,6 +49,7 @@ SUBJECTS = {
     MessageKind.EVENT_CANCELLED: _l("Cancelled: %(title)s"),
     MessageKind.DEPUTY_APPROVED: _l("Your deputy is confirmed: %(title)s"),
     MessageKind.REQUEST_DECLINED: _l("About your request: %(title)s"),
+    MessageKind.TRAVEL_REMINDER: _l("Your travel details, please: %(title)s"),
 }
 SEAT_CANCELLED_SUBJECT = _l("Your seat is cancelled: %(title)s")
 
@@ -143,6 +145,8 @@ def unfit_reason(
         if answer is not None:
             return "answered"
         return None if rsvp.is_open(event, now) else "replies_closed"
+    if kind == MessageKind.TRAVEL_REMINDER:
+        return reminders.unfit_reason(guest, now)
     return None
 
 
@@ -302,6 +306,8 @@ def texts(
         event=event,
         link=link,
         calendar_url=f"{link}/calendar.ics",
+        # The guest's travel form (web/guest_travel.py).
+        travel_url=f"{link}/travel",
         google_url=calendar.google_calendar_url(event),
         location=calendar.location(event),
         channel=_channel(guest),

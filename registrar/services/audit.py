@@ -165,6 +165,12 @@ ACTION_LABELS = {
     "api_token.revoked": _l("API token revoked"),
     "api_token.event_added": _l("Event made with an API token, added to its events"),
     "event.change_not_told": _l("Event changed without telling the guests invited"),
+    # -- travel for guests from abroad (services/travel/)
+    "travel.given": _l("Travel details given"),
+    "travel.changed": _l("Travel details changed"),
+    "travel.pickup_assigned": _l("Airport pickup assigned"),
+    "travel.hotels_changed": _l("Hotels for travelling guests changed"),
+    "travel.reminders_queued": _l("Travel reminders queued"),
 }
 
 

@@ -35,6 +35,8 @@ from ..models import (
 from . import companions, outbox
 from .companions import CompanionCounts
 from .seats import Hold, SeatCounts, holds_of
+from .travel import board as travel_board
+from .travel.board import TravelCounts
 
 # The needs list shows at most this many guests; the counts above it are always complete.
 NEEDS_LIMIT = 50
@@ -134,6 +136,8 @@ class Dashboard:
     # Accompanying persons still valid, and how many are inside (services/companions.py); those
     # who take seats are in the seats' counts as well.
     companions: CompanionCounts | None = None
+    # Guests offered travel, and how many gave their details (services/travel/).
+    travel: TravelCounts | None = None
 
     @property
     def busiest_day(self) -> int:
@@ -159,6 +163,7 @@ def summary(event: Event) -> Dashboard:
         holds=holds,
         unrenderable=outbox.unrenderable(event),
         companions=companions.event_counts(event.id),
+        travel=travel_board.counts(event.id),
     )
 
 

@@ -75,15 +75,18 @@ class EventDetails:
     # (services/companions.py), and whether they take seats in the room.
     companion_limits: str = ""
     companions_take_seats: bool = False
+    # The categories whose guests are offered travel (services/travel/).
+    travel_categories: tuple[Category, ...] = ()
 
     @classmethod
     def of(cls, event: Event) -> EventDetails:
-        lists = ("channels", "no_deputies")
+        lists = ("channels", "no_deputies", "travel_categories")
         values = {f.name: getattr(event, f.name) for f in fields(cls) if f.name not in lists}
         return cls(
             **values,
             channels=tuple(c for c in event.offered_channels),
             no_deputies=tuple(event.categories_without_deputies),
+            travel_categories=tuple(event.categories_offered_travel),
         )
 
     def column_values(self) -> dict[str, object]:
@@ -93,6 +96,9 @@ class EventDetails:
         values["channels"] = " ".join(c.value for c in offered)
         # In the order of Category, each once, so that the same choice is the same text.
         values["no_deputies"] = " ".join(c.value for c in Category if c in self.no_deputies)
+        values["travel_categories"] = " ".join(
+            c.value for c in Category if c in self.travel_categories
+        )
         try:
             # The same limits are the same text, whichever way they were written.
             values["companion_limits"] = format_limits(parse_limits(self.companion_limits))

@@ -17,7 +17,18 @@ class DatabaseId(IntegerConverter):
 
 
 def init_app(app: Flask) -> None:
-    from . import api, auth, console, door, errors, headers, protocol, public, staff_links
+    from . import (
+        api,
+        auth,
+        console,
+        door,
+        errors,
+        guest_travel,
+        headers,
+        protocol,
+        public,
+        staff_links,
+    )
 
     app.url_map.converters["int"] = DatabaseId
 
@@ -28,6 +39,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(door.bp)
     app.register_blueprint(protocol.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(guest_travel.bp)
 
     errors.init_app(app)
     headers.init_app(app)

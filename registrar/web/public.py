@@ -13,8 +13,19 @@ from ..extensions import db
 from ..forms import CompanionForm, DeputyForm, RsvpForm
 from ..labels import CHANNEL_LABELS, COMPANION_ROLE_LABELS
 from ..models import Event, EventState, RequestKind
-from ..services import audit, badges, calendar, companions, invitations, notices, requests, rsvp
+from ..services import (
+    audit,
+    badges,
+    calendar,
+    companions,
+    invitations,
+    notices,
+    requests,
+    rsvp,
+    travel,
+)
 from ..services.requests import accompanying, deputies
+from ..services.travel import details as travel_details
 from ..text import one_line
 from . import limits
 from .use_case import perform, reads_first
@@ -181,6 +192,8 @@ def _invitation_page(
                 notices.cancellation_of(event) if event.state == EventState.CANCELLED else None
             ),
             reason_of=notices.reason_of,
+            travel_offered=travel.offered_to(guest),
+            travel_given=travel_details.travel_of(guest.id) is not None,
         ),
         status,
     )

@@ -18,7 +18,7 @@ def edit_form(event: Event, **typed) -> dict:
                 posted[name] = "y"
         elif value is None:
             posted[name] = ""
-        elif name in ("channels", "no_deputies"):
+        elif name in ("channels", "no_deputies", "travel_categories"):
             posted[name] = value
         elif hasattr(value, "strftime") and not hasattr(value, "year"):
             posted[name] = value.strftime("%H:%M")

@@ -88,6 +88,8 @@ LAYOUT: dict[str, Any] = {
         },
         None,
     ),
+    # The categories whose guests are offered travel (services/travel/).
+    "travel": ({"categories": ([str], None)}, None),
     "agenda": ([ITEM], None),
     "seating": ({"rows": ([SEATING_ROW], None)}, None),
 }

@@ -62,6 +62,7 @@ DETAIL_KEYS = {
     "no_deputies": "requests.no_deputies",
     "companion_limits": "accompanying.limits",
     "companions_take_seats": "accompanying.take_seats",
+    "travel_categories": "travel.categories",
 }
 # The programme's form fields (services/programme/) as keys within an item or a person.
 PROGRAMME_KEYS = {
@@ -184,6 +185,10 @@ def read_event_file(text: str, *, day: date | None = None) -> EventFile:
             for code, number in data.get("accompanying", {}).get("limits", {}).items()
         ),
         companions_take_seats=data.get("accompanying", {}).get("take_seats", False),
+        travel_categories=tuple(
+            _member(Category, code, f"travel.categories[{n}]", lines)
+            for n, code in enumerate(data.get("travel", {}).get("categories", []))
+        ),
         **texts,
     )
 

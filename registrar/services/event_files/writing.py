@@ -72,6 +72,9 @@ HEADER = """\
 #   limits.<category>       how many a guest of the category may bring, 0 to 20, e.g.
 #                           limits = { vip = 2, speaker = 1 } (none for a category left out)
 #   take_seats              true: each takes a seat in the room (false when left out)
+# [travel]                  travel for guests from abroad (flights, hotel, airport pickup):
+#   categories              the categories whose guests are offered it, e.g.
+#                           categories = ["vip", "speaker"] (none when left out)
 # [[agenda]]                the programme, a table per item (the order of their times counts):
 #   kind                    "session" or "break"
 #   starts, ends            "HH:MM", within the event's hours; no two items overlap
@@ -159,6 +162,9 @@ def export_event(event: Event) -> str:
         for category, number in limits.items():
             out.key(f"limits.{category.value}", number)
         out.key("take_seats", event.companions_take_seats, skip=False)
+    if event.categories_offered_travel:
+        out.table("travel")
+        out.key("categories", [c.value for c in event.categories_offered_travel], skip=[])
     for item in sorted(event.agenda, key=lambda item: (item.position, item.starts_at)):
         out.table("agenda", array=True)
         out.key("kind", item.kind.value)

@@ -35,6 +35,8 @@ class GuestDetails:
     language: Language = Language.EN
     # The protocol rank (services/precedence.py): 1 first; None for none.
     precedence: int | None = None
+    # Travel offered whatever the guest's category (services/travel/).
+    travel_offered: bool = False
 
 
 class DuplicateEmail(InvalidAnswer):
@@ -59,6 +61,7 @@ def _checked(details: GuestDetails) -> GuestDetails:
         category=category,
         language=language,
         precedence=precedence.checked(details.precedence),
+        travel_offered=bool(details.travel_offered),
     )
 
 
@@ -83,7 +86,7 @@ def add(event_id: int, details: GuestDetails, actor: str) -> Guest:
     if _email_taken(event.id, details.email):
         raise _duplicate(details.email)
     try:
-        return invitations.add_guest(
+        added = invitations.add_guest(
             event,
             email=details.email,
             name_en=details.name_en,
@@ -95,6 +98,9 @@ def add(event_id: int, details: GuestDetails, actor: str) -> Guest:
             precedence=details.precedence,
             actor=actor,
         )
+        added.travel_offered = details.travel_offered
+        db.session.flush()
+        return added
     except sa.exc.IntegrityError as exc:
         # Added meanwhile by a way that does not take the lock (the command line).
         raise _duplicate(details.email) from exc

@@ -17,6 +17,7 @@ from ...models import (
     AuditEntry,
     ChangeRequest,
     Guest,
+    GuestTravel,
     OutboxMessage,
     Scan,
     SeatState,
@@ -89,6 +90,12 @@ def erase(guest_id: int, actor: str) -> Erasure:
     db.session.execute(
         sa.delete(ChangeRequest)
         .where(ChangeRequest.guest_id == guest.id)
+        .execution_options(synchronize_session=False)
+    )
+    # Their flights, pickups and hotel (services/travel/): personal, and no count needs them.
+    db.session.execute(
+        sa.delete(GuestTravel)
+        .where(GuestTravel.guest_id == guest.id)
         .execution_options(synchronize_session=False)
     )
     for scan in db.session.scalars(sa.select(Scan).where(Scan.guest_id == guest.id)):

@@ -11,6 +11,7 @@ from . import (
     openapi,
     programme,
     seating,
+    travel,
 )
 from .routes import bp
 
@@ -28,4 +29,5 @@ __all__ = [
     "messages",
     "programme",
     "seating",
+    "travel",
 ]

@@ -1367,6 +1367,52 @@ _PATHS.update(
 )
 
 
+_PATHS.update(
+    {
+        "/events/{event_id}/travel": {
+            "get": {
+                "operationId": "travel_board",
+                "summary": "The event's travelling guests: flights, pickups, hotels",
+                "description": "For the event's organizers (a token of any role made by one, or "
+                "an organizer's session). Every guest who gave travel details, by arrival day "
+                "and time, with how many are offered travel. No passport or visa data.",
+                "security": _DOOR,
+                "parameters": _EVENT,
+                "responses": _responses(
+                    _json("TravelBoard", "The arrivals, with each guest's departure and hotel."),
+                    *_READ_ERRORS,
+                ),
+            }
+        },
+        "/events/{event_id}/guests/{guest_id}/travel": {
+            "get": {
+                "operationId": "guest_travel",
+                "summary": "A guest's flights, pickups and hotel",
+                "description": "For the event's organizers. 404 when the guest gave none.",
+                "security": _DOOR,
+                "parameters": _GUEST,
+                "responses": _responses(
+                    _json("GuestTravelItem", "The guest's travel."), *_READ_ERRORS
+                ),
+            },
+            "patch": {
+                "operationId": "pickup_update",
+                "summary": "Assign the driver or car of a guest's pickup",
+                "description": f"{_ORGANIZERS} The arrival's pickup or the departure's ride "
+                "to the airport, for a guest who asked for it (400 otherwise); with `version`, "
+                "a change made since is refused (409).",
+                "security": _DOOR_POST,
+                "parameters": _GUEST,
+                "requestBody": _body("PickupRequest"),
+                "responses": _responses(
+                    _json("GuestTravelItem", "The guest's travel, assigned."), *_SEATING_ERRORS
+                ),
+            },
+        },
+    }
+)
+
+
 @cache
 def document(
     url_prefix: str, session_cookie: str = "session", max_body: int | None = 2 * 1024 * 1024

@@ -27,6 +27,7 @@ from ...services import (
     idempotency,
     invitations,
     team,
+    travel,
 )
 from .. import limits
 from ..access import door_actor, lapsed_door_link, may_override, staff_refusal
@@ -383,6 +384,8 @@ def _guest_item(found: Guest, state: guests.GuestState) -> dict[str, object]:
         "category": found.category.value,
         "language": found.language.value,
         "precedence": found.precedence,
+        "travel_offered": found.travel_offered,
+        "travel": travel.offered_to(found),
         "state": state.value,
         "checked_in": found.check_in is not None,
         "walk_in": found.walk_in,

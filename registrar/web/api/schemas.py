@@ -43,6 +43,8 @@ from ...models import (
     DoorNoAnswer,
     Event,
     Guest,
+    GuestTravel,
+    HotelChoice,
     Language,
     LetInReason,
     PersonRole,
@@ -63,6 +65,7 @@ from ...services import (
     rsvp,
 )
 from ...services.programme import told
+from ...services.travel import board as travel_board
 
 # A NUL is refused in every text field a scan keeps: no database column of ours can hold one.
 NO_NUL = r"^[^\u0000]*$"
@@ -361,6 +364,9 @@ class GuestRequest(_Body):
     category: CategoryName = "delegate"
     language: LanguageName = Field("en", description="The language of the guest's e-mails.")
     precedence: Precedence | None = None
+    travel_offered: bool = Field(
+        False, description="Travel offered whatever the guest's category (flights, hotel, pickup)."
+    )
 
     def details(self) -> guests.GuestDetails:
         return guests.GuestDetails(
@@ -372,6 +378,7 @@ class GuestRequest(_Body):
             category=Category(self.category),
             language=Language(self.language),
             precedence=self.precedence,
+            travel_offered=self.travel_offered,
         )
 
 
@@ -388,6 +395,7 @@ class GuestChangeRequest(_Body):
     precedence: Precedence | None = Field(
         None, description="Left out: kept as it is; null: no rank any more."
     )
+    travel_offered: bool | None = None
 
     def details(self, guest: Guest) -> guests.GuestDetails:
         def value(name: str) -> str:
@@ -405,6 +413,9 @@ class GuestChangeRequest(_Body):
             language=Language(self.language) if self.language else guest.language,
             precedence=(
                 self.precedence if "precedence" in self.model_fields_set else guest.precedence
+            ),
+            travel_offered=(
+                guest.travel_offered if self.travel_offered is None else self.travel_offered
             ),
         )
 
@@ -839,6 +850,11 @@ class GuestItem(_Answer):
     category: CategoryName
     language: LanguageName
     precedence: int | None = Field(description="The protocol rank (1 first); null: none.")
+    travel_offered: bool = Field(
+        description="Travel offered to this guest whatever the category; `travel` says whether "
+        "it is offered at all (this or the event's `travel_categories`)."
+    )
+    travel: bool = Field(description="Whether the guest is offered travel.")
     state: GuestStateName = Field(
         description="Where the guest stands, as the console's list says: not_sent, pending "
         "(sent, no answer), confirmed, waitlisted, declined, revoked or erased."
@@ -1380,7 +1396,7 @@ def _event_values(body: BaseModel, names: tuple[str, ...]) -> dict[str, object]:
             value = tuple(Channel(code) for code in value)
         elif name == "door_no_answer":
             value = DoorNoAnswer(value)
-        elif name == "no_deputies":
+        elif name in ("no_deputies", "travel_categories"):
             value = tuple(Category(code) for code in value)
         values[name] = value
     return values
@@ -1447,6 +1463,11 @@ class EventRequest(_Body):
     companions_take_seats: bool = Field(
         False, description="Whether accompanying persons take seats in the room."
     )
+    travel_categories: Categories = Field(
+        [],
+        description="The categories whose guests are offered travel (flights, hotel, airport "
+        "pickup); a guest may be offered it on their own too (`travel_offered`).",
+    )
 
     def details(self) -> event_details.EventDetails:
         return event_details.EventDetails(**_event_values(self, EVENT_FIELDS))  # type: ignore[arg-type]
@@ -1494,6 +1515,7 @@ class EventChangeRequest(_Body):
     no_deputies: Categories | None = None
     companion_limits: CompanionLimits | None = None
     companions_take_seats: bool | None = None
+    travel_categories: Categories | None = None
     notify: bool | None = Field(
         None,
         description="Needed when guests were invited and the change concerns what they were "
@@ -1561,12 +1583,13 @@ class EventItem(EventSummary):
     no_deputies: list[CategoryName]
     companion_limits: str
     companions_take_seats: bool
+    travel_categories: list[CategoryName]
 
     @classmethod
     def of(cls, event: Event) -> EventItem:
         values: dict[str, object] = {}
         for name in cls.model_fields:
-            if name not in ("version", "channels", "no_deputies"):
+            if name not in ("version", "channels", "no_deputies", "travel_categories"):
                 value = getattr(event, name)
                 if isinstance(value, enum.Enum):
                     value = value.value
@@ -1577,6 +1600,7 @@ class EventItem(EventSummary):
         values["version"] = event.edit_version
         values["channels"] = [c.value for c in event.offered_channels]
         values["no_deputies"] = [c.value for c in event.categories_without_deputies]
+        values["travel_categories"] = [c.value for c in event.categories_offered_travel]
         return cls.model_validate(values)
 
 
@@ -2030,6 +2054,97 @@ class CompanionList(_Answer):
     take_seats: bool
 
 
+class TravelLegItem(_Answer):
+    """A guest's arrival or departure, on the airport's clock (as on the ticket)."""
+
+    date: str = Field(description="YYYY-MM-DD.")
+    time: str = Field(description="HH:MM.")
+    flight: str = Field(description='E.g. "BR 27".')
+    airport: str = Field(description="`KHH`, `TPE` or `other`.")
+    airport_name: str = Field(description="The airport's name, for `other`; else empty.")
+    pickup: bool = Field(
+        description="Arrival: to be picked up at the airport; departure: to be driven to it."
+    )
+    driver: str = Field(description="The driver or car an organizer assigned; empty: none yet.")
+    driver_phone: str
+
+
+class GuestTravelItem(_Answer):
+    """A travelling guest's flights, pickups and hotel (no passport or visa data)."""
+
+    guest_id: int
+    name_en: str
+    name_zh: str
+    category: CategoryName
+    arrival: TravelLegItem
+    departure: TravelLegItem
+    hotel: str
+    hotel_booked: bool = Field(description="One of the hotels the organizers booked.")
+    check_in: str
+    check_out: str
+    nights: int
+    version: int = Field(description="Send it back with a PATCH: a change made since is refused.")
+    given_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, travel: GuestTravel) -> GuestTravelItem:
+        def leg(name: str) -> TravelLegItem:
+            return TravelLegItem(
+                date=getattr(travel, f"{name}_date").isoformat(),
+                time=getattr(travel, f"{name}_time").strftime("%H:%M"),
+                flight=getattr(travel, f"{name}_flight"),
+                airport=getattr(travel, f"{name}_airport").value,
+                airport_name=getattr(travel, f"{name}_airport_name"),
+                pickup=getattr(travel, f"{name}_pickup"),
+                driver=getattr(travel, f"{name}_driver"),
+                driver_phone=getattr(travel, f"{name}_driver_phone"),
+            )
+
+        guest = travel.guest
+        return cls(
+            guest_id=guest.id,
+            name_en=guest.name_en,
+            name_zh=guest.name_zh,
+            category=guest.category.value,
+            arrival=leg("arrival"),
+            departure=leg("departure"),
+            hotel=travel.hotel_name,
+            hotel_booked=travel.hotel_choice == HotelChoice.BOOKED,
+            check_in=travel.check_in.isoformat(),
+            check_out=travel.check_out.isoformat(),
+            nights=(travel.check_out - travel.check_in).days,
+            version=travel.version,
+            given_at=travel.given_at.astimezone(UTC),
+            updated_at=travel.updated_at.astimezone(UTC),
+        )
+
+
+class TravelBoard(_Answer):
+    """The event's travelling guests, by arrival (day and time)."""
+
+    offered: int = Field(description="Guests offered travel.")
+    given: int = Field(description="Of them, those who gave their details.")
+    items: list[GuestTravelItem]
+
+
+class PickupRequest(_Body):
+    """The driver or car of a guest's pickup (arrival) or ride to the airport (departure)."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    leg: Literal["arrival", "departure"]
+    driver: Annotated[str, _text(travel_board.DRIVER_LENGTH, strip=True)] = Field(
+        description="The driver's name or the car; empty takes the assignment back."
+    )
+    driver_phone: Annotated[str, _text(travel_board.PHONE_LENGTH, strip=True)] = ""
+    version: Annotated[int, Field(ge=1, le=MAX_ID)] | None = Field(
+        None,
+        description="The travel's `version` the change was made from: when the guest or "
+        "someone else changed it since, nothing is saved (409).",
+    )
+
+
 REQUESTS = (
     ScanRequest,
     CheckInRequest,
@@ -2057,6 +2172,7 @@ REQUESTS = (
     DeputyRequest,
     CompanionRequest,
     CompanionChangeRequest,
+    PickupRequest,
 )
 ANSWERS = (
     ScanResult,
@@ -2091,6 +2207,8 @@ ANSWERS = (
     RequestPage,
     Companion,
     CompanionList,
+    GuestTravelItem,
+    TravelBoard,
 )
 
 

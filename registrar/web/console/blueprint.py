@@ -34,6 +34,7 @@ from . import (
     requests,
     seating,
     team,
+    travel,
     waitlist,
     webhooks,
 )
@@ -52,6 +53,7 @@ NAV = [
     ("console.waitlist", _l("Waitlist")),
     ("console.requests_page", _l("Requests")),
     ("console.seating_page", _l("Seating plan")),
+    ("console.travel_page", _l("Travel")),
     ("console.mail_page", _l("E-mail")),
     ("console.exports", _l("Exports")),
     ("console.audit_log", _l("Audit log")),
@@ -215,3 +217,11 @@ page_with_form("/api-tokens", api_tokens.api_tokens_page)
 page_with_form("/api-tokens/<int:token_id>/revoke", api_tokens.api_token_revoke)
 get("/api-reference", api_tokens.api_reference)
 post("/team/<int:staff_id>/<any(disable, enable):action>", team.account_active)
+
+# -- travel for guests from abroad: arrivals, pickups, hotels, reminders -----------------------
+get(f"{EVENT}/travel", travel.travel_page)
+post(f"{EVENT}/travel/pickup", travel.travel_pickup)
+post(f"{EVENT}/travel/hotels", travel.travel_hotels)
+post(f"{EVENT}/travel/reminders", travel.travel_remind)
+get(f"{EVENT}/pickups.pdf", travel.pickups_pdf)
+get(f"{EVENT}/arrivals.csv", travel.arrivals_csv)

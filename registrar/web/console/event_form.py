@@ -103,6 +103,9 @@ class EventForm(FlaskForm):
     companions_take_seats = BooleanField(
         _l("Accompanying persons take a seat in the room"), default=False
     )
+    travel_categories = ChannelsField(
+        _l("Guests offered travel (flights, hotel, airport pickup)"), validate_choice=False
+    )
     mail_sender_name = StringField(_l("Sender name of the e-mails"))
     mail_reply_to = StringField(_l("Replies to the e-mails go to"))
     intro_en = TextAreaField(_l("Introduction of the invitation in English"))
@@ -123,6 +126,9 @@ class EventForm(FlaskForm):
             SelectChoice(c.value, CHANNEL_LABELS[c]) for c in Channel if c != Channel.FLOOR
         ]
         self.no_deputies.choices = [SelectChoice(c.value, CATEGORY_LABELS[c]) for c in Category]
+        self.travel_categories.choices = [
+            SelectChoice(c.value, CATEGORY_LABELS[c]) for c in Category
+        ]
         self.door_no_answer.choices = [
             SelectChoice(policy.value, DOOR_NO_ANSWER_LABELS[policy]) for policy in DoorNoAnswer
         ]
@@ -138,6 +144,9 @@ class EventForm(FlaskForm):
     def validate_no_deputies(self, field) -> None:
         if any(code not in {c.value for c in Category} for code in field.data or []):
             raise ValidationError(_l("Please choose one of the categories listed."))
+
+    def validate_travel_categories(self, field) -> None:
+        self.validate_no_deputies(field)
 
     def validate_channels(self, field) -> None:
         offered = {choice.value for choice in field.choices}
@@ -171,6 +180,7 @@ class EventForm(FlaskForm):
             door_walk_ins=bool(self.door_walk_ins.data),
             small_corrections=bool(self.small_corrections.data),
             no_deputies=tuple(Category(code) for code in self.no_deputies.data or []),
+            travel_categories=tuple(Category(code) for code in self.travel_categories.data or []),
             companions_take_seats=bool(self.companions_take_seats.data),
         )
 
@@ -251,6 +261,7 @@ def form_values(event: Event) -> _Values:
         door_walk_ins=event.door_walk_ins,
         small_corrections=event.small_corrections,
         no_deputies=[c.value for c in event.categories_without_deputies],
+        travel_categories=[c.value for c in event.categories_offered_travel],
         companions_take_seats=event.companions_take_seats,
         version=str(event.edit_version),
     )

@@ -143,6 +143,7 @@ class _FormValues:
             category=guest.category.value,
             language=guest.language.value,
             precedence="" if guest.precedence is None else str(guest.precedence),
+            travel_offered=guest.travel_offered,
         )
 
     @classmethod
