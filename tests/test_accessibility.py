@@ -15,7 +15,7 @@ import os
 import shutil
 import subprocess
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -27,7 +27,7 @@ from support.live_server import serving
 from registrar import create_app, demo, tokens
 from registrar.extensions import db
 from registrar.mail import campaigns, delivery
-from registrar.models import Channel, Language
+from registrar.models import Airport, Channel, GuestTravel, HotelChoice, Language
 from registrar.services import audit, door, invitations, rsvp, seats
 
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
@@ -79,6 +79,7 @@ def _seed() -> dict:
     invitations.revoke(guests[12].id, audit.SYSTEM)
     campaigns.send_invitations(event, audit.SYSTEM)
     door.create_link(event, "North door", 4, audit.SYSTEM)
+    _travels(event, confirmed)
     db.session.commit()
     delivery.deliver_due(limit=3)
     db.session.commit()
@@ -95,6 +96,34 @@ def _seed() -> dict:
             for lang, guest in zip(LANGUAGES, scanned, strict=True)
         },
     }
+
+
+def _travels(event, guest) -> None:
+    """The confirmed guest is offered travel and gave a flight into KHH with a pickup."""
+    guest.travel_offered = True
+    event.travel_hotels = "Grand Hi-Lai Hotel\nHotel Nikko Kaohsiung"
+    day = event.starts_at.date()
+    db.session.add(
+        GuestTravel(
+            event_id=event.id,
+            guest_id=guest.id,
+            arrival_date=day - timedelta(days=1),
+            arrival_time=time(14, 35),
+            arrival_flight="BR 27",
+            arrival_airport=Airport.KHH,
+            arrival_pickup=True,
+            departure_date=day + timedelta(days=1),
+            departure_time=time(9, 10),
+            departure_flight="CI 61",
+            departure_airport=Airport.OTHER,
+            departure_airport_name="Tainan",
+            departure_pickup=True,
+            hotel_choice=HotelChoice.BOOKED,
+            hotel_name="Grand Hi-Lai Hotel",
+            check_in=day - timedelta(days=1),
+            check_out=day + timedelta(days=1),
+        )
+    )
 
 
 # SQLite only, like the other browser tests: the database does not change the markup, and
@@ -265,6 +294,21 @@ def test_invitation_page_with_errors(site, visitor, page_of, lang):
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
+def test_travel_page(site, visitor, page_of, lang):
+    """A travelling guest's flights and hotel on a phone, and the form refusing a bad flight."""
+    page = page_of(visitor)
+    _open(page, site.url(f"{site.confirmed}/travel", lang), lang)
+    page.locator("#travel-given").wait_for()
+    assert_accessible(page, f"travel page, {lang}")
+    _no_sideways_scrolling(page, "travel page")
+    page.fill("#arrival_flight", "not a flight")
+    page.click("button[type=submit].primary")
+    page.wait_for_load_state()
+    assert page.locator(".has-error").count() >= 1
+    assert_accessible(page, f"travel page with errors, {lang}")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
 @pytest.mark.parametrize(
     "path",
     ["/", "/login", "/login/forgot", "/no-such-page"],
@@ -366,6 +410,7 @@ CONSOLE = {
     "holds": "/console/events/{event}/holds",
     "seating": "/console/events/{event}/seating",
     "guest-companions": "/console/guests/{confirmed}/companions",
+    "travel": "/console/events/{event}/travel",
 }
 
 

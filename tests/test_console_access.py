@@ -51,6 +51,8 @@ PUBLIC_ENDPOINTS = frozenset(
         "door.service_worker",
         # The API's OpenAPI document: what the API is, never what is in it.
         "api.openapi_document",
+        # A travelling guest's flights and hotel, through their link.
+        "guest_travel.travel",
     }
 )
 # The door's pages: staff with the door role (or organizers) may open them.
@@ -89,6 +91,8 @@ ORGANIZER_API_ENDPOINTS = frozenset(
         "api.guest_deputy",
         "api.companion_collection",
         "api.companion_item",
+        "api.travel_board",
+        "api.guest_travel",
     }
 )
 # The event and its programme: the event's team reads them, only its organizers change them.
