@@ -164,7 +164,8 @@ def export_event(event: Event) -> str:
         out.key("take_seats", event.companions_take_seats, skip=False)
     if event.categories_offered_travel:
         out.table("travel")
-        out.key("categories", [c.value for c in event.categories_offered_travel], skip=[])
+        codes = ", ".join(_value(c.value) for c in event.categories_offered_travel)
+        out.line(f"categories = [{codes}]")
     for item in sorted(event.agenda, key=lambda item: (item.position, item.starts_at)):
         out.table("agenda", array=True)
         out.key("kind", item.kind.value)
