@@ -18,13 +18,13 @@ _INK = (29, 42, 51)
 _MUTED = (91, 107, 117)
 _LINE = (120, 130, 140)
 _COLUMNS = (
-    ("when", 0.11),
-    ("flight", 0.09),
-    ("airport", 0.10),
+    ("when", 0.08),
+    ("flight", 0.08),
+    ("airport", 0.09),
     ("name_en", 0.17),
-    ("name_zh", 0.11),
-    ("hotel", 0.18),
-    ("driver", 0.14),
+    ("name_zh", 0.15),
+    ("hotel", 0.17),
+    ("driver", 0.16),
     ("phone", 0.10),
 )
 
