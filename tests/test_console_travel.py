@@ -131,7 +131,7 @@ def test_the_boards_list_arrivals_by_day_and_time_with_pickups(organizer_client)
 def test_the_hotel_rooms_show_each_hotel_with_its_nights(organizer_client):
     event, mayor, speaker, late, waiting = travellers()
     page = text(organizer_client.get(f"/console/events/{event.id}/travel"))
-    hotels = page[page.index('id="hotels"') : page.index('id="waiting"')]
+    hotels = page[page.index('id="hotel-rooms"') : page.index('id="waiting"')]
     assert hotels.index("Grand Hi-Lai") < hotels.index("Hotel Nikko") < hotels.index("Silks Place")
     assert "No guest stays here yet." in hotels  # Hotel Nikko
     grand = hotels[hotels.index('data-hotel="Grand Hi-Lai"') :]

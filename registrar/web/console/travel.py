@@ -71,7 +71,7 @@ def travel_hotels(event_id: int):
     else:
         text, actor = form.hotels.data or "", audit.staff_actor(current_user)
         perform(lambda: board.set_hotels(event.id, text, actor), _("Hotels saved."))
-    return redirect(url_for(".travel_page", event_id=event.id, _anchor="hotels"))
+    return redirect(url_for(".travel_page", event_id=event.id, _anchor="hotel-rooms"))
 
 
 @organizer_required
