@@ -343,3 +343,19 @@ def test_erasing_a_guest_takes_them_off_the_boards(organizer_client):
     page = text(organizer_client.get(f"/console/events/{event.id}/travel"))
     assert "Mayor of Mbabane" not in page and "BR 27" not in page
     assert mayor.id not in {t.guest_id for t in rows(GuestTravel)}
+
+
+def test_a_pickup_the_guest_no_longer_asks_for_loses_its_driver(organizer_client):
+    event, mayor, *_ = travellers()
+    organizer_client.post(
+        f"/console/events/{event.id}/travel/pickup",
+        data={"guest": str(mayor.id), "leg": "arrival", "version": "1", "driver": "Car 3"},
+    )
+    (mine,) = [t for t in rows(GuestTravel) if t.guest_id == mayor.id]
+    assert mine.arrival_driver == "Car 3"
+    given(mayor, arrives=time(14, 35), arrival_flight="BR 29")
+    (mine,) = [t for t in rows(GuestTravel) if t.guest_id == mayor.id]
+    assert (mine.arrival_flight, mine.arrival_driver) == ("BR 29", "Car 3")
+    given(mayor, arrives=time(14, 35), pickup=False)
+    (mine,) = [t for t in rows(GuestTravel) if t.guest_id == mayor.id]
+    assert (mine.arrival_pickup, mine.arrival_driver) == (False, "")

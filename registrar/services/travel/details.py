@@ -191,8 +191,8 @@ def checked(event: Event, details: TravelDetails) -> TravelDetails:
 def give(guest_id: int, link_version: int, details: TravelDetails, actor: str) -> GuestTravel:
     """The guest gives or changes their travel through their link, until the event starts.
 
-    Organizers' pickup assignments stay as they are; the version rises, so a Travel page shown
-    before is stale.
+    Organizers' pickup assignments stay as they are, but for a pickup no longer asked for; the
+    version rises, so a Travel page shown before is stale.
     """
     event, guest = lock_guest_event(guest_id)
     if guest.is_revoked or guest.token_version != link_version:
@@ -213,6 +213,11 @@ def give(guest_id: int, link_version: int, details: TravelDetails, actor: str) -
             return travel  # a double submit
         for name, value in values.items():
             setattr(travel, name, value)
+        for leg in ("arrival", "departure"):
+            if not values[f"{leg}_pickup"]:
+                # A pickup no longer asked for keeps no driver waiting at the airport.
+                setattr(travel, f"{leg}_driver", "")
+                setattr(travel, f"{leg}_driver_phone", "")
         travel.version += 1
         action = "travel.changed"
     travel.updated_at = utcnow()
