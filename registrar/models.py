@@ -823,14 +823,14 @@ class MessageKind(enum.StrEnum):
     REMINDER_CONFIRMED = "reminder_confirmed"
     # After invitations went out (services/notices.py); stored as strings with no CHECK
     # constraint, so new kinds need no migration.
-    # To a guest offered travel who has not given their details (services/travel/reminders.py).
-    TRAVEL_REMINDER = "travel_reminder"
     DETAILS_CHANGED = "details_changed"
     EVENT_CANCELLED = "event_cancelled"
     # To a guest whose deputy was approved: the invitation passed to the deputy.
     DEPUTY_APPROVED = "deputy_approved"
     # To a guest whose request (a deputy or a name correction) was declined.
     REQUEST_DECLINED = "request_declined"
+    # To a guest offered travel who has not given their details (services/travel/reminders.py).
+    TRAVEL_REMINDER = "travel_reminder"
 
 
 class Airport(enum.StrEnum):

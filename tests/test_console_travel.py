@@ -359,3 +359,7 @@ def test_a_pickup_the_guest_no_longer_asks_for_loses_its_driver(organizer_client
     given(mayor, arrives=time(14, 35), pickup=False)
     (mine,) = [t for t in rows(GuestTravel) if t.guest_id == mayor.id]
     assert (mine.arrival_pickup, mine.arrival_driver) == (False, "")
+
+
+def test_the_api_answers_404_for_an_event_that_is_none(organizer_client):
+    assert organizer_client.get("/api/v1/events/999999/travel").status_code == 404

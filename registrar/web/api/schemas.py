@@ -1146,6 +1146,7 @@ MessageKindName: TypeAlias = Literal[
     "event_cancelled",
     "deputy_approved",
     "request_declined",
+    "travel_reminder",
 ]
 MessageStateName: TypeAlias = Literal["queued", "sending", "sent", "failed", "cancelled"]
 # The guests one request may name.

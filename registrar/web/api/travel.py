@@ -7,6 +7,7 @@ from flask import Response, request
 
 from ...errors import NotFound
 from ...extensions import db
+from ...models import Event
 from ...services.travel import board
 from ...services.travel.details import travel_of
 from . import schemas
@@ -26,6 +27,7 @@ from .routes import (
 def travel_board(event_id: int) -> Response:
     """Every travelling guest's details, by arrival day and time."""
     _organizer_reader(event_id)
+    db.get_or_404(Event, event_id)
     counts = board.counts(event_id)
     items = [schemas.GuestTravelItem.of(m.travel) for m in board.board(event_id, board.Leg.ARRIVAL)]
     return _answer(
