@@ -1,0 +1,193 @@
+"""Visa invitation letters: the passport details a guest gives, the letter an organizer issues,
+its verification, its PDF, and how long the passport details are kept."""
+
+from __future__ import annotations
+
+import subprocess
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from registrar import tokens
+from registrar.errors import InvalidAnswer
+from registrar.extensions import db
+from registrar.models import AuditEntry, Category, GuestPassport, VisaLetter
+from registrar.services import audit
+from registrar.services.travel import letter_pdf, letters, passports
+from tests.support.factories import make_event, make_guest
+
+LETTERHEAD = {
+    "letter_organizer_en": "Kaohsiung City Government",
+    "letter_organizer_zh": "高雄市政府",
+    "letter_address_en": "No. 2, Sihwei 3rd Rd., Lingya District, Kaohsiung",
+    "letter_address_zh": "高雄市苓雅區四維三路2號",
+    "letter_signatory": "Chen Chi-Mai",
+    "letter_signatory_title_en": "Mayor",
+    "letter_signatory_title_zh": "市長",
+}
+MAYOR = passports.PassportDetails(
+    name="MAGAGULA Sibusiso", nationality="Eswatini", number="SZ1234567", birth_date=date(1971, 3, 9)
+)
+
+
+def travelling_guest(**event_fields):
+    event = make_event(travel_categories="speaker", **{**LETTERHEAD, **event_fields})
+    return make_guest(event, category=Category.SPEAKER, name_en="Sibusiso Magagula")
+
+
+def ask(guest, details=MAYOR, now=None):
+    passport = passports.ask_for_letter(guest.id, guest.token_version, details, now=now)
+    db.session.commit()
+    return passport
+
+
+def issue(guest, now=None):
+    letter = letters.issue(guest.id, "staff:1", now=now)
+    db.session.commit()
+    return letter
+
+
+def test_a_guest_offered_travel_asks_for_a_letter_and_an_organizer_issues_it(app):
+    guest = travelling_guest()
+    ask(guest)
+    letter = issue(guest)
+    assert letter.serial == 1 and letter.facts["number"] == "SZ1234567"
+    found = letters.verify(letters.code_of(letter))
+    assert found is not None
+    assert found.name == "MAGAGULA Sibusiso" and found.passport_number == "••••••567"
+    actions = db.session.scalars(
+        sa.select(AuditEntry.action).where(AuditEntry.guest_id == guest.id)
+    ).all()
+    assert "passport.given" in actions and "letter.issued" in actions
+    # The audit log says that it happened, never what the passport says.
+    details = db.session.scalars(
+        sa.select(AuditEntry.details).where(AuditEntry.guest_id == guest.id)
+    ).all()
+    assert "SZ1234567" not in repr(details)
+
+
+@pytest.mark.parametrize(
+    "details",
+    [
+        passports.PassportDetails(name="", nationality="Eswatini", number="SZ12345",
+                                  birth_date=date(1970, 1, 1)),
+        passports.PassportDetails(name="A", nationality="Eswatini", number="SZ12",
+                                  birth_date=date(1970, 1, 1)),
+        passports.PassportDetails(name="A", nationality="Eswatini", number="SZ-123456",
+                                  birth_date=date(1970, 1, 1)),
+        passports.PassportDetails(name="A", nationality="Eswatini", number="SZ123456",
+                                  birth_date=date.today() + timedelta(days=2)),
+        passports.PassportDetails(name="A", nationality="Eswatini", number="SZ123456",
+                                  birth_date=date(1850, 1, 1)),
+        passports.PassportDetails(name="A\nB", nationality="Eswatini", number="SZ123456",
+                                  birth_date=date(1970, 1, 1)),
+    ],
+)
+def test_bad_passport_details_are_refused_and_nothing_is_stored(app, details):
+    guest = travelling_guest()
+    with pytest.raises(InvalidAnswer):
+        ask(guest, details)
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(GuestPassport)) == 0
+
+
+def test_a_guest_not_offered_travel_cannot_ask(app):
+    event = make_event(**LETTERHEAD)
+    guest = make_guest(event, category=Category.DELEGATE)
+    with pytest.raises(passports.PassportRefused):
+        ask(guest)
+
+
+def test_reissuing_makes_the_earlier_letter_invalid(app):
+    guest = travelling_guest()
+    ask(guest)
+    first = issue(guest)
+    second = issue(guest)
+    assert second.serial == 2
+    assert letters.verify(letters.code_of(first)) is None
+    assert letters.verify(letters.code_of(second)) is not None
+
+
+def test_a_tampered_or_unknown_code_is_not_valid(app):
+    guest = travelling_guest()
+    ask(guest)
+    code = letters.code_of(issue(guest))
+    assert letters.verify(code[:-1] + ("A" if code[-1] != "A" else "B")) is None
+    assert letters.verify(tokens.letter_code(9999)) is None
+    assert letters.verify("garbage") is None
+    assert letters.verify(tokens.badge_code(1, 1, 1)) is None
+
+
+def test_no_letter_without_a_request_or_with_an_incomplete_letterhead(app):
+    guest = travelling_guest()
+    with pytest.raises(letters.LetterRefused):
+        issue(guest)
+    db.session.rollback()
+    other = travelling_guest(letter_signatory="")
+    ask(other)
+    with pytest.raises(letters.LetterRefused):
+        issue(other)
+
+
+def test_withdrawing_deletes_the_passport_and_ends_the_letter(app):
+    guest = travelling_guest()
+    ask(guest)
+    letter = issue(guest)
+    passports.withdraw(guest.id, guest.token_version)
+    db.session.commit()
+    assert passports.passport_of(guest) is None
+    assert db.session.get(VisaLetter, letter.id).facts == {}
+    assert letters.verify(letters.code_of(letter)) is None
+
+
+def test_passport_data_is_dropped_after_the_retention_days(app):
+    guest = travelling_guest()
+    ask(guest)
+    letter = issue(guest)
+    event = guest.event
+    days = app.config["REGISTRAR_PASSPORT_RETENTION_DAYS"]
+    just_before = event.ends_at + timedelta(days=days) - timedelta(minutes=1)
+    after = event.ends_at + timedelta(days=days, minutes=1)
+    assert passports.drop_expired(now=just_before) == 0
+    assert passports.passport_of(guest, now=just_before) is not None
+    assert letters.verify(letters.code_of(letter), now=just_before) is not None
+    # Past it, every read treats the data as gone, before anything dropped it...
+    assert passports.passport_of(guest, now=after) is None
+    assert letters.verify(letters.code_of(letter), now=after) is None
+    # ...and the drop deletes it.
+    assert passports.drop_expired(now=after) == 1
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(GuestPassport)) == 0
+    assert db.session.get(VisaLetter, letter.id).facts == {}
+    assert letters.verify(letters.code_of(letter), now=just_before) is None
+
+
+def test_the_letter_pdf_reads_back_in_both_scripts(app, tmp_path):
+    guest = travelling_guest(title_en="Innovating for Climate-Neutral Cities",
+                             title_zh="以社區力量創新邁向淨零城市")
+    ask(guest)
+    letter = issue(guest)
+    pdf = tmp_path / "letter.pdf"
+    pdf.write_bytes(letter_pdf.letter_pdf(letter))
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    flat = " ".join(text.split())
+    for expected in (
+        "Kaohsiung City Government",
+        "高雄市政府",
+        "MAGAGULA Sibusiso",
+        "Eswatini",
+        "SZ1234567",
+        "9 March 1971",
+        "1971年3月9日",
+        "Innovating for Climate-Neutral Cities",
+        "以社區力量創新邁向淨零城市",
+        "Chen Chi-Mai",
+        "市長",
+        "Visa invitation letter",
+        letters.code_of(letter),
+        letters.verification_url(letter),
+    ):
+        assert expected in flat, expected
