@@ -4,7 +4,7 @@ its verification, its PDF, and how long the passport details are kept."""
 from __future__ import annotations
 
 import subprocess
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -13,7 +13,6 @@ from registrar import tokens
 from registrar.errors import InvalidAnswer
 from registrar.extensions import db
 from registrar.models import AuditEntry, Category, GuestPassport, VisaLetter
-from registrar.services import audit
 from registrar.services.travel import letter_pdf, letters, passports
 from tests.support.factories import make_event, make_guest
 
@@ -27,7 +26,10 @@ LETTERHEAD = {
     "letter_signatory_title_zh": "市長",
 }
 MAYOR = passports.PassportDetails(
-    name="MAGAGULA Sibusiso", nationality="Eswatini", number="SZ1234567", birth_date=date(1971, 3, 9)
+    name="MAGAGULA Sibusiso",
+    nationality="Eswatini",
+    number="SZ1234567",
+    birth_date=date(1971, 3, 9),
 )
 
 
@@ -70,18 +72,27 @@ def test_a_guest_offered_travel_asks_for_a_letter_and_an_organizer_issues_it(app
 @pytest.mark.parametrize(
     "details",
     [
-        passports.PassportDetails(name="", nationality="Eswatini", number="SZ12345",
-                                  birth_date=date(1970, 1, 1)),
-        passports.PassportDetails(name="A", nationality="Eswatini", number="SZ12",
-                                  birth_date=date(1970, 1, 1)),
-        passports.PassportDetails(name="A", nationality="Eswatini", number="SZ-123456",
-                                  birth_date=date(1970, 1, 1)),
-        passports.PassportDetails(name="A", nationality="Eswatini", number="SZ123456",
-                                  birth_date=date.today() + timedelta(days=2)),
-        passports.PassportDetails(name="A", nationality="Eswatini", number="SZ123456",
-                                  birth_date=date(1850, 1, 1)),
-        passports.PassportDetails(name="A\nB", nationality="Eswatini", number="SZ123456",
-                                  birth_date=date(1970, 1, 1)),
+        passports.PassportDetails(
+            name="", nationality="Eswatini", number="SZ12345", birth_date=date(1970, 1, 1)
+        ),
+        passports.PassportDetails(
+            name="A", nationality="Eswatini", number="SZ12", birth_date=date(1970, 1, 1)
+        ),
+        passports.PassportDetails(
+            name="A", nationality="Eswatini", number="SZ-123456", birth_date=date(1970, 1, 1)
+        ),
+        passports.PassportDetails(
+            name="A",
+            nationality="Eswatini",
+            number="SZ123456",
+            birth_date=date.today() + timedelta(days=2),
+        ),
+        passports.PassportDetails(
+            name="A", nationality="Eswatini", number="SZ123456", birth_date=date(1850, 1, 1)
+        ),
+        passports.PassportDetails(
+            name="A\nB", nationality="Eswatini", number="SZ123456", birth_date=date(1970, 1, 1)
+        ),
     ],
 )
 def test_bad_passport_details_are_refused_and_nothing_is_stored(app, details):
@@ -164,8 +175,9 @@ def test_passport_data_is_dropped_after_the_retention_days(app):
 
 
 def test_the_letter_pdf_reads_back_in_both_scripts(app, tmp_path):
-    guest = travelling_guest(title_en="Innovating for Climate-Neutral Cities",
-                             title_zh="以社區力量創新邁向淨零城市")
+    guest = travelling_guest(
+        title_en="Innovating for Climate-Neutral Cities", title_zh="以社區力量創新邁向淨零城市"
+    )
     ask(guest)
     letter = issue(guest)
     pdf = tmp_path / "letter.pdf"

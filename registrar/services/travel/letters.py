@@ -63,9 +63,14 @@ def current_letter(guest: Guest, now: datetime | None = None) -> VisaLetter | No
 
 
 def letters_issued(guest: Guest) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(VisaLetter).where(VisaLetter.guest_id == guest.id)
-    ) or 0
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(VisaLetter)
+            .where(VisaLetter.guest_id == guest.id)
+        )
+        or 0
+    )
 
 
 def issue(guest_id: int, actor: str, now: datetime | None = None) -> VisaLetter:
