@@ -12,9 +12,11 @@ import sqlalchemy as sa
 from registrar import tokens
 from registrar.errors import InvalidAnswer
 from registrar.extensions import db
-from registrar.models import AuditEntry, Category, GuestPassport, VisaLetter
+from registrar.models import AuditEntry, Category, GuestPassport, Language, VisaLetter
+from registrar.services import audit, invitations
 from registrar.services.travel import letter_pdf, letters, passports
-from tests.support.factories import make_event, make_guest
+from tests.support.app import text
+from tests.support.factories import invitation_path, make_event, make_guest
 
 LETTERHEAD = {
     "letter_organizer_en": "Kaohsiung City Government",
@@ -203,3 +205,121 @@ def test_the_letter_pdf_reads_back_in_both_scripts(app, tmp_path):
         letters.verification_url(letter),
     ):
         assert expected in flat, expected
+
+
+# -- the guest's page and the verification page -----------------------------------------------
+
+
+def _post_passport(client, guest, **fields):
+    values = {
+        "passport-name": "MAGAGULA Sibusiso",
+        "passport-nationality": "Eswatini",
+        "passport-number": "SZ1234567",
+        "passport-birth_date": "1971-03-09",
+    }
+    values.update({f"passport-{k}": v for k, v in fields.items()})
+    return client.post(f"{invitation_path(guest)}/letter", data=values)
+
+
+def _passports() -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(GuestPassport))
+
+
+def test_the_guest_asks_for_a_letter_on_their_page(app, client):
+    guest = travelling_guest()
+    page = client.get(invitation_path(guest))
+    assert "Visa invitation letter" in text(page)
+    response = _post_passport(client, guest)
+    assert response.status_code == 302
+    assert passports.passport_of(guest).number == "SZ1234567"
+    page = client.get(invitation_path(guest))
+    assert 'data-letter-state="asked"' in page.text
+    assert "SZ1234567" in page.text
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"name": ""}, "Please give your name as in the passport."),
+        ({"number": "12"}, "A passport number has 5 to 20 letters and digits"),
+        ({"number": "AB12345678901234567890X"}, "A passport number has 5 to 20 letters"),
+        ({"birth_date": "2999-01-01"}, "The date of birth cannot be in the future."),
+        ({"birth_date": "1801-01-01"}, "the year looks wrong"),
+        ({"birth_date": "9 March"}, "Please give the date as year-month-day."),
+    ],
+)
+def test_bad_passport_details_on_the_page_store_nothing(app, client, fields, message):
+    guest = travelling_guest()
+    response = _post_passport(client, guest, **fields)
+    assert response.status_code in (400, 409)
+    assert message in text(response)
+    assert _passports() == 0
+
+
+def test_the_form_speaks_the_guests_language(app, client):
+    guest = travelling_guest()
+    guest.language = Language.ZH_HANT
+    db.session.commit()
+    assert "簽證邀請函" in text(client.get(invitation_path(guest)))
+    response = _post_passport(client, guest, number="12")
+    assert response.status_code == 400
+    assert "護照號碼" in text(response)
+    assert _passports() == 0
+
+
+def test_a_guest_not_offered_travel_sees_no_form_and_cannot_post(app, client):
+    event = make_event(**LETTERHEAD)
+    guest = make_guest(event, category=Category.DELEGATE)
+    assert "Visa invitation letter" not in text(client.get(invitation_path(guest)))
+    assert _post_passport(client, guest).status_code == 409
+    assert _passports() == 0
+
+
+def test_a_revoked_link_cannot_ask(app, client):
+    guest = travelling_guest()
+    path = invitation_path(guest)
+    invitations.revoke(guest.id, audit.SYSTEM)
+    db.session.commit()
+    assert client.post(f"{path}/letter", data={"passport-name": "X"}).status_code == 410
+    assert _passports() == 0
+
+
+def test_the_guest_withdraws_the_request(app, client):
+    guest = travelling_guest()
+    _post_passport(client, guest)
+    response = client.post(f"{invitation_path(guest)}/letter/withdraw")
+    assert response.status_code == 302
+    assert _passports() == 0
+    assert client.post(f"{invitation_path(guest)}/letter/withdraw").status_code == 409
+
+
+def test_the_verification_page_shows_the_key_facts_and_nothing_more(app, client):
+    guest = travelling_guest()
+    ask(guest)
+    first = issue(guest)
+    page = client.get(f"/letters/{letters.code_of(first)}")
+    assert page.status_code == 200
+    shown = text(page)
+    assert "This letter is genuine" in shown
+    assert "MAGAGULA Sibusiso" in shown and "Eswatini" in shown and "••••••567" in shown
+    assert "SZ1234567" not in page.text
+    assert "1971" not in page.text  # the date of birth is not shown
+    assert guest.email not in page.text
+    assert "高雄市政府" in shown
+    zh = client.get(f"/letters/{letters.code_of(first)}?lang=zh_Hant")
+    assert "此信函為真" in text(zh)
+
+    second = issue(guest)
+    code = letters.code_of(second)
+    invalid = [
+        letters.code_of(first),  # issued again since
+        code[:-2] + ("AA" if not code.endswith("AA") else "BB"),  # tampered
+        tokens.letter_code(second.id + 100),  # unknown
+        "L1-1",
+    ]
+    pages = [client.get(f"/letters/{bad}") for bad in invalid]
+    assert {p.status_code for p in pages} == {404}
+    # One page for every invalid code, revealing nothing.
+    assert len({text(p) for p in pages}) == 1
+    assert "This letter is not valid" in text(pages[0])
+    assert "MAGAGULA" not in pages[0].text

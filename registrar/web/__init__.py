@@ -17,11 +17,12 @@ class DatabaseId(IntegerConverter):
 
 
 def init_app(app: Flask) -> None:
-    from . import api, auth, console, door, errors, headers, protocol, public, staff_links
+    from . import api, auth, console, door, errors, headers, letters, protocol, public, staff_links
 
     app.url_map.converters["int"] = DatabaseId
 
     app.register_blueprint(public.bp)
+    app.register_blueprint(letters.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(staff_links.bp)
     app.register_blueprint(console.bp)
