@@ -8,6 +8,8 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
+from support.app import text
+from support.factories import invitation_path, make_event, make_guest
 
 from registrar import tokens
 from registrar.errors import InvalidAnswer
@@ -15,8 +17,6 @@ from registrar.extensions import db
 from registrar.models import AuditEntry, Category, GuestPassport, Language, VisaLetter
 from registrar.services import audit, invitations
 from registrar.services.travel import letter_pdf, letters, passports
-from tests.support.app import text
-from tests.support.factories import invitation_path, make_event, make_guest
 
 LETTERHEAD = {
     "letter_organizer_en": "Kaohsiung City Government",

@@ -88,6 +88,16 @@ LAYOUT: dict[str, Any] = {
         },
         None,
     ),
+    # The letterhead of the visa invitation letters: who invites, from where, who signs.
+    "letter": (
+        {
+            "organizer": (_TEXT, None),
+            "address": (_TEXT, None),
+            "signatory": (str, None),
+            "signatory_title": (_TEXT, None),
+        },
+        None,
+    ),
     "agenda": ([ITEM], None),
     "seating": ({"rows": ([SEATING_ROW], None)}, None),
 }

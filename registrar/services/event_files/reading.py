@@ -62,6 +62,13 @@ DETAIL_KEYS = {
     "no_deputies": "requests.no_deputies",
     "companion_limits": "accompanying.limits",
     "companions_take_seats": "accompanying.take_seats",
+    "letter_organizer_en": "letter.organizer.en",
+    "letter_organizer_zh": "letter.organizer.zh",
+    "letter_address_en": "letter.address.en",
+    "letter_address_zh": "letter.address.zh",
+    "letter_signatory": "letter.signatory",
+    "letter_signatory_title_en": "letter.signatory_title.en",
+    "letter_signatory_title_zh": "letter.signatory_title.zh",
 }
 # The programme's form fields (services/programme/) as keys within an item or a person.
 PROGRAMME_KEYS = {
@@ -184,6 +191,7 @@ def read_event_file(text: str, *, day: date | None = None) -> EventFile:
             for code, number in data.get("accompanying", {}).get("limits", {}).items()
         ),
         companions_take_seats=data.get("accompanying", {}).get("take_seats", False),
+        letter_signatory=data.get("letter", {}).get("signatory", ""),
         **texts,
     )
 
@@ -287,6 +295,9 @@ def _texts(data: dict[str, Any]) -> dict[str, str]:
         "venue": data["venue"],
         "address": data["venue"].get("address", {}),
         "room": data["room"]["name"],
+        "letter_organizer": data.get("letter", {}).get("organizer", {}),
+        "letter_address": data.get("letter", {}).get("address", {}),
+        "letter_signatory_title": data.get("letter", {}).get("signatory_title", {}),
     }
     return {
         f"{name}_{language}": table.get(language, "")

@@ -1365,6 +1365,8 @@ Seats: TypeAlias = Annotated[int, Field(ge=0, le=event_details.MAX_CAPACITY)]
 Channels: TypeAlias = Annotated[list[ChannelName], Field(max_length=len(Channel))]
 Categories: TypeAlias = Annotated[list[CategoryName], Field(max_length=len(Category))]
 CompanionLimits: TypeAlias = Annotated[str, Field(max_length=200)]
+LetterText: TypeAlias = Annotated[str, _line("letter_organizer_en")]
+LetterName: TypeAlias = Annotated[str, _line("letter_signatory")]
 # The fields of the event editor (services/event_details.EventDetails), by the same names.
 EVENT_FIELDS = tuple(f.name for f in dataclass_fields(event_details.EventDetails))
 
@@ -1447,6 +1449,15 @@ class EventRequest(_Body):
     companions_take_seats: bool = Field(
         False, description="Whether accompanying persons take seats in the room."
     )
+    letter_organizer_en: LetterText = Field(
+        "", description="The letterhead of the visa invitation letters: who invites."
+    )
+    letter_organizer_zh: LetterText = ""
+    letter_address_en: LetterText = ""
+    letter_address_zh: LetterText = ""
+    letter_signatory: LetterName = Field("", description="Who signs the letters.")
+    letter_signatory_title_en: LetterName = ""
+    letter_signatory_title_zh: LetterName = ""
 
     def details(self) -> event_details.EventDetails:
         return event_details.EventDetails(**_event_values(self, EVENT_FIELDS))  # type: ignore[arg-type]
@@ -1494,6 +1505,13 @@ class EventChangeRequest(_Body):
     no_deputies: Categories | None = None
     companion_limits: CompanionLimits | None = None
     companions_take_seats: bool | None = None
+    letter_organizer_en: LetterText | None = None
+    letter_organizer_zh: LetterText | None = None
+    letter_address_en: LetterText | None = None
+    letter_address_zh: LetterText | None = None
+    letter_signatory: LetterName | None = None
+    letter_signatory_title_en: LetterName | None = None
+    letter_signatory_title_zh: LetterName | None = None
     notify: bool | None = Field(
         None,
         description="Needed when guests were invited and the change concerns what they were "
@@ -1561,6 +1579,13 @@ class EventItem(EventSummary):
     no_deputies: list[CategoryName]
     companion_limits: str
     companions_take_seats: bool
+    letter_organizer_en: str
+    letter_organizer_zh: str
+    letter_address_en: str
+    letter_address_zh: str
+    letter_signatory: str
+    letter_signatory_title_en: str
+    letter_signatory_title_zh: str
 
     @classmethod
     def of(cls, event: Event) -> EventItem:
