@@ -51,6 +51,11 @@ PUBLIC_ENDPOINTS = frozenset(
         "door.service_worker",
         # The API's OpenAPI document: what the API is, never what is in it.
         "api.openapi_document",
+        # A guest's request for a visa letter (their link is the key), and the page that
+        # verifies a letter's code for a consulate (the signed code is the key).
+        "letters.ask",
+        "letters.withdraw",
+        "letters.verify",
     }
 )
 # The door's pages: staff with the door role (or organizers) may open them.

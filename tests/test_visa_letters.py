@@ -9,12 +9,13 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 from support.app import text
-from support.factories import invitation_path, make_event, make_guest
+from support.auth import logged_in
+from support.factories import invitation_path, make_event, make_guest, make_staff
 
 from registrar import tokens
 from registrar.errors import InvalidAnswer
 from registrar.extensions import db
-from registrar.models import AuditEntry, Category, GuestPassport, Language, VisaLetter
+from registrar.models import AuditEntry, Category, GuestPassport, Language, Role, VisaLetter
 from registrar.services import audit, invitations
 from registrar.services.travel import letter_pdf, letters, passports
 
@@ -323,3 +324,66 @@ def test_the_verification_page_shows_the_key_facts_and_nothing_more(app, client)
     assert len({text(p) for p in pages}) == 1
     assert "This letter is not valid" in text(pages[0])
     assert "MAGAGULA" not in pages[0].text
+
+
+# -- the console ------------------------------------------------------------------------------
+
+
+def test_an_organizer_sees_the_passport_and_issues_and_reissues_the_letter(organizer_client):
+    guest = travelling_guest()
+    page = organizer_client.get(f"/console/guests/{guest.id}/visa-letter")
+    assert page.status_code == 200 and "data-no-passport" in page.text
+    # Nothing asked: the organizer cannot issue.
+    refused = organizer_client.post(f"/console/guests/{guest.id}/visa-letter")
+    assert refused.status_code == 409
+    assert "has not asked for a visa letter" in text(refused)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(VisaLetter)) == 0
+
+    ask(guest)
+    page = organizer_client.get(f"/console/guests/{guest.id}/visa-letter")
+    assert "SZ1234567" in page.text and "MAGAGULA Sibusiso" in page.text
+    issued = organizer_client.post(f"/console/guests/{guest.id}/visa-letter")
+    assert issued.status_code == 302
+    first = db.session.scalar(sa.select(VisaLetter))
+    pdf = organizer_client.get(f"/console/guests/{guest.id}/visa-letter.pdf")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    assert organizer_client.post(f"/console/guests/{guest.id}/visa-letter").status_code == 302
+    assert letters.verify(letters.code_of(first)) is None
+    page = organizer_client.get(f"/console/guests/{guest.id}/visa-letter")
+    assert 'data-letter="2"' in page.text
+    actions = db.session.scalars(
+        sa.select(AuditEntry.action).where(AuditEntry.guest_id == guest.id)
+    ).all()
+    assert {"letter.issued", "letter.reissued"} <= set(actions)
+    assert "Letter re-issued; the earlier one is no longer valid" in text(
+        organizer_client.get(f"/console/events/{guest.event_id}/audit")
+    )
+
+
+def test_an_incomplete_letterhead_refuses_the_letter(organizer_client):
+    guest = travelling_guest(letter_address_zh="")
+    ask(guest)
+    refused = organizer_client.post(f"/console/guests/{guest.id}/visa-letter")
+    assert refused.status_code == 409 and "letterhead is incomplete" in text(refused)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(VisaLetter)) == 0
+
+
+def test_door_staff_and_other_events_organizers_are_refused(app, client):
+    guest = travelling_guest()
+    ask(guest)
+    issue(guest)
+    other = make_event()
+    make_staff("door@example.org", Role.DOOR, events=[guest.event])
+    make_staff("elsewhere@example.org", Role.ORGANIZER, events=[other])
+    for email in ("door@example.org", "elsewhere@example.org"):
+        logged_in(client, email)
+        for path in (
+            f"/console/guests/{guest.id}/visa-letter",
+            f"/console/guests/{guest.id}/visa-letter.pdf",
+        ):
+            response = client.get(path)
+            assert response.status_code == 403, (email, path)
+            assert "SZ1234567" not in response.text
+        assert client.post(f"/console/guests/{guest.id}/visa-letter").status_code == 403
+        client.post("/logout")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(VisaLetter)) == 1

@@ -165,6 +165,13 @@ ACTION_LABELS = {
     "api_token.revoked": _l("API token revoked"),
     "api_token.event_added": _l("Event made with an API token, added to its events"),
     "event.change_not_told": _l("Event changed without telling the guests invited"),
+    # -- visa invitation letters (services/travel/); never with the passport's contents
+    "passport.given": _l("Guest asked for a visa letter (passport details given)"),
+    "passport.changed": _l("Guest changed their passport details"),
+    "passport.withdrawn": _l("Guest withdrew their request for a visa letter"),
+    "passport.dropped": _l("Passport details dropped after the retention period"),
+    "letter.issued": _l("Visa letter issued"),
+    "letter.reissued": _l("Letter re-issued; the earlier one is no longer valid"),
 }
 
 

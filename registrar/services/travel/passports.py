@@ -177,5 +177,10 @@ def drop_expired(now: datetime | None = None) -> int:
     dropped = 0
     for guest_id in sorted(set(passports) | letters):
         forget(guest_id, now)
-        dropped += guest_id in passports
+        if guest_id in passports:
+            dropped += 1
+            event_id = db.session.get_one(Guest, guest_id).event_id
+            audit.record(
+                "passport.dropped", actor=audit.SYSTEM, event_id=event_id, guest_id=guest_id
+            )
     return dropped

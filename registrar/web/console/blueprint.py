@@ -34,6 +34,7 @@ from . import (
     requests,
     seating,
     team,
+    visa_letters,
     waitlist,
     webhooks,
 )
@@ -215,3 +216,7 @@ page_with_form("/api-tokens", api_tokens.api_tokens_page)
 page_with_form("/api-tokens/<int:token_id>/revoke", api_tokens.api_token_revoke)
 get("/api-reference", api_tokens.api_reference)
 post("/team/<int:staff_id>/<any(disable, enable):action>", team.account_active)
+
+# -- a guest's visa invitation letter: the passport details, issuing, the PDF -----------------
+page_with_form(f"{GUEST}/visa-letter", visa_letters.guest_visa_letter)
+get(f"{GUEST}/visa-letter.pdf", visa_letters.guest_visa_letter_pdf)
