@@ -68,10 +68,9 @@ def guest_visa_letter_pdf(guest_id: int):
     letter = letters.current_letter(guest)
     if letter is None:
         abort(404)
+    name = letters.filename(guest.event, letter)
     return Response(
         letter_pdf.letter_pdf(letter),
         mimetype="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="{letters.filename(guest.event, letter)}"',
-        },
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
