@@ -31,6 +31,11 @@ _BODY = _l(
     "number %(number)s, born on %(birth)s, to attend %(event)s, held at %(venue)s from "
     "%(start)s to %(end)s, as our guest."
 )
+_BODY_ONE_DAY = _l(
+    "We are pleased to invite %(name)s, a national of %(nationality)s, holder of passport "
+    "number %(number)s, born on %(birth)s, to attend %(event)s, held at %(venue)s on "
+    "%(start)s, as our guest."
+)
 _PURPOSE = _l(
     "The purpose of the visit is to take part in this event. We kindly ask the competent "
     "authorities to grant the visa needed for it."
@@ -58,9 +63,10 @@ def _day(day: str, locale: str) -> str:
 def _body(facts: dict[str, str], locale: str) -> str:
     suffix = "zh" if locale == "zh_Hant" else "en"
     other = "en" if suffix == "zh" else "zh"
+    one_day = facts["starts_on"] == facts["ends_on"]
     return _in(
         locale,
-        _BODY,
+        _BODY_ONE_DAY if one_day else _BODY,
         name=facts["name"],
         nationality=facts["nationality"],
         number=facts["number"],
@@ -68,7 +74,7 @@ def _body(facts: dict[str, str], locale: str) -> str:
         event=facts[f"title_{suffix}"] or facts[f"title_{other}"],
         venue=facts[f"venue_{suffix}"] or facts[f"venue_{other}"],
         start=_day(facts["starts_on"], locale),
-        end=_day(facts["ends_on"], locale),
+        **({} if one_day else {"end": _day(facts["ends_on"], locale)}),
     )
 
 
