@@ -512,3 +512,17 @@ def test_the_mail_senders_loop_drops_expired_passport_details(app):
     db.session.rollback()
     assert _passports() == 0
     assert any("dropped the passport details of 1 guests" in line for line in said)
+
+
+def test_forged_posts_without_the_csrf_token_change_nothing(app, client, organizer_client):
+    guest = travelling_guest()
+    ask(guest)
+    app.config["WTF_CSRF_ENABLED"] = True
+    withdraw = client.post(f"{invitation_path(guest)}/letter/withdraw")
+    assert withdraw.status_code == 400
+    changed = _post_passport(client, guest, number="XX99999")
+    assert changed.status_code == 400
+    assert passports.passport_of(guest).number == "SZ1234567"
+    issued = organizer_client.post(f"/console/guests/{guest.id}/visa-letter")
+    assert issued.status_code == 400
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(VisaLetter)) == 0
