@@ -684,3 +684,17 @@ class PassportForm(FlaskForm):
 
 class WithdrawLetterForm(FlaskForm):
     """Only the CSRF token: the guest withdraws their request for a letter."""
+
+
+class IssueLetterForm(FlaskForm):
+    """The console's button that issues a guest's visa letter: it carries how many letters the
+    page showed, so that a second press issues nothing more."""
+
+    seen = WholeNumberField(
+        widget=HiddenInput(),
+        validators=[
+            InputRequired(
+                message=_l("Nothing was issued: use the button on the guest's letter page.")
+            )
+        ],
+    )

@@ -352,7 +352,7 @@ def test_an_organizer_sees_the_passport_and_issues_and_reissues_the_letter(organ
     page = organizer_client.get(f"/console/guests/{guest.id}/visa-letter")
     assert page.status_code == 200 and "data-no-passport" in page.text
     # Nothing asked: the organizer cannot issue.
-    refused = organizer_client.post(f"/console/guests/{guest.id}/visa-letter")
+    refused = organizer_client.post(f"/console/guests/{guest.id}/visa-letter", data={"seen": "0"})
     assert refused.status_code == 409
     assert "has not asked for a visa letter" in text(refused)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(VisaLetter)) == 0
@@ -360,12 +360,18 @@ def test_an_organizer_sees_the_passport_and_issues_and_reissues_the_letter(organ
     ask(guest)
     page = organizer_client.get(f"/console/guests/{guest.id}/visa-letter")
     assert "SZ1234567" in page.text and "MAGAGULA Sibusiso" in page.text
-    issued = organizer_client.post(f"/console/guests/{guest.id}/visa-letter")
+    issued = organizer_client.post(f"/console/guests/{guest.id}/visa-letter", data={"seen": "0"})
     assert issued.status_code == 302
     first = db.session.scalar(sa.select(VisaLetter))
     pdf = organizer_client.get(f"/console/guests/{guest.id}/visa-letter.pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
-    assert organizer_client.post(f"/console/guests/{guest.id}/visa-letter").status_code == 302
+    path = f"/console/guests/{guest.id}/visa-letter"
+    # A second press of the same page's button (it showed no letter) issues nothing more.
+    twice = organizer_client.post(path, data={"seen": "0"})
+    assert twice.status_code == 409 and "issued meanwhile" in text(twice)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(VisaLetter)) == 1
+    assert letters.verify(letters.code_of(first)) is not None
+    assert organizer_client.post(path, data={"seen": "1"}).status_code == 302
     assert letters.verify(letters.code_of(first)) is None
     page = organizer_client.get(f"/console/guests/{guest.id}/visa-letter")
     assert 'data-letter="2"' in page.text
@@ -381,7 +387,7 @@ def test_an_organizer_sees_the_passport_and_issues_and_reissues_the_letter(organ
 def test_an_incomplete_letterhead_refuses_the_letter(organizer_client):
     guest = travelling_guest(letter_address_zh="")
     ask(guest)
-    refused = organizer_client.post(f"/console/guests/{guest.id}/visa-letter")
+    refused = organizer_client.post(f"/console/guests/{guest.id}/visa-letter", data={"seen": "0"})
     assert refused.status_code == 409 and "letterhead is incomplete" in text(refused)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(VisaLetter)) == 0
 
@@ -523,6 +529,6 @@ def test_forged_posts_without_the_csrf_token_change_nothing(app, client, organiz
     changed = _post_passport(client, guest, number="XX99999")
     assert changed.status_code == 400
     assert passports.passport_of(guest).number == "SZ1234567"
-    issued = organizer_client.post(f"/console/guests/{guest.id}/visa-letter")
+    issued = organizer_client.post(f"/console/guests/{guest.id}/visa-letter", data={"seen": "0"})
     assert issued.status_code == 400
     assert db.session.scalar(sa.select(sa.func.count()).select_from(VisaLetter)) == 0

@@ -73,11 +73,20 @@ def letters_issued(guest: Guest) -> int:
     )
 
 
-def issue(guest_id: int, actor: str, now: datetime | None = None) -> VisaLetter:
+def issue(
+    guest_id: int, actor: str, now: datetime | None = None, *, seen: int | None = None
+) -> VisaLetter:
     """The organizer issues the guest's letter, or issues it again (the earlier one then no
-    longer verifies). Refused when the guest asked for none, or the letterhead is incomplete."""
+    longer verifies). Refused when the guest asked for none, or the letterhead is incomplete.
+
+    `seen`: how many letters the organizer's page showed as issued; when another was issued
+    since (a double submit, a second organizer), nothing is issued."""
     now = now or utcnow()
     event, guest = lock_guest_event(guest_id)
+    if seen is not None and letters_issued(guest) != seen:
+        raise LetterRefused(
+            _l("A letter was issued meanwhile, so nothing was issued: see the letter below.")
+        )
     passport = passport_of(guest, now)
     if passport is None or not offered_to(guest):
         raise LetterRefused(

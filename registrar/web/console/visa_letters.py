@@ -8,13 +8,13 @@ from flask import Response, abort, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ...forms import GuestActionForm
+from ...forms import IssueLetterForm
 from ...models import Guest
 from ...services import audit
 from ...services.travel import letter_pdf, letters, offered_to, passports
 from ..auth import organizer_required
 from ..use_case import perform
-from .common import get_or_404
+from .common import flash_form_errors, get_or_404
 
 
 def _guest(guest_id: int) -> Guest:
@@ -30,12 +30,12 @@ def guest_visa_letter(guest_id: int):
     guest = _guest(guest_id)
     event = guest.event
     g.timezone = event.timezone
-    form = GuestActionForm()
+    form = IssueLetterForm()
     status = 200
     if form.validate_on_submit():
-        actor = audit.staff_actor(current_user)
+        actor, seen = audit.staff_actor(current_user), form.seen.data
         issued = perform(
-            lambda: letters.issue(guest_id, actor),
+            lambda: letters.issue(guest_id, actor, seen=seen),
             _("The visa letter is issued; any earlier letter of this guest is no longer valid."),
         )
         if issued.ok:
@@ -43,8 +43,11 @@ def guest_visa_letter(guest_id: int):
         status = issued.error.status
         guest = _guest(guest_id)
     elif form.is_submitted():
+        flash_form_errors(form)
         status = 400
     current = letters.current_letter(guest)
+    count = letters.letters_issued(guest)
+    form = IssueLetterForm(formdata=None, seen=count)
     return render_template(
         "console/guest_visa_letter.html",
         event=event,
@@ -57,7 +60,7 @@ def guest_visa_letter(guest_id: int):
         current=current,
         code=letters.code_of(current) if current else None,
         url=letters.verification_url(current) if current else None,
-        issued=letters.letters_issued(guest),
+        issued=count,
     ), status
 
 
