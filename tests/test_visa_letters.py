@@ -532,3 +532,11 @@ def test_forged_posts_without_the_csrf_token_change_nothing(app, client, organiz
     issued = organizer_client.post(f"/console/guests/{guest.id}/visa-letter", data={"seen": "0"})
     assert issued.status_code == 400
     assert db.session.scalar(sa.select(sa.func.count()).select_from(VisaLetter)) == 0
+
+
+def test_the_verification_page_is_not_stored(app, client):
+    guest = travelling_guest()
+    ask(guest)
+    code = letters.code_of(issue(guest))
+    for path in (f"/letters/{code}", "/letters/L1-1-AAAA"):
+        assert client.get(path).headers["Cache-Control"] == "no-store"
