@@ -540,3 +540,15 @@ def test_the_verification_page_is_not_stored(app, client):
     code = letters.code_of(issue(guest))
     for path in (f"/letters/{code}", "/letters/L1-1-AAAA"):
         assert client.get(path).headers["Cache-Control"] == "no-store"
+
+
+def test_a_revoked_invitation_s_letter_does_not_verify_until_reinstated(app):
+    guest = travelling_guest()
+    ask(guest)
+    code = letters.code_of(issue(guest))
+    invitations.revoke(guest.id, audit.SYSTEM)
+    db.session.commit()
+    assert letters.verify(code) is None
+    invitations.reinstate(guest.id, audit.SYSTEM)
+    db.session.commit()
+    assert letters.verify(code) is not None

@@ -175,7 +175,8 @@ def mask(number: str) -> str:
 
 def verify(code: str, now: datetime | None = None) -> Verified | None:
     """The key facts of the letter a code was printed on, if it is still the valid letter;
-    None for a code not ours, unknown, superseded, revoked, erased or expired alike."""
+    None for a code not ours, unknown, superseded, withdrawn, erased or expired alike, and for
+    the letter of a guest whose invitation was revoked or passed to a deputy."""
     try:
         letter_id = tokens.read_letter_code(code)
     except tokens.InvalidToken:
@@ -184,7 +185,9 @@ def verify(code: str, now: datetime | None = None) -> Verified | None:
     if letter is None or not letter.is_current:
         return None
     guest = db.session.get_one(Guest, letter.guest_id)
-    if guest.is_erased or is_expired(guest.event, now):
+    # A letter invites to attend: not for a guest whose invitation was withdrawn or passed to
+    # a deputy (it verifies again if the invitation is reinstated).
+    if guest.is_erased or guest.is_revoked or guest.sent_deputy or is_expired(guest.event, now):
         return None
     facts = letter.facts
     return Verified(
