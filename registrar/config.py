@@ -28,6 +28,9 @@ class Defaults:
     REGISTRAR_STAFF_SESSION_MAX_AGE = 24 * 3600
     # Hours a staff member's e-mailed link to set a password works (an invitation, a reset).
     REGISTRAR_STAFF_LINK_HOURS = 72
+    # Days after an event ends that its guests' passport details (given for a visa invitation
+    # letter) are kept; then they are dropped (services/travel/passports.py).
+    REGISTRAR_PASSPORT_RETENTION_DAYS = 30
     # Seconds a use case waits for the event's lock before it gives up with a clear message.
     REGISTRAR_LOCK_TIMEOUT = 10
     REGISTRAR_BASE_URL = "http://127.0.0.1:5000"
@@ -77,6 +80,7 @@ ENV_KEYS = {
     "REGISTRAR_STAFF_IDLE_TIMEOUT": "REGISTRAR_STAFF_IDLE_TIMEOUT",
     "REGISTRAR_STAFF_SESSION_MAX_AGE": "REGISTRAR_STAFF_SESSION_MAX_AGE",
     "REGISTRAR_STAFF_LINK_HOURS": "REGISTRAR_STAFF_LINK_HOURS",
+    "REGISTRAR_PASSPORT_RETENTION_DAYS": "REGISTRAR_PASSPORT_RETENTION_DAYS",
     "REGISTRAR_RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
     "REGISTRAR_LOGIN_LIMIT": "REGISTRAR_LOGIN_LIMIT",
     "REGISTRAR_TOKEN_LIMIT": "REGISTRAR_TOKEN_LIMIT",
@@ -160,7 +164,7 @@ def _from_environment(app: Flask) -> None:
         value: str | bool | int | float = text
         if key in ("SESSION_COOKIE_SECURE", "RATELIMIT_ENABLED"):
             value = text.lower() in ("1", "true", "yes")
-        elif key in ("REGISTRAR_PROXY_COUNT", *SESSION_LIMITS):
+        elif key in ("REGISTRAR_PROXY_COUNT", "REGISTRAR_PASSPORT_RETENTION_DAYS", *SESSION_LIMITS):
             value = int(text)
         elif key == "REGISTRAR_LOCK_TIMEOUT":
             value = float(text)

@@ -11,6 +11,7 @@ from flask_wtf.file import FileField, FileRequired
 # SelectChoice is new in WTForms 3.3; the types-WTForms stubs describe 3.2.
 from wtforms import (  # type: ignore[attr-defined]
     BooleanField,
+    DateField,
     DateTimeLocalField,
     HiddenField,
     IntegerField,
@@ -51,6 +52,7 @@ from .services.guests import FIELD_LENGTHS, GuestDetails
 from .services.requests.deputies import MAX_LENGTHS as DEPUTY_LENGTHS
 from .services.requests.deputies import DeputyDetails
 from .services.rsvp import MAX_LENGTHS, RsvpAnswer, offered_channels
+from .services.travel.passports import PassportDetails
 from .text import ONE_LINE_MESSAGE, has_control_characters
 
 
@@ -641,4 +643,62 @@ class GuestHoldForm(FlaskForm):
     guest = WholeNumberField(
         _l("Guest"),
         validators=[InputRequired(message=_l("Please choose a guest from the list."))],
+    )
+
+
+class _DayField(DateField):
+    """A date as year-month-day, refused in the reader's language."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as exc:
+            raise ValueError(str(_l("Please give the date as year-month-day."))) from exc
+
+
+class PassportForm(FlaskForm):
+    """The passport details a guest gives to ask for a visa invitation letter (all required;
+    services/travel/passports.py checks the rest)."""
+
+    name = StringField(
+        _l("Name as in the passport"),
+        validators=[InputRequired(message=_l("Please give your name as in the passport."))],
+    )
+    nationality = StringField(
+        _l("Nationality"),
+        validators=[InputRequired(message=_l("Please give your nationality."))],
+    )
+    number = StringField(
+        _l("Passport number"),
+        validators=[InputRequired(message=_l("Please give the passport number."))],
+    )
+    birth_date = _DayField(
+        _l("Date of birth"),
+        validators=[InputRequired(message=_l("Please give your date of birth."))],
+    )
+
+    def to_details(self) -> PassportDetails:
+        return PassportDetails(
+            name=self.name.data or "",
+            nationality=self.nationality.data or "",
+            number=self.number.data or "",
+            birth_date=self.birth_date.data,
+        )
+
+
+class WithdrawLetterForm(FlaskForm):
+    """Only the CSRF token: the guest withdraws their request for a letter."""
+
+
+class IssueLetterForm(FlaskForm):
+    """The console's button that issues a guest's visa letter: it carries how many letters the
+    page showed, so that a second press issues nothing more."""
+
+    seen = WholeNumberField(
+        widget=HiddenInput(),
+        validators=[
+            InputRequired(
+                message=_l("Nothing was issued: use the button on the guest's letter page.")
+            )
+        ],
     )

@@ -291,6 +291,19 @@ class Event(Model):
     travel_categories: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
     # The hotels the organizers booked for travelling guests, one name a line (the Travel page).
     travel_hotels: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    # The letterhead of the visa invitation letters (services/travel/letters.py): who invites,
+    # from where, and who signs; a letter is issued only when all of it is given.
+    letter_organizer_en: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
+    letter_organizer_zh: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
+    letter_address_en: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
+    letter_address_zh: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
+    letter_signatory: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    letter_signatory_title_en: Mapped[str] = mapped_column(
+        sa.String(200), default="", server_default=""
+    )
+    letter_signatory_title_zh: Mapped[str] = mapped_column(
+        sa.String(200), default="", server_default=""
+    )
     # When an organizer first downloaded the badges to print (the sheet, or one guest's):
     # from then on every correction of a name waits for approval.
     badges_printed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -1130,3 +1143,53 @@ class IdempotencyKey(Model):
         sa.UniqueConstraint("owner", "key", name="uq_idempotency_keys_owner_key"),
         sa.Index("ix_idempotency_keys_created", "created_at"),
     )
+
+
+class GuestPassport(Model):
+    """What a guest gave to ask for a visa invitation letter (services/travel/passports.py):
+    kept under the tightest rules of the product (never exported unless chosen, erased with the
+    guest, dropped REGISTRAR_PASSPORT_RETENTION_DAYS after the event ends)."""
+
+    __tablename__ = "guest_passports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    guest_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("guests.id", ondelete="CASCADE"), unique=True
+    )
+    # As printed in the passport.
+    name: Mapped[str] = mapped_column(sa.String(200))
+    nationality: Mapped[str] = mapped_column(sa.String(100))
+    number: Mapped[str] = mapped_column(sa.String(20))
+    birth_date: Mapped[date] = mapped_column(sa.Date)
+    # When the guest asked for the letter (first), and last changed the details.
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class VisaLetter(Model):
+    """A visa invitation letter an organizer issued (services/travel/letters.py). Only the
+    latest of a guest's letters is valid: issuing again supersedes the earlier one. `facts` is
+    what the letter printed, for the verification page; emptied when the guest is erased or the
+    passport data's time is over, after which the letter no longer verifies."""
+
+    __tablename__ = "visa_letters"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"))
+    guest_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("guests.id", ondelete="CASCADE"), index=True
+    )
+    # 1 for a guest's first letter, 2 for the one issued again, and so on.
+    serial: Mapped[int] = mapped_column(sa.Integer)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The audit actor of the organizer who issued it.
+    issued_by: Mapped[str] = mapped_column(sa.String(64))
+    facts: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (sa.UniqueConstraint("guest_id", "serial", name="uq_visa_letters_serial"),)
+
+    @property
+    def is_current(self) -> bool:
+        return self.superseded_at is None and self.revoked_at is None and bool(self.facts)

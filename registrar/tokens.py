@@ -115,6 +115,44 @@ def read_badge_code(code: str) -> BadgeClaim:
     return BadgeClaim(event_id=event_id, guest_id=guest_id, version=version)
 
 
+# -- visa letter verification codes ----------------------------------------------------------
+# L1-<letter id>-<MAC>, printed on a visa invitation letter and in its verification URL, short
+# enough for a consulate to type: upper case, the MAC as 80 bits of HMAC-SHA256 in base32.
+# Whether the letter is still the valid one (not superseded, revoked or expired) is the DB's call.
+
+LETTER_PREFIX = "L1"
+LETTER_SALT = b"registrar.visa-letter.v1"
+
+
+def _short_mac(salt: bytes, body: str) -> str:
+    key = hmac.new(current_app.config["SECRET_KEY"].encode(), salt, hashlib.sha256).digest()
+    digest = hmac.new(key, body.encode("ascii"), hashlib.sha256).digest()[:_BADGE_MAC_BYTES]
+    return base64.b32encode(digest).decode("ascii").rstrip("=")
+
+
+def letter_code(letter_id: int) -> str:
+    body = f"{LETTER_PREFIX}-{letter_id}"
+    return f"{body}-{_short_mac(LETTER_SALT, body)}"
+
+
+def read_letter_code(code: str) -> int:
+    """The id of the letter a verification code was made for; InvalidToken if it is not ours."""
+    code = (code or "").strip().upper()
+    if len(code) > 40 or not code.isascii():
+        raise InvalidToken
+    parts = code.split("-")
+    if len(parts) != 3 or parts[0] != LETTER_PREFIX:
+        raise InvalidToken
+    number = parts[1]
+    if not (number.isdigit() and len(number) <= 12 and number[0] != "0"):
+        raise InvalidToken
+    if not hmac.compare_digest(_short_mac(LETTER_SALT, f"{LETTER_PREFIX}-{number}"), parts[2]):
+        raise InvalidToken
+    if not _in_range(int(number)):
+        raise InvalidToken
+    return int(number)
+
+
 # -- door links ----------------------------------------------------------------------------
 # A volunteer's link to one event's scanner: signed, with its expiry and revocation in the
 # database (DoorLink), so the organizer can end it early.

@@ -311,8 +311,8 @@ def test_travel_page(site, visitor, page_of, lang):
 @pytest.mark.parametrize("lang", LANGUAGES)
 @pytest.mark.parametrize(
     "path",
-    ["/", "/login", "/login/forgot", "/no-such-page"],
-    ids=["home", "login", "forgot", "404"],
+    ["/", "/login", "/login/forgot", "/no-such-page", "/letters/L1-1-AAAAAAAAAAAAAAAA"],
+    ids=["home", "login", "forgot", "404", "letter-not-valid"],
 )
 def test_public_pages(site, chromium, page_of, path, lang):
     context = _context(chromium, viewport=PHONE, is_mobile=True)
@@ -411,6 +411,7 @@ CONSOLE = {
     "seating": "/console/events/{event}/seating",
     "guest-companions": "/console/guests/{confirmed}/companions",
     "travel": "/console/events/{event}/travel",
+    "guest-visa-letter": "/console/guests/{confirmed}/visa-letter",
 }
 
 

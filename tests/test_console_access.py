@@ -53,6 +53,11 @@ PUBLIC_ENDPOINTS = frozenset(
         "api.openapi_document",
         # A travelling guest's flights and hotel, through their link.
         "guest_travel.travel",
+        # A guest's request for a visa letter (their link is the key), and the page that
+        # verifies a letter's code for a consulate (the signed code is the key).
+        "letters.ask",
+        "letters.withdraw",
+        "letters.verify",
     }
 )
 # The door's pages: staff with the door role (or organizers) may open them.

@@ -1,5 +1,5 @@
 """flask commands: init, demo, staff, event, guest, door, mail, webhooks, token, backup,
-restore.
+restore, passports.
 
 Each parses, calls a service, commits; one module per command group.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import backups, door, events, mail, setup, staff, tokens, webhooks
+from . import backups, door, events, mail, passports, setup, staff, tokens, webhooks
 
 
 def init_app(app: Flask) -> None:
@@ -23,3 +23,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(tokens.token_cli)
     app.cli.add_command(backups.backup_command)
     app.cli.add_command(backups.restore_command)
+    app.cli.add_command(passports.passports_cli)

@@ -41,8 +41,12 @@ def mail_send(watch, interval, limit):
     mail server outage the sender carries on where it stopped, losing nothing and not sending
     again what it recorded. Temporary failures (4xx, no connection) are retried after 1, 2,
     4 ... 60 minutes; permanent ones (5xx) are given up. The console shows both.
+
+    It also drops the passport details given for visa letters once their retention time is
+    over (as `passports drop-expired` does): with --watch at most once an hour.
     """
     if not watch:
+        delivery.PassportRetention().run_if_due(click.echo)
         report = delivery.deliver_due(limit=limit)
         click.echo(f"Mail {where_mail_goes()}: {report.line()}.")
         if report.stopped:

@@ -9,6 +9,7 @@ meanwhile), and records the backend's answer in another short one.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,12 +20,13 @@ from flask import current_app
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import joinedload
 
-from .. import watching
+from .. import unit_of_work, watching
 from ..db_setup import reading
 from ..extensions import db
 from ..models import Guest, MessageKind, MessageStatus, OutboxMessage, utcnow
 from ..services import webhooks
 from ..services.outbox import OPEN, UNRENDERABLE
+from ..services.travel import passports
 from .backends import Backend, DeliveryError, make_backend
 from .render import OutgoingMail, render, unfit_reason
 
@@ -398,6 +400,25 @@ def deliver_due(*, limit: int | None = None, now: datetime | None = None) -> Del
     return report
 
 
+class PassportRetention:
+    """The long-running sender also drops the passport details whose retention time is over
+    (services/travel/passports.py), at most once per `every` seconds of its own clock."""
+
+    def __init__(self, every: float = 3600.0) -> None:
+        self.every = every
+        self.last: float | None = None
+
+    def run_if_due(self, say: Callable[[str], None]) -> int:
+        now = time.monotonic()
+        if self.last is not None and now - self.last < self.every:
+            return 0
+        self.last = now
+        dropped = unit_of_work.run(passports.drop_expired)
+        if dropped:
+            say(f"{datetime.now():%H:%M:%S} dropped the passport details of {dropped} guests")
+        return dropped
+
+
 def watch(
     *,
     interval: float,
@@ -410,8 +431,14 @@ def watch(
     Between batches it looks at the outbox every `interval` seconds; it reports each batch
     that did something through `say`. Returns how many messages it handled.
     """
+    keeping = PassportRetention()
+
+    def batch(size: int) -> DeliveryReport:
+        keeping.run_if_due(say)
+        return deliver_due(limit=size)
+
     return watching.watch(
-        lambda size: deliver_due(limit=size),
+        batch,
         DeliveryReport,
         interval=interval,
         limit=limit,

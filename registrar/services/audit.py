@@ -171,6 +171,13 @@ ACTION_LABELS = {
     "travel.pickup_assigned": _l("Airport pickup assigned"),
     "travel.hotels_changed": _l("Hotels for travelling guests changed"),
     "travel.reminders_queued": _l("Travel reminders queued"),
+    # -- visa invitation letters (services/travel/); never with the passport's contents
+    "passport.given": _l("Guest asked for a visa letter (passport details given)"),
+    "passport.changed": _l("Guest changed their passport details"),
+    "passport.withdrawn": _l("Guest withdrew their request for a visa letter"),
+    "passport.dropped": _l("Passport details dropped after the retention period"),
+    "letter.issued": _l("Visa letter issued"),
+    "letter.reissued": _l("Letter re-issued; the earlier one is no longer valid"),
 }
 
 

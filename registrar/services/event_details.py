@@ -77,6 +77,14 @@ class EventDetails:
     companions_take_seats: bool = False
     # The categories whose guests are offered travel (services/travel/).
     travel_categories: tuple[Category, ...] = ()
+    # The letterhead of the visa invitation letters (services/travel/letters.py).
+    letter_organizer_en: str = ""
+    letter_organizer_zh: str = ""
+    letter_address_en: str = ""
+    letter_address_zh: str = ""
+    letter_signatory: str = ""
+    letter_signatory_title_en: str = ""
+    letter_signatory_title_zh: str = ""
 
     @classmethod
     def of(cls, event: Event) -> EventDetails:

@@ -31,8 +31,9 @@ from ..labels import (
     SEAT_STATE_LABELS,
     VERDICT_LABELS,
 )
-from ..models import Direction, Event, Guest, Scan, Seat, SeatState, Verdict
+from ..models import Direction, Event, Guest, GuestPassport, Scan, Seat, SeatState, Verdict
 from .imports import FIELD_LABELS
+from .travel import passports as travel_passports
 
 if TYPE_CHECKING:
     from openpyxl.cell.cell import Cell
@@ -61,8 +62,8 @@ class Table:
     time_format: str = TIME_FORMAT
 
 
-def guests_csv(event: Event) -> bytes:
-    return to_csv(guests_table(event))
+def guests_csv(event: Event, passports: bool = False) -> bytes:
+    return to_csv(guests_table(event, passports))
 
 
 def checkins_csv(event: Event) -> bytes:
@@ -73,8 +74,8 @@ def waitlist_csv(event: Event) -> bytes:
     return to_csv(waitlist_table(event))
 
 
-def guests_xlsx(event: Event) -> bytes:
-    return to_xlsx(guests_table(event), sheet=str(_l("Guests")))
+def guests_xlsx(event: Event, passports: bool = False) -> bytes:
+    return to_xlsx(guests_table(event, passports), sheet=str(_l("Guests")))
 
 
 def checkins_xlsx(event: Event) -> bytes:
@@ -102,7 +103,11 @@ MIMETYPES = {
 }
 
 
-def export(event: Event, kind: str, fmt: str) -> bytes:
+def export(event: Event, kind: str, fmt: str, *, passports: bool = False) -> bytes:
+    """The download; `passports`: the guest list with the passport details guests gave for a
+    visa letter, which no export holds unless an organizer chooses it."""
+    if kind == "guests":
+        return (guests_csv if fmt == "csv" else guests_xlsx)(event, passports)
     return _EXPORTS[kind, fmt](event)
 
 
@@ -130,9 +135,10 @@ def row_counts(event: Event) -> dict[str, int]:
 # --- the tables ---------------------------------------------------------------------------
 
 
-def guests_table(event: Event) -> Table:
+def guests_table(event: Event, passports: bool = False) -> Table:
     """Every guest, in the console's order, with the answer, the seat (and the place in the
-    queue) and the door's record."""
+    queue) and the door's record; with `passports`, the passport details given for a visa
+    letter too (none once their retention time is over)."""
     zone = ZoneInfo(event.timezone)
     guests = db.session.scalars(
         sa.select(Guest)
@@ -171,6 +177,15 @@ def guests_table(event: Event) -> Table:
         _l("Accompanying"),
         _l("Accompanying as"),
     ]
+    given = _passports(event) if passports else {}
+    if passports:
+        header += [
+            _l("Name as in the passport"),
+            _l("Nationality"),
+            _l("Passport number"),
+            _l("Date of birth"),
+            _l("Visa letter asked for"),
+        ]
     rows: list[list[Value]] = []
     for guest in guests:
         principal = by_id.get(guest.principal_id) if guest.principal_id else None
@@ -213,7 +228,32 @@ def guests_table(event: Event) -> Table:
                 COMPANION_ROLE_LABELS[guest.companion_role] if guest.companion_role else None,
             ]
         )
+        if passports:
+            passport = given.get(guest.id)
+            rows[-1] += (
+                [
+                    passport.name,
+                    passport.nationality,
+                    passport.number,
+                    passport.birth_date.isoformat(),
+                    _local(passport.requested_at, zone),
+                ]
+                if passport is not None
+                else [None] * 5
+            )
     return Table([str(label) for label in header], rows)
+
+
+def _passports(event: Event) -> dict[int, GuestPassport]:
+    """The passport details the event's guests gave, by guest; none after their retention."""
+    if travel_passports.is_expired(event):
+        return {}
+    found = db.session.scalars(
+        sa.select(GuestPassport)
+        .join(Guest, Guest.id == GuestPassport.guest_id)
+        .where(Guest.event_id == event.id, ~Guest.is_erased)
+    )
+    return {passport.guest_id: passport for passport in found}
 
 
 def _both_names(guest: Guest) -> str:

@@ -25,6 +25,7 @@ def init_app(app: Flask) -> None:
         errors,
         guest_travel,
         headers,
+        letters,
         protocol,
         public,
         staff_links,
@@ -33,6 +34,7 @@ def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = DatabaseId
 
     app.register_blueprint(public.bp)
+    app.register_blueprint(letters.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(staff_links.bp)
     app.register_blueprint(console.bp)

@@ -49,7 +49,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
 # link (a guest's, a volunteer's): no copy in the browser's cache, its back button or a proxy.
 # Static files and the public event page keep caching; a view may set its own Cache-Control
 # (the scanner's service worker: fresh, but nothing private in it).
-PRIVATE_PATHS = ("/console/", "/door/", "/protocol/", "/api/", "/i/")
+# A visa letter's verification page shows the passport name: private too.
+PRIVATE_PATHS = ("/console/", "/door/", "/protocol/", "/api/", "/i/", "/letters/")
 
 
 def _security_headers(response):

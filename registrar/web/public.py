@@ -10,7 +10,7 @@ from flask import Blueprint, Response, flash, g, redirect, render_template, requ
 from flask_babel import gettext as _
 
 from ..extensions import db
-from ..forms import CompanionForm, DeputyForm, RsvpForm
+from ..forms import CompanionForm, DeputyForm, PassportForm, RsvpForm, WithdrawLetterForm
 from ..labels import CHANNEL_LABELS, COMPANION_ROLE_LABELS
 from ..models import Event, EventState, RequestKind
 from ..services import (
@@ -26,6 +26,7 @@ from ..services import (
 )
 from ..services.requests import accompanying, deputies
 from ..services.travel import details as travel_details
+from ..services.travel import letters, offered_to, passports
 from ..text import one_line
 from . import limits
 from .use_case import perform, reads_first
@@ -159,6 +160,7 @@ def _invitation_page(
     deputy_form: DeputyForm,
     status: int,
     companion_form: CompanionForm | None = None,
+    passport_form: PassportForm | None = None,
 ):
     event = guest.event
     return (
@@ -194,6 +196,7 @@ def _invitation_page(
             reason_of=notices.reason_of,
             travel_offered=travel.offered_to(guest),
             travel_given=travel_details.travel_of(guest.id) is not None,
+            visa_letter=_visa_letter(guest, passport_form),
         ),
         status,
     )
@@ -250,6 +253,23 @@ def _badge_holder(token: str):
     g.timezone = guest.event.timezone
     badges.require_badge(guest)
     return guest
+
+
+def _visa_letter(guest, passport_form: PassportForm | None) -> dict[str, Any] | None:
+    """The guest's request for a visa invitation letter, when travel is offered to them: the
+    passport details given (as the form's starting values), whether a letter was issued."""
+    if not offered_to(guest):
+        return None
+    passport = passports.passport_of(guest)
+    if passport_form is None:
+        passport_form = PassportForm(prefix="passport", obj=passport, formdata=None)
+    return {
+        "asked": passport is not None,
+        "form": passport_form,
+        "withdraw_form": WithdrawLetterForm(prefix="withdraw", formdata=None),
+        "issued": letters.current_letter(guest) is not None,
+        "retention_days": passports.retention_days(),
+    }
 
 
 class _FormDefaults:

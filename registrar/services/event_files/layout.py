@@ -90,6 +90,16 @@ LAYOUT: dict[str, Any] = {
     ),
     # The categories whose guests are offered travel (services/travel/).
     "travel": ({"categories": ([str], None)}, None),
+    # The letterhead of the visa invitation letters: who invites, from where, who signs.
+    "letter": (
+        {
+            "organizer": (_TEXT, None),
+            "address": (_TEXT, None),
+            "signatory": (str, None),
+            "signatory_title": (_TEXT, None),
+        },
+        None,
+    ),
     "agenda": ([ITEM], None),
     "seating": ({"rows": ([SEATING_ROW], None)}, None),
 }

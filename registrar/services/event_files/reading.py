@@ -63,6 +63,13 @@ DETAIL_KEYS = {
     "companion_limits": "accompanying.limits",
     "companions_take_seats": "accompanying.take_seats",
     "travel_categories": "travel.categories",
+    "letter_organizer_en": "letter.organizer.en",
+    "letter_organizer_zh": "letter.organizer.zh",
+    "letter_address_en": "letter.address.en",
+    "letter_address_zh": "letter.address.zh",
+    "letter_signatory": "letter.signatory",
+    "letter_signatory_title_en": "letter.signatory_title.en",
+    "letter_signatory_title_zh": "letter.signatory_title.zh",
 }
 # The programme's form fields (services/programme/) as keys within an item or a person.
 PROGRAMME_KEYS = {
@@ -189,6 +196,7 @@ def read_event_file(text: str, *, day: date | None = None) -> EventFile:
             _member(Category, code, f"travel.categories[{n}]", lines)
             for n, code in enumerate(data.get("travel", {}).get("categories", []))
         ),
+        letter_signatory=data.get("letter", {}).get("signatory", ""),
         **texts,
     )
 
@@ -292,6 +300,9 @@ def _texts(data: dict[str, Any]) -> dict[str, str]:
         "venue": data["venue"],
         "address": data["venue"].get("address", {}),
         "room": data["room"]["name"],
+        "letter_organizer": data.get("letter", {}).get("organizer", {}),
+        "letter_address": data.get("letter", {}).get("address", {}),
+        "letter_signatory_title": data.get("letter", {}).get("signatory_title", {}),
     }
     return {
         f"{name}_{language}": table.get(language, "")

@@ -75,6 +75,12 @@ HEADER = """\
 # [travel]                  travel for guests from abroad (flights, hotel, airport pickup):
 #   categories              the categories whose guests are offered it, e.g.
 #                           categories = ["vip", "speaker"] (none when left out)
+# [letter]                  the letterhead of the visa invitation letters (all of it is
+#                           needed before a letter can be issued):
+#   organizer.en, .zh       who invites, e.g. "Kaohsiung City Government"
+#   address.en, .zh         the organizer's address
+#   signatory               who signs, e.g. "Chen Chi-Mai"
+#   signatory_title.en, .zh the signatory's title, e.g. "Mayor"
 # [[agenda]]                the programme, a table per item (the order of their times counts):
 #   kind                    "session" or "break"
 #   starts, ends            "HH:MM", within the event's hours; no two items overlap
@@ -94,6 +100,17 @@ HEADER = """\
 # opens it), its guests (`flask --app registrar guest import FILE.csv --event SLUG`), their
 # answers and seats.
 """
+
+# The letterhead fields of an event (Event.letter_*), each written when any is given.
+LETTERHEAD = (
+    "organizer_en",
+    "organizer_zh",
+    "address_en",
+    "address_zh",
+    "signatory",
+    "signatory_title_en",
+    "signatory_title_zh",
+)
 
 # Longer one-line texts are wrapped at spaces, as TOML's line-ending backslash allows.
 WIDTH = 92
@@ -166,6 +183,13 @@ def export_event(event: Event) -> str:
         out.table("travel")
         codes = ", ".join(_value(c.value) for c in event.categories_offered_travel)
         out.line(f"categories = [{codes}]")
+    letterhead = {name: getattr(event, f"letter_{name}") for name in LETTERHEAD}
+    if any(letterhead.values()):
+        out.table("letter")
+        out.texts("organizer", event, "letter_organizer", blank=False)
+        out.texts("address", event, "letter_address", blank=False)
+        out.key("signatory", event.letter_signatory)
+        out.texts("signatory_title", event, "letter_signatory_title", blank=False)
     for item in sorted(event.agenda, key=lambda item: (item.position, item.starts_at)):
         out.table("agenda", array=True)
         out.key("kind", item.kind.value)

@@ -22,9 +22,11 @@ from ...models import (
     Scan,
     SeatState,
     WebhookDelivery,
+    utcnow,
 )
 from .. import audit, companions, invitations, outbox, seats
 from ..locking import lock_guest_event
+from ..travel import passports
 from .listing import is_erased
 
 # An erased guest keeps its row (the counts stay right) under a name that says so and an
@@ -86,6 +88,9 @@ def erase(guest_id: int, actor: str) -> Erasure:
         message.details = _scrubbed(message.details or {}, personal)
     _remove_written_messages(messages)
 
+    # The passport details given for a visa letter, and the letters' copies of them: gone (the
+    # letters no longer verify).
+    passports.forget(guest.id, utcnow())
     # What the guest asked (name corrections, deputies) holds names: gone, decided or not.
     db.session.execute(
         sa.delete(ChangeRequest)

@@ -3,8 +3,10 @@ same bytes as its downloads, e.g. GET /api/v1/events/<id>/exports/guests.csv."""
 
 from __future__ import annotations
 
-from flask import Response, current_app
+from flask import Response, current_app, request
+from flask_babel import lazy_gettext as _l
 
+from ...errors import InvalidAnswer
 from ...extensions import db
 from ...models import Event
 from ...services import exports
@@ -21,8 +23,13 @@ def export_file(event_id: int, name: str) -> Response:
     _organizer_reader(event_id)
     event = db.get_or_404(Event, event_id)
     kind, _dot, fmt = name.partition(".")
+    # The passport details guests gave for a visa letter only when asked for by name.
+    flag = request.args.get("passports", "false")
+    if flag not in ("true", "false"):
+        raise InvalidAnswer(_l("'passports' is true or false."))
     response = current_app.response_class(
-        exports.export(event, kind, fmt), content_type=exports.MIMETYPES[fmt]
+        exports.export(event, kind, fmt, passports=kind == "guests" and flag == "true"),
+        content_type=exports.MIMETYPES[fmt],
     )
     attachment = exports.filename(event, kind, fmt)
     response.headers["Content-Disposition"] = f'attachment; filename="{attachment}"'

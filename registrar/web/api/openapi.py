@@ -905,6 +905,16 @@ _PATHS = {
                     "required": True,
                     "schema": {"type": "string", "enum": list(api_exports.FILES)},
                 },
+                {
+                    "name": "passports",
+                    "in": "query",
+                    "required": False,
+                    "description": "`true`: the guest list with the passport details guests "
+                    "gave for a visa invitation letter (name as in the passport, nationality, "
+                    "number, date of birth). Never there otherwise; none once the event's "
+                    "retention time for them is over.",
+                    "schema": {"type": "string", "enum": ["true", "false"], "default": "false"},
+                },
             ],
             "responses": _responses(
                 {

@@ -1382,6 +1382,8 @@ Seats: TypeAlias = Annotated[int, Field(ge=0, le=event_details.MAX_CAPACITY)]
 Channels: TypeAlias = Annotated[list[ChannelName], Field(max_length=len(Channel))]
 Categories: TypeAlias = Annotated[list[CategoryName], Field(max_length=len(Category))]
 CompanionLimits: TypeAlias = Annotated[str, Field(max_length=200)]
+LetterText: TypeAlias = Annotated[str, _line("letter_organizer_en")]
+LetterName: TypeAlias = Annotated[str, _line("letter_signatory")]
 # The fields of the event editor (services/event_details.EventDetails), by the same names.
 EVENT_FIELDS = tuple(f.name for f in dataclass_fields(event_details.EventDetails))
 
@@ -1469,6 +1471,15 @@ class EventRequest(_Body):
         description="The categories whose guests are offered travel (flights, hotel, airport "
         "pickup); a guest may be offered it on their own too (`travel_offered`).",
     )
+    letter_organizer_en: LetterText = Field(
+        "", description="The letterhead of the visa invitation letters: who invites."
+    )
+    letter_organizer_zh: LetterText = ""
+    letter_address_en: LetterText = ""
+    letter_address_zh: LetterText = ""
+    letter_signatory: LetterName = Field("", description="Who signs the letters.")
+    letter_signatory_title_en: LetterName = ""
+    letter_signatory_title_zh: LetterName = ""
 
     def details(self) -> event_details.EventDetails:
         return event_details.EventDetails(**_event_values(self, EVENT_FIELDS))  # type: ignore[arg-type]
@@ -1517,6 +1528,13 @@ class EventChangeRequest(_Body):
     companion_limits: CompanionLimits | None = None
     companions_take_seats: bool | None = None
     travel_categories: Categories | None = None
+    letter_organizer_en: LetterText | None = None
+    letter_organizer_zh: LetterText | None = None
+    letter_address_en: LetterText | None = None
+    letter_address_zh: LetterText | None = None
+    letter_signatory: LetterName | None = None
+    letter_signatory_title_en: LetterName | None = None
+    letter_signatory_title_zh: LetterName | None = None
     notify: bool | None = Field(
         None,
         description="Needed when guests were invited and the change concerns what they were "
@@ -1585,6 +1603,13 @@ class EventItem(EventSummary):
     companion_limits: str
     companions_take_seats: bool
     travel_categories: list[CategoryName]
+    letter_organizer_en: str
+    letter_organizer_zh: str
+    letter_address_en: str
+    letter_address_zh: str
+    letter_signatory: str
+    letter_signatory_title_en: str
+    letter_signatory_title_zh: str
 
     @classmethod
     def of(cls, event: Event) -> EventItem:

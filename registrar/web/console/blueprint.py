@@ -35,6 +35,7 @@ from . import (
     seating,
     team,
     travel,
+    visa_letters,
     waitlist,
     webhooks,
 )
@@ -225,3 +226,6 @@ post(f"{EVENT}/travel/hotels", travel.travel_hotels)
 post(f"{EVENT}/travel/reminders", travel.travel_remind)
 get(f"{EVENT}/pickups.pdf", travel.pickups_pdf)
 get(f"{EVENT}/arrivals.csv", travel.arrivals_csv)
+# -- a guest's visa invitation letter: the passport details, issuing, the PDF -----------------
+page_with_form(f"{GUEST}/visa-letter", visa_letters.guest_visa_letter)
+get(f"{GUEST}/visa-letter.pdf", visa_letters.guest_visa_letter_pdf)

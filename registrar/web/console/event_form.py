@@ -106,6 +106,13 @@ class EventForm(FlaskForm):
     travel_categories = ChannelsField(
         _l("Guests offered travel (flights, hotel, airport pickup)"), validate_choice=False
     )
+    letter_organizer_en = StringField(_l("Organizer in English"))
+    letter_organizer_zh = StringField(_l("Organizer in Chinese"))
+    letter_address_en = StringField(_l("Organizer's address in English"))
+    letter_address_zh = StringField(_l("Organizer's address in Chinese"))
+    letter_signatory = StringField(_l("Signed by"))
+    letter_signatory_title_en = StringField(_l("Signatory's title in English"))
+    letter_signatory_title_zh = StringField(_l("Signatory's title in Chinese"))
     mail_sender_name = StringField(_l("Sender name of the e-mails"))
     mail_reply_to = StringField(_l("Replies to the e-mails go to"))
     intro_en = TextAreaField(_l("Introduction of the invitation in English"))
@@ -220,6 +227,13 @@ TEXT_FIELDS = (
     "intro_en",
     "intro_zh",
     "companion_limits",
+    "letter_organizer_en",
+    "letter_organizer_zh",
+    "letter_address_en",
+    "letter_address_zh",
+    "letter_signatory",
+    "letter_signatory_title_en",
+    "letter_signatory_title_zh",
 )
 # The details' fields the form enters otherwise (a time as a date and a time of day).
 FORM_FIELD = {

@@ -72,8 +72,10 @@ def place_cards_download(event_id: int):
 @organizer_required
 def export_download(event_id: int, kind: str, fmt: str):
     event = current_event(event_id)
+    # Passport details only when the organizer ticks them (guest list only).
+    passports = kind == "guests" and request.args.get("passports") == "1"
     return Response(
-        exports.export(event, kind, fmt),
+        exports.export(event, kind, fmt, passports=passports),
         content_type=exports.MIMETYPES[fmt],
         headers={
             "Content-Disposition": f'attachment; filename="{exports.filename(event, kind, fmt)}"',

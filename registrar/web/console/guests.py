@@ -11,7 +11,7 @@ from ...errors import GuestErased
 from ...forms import CapacityForm, GuestAnswerForm, GuestForm
 from ...labels import CATEGORY_LABELS, CHANNEL_EXPORT, COMPANION_ROLE_LABELS
 from ...models import Category, Event, Guest, SeatState
-from ...services import audit, badges, companions, invitations, rsvp, seats
+from ...services import audit, badges, companions, invitations, rsvp, seats, travel
 from ...services import guests as guest_list
 from ..auth import organizer_required
 from ..use_case import perform
@@ -31,6 +31,7 @@ def guests(event_id: int):
         page=page,
         companion_role_labels=COMPANION_ROLE_LABELS,
         may_bring=companions.may_bring,
+        travel_offered_to=travel.offered_to,
         counts=counts,
         capacity_form=CapacityForm(capacity=event.capacity, held_seats=event.held_seats),
         # Every confirmed guest has a badge (a revoked guest's seat went with the invitation).
