@@ -22,7 +22,7 @@ from ...models import (
     SeatState,
     WebhookDelivery,
 )
-from .. import audit, companions, invitations, outbox, seats
+from .. import audit, companions, invitations, outbox, questions, seats
 from ..locking import lock_guest_event
 from .listing import is_erased
 
@@ -53,7 +53,8 @@ def erase(guest_id: int, actor: str) -> Erasure:
 
     A confirmed seat is freed for the waitlist, the invitation is revoked (links and badge
     die), and the names, addresses and free text go from the guest, the answer, the outbox,
-    the webhook deliveries, the door's answers and the guest's earlier audit entries.
+    the webhook deliveries, the door's answers and the guest's earlier audit entries; the
+    answers to the event's own questions are deleted.
     """
     event, guest = lock_guest_event(guest_id)
     if is_erased(guest):
@@ -85,6 +86,8 @@ def erase(guest_id: int, actor: str) -> Erasure:
         message.details = _scrubbed(message.details or {}, personal)
     _remove_written_messages(messages)
 
+    # Answers to the event's own questions may say anything about the guest: gone.
+    questions.removed_for(guest.id)
     # What the guest asked (name corrections, deputies) holds names: gone, decided or not.
     db.session.execute(
         sa.delete(ChangeRequest)
