@@ -366,6 +366,8 @@ CONSOLE = {
     "holds": "/console/events/{event}/holds",
     "seating": "/console/events/{event}/seating",
     "guest-companions": "/console/guests/{confirmed}/companions",
+    "questions": "/console/events/{event}/questions",
+    "question-new": "/console/events/{event}/questions/new",
 }
 
 
