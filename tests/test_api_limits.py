@@ -57,6 +57,7 @@ def _requests(event, guest) -> list[tuple[str, str, dict]]:
         ("POST", f"{person}/deputy", {"email": "deputy@example.org", "name_en": "Deputy"}),
         ("POST", f"{base}/requests/1/approve", {}),
         ("POST", f"{base}/requests/1/decline", {"reason": "Too late."}),
+        ("POST", f"{base}/questions", {"kind": "short_text", "label_en": "Badge name"}),
     ]
 
 

@@ -89,6 +89,9 @@ ORGANIZER_API_ENDPOINTS = frozenset(
         "api.guest_deputy",
         "api.companion_collection",
         "api.companion_item",
+        "api.question_collection",
+        "api.question_item",
+        "api.question_move",
     }
 )
 # The event and its programme: the event's team reads them, only its organizers change them.

@@ -23,7 +23,9 @@ from .answers import (
 )
 from .checks import (
     CHOICE_KINDS,
+    CHOICE_TEXT_LENGTH,
     LENGTHS,
+    MOST_CHOICES,
     Choice,
     QuestionChanged,
     QuestionDetails,
@@ -45,7 +47,9 @@ from .editing import (
 
 __all__ = [
     "CHOICE_KINDS",
+    "CHOICE_TEXT_LENGTH",
     "LENGTHS",
+    "MOST_CHOICES",
     "TEXT_LENGTHS",
     "AnswerRefused",
     "Choice",

@@ -10,6 +10,7 @@ from . import (
     messages,
     openapi,
     programme,
+    questions,
     seating,
 )
 from .routes import bp
@@ -27,5 +28,6 @@ __all__ = [
     "guest_answers",
     "messages",
     "programme",
+    "questions",
     "seating",
 ]
