@@ -165,6 +165,12 @@ ACTION_LABELS = {
     "api_token.revoked": _l("API token revoked"),
     "api_token.event_added": _l("Event made with an API token, added to its events"),
     "event.change_not_told": _l("Event changed without telling the guests invited"),
+    # -- the event's own questions (services/questions/)
+    "questions.added": _l("Question added to the RSVP form"),
+    "questions.changed": _l("Question of the RSVP form changed"),
+    "questions.moved": _l("Question of the RSVP form moved"),
+    "questions.deleted": _l("Question taken off the RSVP form"),
+    "questions.answered": _l("Answers to the event's questions given"),
 }
 
 
