@@ -122,6 +122,14 @@ def test_a_question_that_cannot_be_saved_gets_its_message_next_to_the_field(
     assert questions_of(event) == []
 
 
+def test_a_double_submit_adds_the_question_once(organizer_client, event):
+    add(organizer_client, event)
+    again = organizer_client.post(f"{base(event)}/new", data=question_form())
+    assert again.status_code == 400
+    assert "on the form already" in field_error(text(again), "label_en")
+    assert len(questions_of(event)) == 1
+
+
 def test_an_unknown_kind_or_category_is_refused(organizer_client, event):
     for values in ({"kind": "essay"}, {"categories": ["minister"]}):
         response = organizer_client.post(f"{base(event)}/new", data=question_form(**values))
@@ -230,7 +238,9 @@ def test_the_guest_answers_on_the_form_and_sees_the_answers_when_coming_back(
         organizer_client, event, kind="several_choices", label_en="Site visits", label_zh="參訪",
         choices="port | Port | 港口\nmetro | Metro | 捷運",
     )  # fmt: skip
-    speakers = add(organizer_client, event, kind="short_text", categories=["speaker"])
+    speakers = add(
+        organizer_client, event, kind="short_text", label_en="Slides", categories=["speaker"]
+    )
     guest = make_guest(event, language=Language.ZH_HANT)
     path = invitation_path(guest)
     page = text(client.get(path))
@@ -261,7 +271,7 @@ def test_the_guest_answers_on_the_form_and_sees_the_answers_when_coming_back(
 
 def test_a_forged_answer_to_a_question_not_asked_stores_nothing(organizer_client, client, event):
     meal = add(organizer_client, event)
-    speakers = add(organizer_client, event, categories=["speaker"])
+    speakers = add(organizer_client, event, label_en="Speakers' meal", categories=["speaker"])
     guest = make_guest(event, category=Category.DELEGATE)
     for forged in (f"question-{speakers.id}", "question-abc", "question-999999"):
         response = client.post(

@@ -646,7 +646,8 @@ def _valid_organizer_write(name: str, body: dict, seed: dict) -> None:
     if name in ("question_create", "question_update"):
         # A question the editor takes: worded, of a kind with its choices or numbers in order.
         if name == "question_create" or "label_en" in body:
-            body["label_en"] = "A question"
+            # Worded anew each time: the same wording twice is a double submit, refused.
+            body["label_en"] = f"Question {uuid.uuid4().hex[:8]}"
         for field in ("label_zh", "help_en", "help_zh"):
             body.pop(field, None)
         if name == "question_update":

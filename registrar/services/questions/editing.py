@@ -118,6 +118,14 @@ def add_question(event_id: int, details: QuestionDetails, actor: str) -> EventQu
     are asked it when they next answer)."""
     details = checked_question(details)
     event = _locked(event_id)
+    # A form sent twice (a double click, a reload) would ask the same question twice.
+    for question in listed(event.id):
+        if (question.label_en, question.label_zh) == (details.label_en, details.label_zh):
+            raise QuestionError(
+                _l("This question is on the form already (number %(n)s)."),
+                field="label_en",
+                n=question.position,
+            )
     return append_question(event, details, actor)
 
 
