@@ -2113,7 +2113,7 @@ class QuestionRequest(_Body):
 
 class QuestionChangeRequest(_Body):
     """Changes to a question: the fields sent, the others as they are. Once guests answered,
-    what would make answers wrong is refused (409 is not used: 400 names the field)."""
+    what would make their answers wrong is refused (400, naming what)."""
 
     model_config = ConfigDict(strict=True, extra="forbid")
 
