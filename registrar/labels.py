@@ -26,6 +26,7 @@ from .models import (
     MessageKind,
     MessageStatus,
     PersonRole,
+    QuestionKind,
     RequestKind,
     RequestState,
     Role,
@@ -215,4 +216,14 @@ COMPANION_ROLE_LABELS = {
     CompanionRole.INTERPRETER: _l("Interpreter"),
     CompanionRole.SECURITY: _l("Security"),
     CompanionRole.OTHER: _l("Other"),
+}
+
+QUESTION_KIND_LABELS = {
+    QuestionKind.SHORT_TEXT: _l("Short text"),
+    QuestionKind.LONG_TEXT: _l("Long text"),
+    QuestionKind.ONE_CHOICE: _l("One choice"),
+    QuestionKind.SEVERAL_CHOICES: _l("Several choices"),
+    QuestionKind.YES_NO: _l("Yes or no"),
+    QuestionKind.NUMBER: _l("Number"),
+    QuestionKind.DATE: _l("Date"),
 }

@@ -394,6 +394,70 @@ class AgendaPerson(Model):
     item: Mapped[AgendaItem] = relationship(back_populates="people")
 
 
+class QuestionKind(enum.StrEnum):
+    SHORT_TEXT = "short_text"
+    LONG_TEXT = "long_text"
+    ONE_CHOICE = "one_choice"
+    SEVERAL_CHOICES = "several_choices"
+    YES_NO = "yes_no"
+    NUMBER = "number"
+    DATE = "date"
+
+
+class EventQuestion(Model):
+    """A question of the event's own on the guests' RSVP form (services/questions/)."""
+
+    __tablename__ = "event_questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("events.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(sa.Integer)
+    kind: Mapped[QuestionKind] = mapped_column(_enum(QuestionKind))
+    label_en: Mapped[str] = mapped_column(sa.String(300), default="")
+    label_zh: Mapped[str] = mapped_column(sa.String(300), default="")
+    help_en: Mapped[str] = mapped_column(sa.String(500), default="")
+    help_zh: Mapped[str] = mapped_column(sa.String(500), default="")
+    # For the choice kinds: [{"key": "veg", "en": "Vegetarian", "zh": "素食"}, ...]; the key
+    # is what an answer stores, so it never changes once answered.
+    choices: Mapped[list[dict[str, str]]] = mapped_column(sa.JSON, default=list)
+    required: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    # Space-separated categories whose guests are asked; empty: every guest.
+    categories: Mapped[str] = mapped_column(sa.String(100), default="")
+    # For numbers: the least and the greatest accepted (None: no bound).
+    number_min: Mapped[int | None] = mapped_column(sa.Integer)
+    number_max: Mapped[int | None] = mapped_column(sa.Integer)
+    # Shown as a column of the console's guest list.
+    in_guest_list: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+
+    @property
+    def category_list(self) -> list[Category]:
+        known = {c.value for c in Category}
+        return [Category(code) for code in self.categories.split() if code in known]
+
+
+class QuestionAnswer(Model):
+    """A guest's answer to one question: text, a choice key, keys separated by spaces, "yes"
+    or "no", a whole number, or a date as YYYY-MM-DD."""
+
+    __tablename__ = "question_answers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("event_questions.id", ondelete="CASCADE")
+    )
+    guest_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("guests.id", ondelete="CASCADE"), index=True
+    )
+    value: Mapped[str] = mapped_column(sa.Text)
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        sa.UniqueConstraint("question_id", "guest_id", name="uq_question_answers_question_guest"),
+    )
+
+
 class Guest(Model):
     __tablename__ = "guests"
 

@@ -412,6 +412,8 @@ CONSOLE = {
     "guest-companions": "/console/guests/{confirmed}/companions",
     "travel": "/console/events/{event}/travel",
     "guest-visa-letter": "/console/guests/{confirmed}/visa-letter",
+    "questions": "/console/events/{event}/questions",
+    "question-new": "/console/events/{event}/questions/new",
 }
 
 

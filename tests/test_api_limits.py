@@ -58,6 +58,7 @@ def _requests(event, guest) -> list[tuple[str, str, dict]]:
         ("POST", f"{base}/requests/1/approve", {}),
         ("POST", f"{base}/requests/1/decline", {"reason": "Too late."}),
         ("PATCH", f"{person}/travel", {"leg": "arrival", "driver": "Car 3"}),
+        ("POST", f"{base}/questions", {"kind": "short_text", "label_en": "Badge name"}),
     ]
 
 

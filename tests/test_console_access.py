@@ -98,6 +98,9 @@ ORGANIZER_API_ENDPOINTS = frozenset(
         "api.companion_item",
         "api.travel_board",
         "api.guest_travel",
+        "api.question_collection",
+        "api.question_item",
+        "api.question_move",
     }
 )
 # The event and its programme: the event's team reads them, only its organizers change them.

@@ -46,6 +46,7 @@ from registrar.models import (
     Language,
     LetInReason,
     PersonRole,
+    QuestionKind,
     Role,
     Seat,
     SeatState,
@@ -59,6 +60,7 @@ from registrar.services import (
     idempotency,
     invitations,
     programme,
+    questions,
     staff,
 )
 from registrar.services.guests import GuestState
@@ -136,6 +138,12 @@ EXAMPLES = {
     "travel_board": 20,
     "guest_travel": 20,
     "pickup_update": 30,
+    "questions": 20,
+    "question": 20,
+    "question_create": 40,
+    "question_update": 40,
+    "question_delete": 25,
+    "question_move": 30,
 }
 # The operations only an organizer (or a door lead) may call.
 ORGANIZERS_ONLY = frozenset(
@@ -153,6 +161,8 @@ ORGANIZERS_ONLY = frozenset(
         "programme_changes",
         "waitlist",
         "companion_delete",
+        "questions",
+        "question",
     }
 )
 # The organizer's event and programme writes, decisions on guests' requests and accompanying
@@ -175,6 +185,10 @@ EVENT_WRITES = frozenset(
         "companion_create",
         "companion_update",
         "pickup_update",
+        "question_create",
+        "question_update",
+        "question_delete",
+        "question_move",
     }
 )
 ORGANIZERS_ONLY |= EVENT_WRITES
@@ -489,6 +503,13 @@ def _path_choices(operation, seed: dict) -> list[dict]:
             *({"event_id": seed["event"], "guest_id": g} for g in seed["deputy_guests"]),
             {"event_id": seed["other"], "guest_id": seed["deputy_guests"][0]},
         ]
+    if "question_id" in names:
+        # Questions deleted are not those changed.
+        staged, asked = seed["doomed_questions" if name == "question_delete" else "questions"]
+        return [
+            *({"event_id": staged, "question_id": q} for q in asked),
+            {"event_id": seed["other"], "question_id": asked[0]},
+        ]
     if "item_id" in names:
         # Items deleted are not those changed.
         staged, items = seed["doomed" if name == "programme_delete" else "staged"]
@@ -570,10 +591,26 @@ def _events_to_write() -> dict:
     ]
     return {
         "spare": spare,
+        "questions": _questions_of(staged),
+        "doomed_questions": _questions_of(doomed),
         "staged": (staged.id, [item.id for item in staged.agenda]),
         "doomed": (doomed.id, [item.id for item in doomed.agenda]),
         "slots": slots,
     }
+
+
+def _questions_of(event: Event) -> tuple[int, list[int]]:
+    """Three questions of the event's own, nobody's answers: to change, move and delete."""
+    made = [
+        questions.add_question(
+            event.id,
+            questions.QuestionDetails(kind=QuestionKind.SHORT_TEXT, label_en=f"Question {n}"),
+            "system",
+        ).id
+        for n in range(3)
+    ]
+    db.session.commit()
+    return event.id, made
 
 
 def _programme_event(starts: datetime) -> Event:
@@ -654,6 +691,26 @@ def _valid_organizer_write(name: str, body: dict, seed: dict) -> None:
         body.pop("version", None)
         body["driver"] = f"Car {uuid.uuid4().hex[:4]}"
         body.pop("driver_phone", None)
+    if name in ("question_create", "question_update"):
+        # A question the editor takes: worded, of a kind with its choices or numbers in order.
+        if name == "question_create" or "label_en" in body:
+            # Worded anew each time: the same wording twice is a double submit, refused.
+            body["label_en"] = f"Question {uuid.uuid4().hex[:8]}"
+        for field in ("label_zh", "help_en", "help_zh"):
+            body.pop(field, None)
+        if name == "question_update":
+            # The questions made are short texts: a new kind would need new choices.
+            body.pop("kind", None)
+            body.pop("choices", None)
+        elif body.get("kind") in ("one_choice", "several_choices"):
+            body["choices"] = [{"key": "a", "en": "A"}, {"key": "b", "en": "B"}]
+        else:
+            body.pop("choices", None)
+        body.pop("number_min", None)
+        body.pop("number_max", None)
+    if name == "question_move":
+        body["position"] = 1 + (body.get("position") or 0) % 3
+        body.pop("from_position", None)
     if name == "programme_move":
         # A place on a programme of a few items, from wherever the item is.
         body["position"] = 1 + (body.get("position") or 0) % 3

@@ -178,6 +178,12 @@ ACTION_LABELS = {
     "passport.dropped": _l("Passport details dropped after the retention period"),
     "letter.issued": _l("Visa letter issued"),
     "letter.reissued": _l("Letter re-issued; the earlier one is no longer valid"),
+    # -- the event's own questions (services/questions/)
+    "questions.added": _l("Question added to the RSVP form"),
+    "questions.changed": _l("Question of the RSVP form changed"),
+    "questions.moved": _l("Question of the RSVP form moved"),
+    "questions.deleted": _l("Question taken off the RSVP form"),
+    "questions.answered": _l("Answers to the event's questions given"),
 }
 
 

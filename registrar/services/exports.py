@@ -21,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
+from ..i18n import bilingual
 from ..labels import (
     CATEGORY_LABELS,
     CHANNEL_EXPORT,
@@ -31,7 +32,19 @@ from ..labels import (
     SEAT_STATE_LABELS,
     VERDICT_LABELS,
 )
-from ..models import Direction, Event, Guest, GuestPassport, Scan, Seat, SeatState, Verdict
+from ..models import (
+    Direction,
+    Event,
+    EventQuestion,
+    Guest,
+    GuestPassport,
+    QuestionKind,
+    Scan,
+    Seat,
+    SeatState,
+    Verdict,
+)
+from . import questions
 from .imports import FIELD_LABELS
 from .travel import passports as travel_passports
 
@@ -137,8 +150,9 @@ def row_counts(event: Event) -> dict[str, int]:
 
 def guests_table(event: Event, passports: bool = False) -> Table:
     """Every guest, in the console's order, with the answer, the seat (and the place in the
-    queue) and the door's record; with `passports`, the passport details given for a visa
-    letter too (none once their retention time is over)."""
+    queue), the door's record, and a column per question of the event's own (in the form's
+    order; a choice as its text, a number as a number); with `passports`, the passport details
+    given for a visa letter too (none once their retention time is over)."""
     zone = ZoneInfo(event.timezone)
     guests = db.session.scalars(
         sa.select(Guest)
@@ -148,6 +162,8 @@ def guests_table(event: Event, passports: bool = False) -> Table:
     ).all()
     positions = _queue_positions(guest.seat for guest in guests)
     by_id = {guest.id: guest for guest in guests}
+    asked = questions.listed(event.id)
+    answers = questions.answers_of_guests(by_id) if asked else {}
     header = [
         _l("ID"),
         FIELD_LABELS["name_en"],
@@ -176,6 +192,7 @@ def guests_table(event: Event, passports: bool = False) -> Table:
         _l("Walk-in"),
         _l("Accompanying"),
         _l("Accompanying as"),
+        *(bilingual(question, "label") for question in asked),
     ]
     given = _passports(event) if passports else {}
     if passports:
@@ -226,6 +243,7 @@ def guests_table(event: Event, passports: bool = False) -> Table:
                 YES if guest.walk_in else NO,
                 _both_names(principal) if principal else None,
                 COMPANION_ROLE_LABELS[guest.companion_role] if guest.companion_role else None,
+                *(_answer_cell(q, answers.get(guest.id, {}).get(q.id, "")) for q in asked),
             ]
         )
         if passports:
@@ -254,6 +272,14 @@ def _passports(event: Event) -> dict[int, GuestPassport]:
         .where(Guest.event_id == event.id, ~Guest.is_erased)
     )
     return {passport.guest_id: passport for passport in found}
+
+
+def _answer_cell(question: EventQuestion, value: str) -> Value:
+    if not value:
+        return None
+    if question.kind == QuestionKind.NUMBER:
+        return int(value)
+    return questions.shown(question, value)
 
 
 def _both_names(guest: Guest) -> str:

@@ -6,6 +6,7 @@ but for small ones where the event allows it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
@@ -17,7 +18,7 @@ from ..errors import DeadlinePassed, DomainError, InvalidAnswer, InvitationInact
 from ..extensions import db
 from ..models import Channel, Event, EventState, Guest, Rsvp, Seat, SeatState, utcnow
 from ..text import require_one_line
-from . import audit, companions, notify, seats, webhooks
+from . import audit, companions, notify, questions, seats, webhooks
 from .locking import lock_guest_event
 from .requests import name_changes
 from .writes import Writes
@@ -45,6 +46,11 @@ class RsvpAnswer:
     name_en: str = ""
     name_zh: str = ""
     organization: str = ""
+    # Answers to the event's own questions (services/questions/), by question id: the form's
+    # values for each (several for several choices). None: the answers stay as they are (an
+    # organizer answering yes or no for the guest); given, it answers every question the guest
+    # is asked, one left out being answered empty.
+    answers: Mapping[int, Sequence[str]] | None = None
 
 
 @dataclass(frozen=True)
@@ -109,7 +115,8 @@ def answer(
     on_behalf: bool = False,
     at_the_door: bool = False,
 ) -> RsvpState:
-    """Record the guest's answer and give or take the seat, all under the event lock.
+    """Record the guest's answer and give or take the seat, all under the event lock, with the
+    answers to the event's own questions (all refused if one is wrong).
 
     `on_behalf`: an organizer gives the answer for the guest (e.g. told by phone); the reply
     deadline binds guests, not organizers, and the audit entry says who answered.
@@ -126,6 +133,11 @@ def answer(
     if not is_open(event) and not (on_behalf or at_the_door):
         raise why_closed(event)
     _check_channel(event, reply)
+    replies = (
+        None
+        if reply.answers is None
+        else questions.checked_replies(guest, reply.attending, reply.answers)
+    )
     # Read before anything is written: the writes then reach the database together.
     counts = seats.seat_counts(event) if reply.attending and guest.seat is None else None
     flags = {
@@ -133,10 +145,15 @@ def answer(
         **({"at_the_door": True} if at_the_door else {}),
     }
     if counts is not None and guest.rsvp is None and not _corrections(guest, reply):
-        return _first_yes(event, guest, reply, actor, counts, flags)
+        state = _first_yes(event, guest, reply, actor, counts, flags)
+        if replies is not None:
+            questions.keep_replies(guest, replies, actor)
+        return state
 
     name_changes.correct(event, guest, _corrections(guest, reply), actor)
     changed = _store_answer(guest, reply)
+    if replies is not None:
+        questions.keep_replies(guest, replies, actor)
     if changed:
         audit.record(
             "rsvp.answered",

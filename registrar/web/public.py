@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +21,7 @@ from ..services import (
     companions,
     invitations,
     notices,
+    questions,
     requests,
     rsvp,
     travel,
@@ -69,6 +71,8 @@ def invitation(token: str):
 
     form = RsvpForm(event, obj=_form_defaults(guest))
     status = 200
+    posted = _posted_answers() if request.method == "POST" else None
+    question_error: dict[int, str] = {}
     if request.method == "POST":
         if not is_open:
             refusal = rsvp.why_closed(event)
@@ -77,7 +81,8 @@ def invitation(token: str):
         elif form.validate_on_submit():
             # Taken now: the use case reads the guest again under the lock, and compares its
             # version then with this link's.
-            guest_id, link_version, reply = guest.id, guest.token_version, form.to_answer()
+            guest_id, link_version = guest.id, guest.token_version
+            reply = dataclasses.replace(form.to_answer(), answers=posted)
             answered = perform(
                 lambda: rsvp.answer(guest_id, link_version, reply, audit.GUEST),
                 _("Thank you, your answer is saved."),
@@ -87,10 +92,35 @@ def invitation(token: str):
             if answered.ok:
                 return redirect(url_for(".invitation", token=token, _anchor="status"))
             status = answered.error.status
+            if isinstance(answered.error, questions.AnswerRefused) and answered.error.question_id:
+                question_error[answered.error.question_id] = str(answered.error)
         else:
             status = 400
 
-    return _invitation_page(guest, token, form, DeputyForm(prefix="deputy"), status)
+    return _invitation_page(
+        guest,
+        token,
+        form,
+        DeputyForm(prefix="deputy"),
+        status,
+        question_values=posted,
+        question_error=question_error,
+    )
+
+
+QUESTION_FIELD = "question-"
+
+
+def _posted_answers() -> dict[int, tuple[str, ...]]:
+    """The answers the form posted to the event's questions (`question-<id>` fields), by
+    question id; a field whose id is not a number is question 0, which no guest is asked."""
+    answers: dict[int, tuple[str, ...]] = {}
+    for name in request.form:
+        if name.startswith(QUESTION_FIELD):
+            code = name.removeprefix(QUESTION_FIELD)
+            question_id = int(code) if code.isdigit() and len(code) < 10 else 0
+            answers[question_id] = tuple(request.form.getlist(name))
+    return answers
 
 
 @bp.post("/i/<token>/deputy")
@@ -161,14 +191,24 @@ def _invitation_page(
     status: int,
     companion_form: CompanionForm | None = None,
     passport_form: PassportForm | None = None,
+    *,
+    question_values: dict[int, tuple[str, ...]] | None = None,
+    question_error: dict[int, str] | None = None,
 ):
     event = guest.event
+    if question_values is None:
+        question_values = questions.form_values(guest.id)
     return (
         render_template(
             "public/invitation.html",
             guest=guest,
             event=event,
             form=form,
+            asked=questions.asked_of(guest),
+            question_values=question_values,
+            question_error=question_error or {},
+            text_lengths=questions.TEXT_LENGTHS,
+            choice_text=questions.choice_text,
             deputy_form=deputy_form,
             companion_form=companion_form or CompanionForm(prefix="companion", formdata=None),
             may_name_companions=accompanying.may_name(event, guest),

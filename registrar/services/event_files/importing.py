@@ -23,6 +23,7 @@ from ..locking import lock_event
 from ..seating import plan as seating_plan
 from .layout import EventFileError
 from .programme import ProgrammeChanges, checked_programme, replace_programme
+from .questions import replace_questions
 from .reading import EventFile, seating_problem
 
 
@@ -41,6 +42,8 @@ class FileImport:
     holds_changed: bool = False
     # The file's seating plan went in before its holds (services/event_files/importing.py).
     seating_first: bool = False
+    # The event's own questions were made or changed as the file says.
+    questions_changed: bool = False
 
     @property
     def changed_anything(self) -> bool:
@@ -50,6 +53,7 @@ class FileImport:
             or bool(self.programme)
             or self.seating
             or self.holds_changed
+            or self.questions_changed
         )
 
 
@@ -64,7 +68,10 @@ def import_event(file: EventFile, actor: str, *, notify: bool = False) -> FileIm
     try:
         done = _import(file, actor, notify)
         if file.seating is not None and not done.seating_first:
-            return _import_seating(file, done, actor)
+            done = _import_seating(file, done, actor)
+        if file.questions is not None:
+            changed = replace_questions(done.event, file.questions, actor, file.lines)
+            done = replace(done, questions_changed=changed)
         return done
     except EventInvalid as exc:
         raise file.field_errors(exc.errors) from None

@@ -44,6 +44,19 @@ SEATING_ROW = {
     "aisles_after": ([int], None),
     "reserved": ([int], None),
 }
+# A question of the event's own (services/questions/): `[[questions]]`, its choices within.
+QUESTION_CHOICE = {"key": str, "en": (str, None), "zh": (str, None)}
+QUESTION = {
+    "kind": str,
+    "label": _TEXT,
+    "help": (_TEXT, None),
+    "required": (bool, None),
+    "categories": ([str], None),
+    "min": (int, None),
+    "max": (int, None),
+    "guest_list": (bool, None),
+    "choices": ([QUESTION_CHOICE], None),
+}
 LAYOUT: dict[str, Any] = {
     "slug": str,
     "short_name": (str, None),
@@ -102,6 +115,7 @@ LAYOUT: dict[str, Any] = {
     ),
     "agenda": ([ITEM], None),
     "seating": ({"rows": ([SEATING_ROW], None)}, None),
+    "questions": ([QUESTION], None),
 }
 
 _KIND_MESSAGES = {

@@ -18,8 +18,10 @@ from ...models import AgendaKind, Category, Channel, DoorNoAnswer, PersonRole
 from ..event_details import EventDetails, is_time_zone, local_moment
 from ..invitations import normalize_email
 from ..programme import PersonDetails
+from ..questions import QuestionDetails
 from ..seating.plan import PlanInvalid, PlanRow, checked_rows
 from .layout import EventFileError, KeyLines, Problem, check, hhmm, parse
+from .questions import read_questions
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -111,6 +113,9 @@ class EventFile:
     # (`room.held_for`, normalized); the import checks them against the room and the list.
     holds: dict[Category, int] = field(default_factory=dict)
     held_for: tuple[str, ...] = ()
+    # The event's own questions, checked; None when the file has no [[questions]] (the
+    # questions stay as they are).
+    questions: tuple[QuestionDetails, ...] | None = None
 
     def located(self, error: EventFileError) -> EventFileError:
         """The error with the line of each problem's key found in this file."""
@@ -232,6 +237,7 @@ def read_event_file(text: str, *, day: date | None = None) -> EventFile:
         seating=_seating(data, lines),
         holds=_holds(room.get("holds", {}), lines),
         held_for=_held_for(room.get("held_for", []), lines),
+        questions=read_questions(data, lines),
     )
 
 

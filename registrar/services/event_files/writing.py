@@ -14,11 +14,14 @@ from datetime import datetime
 import tomli_w
 
 from ...models import AgendaPerson, DoorNoAnswer, Event
-from .. import companions, seats
+from .. import companions, questions, seats
 from ..event_details import local
 from ..seating.plan import plan_of
+from .questions import HEADER_LINES as QUESTION_HEADER
+from .questions import write_questions
 
-HEADER = """\
+HEADER = (
+    """\
 # An event of registrar, as a file (TOML, UTF-8). `flask --app registrar event import FILE`
 # creates the event, or updates the event of the same slug to match the file, its programme
 # too; `flask --app registrar event export SLUG` writes an event so.
@@ -95,11 +98,15 @@ HEADER = """\
 #   seats                   how many seats, numbered from 1
 #   aisles_after            the seat numbers an aisle runs after, e.g. [4, 8]
 #   reserved                the seats reserved for guests by name, e.g. [1, 2, 3]
+"""
+    + QUESTION_HEADER
+    + """\
 #
 # Not in the file: the event's state (an event the file creates is a draft until an organizer
 # opens it), its guests (`flask --app registrar guest import FILE.csv --event SLUG`), their
 # answers and seats.
 """
+)
 
 # The letterhead fields of an event (Event.letter_*), each written when any is given.
 LETTERHEAD = (
@@ -205,6 +212,7 @@ def export_event(event: Event) -> str:
         for key, numbers in (("aisles_after", row.aisles_after), ("reserved", row.reserved)):
             if numbers:
                 out.line(f"{key} = [{', '.join(str(n) for n in numbers)}]")
+    write_questions(out, questions.listed(event.id))
     return HEADER + "\n" + out.text()
 
 

@@ -24,7 +24,7 @@ from ...models import (
     WebhookDelivery,
     utcnow,
 )
-from .. import audit, companions, invitations, outbox, seats
+from .. import audit, companions, invitations, outbox, questions, seats
 from ..locking import lock_guest_event
 from ..travel import passports
 from .listing import is_erased
@@ -56,7 +56,8 @@ def erase(guest_id: int, actor: str) -> Erasure:
 
     A confirmed seat is freed for the waitlist, the invitation is revoked (links and badge
     die), and the names, addresses and free text go from the guest, the answer, the outbox,
-    the webhook deliveries, the door's answers and the guest's earlier audit entries.
+    the webhook deliveries, the door's answers and the guest's earlier audit entries; the
+    answers to the event's own questions are deleted.
     """
     event, guest = lock_guest_event(guest_id)
     if is_erased(guest):
@@ -91,6 +92,8 @@ def erase(guest_id: int, actor: str) -> Erasure:
     # The passport details given for a visa letter, and the letters' copies of them: gone (the
     # letters no longer verify).
     passports.forget(guest.id, utcnow())
+    # Answers to the event's own questions may say anything about the guest: gone.
+    questions.removed_for(guest.id)
     # What the guest asked (name corrections, deputies) holds names: gone, decided or not.
     db.session.execute(
         sa.delete(ChangeRequest)

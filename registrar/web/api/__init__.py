@@ -10,6 +10,7 @@ from . import (
     messages,
     openapi,
     programme,
+    questions,
     seating,
     travel,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "guest_answers",
     "messages",
     "programme",
+    "questions",
     "seating",
     "travel",
 ]

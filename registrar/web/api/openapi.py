@@ -1423,6 +1423,104 @@ _PATHS.update(
 )
 
 
+# -- the event's own questions on the RSVP form (web/api/questions.py) -------------------------
+
+_PARAMETERS["question_id"] = {
+    "name": "question_id",
+    "in": "path",
+    "required": True,
+    "description": "The question's id; the question must be of this event.",
+    "schema": _ID,
+}
+_QUESTION = [*_EVENT, _ref("parameters", "question_id")]
+_QUESTION_RULES = (
+    "The questions editor's rules: the question in at least one language, 2 to 50 choices with "
+    "keys of small letters, digits, - and _ for the choice kinds, the least number not above "
+    "the greatest (400 naming what is wrong otherwise). Once a guest answered the question, a "
+    "change that would make answers wrong is refused (400): its kind, a choice's key removed "
+    "or renamed, becoming required, asking fewer categories, narrower numbers."
+)
+_PATHS.update(
+    {
+        "/events/{event_id}/questions": {
+            "get": {
+                "operationId": "questions",
+                "summary": "The event's own questions on the RSVP form, in order",
+                "description": "For the event's organizers (a token of any role made by one, "
+                "or an organizer's session). Each with how many guests answered it; the "
+                "answers are read with each guest (`answers`).",
+                "security": _DOOR,
+                "parameters": _EVENT,
+                "responses": _responses(
+                    _json("QuestionPage", "Every question, on one page."), *_READ_ERRORS
+                ),
+            },
+            "post": {
+                "operationId": "question_create",
+                "summary": "Add a question to the RSVP form, after the others",
+                "description": f"{_ORGANIZERS} {_QUESTION_RULES} Adding is allowed whatever "
+                "guests answered.",
+                "security": _DOOR_POST,
+                "parameters": [*_EVENT, _ref("parameters", "idempotency_key")],
+                "requestBody": _body("QuestionRequest"),
+                "responses": _responses(
+                    _json("QuestionItem", "The question, last on the form."),
+                    *_EVENT_WRITE_ERRORS,
+                ),
+            },
+        },
+        "/events/{event_id}/questions/{question_id}": {
+            "get": {
+                "operationId": "question",
+                "summary": "One question",
+                "description": "For the event's organizers (a token of any role made by one, "
+                "or an organizer's session).",
+                "security": _DOOR,
+                "parameters": _QUESTION,
+                "responses": _responses(_json("QuestionItem", "The question."), *_READ_ERRORS),
+            },
+            "patch": {
+                "operationId": "question_update",
+                "summary": "Change a question (the fields sent; the others stay)",
+                "description": f"{_ORGANIZERS} {_QUESTION_RULES}",
+                "security": _DOOR_POST,
+                "parameters": _QUESTION,
+                "requestBody": _body("QuestionChangeRequest"),
+                "responses": _responses(
+                    _json("QuestionItem", "The question, changed."), *_EVENT_WRITE_ERRORS
+                ),
+            },
+            "delete": {
+                "operationId": "question_delete",
+                "summary": "Take a question nobody answered off the RSVP form",
+                "description": f"{_ORGANIZERS} A question a guest answered is refused (400); "
+                "the others are renumbered.",
+                "security": _DOOR_POST,
+                "parameters": _QUESTION,
+                "responses": _responses(
+                    _json("QuestionItem", "The question as it was."), *_EVENT_WRITE_ERRORS
+                ),
+            },
+        },
+        "/events/{event_id}/questions/{question_id}/move": {
+            "post": {
+                "operationId": "question_move",
+                "summary": "Put a question at another place on the RSVP form",
+                "description": f"{_ORGANIZERS} A question not at `from_position` when it is "
+                "sent is refused (409), and nothing moves.",
+                "security": _DOOR_POST,
+                "parameters": _QUESTION,
+                "requestBody": _body("QuestionMoveRequest"),
+                "responses": _responses(
+                    _json("QuestionPage", "Every question, in the new order."),
+                    *_EVENT_WRITE_ERRORS,
+                ),
+            }
+        },
+    }
+)
+
+
 @cache
 def document(
     url_prefix: str, session_cookie: str = "session", max_body: int | None = 2 * 1024 * 1024

@@ -26,6 +26,7 @@ from ...services import (
     guests,
     idempotency,
     invitations,
+    questions,
     team,
     travel,
 )
@@ -289,11 +290,14 @@ def guest_list(event_id: int) -> Response:
     criteria, limit = schemas.guest_criteria(request.args)
     found = guests.search(db.get_or_404(Event, event_id), criteria, per_page=limit)
     rows = [] if found.page_past_end else found.rows
+    answers = questions.answers_of_guests(row.guest.id for row in rows)
     more = not found.page_past_end and found.page < found.pages
     return _answer(
         schemas.GuestPage,
         {
-            "items": [_guest_item(row.guest, row.state) for row in rows],
+            "items": [
+                _guest_item(row.guest, row.state, answers.get(row.guest.id, {})) for row in rows
+            ],
             "total": found.total,
             "next": str(found.page + 1) if more else None,
         },
@@ -373,7 +377,12 @@ def _organizer_actor(event_id: int) -> str:
     return audit.staff_actor(current_user)
 
 
-def _guest_item(found: Guest, state: guests.GuestState) -> dict[str, object]:
+def _guest_item(
+    found: Guest, state: guests.GuestState, answers: dict[int, str] | None = None
+) -> dict[str, object]:
+    """The guest as the API reads it; `answers` (to the event's questions) read when not given."""
+    if answers is None:
+        answers = questions.answers_of(found.id)
     return {
         "id": found.id,
         "email": "" if found.is_erased else found.email,
@@ -389,6 +398,7 @@ def _guest_item(found: Guest, state: guests.GuestState) -> dict[str, object]:
         "state": state.value,
         "checked_in": found.check_in is not None,
         "walk_in": found.walk_in,
+        "answers": {str(question_id): value for question_id, value in sorted(answers.items())},
     }
 
 

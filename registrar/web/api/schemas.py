@@ -42,12 +42,14 @@ from ...models import (
     Direction,
     DoorNoAnswer,
     Event,
+    EventQuestion,
     Guest,
     GuestTravel,
     HotelChoice,
     Language,
     LetInReason,
     PersonRole,
+    QuestionKind,
     Verdict,
     column_length,
 )
@@ -62,6 +64,7 @@ from ...services import (
     notices,
     precedence,
     programme,
+    questions,
     rsvp,
 )
 from ...services.programme import told
@@ -861,6 +864,11 @@ class GuestItem(_Answer):
     )
     checked_in: bool
     walk_in: bool = Field(description="Registered at the door, not invited.")
+    answers: dict[str, str] = Field(
+        description="Answers to the event's own questions (…/questions), by question id: the "
+        "text, a choice's key, several keys separated by spaces, yes or no, a whole number, "
+        "or a date as YYYY-MM-DD. A question not answered is left out."
+    )
 
 
 class GuestPage(_Answer):
@@ -2171,7 +2179,202 @@ class PickupRequest(_Body):
     )
 
 
+# -- the event's own questions on the RSVP form (services/questions/) --------------------------
+
+QuestionKindName: TypeAlias = Literal[
+    "short_text", "long_text", "one_choice", "several_choices", "yes_no", "number", "date"
+]
+QuestionLabel: TypeAlias = Annotated[str, _text(questions.LENGTHS["label_en"], strip=True)]
+QuestionHelp: TypeAlias = Annotated[str, _text(questions.LENGTHS["help_en"], strip=True)]
+QuestionBound: TypeAlias = Annotated[int, Field(ge=-1_000_000_000, le=1_000_000_000)]
+# The most questions an event's move names a place among.
+MAX_QUESTIONS = 200
+
+
+class QuestionChoiceRequest(_Body):
+    """A choice of a one-choice or several-choices question."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    key: Annotated[str, _text(40, strip=True)] = Field(
+        description="What answers store: small letters, digits, - and _, starting with a "
+        "letter or a digit; unique within the question. Kept once guests answered."
+    )
+    en: Annotated[str, _text(questions.CHOICE_TEXT_LENGTH, strip=True)] = Field(
+        "", description="This or `zh` is needed."
+    )
+    zh: Annotated[str, _text(questions.CHOICE_TEXT_LENGTH, strip=True)] = ""
+
+    def choice(self) -> questions.Choice:
+        return questions.Choice(self.key, self.en, self.zh)
+
+
+QuestionChoices: TypeAlias = Annotated[
+    list[QuestionChoiceRequest], Field(max_length=questions.MOST_CHOICES)
+]
+QuestionCategories: TypeAlias = Annotated[list[CategoryName], Field(max_length=6)]
+
+
+class QuestionRequest(_Body):
+    """A question of the event's own, with the questions editor's rules."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    kind: QuestionKindName
+    label_en: QuestionLabel = Field("", description="This or `label_zh` is needed.")
+    label_zh: QuestionLabel = ""
+    help_en: QuestionHelp = ""
+    help_zh: QuestionHelp = ""
+    choices: QuestionChoices = Field(
+        [], description="For one_choice and several_choices: 2 to 50, in order."
+    )
+    required: bool = Field(False, description="Guests who attend must answer it.")
+    categories: QuestionCategories = Field(
+        [], description="The categories of guests asked; empty: every guest."
+    )
+    number_min: QuestionBound | None = Field(None, description="For a number: the least.")
+    number_max: QuestionBound | None = Field(None, description="For a number: the greatest.")
+    in_guest_list: bool = Field(False, description="A column of the console's guest list.")
+
+    def details(self) -> questions.QuestionDetails:
+        return questions.QuestionDetails(
+            kind=QuestionKind(self.kind),
+            label_en=self.label_en,
+            label_zh=self.label_zh,
+            help_en=self.help_en,
+            help_zh=self.help_zh,
+            choices=tuple(choice.choice() for choice in self.choices),
+            required=self.required,
+            categories=tuple(Category(code) for code in self.categories),
+            number_min=self.number_min,
+            number_max=self.number_max,
+            in_guest_list=self.in_guest_list,
+        )
+
+
+class QuestionChangeRequest(_Body):
+    """Changes to a question: the fields sent, the others as they are. Once guests answered,
+    what would make their answers wrong is refused (400, naming what)."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    kind: QuestionKindName | None = None
+    label_en: QuestionLabel | None = None
+    label_zh: QuestionLabel | None = None
+    help_en: QuestionHelp | None = None
+    help_zh: QuestionHelp | None = None
+    choices: QuestionChoices | None = None
+    required: bool | None = None
+    categories: QuestionCategories | None = None
+    number_min: QuestionBound | None = None
+    number_max: QuestionBound | None = None
+    in_guest_list: bool | None = None
+
+    def details(self, question: EventQuestion) -> questions.QuestionDetails:
+        sent = self.model_fields_set
+
+        def value(name: str, stored: object) -> object:
+            return getattr(self, name) if name in sent else stored
+
+        choices = (
+            tuple(choice.choice() for choice in self.choices or [])
+            if "choices" in sent
+            else tuple(
+                questions.Choice(c["key"], c.get("en", ""), c.get("zh", ""))
+                for c in question.choices
+            )
+        )
+        categories = (
+            tuple(Category(code) for code in self.categories or [])
+            if "categories" in sent
+            else tuple(question.category_list)
+        )
+        return questions.QuestionDetails(
+            kind=QuestionKind(self.kind) if self.kind else question.kind,
+            label_en=str(value("label_en", question.label_en) or ""),
+            label_zh=str(value("label_zh", question.label_zh) or ""),
+            help_en=str(value("help_en", question.help_en) or ""),
+            help_zh=str(value("help_zh", question.help_zh) or ""),
+            choices=choices,
+            required=bool(value("required", question.required)),
+            categories=categories,
+            number_min=self.number_min if "number_min" in sent else question.number_min,
+            number_max=self.number_max if "number_max" in sent else question.number_max,
+            in_guest_list=bool(value("in_guest_list", question.in_guest_list)),
+        )
+
+
+class QuestionMoveRequest(_Body):
+    """Put a question at another place on the form (1 = first)."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    position: Annotated[int, Field(ge=1, le=MAX_QUESTIONS)] = Field(
+        description="The new place; at most the number of questions (400 otherwise)."
+    )
+    from_position: Annotated[int, Field(ge=1, le=MAX_QUESTIONS)] | None = Field(
+        None,
+        description="Where the caller saw the question; when it is elsewhere now, nothing "
+        "moves (409). Missing: wherever the question is.",
+    )
+
+
+class QuestionChoiceItem(_Answer):
+    key: str
+    en: str
+    zh: str
+
+
+class QuestionItem(_Answer):
+    id: int
+    position: int = Field(ge=1, description="Its place on the RSVP form.")
+    kind: QuestionKindName
+    label_en: str
+    label_zh: str
+    help_en: str
+    help_zh: str
+    choices: list[QuestionChoiceItem]
+    required: bool
+    categories: list[CategoryName] = Field(description="Empty: every guest is asked.")
+    number_min: int | None
+    number_max: int | None
+    in_guest_list: bool
+    answers: int = Field(ge=0, description="How many guests answered it.")
+
+    @classmethod
+    def of(cls, question: EventQuestion, answers: int) -> QuestionItem:
+        return cls.model_validate(
+            {
+                "id": question.id,
+                "position": question.position,
+                "kind": question.kind.value,
+                "label_en": question.label_en,
+                "label_zh": question.label_zh,
+                "help_en": question.help_en,
+                "help_zh": question.help_zh,
+                "choices": [
+                    {"key": c["key"], "en": c.get("en", ""), "zh": c.get("zh", "")}
+                    for c in question.choices
+                ],
+                "required": question.required,
+                "categories": question.categories.split(),
+                "number_min": question.number_min,
+                "number_max": question.number_max,
+                "in_guest_list": question.in_guest_list,
+                "answers": answers,
+            }
+        )
+
+
+class QuestionPage(_Answer):
+    items: list[QuestionItem]
+    next: None = Field(description="Always null: every question is on one page.")
+
+
 REQUESTS = (
+    QuestionRequest,
+    QuestionChangeRequest,
+    QuestionMoveRequest,
     ScanRequest,
     CheckInRequest,
     AdmitRequest,
@@ -2235,6 +2438,8 @@ ANSWERS = (
     CompanionList,
     GuestTravelItem,
     TravelBoard,
+    QuestionItem,
+    QuestionPage,
 )
 
 

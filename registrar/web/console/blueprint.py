@@ -31,6 +31,7 @@ from . import (
     messages,
     overview,
     programme,
+    questions,
     requests,
     seating,
     team,
@@ -49,6 +50,7 @@ NAV = [
     ("console.dashboard", _l("Dashboard")),
     ("console.event_edit", _l("Event")),
     ("console.programme", _l("Programme")),
+    ("console.questions", _l("Questions")),
     ("console.guests", _l("Guest list")),
     ("console.import_upload", _l("Import")),
     ("console.waitlist", _l("Waitlist")),
@@ -191,6 +193,15 @@ page_with_form(f"{ITEM}/people/new", programme.person_new)
 page_with_form(f"{PERSON}/edit", programme.person_edit)
 post(f"{PERSON}/delete", programme.person_delete)
 post(f"{PERSON}/move", programme.person_move)
+
+# -- the event's own questions on the RSVP form ---------------------------------------------------
+QUESTIONS = f"{EVENT}/questions"
+QUESTION = f"{QUESTIONS}/<int:question_id>"
+get(QUESTIONS, questions.questions)
+page_with_form(f"{QUESTIONS}/new", questions.question_new)
+page_with_form(f"{QUESTION}/edit", questions.question_edit)
+post(f"{QUESTION}/delete", questions.question_delete)
+post(f"{QUESTION}/move", questions.question_move)
 
 # -- the door: volunteers' links to the scanner ------------------------------------------------
 page_with_form(f"{EVENT}/door-links", door_links.door_links)

@@ -11,7 +11,7 @@ from ...errors import GuestErased
 from ...forms import CapacityForm, GuestAnswerForm, GuestForm
 from ...labels import CATEGORY_LABELS, CHANNEL_EXPORT, COMPANION_ROLE_LABELS
 from ...models import Category, Event, Guest, SeatState
-from ...services import audit, badges, companions, invitations, rsvp, seats, travel
+from ...services import audit, badges, companions, invitations, questions, rsvp, seats, travel
 from ...services import guests as guest_list
 from ..auth import organizer_required
 from ..use_case import perform
@@ -25,10 +25,16 @@ def guests(event_id: int):
     criteria, ignored = guest_list.parse_criteria(request.args)
     page = guest_list.search(event, criteria)
     counts = seats.seat_counts(event)
+    columns = [question for question in questions.listed(event.id) if question.in_guest_list]
     return render_template(
         "console/guests.html",
         event=event,
         page=page,
+        question_columns=columns,
+        question_answers=(
+            questions.answers_of_guests(row.guest.id for row in page.rows) if columns else {}
+        ),
+        shown_answer=questions.shown,
         companion_role_labels=COMPANION_ROLE_LABELS,
         may_bring=companions.may_bring,
         travel_offered_to=travel.offered_to,
@@ -124,7 +130,19 @@ def _guest_form(event: Event, guest: Guest | None, form: GuestForm):
         guest=guest,
         form=form,
         back=_back(event.id),
+        question_answers=_question_answers(guest) if guest is not None else [],
     )
+
+
+def _question_answers(guest: Guest) -> list[tuple[object, str]]:
+    """The questions asked of the guest, and any question they answered, with the answer as
+    read (a choice's text, yes or no)."""
+    stored = questions.answers_of(guest.id)
+    return [
+        (question, questions.shown(question, stored.get(question.id, "")))
+        for question in questions.listed(guest.event_id)
+        if questions.applies_to(question, guest) or question.id in stored
+    ]
 
 
 class _FormValues:
