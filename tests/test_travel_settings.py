@@ -82,6 +82,43 @@ def test_an_unknown_category_in_the_travel_section_is_named_with_its_line(app):
     assert "travel.categories[1]" in str(refused.value)
 
 
+HOTELS = TRAVEL + 'hotels = ["Grand Hi-Lai Hotel", "Hotel Nikko Kaohsiung"]\n'
+
+
+def test_the_hotels_are_read_written_and_read_back_and_kept_when_left_out(app):
+    result = event_files.import_event(event_files.read_event_file(HOTELS), audit.SYSTEM)
+    db.session.commit()
+    event = result.event
+    assert event.travel_hotels == "Grand Hi-Lai Hotel\nHotel Nikko Kaohsiung"
+    written = event_files.export_event(event)
+    assert 'hotels = ["Grand Hi-Lai Hotel", "Hotel Nikko Kaohsiung"]' in written
+    again = event_files.import_event(event_files.read_event_file(written), audit.SYSTEM)
+    assert not again.changed_anything
+    # A file that names no hotels leaves the list as the Travel page set it.
+    assert not event_files.import_event(
+        event_files.read_event_file(TRAVEL), audit.SYSTEM
+    ).hotels_changed
+    assert reread(Event, event.id).travel_hotels.count("\n") == 1
+    changed = event_files.import_event(
+        event_files.read_event_file(TRAVEL + 'hotels = ["Hotel Nikko Kaohsiung"]\n'), audit.SYSTEM
+    )
+    assert changed.hotels_changed and changed.changed_anything
+    assert reread(Event, event.id).travel_hotels == "Hotel Nikko Kaohsiung"
+
+
+def test_a_hotel_the_travel_page_would_refuse_is_named_with_its_line_and_nothing_is_saved(app):
+    event = event_files.import_event(event_files.read_event_file(HOTELS), audit.SYSTEM).event
+    db.session.commit()
+    event_id = event.id
+    too_long = TRAVEL + f'hotels = ["{"H" * 201}"]\n'
+    with pytest.raises(event_files.EventFileError) as refused:
+        event_files.import_event(event_files.read_event_file(too_long), audit.SYSTEM)
+    db.session.rollback()
+    assert "travel.hotels" in str(refused.value)
+    assert re.search(r"line \d+", str(refused.value))
+    assert reread(Event, event_id).travel_hotels == "Grand Hi-Lai Hotel\nHotel Nikko Kaohsiung"
+
+
 def test_the_guest_form_offers_travel_to_one_guest(organizer_client):
     event = make_event()
     guest = make_guest(event, category=Category.DELEGATE)

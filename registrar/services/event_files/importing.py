@@ -21,6 +21,7 @@ from ..event_details import EventInvalid, cleaned, validate
 from ..event_state import require_changeable
 from ..locking import lock_event
 from ..seating import plan as seating_plan
+from ..travel import board as travel_board
 from .layout import EventFileError
 from .programme import ProgrammeChanges, checked_programme, replace_programme
 from .questions import replace_questions
@@ -44,6 +45,8 @@ class FileImport:
     seating_first: bool = False
     # The event's own questions were made or changed as the file says.
     questions_changed: bool = False
+    # The hotels booked for travelling guests were set as the file says.
+    hotels_changed: bool = False
 
     @property
     def changed_anything(self) -> bool:
@@ -54,6 +57,7 @@ class FileImport:
             or self.seating
             or self.holds_changed
             or self.questions_changed
+            or self.hotels_changed
         )
 
 
@@ -72,6 +76,8 @@ def import_event(file: EventFile, actor: str, *, notify: bool = False) -> FileIm
         if file.questions is not None:
             changed = replace_questions(done.event, file.questions, actor, file.lines)
             done = replace(done, questions_changed=changed)
+        if file.hotels is not None:
+            done = replace(done, hotels_changed=_import_hotels(done.event, file.hotels, actor))
         return done
     except EventInvalid as exc:
         raise file.field_errors(exc.errors) from None
@@ -156,6 +162,16 @@ def _import_seating(file: EventFile, done: FileImport, actor: str) -> FileImport
     except DomainError as exc:
         raise EventFileError.at("seating.rows", exc) from None
     return replace(done, seating=plan.version != before)
+
+
+def _import_hotels(event: Event, hotels: tuple[str, ...], actor: str) -> bool:
+    """The file's hotels, set as the Travel page sets them (its rules, audited)."""
+    before = event.travel_hotels
+    try:
+        travel_board.set_hotels(event.id, "\n".join(hotels), actor)
+    except DomainError as exc:
+        raise EventFileError.at("travel.hotels", exc) from None
+    return event.travel_hotels != before
 
 
 def _wanted_holds(event: Event, file: EventFile) -> tuple[dict[Category, int], set[int]]:

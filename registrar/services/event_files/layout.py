@@ -102,7 +102,7 @@ LAYOUT: dict[str, Any] = {
         None,
     ),
     # The categories whose guests are offered travel (services/travel/).
-    "travel": ({"categories": ([str], None)}, None),
+    "travel": ({"categories": ([str], None), "hotels": ([str], None)}, None),
     # The letterhead of the visa invitation letters: who invites, from where, who signs.
     "letter": (
         {

@@ -116,6 +116,9 @@ class EventFile:
     # The event's own questions, checked; None when the file has no [[questions]] (the
     # questions stay as they are).
     questions: tuple[QuestionDetails, ...] | None = None
+    # The hotels the organizers booked for travelling guests (`travel.hotels`); None when the
+    # file names none (the list stays as it is).
+    hotels: tuple[str, ...] | None = None
 
     def located(self, error: EventFileError) -> EventFileError:
         """The error with the line of each problem's key found in this file."""
@@ -238,6 +241,7 @@ def read_event_file(text: str, *, day: date | None = None) -> EventFile:
         holds=_holds(room.get("holds", {}), lines),
         held_for=_held_for(room.get("held_for", []), lines),
         questions=read_questions(data, lines),
+        hotels=_hotels(data),
     )
 
 
@@ -344,3 +348,8 @@ def _member(kind: type[E], value: str, key: str, lines: KeyLines, *, but: E | No
 
 
 __all__ = ["DETAIL_KEYS", "PROGRAMME_KEYS", "EventFile", "PlannedItem", "Problem"]
+
+
+def _hotels(data: dict[str, Any]) -> tuple[str, ...] | None:
+    hotels = data.get("travel", {}).get("hotels")
+    return None if hotels is None else tuple(hotels)

@@ -17,6 +17,7 @@ from ...models import AgendaPerson, DoorNoAnswer, Event
 from .. import companions, questions, seats
 from ..event_details import local
 from ..seating.plan import plan_of
+from ..travel import details as travel_details
 from .questions import HEADER_LINES as QUESTION_HEADER
 from .questions import write_questions
 
@@ -78,6 +79,8 @@ HEADER = (
 # [travel]                  travel for guests from abroad (flights, hotel, airport pickup):
 #   categories              the categories whose guests are offered it, e.g.
 #                           categories = ["vip", "speaker"] (none when left out)
+#   hotels                  the hotels booked for them, e.g. hotels = ["Grand Hi-Lai Hotel"]
+#                           (left out: the list stays as it is)
 # [letter]                  the letterhead of the visa invitation letters (all of it is
 #                           needed before a letter can be issued):
 #   organizer.en, .zh       who invites, e.g. "Kaohsiung City Government"
@@ -186,10 +189,14 @@ def export_event(event: Event) -> str:
         for category, number in limits.items():
             out.key(f"limits.{category.value}", number)
         out.key("take_seats", event.companions_take_seats, skip=False)
-    if event.categories_offered_travel:
+    hotels = travel_details.hotels_of(event)
+    if event.categories_offered_travel or hotels:
         out.table("travel")
-        codes = ", ".join(_value(c.value) for c in event.categories_offered_travel)
-        out.line(f"categories = [{codes}]")
+        if event.categories_offered_travel:
+            codes = ", ".join(_value(c.value) for c in event.categories_offered_travel)
+            out.line(f"categories = [{codes}]")
+        if hotels:
+            out.line(f"hotels = [{', '.join(_value(name) for name in hotels)}]")
     letterhead = {name: getattr(event, f"letter_{name}") for name in LETTERHEAD}
     if any(letterhead.values()):
         out.table("letter")
