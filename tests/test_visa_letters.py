@@ -384,6 +384,31 @@ def test_an_organizer_sees_the_passport_and_issues_and_reissues_the_letter(organ
     )
 
 
+def test_the_travel_page_lists_who_asked_for_a_letter_those_to_issue_first(organizer_client):
+    guest = travelling_guest()
+    other = make_guest(guest.event, category=Category.SPEAKER, name_en="Wilfred Elrington")
+    travel_page = f"/console/events/{guest.event_id}/travel"
+    assert "No guest has asked for a visa letter." in text(organizer_client.get(travel_page))
+    ask(guest)
+    ask(other)
+    issue(guest)
+
+    def letters_listed() -> str:
+        page = text(organizer_client.get(travel_page))
+        return page[page.index("Visa letters") : page.index("No travel details yet")]
+
+    page, listed = text(organizer_client.get(travel_page)), letters_listed()
+    # The one still to issue comes first; the other names its letter. No passport content.
+    assert listed.index("Wilfred Elrington") < listed.index("Sibusiso Magagula")
+    assert "to issue" in listed and "letter no. 1 issued on" in listed
+    assert "SZ1234567" not in page and "Eswatini" not in page
+    # Withdrawn: off the list.
+    passports.withdraw(other.id, other.token_version)
+    db.session.commit()
+    assert "Wilfred Elrington" not in letters_listed()
+    assert "Sibusiso Magagula" in letters_listed()
+
+
 def test_an_incomplete_letterhead_refuses_the_letter(organizer_client):
     guest = travelling_guest(letter_address_zh="")
     ask(guest)

@@ -21,7 +21,7 @@ from flask_babel import lazy_gettext as _l
 from ... import tokens
 from ...errors import InvalidAnswer
 from ...extensions import db
-from ...models import Event, Guest, VisaLetter, utcnow
+from ...models import Event, Guest, GuestPassport, VisaLetter, utcnow
 from .. import audit
 from ..locking import lock_guest_event
 from . import offered_to
@@ -60,6 +60,46 @@ def current_letter(guest: Guest, now: datetime | None = None) -> VisaLetter | No
         .limit(1)
     )
     return letter if letter is not None and letter.is_current else None
+
+
+@dataclass(frozen=True)
+class LetterRequest:
+    """A guest who asked for a visa letter, and the letter that stands for them, if any."""
+
+    guest: Guest
+    asked_at: datetime
+    letter: VisaLetter | None
+
+
+def requests(event: Event, now: datetime | None = None) -> list[LetterRequest]:
+    """The event's guests who asked for a letter (none once passport data is past its
+    retention), those still waiting for one first, each group by when they asked; no passport
+    content is read for it."""
+    if is_expired(event, now):
+        return []
+    asked = db.session.execute(
+        sa.select(Guest, GuestPassport.requested_at)
+        .join(GuestPassport, GuestPassport.guest_id == Guest.id)
+        .where(Guest.event_id == event.id, ~Guest.is_erased)
+        .order_by(GuestPassport.requested_at, Guest.id)
+    ).all()
+    standing = {
+        letter.guest_id: letter
+        for letter in db.session.scalars(
+            sa.select(VisaLetter).where(
+                VisaLetter.event_id == event.id,
+                VisaLetter.superseded_at.is_(None),
+                VisaLetter.revoked_at.is_(None),
+            )
+        )
+        if letter.is_current
+    }
+    found = [
+        LetterRequest(guest, requested_at, standing.get(guest.id))
+        for guest, requested_at in asked
+        if offered_to(guest)
+    ]
+    return sorted(found, key=lambda r: r.letter is not None)
 
 
 def letters_issued(guest: Guest) -> int:

@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from ...labels import AIRPORT_LABELS, CATEGORY_LABELS
 from ...services import audit
-from ...services.travel import board, export, pdf, reminders
+from ...services.travel import board, export, letters, pdf, reminders
 from ..auth import organizer_required
 from ..travel_forms import HotelsForm, PickupForm
 from ..use_case import perform
@@ -32,6 +32,7 @@ def travel_page(event_id: int):
         departures=board.by_day(departures),
         hotels=board.hotels(event.id),
         waiting=board.not_given(event.id),
+        letter_requests=letters.requests(event),
         to_remind=len(reminders.audience(event.id)),
         hotels_form=HotelsForm(data={"hotels": event.travel_hotels}),
         categories=[CATEGORY_LABELS[c] for c in event.categories_offered_travel],
