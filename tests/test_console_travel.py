@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 from support.app import request_client, text
 from support.auth import PASSWORD
-from support.factories import make_event, make_guest, make_staff
+from support.factories import answer, make_event, make_guest, make_staff
 
 from registrar import create_app
 from registrar.extensions import db
@@ -322,6 +322,27 @@ def test_reminders_go_to_those_offered_travel_who_gave_none_once(organizer_clien
     # Not again while one waits.
     organizer_client.post(path, data={})
     assert len([m for m in rows(OutboxMessage) if m.kind == MessageKind.TRAVEL_REMINDER]) == 2
+
+
+def test_a_guest_who_declined_is_not_waited_for_nor_reminded(organizer_client):
+    event, mayor, speaker, late, waiting = travellers()
+    declining = make_guest(event, category=Category.SPEAKER, name_en="Not Coming")
+    reminders.remind(event.id, audit.SYSTEM)
+    db.session.commit()
+    answer(declining, attending=False)
+    from registrar.mail.render import unfit_reason
+    from registrar.models import utcnow
+
+    # The reminder queued before the decline is not sent, and says why.
+    assert unfit_reason(MessageKind.TRAVEL_REMINDER, declining, utcnow()) == reminders.DECLINED
+    page = text(organizer_client.get(f"/console/events/{event.id}/travel"))
+    waiting_list = page[page.index("No travel details yet") :]
+    assert "Not Coming" not in waiting_list and waiting.name_en in waiting_list
+    # Offered five, three gave details, one declined: one is waited for.
+    dashboard = text(organizer_client.get(f"/console/events/{event.id}/dashboard"))
+    assert re.search(r'data-count="travel_offered"><dt[^>]*>[^<]*</dt><dd>5<', dashboard)
+    assert re.search(r'data-count="travel_not_given"><dt[^>]*>[^<]*</dt><dd>1<', dashboard)
+    assert declining.id not in [guest.id for guest in reminders.audience(event.id)]
 
 
 def test_a_reminder_no_longer_fits_once_the_guest_gave_their_travel(app):

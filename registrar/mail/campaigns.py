@@ -45,6 +45,7 @@ REASONS = {
     "sent_deputy": _l("The guest sent a deputy, who holds the invitation now."),
     reminders.TRAVEL_GIVEN: _l("The guest gave their travel details before it was sent."),
     reminders.NOT_OFFERED: _l("Travel is no longer offered to the guest."),
+    reminders.DECLINED: _l("The guest declined the invitation, so no travel details are needed."),
     notices.NEWER_DETAILS: _l("A newer notice of the changed details replaced it."),
     notices.EVENT_CANCELLED: _l("The event was cancelled."),
     outbox.UNRENDERABLE: _l(

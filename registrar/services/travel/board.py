@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from ...errors import DomainError, InvalidAnswer, NotFound
 from ...extensions import db
-from ...models import Airport, Event, Guest, GuestTravel, HotelChoice, utcnow
+from ...models import Airport, Event, Guest, GuestTravel, HotelChoice, Rsvp, utcnow
 from ...text import has_control_characters
 from .. import audit
 from ..locking import lock_event
@@ -78,10 +78,12 @@ class Hotel:
 class TravelCounts:
     offered: int
     given: int
+    # Offered travel, gave none, and declined the invitation: not waited for.
+    declined: int = 0
 
     @property
     def not_given(self) -> int:
-        return self.offered - self.given
+        return self.offered - self.given - self.declined
 
 
 def offered_query(event_id: int) -> sa.Select[Guest]:
@@ -108,16 +110,30 @@ def counts(event_id: int) -> TravelCounts:
         )
         or 0
     )
-    return TravelCounts(offered=total, given=given)
+    declined = (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(offered)
+            .join(Rsvp, Rsvp.guest_id == offered.c.id)
+            .where(
+                Rsvp.attending.is_(False),
+                offered.c.id.not_in(sa.select(GuestTravel.guest_id)),
+            )
+        )
+        or 0
+    )
+    return TravelCounts(offered=total, given=given, declined=declined)
 
 
 def not_given(event_id: int) -> list[Guest]:
-    """The guests offered travel who have not given their details, by name."""
+    """The guests offered travel who have not given their details, by name; not those who
+    declined the invitation (they are not coming, so no details are waited for)."""
     given = sa.select(GuestTravel.guest_id).where(GuestTravel.event_id == event_id)
+    declined = sa.select(Rsvp.guest_id).where(Rsvp.attending.is_(False))
     return list(
         db.session.scalars(
             offered_query(event_id)
-            .where(Guest.id.not_in(given))
+            .where(Guest.id.not_in(given), Guest.id.not_in(declined))
             .order_by(Guest.name_en, Guest.name_zh, Guest.id)
         )
     )

@@ -19,10 +19,12 @@ from .details import may_change, travel_of
 # Why a queued reminder was not sent (mail/campaigns.REASONS says it in words).
 TRAVEL_GIVEN = "travel_given"
 NOT_OFFERED = "travel_not_offered"
+DECLINED = "travel_declined"
 
 
 def audience(event_id: int) -> list[Guest]:
-    """Whom remind() would queue a reminder to: offered travel, no details, none waiting."""
+    """Whom remind() would queue a reminder to: offered travel, no details, not declined,
+    none waiting."""
     return [
         guest
         for guest in not_given(event_id)
@@ -53,6 +55,8 @@ def unfit_reason(guest: Guest, now: datetime) -> str | None:
         return NOT_OFFERED
     if travel_of(guest.id) is not None:
         return TRAVEL_GIVEN
+    if guest.rsvp is not None and not guest.rsvp.attending:
+        return DECLINED
     if not may_change(guest.event, now):
         return "event_over"
     return None
