@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TypeVar
 from urllib.parse import urlsplit
 
@@ -10,11 +11,13 @@ from flask import flash, request, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
-from ...errors import NotFound
+from ... import unit_of_work
+from ...errors import DomainError, NotFound
 from ...extensions import db
 from ...models import Event
 
 Model = TypeVar("Model")
+Result = TypeVar("Result")
 
 
 def current_event(event_id: int | None = None) -> Event:
@@ -56,3 +59,24 @@ def flash_form_errors(form: FlaskForm) -> None:
     for errors in form.errors.values():
         for message in errors:
             flash(message, "error")
+
+
+def save_on_form(
+    form: FlaskForm, work: Callable[[], Result], refusal: type[DomainError]
+) -> tuple[bool, Result | None]:
+    """Run the change in one transaction. A refusal of the `refusal` kind names the form's
+    field it is about (its `field`): its message goes next to that field, or on top of the page
+    when it names none, as any other refusal's does; nothing is saved. A row gone meanwhile is
+    the 404 page, as a forged id is."""
+    try:
+        return True, unit_of_work.run(work)
+    except NotFound:
+        raise
+    except DomainError as exc:
+        name = getattr(exc, "field", None) if isinstance(exc, refusal) else None
+        field = getattr(form, name, None) if name else None
+        if field is None:
+            flash(str(exc), "error")
+        else:
+            field.errors = [*field.errors, str(exc)]
+        return False, None

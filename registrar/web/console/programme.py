@@ -16,38 +16,21 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from ... import labels, unit_of_work
-from ...errors import DomainError, NotFound
+from ... import labels
 from ...i18n import bilingual
 from ...models import AgendaItem, AgendaPerson, Event
 from ...services import audit, notices, protocol
 from ...services import programme as service
 from ...services.programme import told
 from ..auth import organizer_required
-from .common import current_event, flash_form_errors
+from .common import current_event, flash_form_errors, save_on_form
 from .programme_forms import ActionForm, ItemForm, MoveForm, PersonForm, ProgrammeNoticeForm
 
 Result = TypeVar("Result")
 
 
 def _save(form, work: Callable[[], Result]) -> tuple[bool, Result | None]:
-    """Run the change in one transaction; a refusal's message goes next to the field it is
-    about (or on top of the page), and nothing is saved. An item or a person that is gone
-    meanwhile is the 404 page, as a forged id is."""
-    try:
-        return True, unit_of_work.run(work)
-    except NotFound:
-        raise
-    except service.ProgrammeError as exc:
-        field = getattr(form, exc.field, None) if exc.field else None
-        if field is None:
-            flash(str(exc), "error")
-        else:
-            field.errors = [*field.errors, str(exc)]
-        return False, None
-    except DomainError as exc:
-        flash(str(exc), "error")
-        return False, None
+    return save_on_form(form, work, service.ProgrammeError)
 
 
 def _actor() -> str:

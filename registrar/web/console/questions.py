@@ -14,14 +14,13 @@ from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ... import labels, unit_of_work
-from ...errors import DomainError, NotFound
+from ... import labels
 from ...i18n import bilingual
 from ...models import Event
 from ...services import audit
 from ...services import questions as service
 from ..auth import organizer_required
-from .common import current_event, flash_form_errors
+from .common import current_event, flash_form_errors, save_on_form
 from .programme_forms import ActionForm, MoveForm
 from .question_forms import QuestionForm, question_values
 
@@ -29,23 +28,7 @@ Result = TypeVar("Result")
 
 
 def _save(form, work: Callable[[], Result]) -> tuple[bool, Result | None]:
-    """Run the change in one transaction; a refusal's message goes next to the field it is
-    about (or on top of the page), and nothing is saved. A question gone meanwhile is the 404
-    page, as a forged id is."""
-    try:
-        return True, unit_of_work.run(work)
-    except NotFound:
-        raise
-    except service.QuestionError as exc:
-        field = getattr(form, exc.field, None) if exc.field else None
-        if field is None:
-            flash(str(exc), "error")
-        else:
-            field.errors = [*field.errors, str(exc)]
-        return False, None
-    except DomainError as exc:
-        flash(str(exc), "error")
-        return False, None
+    return save_on_form(form, work, service.QuestionError)
 
 
 def _actor() -> str:
