@@ -308,3 +308,38 @@ def test_a_wrong_answer_keeps_what_the_guest_typed_and_stores_nothing(
     assert "Urban planner" in page
     assert answers(guest) == {}
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Rsvp)) == 0
+
+
+def test_an_organizer_answering_for_the_guest_gives_the_answers_too(organizer_client, event):
+    meal = add(organizer_client, event, required="y")
+    nights = add(
+        organizer_client, event, kind="number", label_en="Nights", number_min="0",
+        number_max="14", choices="",
+    )  # fmt: skip
+    guest = make_guest(event, name_en="Told By Phone")
+    path = f"/console/guests/{guest.id}/answer"
+    page = text(organizer_client.get(path))
+    assert f'name="question-{meal.id}"' in page and f'name="question-{nights.id}"' in page
+
+    # A wrong number: refused next to its question, what was typed kept, nothing stored.
+    response = organizer_client.post(
+        path,
+        data={"attending": "yes", "channel": "en", f"question-{meal.id}": "veg",
+              f"question-{nights.id}": "20"},
+    )  # fmt: skip
+    assert response.status_code == 400
+    assert "from 0 to 14" in field_error(text(response), f"question-{nights.id}")
+    assert re.search(rf'name="question-{meal.id}" id="[^"]+" value="veg" checked', text(response))
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Rsvp)) == 0
+    assert answers(guest) == {}
+
+    response = organizer_client.post(
+        path,
+        data={"attending": "yes", "channel": "en", f"question-{meal.id}": "veg",
+              f"question-{nights.id}": "3"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    assert answers(guest) == {meal.id: "veg", nights.id: "3"}
+    # The page shows them when the organizer comes back.
+    again = text(organizer_client.get(path))
+    assert re.search(rf'name="question-{meal.id}" id="[^"]+" value="veg" checked', again)

@@ -21,7 +21,6 @@ from ..services import (
     companions,
     invitations,
     notices,
-    questions,
     requests,
     rsvp,
     travel,
@@ -30,7 +29,7 @@ from ..services.requests import accompanying, deputies
 from ..services.travel import details as travel_details
 from ..services.travel import letters, offered_to, passports
 from ..text import one_line
-from . import limits
+from . import limits, question_fields
 from .use_case import perform, reads_first
 
 bp = Blueprint("public", __name__)
@@ -71,7 +70,7 @@ def invitation(token: str):
 
     form = RsvpForm(event, obj=_form_defaults(guest))
     status = 200
-    posted = _posted_answers() if request.method == "POST" else None
+    posted = question_fields.posted() if request.method == "POST" else None
     question_error: dict[int, str] = {}
     if request.method == "POST":
         if not is_open:
@@ -92,8 +91,7 @@ def invitation(token: str):
             if answered.ok:
                 return redirect(url_for(".invitation", token=token, _anchor="status"))
             status = answered.error.status
-            if isinstance(answered.error, questions.AnswerRefused) and answered.error.question_id:
-                question_error[answered.error.question_id] = str(answered.error)
+            question_error = question_fields.refusal(answered.error)
         else:
             status = 400
 
@@ -106,21 +104,6 @@ def invitation(token: str):
         question_values=posted,
         question_error=question_error,
     )
-
-
-QUESTION_FIELD = "question-"
-
-
-def _posted_answers() -> dict[int, tuple[str, ...]]:
-    """The answers the form posted to the event's questions (`question-<id>` fields), by
-    question id; a field whose id is not a number is question 0, which no guest is asked."""
-    answers: dict[int, tuple[str, ...]] = {}
-    for name in request.form:
-        if name.startswith(QUESTION_FIELD):
-            code = name.removeprefix(QUESTION_FIELD)
-            question_id = int(code) if code.isdigit() and len(code) < 10 else 0
-            answers[question_id] = tuple(request.form.getlist(name))
-    return answers
 
 
 @bp.post("/i/<token>/deputy")
@@ -196,19 +179,13 @@ def _invitation_page(
     question_error: dict[int, str] | None = None,
 ):
     event = guest.event
-    if question_values is None:
-        question_values = questions.form_values(guest.id)
     return (
         render_template(
             "public/invitation.html",
             guest=guest,
             event=event,
             form=form,
-            asked=questions.asked_of(guest),
-            question_values=question_values,
-            question_error=question_error or {},
-            text_lengths=questions.TEXT_LENGTHS,
-            choice_text=questions.choice_text,
+            **question_fields.context(guest, question_values, question_error),
             deputy_form=deputy_form,
             companion_form=companion_form or CompanionForm(prefix="companion", formdata=None),
             may_name_companions=accompanying.may_name(event, guest),

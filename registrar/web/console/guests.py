@@ -3,6 +3,8 @@ editing a guest, and answering for a guest. The actions to confirm are in guest_
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -13,6 +15,7 @@ from ...labels import CATEGORY_LABELS, CHANNEL_EXPORT, COMPANION_ROLE_LABELS
 from ...models import Category, Event, Guest, SeatState
 from ...services import audit, badges, companions, invitations, questions, rsvp, seats, travel
 from ...services import guests as guest_list
+from .. import question_fields
 from ..auth import organizer_required
 from ..use_case import perform
 from .common import current_event, get_or_404, guest_list_back
@@ -188,18 +191,24 @@ def guest_answer(guest_id: int):
     event = guest.event
     form = GuestAnswerForm(event, obj=_FormValues.answer_of(guest))
     status = 200
+    # The event's own questions: answered with the rest, as on the guest's form.
+    posted = question_fields.posted() if request.method == "POST" else None
+    refused: dict[int, str] = {}
     if request.method == "POST":
         if form.validate_on_submit():
             actor = audit.staff_actor(current_user)
-            answered = perform(lambda: guest_list.answer_for(guest_id, form.to_answer(), actor))
+            reply = replace(form.to_answer(), answers=posted)
+            answered = perform(lambda: guest_list.answer_for(guest_id, reply, actor))
             if answered.ok:
                 flash(_answer_saved(answered.result), "success")
                 return redirect(_back(event.id))
+            refused = question_fields.refusal(answered.error)
         status = 400
         guest = get_or_404(Guest, guest_id)
     return render_template(
         "console/guest_answer.html",
         **_page_context(guest),
+        **question_fields.context(guest, posted, refused),
         form=form,
         state=rsvp.state_of(guest),
         is_open=rsvp.is_open(guest.event),
