@@ -185,6 +185,9 @@ def checked_replies(guest: Guest, attending: bool, given: Mapping[int, Sequence[
 def keep_replies(guest: Guest, replies: Replies, actor: str) -> list[int]:
     """Store the checked answers in the caller's transaction; return the ids of the questions
     whose answer changed (audited with them)."""
+    if not replies.values:
+        # The event asks the guest nothing: nothing to read or write (the storm's path).
+        return []
     stored = {
         answer.question_id: answer
         for answer in db.session.scalars(
