@@ -158,3 +158,21 @@ def test_a_decline_in_the_console_tells_the_guest_the_reason_given(organizer_cli
         sa.select(OutboxMessage).where(OutboxMessage.kind == MessageKind.REQUEST_DECLINED)
     )
     assert told.details["reason"] == "Please send the spelling on your passport."
+
+
+def test_a_deputy_refused_on_the_guest_s_page_is_told_in_the_guest_s_language(client):
+    event = make_event(capacity=1)
+    mayor = make_guest(event, name_en="Chen Chi-Mai", language=Language.ZH_HANT)
+    db.session.commit()
+    answer(mayor)
+    form = {
+        "deputy-name_en": "Lin Kuo-Hsien",
+        "deputy-title": "Deputy Mayor",
+        "deputy-email": "not an address",
+        "deputy-language": "en",
+    }
+    refused = client.post(f"{invitation_path(mayor)}/deputy", data=form)
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    assert '<html lang="zh-Hant' in page, page[:200]
+    assert requests.pending_of(mayor, RequestKind.DEPUTY) is None

@@ -4,15 +4,14 @@ consulate checks a letter's verification code (no login)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, g, redirect, render_template, url_for
-from flask_babel import gettext as _
+from flask import Blueprint, render_template
+from flask_babel import lazy_gettext as _l
 
-from ..forms import DeputyForm, PassportForm, RsvpForm, WithdrawLetterForm
-from ..services import invitations
+from ..forms import PassportForm, WithdrawLetterForm
 from ..services.travel import letters, passports
 from . import limits
-from .public import _form_defaults, _invitation_page
-from .use_case import perform, reads_first
+from .public import ask_through_link
+from .use_case import reads_first
 
 bp = Blueprint("letters", __name__)
 
@@ -22,24 +21,14 @@ bp = Blueprint("letters", __name__)
 @reads_first
 def ask(token: str):
     """The guest asks for a letter with their passport details, or changes them."""
-    guest = invitations.resolve_invitation(token)
-    g.guest_language = guest.language.value
-    g.timezone = guest.event.timezone
-    form = PassportForm(prefix="passport")
-    status = 400
-    if form.validate_on_submit():
-        guest_id, link_version, details = guest.id, guest.token_version, form.to_details()
-        asked = perform(
-            lambda: passports.ask_for_letter(guest_id, link_version, details),
-            _("Thank you. The organizers will prepare your letter."),
-            error_pages=(404, 410),
-        )
-        if asked.ok:
-            return redirect(url_for("public.invitation", token=token, _anchor="visa-letter"))
-        status = asked.error.status
-    rsvp_form = RsvpForm(guest.event, obj=_form_defaults(guest), formdata=None)
-    return _invitation_page(
-        guest, token, rsvp_form, DeputyForm(prefix="deputy"), status, passport_form=form
+    return ask_through_link(
+        token,
+        lambda: PassportForm(prefix="passport"),
+        lambda form, guest_id, version: passports.ask_for_letter(
+            guest_id, version, form.to_details()
+        ),
+        _l("Thank you. The organizers will prepare your letter."),
+        anchor="visa-letter",
     )
 
 
@@ -48,23 +37,13 @@ def ask(token: str):
 @reads_first
 def withdraw(token: str):
     """The guest no longer needs a letter: their passport details are deleted."""
-    guest = invitations.resolve_invitation(token)
-    g.guest_language = guest.language.value
-    g.timezone = guest.event.timezone
-    form = WithdrawLetterForm(prefix="withdraw")
-    status = 400
-    if form.validate_on_submit():
-        guest_id, link_version = guest.id, guest.token_version
-        withdrawn = perform(
-            lambda: passports.withdraw(guest_id, link_version),
-            _("Your request is withdrawn and your passport details are deleted."),
-            error_pages=(404, 410),
-        )
-        if withdrawn.ok:
-            return redirect(url_for("public.invitation", token=token, _anchor="visa-letter"))
-        status = withdrawn.error.status
-    rsvp_form = RsvpForm(guest.event, obj=_form_defaults(guest), formdata=None)
-    return _invitation_page(guest, token, rsvp_form, DeputyForm(prefix="deputy"), status)
+    return ask_through_link(
+        token,
+        lambda: WithdrawLetterForm(prefix="withdraw"),
+        lambda _form, guest_id, version: passports.withdraw(guest_id, version),
+        _l("Your request is withdrawn and your passport details are deleted."),
+        anchor="visa-letter",
+    )
 
 
 @bp.get("/letters/<code>")

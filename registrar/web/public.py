@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
+from flask_babel import LazyString
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 
 from ..extensions import db
 from ..forms import CompanionForm, DeputyForm, PassportForm, RsvpForm, WithdrawLetterForm
@@ -33,6 +36,8 @@ from . import limits, question_fields
 from .use_case import perform, reads_first
 
 bp = Blueprint("public", __name__)
+# A form of something asked through the link (ask_through_link).
+Form = TypeVar("Form", bound=FlaskForm)
 
 
 @bp.get("/")
@@ -111,11 +116,13 @@ def invitation(token: str):
 @reads_first
 def propose_deputy(token: str):
     """The guest who cannot come proposes a deputy, for the organizers to approve."""
-    return _ask_through_link(
+    return ask_through_link(
         token,
-        DeputyForm(prefix="deputy"),
-        deputies.propose,
-        _("Thank you. The organizers will look at your deputy and let you both know."),
+        lambda: DeputyForm(prefix="deputy"),
+        lambda form, guest_id, version: deputies.propose(
+            guest_id, version, form.to_details(), audit.GUEST
+        ),
+        _l("Thank you. The organizers will look at your deputy and let you both know."),
         anchor="deputy",
     )
 
@@ -125,45 +132,53 @@ def propose_deputy(token: str):
 @reads_first
 def name_companion(token: str):
     """The attending guest names an accompanying person, for the organizers to approve."""
-    return _ask_through_link(
+    return ask_through_link(
         token,
-        CompanionForm(prefix="companion"),
-        accompanying.propose,
-        _("Thank you. The organizers will confirm your accompanying person."),
+        lambda: CompanionForm(prefix="companion"),
+        lambda form, guest_id, version: accompanying.propose(
+            guest_id, version, form.to_details(), audit.GUEST
+        ),
+        _l("Thank you. The organizers will confirm your accompanying person."),
         anchor="companions",
     )
 
 
-def _ask_through_link(
+def ask_through_link(
     token: str,
-    asked: DeputyForm | CompanionForm,
-    propose: Callable[[int, int, Any, str], object],
-    thanks: str,
+    make_form: Callable[[], Form],
+    act: Callable[[Form, int, int], object],
+    thanks: LazyString,
     *,
     anchor: str,
 ):
-    """A request made through the guest's link (a deputy, an accompanying person), which waits
-    for the organizers: saved at the link's version, or its form shown again with the refusal."""
+    """Something the guest asks through their link besides the answer (a deputy or an
+    accompanying person for the organizers to approve, a visa letter): `act(form, guest id,
+    link version)` in one transaction, checked there against the link's version; or the page
+    again, the form with the refusal next to its fields. The form is made, and `thanks` said,
+    once the guest's language is known, so that they speak it."""
     guest = invitations.resolve_invitation(token)
     g.guest_language = guest.language.value
     g.timezone = guest.event.timezone
+    asked = make_form()
     status = 400
     if asked.validate_on_submit():
-        guest_id, link_version, details = guest.id, guest.token_version, asked.to_details()
-        proposed = perform(
-            lambda: propose(guest_id, link_version, details, audit.GUEST),
-            thanks,
-            error_pages=(404, 410),
+        guest_id, link_version = guest.id, guest.token_version
+        done = perform(
+            lambda: act(asked, guest_id, link_version), str(thanks), error_pages=(404, 410)
         )
-        if proposed.ok:
-            return redirect(url_for(".invitation", token=token, _anchor=anchor))
-        status = proposed.error.status
+        if done.ok:
+            return redirect(url_for("public.invitation", token=token, _anchor=anchor))
+        status = done.error.status
     form = RsvpForm(guest.event, obj=_form_defaults(guest), formdata=None)
-    if isinstance(asked, CompanionForm):
-        return _invitation_page(
-            guest, token, form, DeputyForm(prefix="deputy"), status, companion_form=asked
-        )
-    return _invitation_page(guest, token, form, asked, status)
+    return _invitation_page(
+        guest,
+        token,
+        form,
+        asked if isinstance(asked, DeputyForm) else DeputyForm(prefix="deputy"),
+        status,
+        companion_form=asked if isinstance(asked, CompanionForm) else None,
+        passport_form=asked if isinstance(asked, PassportForm) else None,
+    )
 
 
 def _invitation_page(
