@@ -514,7 +514,16 @@ class Guest(Model):
         back_populates="guest", cascade="all, delete-orphan"
     )
 
-    __table_args__ = (sa.UniqueConstraint("event_id", "email", name="uq_guests_event_email"),)
+    __table_args__ = (
+        sa.UniqueConstraint("event_id", "email", name="uq_guests_event_email"),
+        # The guests offered travel one by one (services/travel/board.py): a few of an event.
+        sa.Index(
+            "ix_guests_travel_offered",
+            "event_id",
+            sqlite_where=sa.text("travel_offered = 1"),
+            postgresql_where=sa.text("travel_offered"),
+        ),
+    )
 
     @property
     def is_revoked(self) -> bool:

@@ -27,8 +27,17 @@ def upgrade():
         'guests',
         sa.Column('travel_offered', sa.Boolean(), server_default=sa.false(), nullable=False),
     )
+    # The few guests of an event offered travel one by one, found without reading the rest.
+    op.create_index(
+        'ix_guests_travel_offered',
+        'guests',
+        ['event_id'],
+        sqlite_where=sa.text('travel_offered = 1'),
+        postgresql_where=sa.text('travel_offered'),
+    )
 
 
 def downgrade():
+    op.drop_index('ix_guests_travel_offered', table_name='guests')
     for table, column in (("guests", "travel_offered"), ("events", "travel_categories")):
         op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")

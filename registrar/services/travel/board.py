@@ -90,39 +90,39 @@ def offered_query(event_id: int) -> sa.Select[Guest]:
     """The guests of the event offered travel (services.travel.offered_to, as a query)."""
     event = db.session.get_one(Event, event_id)
     categories = [c.value for c in event.categories_offered_travel]
+    # With no category offered it, the guests offered it one by one alone: a condition the
+    # partial index ix_guests_travel_offered answers without reading the event's guests.
+    offered = (
+        sa.or_(Guest.travel_offered, Guest.category.in_(categories))
+        if categories
+        else Guest.travel_offered
+    )
     return sa.select(Guest).where(
         Guest.event_id == event_id,
+        offered,
         Guest.principal_id.is_(None),
         Guest.revoked_at.is_(None),
         ~Guest.is_erased,
-        sa.or_(Guest.travel_offered, Guest.category.in_(categories)),
     )
 
 
 def counts(event_id: int) -> TravelCounts:
+    """How many guests are offered travel, gave their details, or declined without giving
+    them: one pass over the guests offered it (for an event that offers it to no category, the
+    few offered it one by one, found by their index), none when nobody is offered it."""
     offered = offered_query(event_id).subquery()
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(offered)) or 0
-    given = (
-        db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(offered)
-            .join(GuestTravel, GuestTravel.guest_id == offered.c.id)
+    given = GuestTravel.guest_id.is_not(None)
+    total, given_count, declined = db.session.execute(
+        sa.select(
+            sa.func.count(),
+            sa.func.count(GuestTravel.guest_id),
+            sa.func.count(sa.case((sa.and_(Rsvp.attending.is_(False), ~given), 1))),
         )
-        or 0
-    )
-    declined = (
-        db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(offered)
-            .join(Rsvp, Rsvp.guest_id == offered.c.id)
-            .where(
-                Rsvp.attending.is_(False),
-                offered.c.id.not_in(sa.select(GuestTravel.guest_id)),
-            )
-        )
-        or 0
-    )
-    return TravelCounts(offered=total, given=given, declined=declined)
+        .select_from(offered)
+        .outerjoin(GuestTravel, GuestTravel.guest_id == offered.c.id)
+        .outerjoin(Rsvp, Rsvp.guest_id == offered.c.id)
+    ).one()
+    return TravelCounts(offered=total, given=given_count, declined=declined)
 
 
 def not_given(event_id: int) -> list[Guest]:
