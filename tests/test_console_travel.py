@@ -10,14 +10,14 @@ import io
 import re
 import shutil
 import subprocess
-from datetime import date, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import time, timedelta
 
 import pytest
 import sqlalchemy as sa
 from support.app import request_client, text
 from support.auth import PASSWORD
 from support.factories import answer, make_event, make_guest, make_staff
+from support.travel import event_day, travel_event
 
 from registrar import create_app
 from registrar.extensions import db
@@ -35,19 +35,9 @@ from registrar.services.travel import details as travel
 from registrar.services.travel import reminders
 
 
-def travel_event(**fields) -> Event:
-    return make_event(
-        travel_categories="vip speaker", travel_hotels="Grand Hi-Lai\nHotel Nikko", **fields
-    )
-
-
-def day_of(event: Event) -> date:
-    return event.starts_at.astimezone(ZoneInfo(event.timezone)).date()
-
-
 def given(guest, *, arrives: time, before: int = 1, pickup: bool = True, **changed) -> GuestTravel:
     event = guest.event
-    day = day_of(event)
+    day = event_day(event)
     values = dict(
         arrival_date=day - timedelta(days=before),
         arrival_time=arrives,

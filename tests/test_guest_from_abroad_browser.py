@@ -21,6 +21,7 @@ from support.auth import PASSWORD
 from support.browser import PHONE, TIMEOUT_MS, in_browser
 from support.factories import invitation_path, make_event, make_guest, make_staff
 from support.live_server import read, serving
+from support.travel import LETTERHEAD
 
 from registrar.extensions import db
 from registrar.models import (
@@ -34,16 +35,6 @@ from registrar.models import (
 )
 
 pytestmark = in_browser
-
-LETTERHEAD = {
-    "letter_organizer_en": "Kaohsiung City Government",
-    "letter_organizer_zh": "高雄市政府",
-    "letter_address_en": "No. 2, Sihwei 3rd Rd., Lingya District, Kaohsiung",
-    "letter_address_zh": "高雄市苓雅區四維三路2號",
-    "letter_signatory": "Chen Chi-Mai",
-    "letter_signatory_title_en": "Mayor",
-    "letter_signatory_title_zh": "市長",
-}
 
 
 def pdf_words(pdf: bytes, tmp_path, name: str) -> str:

@@ -4,13 +4,13 @@
 from __future__ import annotations
 
 import re
-from datetime import date, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import time, timedelta
 
 import pytest
 import sqlalchemy as sa
 from support.app import request_client, text
-from support.factories import invitation_path, make_event, make_guest
+from support.factories import invitation_path, make_guest
+from support.travel import event_day, travel_event
 
 from registrar import create_app
 from registrar.extensions import db
@@ -32,16 +32,6 @@ from registrar.services.travel.details import (
     give,
     normal_flight,
 )
-
-
-def travel_event(**fields) -> Event:
-    return make_event(
-        travel_categories="vip speaker", travel_hotels="Grand Hi-Lai\nHotel Nikko", **fields
-    )
-
-
-def event_day(event: Event) -> date:
-    return event.starts_at.astimezone(ZoneInfo(event.timezone)).date()
 
 
 def form(event: Event, **typed) -> dict:

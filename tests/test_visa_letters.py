@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from support.app import text
 from support.auth import api_bearer, logged_in
 from support.factories import invitation_path, make_event, make_guest, make_staff
+from support.travel import LETTERHEAD
 
 from registrar import tokens
 from registrar.errors import InvalidAnswer
@@ -32,15 +33,6 @@ from registrar.services import audit, exports, invitations
 from registrar.services.guests import erasure
 from registrar.services.travel import letter_pdf, letters, passports
 
-LETTERHEAD = {
-    "letter_organizer_en": "Kaohsiung City Government",
-    "letter_organizer_zh": "高雄市政府",
-    "letter_address_en": "No. 2, Sihwei 3rd Rd., Lingya District, Kaohsiung",
-    "letter_address_zh": "高雄市苓雅區四維三路2號",
-    "letter_signatory": "Chen Chi-Mai",
-    "letter_signatory_title_en": "Mayor",
-    "letter_signatory_title_zh": "市長",
-}
 MAYOR = passports.PassportDetails(
     name="MAGAGULA Sibusiso",
     nationality="Eswatini",
