@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -36,6 +37,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from .errors import InvalidAnswer
+from .i18n import bilingual
 from .labels import (
     CATEGORY_LABELS,
     CHANNEL_LABELS,
@@ -52,6 +54,7 @@ from .services.guests import FIELD_LENGTHS, GuestDetails
 from .services.requests.deputies import MAX_LENGTHS as DEPUTY_LENGTHS
 from .services.requests.deputies import DeputyDetails
 from .services.rsvp import MAX_LENGTHS, RsvpAnswer, offered_channels
+from .services.seats import sessions as seat_sessions
 from .services.travel.passports import PassportDetails
 from .text import ONE_LINE_MESSAGE, has_control_characters
 
@@ -66,6 +69,13 @@ def _max(field: str) -> Length:
     return Length(max=MAX_LENGTHS[field], message=_l("At most %(max)d characters, please."))
 
 
+def _session_label(item, zone: ZoneInfo) -> str:
+    """A session as the form offers it: its title in the page's language and its times."""
+    starts = item.starts_at.astimezone(zone).strftime("%H:%M")
+    ends = item.ends_at.astimezone(zone).strftime("%H:%M")
+    return f"{bilingual(item, 'title')} ({starts}–{ends})"
+
+
 class RsvpForm(FlaskForm):
     attending = RadioField(
         _l("Will you attend?"),
@@ -76,6 +86,13 @@ class RsvpForm(FlaskForm):
         validators=[InputRequired(message=_l("Please answer yes or no."))],
     )
     channel = RadioField(_l("Interpretation channel you will listen on"), validate_choice=False)
+    # Asked only in an event whose guests choose sessions (services/seats/sessions.py).
+    sessions = SelectMultipleField(
+        _l("Sessions you will attend"),
+        validate_choice=False,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
     name_en = StringField(_l("Name in English"), validators=[_max("name_en"), _one_line])
     name_zh = StringField(_l("Name in Chinese"), validators=[_max("name_zh"), _one_line])
     organization = StringField(_l("Organization"), validators=[_max("organization"), _one_line])
@@ -87,6 +104,11 @@ class RsvpForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.channel.choices = [
             SelectChoice(c.value, CHANNEL_LABELS[c]) for c in offered_channels(event)
+        ]
+        zone = ZoneInfo(event.timezone)
+        self.session_items = seat_sessions.offered(event.id)
+        self.sessions.choices = [
+            SelectChoice(str(item.id), _session_label(item, zone)) for item in self.session_items
         ]
 
     def validate_attending(self, field) -> None:
@@ -101,10 +123,22 @@ class RsvpForm(FlaskForm):
         if field.data not in {choice.value for choice in field.choices}:
             raise ValidationError(_l("Please choose one of the channels listed."))
 
+    def validate_sessions(self, field) -> None:
+        if self.attending.data != "yes" or not self.session_items:
+            return
+        if not field.data:
+            raise ValidationError(_l("Please choose at least one session you will attend."))
+        if not set(field.data) <= {choice.value for choice in field.choices}:
+            raise ValidationError(
+                _l("Please choose among the sessions listed (reload the page to see them).")
+            )
+
     def to_answer(self) -> RsvpAnswer:
         attending = self.attending.data == "yes"
+        chosen = frozenset(int(value) for value in self.sessions.data or ())
         return RsvpAnswer(
             attending=attending,
+            sessions=chosen if attending and self.session_items else None,
             channel=Channel(self.channel.data) if attending else None,
             dietary=self.dietary.data or "",
             access_needs=self.access_needs.data or "",
@@ -530,10 +564,22 @@ class GuestAnswerForm(RsvpForm):
     name_en = name_zh = organization = None  # type: ignore[assignment]
     note = TextAreaField(_l("Note"), validators=[_max("note")])
 
+    def validate_sessions(self, field) -> None:
+        if self.attending.data != "yes" or not self.session_items:
+            return
+        if not field.data:
+            raise ValidationError(_l("Please choose at least one session you will attend."))
+        if not set(field.data) <= {choice.value for choice in field.choices}:
+            raise ValidationError(
+                _l("Please choose among the sessions listed (reload the page to see them).")
+            )
+
     def to_answer(self) -> RsvpAnswer:
         attending = self.attending.data == "yes"
+        chosen = frozenset(int(value) for value in self.sessions.data or ())
         return RsvpAnswer(
             attending=attending,
+            sessions=chosen if attending and self.session_items else None,
             channel=Channel(self.channel.data) if attending else None,
             dietary=self.dietary.data or "",
             access_needs=self.access_needs.data or "",

@@ -360,6 +360,12 @@ class AgendaItem(Model):
     title_zh: Mapped[str] = mapped_column(sa.String(300))
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # A session guests choose to attend (services/seats/sessions.py): the room's capacity, the
+    # waitlist, the door's counts and the receivers then apply to it on its own. Only a
+    # session may be one; an event with none has one implicit session, the whole event.
+    choosable: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
+    # The last waitlist number of this session's queue; only ever grows (as the event's does).
+    waitlist_counter: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
 
     event: Mapped[Event] = relationship(back_populates="agenda")
     people: Mapped[list[AgendaPerson]] = relationship(
@@ -655,6 +661,36 @@ class Seat(Model):
     )
 
 
+class SessionSeat(Model):
+    """A guest's seat in one session guests choose (AgendaItem.choosable): confirmed within
+    the room's capacity for that session, or waitlisted in the session's own queue.
+
+    The guest's Seat then sums them up: confirmed when confirmed for at least one session,
+    waitlisted when waitlisted for all it chose (services/seats/sessions.py keeps it so).
+    """
+
+    __tablename__ = "session_seats"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"))
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("agenda_items.id", ondelete="CASCADE"))
+    guest_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("guests.id", ondelete="CASCADE"), index=True
+    )
+    state: Mapped[SeatState] = mapped_column(_enum(SeatState))
+    # The session's counter at the time of joining its queue; None once confirmed.
+    queue_number: Mapped[int | None] = mapped_column(sa.Integer)
+    since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # As Seat.hold_id: the hold this confirmed seat was taken from, in this session.
+    hold_id: Mapped[int | None] = mapped_column(sa.ForeignKey("seat_holds.id"), index=True)
+
+    __table_args__ = (
+        sa.UniqueConstraint("session_id", "guest_id", name="uq_session_seats_session_guest"),
+        sa.UniqueConstraint("session_id", "queue_number", name="uq_session_seats_session_queue"),
+        sa.Index("ix_session_seats_session_state", "session_id", "state", "queue_number"),
+    )
+
+
 class SeatHold(Model):
     """Seats held for one named guest or for a category of guests (services/seats/).
 
@@ -751,6 +787,10 @@ class Scan(Model):
     # Set on an entry that a scan made earlier elsewhere (and synced later) turned out to precede.
     duplicate: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     actor: Mapped[str] = mapped_column(sa.String(64))
+    # The session guests choose that the scan counted for (services/checkin/): the one under
+    # way, or starting within half an hour; None in an event without such sessions. No
+    # reference: a scan is history, kept as it was whatever becomes of the programme.
+    session_id: Mapped[int | None] = mapped_column(sa.Integer)
     # The answer as first given, returned again to a retry with the same nonce.
     result: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
 

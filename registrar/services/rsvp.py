@@ -51,6 +51,10 @@ class RsvpAnswer:
     # organizer answering yes or no for the guest); given, it answers every question the guest
     # is asked, one left out being answered empty.
     answers: Mapping[int, Sequence[str]] | None = None
+    # The sessions the guest will attend, by programme item id, in an event whose guests
+    # choose sessions (services/seats/sessions.py). None: as chosen before, or every session
+    # when none was (an organizer answering for the guest).
+    sessions: frozenset[int] | None = None
 
 
 @dataclass(frozen=True)
@@ -138,8 +142,10 @@ def answer(
         if reply.answers is None
         else questions.checked_replies(guest, reply.attending, reply.answers)
     )
+    by_session = seats.sessions.on(event.id)
     # Read before anything is written: the writes then reach the database together.
-    counts = seats.seat_counts(event) if reply.attending and guest.seat is None else None
+    first_seat = reply.attending and guest.seat is None and not by_session
+    counts = seats.seat_counts(event) if first_seat else None
     flags = {
         **({"on_behalf": True} if on_behalf else {}),
         **({"at_the_door": True} if at_the_door else {}),
@@ -166,7 +172,18 @@ def answer(
             **flags,
         )
         webhooks.answer_changed(event, guest, changed)
-    if reply.attending:
+    if reply.attending and by_session:
+        wanted = reply.sessions
+        if wanted is None:
+            wanted = frozenset(seats.sessions.chosen_ids(guest.id)) or None
+        seats.sessions.choose(
+            event,
+            guest,
+            wanted if wanted is not None else seats.sessions.offered_ids(event.id),
+            actor,
+            badge_changed="channel" in changed,
+        )
+    elif reply.attending:
         held = guest.seat.state if guest.seat is not None else None
         seat = seats.confirm_or_waitlist(event, guest, actor, counts=counts)
         if held == SeatState.CONFIRMED and seat.state == held and "channel" in changed:
@@ -244,6 +261,7 @@ def _cleaned(reply: RsvpAnswer) -> RsvpAnswer:
         values[f.name] = value.strip() if plain_text else value
     if not values["attending"]:
         values["channel"] = None
+        values["sessions"] = None
     return RsvpAnswer(**values)
 
 

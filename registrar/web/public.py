@@ -26,6 +26,7 @@ from ..services import (
     notices,
     requests,
     rsvp,
+    seats,
     travel,
 )
 from ..services.requests import accompanying, deputies
@@ -212,6 +213,7 @@ def _invitation_page(
             pending_deputy=requests.pending_of(guest, RequestKind.DEPUTY),
             pending_names=requests.pending_of(guest, RequestKind.NAME_CHANGE),
             state=rsvp.state_of(guest),
+            session_places=seats.sessions.places_of(guest) if guest.seat is not None else [],
             is_open=rsvp.is_open(event),
             channel_labels=CHANNEL_LABELS,
             token=token,
@@ -327,4 +329,6 @@ def _form_defaults(guest) -> _FormDefaults:
         name_en=one_line((asked and asked.name_en) or guest.name_en),
         name_zh=one_line((asked and asked.name_zh) or guest.name_zh),
         organization=one_line((asked and asked.organization) or guest.organization),
+        # The sessions chosen; none ticked before the first answer, for the guest to choose.
+        sessions=[str(n) for n in seats.sessions.chosen_ids(guest.id)],
     )

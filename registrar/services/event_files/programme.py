@@ -71,7 +71,9 @@ def checked_programme(
     for n, item in enumerate(planned):
         where = f"agenda[{n}]"
         try:
-            texts = checked_item(ItemDetails(item.kind, "", "", item.title_en, item.title_zh))
+            texts = checked_item(
+                ItemDetails(item.kind, "", "", item.title_en, item.title_zh, item.choosable)
+            )
         except ProgrammeError as exc:
             raise refuse(f"{where}.{PROGRAMME_KEYS[exc.field or 'title_en']}", exc) from None
         people = []
@@ -97,6 +99,7 @@ def checked_programme(
                     starts_at=item.starts_at,
                     ends_at=item.ends_at,
                     people=tuple(people),
+                    choosable=texts.choosable,
                 ),
             )
         )

@@ -98,6 +98,8 @@ class PlannedItem:
     starts_at: datetime
     ends_at: datetime
     people: tuple[PersonDetails, ...] = ()
+    # A session guests choose to attend (`choosable = true` in the file).
+    choosable: bool = False
 
 
 @dataclass(frozen=True)

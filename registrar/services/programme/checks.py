@@ -57,6 +57,8 @@ class ItemDetails:
     ends: str
     title_en: str = ""
     title_zh: str = ""
+    # A session guests choose to attend (services/seats/sessions.py); never a break.
+    choosable: bool = False
 
 
 @dataclass(frozen=True)
@@ -127,7 +129,14 @@ def checked_item(details: ItemDetails) -> ItemDetails:
         kind = AgendaKind(details.kind)
     except ValueError:
         raise ProgrammeError(_l("Please choose session or break."), field="kind") from None
-    return ItemDetails(kind=kind, starts=details.starts, ends=details.ends, **texts)
+    choosable = bool(details.choosable)
+    if choosable and kind != AgendaKind.SESSION:
+        raise ProgrammeError(
+            _l("Only a session can be one that guests choose; a break cannot."), field="choosable"
+        )
+    return ItemDetails(
+        kind=kind, starts=details.starts, ends=details.ends, choosable=choosable, **texts
+    )
 
 
 def checked_person(details: PersonDetails) -> PersonDetails:

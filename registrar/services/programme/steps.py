@@ -11,10 +11,11 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any, Protocol
 
+import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ...extensions import db
-from ...models import AgendaItem, AgendaKind, AgendaPerson, Event, Guest
+from ...models import AgendaItem, AgendaKind, AgendaPerson, Event, Guest, Seat, SessionSeat
 from .. import audit
 from .checks import PersonDetails, ProgrammeError, clock
 
@@ -28,6 +29,8 @@ class _ItemTexts(Protocol):
     def title_en(self) -> str: ...
     @property
     def title_zh(self) -> str: ...
+    @property
+    def choosable(self) -> bool: ...
 
 
 def item_columns(details: _ItemTexts, starts: datetime, ends: datetime) -> dict[str, Any]:
@@ -38,6 +41,7 @@ def item_columns(details: _ItemTexts, starts: datetime, ends: datetime) -> dict[
         "title_zh": details.title_zh,
         "starts_at": starts,
         "ends_at": ends,
+        "choosable": details.choosable,
     }
 
 
@@ -67,11 +71,14 @@ def item_record(event: Event, item: AgendaItem) -> dict[str, Any]:
         "title_zh": item.title_zh,
         "starts": clock(event, item.starts_at),
         "ends": clock(event, item.ends_at),
+        **({"choosable": True} if item.choosable else {}),
     }
 
 
 def append_item(event: Event, values: dict[str, Any], actor: str, **context: Any) -> AgendaItem:
     """A new item after the event's others; `values` are its columns (kind, titles, times)."""
+    if values.get("choosable"):
+        _require_sessions_may_start(event)
     item = AgendaItem(position=len(event.agenda) + 1, **values)
     event.agenda.append(item)
     db.session.flush()
@@ -90,6 +97,11 @@ def change_item(
 ) -> list[str]:
     """Give the item the column values wanted; the names of those that changed."""
     changed = [name for name, value in wanted.items() if getattr(item, name) != value]
+    if "choosable" in changed:
+        if wanted["choosable"]:
+            _require_sessions_may_start(event)
+        else:
+            _require_nobody_chose(item)
     if changed:
         before = item_record(event, item)
         for name in changed:
@@ -107,6 +119,8 @@ def change_item(
 
 
 def remove_item(event: Event, item: AgendaItem, actor: str, **context: Any) -> None:
+    if item.choosable:
+        _require_nobody_chose(item)
     record = item_record(event, item)
     people = len(item.people)
     event.agenda.remove(item)  # delete-orphan: the item and its people go
@@ -118,6 +132,35 @@ def remove_item(event: Event, item: AgendaItem, actor: str, **context: Any) -> N
         **context,
         **record,
     )
+
+
+def _require_sessions_may_start(event: Event) -> None:
+    """Guests choose sessions from the first answer on: an event whose guests hold seats for
+    the whole event cannot start asking them (a session may be added to those chosen, though)."""
+    if any(item.choosable for item in event.agenda):
+        return
+    if db.session.scalar(sa.select(sa.exists().where(Seat.event_id == event.id))):
+        raise ProgrammeError(
+            _l(
+                "Guests hold seats for the whole event already, so it cannot start asking them "
+                "to choose sessions. Nothing was changed."
+            ),
+            field="choosable",
+        )
+
+
+def _require_nobody_chose(item: AgendaItem) -> None:
+    """A session guests chose stays one (and stays): their seats in it would be lost."""
+    chose = db.session.scalar(sa.select(sa.func.count()).where(SessionSeat.session_id == item.id))
+    if chose:
+        raise ProgrammeError(
+            _l(
+                "%(count)s guests chose this session, so it stays one that guests choose and "
+                "cannot be deleted. Nothing was changed."
+            ),
+            field="choosable",
+            count=chose,
+        )
 
 
 def _require_guest_of(event: Event, details: PersonDetails) -> None:

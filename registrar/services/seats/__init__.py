@@ -10,12 +10,16 @@ guest, a category's goes to the first waitlisted guest of that category, if any.
 Every function that changes seats runs under the event lock (locking.lock_event): those that
 take an event take it as the caller locked it, and refuse to run when it is not.
 
+An event whose guests choose sessions seats them per session (sessions: its docstring says how).
+
 The package: counts (how many seats, where a yes would sit), queue (the waitlist as it
 stands), placing (taking, giving up and passing seats; promotion), moves (the organizer's
-moves on the waitlist) and holds (seats held for guests and categories).
+moves on the waitlist), holds (seats held for guests and categories) and sessions (a seat and a
+waitlist per session guests choose).
 """
 
-from .counts import SeatCounts, has_seat_for, seat_counts
+from . import sessions
+from .counts import SeatCounts, seat_counts
 from .holds import (
     MAX_HOLD,
     Hold,
@@ -31,6 +35,7 @@ from .moves import WaitlistChanged, move_on_waitlist, promote_guest
 from .placing import (
     category_changed,
     confirm_or_waitlist,
+    has_seat_for,
     held_for_another_category,
     pass_seat,
     promote_from_waitlist,
@@ -59,6 +64,7 @@ __all__ = [
     "release",
     "release_guest_hold",
     "seat_counts",
+    "sessions",
     "set_capacity",
     "set_category_holds",
     "set_holds",

@@ -11,7 +11,6 @@ import sqlalchemy as sa
 
 from ...extensions import db
 from ...models import Event, Guest, Seat, SeatHold, SeatState
-from ..locking import require_event_lock
 
 
 @dataclass(frozen=True)
@@ -108,10 +107,3 @@ def _place(event: Event, guest: Guest, counts: SeatCounts) -> tuple[SeatState, i
     if counts.free > 0:
         return SeatState.CONFIRMED, None
     return SeatState.WAITLISTED, None
-
-
-def has_seat_for(event: Event, guest: Guest) -> bool:
-    """Whether this guest, holding no seat, would be confirmed now (a hold of theirs or an
-    open seat). Under the event lock, as every decision."""
-    require_event_lock(event.id, "has_seat_for")
-    return _place(event, guest, seat_counts(event))[0] == SeatState.CONFIRMED

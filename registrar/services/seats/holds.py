@@ -20,6 +20,7 @@ from .. import audit
 from ..event_state import require_changeable
 from ..locking import lock_event, require_event_lock
 from ..seating import plan as seating_plan
+from . import sessions
 from .counts import _SEATS_OF_HOLD, seat_counts
 from .placing import promote_from_waitlist
 
@@ -222,6 +223,10 @@ def _apply_holds(
     counts = seat_counts(event)
     on_open = counts.confirmed - counts.confirmed_in_holds
     on_open -= sum(1 for seat in moving if seat.hold_id is None)
+    if (fullest := sessions.fullest(event)) is not None:
+        # Per session; the summaries take no hold, so none moves into one.
+        moving = []
+        on_open = fullest.confirmed - fullest.confirmed_in_holds
     if event.capacity - event.held_seats - reserved < on_open:
         raise CapacityTooLow(
             _l(

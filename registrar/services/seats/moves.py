@@ -13,6 +13,7 @@ from ...extensions import db
 from ...models import Event, Guest, Seat, SeatState
 from .. import audit
 from ..locking import lock_event
+from . import sessions
 from .counts import _place, seat_counts
 from .placing import _confirm_waitlisted
 from .queue import waitlist, waitlist_position
@@ -35,6 +36,8 @@ def promote_guest(event_id: int, guest_id: int, actor: str) -> Guest:
     capacity or releases held seats (the first in line then gets the seat).
     """
     event = lock_event(event_id)
+    if sessions.on(event.id):
+        return _promote_in_sessions(event, guest_id, actor)
     seat = _waitlisted_seat(event, guest_id)
     state, hold_id = _place(event, seat.guest, seat_counts(event))
     if state != SeatState.CONFIRMED:
@@ -63,6 +66,13 @@ def move_on_waitlist(
     Returns the new position.
     """
     event = lock_event(event_id)
+    if sessions.on(event.id):
+        raise InvalidAnswer(
+            _l(
+                "In this event each session keeps its own waitlist, in the order guests joined "
+                "it, so nobody was moved. To seat a guest now, promote them."
+            )
+        )
     _waitlisted_seat(event, guest_id)
     queue = waitlist(event)
     index = next(i for i, seat in enumerate(queue) if seat.guest_id == guest_id)
@@ -107,3 +117,15 @@ def _waitlisted_seat(event: Event, guest_id: int) -> Seat:
             _l("This guest is not on the waitlist any more, so nothing was changed.")
         )
     return seat
+
+
+def _promote_in_sessions(event: Event, guest_id: int, actor: str) -> Guest:
+    guest = db.session.get(Guest, guest_id)
+    waiting = guest is not None and any(
+        place.state == SeatState.WAITLISTED for place in sessions.places_of(guest)
+    )
+    if guest is None or guest.event_id != event.id or not waiting:
+        raise WaitlistChanged(
+            _l("This guest is not on the waitlist any more, so nothing was changed.")
+        )
+    return sessions.promote_guest_now(event, guest, actor)

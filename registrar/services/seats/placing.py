@@ -18,6 +18,7 @@ from .. import audit, notify, webhooks
 from ..event_state import require_changeable
 from ..locking import lock_event, require_event_lock
 from ..writes import Writes
+from . import sessions
 from .counts import _SEATS_OF_HOLD, SeatCounts, _hold_with_room, _place, seat_counts
 
 
@@ -34,6 +35,10 @@ def confirm_or_waitlist(
     require_event_lock(event.id, "confirm_or_waitlist")
     if guest.seat is not None:
         return guest.seat
+    if sessions.on(event.id):
+        seat = sessions.seat_guest(event, guest, actor)
+        assert seat is not None
+        return seat
     if counts is None:
         counts = seat_counts(event)
     state, hold_id = _place(event, guest, counts)
@@ -68,6 +73,16 @@ def confirm_or_waitlist(
     # Written by the message's flush already, unless no message was queued.
     db.session.flush()
     return seat
+
+
+def has_seat_for(event: Event, guest: Guest) -> bool:
+    """Whether this guest, holding no seat, would be confirmed now (a hold of theirs or an
+    open seat; in an event with sessions, in one of them). Under the event lock, as every
+    decision."""
+    require_event_lock(event.id, "has_seat_for")
+    if sessions.on(event.id):
+        return any(sessions.has_seat_in(event, guest, s) for s in sessions.offered_ids(event.id))
+    return _place(event, guest, seat_counts(event))[0] == SeatState.CONFIRMED
 
 
 def take_seat_by_statement(
@@ -139,6 +154,10 @@ def release(event: Event, guest: Guest, actor: str, reason: str) -> list[Guest]:
     if seat is None:
         return []
     was_confirmed = seat.state == SeatState.CONFIRMED
+    by_session = sessions.on(event.id)
+    if by_session:
+        # Promotion in each session follows, once the guest's summary is gone too.
+        freed = sessions.release_all(event, guest, actor, reason)
     guest.seat = None
     db.session.flush()
     audit.record(
@@ -150,6 +169,8 @@ def release(event: Event, guest: Guest, actor: str, reason: str) -> list[Guest]:
         reason=reason,
         **({"held": True} if seat.hold_id is not None else {}),
     )
+    if by_session:
+        return sessions.promote_in(event, freed, actor)
     return promote_from_waitlist(event, actor) if was_confirmed else []
 
 
@@ -170,6 +191,7 @@ def pass_seat(event: Event, holder: Guest, deputy: Guest, actor: str) -> Seat | 
         return None
     if deputy.seat is not None:
         raise InvalidAnswer(_l("The deputy already holds a seat."))
+    sessions.pass_seats(holder, deputy)
     db.session.flush()
     db.session.execute(
         sa.update(Seat)
@@ -247,6 +269,8 @@ def promote_from_waitlist(event: Event, actor: str) -> list[Guest]:
     to the head of the waitlist.
     """
     require_event_lock(event.id, "promote_from_waitlist")
+    if sessions.on(event.id):
+        return sessions.promote_all(event, actor)
     promoted = _promote_into_holds(event, actor)
     db.session.flush()
     free = seat_counts(event).free
@@ -323,7 +347,11 @@ def set_capacity(event_id: int, capacity: int, held_seats: int, actor: str) -> l
             ),
             reserved=counts.reserved,
         )
+    sessions.capacity_check(event, capacity, held_seats, counts.reserved)
     confirmed = counts.confirmed - counts.confirmed_in_holds
+    if sessions.on(event.id):
+        # Each session's guests are checked above; the summaries count no room.
+        confirmed = 0
     if capacity - held_seats - counts.reserved < confirmed:
         raise CapacityTooLow(
             _l(
