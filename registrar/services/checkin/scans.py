@@ -279,6 +279,7 @@ def scan(event_id: int, request: ScanRequest, actor: str) -> ScanAnswer:
         "override": decision.override,
         "duplicate": decision.duplicate,
         "actor": actor,
+        "session_id": None,
         "result": answer.as_record(),
     }
     if not decision.new_presence:
