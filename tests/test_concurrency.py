@@ -20,9 +20,11 @@ import sqlalchemy as sa
 from support import factories
 from support.app import TEST_SECRET
 from support.live_server import stop
+from support.sessions import make_sessions_event
 
 from registrar.extensions import db
 from registrar.models import (
+    AgendaItem,
     AuditEntry,
     Channel,
     Event,
@@ -32,6 +34,7 @@ from registrar.models import (
     Rsvp,
     Seat,
     SeatState,
+    SessionSeat,
 )
 from registrar.services import audit, outbox, rsvp, seats
 
@@ -383,3 +386,68 @@ def test_first_answers_racing_declines_keep_capacity_queue_and_messages(app, ser
             expected[g] = MessageKind.CONFIRMATION
     assert kinds == Counter(expected.items())
     assert len(_audit(event_id, "rsvp.answered")) == 8 + 24
+
+
+def _most_confirmed_in_session_at_once(event_id: int, session_id: int) -> int:
+    """_most_confirmed_at_once for one session's seats."""
+    confirmed = most = 0
+    for entry in _audit(event_id):
+        if entry.details.get("session") != session_id:
+            continue
+        if entry.action in ("seat.session_confirmed", "seat.session_promoted"):
+            confirmed += 1
+        elif entry.action == "seat.session_released" and entry.details["state"] == "confirmed":
+            confirmed -= 1
+        most = max(most, confirmed)
+    return most
+
+
+def test_a_hundred_and_twenty_guests_choosing_sessions_at_once_keep_each_within_fifty(app, server):
+    event, s2, s3 = make_sessions_event(capacity=50)
+    guests = factories.make_guests(event, 120)
+    # One in three for Session 2 only, one in three for Session 3 only, the rest for both:
+    # 80 guests want each session's 50 seats.
+    session_ids = (s2.id, s3.id)
+    choices = [(s2.id,), (s3.id,), session_ids]
+    wanted = {g.id: choices[n % 3] for n, g in enumerate(guests)}
+    paths = [factories.invitation_path(g) for g in guests]
+    event_id = event.id
+    # Nothing of ours may be read after this: on SQLite it would begin a transaction holding
+    # the write lock through the race.
+    db.session.commit()
+    opened = _open_invitations(server, paths)
+
+    responses = _race(
+        server,
+        [
+            Post(browser, path, [*_yes(token).items(), *(("sessions", str(s)) for s in chosen)])
+            for (browser, token), path, chosen in zip(opened, paths, wanted.values(), strict=True)
+        ],
+    )
+
+    _assert_answered_without_error(responses)
+    assert len(_worker_pids(server, "POST", 120)) > 1
+    db.session.expire_all()
+    rows = db.session.scalars(sa.select(SessionSeat).where(SessionSeat.event_id == event_id))
+    by_guest: dict[int, dict[int, SessionSeat]] = {}
+    for seat in rows:
+        by_guest.setdefault(seat.guest_id, {})[seat.session_id] = seat
+    # Each guest holds a seat in exactly the sessions chosen.
+    assert {g: set(s) for g, s in by_guest.items()} == {g: set(c) for g, c in wanted.items()}
+    for session_id in session_ids:
+        seats_in = [s[session_id] for s in by_guest.values() if session_id in s]
+        confirmed = [s for s in seats_in if s.state == SeatState.CONFIRMED]
+        waiting = sorted(
+            (s for s in seats_in if s.state == SeatState.WAITLISTED), key=lambda s: s.queue_number
+        )
+        assert len(confirmed) == 50 and len(waiting) == 30
+        # The session's queue runs 1..30 with no gap, and its counter says 30.
+        assert [s.queue_number for s in waiting] == list(range(1, 31))
+        assert db.session.get(AgendaItem, session_id).waitlist_counter == 30
+        assert _most_confirmed_in_session_at_once(event_id, session_id) == 50
+    # The guest's seat sums the sessions up: confirmed when confirmed in one.
+    for seat in _seats_of(event_id):
+        states = {s.state for s in by_guest[seat.guest_id].values()}
+        expected = SeatState.CONFIRMED if SeatState.CONFIRMED in states else SeatState.WAITLISTED
+        assert seat.state == expected
+    assert len(_seats_of(event_id)) == 120
