@@ -142,10 +142,11 @@ def answer(
         if reply.answers is None
         else questions.checked_replies(guest, reply.attending, reply.answers)
     )
-    by_session = seats.sessions.on(event.id)
     # Read before anything is written: the writes then reach the database together.
-    first_seat = reply.attending and guest.seat is None and not by_session
-    counts = seats.seat_counts(event) if first_seat else None
+    counts = seats.seat_counts(event) if reply.attending and guest.seat is None else None
+    by_session = counts.by_session if counts is not None else seats.sessions.on(event.id)
+    if by_session:
+        counts = None  # seats are taken per session (seats.sessions.choose)
     flags = {
         **({"on_behalf": True} if on_behalf else {}),
         **({"at_the_door": True} if at_the_door else {}),

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from ...extensions import db
-from ...models import Event, Guest, Seat, SeatHold, SeatState
+from ...models import AgendaItem, Event, Guest, Seat, SeatHold, SeatState
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,9 @@ class SeatCounts:
     # Seats of the holds (named guests and categories), and the confirmed seats taken from them.
     reserved: int = 0
     confirmed_in_holds: int = 0
+    # Whether the event's guests choose sessions (sessions.py): read with the counts, so that
+    # the first answer's hot path learns it without a statement of its own.
+    by_session: bool = False
 
     @property
     def available(self) -> int:
@@ -58,9 +61,10 @@ def seat_counts(event: Event) -> SeatCounts:
             sa.select(sa.func.coalesce(sa.func.sum(SeatHold.count), 0))
             .where(SeatHold.event_id == event.id)
             .scalar_subquery(),
+            sa.exists().where(AgendaItem.event_id == event.id, AgendaItem.choosable.is_(True)),
         )
     ).one()
-    confirmed, waitlisted, in_holds, reserved = row
+    confirmed, waitlisted, in_holds, reserved, by_session = row
     return SeatCounts(
         capacity=event.capacity,
         held=event.held_seats,
@@ -68,6 +72,7 @@ def seat_counts(event: Event) -> SeatCounts:
         waitlisted=waitlisted,
         reserved=int(reserved),
         confirmed_in_holds=in_holds,
+        by_session=bool(by_session),
     )
 
 
