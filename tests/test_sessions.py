@@ -11,6 +11,7 @@ from registrar.errors import CapacityTooLow, DeadlinePassed, InvalidAnswer
 from registrar.extensions import db
 from registrar.models import (
     AgendaItem,
+    Category,
     Channel,
     Guest,
     MessageKind,
@@ -20,6 +21,7 @@ from registrar.models import (
     SessionSeat,
 )
 from registrar.services import audit, invitations, programme, rsvp, seats
+from registrar.services.requests import deputies
 from registrar.services.seats import sessions
 
 
@@ -274,3 +276,42 @@ def test_a_break_cannot_be_a_session_guests_choose(app):
                 kind="break", starts="14:50", ends="15:10", title_en="Break", choosable=True
             )
         )
+
+
+def test_a_seat_held_for_a_category_is_held_in_each_session_and_freed_back_to_it(app):
+    event, s2, s3 = make_sessions_event(capacity=2)
+    seats.set_category_holds(event.id, {Category.VIP: 1}, audit.SYSTEM)
+    db.session.commit()
+    delegate, late_delegate = make_guests(event, 2)
+    mayor = make_guest(event, category=Category.VIP)
+    choose(delegate, s2, s3)
+    choose(late_delegate, s2)
+
+    choose(mayor, s2, s3)
+    choose(mayor, s3)
+
+    # The one open seat of each session is the delegate's; the mayor sits in the held one.
+    assert states(late_delegate) == {s2.id: SeatState.WAITLISTED}
+    assert states(mayor) == {s3.id: SeatState.CONFIRMED}
+    held = db.session.scalar(sa.select(SessionSeat).where(SessionSeat.guest_id == mayor.id))
+    assert held.hold_id is not None
+
+
+def test_a_deputy_takes_the_holders_seat_in_each_session_as_it_is(app):
+    event, s2, s3 = make_sessions_event(capacity=1)
+    make_guest(event)
+    first, holder = make_guests(event, 2)
+    choose(first, s2)
+    choose(holder, s2, s3)  # waitlisted in 2, confirmed in 3
+
+    deputy = deputies.name_directly(
+        holder.id,
+        deputies.DeputyDetails(name_en="Deputy Mayor", email="deputy@example.org"),
+        audit.SYSTEM,
+    )
+    db.session.commit()
+
+    assert states(holder) == {} and summary(holder) is None
+    assert states(deputy) == {s2.id: SeatState.WAITLISTED, s3.id: SeatState.CONFIRMED}
+    assert summary(deputy) == SeatState.CONFIRMED
+    assert queue(s2) == [deputy.id]
