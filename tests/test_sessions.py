@@ -20,7 +20,7 @@ from registrar.models import (
     SeatState,
     SessionSeat,
 )
-from registrar.services import audit, invitations, programme, rsvp, seats
+from registrar.services import audit, companions, invitations, programme, rsvp, seats
 from registrar.services.requests import deputies
 from registrar.services.seats import sessions
 
@@ -315,3 +315,16 @@ def test_a_deputy_takes_the_holders_seat_in_each_session_as_it_is(app):
     assert states(deputy) == {s2.id: SeatState.WAITLISTED, s3.id: SeatState.CONFIRMED}
     assert summary(deputy) == SeatState.CONFIRMED
     assert queue(s2) == [deputy.id]
+
+
+def test_an_accompanying_person_takes_seats_in_the_sessions_their_guest_chose(app):
+    event, s2, s3 = make_sessions_event(companion_limits="vip=1", companions_take_seats=True)
+    mayor = make_guest(event, category=Category.VIP)
+    choose(mayor, s3)
+
+    aide = companions.add(
+        mayor.id, companions.CompanionDetails(name_en="Aide to the Mayor"), audit.SYSTEM
+    )
+    db.session.commit()
+
+    assert states(aide) == {s3.id: SeatState.CONFIRMED}

@@ -292,7 +292,11 @@ def add_locked(event: Event, principal: Guest, details: CompanionDetails, actor:
         principal=principal.id,
         role=details.role.value,
     )
-    if event.companions_take_seats:
+    if event.companions_take_seats and seats.sessions.on(event.id):
+        # With the person they accompany, in the sessions that guest chose.
+        chosen = seats.sessions.chosen_ids(principal.id) or seats.sessions.offered_ids(event.id)
+        seats.sessions.choose(event, companion, chosen, actor)
+    elif event.companions_take_seats:
         seats.confirm_or_waitlist(event, companion, actor)
     return companion
 
