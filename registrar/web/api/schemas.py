@@ -1704,6 +1704,12 @@ class ProgrammeItemRequest(_Body):
     people: People = Field(
         [], description=f"Its speakers and moderators, in order (at most {MAX_PEOPLE})."
     )
+    choosable: bool = Field(
+        False,
+        description="A session guests choose whether to attend (seats, waitlist, door and "
+        "receivers counted per session). Only a session; refused (400) once guests hold seats "
+        "for the whole event and no session is choosable yet.",
+    )
 
     def details(self) -> programme.ItemDetails:
         return programme.ItemDetails(
@@ -1712,6 +1718,7 @@ class ProgrammeItemRequest(_Body):
             ends=self.ends,
             title_en=self.title_en,
             title_zh=self.title_zh,
+            choosable=self.choosable,
         )
 
     def people_details(self) -> list[programme.PersonDetails]:
@@ -1730,6 +1737,10 @@ class ProgrammeItemChangeRequest(_Body):
     title_en: ItemTitle | None = None
     title_zh: ItemTitle | None = None
     people: People | None = None
+    choosable: bool | None = Field(
+        None,
+        description="false: guests no longer choose it (refused, 400, once a guest chose it).",
+    )
 
     def details(self, event: Event, item: AgendaItem) -> programme.ItemDetails:
         return programme.ItemDetails(
@@ -1738,6 +1749,7 @@ class ProgrammeItemChangeRequest(_Body):
             ends=self.ends or programme.clock(event, item.ends_at),
             title_en=item.title_en if self.title_en is None else self.title_en,
             title_zh=item.title_zh if self.title_zh is None else self.title_zh,
+            choosable=item.choosable if self.choosable is None else self.choosable,
         )
 
     def people_details(self) -> list[programme.PersonDetails] | None:
@@ -1783,6 +1795,7 @@ class ProgrammeItem(_Answer):
     title_en: str
     title_zh: str
     people: list[ProgrammePerson]
+    choosable: bool = Field(description="A session guests choose whether to attend.")
 
     @classmethod
     def of(cls, event: Event, item: AgendaItem) -> ProgrammeItem:
@@ -1798,6 +1811,7 @@ class ProgrammeItem(_Answer):
                 "ends_at": item.ends_at.astimezone(UTC),
                 "title_en": item.title_en,
                 "title_zh": item.title_zh,
+                "choosable": item.choosable,
                 "people": [
                     {
                         "id": p.id,
