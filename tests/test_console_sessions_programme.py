@@ -69,9 +69,7 @@ def test_a_break_marked_choosable_is_refused_next_to_the_checkbox_and_nothing_sa
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AgendaItem)) == 0
 
 
-def test_an_event_whose_guests_hold_seats_cannot_start_asking_for_sessions(
-    organizer_client, app
-):
+def test_an_event_whose_guests_hold_seats_cannot_start_asking_for_sessions(organizer_client, app):
     event = make_taipei_afternoon()
     organizer_client.post(f"{base(event)}/new", data=form())
     item_id = db.session.scalar(sa.select(AgendaItem.id).where(AgendaItem.event_id == event.id))

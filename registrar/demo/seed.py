@@ -165,8 +165,7 @@ def _without_rows(data: bytes, numbers: set[int]) -> bytes:
 def _give_answers(event: Event, guests: list[Guest]) -> None:
     by_email = {guest.email: guest for guest in guests}
     sessions = {
-        programme.clock(event, item.starts_at): item.id
-        for item in seat_sessions.offered(event.id)
+        programme.clock(event, item.starts_at): item.id for item in seat_sessions.offered(event.id)
     }
     choices = read_session_choices()
     answered = []

@@ -1071,10 +1071,45 @@ class WaitlistEntry(_Answer):
     since: Moment = Field(description="When the guest joined the waitlist.")
 
 
+class SessionPlaceItem(_Answer):
+    """A guest's place in one session guests choose."""
+
+    session_id: int
+    state: Literal["confirmed", "waitlisted"]
+    position: int | None = Field(
+        ge=1, description="The place in the session's waitlist (1: next); null when confirmed."
+    )
+
+
+class SessionWaitlistEntry(WaitlistEntry):
+    other_sessions: list[SessionPlaceItem] = Field(
+        description="The guest's places in the other sessions they chose, in programme order."
+    )
+
+
+class SessionWaitlist(_Answer):
+    """One session guests choose, with its own waitlist in queue order."""
+
+    session_id: int = Field(description="The programme item's id.")
+    title_en: str
+    title_zh: str
+    starts_at: Moment
+    ends_at: Moment
+    confirmed: int = Field(ge=0)
+    free: int = Field(ge=0, description="Open seats free in this session.")
+    items: list[SessionWaitlistEntry]
+
+
 class WaitlistPage(_Answer):
     items: list[WaitlistEntry] = Field(max_length=event_pages.MAX_PAGE)
     next: str | None = Field(
         description="The `cursor` of the next page; null on the last one. In queue order."
+    )
+    sessions: list[SessionWaitlist] | None = Field(
+        None,
+        description="In an event whose guests choose sessions, each session's own waitlist, "
+        "whole, on the first page (null on the others, and in an event without such "
+        "sessions). `items` then lists the guests who wait in every session they chose.",
     )
 
 
