@@ -95,9 +95,7 @@ def test_promote_confirms_the_guest_in_every_session_they_wait_for_with_a_seat_f
 
 def test_promote_with_no_seat_free_says_so_and_changes_nothing(organizer_client, lines):
     event, s2, s3, ada, bo, cy = lines
-    response = organizer_client.post(
-        f"/console/guests/{cy.id}/promote", follow_redirects=True
-    )
+    response = organizer_client.post(f"/console/guests/{cy.id}/promote", follow_redirects=True)
     assert "No seat is free in the sessions this guest waits for" in text(response)
     assert places(cy) == [(s2.id, SeatState.WAITLISTED), (s3.id, SeatState.WAITLISTED)]
 
