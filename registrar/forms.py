@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -73,7 +74,10 @@ def _session_label(item, zone: ZoneInfo) -> str:
     """A session as the form offers it: its title in the page's language and its times."""
     starts = item.starts_at.astimezone(zone).strftime("%H:%M")
     ends = item.ends_at.astimezone(zone).strftime("%H:%M")
-    return f"{bilingual(item, 'title')} ({starts}–{ends})"
+    # Chinese takes full-width brackets.
+    return _(
+        "%(title)s (%(starts)s–%(ends)s)", title=bilingual(item, "title"), starts=starts, ends=ends
+    )
 
 
 class RsvpForm(FlaskForm):
@@ -560,6 +564,12 @@ class GuestAnswerForm(RsvpForm):
     channel = RadioField(
         _l("Interpretation channel the guest will listen on"), validate_choice=False
     )
+    sessions = SelectMultipleField(
+        _l("Sessions the guest will attend"),
+        validate_choice=False,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
     # WTForms leaves out a field that a subclass sets to None.
     name_en = name_zh = organization = None  # type: ignore[assignment]
     note = TextAreaField(_l("Note"), validators=[_max("note")])
@@ -568,7 +578,7 @@ class GuestAnswerForm(RsvpForm):
         if self.attending.data != "yes" or not self.session_items:
             return
         if not field.data:
-            raise ValidationError(_l("Please choose at least one session you will attend."))
+            raise ValidationError(_l("Please choose at least one session the guest will attend."))
         if not set(field.data) <= {choice.value for choice in field.choices}:
             raise ValidationError(
                 _l("Please choose among the sessions listed (reload the page to see them).")

@@ -12,6 +12,7 @@ from .seed import (
     forum_day,
     read_answers,
     read_event,
+    read_session_choices,
     seed,
 )
 
@@ -27,5 +28,6 @@ __all__ = [
     "forum_day",
     "read_answers",
     "read_event",
+    "read_session_choices",
     "seed",
 ]

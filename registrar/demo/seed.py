@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -17,7 +17,8 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..models import Channel, Event, EventState, Guest, Role
-from ..services import audit, event_files, events, imports, outbox, rsvp, staff
+from ..services import audit, event_files, events, imports, outbox, programme, rsvp, staff
+from ..services.seats import sessions as seat_sessions
 
 DATA = Path(__file__).with_name("data")
 EVENT_FILE = DATA / "citycop.toml"
@@ -61,15 +62,27 @@ def read_event(day: date | None = None) -> event_files.EventFile:
 
 
 def read_answers() -> list[tuple[str, rsvp.RsvpAnswer]]:
-    """The sample answers in the order they are given, each with its guest's e-mail."""
+    """The sample answers in the order they are given, each with its guest's e-mail (the
+    sessions chosen are read_session_choices', by time: the ids are the database's)."""
     answers = []
     for entry in tomllib.loads(ANSWERS_FILE.read_text("utf-8"))["answers"]:
         fields = dict(entry)
         email = fields.pop("email")
         channel = fields.pop("channel", None)
+        fields.pop("sessions", None)
         reply = rsvp.RsvpAnswer(channel=Channel(channel) if channel else None, **fields)
         answers.append((email, reply))
     return answers
+
+
+def read_session_choices() -> dict[str, tuple[str, ...]]:
+    """The sessions the sample guests chose, by their start times ("15:10"), by e-mail; a
+    guest who attends without a choice comes to every session."""
+    return {
+        entry["email"]: tuple(entry["sessions"])
+        for entry in tomllib.loads(ANSWERS_FILE.read_text("utf-8"))["answers"]
+        if "sessions" in entry
+    }
 
 
 def seed(today: date) -> DemoResult:
@@ -151,11 +164,20 @@ def _without_rows(data: bytes, numbers: set[int]) -> bytes:
 
 def _give_answers(event: Event, guests: list[Guest]) -> None:
     by_email = {guest.email: guest for guest in guests}
+    sessions = {
+        programme.clock(event, item.starts_at): item.id for item in seat_sessions.offered(event.id)
+    }
+    choices = read_session_choices()
     answered = []
     for email, reply in read_answers():
         guest = by_email.get(email)
         if guest is None:
             raise ValueError(f"{ANSWERS_FILE.name}: {email} is not in {GUESTS_FILE.name}")
+        if email in choices:
+            unknown = set(choices[email]) - set(sessions)
+            if unknown:
+                raise ValueError(f"{ANSWERS_FILE.name}: {email} chose no session at {unknown}")
+            reply = replace(reply, sessions=frozenset(sessions[at] for at in choices[email]))
         rsvp.answer(guest.id, guest.token_version, reply, actor=audit.SYSTEM)
         answered.append(guest)
     # The sample answers stand for replies to invitations sent before the demo begins:

@@ -36,6 +36,8 @@ ITEM = {
     "ends": TIME,
     "title": _TEXT,
     "people": ([PERSON], None),
+    # A session guests choose whether to attend (services/seats/sessions.py).
+    "choosable": (bool, None),
 }
 # A row of the seating plan (services/seating/): `[[seating.rows]]`.
 SEATING_ROW = {

@@ -100,6 +100,7 @@ def checked_programme(
                     ends_at=item.ends_at,
                     people=tuple(people),
                     choosable=texts.choosable,
+                    where=where,
                 ),
             )
         )
@@ -129,13 +130,22 @@ def replace_programme(event: Event, programme: list[PlannedItem], actor: str) ->
     current = in_running_order(event)
     added = changed = 0
     for n, item in enumerate(programme):
-        if n < len(current):
-            changed += _change_item(event, current[n], item, actor)
-        else:
-            _add_item(event, item, actor)
-            added += 1
+        where = item.where or f"agenda[{n}]"
+        try:
+            if n < len(current):
+                changed += _change_item(event, current[n], item, actor)
+            else:
+                _add_item(event, item, actor)
+                added += 1
+        except ProgrammeError as exc:
+            # A session guests chose stays one; an event whose guests hold seats for the whole
+            # event cannot start asking for sessions (services/programme/steps.py).
+            raise EventFileError.at(f"{where}.{PROGRAMME_KEYS[exc.field or 'kind']}", exc) from None
     for gone in current[len(programme) :]:
-        remove_item(event, gone, actor, via="file")
+        try:
+            remove_item(event, gone, actor, via="file")
+        except ProgrammeError as exc:
+            raise EventFileError.at("agenda", f"“{bilingual(gone, 'title')}”: {exc}") from None
     renumber_items(event)
     db.session.flush()
     return ProgrammeChanges(added=added, changed=changed, deleted=len(current) - len(programme))

@@ -85,6 +85,7 @@ PROGRAMME_KEYS = {
     "name_zh": "name.zh",
     "affiliation_en": "affiliation.en",
     "affiliation_zh": "affiliation.zh",
+    "choosable": "choosable",
 }
 
 
@@ -100,6 +101,8 @@ class PlannedItem:
     people: tuple[PersonDetails, ...] = ()
     # A session guests choose to attend (`choosable = true` in the file).
     choosable: bool = False
+    # Its key in the file (`agenda[2]`), to name it in a refusal; "" when not from a file.
+    where: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
@@ -233,6 +236,8 @@ def read_event_file(text: str, *, day: date | None = None) -> EventFile:
                     _person(person, f"{where}.people[{p}]", lines)
                     for p, person in enumerate(item.get("people", []))
                 ),
+                choosable=item.get("choosable", False),
+                where=where,
             )
         )
     return EventFile(

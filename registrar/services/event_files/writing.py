@@ -91,6 +91,8 @@ HEADER = (
 #   kind                    "session" or "break"
 #   starts, ends            "HH:MM", within the event's hours; no two items overlap
 #   title.en, title.zh      the item's title, in at least one language
+#   choosable               true: a session guests choose whether to attend (seats, waitlist,
+#                           door and receivers counted for it on its own); a session only
 #   [[agenda.people]]       a session's speakers and moderators, in the order shown:
 #     role                  "speaker" or "moderator"
 #     name.en, name.zh      the name, in at least one script
@@ -210,6 +212,8 @@ def export_event(event: Event) -> str:
         out.key("starts", hhmm(item.starts_at))
         out.key("ends", hhmm(item.ends_at))
         out.texts("title", item, "title", always=True, blank=False)
+        if item.choosable:
+            out.key("choosable", True)
         for person in sorted(item.people, key=lambda person: person.position):
             _person(out, person)
     for row in plan_of(event).rows:

@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
 
 from ...errors import CapacityTooLow, InvalidAnswer
 from ...extensions import db
@@ -616,3 +617,81 @@ def _sum_up(
         sessions=sorted(_confirmed(seats)),
     )
     return old, want
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A guest in one session's queue, with their places in the other sessions they chose."""
+
+    guest: Guest
+    # 1 for the next to get a seat in this session.
+    position: int
+    since: datetime
+    others: list[SessionPlace]
+
+
+@dataclass(frozen=True)
+class SessionQueue:
+    """One session guests choose: its seat counts and its waitlist in queue order."""
+
+    session: AgendaItem
+    counts: SeatCounts
+    waiting: list[Waiting]
+
+
+def queues(event: Event) -> list[SessionQueue]:
+    """Each session guests choose, in programme order, with its queue (each waiting guest with
+    their answer loaded and their places in the other sessions); empty: the event has none.
+    A fixed number of statements, whatever the number of guests."""
+    by_session = counts_by_session(event)
+    if not by_session:
+        return []
+    waiting = db.session.execute(
+        sa.select(SessionSeat, Guest)
+        .join(Guest, Guest.id == SessionSeat.guest_id)
+        .where(SessionSeat.event_id == event.id, SessionSeat.state == SeatState.WAITLISTED)
+        .order_by(SessionSeat.session_id, SessionSeat.queue_number)
+        .options(selectinload(Guest.rsvp))
+    ).all()
+    guest_ids = {guest.id for _seat, guest in waiting}
+    held: dict[int, list[SessionSeat]] = {}
+    if guest_ids:
+        for seat in db.session.scalars(
+            sa.select(SessionSeat).where(
+                SessionSeat.event_id == event.id, SessionSeat.guest_id.in_(guest_ids)
+            )
+        ):
+            held.setdefault(seat.guest_id, []).append(seat)
+    lines: dict[int, list[tuple[SessionSeat, Guest]]] = {}
+    for seat, guest in waiting:
+        lines.setdefault(seat.session_id, []).append((seat, guest))
+    # A waitlisted seat's place in its session's line, to show the other sessions' places.
+    places_in_line = {
+        seat.id: n for line in lines.values() for n, (seat, _guest) in enumerate(line, start=1)
+    }
+    items = {item.id: item for item, _counts in by_session}
+
+    def others(guest: Guest, session_id: int) -> list[SessionPlace]:
+        seats = sorted(
+            (s for s in held.get(guest.id, []) if s.session_id != session_id),
+            key=lambda s: items[s.session_id].position,
+        )
+        return [
+            SessionPlace(
+                session=items[s.session_id], state=s.state, position=places_in_line.get(s.id)
+            )
+            for s in seats
+            if s.session_id in items
+        ]
+
+    return [
+        SessionQueue(
+            session=item,
+            counts=counts,
+            waiting=[
+                Waiting(guest=guest, position=n, since=seat.since, others=others(guest, item.id))
+                for n, (seat, guest) in enumerate(lines.get(item.id, []), start=1)
+            ],
+        )
+        for item, counts in by_session
+    ]

@@ -1071,10 +1071,45 @@ class WaitlistEntry(_Answer):
     since: Moment = Field(description="When the guest joined the waitlist.")
 
 
+class SessionPlaceItem(_Answer):
+    """A guest's place in one session guests choose."""
+
+    session_id: int
+    state: Literal["confirmed", "waitlisted"]
+    position: int | None = Field(
+        ge=1, description="The place in the session's waitlist (1: next); null when confirmed."
+    )
+
+
+class SessionWaitlistEntry(WaitlistEntry):
+    other_sessions: list[SessionPlaceItem] = Field(
+        description="The guest's places in the other sessions they chose, in programme order."
+    )
+
+
+class SessionWaitlist(_Answer):
+    """One session guests choose, with its own waitlist in queue order."""
+
+    session_id: int = Field(description="The programme item's id.")
+    title_en: str
+    title_zh: str
+    starts_at: Moment
+    ends_at: Moment
+    confirmed: int = Field(ge=0)
+    free: int = Field(ge=0, description="Open seats free in this session.")
+    items: list[SessionWaitlistEntry]
+
+
 class WaitlistPage(_Answer):
     items: list[WaitlistEntry] = Field(max_length=event_pages.MAX_PAGE)
     next: str | None = Field(
         description="The `cursor` of the next page; null on the last one. In queue order."
+    )
+    sessions: list[SessionWaitlist] | None = Field(
+        None,
+        description="In an event whose guests choose sessions, each session's own waitlist, "
+        "whole, on the first page (null on the others, and in an event without such "
+        "sessions). `items` then lists the guests who wait in every session they chose.",
     )
 
 
@@ -1704,6 +1739,12 @@ class ProgrammeItemRequest(_Body):
     people: People = Field(
         [], description=f"Its speakers and moderators, in order (at most {MAX_PEOPLE})."
     )
+    choosable: bool = Field(
+        False,
+        description="A session guests choose whether to attend (seats, waitlist, door and "
+        "receivers counted per session). Only a session; refused (400) once guests hold seats "
+        "for the whole event and no session is choosable yet.",
+    )
 
     def details(self) -> programme.ItemDetails:
         return programme.ItemDetails(
@@ -1712,6 +1753,7 @@ class ProgrammeItemRequest(_Body):
             ends=self.ends,
             title_en=self.title_en,
             title_zh=self.title_zh,
+            choosable=self.choosable,
         )
 
     def people_details(self) -> list[programme.PersonDetails]:
@@ -1730,6 +1772,10 @@ class ProgrammeItemChangeRequest(_Body):
     title_en: ItemTitle | None = None
     title_zh: ItemTitle | None = None
     people: People | None = None
+    choosable: bool | None = Field(
+        None,
+        description="false: guests no longer choose it (refused, 400, once a guest chose it).",
+    )
 
     def details(self, event: Event, item: AgendaItem) -> programme.ItemDetails:
         return programme.ItemDetails(
@@ -1738,6 +1784,7 @@ class ProgrammeItemChangeRequest(_Body):
             ends=self.ends or programme.clock(event, item.ends_at),
             title_en=item.title_en if self.title_en is None else self.title_en,
             title_zh=item.title_zh if self.title_zh is None else self.title_zh,
+            choosable=item.choosable if self.choosable is None else self.choosable,
         )
 
     def people_details(self) -> list[programme.PersonDetails] | None:
@@ -1783,6 +1830,7 @@ class ProgrammeItem(_Answer):
     title_en: str
     title_zh: str
     people: list[ProgrammePerson]
+    choosable: bool = Field(description="A session guests choose whether to attend.")
 
     @classmethod
     def of(cls, event: Event, item: AgendaItem) -> ProgrammeItem:
@@ -1798,6 +1846,7 @@ class ProgrammeItem(_Answer):
                 "ends_at": item.ends_at.astimezone(UTC),
                 "title_en": item.title_en,
                 "title_zh": item.title_zh,
+                "choosable": item.choosable,
                 "people": [
                     {
                         "id": p.id,

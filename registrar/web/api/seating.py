@@ -7,12 +7,14 @@ is audited with the token (or the organizer) as the actor.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask import Response, request
 from flask_babel import lazy_gettext as _l
 
 from ...errors import InvalidAnswer
 from ...extensions import db
-from ...models import Event
+from ...models import Event, Guest
 from ...services import guests, seats
 from . import schemas
 from .routes import (
@@ -95,23 +97,59 @@ def waitlist(event_id: int) -> Response:
     """The waitlist in queue order, a page at a time (the cursor is the last position read)."""
     _organizer_reader(event_id)
     query = schemas.page_query(request.args)
-    page, more = seats.waitlist_page(db.get_or_404(Event, event_id), query.after, query.limit)
+    event = db.get_or_404(Event, event_id)
+    page, more = seats.waitlist_page(event, query.after, query.limit)
     items = [
-        {
-            "guest_id": seat.guest_id,
-            "position": query.after + n,
-            "name_en": seat.guest.name_en,
-            "name_zh": seat.guest.name_zh,
-            "organization": seat.guest.organization,
-            "category": seat.guest.category.value,
-            "since": seat.since,
-        }
-        for n, seat in enumerate(page, start=1)
+        _waiting(seat.guest, query.after + n, seat.since) for n, seat in enumerate(page, start=1)
     ]
+    session_queues = seats.sessions.queues(event) if query.after == 0 else []
     return _answer(
         schemas.WaitlistPage,
-        {"items": items, "next": str(query.after + query.limit) if more else None},
+        {
+            "items": items,
+            "next": str(query.after + query.limit) if more else None,
+            "sessions": [_session_queue(line) for line in session_queues] or None,
+        },
     )
+
+
+def _waiting(guest: Guest, position: int, since: datetime) -> dict[str, object]:
+    return {
+        "guest_id": guest.id,
+        "position": position,
+        "name_en": guest.name_en,
+        "name_zh": guest.name_zh,
+        "organization": guest.organization,
+        "category": guest.category.value,
+        "since": since,
+    }
+
+
+def _session_queue(line: seats.sessions.SessionQueue) -> dict[str, object]:
+    item = line.session
+    return {
+        "session_id": item.id,
+        "title_en": item.title_en,
+        "title_zh": item.title_zh,
+        "starts_at": item.starts_at.astimezone(UTC),
+        "ends_at": item.ends_at.astimezone(UTC),
+        "confirmed": line.counts.confirmed,
+        "free": line.counts.free,
+        "items": [
+            {
+                **_waiting(entry.guest, entry.position, entry.since),
+                "other_sessions": [
+                    {
+                        "session_id": place.session.id,
+                        "state": place.state.value,
+                        "position": place.position,
+                    }
+                    for place in entry.others
+                ],
+            }
+            for entry in line.waiting
+        ],
+    }
 
 
 @bp.post(f"/events/{EVENT_ID}/waitlist/{GUEST_ID}/promote")

@@ -70,7 +70,14 @@ def _back(event_id: int) -> str:
 
 
 def _page_context(guest: Guest) -> dict:
-    return {"guest": guest, "event": guest.event, "back": _back(guest.event_id)}
+    # The times of the sessions the guest chose, on the event's clocks.
+    g.timezone = guest.event.timezone
+    return {
+        "guest": guest,
+        "event": guest.event,
+        "back": _back(guest.event_id),
+        "session_places": seats.sessions.places_of(guest),
+    }
 
 
 # -- adding and editing ----------------------------------------------------------------------
@@ -127,6 +134,7 @@ def guest_edit(guest_id: int):
 
 
 def _guest_form(event: Event, guest: Guest | None, form: GuestForm):
+    g.timezone = event.timezone
     return render_template(
         "console/guest_form.html",
         event=event,
@@ -134,6 +142,7 @@ def _guest_form(event: Event, guest: Guest | None, form: GuestForm):
         form=form,
         back=_back(event.id),
         question_answers=_question_answers(guest) if guest is not None else [],
+        session_places=seats.sessions.places_of(guest) if guest is not None else [],
     )
 
 
@@ -177,6 +186,8 @@ class _FormValues:
             dietary=answer.dietary if answer else "",
             access_needs=answer.access_needs if answer else "",
             note=answer.note if answer else "",
+            # The sessions the guest chose (an event whose guests choose sessions).
+            sessions=[str(session_id) for session_id in seats.sessions.chosen_ids(guest.id)],
         )
 
 

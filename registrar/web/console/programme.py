@@ -162,6 +162,7 @@ def _item_values(event: Event, item: AgendaItem) -> dict:
         "title_zh": item.title_zh,
         "starts": service.clock(event, item.starts_at),
         "ends": service.clock(event, item.ends_at),
+        "choosable": item.choosable,
     }
 
 

@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 
 # SelectChoice is new in WTForms 3.3; the types-WTForms stubs describe 3.2.
 from wtforms import (  # type: ignore[attr-defined]
+    BooleanField,
     HiddenField,
     RadioField,
     SelectChoice,
@@ -66,6 +67,7 @@ class ItemForm(FlaskForm):
     )
     starts = _time_of_day(_l("Starts at"))
     ends = _time_of_day(_l("Ends at"))
+    choosable = BooleanField(_l("Guests choose whether to attend this session"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -82,6 +84,7 @@ class ItemForm(FlaskForm):
             ends=self.ends.data or "",
             title_en=self.title_en.data or "",
             title_zh=self.title_zh.data or "",
+            choosable=bool(self.choosable.data),
         )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -20,11 +20,15 @@ from .overview import save_capacity
 @organizer_required
 def waitlist(event_id: int):
     event = current_event(event_id)
+    g.timezone = event.timezone
+    # An event whose guests choose sessions keeps a queue per session (services/seats/sessions.py).
+    session_queues = seats.sessions.queues(event)
     return render_template(
         "console/waitlist.html",
         event=event,
         counts=seats.seat_counts(event),
-        queue=seats.waitlist_with_guests(event),
+        queue=[] if session_queues else seats.waitlist_with_guests(event),
+        session_queues=session_queues,
         capacity_form=CapacityForm(capacity=event.capacity, held_seats=event.held_seats),
         category_labels=labels.CATEGORY_LABELS,
         channel_labels=labels.CHANNEL_EXPORT,
