@@ -308,7 +308,7 @@ def texts(
         calendar_url=f"{link}/calendar.ics",
         # The guest's travel form (web/guest_travel.py).
         travel_url=f"{link}/travel",
-        google_url=calendar.google_calendar_url(event),
+        google_url=calendar.google_calendar_url(event, guest),
         location=calendar.location(event),
         channel=_channel(guest),
         position=seats.waitlist_position(seat) if seat is not None else None,
