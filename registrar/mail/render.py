@@ -32,6 +32,16 @@ from ..services import badges, calendar, invitations, notices, outbox, rsvp, sea
 from ..services.travel import reminders
 from ..text import one_line
 
+# Messages that list the guest's sessions, in an event whose guests choose them.
+WITH_SESSIONS = frozenset(
+    {
+        MessageKind.CONFIRMATION,
+        MessageKind.WAITLISTED,
+        MessageKind.PROMOTED,
+        MessageKind.REMINDER_CONFIRMED,
+    }
+)
+
 # Messages that carry the badge and the calendar entry.
 WITH_BADGE = frozenset(
     {MessageKind.CONFIRMATION, MessageKind.PROMOTED, MessageKind.REMINDER_CONFIRMED}
@@ -271,8 +281,12 @@ def _attachments(message: OutboxMessage, guest: Guest, now: datetime) -> list[At
         ]
     # A guest who held a seat may have its entry (a waitlisted one from an earlier seat).
     cancelled_event = kind == MessageKind.EVENT_CANCELLED and guest.seat is not None
-    if cancelled_event or (
-        kind == MessageKind.DECLINED and message.details.get("released") == "confirmed"
+    # Waitlisted in every session after giving up the one they had a seat in.
+    left_sessions = kind == MessageKind.WAITLISTED and calendar.has_cancelled_sessions(guest)
+    if (
+        cancelled_event
+        or left_sessions
+        or (kind == MessageKind.DECLINED and message.details.get("released") == "confirmed")
     ):
         ics = calendar.guest_calendar(guest, cancelled=True, now=now)
         return [
@@ -299,6 +313,7 @@ def texts(
     link = invitations.invitation_url(guest)
     seat = guest.seat
     subject = _subject(kind, guest, dict(details))
+    places = seats.sessions.places_of(guest) if kind in WITH_SESSIONS and guest.id else []
     context = dict(
         kind=kind.value,
         subject=subject,
@@ -326,10 +341,23 @@ def texts(
         request_kind=details.get("kind"),
         # The organizer's reason for declining a request, when they gave one.
         decline_reason=str(details.get("reason") or ""),
+        # The sessions the guest chose, each with their place in it; the ones a promotion
+        # gave a seat in.
+        session_places=places,
+        promoted_in=_sessions_named(places, details.get("sessions")),
     )
     text = render_template(f"emails/{kind.value}.txt", **context)
     html = render_template(f"emails/{kind.value}.html", **context)
     return subject, text, html
+
+
+def _sessions_named(places: list[seats.sessions.SessionPlace], ids: object) -> str:
+    """The titles of the sessions `ids` names, among the guest's, in programme order."""
+    if not isinstance(ids, list) or not places:
+        return ""
+    wanted = {i for i in ids if isinstance(i, int)}
+    titles = [bilingual(p.session, "title") for p in places if p.session.id in wanted]
+    return "; ".join(titles)
 
 
 def _names(value: object) -> str:

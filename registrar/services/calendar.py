@@ -146,6 +146,16 @@ def _session_entries(guest: Guest, cancelled: bool) -> list[tuple[AgendaItem, bo
     return [(item, item.id in confirmed) for item in offered if item.id in once]
 
 
+def has_cancelled_sessions(guest: Guest) -> bool:
+    """Whether a guest with no confirmed session now may hold entries for sessions they were
+    confirmed in (an event with sessions): a cancellation removes them."""
+    return bool(
+        not has_calendar_entry(guest)
+        and seat_sessions.on(guest.event_id)
+        and _once_confirmed_ids(guest)
+    )
+
+
 def confirmed_session_ids(guest: Guest) -> set[int]:
     return {item.id for item in _confirmed_sessions(guest)}
 
