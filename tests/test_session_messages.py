@@ -4,19 +4,21 @@ confirmed session, the badge names them; an event without such sessions is as be
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from datetime import UTC
 from urllib.parse import parse_qs, urlsplit
 
 import icalendar
 import pytest
-from support.factories import invitation_path, make_guest
+from support.factories import answer, invitation_path, make_guest, make_taipei_afternoon
 from support.sessions import SESSION_2, SESSION_3, choose, make_sessions_event
 from support.smtp import smtp_config, smtp_inbox
 
 from registrar.extensions import db
 from registrar.mail import delivery, render
 from registrar.models import Language, SeatState
-from registrar.services import audit, calendar, rsvp, seats
+from registrar.services import audit, badges, calendar, rsvp, seats
 
 
 @pytest.fixture
@@ -209,7 +211,6 @@ def test_the_promotion_names_the_session_given_even_to_a_guest_confirmed_in_anot
 
 
 def test_an_event_without_sessions_tells_no_sessions(app, smtp_server):
-    from support.factories import answer, make_taipei_afternoon
 
     event = make_taipei_afternoon(capacity=5)
     guest = make_guest(event)
@@ -218,3 +219,42 @@ def test_an_event_without_sessions_tells_no_sessions(app, smtp_server):
     ((_subject, text, _html),) = bodies(smtp_server, guest)
     assert "Your sessions" not in text
     assert seats.sessions.places_of(guest) == []
+
+
+# -- the badge and the guest's page ----------------------------------------------------------
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils is not installed")
+def test_the_badge_pdf_names_the_confirmed_sessions_with_their_times_but_not_a_waitlisted_one(
+    app, tmp_path
+):
+    event, s2, s3 = make_sessions_event(capacity=1)
+    choose(make_guest(event), s2)  # Session 2 is full
+    guest = make_guest(event)
+    choose(guest, s2, s3)
+
+    source = tmp_path / "badge.pdf"
+    source.write_bytes(badges.badge_pdf(guest))
+    words = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", source, "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "15:10–16:30" in words and SESSION_3[1] in words and SESSION_3[0] in words
+    assert "13:30–14:50" not in words  # waitlisted there
+
+
+def test_the_page_says_plainly_when_the_seat_is_confirmed_in_one_session_and_waitlisted_in_another(
+    app, client
+):
+    event, s2, s3 = make_sessions_event(capacity=1)
+    choose(make_guest(event), s2)  # Session 2 is full
+    guest = make_guest(event)
+    choose(guest, s2, s3)
+
+    page = client.get(invitation_path(guest)).get_data(as_text=True)
+    assert "Seat confirmed in 1 of your 2 sessions" in page
+    assert 'class="session-partly"' in page
+    assert page.count('class="badge-session"') == 1 and SESSION_3[0] in page
+
+    choose(guest, s3)  # only the session with a seat
+    page = client.get(invitation_path(guest)).get_data(as_text=True)
+    assert "Your seat is confirmed" in page and "session-partly" not in page
