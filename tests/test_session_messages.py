@@ -186,10 +186,11 @@ def test_the_confirmation_lists_the_sessions_with_the_place_in_each_in_the_guest
 
     choose(chinese, s3)
     ((subject, text, html),) = bodies(smtp_server, chinese)
-    assert "候補" in subject
-    assert f"15:10–16:30  {SESSION_3[1]}" in text
-    assert "候補第 2 位" in text or "第 2" in text
+    assert subject.startswith("您在候補名單中")
+    assert "您的場次" in text
+    assert f"15:10–16:30  {SESSION_3[1]}: 候補中，第 2 位" in text
     assert SESSION_2[1] not in text
+    assert SESSION_3[1] in html and "候補中，第 2 位" in html
 
 
 def test_the_promotion_names_the_session_given_even_to_a_guest_confirmed_in_another(
@@ -205,9 +206,11 @@ def test_the_promotion_names_the_session_given_even_to_a_guest_confirmed_in_anot
     choose(holder, s2)  # gives up Session 3 (and waits for Session 2)
     messages = bodies(smtp_server, guest)
     subject, text, html = messages[-1]
-    assert SESSION_3[1] in text.split("\n\n")[2]  # the sentence that says where the seat is
-    assert text.count("已確認") >= 2  # both sessions now confirmed
-    assert SESSION_3[1] in html
+    assert subject.startswith("您有座位了")
+    assert f"「{SESSION_3[1]}」有座位空出，已保留給您" in text
+    assert f"13:30–14:50  {SESSION_2[1]}: 座位已確認" in text
+    assert f"15:10–16:30  {SESSION_3[1]}: 座位已確認" in text
+    assert f"「{SESSION_3[1]}」有座位空出" in html
 
 
 def test_an_event_without_sessions_tells_no_sessions(app, smtp_server):
