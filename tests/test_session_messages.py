@@ -16,8 +16,8 @@ from support.sessions import SESSION_2, SESSION_3, choose, make_sessions_event
 from support.smtp import smtp_config, smtp_inbox
 
 from registrar.extensions import db
-from registrar.mail import delivery, render
-from registrar.models import Language, SeatState
+from registrar.mail import delivery, previews, render
+from registrar.models import Language, MessageKind, SeatState
 from registrar.services import audit, badges, calendar, rsvp, seats
 
 
@@ -261,3 +261,29 @@ def test_the_page_says_plainly_when_the_seat_is_confirmed_in_one_session_and_wai
     choose(guest, s3)  # only the session with a seat
     page = client.get(invitation_path(guest)).get_data(as_text=True)
     assert "Your seat is confirmed" in page and "session-partly" not in page
+
+
+def test_the_console_preview_shows_the_sessions_of_a_session_event(organizer_client):
+    event, s2, s3 = make_sessions_event(capacity=5)
+    guest = make_guest(event)
+    choose(guest, s3)
+    unanswered = make_guest(event)
+
+    promoted = previews.guest_preview(guest, MessageKind.PROMOTED, Language.EN)
+    assert f"A seat has become free in {SESSION_3[0]}" in promoted.text
+    assert f"15:10–16:30  {SESSION_3[0]}: seat confirmed" in promoted.text
+    # A guest who has chosen nothing yet: every session, as an example.
+    waiting = previews.guest_preview(unanswered, MessageKind.WAITLISTED, Language.ZH_HANT)
+    assert f"13:30–14:50  {SESSION_2[1]}: 候補中，第 1 位" in waiting.text
+    assert f"15:10–16:30  {SESSION_3[1]}: 候補中，第 1 位" in waiting.text
+    page = organizer_client.get(
+        f"/console/events/{event.id}/mail/preview?kind=confirmation&guest={guest.id}"
+    ).get_data(as_text=True)
+    assert SESSION_3[0] in page
+
+    plain = make_taipei_afternoon(capacity=5)
+    other = make_guest(plain)
+    assert (
+        "Your sessions"
+        not in previews.guest_preview(other, MessageKind.WAITLISTED, Language.EN).text
+    )

@@ -306,14 +306,22 @@ def texts(
     qr_cid: str | None = None,
     with_calendar: bool = False,
     language: Language | None = None,
+    sample: bool = False,
 ) -> tuple[str, str, str]:
     """Subject, plain text and HTML in the current locale (the caller sets the guest's, or
-    `language`'s)."""
+    `language`'s). `sample`: a preview or an organizer's test, which shows the sessions of an
+    event with sessions even for a guest who has chosen none yet (_sample_places)."""
     event = guest.event
     link = invitations.invitation_url(guest)
     seat = guest.seat
     subject = _subject(kind, guest, dict(details))
     places = seats.sessions.places_of(guest) if kind in WITH_SESSIONS and guest.id else []
+    given = details.get("sessions")
+    if sample and not places and kind in WITH_SESSIONS:
+        places = _sample_places(kind, guest)
+    if sample and not given and kind == MessageKind.PROMOTED:
+        # The promotion as it reads in the guest's first session with a seat.
+        given = [p.session.id for p in places if p.state == SeatState.CONFIRMED][:1]
     context = dict(
         kind=kind.value,
         subject=subject,
@@ -344,11 +352,20 @@ def texts(
         # The sessions the guest chose, each with their place in it; the ones a promotion
         # gave a seat in.
         session_places=places,
-        promoted_in=_sessions_named(places, details.get("sessions")),
+        promoted_in=_sessions_named(places, given),
     )
     text = render_template(f"emails/{kind.value}.txt", **context)
     html = render_template(f"emails/{kind.value}.html", **context)
     return subject, text, html
+
+
+def _sample_places(kind: MessageKind, guest: Guest) -> list[seats.sessions.SessionPlace]:
+    """Every session of the event, as a guest who chose them all would see them: confirmed in
+    each, or first in each queue for the waitlist message; none in an event without them."""
+    offered = seats.sessions.offered(guest.event_id) if guest.event_id else []
+    waiting = kind == MessageKind.WAITLISTED
+    state = SeatState.WAITLISTED if waiting else SeatState.CONFIRMED
+    return [seats.sessions.SessionPlace(item, state, 1 if waiting else None) for item in offered]
 
 
 def _sessions_named(places: list[seats.sessions.SessionPlace], ids: object) -> str:
@@ -406,6 +423,7 @@ def render(message: OutboxMessage, guest: Guest, now: datetime) -> OutgoingMail:
             qr_cid=qr_cid,
             with_calendar=with_calendar,
             language=language,
+            sample=message.is_test,
         )
 
     config = current_app.config
