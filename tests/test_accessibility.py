@@ -22,8 +22,8 @@ import pytest
 from support.app import TEMPLATES, TEST_SECRET
 from support.browser import PHONE, TIMEOUT_MS, launch_chromium, needs_chromium
 from support.factories import invitation_path, make_guest
-from support.sessions import choose, make_sessions_event
 from support.live_server import serving
+from support.sessions import choose, make_sessions_event
 
 from registrar import create_app, demo, tokens
 from registrar.extensions import db
