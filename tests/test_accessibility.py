@@ -23,6 +23,7 @@ from support.app import TEMPLATES, TEST_SECRET
 from support.browser import PHONE, TIMEOUT_MS, launch_chromium, needs_chromium
 from support.factories import invitation_path, make_guest
 from support.live_server import serving
+from support.sessions import choose, make_sessions_event
 
 from registrar import create_app, demo, tokens
 from registrar.extensions import db
@@ -54,6 +55,8 @@ class Site:
     guests: dict[str, int]  # guest ids by state
     item: int  # the programme's first item
     badge_codes: dict[str, str]  # a confirmed guest's badge code for each language's scan
+    # A guest of an event with sessions, confirmed in Session 3 and waitlisted in Session 2.
+    partly: str = ""
 
     def url(self, path: str, lang: str) -> str:
         return f"{self.base}{path}{'&' if '?' in path else '?'}lang={lang}"
@@ -85,7 +88,12 @@ def _seed() -> dict:
     db.session.commit()
     delivery.deliver_due(limit=3)
     db.session.commit()
+    sessions_event, session_2, session_3 = make_sessions_event(capacity=1)
+    choose(make_guest(sessions_event), session_2)
+    partly = make_guest(sessions_event, name_en="Lin Mei-Hua", name_zh="林美華")
+    choose(partly, session_2, session_3)
     return {
+        "partly": invitation_path(partly),
         "event_id": event.id,
         "pending": invitation_path(pending),
         "confirmed": invitation_path(confirmed),
@@ -281,6 +289,20 @@ def test_invitation_page(site, visitor, page_of, state, lang):
     if state == "confirmed":
         page.locator("img.badge-qr").wait_for()
     assert_accessible(page, f"invitation page, {state}, {lang}")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_invitation_page_of_a_guest_confirmed_in_one_session_and_waiting_for_another(
+    site, visitor, page_of, lang
+):
+    page = page_of(visitor)
+    _open(page, site.url(site.partly, lang), lang)
+    page.locator("img.badge-qr").wait_for()
+    assert page.locator(".session-partly").is_visible()
+    assert page.locator(".session-place").count() == 2
+    assert page.locator(".badge-session").count() == 1
+    _no_sideways_scrolling(page, f"invitation page with sessions, {lang}")
+    assert_accessible(page, f"invitation page with sessions, {lang}")
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)

@@ -32,6 +32,16 @@ from ..services import badges, calendar, invitations, notices, outbox, rsvp, sea
 from ..services.travel import reminders
 from ..text import one_line
 
+# Messages that list the guest's sessions, in an event whose guests choose them.
+WITH_SESSIONS = frozenset(
+    {
+        MessageKind.CONFIRMATION,
+        MessageKind.WAITLISTED,
+        MessageKind.PROMOTED,
+        MessageKind.REMINDER_CONFIRMED,
+    }
+)
+
 # Messages that carry the badge and the calendar entry.
 WITH_BADGE = frozenset(
     {MessageKind.CONFIRMATION, MessageKind.PROMOTED, MessageKind.REMINDER_CONFIRMED}
@@ -271,8 +281,12 @@ def _attachments(message: OutboxMessage, guest: Guest, now: datetime) -> list[At
         ]
     # A guest who held a seat may have its entry (a waitlisted one from an earlier seat).
     cancelled_event = kind == MessageKind.EVENT_CANCELLED and guest.seat is not None
-    if cancelled_event or (
-        kind == MessageKind.DECLINED and message.details.get("released") == "confirmed"
+    # Waitlisted in every session after giving up the one they had a seat in.
+    left_sessions = kind == MessageKind.WAITLISTED and calendar.has_cancelled_sessions(guest)
+    if (
+        cancelled_event
+        or left_sessions
+        or (kind == MessageKind.DECLINED and message.details.get("released") == "confirmed")
     ):
         ics = calendar.guest_calendar(guest, cancelled=True, now=now)
         return [
@@ -292,13 +306,22 @@ def texts(
     qr_cid: str | None = None,
     with_calendar: bool = False,
     language: Language | None = None,
+    sample: bool = False,
 ) -> tuple[str, str, str]:
     """Subject, plain text and HTML in the current locale (the caller sets the guest's, or
-    `language`'s)."""
+    `language`'s). `sample`: a preview or an organizer's test, which shows the sessions of an
+    event with sessions even for a guest who has chosen none yet (_sample_places)."""
     event = guest.event
     link = invitations.invitation_url(guest)
     seat = guest.seat
     subject = _subject(kind, guest, dict(details))
+    places = seats.sessions.places_of(guest) if kind in WITH_SESSIONS and guest.id else []
+    given = details.get("sessions")
+    if sample and not places and kind in WITH_SESSIONS:
+        places = _sample_places(kind, guest)
+    if sample and not given and kind == MessageKind.PROMOTED:
+        # The promotion as it reads in the guest's first session with a seat.
+        given = [p.session.id for p in places if p.state == SeatState.CONFIRMED][:1]
     context = dict(
         kind=kind.value,
         subject=subject,
@@ -308,7 +331,7 @@ def texts(
         calendar_url=f"{link}/calendar.ics",
         # The guest's travel form (web/guest_travel.py).
         travel_url=f"{link}/travel",
-        google_url=calendar.google_calendar_url(event),
+        google_url=calendar.google_calendar_url(event, guest),
         location=calendar.location(event),
         channel=_channel(guest),
         position=seats.waitlist_position(seat) if seat is not None else None,
@@ -326,10 +349,32 @@ def texts(
         request_kind=details.get("kind"),
         # The organizer's reason for declining a request, when they gave one.
         decline_reason=str(details.get("reason") or ""),
+        # The sessions the guest chose, each with their place in it; the ones a promotion
+        # gave a seat in.
+        session_places=places,
+        promoted_in=_sessions_named(places, given),
     )
     text = render_template(f"emails/{kind.value}.txt", **context)
     html = render_template(f"emails/{kind.value}.html", **context)
     return subject, text, html
+
+
+def _sample_places(kind: MessageKind, guest: Guest) -> list[seats.sessions.SessionPlace]:
+    """Every session of the event, as a guest who chose them all would see them: confirmed in
+    each, or first in each queue for the waitlist message; none in an event without them."""
+    offered = seats.sessions.offered(guest.event_id) if guest.event_id else []
+    waiting = kind == MessageKind.WAITLISTED
+    state = SeatState.WAITLISTED if waiting else SeatState.CONFIRMED
+    return [seats.sessions.SessionPlace(item, state, 1 if waiting else None) for item in offered]
+
+
+def _sessions_named(places: list[seats.sessions.SessionPlace], ids: object) -> str:
+    """The titles of the sessions `ids` names, among the guest's, in programme order."""
+    if not isinstance(ids, list) or not places:
+        return ""
+    wanted = {i for i in ids if isinstance(i, int)}
+    titles = [bilingual(p.session, "title") for p in places if p.session.id in wanted]
+    return "; ".join(titles)
 
 
 def _names(value: object) -> str:
@@ -378,6 +423,7 @@ def render(message: OutboxMessage, guest: Guest, now: datetime) -> OutgoingMail:
             qr_cid=qr_cid,
             with_calendar=with_calendar,
             language=language,
+            sample=message.is_test,
         )
 
     config = current_app.config

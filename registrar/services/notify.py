@@ -6,6 +6,7 @@ if and only if the change is committed; the mail sender (registrar/mail/) delive
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from ..models import Guest, MessageKind, SeatState
@@ -27,9 +28,24 @@ def seat_taken_by_statement(
     outbox.enqueue_by_statement(guest, kind, actor=actor, now=now, writes=writes)
 
 
-def seat_promoted(guest: Guest, actor: str = "system") -> None:
-    """A waitlisted guest has just been given a confirmed seat."""
-    outbox.enqueue(guest, MessageKind.PROMOTED, actor=actor)
+def seat_promoted(
+    guest: Guest, actor: str = "system", *, sessions: Collection[int] | None = None
+) -> None:
+    """A waitlisted guest has just been given a confirmed seat (in an event with sessions, in
+    the sessions named: the message says which). A promotion not yet sent that named other
+    sessions is replaced by one naming them all."""
+    details = None
+    if sessions:
+        given = set(sessions) | _sessions_of_open_promotion(guest)
+        details = {"sessions": sorted(given)}
+    outbox.enqueue(guest, MessageKind.PROMOTED, actor=actor, details=details)
+
+
+def _sessions_of_open_promotion(guest: Guest) -> set[int]:
+    found: set[int] = set()
+    for message in outbox.queued_of(guest, MessageKind.PROMOTED):
+        found.update(int(i) for i in message.details.get("sessions", []))
+    return found
 
 
 def badge_changed(guest: Guest, actor: str) -> None:

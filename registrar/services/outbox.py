@@ -209,6 +209,20 @@ def _cancel_open(guest: Guest, kinds: Collection[MessageKind], reason: str) -> i
     return len(queued)
 
 
+def queued_of(guest: Guest, kind: MessageKind) -> list[OutboxMessage]:
+    """The guest's messages of this kind still waiting to go out."""
+    return list(
+        db.session.scalars(
+            sa.select(OutboxMessage).where(
+                OutboxMessage.guest_id == guest.id,
+                OutboxMessage.status == MessageStatus.QUEUED,
+                OutboxMessage.kind == kind,
+                TO_GUESTS,
+            )
+        )
+    )
+
+
 def cancel(guest: Guest, reason: str) -> int:
     """Cancel every queued message to the guest, e.g. when the invitation is revoked."""
     return _cancel_open(guest, frozenset(MessageKind), reason)

@@ -217,7 +217,7 @@ def _invitation_page(
             is_open=rsvp.is_open(event),
             channel_labels=CHANNEL_LABELS,
             token=token,
-            google_calendar_url=calendar.google_calendar_url(event),
+            google_calendar_url=calendar.google_calendar_url(event, guest),
             has_badge=badges.has_badge(guest),
             changed=[
                 (record, notices.describe(event, record.changes))

@@ -12,7 +12,8 @@ from flask_babel import lazy_gettext as _l
 
 from ...extensions import db
 from ...labels import CATEGORY_LABELS, CHANNEL_SHORT, COMPANION_ROLE_LABELS
-from ...models import Category, Channel, Event, Guest
+from ...models import Category, Channel, Event, Guest, SeatState
+from ..seats import sessions as seat_sessions
 from .holders import badge_code_for
 
 # The band at the foot of the badge: told apart across a room, white text readable on each.
@@ -54,10 +55,14 @@ class BadgeFace:
     # The reserved seat given to the guest (services/seating/), "" when none; its caption.
     seat_label: str = ""
     seat_caption: str = ""
+    # The sessions the guest is confirmed in (an event whose guests choose sessions), a line
+    # each: its times, then its title in Chinese and in English.
+    sessions: tuple[str, ...] = ()
 
     def texts(self) -> list[str]:
         """Every string the badge may print, for the font subset (capitals too)."""
-        texts = [v for v in vars(self).values() if isinstance(v, str)] + list(self.names)
+        texts = [v for v in vars(self).values() if isinstance(v, str)]
+        texts += list(self.names) + list(self.sessions)
         return texts + [t.upper() for t in texts]
 
 
@@ -96,6 +101,8 @@ class Wording:
     when_en: str
     when_zh: str
     seat: tuple[str, str]
+    # Whether the event's guests choose sessions (the badge then lists the guest's).
+    sessions_on: bool = False
 
 
 def event_wording(event: Event) -> Wording:
@@ -107,7 +114,24 @@ def event_wording(event: Event) -> Wording:
         when_en=_when(event, "en", event.room_en),
         when_zh=_when(event, "zh_Hant", event.room_zh),
         seat=_in_both(_l("Seat")),
+        sessions_on=seat_sessions.on(event.id),
     )
+
+
+def session_lines(guest: Guest) -> tuple[str, ...]:
+    """A line per session the guest is confirmed in: "15:10–16:30 創新綠色交通 · Innovating
+    Green Mobility" (one title when both are the same or one is missing). The badge cuts a
+    line too long for it, so the times always show."""
+    zone = ZoneInfo(guest.event.timezone)
+    lines = []
+    for place in seat_sessions.places_of(guest):
+        if place.state != SeatState.CONFIRMED:
+            continue
+        item = place.session
+        times = f"{item.starts_at.astimezone(zone):%H:%M}–{item.ends_at.astimezone(zone):%H:%M}"
+        titles = " · ".join(dict.fromkeys(t for t in (item.title_zh, item.title_en) if t))
+        lines.append(f"{times} {titles}".strip())
+    return tuple(lines)
 
 
 def badge_face(guest: Guest, wording: Wording | None = None) -> BadgeFace:
@@ -147,6 +171,7 @@ def badge_face(guest: Guest, wording: Wording | None = None) -> BadgeFace:
         # has_badge: the seat is confirmed; its label goes with it.
         seat_label=(guest.seat.label or "") if guest.seat is not None else "",
         seat_caption=" · ".join(dict.fromkeys(wording.seat)),
+        sessions=session_lines(guest) if wording.sessions_on else (),
     )
 
 

@@ -160,6 +160,9 @@ def _badge(pdf: BadgePDF, x: float, y: float, face: BadgeFace) -> None:
         people.append((wrap_lines(pdf, face.title, inner, 8.5, 2), 8.5, _MUTED, False))
     if face.seat_label:
         people.append(([f"{face.seat_caption}  {face.seat_label}"], 11, _INK, True))
+    for line in face.sessions:
+        # One line each, cut to the width: the times first, so they always show.
+        people.append((wrap_lines(pdf, line, inner, 8, 1), 8, _BRAND, True))
     stack_lines(pdf, people, centre, y + _HEADER_H + 3, y + 68)
 
     # The QR code, left, and the headset channel, right.

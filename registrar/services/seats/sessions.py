@@ -373,12 +373,12 @@ def promote_guest_now(event: Event, guest: Guest, actor: str) -> Guest:
     require_event_lock(event.id, "sessions.promote_guest_now")
     seats = _seats_of(guest)
     waiting = [s for s in seats.values() if s.state == SeatState.WAITLISTED]
-    taken = False
+    taken = []
     for seat in sorted(waiting, key=lambda s: s.session_id):
         state, hold_id = _place_in(event, seat.session_id, guest)
         if state == SeatState.CONFIRMED:
             _confirm(event, seat, actor, hold_id, manual=True)
-            taken = True
+            taken.append(seat.session_id)
     if not taken:
         raise CapacityTooLow(
             _l(
@@ -387,7 +387,7 @@ def promote_guest_now(event: Event, guest: Guest, actor: str) -> Guest:
                 "gets the next free seat."
             )
         )
-    _told_of_promotion(event, guest, actor, seats)
+    _told_of_promotion(event, guest, actor, seats, taken)
     db.session.flush()
     return guest
 
@@ -539,7 +539,7 @@ def _promote_one(event: Event, seat: SessionSeat, actor: str, hold_id: int | Non
     assert guest is not None
     seats = _seats_of(guest)
     _confirm(event, seats[seat.session_id], actor, hold_id)
-    _told_of_promotion(event, guest, actor, seats)
+    _told_of_promotion(event, guest, actor, seats, [seat.session_id])
     return guest
 
 
@@ -565,12 +565,12 @@ def _confirm(
 
 
 def _told_of_promotion(
-    event: Event, guest: Guest, actor: str, seats: dict[int, SessionSeat]
+    event: Event, guest: Guest, actor: str, seats: dict[int, SessionSeat], given: list[int]
 ) -> None:
-    """The guest got a seat in a session they waited for: their summary follows, and they are
-    told (the message says which sessions they are confirmed for now)."""
+    """The guest got a seat in the sessions `given`, which they waited for: their summary
+    follows, and they are told (the message names those sessions and lists the guest's)."""
     _sum_up(event, guest, actor, seats)
-    notify.seat_promoted(guest, actor)
+    notify.seat_promoted(guest, actor, sessions=given)
     webhooks.seat_promoted(event, guest)
 
 
