@@ -10,7 +10,7 @@ person at the door.
 
 from .answers import PROTOCOL_CATEGORIES, Occupancy, ScanAnswer, ShownGuest
 from .door_list import DoorList, ListedGuest, door_list, listed_guests
-from .let_in import MAX_REASON, LetIn, RoomFull, let_in
+from .let_in import MAX_REASON, LetIn, NoSessionSeatFree, RoomFull, let_in
 from .receivers import (
     MAX_RECEIVER,
     receiver_number,
@@ -53,6 +53,7 @@ __all__ = [
     "LetIn",
     "NoAnswerAtDoor",
     "NoSeatFree",
+    "NoSessionSeatFree",
     "NotRunning",
     "Occupancy",
     "Registered",
