@@ -333,3 +333,19 @@ def test_the_session_under_way_is_the_one_seats_sessions_names(app):
         found = verdict.session_at(door, moment)
         assert (found.id if found else None) == (expected.id if expected else None), moment
     assert isinstance(day, datetime)
+
+
+def test_the_scanner_page_shows_each_sessions_counts_only_for_an_event_with_sessions(door_client):
+    event, s2, s3 = make_sessions_event(capacity=10)
+    guest = make_guest(event)
+    choose(guest, s3, channel=Channel.ZH)
+    plain = make_event(capacity=10)
+
+    page = door_client.get(f"/door/events/{event.id}").get_data(as_text=True)
+    other = door_client.get(f"/door/events/{plain.id}").get_data(as_text=True)
+
+    assert 'id="door-sessions"' in page
+    assert f'data-session="{s3.id}"' in page
+    assert "15:10" in page
+    assert "中文 1" in page
+    assert 'id="door-sessions"' not in other
