@@ -8,9 +8,7 @@ from typing import Any
 
 from ...models import Category, Channel, CompanionRole, Direction, DoorNoAnswer, SeatState, Verdict
 from ...tokens import BadgeClaim
-
-# A scan this long before a session starts counts for it (seats.sessions.BEFORE_START).
-BEFORE_START = timedelta(minutes=30)
+from ..seats.sessions import BEFORE_START
 
 # A scanner's clock may be off; a scan "from the future" is taken as made now.
 CLOCK_SKEW = timedelta(minutes=5)

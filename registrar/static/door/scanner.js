@@ -199,6 +199,10 @@
             // Shown "saved, will sync" while offline, so perhaps let in: the desk should know.
             note(fill(T.noAnswerSynced, { name: names(answer.guest).filter(Boolean).join(" · ") }));
           }
+          if (answer.verdict === "other_session" && answer.guest) {
+            // Likewise for a guest confirmed for another session only.
+            note(fill(T.otherSessionSynced, { name: names(answer.guest).filter(Boolean).join(" · ") }));
+          }
         }
         return next(index + 1);
       }, function (error) {
