@@ -126,6 +126,7 @@ VERDICT_LABELS = {
     Verdict.ROOM_FULL: _l("Room is full"),
     Verdict.NO_ANSWER: _l("No answer yet"),
     Verdict.INVALID: _l("Not a valid badge"),
+    Verdict.OTHER_SESSION: _l("Not confirmed for this session"),
 }
 # An accepted scan in exit mode: not a verdict of its own, but what the door and the log say.
 EXIT_RECORDED = _l("Exit recorded")

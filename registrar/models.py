@@ -144,6 +144,9 @@ class Verdict(enum.StrEnum):
     # whether the door may let them in.
     NO_ANSWER = "no_answer"
     INVALID = "invalid"
+    # An event whose guests choose sessions: confirmed, but not for the session under way (or
+    # waitlisted in it); the door says which sessions the guest is confirmed for.
+    OTHER_SESSION = "other_session"
 
 
 class DoorNoAnswer(enum.StrEnum):

@@ -21,7 +21,7 @@ from registrar.services.checkin import (
     ScanRequest,
     decide,
 )
-from registrar.services.checkin.verdict import NoAnswerAtDoor
+from registrar.services.checkin.verdict import NoAnswerAtDoor, SessionAtDoor
 from registrar.tokens import BadgeClaim
 
 EVENT = 7
@@ -59,6 +59,7 @@ def door(
     claim: BadgeClaim | None | str = "genuine",
     policy: DoorNoAnswer = DoorNoAnswer.DESK,
     seats_free: int = 0,
+    sessions: tuple[SessionAtDoor, ...] = (),
 ) -> DoorRead:
     """What the door read for a badge of `guest` (claim "genuine": their current badge)."""
     if claim == "genuine":
@@ -72,7 +73,23 @@ def door(
         guest=guest,
         no_answer_policy=policy,
         seats_free=seats_free,
+        sessions=sessions,
     )
+
+
+# Sessions guests choose: Session 2 under way at NOW, Session 3 after it.
+S2 = SessionAtDoor(
+    71, "Session 2", "第二場", NOW - timedelta(minutes=10), NOW + timedelta(minutes=70)
+)
+S3 = replace(
+    S2,
+    id=72,
+    title_en="Session 3",
+    starts_at=NOW + timedelta(hours=2),
+    ends_at=NOW + timedelta(hours=3),
+)
+ONLY_S3 = (S2, replace(S3, seat=SeatState.CONFIRMED))
+BOTH = (replace(S2, seat=SeatState.CONFIRMED), replace(S3, seat=SeatState.CONFIRMED))
 
 
 def ask(**fields) -> ScanRequest:
@@ -363,6 +380,46 @@ CASES = [
         Decision(Verdict.OK, NOW, CONFIRMED, moved=1, presence=entered(), new_presence=True),
         id="a scan from further in the future is taken as made now",
     ),
+    # -- sessions guests choose -----------------------------------------------------------
+    pytest.param(
+        door(CONFIRMED, sessions=ONLY_S3),
+        ask(),
+        Decision(
+            Verdict.OTHER_SESSION,
+            NOW,
+            CONFIRMED,
+            session_id=S2.id,
+            confirmed_sessions=(replace(S3, seat=SeatState.CONFIRMED),),
+        ),
+        id="other_session: confirmed for Session 3 only, scanned in Session 2",
+    ),
+    pytest.param(
+        door(CONFIRMED, sessions=BOTH),
+        ask(),
+        Decision(
+            Verdict.OK,
+            NOW,
+            CONFIRMED,
+            moved=1,
+            presence=entered(),
+            new_presence=True,
+            session_id=S2.id,
+        ),
+        id="ok: an entry in Session 2 counts for it",
+    ),
+    pytest.param(
+        door(CONFIRMED, sessions=ONLY_S3),
+        ask(offline=True, scanned_at=NOW - timedelta(hours=2)),
+        Decision(
+            Verdict.OK,
+            NOW - timedelta(hours=2),
+            CONFIRMED,
+            moved=1,
+            presence=entered(NOW - timedelta(hours=2)),
+            new_presence=True,
+        ),
+        id="ok: outside every session, an entry counts for none and is judged as ever",
+    ),
 ]
 
 
@@ -386,6 +443,8 @@ def test_a_scan_not_ok_writes_nothing_but_itself():
                 duplicate=decision.duplicate,
                 first_scan=decision.first_scan,
                 no_answer=decision.no_answer,
+                session_id=decision.session_id,
+                confirmed_sessions=decision.confirmed_sessions,
             ), case.id
 
 

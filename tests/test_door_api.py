@@ -376,7 +376,7 @@ def test_occupancy_counts_who_is_inside(door_client, event):
 
     response = door_client.get(f"/api/v1/events/{event.id}/occupancy")
 
-    assert response.get_json() == {"inside": 3, "capacity": 10}
+    assert response.get_json() == {"inside": 3, "capacity": 10, "sessions": []}
 
 
 def test_receiver_handed_out_then_returned_at_the_exit(door_client, event):

@@ -9,6 +9,7 @@ from flask import (
     Response,
     abort,
     current_app,
+    g,
     redirect,
     render_template,
     request,
@@ -59,10 +60,12 @@ def scanner(event_id: int):
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
         abort(staff_refusal(event_id))
+    # The sessions' times, in the event's.
+    g.timezone = event.timezone
     return render_template(
         "door/scanner.html",
         event=event,
-        occupancy=checkin.occupancy(event),
+        occupancy=checkin.door_occupancy(event),
         can_override=may_override(event_id),
         via_link=actor.startswith("door-link:"),
         gate=request.args.get("gate", "")[:64],

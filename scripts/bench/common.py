@@ -151,10 +151,14 @@ def stop_server(server: subprocess.Popen | None) -> None:
 
 
 def seed_confirmed(
-    database_url: str, instance: Path, secret: str, guests: int
+    database_url: str, instance: Path, secret: str, guests: int, sessions: bool = False
 ) -> tuple[int, list[str]]:
     """A fresh database with one event, `guests` confirmed guests and a door account; the
-    event's id and the badge codes. Sets the environment the server will be started with."""
+    event's id and the badge codes. Sets the environment the server will be started with.
+
+    With `sessions`, the event has two sessions guests choose, the first under way now (begun
+    half an hour ago) and the second after it, and every guest is confirmed for both: scans
+    now count for the first."""
     os.environ.update(
         DATABASE_URL=database_url,
         REGISTRAR_SECRET_KEY=secret,
@@ -174,6 +178,8 @@ def seed_confirmed(
         db.drop_all()
         db.create_all()
         event = make_event(capacity=guests * 2)
+        if sessions:
+            _add_sessions(event)
         codes = []
         for n in range(guests):
             guest = invitations.add_guest(
@@ -196,6 +202,33 @@ def seed_confirmed(
         event_id = event.id
         db.engine.dispose()
     return event_id, codes
+
+
+def _add_sessions(event) -> None:
+    from datetime import timedelta
+
+    from registrar.extensions import db
+    from registrar.models import AgendaItem, AgendaKind, utcnow
+
+    now = utcnow().replace(microsecond=0)
+    times = [
+        (now - timedelta(minutes=30), now + timedelta(hours=1)),
+        (now + timedelta(hours=1, minutes=20), now + timedelta(hours=2, minutes=40)),
+    ]
+    for position, (starts, ends) in enumerate(times, start=1):
+        db.session.add(
+            AgendaItem(
+                event_id=event.id,
+                position=position,
+                kind=AgendaKind.SESSION,
+                title_en=f"Session {position}",
+                title_zh=f"第{position}場",
+                starts_at=starts,
+                ends_at=ends,
+                choosable=True,
+            )
+        )
+    db.session.flush()
 
 
 class Door:

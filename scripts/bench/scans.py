@@ -12,6 +12,7 @@ thread per door, each request on its own connection, written and read with plain
     scripts/bench-scans                      # SQLite in a temporary folder
     scripts/bench-scans --database-url postgresql://postgres@127.0.0.1:5432/test
     scripts/bench-scans --guests 100 --concurrency 1,4 --rounds 2    # a quick look
+    scripts/bench-scans --sessions           # two sessions guests choose, now in the first
 
 (scripts/bench-scans runs .venv/bin/python scripts/bench/scans.py, after making the .venv.)
 """
@@ -74,14 +75,23 @@ def main() -> None:
         default=10,
         help="the phases take turns this many times, each with a slice of the badges",
     )
+    parser.add_argument(
+        "--sessions",
+        action="store_true",
+        help="the event has two sessions guests choose (every guest confirmed for both), "
+        "and the scans count for the one under way",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="registrar-bench-") as tmp:
         tmp = Path(tmp)
         database_url, schema = common.bench_database(args.database_url, tmp, "bench.sqlite")
         secret = secrets.token_hex(32)
-        print(f"Seeding {args.guests} confirmed guests ...", flush=True)
-        event_id, codes = common.seed_confirmed(database_url, tmp / "instance", secret, args.guests)
+        with_sessions = " in two sessions" if args.sessions else ""
+        print(f"Seeding {args.guests} confirmed guests{with_sessions} ...", flush=True)
+        event_id, codes = common.seed_confirmed(
+            database_url, tmp / "instance", secret, args.guests, sessions=args.sessions
+        )
         port = free_port()
         server = common.start_server(port, args.workers, tmp / "gunicorn.log", args.threads)
         rows, errors = [], 0
@@ -129,8 +139,9 @@ def main() -> None:
                 common.drop_schema(args.database_url, schema)
 
     backend = sa.engine.make_url(database_url).get_backend_name()
-    print(f"\n{args.guests} badges, gunicorn {args.workers} workers (gthread, {args.threads} "
-          f"threads each), {backend}, "
+    sessions = ", two sessions guests choose" if args.sessions else ""
+    print(f"\n{args.guests} badges{sessions}, gunicorn {args.workers} workers "
+          f"(gthread, {args.threads} threads each), {backend}, "
           f"{os.cpu_count()} cores\n")  # fmt: skip
     print(
         "| phase | concurrency | requests/s | p50 ms | p95 ms | p99 ms | vs healthz | wrong "

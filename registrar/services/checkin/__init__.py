@@ -5,12 +5,21 @@ is what the scanner is told; `receivers` and `search` serve the door beside the 
 `unanswered` lets in a guest who never answered, where the event allows it; `door_list` is
 what a scanner keeps for offline verdicts with names, and what the paper list prints;
 `let_in` is a door lead's let-in of a refused guest, with a reason; `walk_ins` registers a
-person at the door.
+person at the door; `per_session` gives the figures of each session guests choose.
 """
 
 from .answers import PROTOCOL_CATEGORIES, Occupancy, ScanAnswer, ShownGuest
 from .door_list import DoorList, ListedGuest, door_list, listed_guests
-from .let_in import MAX_REASON, LetIn, RoomFull, let_in
+from .let_in import MAX_REASON, LetIn, NoSessionSeatFree, RoomFull, let_in
+from .per_session import (
+    RoomOccupancy,
+    SessionFigures,
+    SessionOccupancy,
+    SessionReceivers,
+    door_occupancy,
+    occupancy_by_session,
+    receivers_by_session,
+)
 from .receivers import (
     MAX_RECEIVER,
     receiver_number,
@@ -53,9 +62,14 @@ __all__ = [
     "LetIn",
     "NoAnswerAtDoor",
     "NoSeatFree",
+    "NoSessionSeatFree",
     "NotRunning",
     "Occupancy",
     "Registered",
+    "RoomOccupancy",
+    "SessionFigures",
+    "SessionOccupancy",
+    "SessionReceivers",
     "RoomFull",
     "ScanAnswer",
     "ScanRequest",
@@ -66,6 +80,9 @@ __all__ = [
     "admit_unanswered",
     "check_in_by_name",
     "decide",
+    "door_occupancy",
+    "occupancy_by_session",
+    "receivers_by_session",
     "door_list",
     "listed_guests",
     "let_in",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 
@@ -68,6 +69,45 @@ class SentDeputy:
         return str(SENT_DEPUTY) % {"name": " · ".join(names)}
 
 
+@dataclass(frozen=True)
+class ConfirmedSession:
+    """A session a guest is confirmed for, told with an `other_session`: its titles, and when it
+    starts (`time`: the event's local time, as the door says it)."""
+
+    id: int
+    title_en: str
+    title_zh: str
+    starts_at: datetime
+    time: str
+
+    @property
+    def title(self) -> str:
+        """The title in the current language."""
+        if is_chinese():
+            return self.title_zh or self.title_en
+        return self.title_en or self.title_zh
+
+
+@dataclass(frozen=True)
+class OtherSession:
+    """With an `other_session`: the sessions the guest is confirmed for, none of them under way."""
+
+    sessions: tuple[ConfirmedSession, ...]
+
+    @property
+    def advice(self) -> str:
+        """What the door tells its staff, in the current language."""
+        told = "; ".join(
+            str(SESSION_AT) % {"title": s.title, "time": s.time} for s in self.sessions
+        )
+        return str(OTHER_SESSION) % {"sessions": told}
+
+
+# The door's words for a guest confirmed for other sessions than the one under way.
+OTHER_SESSION = _l("Confirmed for %(sessions)s. Not confirmed for this session.")
+SESSION_AT = _l("“%(title)s”, %(time)s")
+
+
 # The door's words for an old badge of a guest who sent a deputy (the scanner's too).
 SENT_DEPUTY = _l(
     "This guest sent a deputy: %(name)s. This badge is no longer valid; the deputy has a badge "
@@ -94,9 +134,13 @@ class ScanAnswer:
     replayed: bool = False
     # Only with `revoked`, for a guest who sent a deputy: whom they sent.
     deputy: SentDeputy | None = None
+    # Only with `other_session`: the sessions the guest is confirmed for.
+    other_session: OtherSession | None = None
 
     @classmethod
-    def of(cls, decision: Decision, request: ScanRequest, occupancy: Occupancy) -> ScanAnswer:
+    def of(
+        cls, decision: Decision, request: ScanRequest, occupancy: Occupancy, timezone: str = "UTC"
+    ) -> ScanAnswer:
         guest = decision.guest
         shown = None
         if guest is not None:
@@ -127,6 +171,7 @@ class ScanAnswer:
             first_scan=decision.first_scan,
             occupancy=occupancy,
             no_answer=decision.no_answer,
+            other_session=_other_session(decision, timezone),
         )
 
     def as_record(self) -> dict[str, Any]:
@@ -146,6 +191,11 @@ class ScanAnswer:
             "occupancy": {"inside": self.occupancy.inside, "capacity": self.occupancy.capacity},
             "no_answer": None if self.no_answer is None else _no_answer_record(self.no_answer),
             **({} if self.deputy is None else {"deputy": _deputy_record(self.deputy)}),
+            **(
+                {}
+                if self.other_session is None
+                else {"other_session": _other_session_record(self.other_session)}
+            ),
         }
 
     @classmethod
@@ -155,6 +205,7 @@ class ScanAnswer:
         # Answers kept before the verdict existed have no "no_answer".
         no_answer = record.get("no_answer")
         deputy = record.get("deputy")
+        other_session = record.get("other_session")
         return cls(
             verdict=Verdict(record["verdict"]),
             direction=Direction(record["direction"]),
@@ -170,6 +221,7 @@ class ScanAnswer:
             no_answer=None if no_answer is None else _no_answer_from(no_answer),
             replayed=replayed,
             deputy=None if deputy is None else SentDeputy(deputy["name_en"], deputy["name_zh"]),
+            other_session=None if other_session is None else _other_session_from(other_session),
         )
 
 
@@ -225,3 +277,51 @@ def _no_answer_from(record: dict[str, Any]) -> NoAnswerAtDoor:
 
 def _deputy_record(deputy: SentDeputy) -> dict[str, Any]:
     return {"name_en": deputy.name_en, "name_zh": deputy.name_zh}
+
+
+def _other_session(decision: Decision, timezone: str) -> OtherSession | None:
+    if decision.verdict != Verdict.OTHER_SESSION:
+        return None
+    zone = ZoneInfo(timezone)
+    return OtherSession(
+        tuple(
+            ConfirmedSession(
+                id=s.id,
+                title_en=s.title_en,
+                title_zh=s.title_zh,
+                starts_at=s.starts_at,
+                time=s.starts_at.astimezone(zone).strftime("%H:%M"),
+            )
+            for s in decision.confirmed_sessions
+        )
+    )
+
+
+def _other_session_record(other: OtherSession) -> dict[str, Any]:
+    return {
+        "sessions": [
+            {
+                "id": s.id,
+                "title_en": s.title_en,
+                "title_zh": s.title_zh,
+                "starts_at": s.starts_at.isoformat(),
+                "time": s.time,
+            }
+            for s in other.sessions
+        ]
+    }
+
+
+def _other_session_from(record: dict[str, Any]) -> OtherSession:
+    return OtherSession(
+        tuple(
+            ConfirmedSession(
+                id=s["id"],
+                title_en=s["title_en"],
+                title_zh=s["title_zh"],
+                starts_at=datetime.fromisoformat(s["starts_at"]),
+                time=s["time"],
+            )
+            for s in record["sessions"]
+        )
+    )

@@ -16,16 +16,25 @@ from flask_babel import lazy_gettext as _l
 from ... import tokens
 from ...errors import DomainError, InvalidAnswer, NotFound
 from ...extensions import db
-from ...models import Channel, Direction, Guest, LetInReason, SeatState, Verdict
+from ...models import Channel, Direction, Event, Guest, LetInReason, SeatState, Verdict, utcnow
 from ...text import require_one_line
 from .. import audit, rsvp, seats
 from ..locking import lock_event
+from ..seats import sessions
 from .answers import ScanAnswer
 from .scans import MAX_GATE, MAX_NONCE, earlier_answer, occupancy, scan
 from .unanswered import NoSeatFree
 from .verdict import ScanRequest
 
 MAX_REASON = 200
+
+
+class NoSessionSeatFree(DomainError):
+    status = 409
+    default_message = _l(
+        "No seat is free in the session under way, and this guest is confirmed for another "
+        "session only: nobody was let in and nothing was recorded."
+    )
 
 
 class RoomFull(DomainError):
@@ -70,15 +79,20 @@ def let_in(event_id: int, guest_id: int, request: LetIn, actor: str) -> ScanAnsw
     seated = guest.seat is not None and guest.seat.state == SeatState.CONFIRMED
     inside = guest.check_in is not None and guest.check_in.inside
     room_full = not inside and occupancy(event).inside >= event.capacity
-    before = _refusal(guest, room_full)
+    session_id = _session_to_seat(event, guest) if seated else None
+    before = _refusal(guest, room_full, other_session=session_id is not None)
     # Every refusal is found before anything is written.
     if not seated and not seats.has_seat_for(event, guest):
         raise NoSeatFree()
+    if session_id is not None and not sessions.has_seat_in(event, guest, session_id):
+        raise NoSessionSeatFree()
     if room_full and not request.over_capacity:
         raise RoomFull()
 
     if not seated:
         _take_seat(event_id, guest, request.channel, actor)
+    if session_id is not None:
+        sessions.confirm_in(event, guest, session_id, actor, at_the_door=True)
     code = tokens.badge_code(event_id, guest.id, guest.badge_version)
     entry = ScanRequest(
         code=code,
@@ -102,6 +116,7 @@ def let_in(event_id: int, guest_id: int, request: LetIn, actor: str) -> ScanAnsw
         reason_text=reason_text,
         refused=before,
         over_capacity=request.over_capacity,
+        **({} if session_id is None else {"session": session_id}),
     )
     return answer
 
@@ -122,7 +137,22 @@ def _checked(request: LetIn) -> str:
     return text
 
 
-def _refusal(guest: Guest, room_full: bool) -> str:
+def _session_to_seat(event: Event, guest: Guest) -> int | None:
+    """In an event whose guests choose sessions: the session under way, when the guest, confirmed
+    for another, holds no confirmed seat in it (the door said `other_session`); else None."""
+    if not sessions.on(event.id):
+        return None
+    current = sessions.session_at(sessions.offered(event.id), utcnow())
+    if current is None:
+        return None
+    places = sessions.places_of(guest)
+    confirmed = {p.session.id for p in places if p.state == SeatState.CONFIRMED}
+    if not confirmed or current.id in confirmed:
+        return None
+    return current.id
+
+
+def _refusal(guest: Guest, room_full: bool, other_session: bool = False) -> str:
     """What the door said of the guest before the lead let them in, for the audit entry (a
     re-issued badge is the badge's business, not the guest's: it reads `ok` here)."""
     if guest.is_revoked:
@@ -135,6 +165,8 @@ def _refusal(guest: Guest, room_full: bool) -> str:
         return Verdict.WAITLISTED.value
     if guest.check_in is not None and guest.check_in.inside:
         return Verdict.ALREADY_CHECKED_IN.value
+    if other_session:
+        return Verdict.OTHER_SESSION.value
     return Verdict.ROOM_FULL.value if room_full else Verdict.OK.value
 
 

@@ -13,6 +13,7 @@ from ... import tokens
 from ...errors import DomainError, InvalidAnswer, NotFound
 from ...extensions import db
 from ...models import (
+    AgendaItem,
     CheckIn,
     Direction,
     Event,
@@ -23,13 +24,14 @@ from ...models import (
     Seat,
     SeatHold,
     SeatState,
+    SessionSeat,
     Verdict,
     utcnow,
 )
 from .. import audit, webhooks
 from ..locking import lock_event_for_door
 from .answers import Occupancy, ScanAnswer, SentDeputy
-from .verdict import DoorRead, GuestAtDoor, ScanRequest, decide
+from .verdict import DoorRead, GuestAtDoor, ScanRequest, SessionAtDoor, decide
 
 MAX_GATE = 64
 MAX_NONCE = 64
@@ -99,6 +101,36 @@ _SEATS_FREE = sa.case(
     ),
     else_=0,
 ).label("seats_free")
+# Sessions guests choose (an event with none reads no more than whether it has one, inside the
+# statement below; an event with them reads them, with the guest's seat in each, once more).
+_AGENDA = cast(sa.Table, AgendaItem.__table__)
+_SESSION_SEATS = cast(sa.Table, SessionSeat.__table__)
+_HAS_SESSIONS = (
+    sa.exists()
+    .where(_AGENDA.c.event_id == _EVENTS.c.id, _AGENDA.c.choosable.is_(True))
+    .label("has_sessions")
+)
+_SESSIONS_AT_DOOR = (
+    sa.select(
+        _AGENDA.c.id,
+        _AGENDA.c.title_en,
+        _AGENDA.c.title_zh,
+        _AGENDA.c.starts_at,
+        _AGENDA.c.ends_at,
+        _SESSION_SEATS.c.state,
+    )
+    .select_from(
+        _AGENDA.outerjoin(
+            _SESSION_SEATS,
+            sa.and_(
+                _SESSION_SEATS.c.session_id == _AGENDA.c.id,
+                _SESSION_SEATS.c.guest_id == sa.bindparam("guest_id"),
+            ),
+        )
+    )
+    .where(_AGENDA.c.event_id == sa.bindparam("event_id"), _AGENDA.c.choosable.is_(True))
+    .order_by(_AGENDA.c.position)
+)
 # The guest an accompanying person comes with, named at the door.
 _PRINCIPALS = _GUESTS.alias("principals")
 # Everything a verdict needs, in one statement: the room's capacity, the answer already given to
@@ -111,6 +143,8 @@ _AT_DOOR = (
         _EVENTS.c.door_no_answer,
         _EVENTS.c.slug.label("event_slug"),
         _EVENTS.c.webhook_kinds,
+        _EVENTS.c.timezone,
+        _HAS_SESSIONS,
         _SEATS_FREE,
         sa.select(_SCANS.c.result)
         .where(_SCANS.c.event_id == _EVENTS.c.id, _SCANS.c.nonce == sa.bindparam("nonce"))
@@ -239,21 +273,29 @@ def scan(event_id: int, request: ScanRequest, actor: str) -> ScanAnswer:
         # Nobody comes in to an event that will not take place; leaving is still recorded, so
         # that the count inside stays true.
         raise EventNotTakingPlace(at_door["event_state"])
+    guest_at_door = _guest_at_door(at_door)
+    sessions: tuple[SessionAtDoor, ...] = ()
+    if at_door["has_sessions"] and guest_at_door is not None:
+        sessions = _sessions_at_door(conn, event_id, guest_at_door.id)
     read = DoorRead(
         event_id=event_id,
         capacity=at_door["capacity"],
         inside=at_door["inside_now"],
         now=now,
         claim=claim,
-        guest=_guest_at_door(at_door),
+        guest=guest_at_door,
         no_answer_policy=at_door["door_no_answer"],
         seats_free=at_door["seats_free"],
+        sessions=sessions,
     )
     decision = decide(read, request)
     guest = decision.guest
     guest_id = guest.id if guest else None
     answer = ScanAnswer.of(
-        decision, request, Occupancy(read.inside + decision.moved, read.capacity)
+        decision,
+        request,
+        Occupancy(read.inside + decision.moved, read.capacity),
+        at_door["timezone"],
     )
     if decision.verdict == Verdict.REVOKED and guest_id is not None:
         answer = replace(answer, deputy=_deputy_of(conn, guest_id))
@@ -279,7 +321,7 @@ def scan(event_id: int, request: ScanRequest, actor: str) -> ScanAnswer:
         "override": decision.override,
         "duplicate": decision.duplicate,
         "actor": actor,
-        "session_id": None,
+        "session_id": decision.session_id,
         "result": answer.as_record(),
     }
     if not decision.new_presence:
@@ -385,6 +427,23 @@ def _guest_at_door(at_door: sa.RowMapping) -> GuestAtDoor | None:
         companion_role=at_door["companion_role"],
         principal_name_en=at_door["principal_name_en"] or "",
         principal_name_zh=at_door["principal_name_zh"] or "",
+    )
+
+
+def _sessions_at_door(
+    conn: sa.Connection, event_id: int, guest_id: int
+) -> tuple[SessionAtDoor, ...]:
+    rows = conn.execute(_SESSIONS_AT_DOOR, {"event_id": event_id, "guest_id": guest_id})
+    return tuple(
+        SessionAtDoor(
+            id=row.id,
+            title_en=row.title_en,
+            title_zh=row.title_zh,
+            starts_at=row.starts_at,
+            ends_at=row.ends_at,
+            seat=None if row.state is None else SeatState(row.state),
+        )
+        for row in rows
     )
 
 

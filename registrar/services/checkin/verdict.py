@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import KW_ONLY, dataclass
+from dataclasses import KW_ONLY, dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from ...models import Category, Channel, CompanionRole, Direction, DoorNoAnswer, SeatState, Verdict
 from ...tokens import BadgeClaim
+from ..seats.sessions import BEFORE_START
 
 # A scanner's clock may be off; a scan "from the future" is taken as made now.
 CLOCK_SKEW = timedelta(minutes=5)
@@ -61,6 +62,28 @@ class GuestAtDoor:
 
 
 @dataclass(frozen=True)
+class SessionAtDoor:
+    """A session guests choose, in an event that has them, and the guest's seat in it (None:
+    not chosen). Read only for such an event, and only for a guest of it."""
+
+    id: int
+    title_en: str
+    title_zh: str
+    starts_at: datetime
+    ends_at: datetime
+    seat: SeatState | None = None
+
+
+def session_at(sessions: tuple[SessionAtDoor, ...], moment: datetime) -> SessionAtDoor | None:
+    """As seats.sessions.session_at: the session under way at `moment`, or else the next one
+    to start within BEFORE_START; None outside every session."""
+    for item in sorted(sessions, key=lambda s: s.starts_at):
+        if item.starts_at - BEFORE_START <= moment < item.ends_at:
+            return item
+    return None
+
+
+@dataclass(frozen=True)
 class DoorRead:
     """Everything a verdict depends on, read in one statement under the event lock."""
 
@@ -78,6 +101,9 @@ class DoorRead:
     # free for one (capacity less held less confirmed; read only for such a guest).
     no_answer_policy: DoorNoAnswer = DoorNoAnswer.DESK
     seats_free: int = 0
+    # In an event whose guests choose sessions: every such session, with the guest's seat in
+    # it (empty for any other event).
+    sessions: tuple[SessionAtDoor, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -122,6 +148,11 @@ class Decision:
     presence: dict[str, Any] | None = None
     new_presence: bool = False
     supersedes_entry_at: datetime | None = None
+    # The session an entry counts for (an event whose guests choose sessions; None otherwise,
+    # and outside every session).
+    session_id: int | None = None
+    # Only with `other_session`: the sessions the guest is confirmed for.
+    confirmed_sessions: tuple[SessionAtDoor, ...] = ()
 
 
 def scan_moment(request: ScanRequest, now: datetime) -> datetime:
@@ -132,6 +163,15 @@ def scan_moment(request: ScanRequest, now: datetime) -> datetime:
 
 def decide(read: DoorRead, request: ScanRequest) -> Decision:
     """The verdict of one scan, and what it writes. No I/O: the caller reads and writes."""
+    decision = _decide(read, request)
+    if read.sessions and decision.guest is not None and request.direction == Direction.IN:
+        current = session_at(read.sessions, decision.scanned_at)
+        if current is not None:
+            return replace(decision, session_id=current.id)
+    return decision
+
+
+def _decide(read: DoorRead, request: ScanRequest) -> Decision:
     at = scan_moment(request, read.now)
     if read.claim is None:
         return Decision(Verdict.INVALID, at)
@@ -201,9 +241,21 @@ def _enter(read: DoorRead, request: ScanRequest, guest: GuestAtDoor, at: datetim
             first_scan=FirstScan(first_scan_at, guest.first_gate or ""),
         )
 
+    elsewhere = _other_sessions(read, guest, at)
+    if elsewhere:
+        return Decision(Verdict.OTHER_SESSION, at, guest, confirmed_sessions=elsewhere)
     if read.inside >= read.capacity and not request.override:
         return Decision(Verdict.ROOM_FULL, at, guest)
     return _admit(request, guest, at, override=request.override)
+
+
+def _other_sessions(read: DoorRead, guest: GuestAtDoor, at: datetime) -> tuple[SessionAtDoor, ...]:
+    """The sessions a guest not confirmed for the session under way is confirmed for (empty:
+    no session is under way, or the guest is confirmed for it, or holds no session seat)."""
+    current = session_at(read.sessions, at)
+    if current is None or current.seat == SeatState.CONFIRMED:
+        return ()
+    return tuple(s for s in read.sessions if s.seat == SeatState.CONFIRMED)
 
 
 def _admit(request: ScanRequest, guest: GuestAtDoor, at: datetime, override: bool) -> Decision:

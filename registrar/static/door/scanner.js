@@ -199,6 +199,10 @@
             // Shown "saved, will sync" while offline, so perhaps let in: the desk should know.
             note(fill(T.noAnswerSynced, { name: names(answer.guest).filter(Boolean).join(" · ") }));
           }
+          if (answer.verdict === "other_session" && answer.guest) {
+            // Likewise for a guest confirmed for another session only.
+            note(fill(T.otherSessionSynced, { name: names(answer.guest).filter(Boolean).join(" · ") }));
+          }
         }
         return next(index + 1);
       }, function (error) {
@@ -226,6 +230,19 @@
       els.occupancyInside.textContent = counts.inside;
       els.occupancyCapacity.textContent = counts.capacity;
       document.body.classList.toggle("door-full", counts.inside >= counts.capacity);
+    }
+    if (counts && counts.sessions) {
+      // An event whose guests choose sessions: each session's row, as the page drew it.
+      counts.sessions.forEach(function (s) {
+        var row = document.querySelector('#door-sessions tr[data-session="' + s.id + '"]');
+        if (!row) { return; }
+        row.classList.toggle("door-session-current", s.current);
+        row.querySelector(".door-session-counted").textContent = s.counted + " / " + s.confirmed;
+        row.querySelector(".door-session-needed").textContent =
+          "EN " + s.receivers_en + " · 中文 " + s.receivers_zh;
+        row.querySelector(".door-session-receivers").textContent =
+          s.receivers_handed_out + " / " + s.receivers_returned;
+      });
     }
   }
 
@@ -326,6 +343,8 @@
     if (verdict === "ok") { return "good"; }
     if (verdict === "already_checked_in") { return "warn"; }
     if (verdict === "no_answer") { return "ask"; }
+    // Confirmed, for another session: a question for a door lead, as a guest with no answer.
+    if (verdict === "other_session") { return "ask"; }
     return "bad";
   }
 
@@ -437,6 +456,14 @@
     if (verdict === "revoked" && answer.deputy) {
       // The guest sent a deputy: the old badge is refused, and the door says whom they sent.
       view.detail = fill(T.sentDeputy, { name: names(answer.deputy).filter(Boolean).join(" · ") });
+    }
+    if (verdict === "other_session" && answer.other_session) {
+      // The sessions the guest is confirmed for, and when.
+      var told = answer.other_session.sessions.map(function (s) {
+        var title = config.lang === "zh" ? s.title_zh || s.title_en : s.title_en || s.title_zh;
+        return fill(T.sessionAt, { title: title, time: s.time });
+      });
+      view.detail = fill(T.otherSession, { sessions: told.join("; ") });
     }
     if (verdict === "already_checked_in" && answer.first_scan) {
       var first = answer.first_scan;
@@ -661,7 +688,8 @@
   /* ---- a door lead's let-in, and walk-ins ---------------------------------------------- */
 
   // The refusals a door lead may overrule: all but a code that names nobody of this event.
-  var LEAD_VERDICTS = ["declined", "revoked", "waitlisted", "room_full", "no_answer", "already_checked_in"];
+  var LEAD_VERDICTS = ["declined", "revoked", "waitlisted", "room_full", "no_answer", "already_checked_in",
+    "other_session"];
   // Verdicts whose guest has no answer naming a channel: the lead chooses the headset.
   var LEAD_CHOOSES_CHANNEL = ["declined", "revoked", "no_answer"];
   var LEAD_SHOW_MS = 20000;

@@ -385,10 +385,12 @@ _PATHS = {
         "get": {
             "operationId": "occupancy",
             "summary": "How many guests are inside, and the room's capacity",
+            "description": "In an event whose guests choose sessions, `sessions` gives each "
+            "session's confirmed seats, the guests counted for it and its receivers.",
             "security": _DOOR,
             "parameters": _EVENT,
             "responses": _responses(
-                _json("Occupancy", "The count inside now."),
+                _json("RoomOccupancy", "The count inside now, and each session's figures."),
                 "BadRequest",
                 "Unauthorized",
                 "Forbidden",

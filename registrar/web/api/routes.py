@@ -241,7 +241,7 @@ def receiver(event_id: int, guest_id: int) -> Response:
 @bp.get(f"/events/{EVENT_ID}/occupancy")
 def occupancy(event_id: int) -> Response:
     _door_actor(event_id)
-    return _answer(schemas.Occupancy, checkin.occupancy(db.get_or_404(Event, event_id)))
+    return _answer(schemas.RoomOccupancy, checkin.door_occupancy(db.get_or_404(Event, event_id)))
 
 
 @bp.get(f"/events/{EVENT_ID}/door-search")

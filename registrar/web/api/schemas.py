@@ -108,6 +108,7 @@ VerdictName: TypeAlias = Literal[
     "room_full",
     "no_answer",
     "invalid",
+    "other_session",
 ]
 DirectionName: TypeAlias = Literal["in", "out"]
 CategoryName: TypeAlias = Literal["speaker", "moderator", "vip", "delegate", "press", "staff"]
@@ -605,6 +606,61 @@ class Occupancy(_Answer):
     capacity: int = Field(ge=0)
 
 
+class SessionOccupancy(_Answer):
+    id: int = Field(description="The session (an agenda item guests choose).")
+    title_en: str
+    title_zh: str
+    starts_at: Moment
+    ends_at: Moment
+    current: bool = Field(
+        description="Under way now, or starting within half an hour: the session scans count for."
+    )
+    confirmed: int = Field(ge=0, description="Guests holding a confirmed seat in it.")
+    counted: int = Field(
+        ge=0,
+        description="Guests counted for it: let in while it was under way (or in the half hour "
+        "before it), and, once it has begun, guests confirmed for it who came in before and are "
+        "still inside.",
+    )
+    receivers_en: int = Field(
+        ge=0, description="English receivers it needs: its confirmed guests listening in English."
+    )
+    receivers_zh: int = Field(
+        ge=0, description="中文 receivers it needs: its confirmed guests listening in Chinese."
+    )
+    receivers_handed_out: int = Field(
+        ge=0,
+        description="Receivers handed out to its confirmed guests (one per guest, counted in "
+        "each session the guest is confirmed for).",
+    )
+    receivers_returned: int = Field(ge=0, description="Of those, the receivers given back.")
+
+
+class RoomOccupancy(Occupancy):
+    sessions: list[SessionOccupancy] = Field(
+        description="For an event whose guests choose sessions, each such session in programme "
+        "order; empty for any other event (the room's count is `inside`, whatever the session)."
+    )
+
+
+class ScanConfirmedSession(_Answer):
+    id: int
+    title_en: str
+    title_zh: str
+    starts_at: Moment
+    time: str = Field(description="When it starts, in the event's local time (HH:MM).")
+
+
+class ScanOtherSession(_Answer):
+    sessions: list[ScanConfirmedSession] = Field(
+        description="The sessions the guest is confirmed for."
+    )
+    advice: str = Field(
+        description="What the door tells its staff, in the request's language: the sessions the "
+        "guest is confirmed for, and when."
+    )
+
+
 class ScanGuest(_Answer):
     id: int
     name_en: str
@@ -706,6 +762,13 @@ class ScanResult(_Answer):
         None,
         description="Only with the verdict `revoked`, for a guest who sent a deputy in their "
         "place: the deputy, who has a badge of their own.",
+    )
+    other_session: ScanOtherSession | None = Field(
+        None,
+        description="Only with the verdict `other_session` (an event whose guests choose "
+        "sessions; the guest is confirmed, but not for the session under way): the sessions "
+        "the guest is confirmed for. A door lead may let them in when the session under way "
+        "has a free seat.",
     )
 
 
@@ -2489,6 +2552,7 @@ ANSWERS = (
     TravelBoard,
     QuestionItem,
     QuestionPage,
+    RoomOccupancy,
 )
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import current_app, g, render_template, url_for
 
 from ...labels import CATEGORY_LABELS, CHANNEL_SHORT
-from ...services import rsvp
+from ...models import Channel, Event
+from ...services import checkin, rsvp
 from ...services.dashboard import NEEDS_LIMIT, summary
 from ..auth import organizer_required
 from .common import current_event
@@ -31,4 +32,11 @@ def dashboard(event_id: int):
         category_labels=CATEGORY_LABELS,
         needs_limit=NEEDS_LIMIT,
         is_open=rsvp.is_open(event),
+        **_session_receivers(event),
     )
+
+
+def _session_receivers(event: Event) -> dict[str, object]:
+    """The receivers per session table (templates/console/_session_receivers.html): only for an
+    event whose guests choose sessions."""
+    return {"session_receivers": checkin.receivers_by_session(event), "channels": Channel}
