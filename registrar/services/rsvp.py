@@ -143,6 +143,9 @@ def answer(
         else questions.checked_replies(guest, reply.attending, reply.answers)
     )
     by_session = seats.sessions.on(event.id)
+    if reply.attending and reply.sessions and not by_session:
+        # Sessions named for an event whose guests choose none (a program's stale list).
+        raise seats.sessions.NotASession()
     # Read before anything is written: the writes then reach the database together.
     first_seat = reply.attending and guest.seat is None and not by_session
     counts = seats.seat_counts(event) if first_seat else None
