@@ -3,6 +3,8 @@ list's session filter, a column per session in the exports, and the API's guest 
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from html import unescape
 
@@ -239,3 +241,80 @@ def test_the_api_refuses_sessions_for_an_event_whose_guests_choose_none(client, 
     )
     assert refused.status_code == 400
     assert "not offered" in refused.get_json()["error"]["message"]
+
+
+# -- the import's sessions column ---------------------------------------------------------------
+
+SESSION_HEADER = ["name_en", "email", "sessions"]
+
+
+def import_file(*rows: list[str]) -> bytes:
+    from test_imports import csv_file
+
+    return csv_file(list(rows), header=SESSION_HEADER)
+
+
+def test_the_import_template_has_a_sessions_column_where_guests_choose_sessions(app):
+    from registrar.services import imports
+
+    event, _s2, _s3 = make_sessions_event()
+    text = imports.template_csv(event).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][-1] == "sessions"
+    assert rows[1][-1] == "1; 2"
+    preview = imports.preview(event, imports.template_csv(event))
+    assert preview.ok and preview.counts[imports.Outcome.NEW] == 2
+    assert "sessions" not in imports.template_csv(make_event()).decode("utf-8-sig")
+
+
+def test_the_import_moves_a_guest_who_said_yes_to_the_sessions_named_by_number_or_title(app):
+    from registrar.services import imports
+
+    event, s2, s3, (a, b, c, d) = crowd(capacity=3)
+    data = import_file(
+        ["Bo", b.email, f"{SESSION_3[1]}"],
+        ["Cy", c.email, "1；2"],
+        ["Di", d.email, SESSION_3[0].upper()],
+        ["New", "new@example.org", "2"],
+    )
+    preview = imports.preview(event, data)
+    assert preview.ok
+    by_row = {row.row: row for row in preview.rows}
+    assert [ch.field for ch in by_row[2].changes] == ["sessions"]
+    assert by_row[4].outcome == imports.Outcome.UNCHANGED  # Di is in Session 3 already
+    assert by_row[5].outcome == imports.Outcome.NEW and "RSVP form" in str(by_row[5].notes[0])
+    result = imports.apply(event, data, actor="staff:1")
+    db.session.commit()
+    assert (result.added, result.updated) == (1, 2)
+    from registrar.services.seats import sessions
+
+    assert set(sessions.chosen_ids(b.id)) == {s3.id}
+    assert set(sessions.chosen_ids(c.id)) == {s2.id, s3.id}
+    new = db.session.get(type(b), result.added_ids[0])
+    assert sessions.chosen_ids(new.id) == []
+
+
+def test_a_session_the_event_does_not_offer_is_named_at_its_row_and_column_and_nothing_imported(
+    app,
+):
+    from registrar.services import imports
+
+    event, s2, s3, (a, b, c, d) = crowd(capacity=3)
+    data = import_file(
+        ["Bo", b.email, "2"], ["Cy", c.email, "1; Break"], ["N", "n@example.org", "3"]
+    )
+    preview = imports.preview(event, data)
+    assert not preview.ok
+    errors = {row.row: str(row.issues[0]) for row in preview.error_rows}
+    assert set(errors) == {3, 4}
+    assert "sessions (C)" in errors[3] and "“Break”" in errors[3]
+    assert "“3”" in errors[4]
+    with pytest.raises(imports.ImportRejected):
+        imports.apply(event, data, actor="staff:1")
+    db.session.rollback()
+    from registrar.services.seats import sessions
+
+    assert set(sessions.chosen_ids(b.id)) == {s2.id}
+    plain = make_event(capacity=5)
+    refused = imports.preview(plain, import_file(["N", "n@example.org", "1"]))
+    assert "choose no sessions" in str(refused.error_rows[0].issues[0])
