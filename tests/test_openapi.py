@@ -826,6 +826,8 @@ def test_api_answers_as_documented(door_api):
                 if case.body.get("attending") is True:
                     # A channel every event offers.
                     case.body["channel"] = "floor"
+                # The seeded event's guests choose no sessions: none to name.
+                case.body.pop("sessions", None)
             if name == "let_in" and positive and isinstance(case.body, dict):
                 if case.body.get("reason") == "other" and not case.body.get("reason_text"):
                     # "Other" needs the reason in words.
