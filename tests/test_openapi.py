@@ -102,7 +102,7 @@ EXAMPLES = {
     "guest_update": 40,
     "guest_bulk": 40,
     "guest_answer": 25,
-    "guest_answer_update": 40,
+    "guest_answer_update": 80,
     "seats": 25,
     "seats_update": 40,
     "waitlist": 25,
