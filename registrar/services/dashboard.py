@@ -11,7 +11,7 @@ seat, waitlisted, or declined.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,6 +23,7 @@ from .. import search_index
 from ..extensions import db
 from ..models import (
     TALLIES,
+    AgendaItem,
     Category,
     Channel,
     Event,
@@ -35,6 +36,7 @@ from ..models import (
 from . import companions, outbox
 from .companions import CompanionCounts
 from .seats import Hold, SeatCounts, holds_of
+from .seats import sessions as session_seats
 from .travel import board as travel_board
 from .travel.board import TravelCounts
 
@@ -122,6 +124,14 @@ class CategoryCounts:
 
 
 @dataclass(frozen=True)
+class SessionSeats:
+    """A session guests choose and its seats: the room's capacity applies to each session."""
+
+    session: AgendaItem
+    seats: SeatCounts
+
+
+@dataclass(frozen=True)
 class Dashboard:
     guests: GuestCounts
     seats: SeatCounts
@@ -138,6 +148,8 @@ class Dashboard:
     companions: CompanionCounts | None = None
     # Guests offered travel, and how many gave their details (services/travel/).
     travel: TravelCounts | None = None
+    # Each session guests choose with its seats (empty: the event has none); seats_per_session.
+    session_seats: list[SessionSeats] = field(default_factory=list)
 
     @property
     def busiest_day(self) -> int:
@@ -164,7 +176,17 @@ def summary(event: Event) -> Dashboard:
         unrenderable=outbox.unrenderable(event),
         companions=companions.event_counts(event.id),
         travel=travel_board.counts(event.id),
+        session_seats=seats_per_session(event),
     )
+
+
+def seats_per_session(event: Event) -> list[SessionSeats]:
+    """The seats of each session guests choose, in programme order (a fixed number of
+    statements whatever the number of guests: seats.sessions.counts_by_session)."""
+    return [
+        SessionSeats(session=item, seats=counts)
+        for item, counts in session_seats.counts_by_session(event)
+    ]
 
 
 @dataclass(frozen=True)

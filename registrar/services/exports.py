@@ -33,6 +33,7 @@ from ..labels import (
     VERDICT_LABELS,
 )
 from ..models import (
+    AgendaItem,
     Direction,
     Event,
     EventQuestion,
@@ -46,6 +47,7 @@ from ..models import (
 )
 from . import questions
 from .imports import FIELD_LABELS
+from .seats import sessions as session_seats
 from .travel import passports as travel_passports
 
 if TYPE_CHECKING:
@@ -56,6 +58,7 @@ if TYPE_CHECKING:
 Value = str | int | datetime | None
 
 YES, NO = _l("Yes"), _l("No")
+SESSION_CONFIRMED = _l("confirmed")
 
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 SECONDS_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -164,6 +167,9 @@ def guests_table(event: Event, passports: bool = False) -> Table:
     by_id = {guest.id: guest for guest in guests}
     asked = questions.listed(event.id)
     answers = questions.answers_of_guests(by_id) if asked else {}
+    # A column per session guests choose, the places read in one statement for every guest.
+    offered = session_seats.offered(event.id)
+    places = session_seats.places_of_guests(event.id) if offered else {}
     header = [
         _l("ID"),
         FIELD_LABELS["name_en"],
@@ -193,6 +199,7 @@ def guests_table(event: Event, passports: bool = False) -> Table:
         _l("Accompanying"),
         _l("Accompanying as"),
         *(bilingual(question, "label") for question in asked),
+        *(bilingual(item, "title") for item in offered),
     ]
     given = _passports(event) if passports else {}
     if passports:
@@ -244,6 +251,7 @@ def guests_table(event: Event, passports: bool = False) -> Table:
                 _both_names(principal) if principal else None,
                 COMPANION_ROLE_LABELS[guest.companion_role] if guest.companion_role else None,
                 *(_answer_cell(q, answers.get(guest.id, {}).get(q.id, "")) for q in asked),
+                *_session_cells(offered, places.get(guest.id, [])),
             ]
         )
         if passports:
@@ -280,6 +288,24 @@ def _answer_cell(question: EventQuestion, value: str) -> Value:
     if question.kind == QuestionKind.NUMBER:
         return int(value)
     return questions.shown(question, value)
+
+
+def _session_cells(
+    offered: list[AgendaItem], places: list[session_seats.SessionPlace]
+) -> list[Value]:
+    """The guest's place in each session offered: confirmed, waitlisted and the place in
+    that session's queue, or empty when the guest did not choose it."""
+    by_session = {place.session.id: place for place in places}
+    cells: list[Value] = []
+    for item in offered:
+        place = by_session.get(item.id)
+        if place is None:
+            cells.append(None)
+        elif place.state == SeatState.CONFIRMED:
+            cells.append(SESSION_CONFIRMED)
+        else:
+            cells.append(_l("waitlisted %(position)s", position=place.position))
+    return cells
 
 
 def _both_names(guest: Guest) -> str:

@@ -147,6 +147,9 @@ def answer(
     by_session = counts.by_session if counts is not None else seats.sessions.on(event.id)
     if by_session:
         counts = None  # seats are taken per session (seats.sessions.choose)
+    elif reply.attending and reply.sessions:
+        # Sessions named for an event whose guests choose none (a program's stale list).
+        raise seats.sessions.NotASession()
     flags = {
         **({"on_behalf": True} if on_behalf else {}),
         **({"at_the_door": True} if at_the_door else {}),

@@ -26,9 +26,21 @@ from sqlalchemy.orm import contains_eager
 
 from ... import search_index
 from ...extensions import db
-from ...models import ERASED_DOMAIN, Category, Channel, CheckIn, Event, Guest, Rsvp, Seat, SeatState
+from ...models import (
+    ERASED_DOMAIN,
+    Category,
+    Channel,
+    CheckIn,
+    Event,
+    Guest,
+    Rsvp,
+    Seat,
+    SeatState,
+    SessionSeat,
+)
 from ...numbers import parse_whole
 from ..guest_search import common_keys, keys_contain, narrows, search_key
+from ..seats import sessions as session_seats
 
 _T = TypeVar("_T")
 _E = TypeVar("_E", bound=enum.Enum)
@@ -98,6 +110,34 @@ SORT_LABELS = {
 }
 
 
+@dataclass(frozen=True)
+class SessionFilter:
+    """Guests who chose a session (of those guests choose), confirmed or waitlisted in it, or
+    either (state None). In the URL: `session=12`, `session=12:confirmed`, `12:waitlisted`."""
+
+    session_id: int
+    state: SeatState | None = None
+
+    @property
+    def value(self) -> str:
+        return f"{self.session_id}:{self.state.value}" if self.state else str(self.session_id)
+
+
+def parse_session(value: str) -> SessionFilter | None:
+    """The session filter a `session` value names, or None when it names none."""
+    number, _sep, state = value.partition(":")
+    session_id = parse_whole(number.strip(), low=1, high=2**31 - 1)
+    if session_id is None:
+        return None
+    if not state:
+        return SessionFilter(session_id)
+    try:
+        seat_state = SeatState(state.strip())
+    except ValueError:
+        return None
+    return SessionFilter(session_id, seat_state)
+
+
 class _Changes(TypedDict, total=False):
     """Fields of Criteria, any of them, as Criteria.params changes them."""
 
@@ -108,6 +148,7 @@ class _Changes(TypedDict, total=False):
     sort: SortKey
     descending: bool
     page: int
+    session: SessionFilter | None
 
 
 @dataclass(frozen=True)
@@ -121,6 +162,7 @@ class Criteria:
     sort: SortKey = SortKey.NAME
     descending: bool = False
     page: int = 1
+    session: SessionFilter | None = None
 
     @property
     def sort_value(self) -> str:
@@ -128,7 +170,7 @@ class Criteria:
 
     @property
     def filtered(self) -> bool:
-        return bool(self.query or self.state or self.category or self.channel)
+        return bool(self.query or self.state or self.category or self.channel or self.session)
 
     def params(self, **changes: Unpack[_Changes]) -> dict[str, str | int]:
         """The URL query of this view (defaults left out), with some fields changed."""
@@ -138,6 +180,7 @@ class Criteria:
             "state": criteria.state.value if criteria.state else "",
             "category": criteria.category.value if criteria.category else "",
             "channel": criteria.channel.value if criteria.channel else "",
+            "session": criteria.session.value if criteria.session else "",
             "sort": "" if criteria.sort_value == "name" else criteria.sort_value,
             "page": criteria.page if criteria.page != 1 else "",
         }
@@ -178,8 +221,13 @@ def parse_criteria(params: Mapping[str, str]) -> tuple[Criteria, list[tuple[str,
             ignored.append(("page", page_value))
         else:
             page = parsed
+    session_value = (params.get("session") or "").strip()
+    session = parse_session(session_value) if session_value else None
+    if session_value and session is None:
+        ignored.append(("session", session_value))
     criteria = Criteria(
         query=query,
+        session=session,
         state=choice("state", GuestState),
         category=choice("category", Category),
         channel=choice("channel", Channel),
@@ -188,6 +236,18 @@ def parse_criteria(params: Mapping[str, str]) -> tuple[Criteria, list[tuple[str,
         page=page,
     )
     return criteria, ignored
+
+
+def of_event(
+    event: Event, criteria: Criteria, ignored: list[tuple[str, str]]
+) -> tuple[Criteria, list[tuple[str, str]]]:
+    """The criteria with a session filter naming no session this event's guests choose left
+    out (and added to `ignored`, so that the page says so)."""
+    if criteria.session is None:
+        return criteria, ignored
+    if criteria.session.session_id in session_seats.offered_ids(event.id):
+        return criteria, ignored
+    return replace(criteria, session=None), [*ignored, ("session", criteria.session.value)]
 
 
 @dataclass(frozen=True)
@@ -412,7 +472,18 @@ def _filters(criteria: Criteria) -> list[sa.ColumnElement[bool]]:
         conditions.append(Guest.category == criteria.category)
     if criteria.channel is not None:
         conditions.append(Rsvp.channel == criteria.channel)
+    if criteria.session is not None:
+        conditions.append(_in_session(criteria.session))
     return conditions
+
+
+def _in_session(wanted: SessionFilter) -> sa.ColumnElement[bool]:
+    """The guests with a seat (or a place in the queue) in the session: a semi-join read from
+    the index on (session, state, queue number), whatever the number of guests."""
+    seats = sa.select(SessionSeat.guest_id).where(SessionSeat.session_id == wanted.session_id)
+    if wanted.state is not None:
+        seats = seats.where(SessionSeat.state == wanted.state)
+    return Guest.id.in_(seats)
 
 
 def _waitlist_positions(event: Event, page_seats: list[Seat]) -> dict[int, int]:

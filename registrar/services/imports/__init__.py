@@ -40,7 +40,7 @@ from .uploads import (
     uploaded_data,
     uploads_directory,
 )
-from .use_cases import apply, apply_records, fingerprint, preview, template_csv
+from .use_cases import apply, apply_records, columns, fingerprint, preview, template_csv
 from .vocabulary import COLUMN_LENGTHS, FIELD_LABELS, FIELDS, TEXT_FIELDS
 
 __all__ = [
@@ -67,6 +67,7 @@ __all__ = [
     "UploadMissing",
     "apply",
     "apply_records",
+    "columns",
     "discard_upload",
     "find_upload",
     "fingerprint",

@@ -13,19 +13,22 @@ from flask_babel import lazy_gettext as _l
 
 from ...errors import InvalidAnswer
 from ...extensions import db
-from ...models import Category, Event, Guest, Language
+from ...models import AgendaItem, Category, Event, Guest, Language, SessionSeat
 from ...text import has_control_characters, one_line
 from .. import precedence
 from ..invitations import normalize_email
+from ..seats import sessions as session_seats
 from .reading import column_letter, decode, malformed, read_records, sniff_delimiter
 from .results import Change, ImportPreview, ImportRow, Issue, Note, Outcome, Problem
 from .vocabulary import (
     CATEGORIES,
     COLUMN_LENGTHS,
+    COLUMNS,
     FIELDS,
     HEADERS,
     IGNORED_HEADERS,
     LANGUAGES,
+    SESSIONS,
     TEXT_FIELDS,
     word_key,
 )
@@ -71,7 +74,9 @@ def evaluate(event: Event, data: bytes) -> tuple[ImportPreview, dict[str, Guest]
     if not usable:
         return ImportPreview([], issues, found, delimiter), {}
 
-    rows = [_read_row(number, cells, header, columns) for number, cells in body]
+    # The sessions guests choose, read only when the file has a sessions column.
+    offered = session_seats.offered(event.id) if SESSIONS in columns.values() else []
+    rows = [_read_row(number, cells, header, columns, offered) for number, cells in body]
     existing = _compare(event, rows)
     return ImportPreview(rows, issues, found, delimiter, header), existing
 
@@ -111,9 +116,22 @@ def _compare(event: Event, rows: list[ImportRow]) -> dict[str, Guest]:
         for guest in db.session.scalars(sa.select(Guest).where(Guest.event_id == event.id))
     }
     _mark_duplicates(rows)
+    chosen = _chosen_sessions(event) if any(row.values.get(SESSIONS) for row in rows) else {}
     for row in rows:
-        _decide(row, existing.get(row.email))
+        _decide(row, existing.get(row.email), chosen)
     return existing
+
+
+def _chosen_sessions(event: Event) -> dict[int, frozenset[int]]:
+    """The sessions each guest of the event chose, by guest id (one statement)."""
+    found: dict[int, set[int]] = {}
+    for guest_id, session_id in db.session.execute(
+        sa.select(SessionSeat.guest_id, SessionSeat.session_id).where(
+            SessionSeat.event_id == event.id
+        )
+    ):
+        found.setdefault(guest_id, set()).add(session_id)
+    return {guest_id: frozenset(ids) for guest_id, ids in found.items()}
 
 
 def _read_header(header: list[str]) -> tuple[dict[int, str], list[Issue], bool]:
@@ -136,7 +154,7 @@ def _read_header(header: list[str]) -> tuple[dict[int, str], list[Issue], bool]:
                         "%(columns)s.",
                         name=name,
                         letter=column_letter(index),
-                        columns=", ".join(FIELDS),
+                        columns=", ".join(COLUMNS),
                     ),
                 )
             )
@@ -179,7 +197,11 @@ def _read_header(header: list[str]) -> tuple[dict[int, str], list[Issue], bool]:
 
 
 def _read_row(
-    number: int, cells: list[str], header: list[str], columns: dict[int, str]
+    number: int,
+    cells: list[str],
+    header: list[str],
+    columns: dict[int, str],
+    offered: Sequence[AgendaItem] = (),
 ) -> ImportRow:
     """One row checked on its own (duplicates across rows are _mark_duplicates's)."""
     values = {
@@ -299,7 +321,95 @@ def _read_row(
             )
         else:
             values["precedence"] = str(rank)
+    if values.get(SESSIONS):
+        _read_sessions_cell(row, offered, header, columns)
     return row
+
+
+# Between the sessions of a cell: "1; 2", "1、2", "1|2", a line break; or commas, when every
+# part between them names a session (a title may hold a comma).
+_SESSION_SEPARATORS = re.compile(r"[;；、|\r\n]+")
+_COMMAS = re.compile(r"[,，]")
+
+
+def read_sessions(text: str, offered: Sequence[AgendaItem]) -> tuple[list[int], str | None]:
+    """The ids of the sessions a cell names, in programme order, and the first part naming none
+    (None when all do). A session is named by its number among the sessions guests choose, in
+    programme order (1 for the first, as the RSVP form lists them), or by its title in English
+    or Chinese (spacing, case and width aside)."""
+    by_name: dict[str, int] = {}
+    for number, item in enumerate(offered, start=1):
+        by_name[str(number)] = item.id
+        for title in (item.title_en, item.title_zh):
+            if title:
+                by_name.setdefault(word_key(title), item.id)
+
+    def one(part: str) -> int | None:
+        return by_name.get(word_key(part) if not part.strip().isdigit() else str(int(part)))
+
+    wanted: set[int] = set()
+    for part in (p for p in _SESSION_SEPARATORS.split(text) if p.strip()):
+        found = one(part)
+        if found is not None:
+            wanted.add(found)
+            continue
+        pieces = [p for p in _COMMAS.split(part) if p.strip()]
+        named = [one(piece) for piece in pieces]
+        if len(pieces) < 2 or None in named:
+            missing = next((p for p, n in zip(pieces, named, strict=True) if n is None), part)
+            return [], missing.strip()
+        wanted.update(n for n in named if n is not None)
+    return [item.id for item in offered if item.id in wanted], None
+
+
+def _read_sessions_cell(
+    row: ImportRow, offered: Sequence[AgendaItem], header: list[str], columns: dict[int, str]
+) -> None:
+    """The sessions cell as the ids it names (kept in the row's values, space-separated), or
+    the row's issue naming the value and the column."""
+    index = next(i for i, name in columns.items() if name == SESSIONS)
+    column = f"{header[index].strip()} ({column_letter(index)})"
+    value = row.values[SESSIONS]
+    if not offered:
+        row.issues.append(
+            Issue(
+                Problem.UNKNOWN_SESSION,
+                _l(
+                    "%(column)s: this event's guests choose no sessions; leave the cell empty "
+                    "(it has “%(value)s”).",
+                    column=column,
+                    value=value,
+                ),
+                SESSIONS,
+            )
+        )
+        return
+    ids, missing = read_sessions(value, offered)
+    if missing is not None:
+        choices = "; ".join(
+            f"{number} {item.title_en or item.title_zh}"
+            for number, item in enumerate(offered, start=1)
+        )
+        row.issues.append(
+            Issue(
+                Problem.UNKNOWN_SESSION,
+                _l(
+                    "%(column)s: “%(value)s” is not a session guests choose. Use their numbers "
+                    "or titles, separated by semicolons: %(choices)s.",
+                    column=column,
+                    value=missing,
+                    choices=choices,
+                ),
+                SESSIONS,
+            )
+        )
+        return
+    row.values[SESSIONS] = " ".join(str(n) for n in ids)
+
+
+def session_ids(values: Mapping[str, str]) -> frozenset[int]:
+    """The session ids a checked row names (empty: none named)."""
+    return frozenset(int(n) for n in values.get(SESSIONS, "").split())
 
 
 # A line break typed in a cell (Alt+Enter in Excel) or a tab: a typing accident, read as a space.
@@ -361,11 +471,27 @@ def _mark_duplicates(rows: list[ImportRow]) -> None:
             )
 
 
-def _decide(row: ImportRow, guest: Guest | None) -> None:
+def _decide(
+    row: ImportRow, guest: Guest | None, chosen: Mapping[int, frozenset[int]] | None = None
+) -> None:
     if row.issues:
         row.outcome = Outcome.ERROR
         return
     values = row.values
+    wanted = session_ids(values)
+    held = (chosen or {}).get(guest.id, frozenset()) if guest is not None else frozenset()
+    if wanted and not held:
+        # The import takes no answers: the sessions are those of a guest who said yes.
+        row.notes.append(
+            Note(
+                SESSIONS,
+                _l(
+                    "Sessions are changed only for a guest who said they attend; this guest "
+                    "chooses them on the RSVP form."
+                ),
+            )
+        )
+        values.pop(SESSIONS, None)
     if guest is None:
         row.outcome = Outcome.NEW
         for name in TEXT_FIELDS:
@@ -383,7 +509,15 @@ def _decide(row: ImportRow, guest: Guest | None) -> None:
         old = old.value if isinstance(old, enum.Enum) else ("" if old is None else str(old))
         if new and new != old:
             row.changes.append(Change(field=name, old=old, new=new))
+    if held and wanted and wanted != held:
+        row.changes.append(Change(field=SESSIONS, old=_ids_text(held), new=_ids_text(wanted)))
+    elif SESSIONS in values:
+        values.pop(SESSIONS)  # the guest's sessions as they are
     row.outcome = Outcome.UPDATE if row.changes else Outcome.UNCHANGED
+
+
+def _ids_text(ids: frozenset[int]) -> str:
+    return " ".join(str(n) for n in sorted(ids))
 
 
 def typed(values: dict[str, str]) -> dict[str, str | int | None | Category | Language]:

@@ -53,6 +53,7 @@ class Problem(enum.StrEnum):
     BAD_PRECEDENCE = "bad_precedence"
     EXTRA_CELLS = "extra_cells"
     CONTROL_CHARACTERS = "control_characters"
+    UNKNOWN_SESSION = "unknown_session"
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from ...extensions import db
 from ...models import AuditEntry, Category, Event, Guest, utcnow
 from .. import audit, seats
 from ..locking import lock_event
-from .checking import evaluate, evaluate_records, typed
+from .checking import evaluate, evaluate_records, session_ids, typed
 from .results import (
     AlreadyImported,
     ImportConflict,
@@ -25,7 +25,7 @@ from .results import (
     ImportResult,
     Outcome,
 )
-from .vocabulary import FIELDS
+from .vocabulary import FIELDS, SESSIONS
 
 
 def preview(event: Event, data: bytes) -> ImportPreview:
@@ -158,6 +158,10 @@ def _write(
         raise ImportConflict() from exc
     for guest, old in recategorized.items():
         seats.category_changed(event, guest, old, actor)
+    for guest, row in zip(updated, update_rows, strict=True):
+        if any(change.field == SESSIONS for change in row.changes):
+            # A guest who said yes, in other sessions: as an organizer answering for them.
+            seats.sessions.choose(event, guest, session_ids(row.values), actor)
 
     audit.record(
         "guest_list.imported",
@@ -194,8 +198,15 @@ def _write(
     )
 
 
-def template_csv() -> bytes:
-    """A file to start from: the header and two made-up guests, one written in Chinese."""
+def columns(event: Event) -> tuple[str, ...]:
+    """The columns the event's file may have: the sessions too where guests choose some."""
+    return (*FIELDS, SESSIONS) if seats.sessions.on(event.id) else FIELDS
+
+
+def template_csv(event: Event | None = None) -> bytes:
+    """A file to start from: the header and two made-up guests, one written in Chinese; for
+    an event whose guests choose sessions, a sessions column (the first guest in the first
+    two, by their numbers in programme order)."""
     rows = [
         list(FIELDS),
         ["Chen Mei-Ling", "陳美玲", "mei-ling.chen@example.org", "Kaohsiung City Government",
@@ -203,6 +214,12 @@ def template_csv() -> bytes:
         ["", "林志明", "chih-ming.lin@example.org", "高雄市政府環境保護局", "科長", "與會代表",
          "中文", ""],
     ]  # fmt: skip
+    if event is not None and SESSIONS in columns(event):
+        count = len(seats.sessions.offered_ids(event.id))
+        for row, cell in zip(
+            rows, (SESSIONS, "; ".join(map(str, range(1, min(count, 2) + 1))), ""), strict=True
+        ):
+            row.append(cell)
     out = io.StringIO()
     csv.writer(out, lineterminator="\r\n").writerows(rows)
     return ("\ufeff" + out.getvalue()).encode("utf-8")

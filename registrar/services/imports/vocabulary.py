@@ -22,6 +22,10 @@ FIELDS = (
     "precedence",
 )
 TEXT_FIELDS = ("name_en", "name_zh", "organization", "title")
+# Columns of a file besides the guest's own fields: the sessions guests choose (an event with
+# such sessions; checking.read_sessions), which the bulk API's records do not have.
+SESSIONS = "sessions"
+COLUMNS = (*FIELDS, SESSIONS)
 
 FIELD_LABELS = {
     "name_en": _l("Name in English"),
@@ -32,6 +36,7 @@ FIELD_LABELS = {
     "category": _l("Category"),
     "language": _l("Language"),
     "precedence": _l("Precedence"),
+    "sessions": _l("Sessions"),
 }
 
 # Header names accepted besides the keys themselves: English and Chinese, compared by word_key().
@@ -48,6 +53,7 @@ _HEADER_ALIASES = {
     "category": ["type", "guest type", "類別", "來賓類別", "身分", "身份", "身分別"],
     "language": ["lang", "preferred language", "語言", "偏好語言", "使用語言"],
     "precedence": ["rank", "order of precedence", "protocol order", "禮賓順序", "順位", "排序"],
+    "sessions": ["session", "sessions chosen", "場次", "選擇場次", "參加場次"],
 }  # fmt: skip
 
 # Category words accepted besides the values: the badge's labels in both languages and the
@@ -89,7 +95,7 @@ def _lookup(words: Mapping[_Target, Iterable[str]]) -> dict[str, _Target]:
 REASON_COLUMN = "reason"
 IGNORED_HEADERS = frozenset(word_key(w) for w in (REASON_COLUMN, "reasons", "原因", "錯誤原因"))
 
-HEADERS = _lookup({name: _HEADER_ALIASES[name] for name in FIELDS})
+HEADERS = _lookup({name: _HEADER_ALIASES[name] for name in COLUMNS})
 CATEGORIES = _lookup(_CATEGORY_WORDS)
 LANGUAGES = _lookup(_LANGUAGE_WORDS)
 

@@ -695,3 +695,39 @@ def queues(event: Event) -> list[SessionQueue]:
         )
         for item, counts in by_session
     ]
+
+
+def places_of_guests(
+    event_id: int, guest_ids: Collection[int] | None = None
+) -> dict[int, list[SessionPlace]]:
+    """places_of for many guests at once (every guest of the event with None), by guest id, in
+    one statement whatever their number: what lists and exports show for each row."""
+    numbered = (
+        sa.select(
+            SessionSeat.id.label("seat_id"),
+            sa.func.row_number()
+            .over(
+                partition_by=(SessionSeat.session_id, SessionSeat.state),
+                order_by=SessionSeat.queue_number,
+            )
+            .label("position"),
+        )
+        .where(SessionSeat.event_id == event_id)
+        .subquery()
+    )
+    query = (
+        sa.select(AgendaItem, SessionSeat, numbered.c.position)
+        .join(SessionSeat, SessionSeat.session_id == AgendaItem.id)
+        .join(numbered, numbered.c.seat_id == SessionSeat.id)
+        .where(SessionSeat.event_id == event_id)
+        .order_by(SessionSeat.guest_id, AgendaItem.position)
+    )
+    if guest_ids is not None:
+        query = query.where(SessionSeat.guest_id.in_(list(guest_ids)))
+    found: dict[int, list[SessionPlace]] = {}
+    for item, seat, position in db.session.execute(query):
+        waiting = seat.state == SeatState.WAITLISTED
+        found.setdefault(seat.guest_id, []).append(
+            SessionPlace(session=item, state=seat.state, position=position if waiting else None)
+        )
+    return found

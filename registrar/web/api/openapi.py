@@ -454,6 +454,19 @@ _PATHS = {
                     "schema": {"type": "string", "pattern": "^([1-9][0-9]{0,5})?$"},
                 },
                 {
+                    "name": "session",
+                    "in": "query",
+                    "required": False,
+                    "description": "In an event whose guests choose sessions: the guests who "
+                    "chose the session with this id (…/programme), or with `:confirmed` or "
+                    "`:waitlisted` after it, those confirmed or waitlisted in it. A session "
+                    "guests of this event do not choose is refused (400).",
+                    "schema": {
+                        "type": "string",
+                        "pattern": "^([1-9][0-9]{0,8}(:(confirmed|waitlisted))?)?$",
+                    },
+                },
+                {
                     "name": "limit",
                     "in": "query",
                     "required": False,

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from pydantic import BaseModel
 
-from ...errors import DomainError, GuestErased
+from ...errors import DomainError, GuestErased, InvalidAnswer
 from ...extensions import csrf, db
 from ...models import ApiRole, Event, Guest, Role
 from ...numbers import MAX_ID
@@ -27,6 +27,7 @@ from ...services import (
     idempotency,
     invitations,
     questions,
+    seats,
     team,
     travel,
 )
@@ -288,15 +289,28 @@ def guest_list(event_id: int) -> Response:
     """The console's guest list: its search, filters and order, a page of 50 (or `limit`)."""
     _organizer_reader(event_id)
     criteria, limit = schemas.guest_criteria(request.args)
-    found = guests.search(db.get_or_404(Event, event_id), criteria, per_page=limit)
+    event = db.get_or_404(Event, event_id)
+    criteria, ignored = guests.of_event(event, criteria, [])
+    if ignored:
+        raise InvalidAnswer(
+            _l("The value of '%(field)s' is not one the list takes."), field="session"
+        )
+    found = guests.search(event, criteria, per_page=limit)
     rows = [] if found.page_past_end else found.rows
     answers = questions.answers_of_guests(row.guest.id for row in rows)
+    places = seats.sessions.places_of_guests(event.id, [row.guest.id for row in rows])
     more = not found.page_past_end and found.page < found.pages
     return _answer(
         schemas.GuestPage,
         {
             "items": [
-                _guest_item(row.guest, row.state, answers.get(row.guest.id, {})) for row in rows
+                _guest_item(
+                    row.guest,
+                    row.state,
+                    answers.get(row.guest.id, {}),
+                    places.get(row.guest.id, []),
+                )
+                for row in rows
             ],
             "total": found.total,
             "next": str(found.page + 1) if more else None,
@@ -378,11 +392,17 @@ def _organizer_actor(event_id: int) -> str:
 
 
 def _guest_item(
-    found: Guest, state: guests.GuestState, answers: dict[int, str] | None = None
+    found: Guest,
+    state: guests.GuestState,
+    answers: dict[int, str] | None = None,
+    places: list[seats.sessions.SessionPlace] | None = None,
 ) -> dict[str, object]:
-    """The guest as the API reads it; `answers` (to the event's questions) read when not given."""
+    """The guest as the API reads it; `answers` (to the event's questions) and `places` (in
+    the sessions chosen) read when not given."""
     if answers is None:
         answers = questions.answers_of(found.id)
+    if places is None:
+        places = seats.sessions.places_of(found)
     return {
         "id": found.id,
         "email": "" if found.is_erased else found.email,
@@ -399,6 +419,18 @@ def _guest_item(
         "checked_in": found.check_in is not None,
         "walk_in": found.walk_in,
         "answers": {str(question_id): value for question_id, value in sorted(answers.items())},
+        "sessions": [
+            {
+                "session_id": place.session.id,
+                "title_en": place.session.title_en,
+                "title_zh": place.session.title_zh,
+                "starts": place.session.starts_at,
+                "ends": place.session.ends_at,
+                "state": place.state.value,
+                "position": place.position,
+            }
+            for place in places
+        ],
     }
 
 

@@ -471,6 +471,14 @@ class AnswerRequest(_Body):
     dietary: Annotated[str, _text(rsvp.MAX_LENGTHS["dietary"])] = ""
     access_needs: Annotated[str, _text(rsvp.MAX_LENGTHS["access_needs"])] = ""
     note: Annotated[str, _text(rsvp.MAX_LENGTHS["note"])] = ""
+    sessions: list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None = Field(
+        None,
+        max_length=100,
+        description="In an event whose guests choose sessions: the ids of the sessions the "
+        "guest will attend (at least one when attending; each one the event offers). Left out "
+        "or null: the sessions chosen before, or every session for a first answer. Ignored when "
+        "not attending.",
+    )
 
     def reply(self) -> rsvp.RsvpAnswer:
         return rsvp.RsvpAnswer(
@@ -479,6 +487,7 @@ class AnswerRequest(_Body):
             dietary=self.dietary,
             access_needs=self.access_needs,
             note=self.note,
+            sessions=None if self.sessions is None else frozenset(self.sessions),
         )
 
 
@@ -906,6 +915,21 @@ def page_query(args: Mapping[str, str]) -> PageQuery:
     return PageQuery(limit=limit, after=after)
 
 
+class GuestSession(_Answer):
+    """A session the guest chose, in an event whose guests choose sessions."""
+
+    session_id: int = Field(description="The programme item's id (…/programme).")
+    title_en: str
+    title_zh: str
+    starts: datetime
+    ends: datetime
+    state: Literal["confirmed", "waitlisted"]
+    position: int | None = Field(
+        description="The place in this session's waitlist (1: next to get a seat); null when "
+        "confirmed."
+    )
+
+
 class GuestItem(_Answer):
     id: int
     email: str = Field(description="Empty once the guest's personal data was erased.")
@@ -932,6 +956,10 @@ class GuestItem(_Answer):
         "text, a choice's key, several keys separated by spaces, yes or no, a whole number, "
         "or a date as YYYY-MM-DD. A question not answered is left out."
     )
+    sessions: list[GuestSession] = Field(
+        description="The sessions the guest chose, in programme order, each with the guest's "
+        "place in it; empty when the event's guests choose none, or the guest chose none."
+    )
 
 
 class GuestPage(_Answer):
@@ -943,7 +971,7 @@ class GuestPage(_Answer):
     )
 
 
-GUEST_LIST_PARAMETERS = ("q", "state", "category", "channel", "sort", "page", "limit")
+GUEST_LIST_PARAMETERS = ("q", "state", "category", "channel", "sort", "page", "session", "limit")
 
 
 def guest_criteria(args: Mapping[str, str]) -> tuple[guests.Criteria, int]:

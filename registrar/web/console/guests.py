@@ -25,7 +25,7 @@ from .common import current_event, get_or_404, guest_list_back
 def guests(event_id: int):
     event = current_event(event_id)
     g.timezone = event.timezone
-    criteria, ignored = guest_list.parse_criteria(request.args)
+    criteria, ignored = guest_list.of_event(event, *guest_list.parse_criteria(request.args))
     page = guest_list.search(event, criteria)
     counts = seats.seat_counts(event)
     columns = [question for question in questions.listed(event.id) if question.in_guest_list]
@@ -60,6 +60,7 @@ def guests(event_id: int):
         channel_labels=CHANNEL_EXPORT,
         categories=list(Category),
         channels=rsvp.offered_channels(event),
+        sessions=seats.sessions.offered(event.id),
         can_import="console.import_upload" in current_app.view_functions,
     )
 

@@ -16,8 +16,9 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from ... import labels
 from ...errors import DomainError
 from ...forms import ImportApplyForm, ImportUploadForm
+from ...i18n import bilingual
 from ...models import Event
-from ...services import audit, imports
+from ...services import audit, imports, seats
 from ...services.imports import Outcome
 from ..auth import organizer_required
 from ..errors import http_error
@@ -45,6 +46,11 @@ COLUMN_NOTES = {
         "Protocol rank for the VIP lists: a whole number from 1 (first) to 9999. Empty: no "
         "rank for a new guest; a guest's rank stays as it is."
     ),
+    "sessions": _l(
+        "Only where guests choose sessions: the sessions of a guest who said they attend, by "
+        "their numbers in the programme's order (1, 2…) or titles, separated by semicolons. "
+        "Empty: as they are. A guest who has not said yes chooses them on the RSVP form."
+    ),
 }
 
 
@@ -59,7 +65,7 @@ def _upload_page(event: Event, form: ImportUploadForm, issues=(), filename="", s
         form=form,
         issues=list(issues),
         filename=filename,
-        fields=imports.FIELDS,
+        fields=imports.columns(event),
         labels=imports.FIELD_LABELS,
         notes=COLUMN_NOTES,
         max_mb=imports.MAX_BYTES // 1024 // 1024,
@@ -89,9 +95,9 @@ def import_upload(event_id: int):
 
 @organizer_required
 def import_template(event_id: int):
-    current_event(event_id)
+    event = current_event(event_id)
     return Response(
-        imports.template_csv(),
+        imports.template_csv(event),
         # As content_type: a mimetype gets Flask's own "; charset=utf-8" added a second time.
         content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="guest-list-template.csv"'},
@@ -130,6 +136,9 @@ def import_preview(event_id: int, upload_id: str):
         outcome_labels=imports.OUTCOME_LABELS,
         labels=imports.FIELD_LABELS,
         category_labels=labels.CATEGORY_LABELS,
+        session_titles={
+            str(item.id): bilingual(item, "title") for item in seats.sessions.offered(event.id)
+        },
         apply_form=ImportApplyForm(
             formdata=None, upload=upload.id, fingerprint=imports.fingerprint(result)
         ),
