@@ -349,3 +349,39 @@ def test_the_scanner_page_shows_each_sessions_counts_only_for_an_event_with_sess
     assert "15:10" in page
     assert "中文 1" in page
     assert 'id="door-sessions"' not in other
+
+
+def under_way(event: Event, session: AgendaItem) -> None:
+    """The afternoon moved so that `session` began ten minutes ago."""
+    db.session.refresh(session)
+    moved(event, utcnow() - timedelta(minutes=10) - session.starts_at)
+
+
+def test_a_walk_in_during_session_3_is_seated_in_it_alone_and_let_in(door_client):
+    event, s2, s3 = make_sessions_event(capacity=5, door_walk_ins=True)
+    under_way(event, s3)
+
+    answer = door_client.post(
+        f"/api/v1/events/{event.id}/walk-ins", json={"name_en": "Wang Walk-In", "channel": "zh"}
+    ).get_json()
+
+    assert answer["scan"]["verdict"] == "ok"
+    guest = db.session.get(Guest, answer["guest_id"])
+    # Session 2 is over: no seat is taken in it.
+    assert session_states(guest) == {s3.id: SeatState.CONFIRMED}
+    assert [s.session_id for s in scans_of(guest)] == [s3.id]
+
+
+def test_a_walk_in_is_refused_when_the_session_under_way_is_full_though_the_next_is_not(
+    door_client,
+):
+    event, s2, s3 = make_sessions_event(capacity=1, door_walk_ins=True)
+    choose(make_guest(event), s2)
+    under_way(event, s2)
+
+    response = door_client.post(
+        f"/api/v1/events/{event.id}/walk-ins", json={"name_en": "Wang Walk-In", "channel": "zh"}
+    )
+
+    assert response.status_code == 409
+    assert db.session.scalar(sa.select(sa.func.count()).where(Guest.walk_in.is_(True))) == 0

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from ... import tokens
 from ...errors import DomainError, InvalidAnswer, NotFound
 from ...extensions import db
-from ...models import Channel, Direction, DoorNoAnswer, Guest, SeatState, Verdict
+from ...models import Channel, Direction, DoorNoAnswer, Guest, SeatState, Verdict, utcnow
 from .. import audit, rsvp, seats
 from ..locking import lock_event
 from .answers import ScanAnswer
@@ -71,10 +71,17 @@ def admit_unanswered(
     if channel is not None and channel not in rsvp.offered_channels(event):
         raise InvalidAnswer(_l("Please choose a listening channel offered at this event."))
     inside = occupancy(event).inside
+    # In an event whose guests choose sessions: a seat in the session under way, and the
+    # sessions after it.
+    current, sessions = seats.sessions.at_the_door(event_id, utcnow())
+    if current is not None and not seats.sessions.has_seat_in(event, guest, current):
+        raise NoSeatFree()
     if not seats.has_seat_for(event, guest) or inside >= event.capacity:
         raise NoSeatFree()
 
-    reply = rsvp.RsvpAnswer(attending=True, channel=channel or Channel.FLOOR)
+    reply = rsvp.RsvpAnswer(
+        attending=True, channel=channel or Channel.FLOOR, sessions=sessions or None
+    )
     state = rsvp.answer(guest.id, guest.token_version, reply, actor, at_the_door=True)
     # A seat was free under the lock now held, so the seat service confirmed it.
     assert state.seat == SeatState.CONFIRMED, "a free seat was counted under the event lock"

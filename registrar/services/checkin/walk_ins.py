@@ -135,11 +135,15 @@ def register_walk_in(event_id: int, walk_in: WalkIn, actor: str) -> Registered:
     db.session.add(guest)
     db.session.flush()
     # An open seat, or one held for the walk-in's category (a VIP who came unannounced); a
-    # refusal rolls the caller's transaction back, the guest row with it.
+    # refusal rolls the caller's transaction back, the guest row with it. In an event whose
+    # guests choose sessions: a seat in the session under way, and the sessions after it.
+    current, sessions = seats.sessions.at_the_door(event_id, now)
+    if current is not None and not seats.sessions.has_seat_in(event, guest, current):
+        raise WalkInRoomFull()
     if not seats.has_seat_for(event, guest):
         raise WalkInOnlyHeldSeats()
     audit.record("checkin.walk_in", actor=actor, event_id=event_id, guest_id=guest.id)
-    reply = rsvp.RsvpAnswer(attending=True, channel=walk_in.channel)
+    reply = rsvp.RsvpAnswer(attending=True, channel=walk_in.channel, sessions=sessions or None)
     state = rsvp.answer(guest.id, guest.token_version, reply, actor, at_the_door=True)
     assert state.seat == SeatState.CONFIRMED, "a free seat was counted under the event lock"
     code = tokens.badge_code(event_id, guest.id, guest.badge_version)

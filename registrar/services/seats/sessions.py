@@ -100,6 +100,21 @@ def session_at(sessions: Collection[AgendaItem], moment: datetime) -> AgendaItem
     return None
 
 
+def at_the_door(event_id: int, now: datetime) -> tuple[int | None, frozenset[int]]:
+    """For a guest first seated at the door (a walk-in, a guest who never answered): the
+    session under way now (None between windows), and the sessions to seat them in: that one
+    and those after it, or every session when none is left to come. Both empty-handed (None,
+    nothing) in an event whose guests choose no sessions."""
+    sessions = offered(event_id)
+    current = session_at(sessions, now)
+    coming = [
+        s.id
+        for s in sessions
+        if s.ends_at > now and (current is None or s.position >= current.position)
+    ]
+    return (current.id if current else None), frozenset(coming or [s.id for s in sessions])
+
+
 @dataclass(frozen=True)
 class SessionPlace:
     """A guest's place in one session they chose."""
