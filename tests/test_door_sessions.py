@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from support.auth import logged_in
 from support.factories import TAIPEI, answer, make_event, make_guest, make_staff
-from support.sessions import choose, make_sessions_event
+from support.sessions import choose, make_sessions_event, moved, yesterday
 
 from registrar import tokens
 from registrar.extensions import db
@@ -47,23 +47,6 @@ def scan(client, guest: Guest, **body):
 def let_in(client, guest: Guest, **body):
     url = f"/api/v1/events/{guest.event_id}/guests/{guest.id}/let-in"
     return client.post(url, json={"reason": "organizer_approved", **body})
-
-
-def moved(event: Event, by: timedelta) -> None:
-    """The event and its programme, moved by `by` (the guests chose while answers were open)."""
-    event = db.session.get(Event, event.id)
-    for name in ("doors_open_at", "starts_at", "ends_at", "rsvp_deadline"):
-        setattr(event, name, getattr(event, name) + by)
-    for item in db.session.scalars(sa.select(AgendaItem).where(AgendaItem.event_id == event.id)):
-        item.starts_at += by
-        item.ends_at += by
-    db.session.commit()
-
-
-def yesterday(event: Event) -> None:
-    """The afternoon moved to the past: offline scans may be made at any time of it."""
-    days = (event.starts_at.date() - utcnow().date()).days + 1
-    moved(event, -timedelta(days=days))
 
 
 def at(session: AgendaItem, hour: int, minute: int) -> str:

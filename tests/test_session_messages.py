@@ -11,25 +11,18 @@ from urllib.parse import parse_qs, urlsplit
 
 import icalendar
 import pytest
+from support import smtp
 from support.factories import answer, invitation_path, make_guest, make_taipei_afternoon
 from support.sessions import SESSION_2, SESSION_3, choose, make_sessions_event
-from support.smtp import smtp_config, smtp_inbox
 
 from registrar.extensions import db
 from registrar.mail import delivery, previews, render
 from registrar.models import Language, MessageKind, SeatState
 from registrar.services import audit, badges, calendar, rsvp, seats
 
-
-@pytest.fixture
-def smtp_server():
-    with smtp_inbox() as inbox:
-        yield inbox
-
-
-@pytest.fixture
-def app_config(app_config, smtp_server):
-    return {**app_config, **smtp_config(smtp_server)}
+# The app sends its e-mails to a real SMTP server of the test's own.
+smtp_server = smtp.smtp_server
+app_config = smtp.app_config
 
 
 def entries(ics: bytes) -> list[icalendar.Event]:

@@ -9,17 +9,14 @@ test_sessions.py, test_session_messages.py and test_door_sessions.py.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 import icalendar
-import pytest
 import sqlalchemy as sa
+from support import smtp
 from support.auth import PASSWORD
 from support.browser import PHONE, TIMEOUT_MS, in_browser
 from support.factories import TAIPEI, invitation_path, make_guest, make_staff
 from support.live_server import read, serving
-from support.sessions import SESSION_2, SESSION_3, make_sessions_event
-from support.smtp import smtp_config, smtp_inbox
+from support.sessions import SESSION_2, SESSION_3, make_sessions_event, yesterday
 
 from registrar import tokens
 from registrar.extensions import db
@@ -33,44 +30,19 @@ from registrar.models import (
     SeatState,
     SessionSeat,
     Verdict,
-    utcnow,
 )
+
+# The app sends its e-mails to a real SMTP server of the test's own.
+smtp_server = smtp.smtp_server
+app_config = smtp.app_config
 
 pytestmark = in_browser
 
 DOOR_EMAIL = "door@example.org"
 
 
-@pytest.fixture
-def smtp_server():
-    with smtp_inbox() as inbox:
-        yield inbox
-
-
-@pytest.fixture
-def app_config(app_config, smtp_server):
-    return {**app_config, **smtp_config(smtp_server)}
-
-
 def fits_the_phone(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1
-
-
-def to_yesterday(event_id: int, session_id: int) -> datetime:
-    """The afternoon moved to yesterday, as answered: the door's day has come. Returns when
-    the session starts now, in Taipei."""
-    event = db.session.get(Event, event_id)
-    days = (event.starts_at.date() - utcnow().date()).days + 1
-    by = -timedelta(days=days)
-    for name in ("doors_open_at", "starts_at", "ends_at", "rsvp_deadline"):
-        setattr(event, name, getattr(event, name) + by)
-    for item in db.session.scalars(sa.select(AgendaItem).where(AgendaItem.event_id == event_id)):
-        item.starts_at += by
-        item.ends_at += by
-    starts = db.session.get(AgendaItem, session_id).starts_at.astimezone(TAIPEI)
-    # Nothing read after this: on SQLite it would hold the write lock against the server.
-    db.session.commit()
-    return starts
 
 
 def test_a_guest_comes_for_session_3_only_and_is_counted_in_it_at_15_05(app, browser, smtp_server):
@@ -127,7 +99,10 @@ def test_a_guest_comes_for_session_3_only_and_is_counted_in_it_at_15_05(app, bro
     )
     assert [tuple(row) for row in held] == [(s3_id, SeatState.CONFIRMED)]
 
-    day = to_yesterday(event_id, s3_id)
+    yesterday(db.session.get(Event, event_id))
+    day = db.session.get(AgendaItem, s3_id).starts_at.astimezone(TAIPEI)
+    # Nothing read after this: on SQLite it would hold the write lock against the server.
+    db.session.commit()
     code = tokens.badge_code(event_id, guest_id, 1)
     with serving(app) as base:
         desk = browser().new_context(viewport=PHONE, locale="zh-TW")

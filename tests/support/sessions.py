@@ -3,10 +3,12 @@ Session 3 15:10-16:30 (as on the event page), both sessions choosable."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
 
 from registrar.extensions import db
-from registrar.models import AgendaItem, AgendaKind, Channel, Event, Guest
+from registrar.models import AgendaItem, AgendaKind, Channel, Event, Guest, utcnow
 from registrar.services import audit, rsvp
 
 from .factories import TAIPEI, make_taipei_afternoon
@@ -65,3 +67,20 @@ def choose(
     )
     db.session.commit()
     return state
+
+
+def moved(event: Event, by: timedelta) -> None:
+    """The event and its programme, moved by `by` (the guests chose while answers were open)."""
+    event = db.session.get(Event, event.id)
+    for name in ("doors_open_at", "starts_at", "ends_at", "rsvp_deadline"):
+        setattr(event, name, getattr(event, name) + by)
+    for item in db.session.scalars(sa.select(AgendaItem).where(AgendaItem.event_id == event.id)):
+        item.starts_at += by
+        item.ends_at += by
+    db.session.commit()
+
+
+def yesterday(event: Event) -> None:
+    """The afternoon moved to the past: offline scans may be made at any time of it."""
+    days = (event.starts_at.date() - utcnow().date()).days + 1
+    moved(event, -timedelta(days=days))

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from email import policy
 from email.message import EmailMessage
 
+import pytest
 from aiosmtpd.controller import Controller
 
 from .live_server import free_port
@@ -76,3 +77,16 @@ def smtp_config(inbox: Inbox) -> dict[str, object]:
         "REGISTRAR_SMTP_TIMEOUT": 5,
         "REGISTRAR_MAIL_FROM": "Registrar <registrar@forum.example>",
     }
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[Inbox]:
+    """A real SMTP server on loopback for the test. A module that imports this fixture with
+    `app_config` below has its app send every e-mail there."""
+    with smtp_inbox() as inbox:
+        yield inbox
+
+
+@pytest.fixture
+def app_config(app_config, smtp_server: Inbox) -> dict[str, object]:
+    return {**app_config, **smtp_config(smtp_server)}

@@ -85,10 +85,12 @@ _SEATS_OF_HOLD = (
 )
 
 
-def _hold_with_room(event_id: int, guest: Guest) -> int | None:
+def _hold_with_room(
+    event_id: int, guest: Guest, used: sa.ScalarSelect[int] = _SEATS_OF_HOLD
+) -> int | None:
     """The id of the hold this guest would take a seat of now: theirs by name, else their
-    category's, if it has a seat left; None when neither has."""
-    used = _SEATS_OF_HOLD
+    category's, if it has a seat left; None when neither has. `used`: how many seats of the
+    hold are taken, correlated to its row (a session's count, for a session's seats)."""
     return db.session.scalar(
         sa.select(SeatHold.id)
         .where(

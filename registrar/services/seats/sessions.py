@@ -42,7 +42,7 @@ from ...models import (
 )
 from .. import audit, notify, webhooks
 from ..locking import require_event_lock
-from .counts import SeatCounts
+from .counts import SeatCounts, _hold_with_room
 
 # A scan this long before a session starts counts for it (the doors open before it).
 BEFORE_START = timedelta(minutes=30)
@@ -253,16 +253,7 @@ def _hold_with_room_in(event_id: int, session_id: int, guest: Guest) -> int | No
         .where(SessionSeat.hold_id == SeatHold.id, SessionSeat.session_id == session_id)
         .scalar_subquery()
     )
-    return db.session.scalar(
-        sa.select(SeatHold.id)
-        .where(
-            SeatHold.event_id == event_id,
-            sa.or_(SeatHold.guest_id == guest.id, SeatHold.category == guest.category),
-            SeatHold.count > used,
-        )
-        .order_by(SeatHold.guest_id.is_(None))
-        .limit(1)
-    )
+    return _hold_with_room(event_id, guest, used)
 
 
 def _place_in(event: Event, session_id: int, guest: Guest) -> tuple[SeatState, int | None]:
