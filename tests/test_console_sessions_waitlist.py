@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from support.app import text
 from support.auth import api_bearer
-from support.factories import make_guest, make_staff
+from support.factories import make_guest, make_guests, make_staff
 from support.sessions import choose, make_sessions_event
 
 from registrar.extensions import db
@@ -161,3 +161,18 @@ def test_an_event_without_sessions_answers_no_sessions_key_content(client, app):
     ).get_json()
     assert body["sessions"] is None and body["items"] == []
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Guest)) == 0
+
+
+def test_the_seats_card_of_an_event_with_sessions_counts_the_fullest_session(organizer_client):
+    event, s2, s3 = make_sessions_event(capacity=3)
+    for guest in make_guests(event, 2):
+        choose(guest, s2)
+    choose(make_guest(event), s3)
+
+    page = organizer_client.get(f"/console/events/{event.id}/waitlist").get_data(as_text=True)
+
+    # Three guests hold seats, but Session 2, the fullest, has one seat left.
+    card = page[page.index('id="seats"') : page.index("</dl>", page.index('id="seats"'))]
+    shown = dict(re.findall(r"<dt>([^<]+)</dt><dd>([^<]+)</dd>", card))
+    assert (shown["Confirmed"], shown["Free"]) == ("2", "1")
+    assert "counts of the fullest session" in page

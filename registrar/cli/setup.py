@@ -28,7 +28,7 @@ def demo_command():
     upgrade()
     result = commit_or_fail(lambda: demo.seed(date.today()))
     event = result.event
-    counts = seats.seat_counts(event)
+    counts = seats.sessions.room_counts(event)
     base = current_app.config["REGISTRAR_BASE_URL"].rstrip("/")
     tz = ZoneInfo(event.timezone)
     click.echo("")

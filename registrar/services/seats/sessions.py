@@ -42,7 +42,7 @@ from ...models import (
 )
 from .. import audit, notify, webhooks
 from ..locking import require_event_lock
-from .counts import SeatCounts, _hold_with_room
+from .counts import SeatCounts, _hold_with_room, seat_counts
 
 # A scan this long before a session starts counts for it (the doors open before it).
 BEFORE_START = timedelta(minutes=30)
@@ -227,6 +227,7 @@ def counts_by_session(event: Event) -> list[tuple[AgendaItem, SeatCounts]]:
                 waitlisted=found.get(item.id, {}).get("waitlisted", 0),
                 reserved=int(reserved or 0),
                 confirmed_in_holds=found.get(item.id, {}).get("in_holds", 0),
+                by_session=True,
             ),
         )
         for item in sessions
@@ -243,6 +244,12 @@ def fullest(event: Event) -> SeatCounts | None:
         (counts for _item, counts in by_session),
         key=lambda c: (c.confirmed - c.confirmed_in_holds, c.confirmed),
     )
+
+
+def room_counts(event: Event) -> SeatCounts:
+    """The seat counts an organizer's seats card shows: the whole event's, or, where guests
+    choose sessions (each has the room), the fullest session's."""
+    return fullest(event) or seat_counts(event)
 
 
 def _hold_with_room_in(event_id: int, session_id: int, guest: Guest) -> int | None:

@@ -31,7 +31,7 @@ from .routes import (
 
 
 def _counts(event: Event) -> dict[str, object]:
-    counts = seats.seat_counts(event)
+    counts = seats.sessions.room_counts(event)
     return {
         "capacity": counts.capacity,
         "held": counts.held,

@@ -27,7 +27,7 @@ def guests(event_id: int):
     g.timezone = event.timezone
     criteria, ignored = guest_list.of_event(event, *guest_list.parse_criteria(request.args))
     page = guest_list.search(event, criteria)
-    counts = seats.seat_counts(event)
+    counts = seats.sessions.room_counts(event)
     columns = [question for question in questions.listed(event.id) if question.in_guest_list]
     return render_template(
         "console/guests.html",

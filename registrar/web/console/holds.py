@@ -43,7 +43,7 @@ def holds(event_id: int):
     return render_template(
         "console/holds.html",
         event=event,
-        counts=seats.seat_counts(event),
+        counts=seats.sessions.room_counts(event),
         by_category=by_category,
         named=named,
         categories=list(Category),

@@ -26,7 +26,7 @@ def waitlist(event_id: int):
     return render_template(
         "console/waitlist.html",
         event=event,
-        counts=seats.seat_counts(event),
+        counts=seats.sessions.room_counts(event),
         queue=[] if session_queues else seats.waitlist_with_guests(event),
         session_queues=session_queues,
         capacity_form=CapacityForm(capacity=event.capacity, held_seats=event.held_seats),
