@@ -181,7 +181,7 @@ def test_the_confirmation_lists_the_sessions_with_the_place_in_each_in_the_guest
     ((subject, text, html),) = bodies(smtp_server, chinese)
     assert subject.startswith("您在候補名單中")
     assert "您的場次" in text
-    assert f"15:10–16:30  {SESSION_3[1]}: 候補中，第 2 位" in text
+    assert f"15:10–16:30  {SESSION_3[1]}：候補中，第 2 位" in text
     assert SESSION_2[1] not in text
     assert SESSION_3[1] in html and "候補中，第 2 位" in html
 
@@ -201,8 +201,8 @@ def test_the_promotion_names_the_session_given_even_to_a_guest_confirmed_in_anot
     subject, text, html = messages[-1]
     assert subject.startswith("您有座位了")
     assert f"「{SESSION_3[1]}」有座位空出，已保留給您" in text
-    assert f"13:30–14:50  {SESSION_2[1]}: 座位已確認" in text
-    assert f"15:10–16:30  {SESSION_3[1]}: 座位已確認" in text
+    assert f"13:30–14:50  {SESSION_2[1]}：座位已確認" in text
+    assert f"15:10–16:30  {SESSION_3[1]}：座位已確認" in text
     assert f"「{SESSION_3[1]}」有座位空出" in html
 
 
@@ -267,8 +267,8 @@ def test_the_console_preview_shows_the_sessions_of_a_session_event(organizer_cli
     assert f"15:10–16:30  {SESSION_3[0]}: seat confirmed" in promoted.text
     # A guest who has chosen nothing yet: every session, as an example.
     waiting = previews.guest_preview(unanswered, MessageKind.WAITLISTED, Language.ZH_HANT)
-    assert f"13:30–14:50  {SESSION_2[1]}: 候補中，第 1 位" in waiting.text
-    assert f"15:10–16:30  {SESSION_3[1]}: 候補中，第 1 位" in waiting.text
+    assert f"13:30–14:50  {SESSION_2[1]}：候補中，第 1 位" in waiting.text
+    assert f"15:10–16:30  {SESSION_3[1]}：候補中，第 1 位" in waiting.text
     page = organizer_client.get(
         f"/console/events/{event.id}/mail/preview?kind=confirmation&guest={guest.id}"
     ).get_data(as_text=True)
