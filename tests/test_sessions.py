@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from support.factories import make_guest, make_guests
+from support.factories import invitation_path, make_guest, make_guests
 from support.sessions import choose, make_sessions_event
 
 from registrar.errors import CapacityTooLow, DeadlinePassed, InvalidAnswer
@@ -328,3 +328,21 @@ def test_an_accompanying_person_takes_seats_in_the_sessions_their_guest_chose(ap
     db.session.commit()
 
     assert states(aide) == {s3.id: SeatState.CONFIRMED}
+    # The guest changes sessions: the aide goes with them.
+    choose(mayor, s2)
+    assert states(aide) == {s2.id: SeatState.CONFIRMED}
+
+
+def test_a_guest_coming_only_for_a_later_session_is_asked_to_come_by_its_start(app, client):
+    event, s2, s3 = make_sessions_event()
+    later, whole = make_guests(event, 2)
+    choose(later, s3)
+    choose(whole, s2, s3)
+
+    def asked(guest: Guest) -> str:
+        page = client.get(invitation_path(guest)).get_data(as_text=True)
+        return page[page.index("Please come to") :].split("</p>")[0]
+
+    assert "by 15:10" in asked(later)
+    # The whole afternoon: by the time the doors open.
+    assert "by 13:10" in asked(whole)

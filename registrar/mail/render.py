@@ -353,6 +353,8 @@ def texts(
         # gave a seat in.
         session_places=places,
         promoted_in=_sessions_named(places, given),
+        # When the guest is asked to be in the room (a later session's start, for some).
+        arrive_by=seats.sessions.arrive_by(event, places),
     )
     text = render_template(f"emails/{kind.value}.txt", **context)
     html = render_template(f"emails/{kind.value}.html", **context)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
@@ -299,6 +300,14 @@ def add_locked(event: Event, principal: Guest, details: CompanionDetails, actor:
     elif event.companions_take_seats:
         seats.confirm_or_waitlist(event, companion, actor)
     return companion
+
+
+def follow_sessions(event: Event, principal: Guest, sessions: Collection[int], actor: str) -> None:
+    """The accompanying persons who hold seats go to the sessions their guest now chose (an
+    event whose guests choose sessions; under the caller's event lock)."""
+    for companion in companions_of(principal.id, active_only=True):
+        if companion.seat is not None:
+            seats.sessions.choose(event, companion, sessions, actor)
 
 
 def change(companion_id: int, details: CompanionDetails, actor: str) -> list[str]:

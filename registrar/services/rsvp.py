@@ -180,13 +180,9 @@ def answer(
         wanted = reply.sessions
         if wanted is None:
             wanted = frozenset(seats.sessions.chosen_ids(guest.id)) or None
-        seats.sessions.choose(
-            event,
-            guest,
-            wanted if wanted is not None else seats.sessions.offered_ids(event.id),
-            actor,
-            badge_changed="channel" in changed,
-        )
+        chosen = wanted if wanted is not None else seats.sessions.offered_ids(event.id)
+        seats.sessions.choose(event, guest, chosen, actor, badge_changed="channel" in changed)
+        companions.follow_sessions(event, guest, chosen, actor)
     elif reply.attending:
         held = guest.seat.state if guest.seat is not None else None
         seat = seats.confirm_or_waitlist(event, guest, actor, counts=counts)

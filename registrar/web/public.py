@@ -195,6 +195,7 @@ def _invitation_page(
     question_error: dict[int, str] | None = None,
 ):
     event = guest.event
+    places = seats.sessions.places_of(guest) if guest.seat is not None else []
     return (
         render_template(
             "public/invitation.html",
@@ -213,7 +214,8 @@ def _invitation_page(
             pending_deputy=requests.pending_of(guest, RequestKind.DEPUTY),
             pending_names=requests.pending_of(guest, RequestKind.NAME_CHANGE),
             state=rsvp.state_of(guest),
-            session_places=seats.sessions.places_of(guest) if guest.seat is not None else [],
+            session_places=places,
+            arrive_by=seats.sessions.arrive_by(event, places),
             is_open=rsvp.is_open(event),
             channel_labels=CHANNEL_LABELS,
             token=token,

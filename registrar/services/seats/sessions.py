@@ -139,6 +139,14 @@ def places_of(guest: Guest) -> list[SessionPlace]:
     ]
 
 
+def arrive_by(event: Event, places: Collection[SessionPlace]) -> datetime:
+    """When a confirmed guest is asked to be in the room: when the doors open, or, for a guest
+    whose first confirmed session starts after the event does, when that session starts."""
+    starts = [p.session.starts_at for p in places if p.state == SeatState.CONFIRMED]
+    first = min(starts, default=event.starts_at)
+    return first if first > event.starts_at else event.doors_open_at
+
+
 def chosen_ids(guest_id: int) -> list[int]:
     return list(
         db.session.scalars(
