@@ -51,6 +51,15 @@ def _count_seats(event_id: int, *where: sa.ColumnElement[bool]) -> sa.ScalarSele
     )
 
 
+def reserved_seats(event_id: int) -> sa.ScalarSelect[int]:
+    """How many seats the event's holds (named guests and categories) hold, as a column."""
+    return (
+        sa.select(sa.func.coalesce(sa.func.sum(SeatHold.count), 0))
+        .where(SeatHold.event_id == event_id)
+        .scalar_subquery()
+    )
+
+
 def seat_counts(event: Event) -> SeatCounts:
     # One statement, as before holds existed: the answers' hot path reads it under the lock.
     row = db.session.execute(
@@ -58,9 +67,7 @@ def seat_counts(event: Event) -> SeatCounts:
             _count_seats(event.id, Seat.state == SeatState.CONFIRMED),
             _count_seats(event.id, Seat.state == SeatState.WAITLISTED),
             _count_seats(event.id, Seat.hold_id.is_not(None)),
-            sa.select(sa.func.coalesce(sa.func.sum(SeatHold.count), 0))
-            .where(SeatHold.event_id == event.id)
-            .scalar_subquery(),
+            reserved_seats(event.id),
             sa.exists().where(AgendaItem.event_id == event.id, AgendaItem.choosable.is_(True)),
         )
     ).one()

@@ -42,7 +42,7 @@ from ...models import (
 )
 from .. import audit, notify, webhooks
 from ..locking import require_event_lock
-from .counts import SeatCounts, _hold_with_room, seat_counts
+from .counts import SeatCounts, _hold_with_room, reserved_seats, seat_counts
 
 # A scan this long before a session starts counts for it (the doors open before it).
 BEFORE_START = timedelta(minutes=30)
@@ -183,9 +183,7 @@ def counts_in(event: Event, session_id: int) -> SeatCounts:
             _count_in(session_id, SessionSeat.state == SeatState.CONFIRMED),
             _count_in(session_id, SessionSeat.state == SeatState.WAITLISTED),
             _count_in(session_id, SessionSeat.hold_id.is_not(None)),
-            sa.select(sa.func.coalesce(sa.func.sum(SeatHold.count), 0))
-            .where(SeatHold.event_id == event.id)
-            .scalar_subquery(),
+            reserved_seats(event.id),
         )
     ).one()
     return SeatCounts(
@@ -214,11 +212,7 @@ def counts_by_session(event: Event) -> list[tuple[AgendaItem, SeatCounts]]:
         .where(SessionSeat.event_id == event.id)
         .group_by(SessionSeat.session_id, SessionSeat.state, SessionSeat.hold_id.is_not(None))
     ).all()
-    reserved = db.session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(SeatHold.count), 0)).where(
-            SeatHold.event_id == event.id
-        )
-    )
+    reserved = db.session.scalar(sa.select(reserved_seats(event.id)))
     found: dict[int, dict[str, int]] = {}
     for session_id, state, held, count in rows:
         tally = found.setdefault(session_id, {"confirmed": 0, "waitlisted": 0, "in_holds": 0})
