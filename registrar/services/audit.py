@@ -66,10 +66,13 @@ def row(
     }
 
 
+_INSERT_ENTRIES = sa.insert(AuditEntry)
+
+
 def insert_rows(rows: list[dict[str, object]], writes: Writes) -> None:
     """Write entries made by `row`, all in one statement added to `writes`, for a hot path
     that holds a lock (services/writes.py); nothing is loaded into the session."""
-    writes.insert(sa.insert(AuditEntry), rows)
+    writes.insert(_INSERT_ENTRIES, rows)
 
 
 # -- reading the log -------------------------------------------------------------------------

@@ -174,23 +174,27 @@ def enqueue_by_statement(
     if guest.is_revoked or not guest.has_address:
         return
     if kind in SEAT_MESSAGES:
-        writes.update(
-            sa.update(OutboxMessage)
-            .where(
-                OutboxMessage.guest_id == guest.id,
-                OutboxMessage.status == MessageStatus.QUEUED,
-                OutboxMessage.kind.in_(SEAT_MESSAGES),
-                TO_GUESTS,
-            )
-            .values(status=MessageStatus.CANCELLED, reason="superseded")
-            .execution_options(synchronize_session=False)
-        )
+        writes.update(_SUPERSEDE_SEAT_MESSAGES, {"guest": guest.id})
     row = _row(guest, kind, guest.language, guest.email, actor, None, now, now, False)
-    writes.insert(sa.insert(OutboxMessage), [row])
+    writes.insert(_INSERT_MESSAGE, [row])
 
 
 # The guests' own messages, the organizers' tests left out.
 TO_GUESTS = OutboxMessage.is_test.is_(False)
+
+# Made once, for the hot path (enqueue_by_statement): the guest's queued seat messages
+# cancelled, and the new one.
+_SUPERSEDE_SEAT_MESSAGES = (
+    sa.update(OutboxMessage)
+    .where(
+        OutboxMessage.guest_id == sa.bindparam("guest"),
+        OutboxMessage.status == MessageStatus.QUEUED,
+        OutboxMessage.kind.in_(SEAT_MESSAGES),
+        TO_GUESTS,
+    )
+    .values(status=MessageStatus.CANCELLED, reason="superseded")
+)
+_INSERT_MESSAGE = sa.insert(OutboxMessage)
 
 
 def _cancel_open(guest: Guest, kinds: Collection[MessageKind], reason: str) -> int:

@@ -199,6 +199,9 @@ def answer(
     return state_of(guest)
 
 
+_INSERT_ANSWER = sa.insert(Rsvp)
+
+
 def _first_yes(
     event: Event,
     guest: Guest,
@@ -218,7 +221,7 @@ def _first_yes(
     values = _answer_values(reply)
     writes = Writes()
     writes.insert(
-        sa.insert(Rsvp), [{"guest_id": guest.id, "answered_at": now, "updated_at": now, **values}]
+        _INSERT_ANSWER, [{"guest_id": guest.id, "answered_at": now, "updated_at": now, **values}]
     )
     answered = audit.row(
         "rsvp.answered",

@@ -51,13 +51,17 @@ def applies_to(question: EventQuestion, guest: Guest) -> bool:
     return not codes or guest.category.value in codes
 
 
+# Made once: the answers' hot path reads it under the event lock (checked_replies).
+_QUESTIONS_OF_EVENT = (
+    sa.select(EventQuestion)
+    .where(EventQuestion.event_id == sa.bindparam("event_id"))
+    .order_by(EventQuestion.position, EventQuestion.id)
+)
+
+
 def asked_of(guest: Guest) -> list[EventQuestion]:
     """The questions the guest's form shows, in their order."""
-    questions = db.session.scalars(
-        sa.select(EventQuestion)
-        .where(EventQuestion.event_id == guest.event_id)
-        .order_by(EventQuestion.position, EventQuestion.id)
-    )
+    questions = db.session.scalars(_QUESTIONS_OF_EVENT, {"event_id": guest.event_id})
     return [question for question in questions if applies_to(question, guest)]
 
 

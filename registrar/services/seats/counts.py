@@ -42,7 +42,9 @@ class SeatCounts:
         return max(self.reserved - self.confirmed_in_holds, 0)
 
 
-def _count_seats(event_id: int, *where: sa.ColumnElement[bool]) -> sa.ScalarSelect[int]:
+def _count_seats(
+    event_id: int | sa.BindParameter[int], *where: sa.ColumnElement[bool]
+) -> sa.ScalarSelect[int]:
     return (
         sa.select(sa.func.count())
         .select_from(Seat)
@@ -51,7 +53,7 @@ def _count_seats(event_id: int, *where: sa.ColumnElement[bool]) -> sa.ScalarSele
     )
 
 
-def reserved_seats(event_id: int) -> sa.ScalarSelect[int]:
+def reserved_seats(event_id: int | sa.BindParameter[int]) -> sa.ScalarSelect[int]:
     """How many seats the event's holds (named guests and categories) hold, as a column."""
     return (
         sa.select(sa.func.coalesce(sa.func.sum(SeatHold.count), 0))
@@ -60,17 +62,20 @@ def reserved_seats(event_id: int) -> sa.ScalarSelect[int]:
     )
 
 
+_EVENT = sa.bindparam("event_id", type_=sa.Integer)
+# One statement, as before holds existed: the answers' hot path reads it under the lock. Made
+# once: building it for every answer cost more time under the lock than running it.
+_SEAT_COUNTS = sa.select(
+    _count_seats(_EVENT, Seat.state == SeatState.CONFIRMED),
+    _count_seats(_EVENT, Seat.state == SeatState.WAITLISTED),
+    _count_seats(_EVENT, Seat.hold_id.is_not(None)),
+    reserved_seats(_EVENT),
+    sa.exists().where(AgendaItem.event_id == _EVENT, AgendaItem.choosable.is_(True)),
+)
+
+
 def seat_counts(event: Event) -> SeatCounts:
-    # One statement, as before holds existed: the answers' hot path reads it under the lock.
-    row = db.session.execute(
-        sa.select(
-            _count_seats(event.id, Seat.state == SeatState.CONFIRMED),
-            _count_seats(event.id, Seat.state == SeatState.WAITLISTED),
-            _count_seats(event.id, Seat.hold_id.is_not(None)),
-            reserved_seats(event.id),
-            sa.exists().where(AgendaItem.event_id == event.id, AgendaItem.choosable.is_(True)),
-        )
-    ).one()
+    row = db.session.execute(_SEAT_COUNTS, {"event_id": event.id}).one()
     confirmed, waitlisted, in_holds, reserved, by_session = row
     return SeatCounts(
         capacity=event.capacity,

@@ -85,6 +85,15 @@ def has_seat_for(event: Event, guest: Guest) -> bool:
     return _place(event, guest, seat_counts(event))[0] == SeatState.CONFIRMED
 
 
+# Made once, for the hot path of a first answer (take_seat_by_statement).
+_SET_WAITLIST_COUNTER = (
+    sa.update(Event)
+    .where(Event.id == sa.bindparam("event_id"))
+    .values(waitlist_counter=sa.bindparam("counter"))
+)
+_INSERT_SEAT = sa.insert(Seat)
+
+
 def take_seat_by_statement(
     event: Event,
     guest: Guest,
@@ -111,15 +120,10 @@ def take_seat_by_statement(
     state, hold_id = _place(event, guest, counts)
     if state == SeatState.WAITLISTED:
         queue_number = event.waitlist_counter + 1
-        writes.update(
-            sa.update(Event)
-            .where(Event.id == event.id)
-            .values(waitlist_counter=queue_number)
-            .execution_options(synchronize_session=False)
-        )
+        writes.update(_SET_WAITLIST_COUNTER, {"event_id": event.id, "counter": queue_number})
         set_committed_value(event, "waitlist_counter", queue_number)
     writes.insert(
-        sa.insert(Seat),
+        _INSERT_SEAT,
         [
             {
                 "event_id": event.id,
