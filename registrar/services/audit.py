@@ -66,7 +66,7 @@ def row(
     }
 
 
-_INSERT_ENTRIES = sa.insert(AuditEntry)
+_INSERT_ENTRIES = sa.insert(AuditEntry).inline()
 
 
 def insert_rows(rows: list[dict[str, object]], writes: Writes) -> None:

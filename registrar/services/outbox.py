@@ -194,7 +194,7 @@ _SUPERSEDE_SEAT_MESSAGES = (
     )
     .values(status=MessageStatus.CANCELLED, reason="superseded")
 )
-_INSERT_MESSAGE = sa.insert(OutboxMessage)
+_INSERT_MESSAGE = sa.insert(OutboxMessage).inline()
 
 
 def _cancel_open(guest: Guest, kinds: Collection[MessageKind], reason: str) -> int:

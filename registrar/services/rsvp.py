@@ -199,7 +199,7 @@ def answer(
     return state_of(guest)
 
 
-_INSERT_ANSWER = sa.insert(Rsvp)
+_INSERT_ANSWER = sa.insert(Rsvp).inline()
 
 
 def _first_yes(

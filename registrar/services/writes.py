@@ -1,19 +1,22 @@
 """Writes gathered and sent together at the end of a hot path that holds a lock.
 
-Each write is an INSERT of rows given as parameters, or an UPDATE with its values in it, and
-loads nothing into the session. They are sent one after the other, in the order added, as
-Core statements on the session's connection: the ORM's bulk insert, which the session would
-run them through, cost more time under the lock than the statements themselves on SQLite.
+Each write is an INSERT of rows given as parameters (made with `.inline()`, so that nothing is
+read back), or an UPDATE with its values in it or bound, and loads nothing into the session.
+They are sent in the order added, as Core statements on the session's connection: the ORM's
+bulk insert, which the session would run them through, cost more time under the lock than the
+statements themselves on SQLite. On PostgreSQL they go in one pipeline (psycopg's pipeline
+mode): sent one after the other without waiting for each answer, the answers read together at
+the end, where a refused write raises as SQLAlchemy's error of its kind, as if sent alone.
 
-Tried and left out (README, "Load"): sending them on PostgreSQL as one `WITH` statement (one
-round trip instead of one per write), with the values built into the statement. In process,
-the client spent more CPU time per answer on building and compiling it than the round trips
-saved, and in the storm the answers held the lock no shorter (noisy figures, on a loaded
-machine). INSERTs whose rows are parameters compile once.
+Tried and left out (README, "Load"): sending them on PostgreSQL as one `WITH` statement, with
+the values built into the statement. In process, the client spent more CPU time per answer on
+building and compiling it than the round trips saved.
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
@@ -40,8 +43,33 @@ class Writes:
         # What the session holds back goes first, as the session's own execute would send it.
         db.session.flush()
         connection = db.session.connection()
-        for statement, parameters in writes:
-            if parameters is None:
-                connection.execute(statement)
-            else:
-                connection.execute(statement, parameters)
+        with _pipeline(connection):
+            for statement, parameters in writes:
+                if parameters is None:
+                    connection.execute(statement)
+                else:
+                    connection.execute(statement, parameters)
+
+
+@contextlib.contextmanager
+def _pipeline(connection: sa.Connection) -> Iterator[None]:
+    """psycopg's pipeline around the block, where the driver has one; else nothing."""
+    driver = connection.connection.dbapi_connection
+    pipeline = getattr(driver, "pipeline", None)
+    if pipeline is None:
+        yield
+        return
+    dbapi = connection.dialect.loaded_dbapi
+    try:
+        with pipeline():
+            yield
+    except dbapi.Error as exc:
+        # Raised as the pipeline read its answers, past SQLAlchemy's own translation.
+        raise sa.exc.DBAPIError.instance(
+            "(writes sent in one pipeline)",
+            None,
+            exc,
+            dbapi.Error,
+            connection_invalidated=connection.dialect.is_disconnect(exc, driver, None),
+            dialect=connection.dialect,
+        ) from exc

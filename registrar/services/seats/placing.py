@@ -91,7 +91,7 @@ _SET_WAITLIST_COUNTER = (
     .where(Event.id == sa.bindparam("event_id"))
     .values(waitlist_counter=sa.bindparam("counter"))
 )
-_INSERT_SEAT = sa.insert(Seat)
+_INSERT_SEAT = sa.insert(Seat).inline()
 
 
 def take_seat_by_statement(
