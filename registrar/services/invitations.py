@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
 
 from .. import tokens
 from ..errors import GuestErased, InvalidAnswer, InvitationInactive, InvitationNotFound
@@ -24,13 +25,17 @@ def invitation_url(guest: Guest) -> str:
     return f"{base}/i/{invitation_token(guest)}"
 
 
+_WITH_PAGE = (joinedload(Guest.event), joinedload(Guest.rsvp), joinedload(Guest.seat))
+
+
 def resolve_invitation(token: str) -> Guest:
     """The guest a link belongs to, if the link is still the guest's current one."""
     try:
         claim = tokens.read_invitation_token(token)
     except tokens.InvalidToken as exc:
         raise InvitationNotFound() from exc
-    guest = db.session.get(Guest, claim.guest_id)
+    # With what every link's page reads of the guest, in the same statement.
+    guest = db.session.get(Guest, claim.guest_id, options=_WITH_PAGE)
     # An accompanying person has no invitation of their own.
     if guest is None or guest.is_companion:
         raise InvitationNotFound()
