@@ -358,3 +358,18 @@ def test_erasing_a_guest_removes_their_answers(event):
     unit_of_work.run(lambda: erasure.erase(guest.id, audit.SYSTEM))
     assert stored(guest) == {}
     assert stored(other) == {meal.id: "meat"}
+
+
+def test_an_answer_to_an_event_that_asks_nothing_is_refused(event):
+    """A first yes to an event without questions is read without its questions; a question
+    named in the post is still refused, and nothing is stored."""
+    elsewhere = add(make_event(), MEAL)
+    guest = make_guest(event)
+    with pytest.raises(questions.AnswerRefused, match="reload the page"):
+        reply(guest, **{f"q{elsewhere.id}": "veg"})
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Rsvp)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(QuestionAnswer)) == 0
+    reply(guest)
+    assert stored(guest) == {}
+    assert guest.rsvp is not None and guest.rsvp.attending

@@ -137,13 +137,14 @@ def answer(
     if not is_open(event) and not (on_behalf or at_the_door):
         raise why_closed(event)
     _check_channel(event, reply)
-    replies = (
-        None
-        if reply.answers is None
-        else questions.checked_replies(guest, reply.attending, reply.answers)
-    )
     # Read before anything is written: the writes then reach the database together.
     counts = seats.seat_counts(event) if reply.attending and guest.seat is None else None
+    asks_nothing = counts is not None and not counts.asks_questions and not reply.answers
+    replies = (
+        None
+        if reply.answers is None or asks_nothing
+        else questions.checked_replies(guest, reply.attending, reply.answers)
+    )
     by_session = counts.by_session if counts is not None else seats.sessions.on(event.id)
     if by_session:
         counts = None  # seats are taken per session (seats.sessions.choose)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from ...extensions import db
-from ...models import AgendaItem, Event, Guest, Seat, SeatHold, SeatState
+from ...models import AgendaItem, Event, EventQuestion, Guest, Seat, SeatHold, SeatState
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,9 @@ class SeatCounts:
     # Whether the event's guests choose sessions (sessions.py): read with the counts, so that
     # the first answer's hot path learns it without a statement of its own.
     by_session: bool = False
+    # Whether the event asks its guests questions of its own (services/questions/), read with
+    # the counts for the same reason: a first answer to an event asking none reads no more.
+    asks_questions: bool = False
 
     @property
     def available(self) -> int:
@@ -71,12 +74,13 @@ _SEAT_COUNTS = sa.select(
     _count_seats(_EVENT, Seat.hold_id.is_not(None)),
     reserved_seats(_EVENT),
     sa.exists().where(AgendaItem.event_id == _EVENT, AgendaItem.choosable.is_(True)),
+    sa.exists().where(EventQuestion.event_id == _EVENT),
 )
 
 
 def seat_counts(event: Event) -> SeatCounts:
     row = db.session.execute(_SEAT_COUNTS, {"event_id": event.id}).one()
-    confirmed, waitlisted, in_holds, reserved, by_session = row
+    confirmed, waitlisted, in_holds, reserved, by_session, asks_questions = row
     return SeatCounts(
         capacity=event.capacity,
         held=event.held_seats,
@@ -85,6 +89,7 @@ def seat_counts(event: Event) -> SeatCounts:
         reserved=int(reserved),
         confirmed_in_holds=in_holds,
         by_session=bool(by_session),
+        asks_questions=bool(asks_questions),
     )
 
 
