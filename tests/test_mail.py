@@ -521,14 +521,14 @@ def test_a_test_message_goes_out_whatever_happens_to_the_guest_meanwhile(app, sm
     )
     message_id = test.message_id
     now = utcnow()
-    claimed = delivery.claim(now)
+    claimed = delivery.claim_due(now, 1)
     db.session.commit()
     invitations.revoke(guest.id, audit.SYSTEM)  # after the claim, before the sending
     db.session.commit()
     report = delivery.DeliveryReport()
     backend = backends.make_backend()
     try:
-        assert delivery.deliver_claimed(*claimed, backend, now, report)
+        assert delivery.deliver_batch(claimed, backend, now, report)
     finally:
         backend.close()
     assert report.sent == 1
