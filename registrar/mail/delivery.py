@@ -1,9 +1,9 @@
-"""The mail sender: claims due outbox messages one at a time, renders, delivers, records.
+"""The mail sender: claims due outbox messages a batch at a time, renders, delivers, records.
 
 It runs as `flask --app registrar mail send` outside any web request and is an edge of its own:
-it claims a message in one short write transaction, renders it from a read-only snapshot and
-sends it with no write transaction open (SQLite's writers, every answer and scan, go on
-meanwhile), and records the backend's answer in another short one.
+it claims a batch of messages in one short write transaction, renders them from a read-only
+snapshot and sends them with no write transaction open (SQLite's writers, every answer and
+scan, go on meanwhile), and records the backend's answers in another short one.
 """
 
 from __future__ import annotations
