@@ -37,10 +37,10 @@ mail_cli = AppGroup(
 def mail_send(watch, interval, limit):
     """Deliver due e-mails once (for cron), or keep going (--watch).
 
-    Each message is recorded as sent the moment the server accepts it: after a crash or a
-    mail server outage the sender carries on where it stopped, losing nothing and not sending
-    again what it recorded. Temporary failures (4xx, no connection) are retried after 1, 2,
-    4 ... 60 minutes; permanent ones (5xx) are given up. The console shows both.
+    Messages go in batches of ten, each recorded as sent once its batch is through: after a
+    crash or a mail server outage the sender carries on where it stopped, losing nothing and
+    not sending again what it recorded. Temporary failures (4xx, no connection) are retried
+    after 1, 2, 4 ... 60 minutes; permanent ones (5xx) are given up. The console shows both.
 
     It also drops the passport details given for visa letters once their retention time is
     over (as `passports drop-expired` does): with --watch at most once an hour.

@@ -8,6 +8,7 @@ can make a message unrenderable: control characters are collapsed before they re
 from __future__ import annotations
 
 import email.policy
+import functools
 import re
 import secrets
 from collections.abc import Iterator, Mapping
@@ -173,15 +174,24 @@ class Attachment:
 
 
 class _HeaderClasses(HeaderRegistry):
-    """The standard library's header classes, each made once.
+    """The standard library's header classes, each made once, and the headers last parsed.
 
     The standard registry makes a new class for every header it parses or a part sets (some
     thirty a message, the generator's own included), which was a tenth of an invitation's
-    time; the classes hold no state, so one per header name does the same."""
+    time; the classes hold no state, so one per header name does the same. Parsing a header's
+    text was another tenth, and half a message's headers are the same in every message (the
+    parts' Content-Type, MIME-Version, From, the subject in each language): a parsed header
+    is a string that nothing changes, so the last ones parsed are kept and given again."""
 
     def __init__(self) -> None:
         super().__init__()
         self._made: dict[str, type] = {}
+        self._parse = functools.lru_cache(maxsize=512)(super().__call__)
+
+    def __call__(self, name: str, value: Any) -> Any:
+        if type(value) is str:
+            return self._parse(name, value)
+        return super().__call__(name, value)  # an Address: built into a header each time
 
     def __getitem__(self, name: str) -> type:
         made = self._made.get(name.lower())
@@ -331,7 +341,8 @@ def texts(
         calendar_url=f"{link}/calendar.ics",
         # The guest's travel form (web/guest_travel.py).
         travel_url=f"{link}/travel",
-        google_url=calendar.google_calendar_url(event, guest),
+        # Only the messages with the calendar entry show it (reading the guest's sessions).
+        google_url=calendar.google_calendar_url(event, guest) if kind in WITH_BADGE else None,
         location=calendar.location(event),
         channel=_channel(guest),
         position=seats.waitlist_position(seat) if seat is not None else None,
