@@ -232,16 +232,18 @@ def _add_sessions(event) -> None:
 
 
 class Door:
-    """A signed-in door as the benchmarks drive it: one HTTP/1.1 request per connection (as a
-    reverse proxy sends them, so that whichever worker is free takes it), written and read with
-    plain sockets so that the load generator takes little of the cores it shares."""
+    """A signed-in door (or a guest's phone) as the benchmarks drive it: one HTTP/1.1 request per
+    connection (as a reverse proxy sends them, so that whichever worker is free takes it),
+    written and read with plain sockets so that the load generator takes little of the cores it
+    shares. The session's cookies go with every request."""
 
     def __init__(self, port: int, session: requests.Session, csrf_token: str):
         self.port = port
         cookies = "; ".join(f"{name}={value}" for name, value in session.cookies.items())
+        # A form carries its own CSRF token; the door's JSON requests send it in a header.
+        token = f"X-CSRFToken: {csrf_token}\r\n" if csrf_token else ""
         self.headers = (
-            f"Host: 127.0.0.1:{port}\r\nCookie: {cookies}\r\nX-CSRFToken: {csrf_token}\r\n"
-            "Connection: close\r\n"
+            f"Host: 127.0.0.1:{port}\r\nCookie: {cookies}\r\n{token}Connection: close\r\n"
         )
 
     @classmethod
@@ -257,21 +259,33 @@ class Door:
         head = f"{method} {path} HTTP/1.1\r\n{self.headers}"
         if body is not None:
             head += f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n"
+        status, content = self._send(head, payload)
         try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=30) as sock:
+            return status, json.loads(content)
+        except ValueError:
+            return status, {}
+
+    def post_form(self, path: str, form: bytes) -> int:
+        """POST a form (URL-encoded) as a browser does; the answer's status (0: no answer)."""
+        head = (
+            f"POST {path} HTTP/1.1\r\n{self.headers}"
+            f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len(form)}\r\n"
+        )
+        return self._send(head, form)[0]
+
+    def _send(self, head: str, payload: bytes) -> tuple[int, bytes]:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=60) as sock:
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 sock.sendall(head.encode() + b"\r\n" + payload)
                 answer = b""
                 while chunk := sock.recv(65536):
                     answer += chunk
         except OSError:
-            return 0, {}
+            return 0, b""
         header, _, content = answer.partition(b"\r\n\r\n")
         status = int(header.split(b" ", 2)[1]) if header.startswith(b"HTTP/") else 0
-        try:
-            return status, json.loads(content)
-        except ValueError:
-            return status, {}
+        return status, content
 
 
 Job = Callable[[Door], tuple]
