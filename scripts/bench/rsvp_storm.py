@@ -3,11 +3,11 @@
 Seeds an event with S seats and N invited guests in a fresh database, starts gunicorn (4 workers
 by default) on loopback, has every guest open their page first (cookie and CSRF token, as a
 phone would), then releases all N "yes" answers at once from N threads. The answers are written
-and read with plain sockets (scripts/bench/common.py's lean client, as the door benchmark's),
-so that the load generator takes little of the cores it shares with the server. Checks that exactly S
-guests are confirmed and N - S waitlisted with queue numbers 1..N-S without a gap, and that no
-request failed; prints the answers' latency, and how long each answer held the write lock as
-the workers measured it themselves (registrar/lock_times.py, on with REGISTRAR_LOCK_TIMES).
+and read with plain sockets (common.Door, the door benchmark's lean client), so that the load
+generator takes little of the cores it shares with the server. Checks that exactly S guests are
+confirmed and N - S waitlisted with queue numbers 1..N-S without a gap, and that no request
+failed; prints the answers' latency, and how long each answer held the write lock as the
+workers measured it themselves (registrar/lock_times.py, on with REGISTRAR_LOCK_TIMES).
 
     .venv/bin/python scripts/bench/rsvp_storm.py                # SQLite in a temporary folder
     .venv/bin/python scripts/bench/rsvp_storm.py --guests 40 --seats 15    # a quick look
