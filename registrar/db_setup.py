@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextvars
 import os
+import re
 import sqlite3
 import sys
 import time
@@ -112,12 +113,67 @@ def engine_options(uri: str, lock_timeout: float) -> dict[str, Any]:
 def configure(app: Flask) -> None:
     with app.app_context():
         engine = db.engine
+    sa.event.listen(engine, "begin", _begun)
+    sa.event.listen(engine, "before_cursor_execute", _note_write)
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_connect)
         sa.event.listen(engine, "begin", _sqlite_begin)
         sa.event.listen(engine, "commit", _sqlite_end)
         sa.event.listen(engine, "rollback", _sqlite_end)
     lock_times.start(db.session, holds_write_lock)
+    # Registered after Flask-SQLAlchemy's own, so that it runs before that one removes the
+    # session (teardown functions run in the reverse order).
+    app.teardown_appcontext(_end_reads_at_teardown)
+
+
+# -- ending a transaction that only read ------------------------------------------------------
+#
+# A transaction that only read ends with COMMIT, not ROLLBACK: the two are the same to the
+# database, but on PostgreSQL psycopg forgets every statement it prepared on the connection at
+# a rollback (and deallocates them on the server), so that no statement was ever prepared: each
+# request read in a transaction rolled back at its end. Prepared, the statements of an answer
+# cost the server about half the CPU time. A transaction that wrote anything (a statement other
+# than a read, or changes still pending in the session) is rolled back as before.
+
+# Kept in the connection's info: whether its current transaction ran a statement that writes.
+_WROTE = "registrar.wrote"
+_READ_ONLY = re.compile(r"\s*(?:SELECT|BEGIN|SHOW|SAVEPOINT|RELEASE)\b", re.IGNORECASE).match
+
+
+def _begun(connection: sa.Connection) -> None:
+    connection.info[_WROTE] = False
+
+
+def _note_write(connection: sa.Connection, _cursor: object, statement: str, *_args: object) -> None:
+    if not connection.info.get(_WROTE) and not _READ_ONLY(statement):
+        connection.info[_WROTE] = True
+
+
+def end_reads() -> None:
+    """End the session's transaction: committed when it only read, else rolled back."""
+    session = db.session()
+    if not session.in_transaction():
+        return
+    wrote = session.new or session.dirty or session.deleted
+    if not wrote:
+        wrote = session.connection().info.get(_WROTE, True)
+    if wrote:
+        session.rollback()
+        return
+    try:
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def _end_reads_at_teardown(exc: BaseException | None) -> None:
+    if exc is not None:
+        return  # Flask-SQLAlchemy's teardown rolls it back
+    try:
+        end_reads()
+    except sa.exc.SQLAlchemyError:
+        db.session.rollback()
 
 
 def _sqlite_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
@@ -137,22 +193,27 @@ _READING = contextvars.ContextVar("registrar.reading", default=False)
 
 @contextmanager
 def reading() -> Iterator[None]:
-    """A transaction of the session that only reads, ended (rolled back) at the block's end.
+    """A transaction of the session that only reads, ended at the block's end (end_reads).
 
     On SQLite it begins deferred, as a GET request's does: it takes no write lock, and with WAL
     writers go on meanwhile while it reads one consistent snapshot. Anything written in it is
-    discarded. The session must have no transaction open when the block begins.
+    discarded (rolled back). The session must have no transaction open when the block begins.
     """
     if db.session().in_transaction():
         raise RuntimeError("reading() begins a transaction of its own")
     token = _READING.set(True)
     try:
         yield
-    finally:
+    except BaseException:
         try:
             db.session.rollback()
         finally:
             _READING.reset(token)
+        raise
+    try:
+        end_reads()
+    finally:
+        _READING.reset(token)
 
 
 # Kept in flask.g: the request reads before its use case writes, and whether that use case's
@@ -189,7 +250,7 @@ def writing() -> Iterator[None]:
             "A request that reads before writing writes only in its use case: "
             "something was changed before it began."
         )
-    session.rollback()
+    end_reads()
     setattr(g, _WRITING, True)
     try:
         yield
