@@ -104,13 +104,15 @@ class RsvpForm(FlaskForm):
     access_needs = StringField(_l("Access needs"), validators=[_max("access_needs")])
     note = TextAreaField(_l("Note to the organizers"), validators=[_max("note")])
 
-    def __init__(self, event, *args, **kwargs):
+    def __init__(self, event, *args, offered=None, **kwargs):
+        """`offered`: the sessions guests choose from (seats.sessions.offered), when the
+        caller has read them already."""
         super().__init__(*args, **kwargs)
         self.channel.choices = [
             SelectChoice(c.value, CHANNEL_LABELS[c]) for c in offered_channels(event)
         ]
         zone = ZoneInfo(event.timezone)
-        self.session_items = seat_sessions.offered(event.id)
+        self.session_items = seat_sessions.offered(event.id) if offered is None else offered
         self.sessions.choices = [
             SelectChoice(str(item.id), _session_label(item, zone)) for item in self.session_items
         ]

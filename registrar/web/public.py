@@ -16,7 +16,7 @@ from flask_wtf import FlaskForm
 from ..extensions import db
 from ..forms import CompanionForm, DeputyForm, PassportForm, RsvpForm, WithdrawLetterForm
 from ..labels import CHANNEL_LABELS, COMPANION_ROLE_LABELS
-from ..models import Event, EventState, RequestKind
+from ..models import AgendaItem, Event, EventState, RequestKind
 from ..services import (
     audit,
     badges,
@@ -74,7 +74,7 @@ def invitation(token: str):
     g.timezone = event.timezone
     is_open = rsvp.is_open(event)
 
-    form = RsvpForm(event, obj=_form_defaults(guest))
+    form = _rsvp_form(guest)
     status = 200
     posted = question_fields.posted() if request.method == "POST" else None
     question_error: dict[int, str] = {}
@@ -170,7 +170,7 @@ def ask_through_link(
         if done.ok:
             return redirect(url_for("public.invitation", token=token, _anchor=anchor))
         status = done.error.status
-    form = RsvpForm(guest.event, obj=_form_defaults(guest), formdata=None)
+    form = _rsvp_form(guest, formdata=None)
     return _invitation_page(
         guest,
         token,
@@ -315,7 +315,13 @@ class _FormDefaults:
         self.__dict__.update(values)
 
 
-def _form_defaults(guest) -> _FormDefaults:
+def _rsvp_form(guest, **kwargs) -> RsvpForm:
+    """The answer form, the guest's current answer and names its starting values."""
+    offered = seats.sessions.offered(guest.event_id)
+    return RsvpForm(guest.event, obj=_form_defaults(guest, offered), offered=offered, **kwargs)
+
+
+def _form_defaults(guest, offered: list[AgendaItem]) -> _FormDefaults:
     answer = guest.rsvp
     asked = requests.pending_of(guest, RequestKind.NAME_CHANGE)
     attending = None if answer is None else ("yes" if answer.attending else "no")
@@ -332,5 +338,6 @@ def _form_defaults(guest) -> _FormDefaults:
         name_zh=one_line((asked and asked.name_zh) or guest.name_zh),
         organization=one_line((asked and asked.organization) or guest.organization),
         # The sessions chosen; none ticked before the first answer, for the guest to choose.
-        sessions=[str(n) for n in seats.sessions.chosen_ids(guest.id)],
+        # (An event whose guests choose no sessions has none to read.)
+        sessions=[str(n) for n in seats.sessions.chosen_ids(guest.id)] if offered else [],
     )
