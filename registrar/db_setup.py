@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, g, has_request_context, request
+from sqlalchemy.orm import Session, SessionTransaction
 
 from . import lock_times
 from .extensions import db
@@ -115,6 +116,7 @@ def configure(app: Flask) -> None:
         engine = db.engine
     sa.event.listen(engine, "begin", _begun)
     sa.event.listen(engine, "before_cursor_execute", _note_write)
+    sa.event.listen(db.session, "after_begin", _session_begun)
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_connect)
         sa.event.listen(engine, "begin", _sqlite_begin)
@@ -140,8 +142,18 @@ _WROTE = "registrar.wrote"
 _READ_ONLY = re.compile(r"\s*(?:SELECT|BEGIN|SHOW|SAVEPOINT|RELEASE)\b", re.IGNORECASE).match
 
 
+# Kept in the session's info: the connection its current transaction runs on, once it has one.
+_CONNECTION = "registrar.connection"
+
+
 def _begun(connection: sa.Connection) -> None:
     connection.info[_WROTE] = False
+
+
+def _session_begun(
+    session: Session, transaction: SessionTransaction, connection: sa.Connection
+) -> None:
+    session.info[_CONNECTION] = (transaction, connection)
 
 
 def _note_write(connection: sa.Connection, _cursor: object, statement: str, *_args: object) -> None:
@@ -154,10 +166,12 @@ def end_reads() -> None:
     session = db.session()
     if not session.in_transaction():
         return
-    wrote = session.new or session.dirty or session.deleted
-    if not wrote:
-        wrote = session.connection().info.get(_WROTE, True)
-    if wrote:
+    transaction, connection = session.info.get(_CONNECTION, (None, None))
+    if connection is None or transaction is not session.get_transaction():
+        # Nothing was sent: the rollback only forgets what the session holds, if anything.
+        session.rollback()
+        return
+    if session.new or session.dirty or session.deleted or connection.info.get(_WROTE, True):
         session.rollback()
         return
     try:
