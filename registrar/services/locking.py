@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 import sqlalchemy as sa
 from flask import has_request_context, request
@@ -53,26 +55,28 @@ def lock_event(event_id: int) -> Event:
     return event
 
 
-# The statements of lock_guest_event, made once: the answers' hot path runs them, and
-# building them for every answer cost more time under the lock than running them.
 _GUEST = sa.bindparam("guest_id", type_=sa.Integer)
-_GUEST_WITH_EVENT = (
-    sa.select(Guest)
-    .where(Guest.id == _GUEST)
-    .options(joinedload(Guest.event), joinedload(Guest.rsvp), joinedload(Guest.seat))
-)
 _LOCK_EVENT_OF_GUEST = (
     sa.select(Event)
     .where(Event.id == sa.select(Guest.event_id).where(Guest.id == _GUEST).scalar_subquery())
     .with_for_update(of=Event)
     .execution_options(populate_existing=True)
 )
-_GUEST_UNDER_LOCK = (
-    sa.select(Guest)
-    .where(Guest.id == _GUEST)
-    .options(joinedload(Guest.rsvp), joinedload(Guest.seat))
-    .execution_options(populate_existing=True)
-)
+
+
+@functools.cache
+def _guest_statement(sqlite: bool, also: tuple[Any, ...]) -> sa.Select[Any]:
+    """The statement of lock_guest_event that reads the guest (and its event too on SQLite),
+    with the columns `also`; made once for each: the answers' hot path runs it, and building
+    it for every answer cost more time under the lock than running it."""
+    statement = sa.select(Guest, *also).where(Guest.id == _GUEST)
+    if sqlite:
+        return statement.options(
+            joinedload(Guest.event), joinedload(Guest.rsvp), joinedload(Guest.seat)
+        )
+    return statement.options(joinedload(Guest.rsvp), joinedload(Guest.seat)).execution_options(
+        populate_existing=True
+    )
 
 
 def lock_guest_event(guest_id: int) -> tuple[Event, Guest]:
@@ -83,25 +87,36 @@ def lock_guest_event(guest_id: int) -> tuple[Event, Guest]:
     on SQLite one (the transaction has held the lock since it began), on PostgreSQL two (the
     event row locked, found by the guest's id; then the guest, read after the lock).
     """
+    event, guest, _also = lock_guest_event_with(guest_id, ())
+    return event, guest
+
+
+def lock_guest_event_with(
+    guest_id: int, also: tuple[Any, ...]
+) -> tuple[Event, Guest, Sequence[Any]]:
+    """lock_guest_event, and the values of the columns `also` read with the guest, under the
+    lock, in the same statement (columns of a statement whose FROM is guests: the guest's
+    event's seat counts, say)."""
     session = db.session()
     connection = _write_transaction(session, "lock_guest_event")
-    if connection.dialect.name == "sqlite":
-        guest = session.scalar(_GUEST_WITH_EVENT, {"guest_id": guest_id})
-        if guest is None:
+    sqlite = connection.dialect.name == "sqlite"
+    locked = None
+    if not sqlite:
+        session.flush()
+        session.expire_all()
+        with _busy_on_lock_timeout():
+            locked = session.scalar(_LOCK_EVENT_OF_GUEST, {"guest_id": guest_id})
+        if locked is None:
             raise NotFound()
-        _remember(session, guest.event_id)
-        return guest.event, guest
-    session.flush()
-    session.expire_all()
-    with _busy_on_lock_timeout():
-        event = session.scalar(_LOCK_EVENT_OF_GUEST, {"guest_id": guest_id})
-    if event is None:
+        _remember(session, locked.id)
+    row = session.execute(_guest_statement(sqlite, also), {"guest_id": guest_id}).one_or_none()
+    if row is None:  # no such guest (on PostgreSQL: deleted before the lock was taken)
         raise NotFound()
-    _remember(session, event.id)
-    guest = session.scalar(_GUEST_UNDER_LOCK, {"guest_id": guest_id})
-    if guest is None:  # deleted before the lock was taken
-        raise NotFound()
-    return event, guest
+    guest: Guest = row[0]
+    event = locked if locked is not None else guest.event
+    if sqlite:
+        _remember(session, event.id)
+    return event, guest, row[1:]
 
 
 _LOCK_EVENT = sa.select(Event.id).where(Event.id == sa.bindparam("event_id")).with_for_update()

@@ -19,7 +19,7 @@ from ..extensions import db
 from ..models import Channel, Event, EventState, Guest, Rsvp, Seat, SeatState, utcnow
 from ..text import require_one_line
 from . import audit, companions, notify, questions, seats, webhooks
-from .locking import lock_guest_event
+from .locking import lock_guest_event_with
 from .requests import name_changes
 from .writes import Writes
 
@@ -130,7 +130,9 @@ def answer(
     reply = _cleaned(reply)
     # What needs nothing from the database is checked before the lock is taken.
     _check_text(reply)
-    event, guest = lock_guest_event(guest_id)
+    # An attending guest's seat counts are read with the guest, in one statement.
+    also = seats.COUNTS_OF_GUESTS_EVENT if reply.attending else ()
+    event, guest, found = lock_guest_event_with(guest_id, also)
     # The link may have been revoked or rotated since the page was opened.
     if guest.is_revoked or guest.token_version != token_version:
         raise InvitationInactive(event=event)
@@ -138,7 +140,7 @@ def answer(
         raise why_closed(event)
     _check_channel(event, reply)
     # Read before anything is written: the writes then reach the database together.
-    counts = seats.seat_counts(event) if reply.attending and guest.seat is None else None
+    counts = seats.counts_from(event, found) if reply.attending and guest.seat is None else None
     asks_nothing = counts is not None and not counts.asks_questions and not reply.answers
     replies = (
         None

@@ -19,7 +19,7 @@ waitlist per session guests choose).
 """
 
 from . import sessions
-from .counts import SeatCounts, seat_counts
+from .counts import COUNTS_OF_GUESTS_EVENT, SeatCounts, counts_from, seat_counts
 from .holds import (
     MAX_HOLD,
     Hold,
@@ -49,6 +49,7 @@ __all__ = [
     "Hold",
     "HoldsChanged",
     "MAX_HOLD",
+    "COUNTS_OF_GUESTS_EVENT",
     "SeatCounts",
     "WaitlistChanged",
     "category_changed",
@@ -63,6 +64,7 @@ __all__ = [
     "promote_guest",
     "release",
     "release_guest_hold",
+    "counts_from",
     "seat_counts",
     "sessions",
     "set_capacity",

@@ -5,7 +5,9 @@ The rules of seats as a whole are in the package's docstring (services/seats/).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -46,7 +48,7 @@ class SeatCounts:
 
 
 def _count_seats(
-    event_id: int | sa.BindParameter[int], *where: sa.ColumnElement[bool]
+    event_id: int | sa.ColumnElement[int], *where: sa.ColumnElement[bool]
 ) -> sa.ScalarSelect[int]:
     return (
         sa.select(sa.func.count())
@@ -56,7 +58,7 @@ def _count_seats(
     )
 
 
-def reserved_seats(event_id: int | sa.BindParameter[int]) -> sa.ScalarSelect[int]:
+def reserved_seats(event_id: int | sa.ColumnElement[int]) -> sa.ScalarSelect[int]:
     """How many seats the event's holds (named guests and categories) hold, as a column."""
     return (
         sa.select(sa.func.coalesce(sa.func.sum(SeatHold.count), 0))
@@ -65,29 +67,42 @@ def reserved_seats(event_id: int | sa.BindParameter[int]) -> sa.ScalarSelect[int
     )
 
 
-_EVENT = sa.bindparam("event_id", type_=sa.Integer)
+def _counts_of(event_id: Any) -> tuple[Any, ...]:
+    """The columns seat_counts reads, for the event `event_id` names (a parameter, or the
+    event column of the statement they stand in)."""
+    return (
+        _count_seats(event_id, Seat.state == SeatState.CONFIRMED),
+        _count_seats(event_id, Seat.state == SeatState.WAITLISTED),
+        _count_seats(event_id, Seat.hold_id.is_not(None)),
+        reserved_seats(event_id),
+        sa.exists().where(AgendaItem.event_id == event_id, AgendaItem.choosable.is_(True)),
+        sa.exists().where(EventQuestion.event_id == event_id),
+    )
+
+
 # One statement, as before holds existed: the answers' hot path reads it under the lock. Made
 # once: building it for every answer cost more time under the lock than running it.
-_SEAT_COUNTS = sa.select(
-    _count_seats(_EVENT, Seat.state == SeatState.CONFIRMED),
-    _count_seats(_EVENT, Seat.state == SeatState.WAITLISTED),
-    _count_seats(_EVENT, Seat.hold_id.is_not(None)),
-    reserved_seats(_EVENT),
-    sa.exists().where(AgendaItem.event_id == _EVENT, AgendaItem.choosable.is_(True)),
-    sa.exists().where(EventQuestion.event_id == _EVENT),
-)
+_SEAT_COUNTS = sa.select(*_counts_of(sa.bindparam("event_id", type_=sa.Integer)))
+# The same counts as columns of a statement that reads a guest, for the guest's event: the
+# answer reads them with the guest it reads under the lock (locking.lock_guest_event's `also`),
+# one round trip less.
+COUNTS_OF_GUESTS_EVENT = _counts_of(Guest.event_id)
 
 
 def seat_counts(event: Event) -> SeatCounts:
-    row = db.session.execute(_SEAT_COUNTS, {"event_id": event.id}).one()
+    return counts_from(event, db.session.execute(_SEAT_COUNTS, {"event_id": event.id}).one())
+
+
+def counts_from(event: Event, row: Sequence[object]) -> SeatCounts:
+    """The counts of a row of COUNTS_OF_GUESTS_EVENT's columns (or seat_counts' own)."""
     confirmed, waitlisted, in_holds, reserved, by_session, asks_questions = row
     return SeatCounts(
         capacity=event.capacity,
         held=event.held_seats,
-        confirmed=confirmed,
-        waitlisted=waitlisted,
-        reserved=int(reserved),
-        confirmed_in_holds=in_holds,
+        confirmed=int(confirmed),  # type: ignore[call-overload]
+        waitlisted=int(waitlisted),  # type: ignore[call-overload]
+        reserved=int(reserved),  # type: ignore[call-overload]
+        confirmed_in_holds=int(in_holds),  # type: ignore[call-overload]
         by_session=bool(by_session),
         asks_questions=bool(asks_questions),
     )
