@@ -93,16 +93,16 @@ def seat_counts(event: Event) -> SeatCounts:
     return counts_from(event, db.session.execute(_SEAT_COUNTS, {"event_id": event.id}).one())
 
 
-def counts_from(event: Event, row: Sequence[object]) -> SeatCounts:
+def counts_from(event: Event, row: Sequence[Any]) -> SeatCounts:
     """The counts of a row of COUNTS_OF_GUESTS_EVENT's columns (or seat_counts' own)."""
     confirmed, waitlisted, in_holds, reserved, by_session, asks_questions = row
     return SeatCounts(
         capacity=event.capacity,
         held=event.held_seats,
-        confirmed=int(confirmed),  # type: ignore[call-overload]
-        waitlisted=int(waitlisted),  # type: ignore[call-overload]
-        reserved=int(reserved),  # type: ignore[call-overload]
-        confirmed_in_holds=int(in_holds),  # type: ignore[call-overload]
+        confirmed=confirmed,
+        waitlisted=waitlisted,
+        reserved=int(reserved),
+        confirmed_in_holds=in_holds,
         by_session=bool(by_session),
         asks_questions=bool(asks_questions),
     )
