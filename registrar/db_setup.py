@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from . import lock_times
 from .extensions import db
+from .services import writes
 
 if sys.platform != "win32":
     import fcntl
@@ -117,6 +118,7 @@ def configure(app: Flask) -> None:
     sa.event.listen(engine, "begin", _begun)
     sa.event.listen(engine, "before_cursor_execute", _note_write)
     sa.event.listen(db.session, "after_begin", _session_begun)
+    writes.listen(engine)
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_connect)
         sa.event.listen(engine, "begin", _sqlite_begin)

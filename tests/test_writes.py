@@ -74,3 +74,99 @@ def test_a_refused_write_fails_the_use_case_and_keeps_nothing(app):
     unit_of_work.run(writes_after.send)
     db.session.rollback()
     assert _entries() == 1
+
+
+def _answers() -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Rsvp))
+
+
+def test_writes_sent_with_the_commit_are_kept(app):
+    event = make_event()
+    guest_id = make_guest(event).id
+    db.session.commit()
+    sent: list[str] = []
+    sa.event.listen(db.engine, "before_cursor_execute", lambda *a: sent.append(a[2]))
+    entry = {"action": "test.w", "actor": "system", "details": {}, "created_at": utcnow()}
+
+    def work() -> None:
+        writes = Writes()
+        writes.insert(_ENTRY, [entry])
+        writes.insert(_ANSWER, [_answer(guest_id)])
+        writes.send_with_commit()
+        if db.engine.dialect.name == "postgresql":
+            # Held for the commit, to go with it in one round trip.
+            assert not [s for s in sent if s.startswith("INSERT")]
+
+    unit_of_work.run(work)
+    assert len([s for s in sent if s.startswith("INSERT")]) == 2
+    db.session.rollback()
+    assert (_entries(), _answers()) == (1, 1)
+
+
+def test_a_statement_after_writes_held_for_the_commit_sees_them(app):
+    event = make_event()
+    guest_id = make_guest(event).id
+    db.session.commit()
+    entry = {"action": "test.w", "actor": "system", "details": {}, "created_at": utcnow()}
+    seen: list[int] = []
+
+    def work() -> None:
+        writes = Writes()
+        writes.insert(_ANSWER, [_answer(guest_id)])
+        writes.send_with_commit()
+        seen.append(_answers())
+        # A change made by the session after them is written after them too.
+        db.session.add(AuditEntry(**entry))
+
+    unit_of_work.run(work)
+    db.session.rollback()
+    assert seen == [1]
+    assert (_entries(), _answers()) == (1, 1)
+
+
+def test_a_write_refused_at_the_commit_fails_the_use_case_and_keeps_nothing(app):
+    event = make_event()
+    guest_id = make_guest(event).id
+    db.session.commit()
+    entry = {"action": "test.w", "actor": "system", "details": {}, "created_at": utcnow()}
+
+    def work() -> None:
+        db.session.add(AuditEntry(**entry))
+        writes = Writes()
+        writes.insert(_ANSWER, [_answer(guest_id)])
+        writes.insert(_ANSWER, [_answer(guest_id)])
+        writes.send_with_commit()
+
+    with pytest.raises(sa.exc.IntegrityError):
+        unit_of_work.run(work)
+    db.session.rollback()
+    assert (_entries(), _answers()) == (0, 0)
+    # The connection goes on, holding nothing of the use case that failed.
+    writes_after = Writes()
+    writes_after.insert(_ENTRY, [entry])
+    unit_of_work.run(writes_after.send_with_commit)
+    db.session.rollback()
+    assert (_entries(), _answers()) == (1, 0)
+
+
+def test_a_use_case_that_fails_after_holding_writes_keeps_none_of_them(app):
+    event = make_event()
+    guest_id = make_guest(event).id
+    db.session.commit()
+    entry = {"action": "test.w", "actor": "system", "details": {}, "created_at": utcnow()}
+
+    def work() -> None:
+        writes = Writes()
+        writes.insert(_ANSWER, [_answer(guest_id)])
+        writes.send_with_commit()
+        raise RuntimeError("refused after the writes")
+
+    with pytest.raises(RuntimeError):
+        unit_of_work.run(work)
+    db.session.rollback()
+    # The next use case on the same connection commits its own write only.
+    writes_after = Writes()
+    writes_after.insert(_ENTRY, [entry])
+    unit_of_work.run(writes_after.send_with_commit)
+    db.session.rollback()
+    assert (_entries(), _answers()) == (1, 0)
