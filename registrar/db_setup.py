@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from flask import Flask, g, has_request_context, request
 from sqlalchemy.orm import Session, SessionTransaction
 
-from . import lock_times
+from . import lock_times, pipelines
 from .extensions import db
 from .services import writes
 
@@ -118,6 +118,7 @@ def configure(app: Flask) -> None:
     sa.event.listen(engine, "begin", _begun)
     sa.event.listen(engine, "before_cursor_execute", _note_write)
     sa.event.listen(db.session, "after_begin", _session_begun)
+    pipelines.listen(engine)
     writes.listen(engine)
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_connect)

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask import has_request_context, request
 from sqlalchemy.orm import Session, joinedload
 
-from .. import lock_times
+from .. import lock_times, pipelines
 from ..db_setup import READ_ONLY_METHODS, holds_write_lock
 from ..errors import Busy, NotFound
 from ..extensions import db
@@ -57,35 +57,41 @@ def lock_event(event_id: int) -> Event:
 
 _GUEST = sa.bindparam("guest_id", type_=sa.Integer)
 _LOCK_EVENT_OF_GUEST = (
-    sa.select(Event)
+    sa.select(Event.id)
     .where(Event.id == sa.select(Guest.event_id).where(Guest.id == _GUEST).scalar_subquery())
-    .with_for_update(of=Event)
-    .execution_options(populate_existing=True)
+    .with_for_update()
 )
 
 
 @functools.cache
 def _guest_statement(sqlite: bool, also: tuple[Any, ...]) -> sa.Select[Any]:
-    """The statement of lock_guest_event that reads the guest (and its event too on SQLite),
-    with the columns `also`; made once for each: the answers' hot path runs it, and building
-    it for every answer cost more time under the lock than running it."""
-    statement = sa.select(Guest, *also).where(Guest.id == _GUEST)
-    if sqlite:
-        return statement.options(
-            joinedload(Guest.event), joinedload(Guest.rsvp), joinedload(Guest.seat)
-        )
-    return statement.options(joinedload(Guest.rsvp), joinedload(Guest.seat)).execution_options(
-        populate_existing=True
+    """The statement of lock_guest_event that reads the guest with its event, answer and seat
+    and the columns `also`; made once for each: the answers' hot path runs it, and building it
+    for every answer cost more time under the lock than running it."""
+    statement = (
+        sa.select(Guest, *also)
+        .where(Guest.id == _GUEST)
+        .options(joinedload(Guest.event), joinedload(Guest.rsvp), joinedload(Guest.seat))
     )
+    # On SQLite what the transaction read before is current (it has held the lock since it
+    # began); on PostgreSQL it is read again.
+    return statement if sqlite else statement.execution_options(populate_existing=True)
+
+
+@functools.cache
+def _lock_sql(dialect: sa.Dialect) -> str:
+    return str(_LOCK_EVENT_OF_GUEST.compile(dialect=dialect))
 
 
 def lock_guest_event(guest_id: int) -> tuple[Event, Guest]:
     """Lock the guest's event (lock_event) and return it with the guest read under the lock,
     the guest's answer and seat loaded with it.
 
-    In as few statements as the database allows, for the lock is held from the first of them:
-    on SQLite one (the transaction has held the lock since it began), on PostgreSQL two (the
-    event row locked, found by the guest's id; then the guest, read after the lock).
+    In as few round trips as the database allows, for the lock is held from the first of them:
+    one on SQLite (the transaction has held the lock since it began, and one statement reads
+    the rest); one on PostgreSQL too, where two statements go in one pipeline (pipelines.py):
+    the event row locked, found by the guest's id, then the guest with its event, read after
+    the lock (each statement reads what was committed before it began).
     """
     event, guest, _also = lock_guest_event_with(guest_id, ())
     return event, guest
@@ -100,23 +106,24 @@ def lock_guest_event_with(
     session = db.session()
     connection = _write_transaction(session, "lock_guest_event")
     sqlite = connection.dialect.name == "sqlite"
-    locked = None
-    if not sqlite:
+    statement, parameters = _guest_statement(sqlite, also), {"guest_id": guest_id}
+    if sqlite:
+        row = session.execute(statement, parameters).one_or_none()
+        locked = row is not None
+    else:
         session.flush()
         session.expire_all()
-        with _busy_on_lock_timeout():
-            locked = session.scalar(_LOCK_EVENT_OF_GUEST, {"guest_id": guest_id})
-        if locked is None:
-            raise NotFound()
-        _remember(session, locked.id)
-    row = session.execute(_guest_statement(sqlite, also), {"guest_id": guest_id}).one_or_none()
-    if row is None:  # no such guest (on PostgreSQL: deleted before the lock was taken)
+        with _busy_on_lock_timeout(), pipelines.answered_together(connection) as driver:
+            with driver.cursor() as lock:
+                lock.execute(_lock_sql(connection.dialect), parameters)
+                row = session.execute(statement, parameters).one_or_none()
+                locked = lock.fetchone() is not None
+    # No such guest; on PostgreSQL, deleted before the lock was taken, or added after it.
+    if row is None or not locked:
         raise NotFound()
     guest: Guest = row[0]
-    event = locked if locked is not None else guest.event
-    if sqlite:
-        _remember(session, event.id)
-    return event, guest, row[1:]
+    _remember(session, guest.event_id)
+    return guest.event, guest, row[1:]
 
 
 _LOCK_EVENT = sa.select(Event.id).where(Event.id == sa.bindparam("event_id")).with_for_update()

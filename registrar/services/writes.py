@@ -21,12 +21,11 @@ building and compiling it than the round trips saved.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
 
+from .. import pipelines
 from ..extensions import db
 
 _Write = tuple[sa.Insert | sa.Update, list[dict[str, Any]] | dict[str, Any] | None]
@@ -51,7 +50,7 @@ class Writes:
         # What the session holds back goes first, as the session's own execute would send it.
         db.session.flush()
         connection = db.session.connection()
-        with _pipeline(connection):
+        with pipelines.pipeline(connection):
             _execute(connection, writes)
 
     def send_with_commit(self) -> None:
@@ -60,7 +59,7 @@ class Writes:
         writes, self._writes = self._writes, []
         db.session.flush()
         connection = db.session.connection()
-        if _pipeline_of(connection) is None:
+        if not pipelines.has_pipeline(connection):
             _execute(connection, writes)
             return
         connection.info.setdefault(_HELD, []).extend(writes)
@@ -79,7 +78,7 @@ def listen(engine: sa.Engine) -> None:
 def _send_held_first(connection: sa.Connection, *_args: object) -> None:
     held = connection.info.pop(_HELD, None)
     if held:
-        with _pipeline(connection):
+        with pipelines.pipeline(connection):
             _execute(connection, held)
 
 
@@ -92,7 +91,7 @@ def _send_held_with_commit(connection: sa.Connection) -> None:
         return
     driver = connection.connection.dbapi_connection
     assert driver is not None
-    with _pipeline(connection):
+    with pipelines.pipeline(connection):
         _execute(connection, held)
         driver.commit()
 
@@ -112,32 +111,3 @@ def _execute(connection: sa.Connection, writes: list[_Write]) -> None:
             connection.execute(statement)
         else:
             connection.execute(statement, parameters)
-
-
-def _pipeline_of(connection: sa.Connection) -> Any:
-    """The driver's pipeline mode (psycopg's Connection.pipeline), or None where it has none."""
-    return getattr(connection.connection.dbapi_connection, "pipeline", None)
-
-
-@contextlib.contextmanager
-def _pipeline(connection: sa.Connection) -> Iterator[None]:
-    """psycopg's pipeline around the block, where the driver has one; else nothing."""
-    driver = connection.connection.dbapi_connection
-    pipeline = _pipeline_of(connection)
-    if pipeline is None:
-        yield
-        return
-    dbapi = connection.dialect.loaded_dbapi
-    try:
-        with pipeline():
-            yield
-    except dbapi.Error as exc:
-        # Raised as the pipeline read its answers, past SQLAlchemy's own translation.
-        raise sa.exc.DBAPIError.instance(
-            "(writes sent in one pipeline)",
-            None,
-            exc,
-            dbapi.Error,
-            connection_invalidated=connection.dialect.is_disconnect(exc, driver, None),
-            dialect=connection.dialect,
-        ) from exc
