@@ -88,3 +88,27 @@ def test_statements_stay_prepared_from_one_read_to_the_next(app):
             {"marker": f"%{marker}%"},
         )
     assert prepared == 1
+
+
+def test_an_answer_reads_and_writes_in_one_transaction_on_postgresql(app, ends):
+    """The link's reads and the answer's use case: one transaction, one connection checked
+    out, on PostgreSQL; on SQLite the reads end before the use case takes the write lock."""
+    guest = make_guest(make_event())
+    db.session.commit()
+    client = app.test_client()
+    path = invitation_path(guest)
+    client.get(path)
+    # The client's requests share the test's app context, and so its session: the page's
+    # reads end here, as its teardown would end them.
+    db.session.commit()
+    checkouts: list[object] = []
+    sa.event.listen(db.engine.pool, "checkout", lambda *args: checkouts.append(args))
+    ends.clear()
+    posted = client.post(path, data={"attending": "yes", "channel": "zh"})
+    assert posted.status_code == 302
+    if db.engine.dialect.name == "postgresql":
+        assert (ends, len(checkouts)) == (["commit"], 1)
+    else:
+        assert (ends, len(checkouts)) == (["commit", "commit"], 2)
+    db.session.rollback()
+    assert db.session.get(type(guest), guest.id).rsvp.attending
