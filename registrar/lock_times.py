@@ -3,7 +3,9 @@
 Off unless REGISTRAR_LOCK_TIMES names a file when the app is made; then every transaction
 that took the lock appends one line to it when it ends: the milliseconds from taking the lock
 (SQLite: the BEGIN IMMEDIATE, after its wait; PostgreSQL: the event row's SELECT ... FOR
-UPDATE) to the end of its commit or rollback, when the lock is free again. Workers append to
+UPDATE, or where the statement after it in the same pipeline reads the server's clock, that
+reading: locking.lock_guest_event) to the end of its commit or rollback, when the lock is free
+again. Workers append to
 the same file, one write per line. When off, nothing is listened to and `taken` returns at once.
 """
 
@@ -12,6 +14,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, SessionTransaction
@@ -43,14 +46,22 @@ def start(sessions: object, locked_at_begin: Callable[[sa.Connection], bool]) ->
     sa.event.listen(sessions, "after_transaction_end", _ended)
 
 
-def taken(session: Session) -> None:
-    """The session's transaction has just taken the lock (the first time counts)."""
+def on() -> bool:
+    return _path is not None
+
+
+def taken(session: Session, at: datetime | None = None) -> None:
+    """The session's transaction has taken the lock (the first time counts): just now, or
+    `at` (the database server's clock, on the same machine as the benchmarks run it)."""
     if _path is None:
         return
     transaction = session.get_transaction()
     kept = session.info.get(_TAKEN_AT)
     if kept is None or kept[0] is not transaction:
-        session.info[_TAKEN_AT] = (transaction, time.perf_counter())
+        now = time.perf_counter()
+        if at is not None:
+            now -= max(time.time() - at.timestamp(), 0.0)
+        session.info[_TAKEN_AT] = (transaction, now)
 
 
 def _ended(session: Session, transaction: SessionTransaction) -> None:
