@@ -411,11 +411,11 @@ def test_the_console_says_so_when_there_is_nothing_to_print(client, app):
 # -- the QR code as the sheet draws it ---------------------------------------------------------
 
 
-def _stock_qr(code: str) -> list[list[bool]]:
+def _stock_qr(code: str) -> tuple[tuple[bool, ...], ...]:
     qr = qrcode.QRCode(error_correction=badges.QR_ERROR_CORRECTION)
     qr.add_data(code)
     qr.make(fit=True)
-    return qr.modules
+    return tuple(tuple(row) for row in qr.modules)
 
 
 def test_the_quick_mask_choice_makes_the_qr_codes_qrcode_itself_makes(app):
