@@ -120,7 +120,7 @@ def _wording(
 ) -> Wording:
     """The words of an event's badges, kept per process for the event's time and rooms (a
     changed event is another key; the catalogue does not change while the process runs): the
-    mail sender renders one badge a document, and switched locales a dozen times for each."""
+    mail sender renders one badge a document, and switched locales some twenty times for each."""
     return Wording(
         categories={category: _in_both(label) for category, label in CATEGORY_LABELS.items()},
         channels={channel: _in_both(label) for channel, label in CHANNEL_SHORT.items()},

@@ -115,7 +115,7 @@ def qr_png(
     scanner, reads a longer text such as a door link's URL: it may allow a larger version.
 
     Drawn as one pixel a module and scaled up whole: qrcode's own image draws every module as
-    a rectangle of its own, three times as slow."""
+    a rectangle of its own, several times as slow."""
     modules = qr_modules(code, max_version)
     symbol = Image.new("1", (len(modules), len(modules)))
     symbol.putdata([0 if dark else 255 for row in modules for dark in row])
