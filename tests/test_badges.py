@@ -165,6 +165,19 @@ def test_the_qr_code_png_is_large_enough_to_scan_from_a_screen(app):
     assert corner.getextrema() == (255, 255)
 
 
+def test_the_qr_code_png_has_the_pixels_qrcode_itself_draws():
+    for code, box_size, border in (("B1:12:345:ABCDEFGH", 8, 4), ("B1:7:1:XYZ", 12, 2)):
+        stock = qrcode.QRCode(
+            error_correction=badges.QR_ERROR_CORRECTION, box_size=box_size, border=border
+        )
+        stock.add_data(code)
+        stock.make(fit=True)
+        expected = stock.make_image(fill_color="black", back_color="white").get_image()
+        drawn = Image.open(io.BytesIO(badges.qr_png(code, box_size=box_size, border=border)))
+        assert (drawn.mode, drawn.size) == (expected.mode, expected.size)
+        assert drawn.tobytes() == expected.tobytes()
+
+
 def test_a_code_too_long_for_a_small_qr_code_is_refused():
     with pytest.raises(ValueError, match="version"):
         badges.qr_png("B1:" + "X" * 120)
@@ -411,11 +424,11 @@ def test_the_console_says_so_when_there_is_nothing_to_print(client, app):
 # -- the QR code as the sheet draws it ---------------------------------------------------------
 
 
-def _stock_qr(code: str) -> list[list[bool]]:
+def _stock_qr(code: str) -> tuple[tuple[bool, ...], ...]:
     qr = qrcode.QRCode(error_correction=badges.QR_ERROR_CORRECTION)
     qr.add_data(code)
     qr.make(fit=True)
-    return qr.modules
+    return tuple(tuple(row) for row in qr.modules)
 
 
 def test_the_quick_mask_choice_makes_the_qr_codes_qrcode_itself_makes(app):

@@ -27,7 +27,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
-from ..i18n import bilingual
+from ..i18n import bilingual, template_gettext
 from ..models import EventChange, EventState, Guest, Language, MessageKind, OutboxMessage, SeatState
 from ..services import badges, calendar, invitations, notices, outbox, rsvp, seats
 from ..services.travel import reminders
@@ -366,6 +366,8 @@ def texts(
         promoted_in=_sessions_named(places, given),
         # When the guest is asked to be in the room (a later session's start, for some).
         arrive_by=seats.sessions.arrive_by(event, places),
+        # What the templates' _() calls, bound to the message's translations once.
+        gettext=template_gettext(),
     )
     text = render_template(f"emails/{kind.value}.txt", **context)
     html = render_template(f"emails/{kind.value}.html", **context)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from dataclasses import dataclass
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
@@ -75,10 +78,10 @@ def _in_both(message: str) -> tuple[str, str]:
     return english, chinese
 
 
-def _when(event: Event, locale: str, room: str) -> str:
-    zone = ZoneInfo(event.timezone)
-    starts = event.starts_at.astimezone(zone)
-    ends = event.ends_at.astimezone(zone)
+def _when(timezone: str, starts_at: datetime, ends_at: datetime, locale: str, room: str) -> str:
+    zone = ZoneInfo(timezone)
+    starts = starts_at.astimezone(zone)
+    ends = ends_at.astimezone(zone)
     with force_locale(locale):
         return _(
             "%(date)s, %(start)s–%(end)s · %(room)s",
@@ -106,15 +109,26 @@ class Wording:
 
 
 def event_wording(event: Event) -> Wording:
+    wording = _wording(event.timezone, event.starts_at, event.ends_at, event.room_en, event.room_zh)
+    # Read each time: the programme may gain or lose its sessions.
+    return dataclasses.replace(wording, sessions_on=seat_sessions.on(event.id))
+
+
+@functools.lru_cache(maxsize=64)
+def _wording(
+    timezone: str, starts_at: datetime, ends_at: datetime, room_en: str, room_zh: str
+) -> Wording:
+    """The words of an event's badges, kept per process for the event's time and rooms (a
+    changed event is another key; the catalogue does not change while the process runs): the
+    mail sender renders one badge a document, and switched locales some twenty times for each."""
     return Wording(
         categories={category: _in_both(label) for category, label in CATEGORY_LABELS.items()},
         channels={channel: _in_both(label) for channel, label in CHANNEL_SHORT.items()},
         caption=_in_both(_l("Headset channel")),
         no_receiver=_in_both(_l("No receiver needed")),
-        when_en=_when(event, "en", event.room_en),
-        when_zh=_when(event, "zh_Hant", event.room_zh),
+        when_en=_when(timezone, starts_at, ends_at, "en", room_en),
+        when_zh=_when(timezone, starts_at, ends_at, "zh_Hant", room_zh),
         seat=_in_both(_l("Seat")),
-        sessions_on=seat_sessions.on(event.id),
     )
 
 
