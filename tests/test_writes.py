@@ -80,17 +80,34 @@ def _answers() -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(Rsvp))
 
 
-def test_writes_sent_with_the_commit_are_kept(app):
-    event = make_event()
-    guest_id = make_guest(event).id
+def _entry() -> dict[str, object]:
+    return {"action": "test.w", "actor": "system", "details": {}, "created_at": utcnow()}
+
+
+@pytest.fixture
+def guest_id(app) -> int:
+    guest_id = make_guest(make_event()).id
     db.session.commit()
+    return guest_id
+
+
+def _next_use_case_keeps_only_its_own() -> None:
+    """After a use case that failed, the next one on the same connection commits its own
+    write only: nothing of the failed one was held back for it."""
+    writes = Writes()
+    writes.insert(_ENTRY, [_entry()])
+    unit_of_work.run(writes.send_with_commit)
+    db.session.rollback()
+    assert (_entries(), _answers()) == (1, 0)
+
+
+def test_writes_sent_with_the_commit_are_kept(guest_id):
     sent: list[str] = []
     sa.event.listen(db.engine, "before_cursor_execute", lambda *a: sent.append(a[2]))
-    entry = {"action": "test.w", "actor": "system", "details": {}, "created_at": utcnow()}
 
     def work() -> None:
         writes = Writes()
-        writes.insert(_ENTRY, [entry])
+        writes.insert(_ENTRY, [_entry()])
         writes.insert(_ANSWER, [_answer(guest_id)])
         writes.send_with_commit()
         if db.engine.dialect.name == "postgresql":
@@ -103,11 +120,7 @@ def test_writes_sent_with_the_commit_are_kept(app):
     assert (_entries(), _answers()) == (1, 1)
 
 
-def test_a_statement_after_writes_held_for_the_commit_sees_them(app):
-    event = make_event()
-    guest_id = make_guest(event).id
-    db.session.commit()
-    entry = {"action": "test.w", "actor": "system", "details": {}, "created_at": utcnow()}
+def test_a_statement_after_writes_held_for_the_commit_sees_them(guest_id):
     seen: list[int] = []
 
     def work() -> None:
@@ -116,7 +129,7 @@ def test_a_statement_after_writes_held_for_the_commit_sees_them(app):
         writes.send_with_commit()
         seen.append(_answers())
         # A change made by the session after them is written after them too.
-        db.session.add(AuditEntry(**entry))
+        db.session.add(AuditEntry(**_entry()))
 
     unit_of_work.run(work)
     db.session.rollback()
@@ -124,14 +137,10 @@ def test_a_statement_after_writes_held_for_the_commit_sees_them(app):
     assert (_entries(), _answers()) == (1, 1)
 
 
-def test_a_write_refused_at_the_commit_fails_the_use_case_and_keeps_nothing(app):
-    event = make_event()
-    guest_id = make_guest(event).id
-    db.session.commit()
-    entry = {"action": "test.w", "actor": "system", "details": {}, "created_at": utcnow()}
+def test_a_write_refused_at_the_commit_fails_the_use_case_and_keeps_nothing(guest_id):
 
     def work() -> None:
-        db.session.add(AuditEntry(**entry))
+        db.session.add(AuditEntry(**_entry()))
         writes = Writes()
         writes.insert(_ANSWER, [_answer(guest_id)])
         writes.insert(_ANSWER, [_answer(guest_id)])
@@ -141,19 +150,10 @@ def test_a_write_refused_at_the_commit_fails_the_use_case_and_keeps_nothing(app)
         unit_of_work.run(work)
     db.session.rollback()
     assert (_entries(), _answers()) == (0, 0)
-    # The connection goes on, holding nothing of the use case that failed.
-    writes_after = Writes()
-    writes_after.insert(_ENTRY, [entry])
-    unit_of_work.run(writes_after.send_with_commit)
-    db.session.rollback()
-    assert (_entries(), _answers()) == (1, 0)
+    _next_use_case_keeps_only_its_own()
 
 
-def test_a_use_case_that_fails_after_holding_writes_keeps_none_of_them(app):
-    event = make_event()
-    guest_id = make_guest(event).id
-    db.session.commit()
-    entry = {"action": "test.w", "actor": "system", "details": {}, "created_at": utcnow()}
+def test_a_use_case_that_fails_after_holding_writes_keeps_none_of_them(guest_id):
 
     def work() -> None:
         writes = Writes()
@@ -164,9 +164,4 @@ def test_a_use_case_that_fails_after_holding_writes_keeps_none_of_them(app):
     with pytest.raises(RuntimeError):
         unit_of_work.run(work)
     db.session.rollback()
-    # The next use case on the same connection commits its own write only.
-    writes_after = Writes()
-    writes_after.insert(_ENTRY, [entry])
-    unit_of_work.run(writes_after.send_with_commit)
-    db.session.rollback()
-    assert (_entries(), _answers()) == (1, 0)
+    _next_use_case_keeps_only_its_own()
