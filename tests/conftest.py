@@ -8,9 +8,11 @@ import os
 
 import pytest
 import sqlalchemy as sa
+from flask import Flask
 from support.app import TEMPLATES, TEST_SECRET, request_client
 from support.auth import DOOR_EMAIL, logged_in
 from support.factories import make_staff
+from support.routing import LazilyBuiltRule
 from werkzeug.security import generate_password_hash
 
 from registrar import create_app
@@ -137,6 +139,15 @@ def app(app_config, instance_path):
         yield app
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def url_builders_compiled_when_used():
+    """Every app of the tests builds its URLs with rules compiled on first use (support/routing.py);
+    set on the class, as Flask.__init__ adds its first rule before an app could be told."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Flask, "url_rule_class", LazilyBuiltRule)
+        yield
 
 
 @pytest.fixture(autouse=True)
