@@ -17,7 +17,7 @@ class LazilyBuiltRule(Rule):
         compile_now = super()._compile_builder
         attribute = "_build_unknown" if append_unknown else "_build"
 
-        def build(rule: Rule, **values: Any) -> tuple[str, str]:
+        def build(rule: Rule, /, **values: Any) -> tuple[str, str]:
             built = compile_now(append_unknown).__get__(rule, None)
             setattr(rule, attribute, built)
             return built(**values)
