@@ -192,6 +192,71 @@ EVENT_WRITES = frozenset(
     }
 )
 ORGANIZERS_ONLY |= EVENT_WRITES
+# The operations fuzzed together, each group on a database of its own seeded anew and in the
+# document's order: one test per group, so that the groups run in parallel. The scans stay
+# together with the door's reads: a scan's verdict depends on the scans before it.
+GROUPS = {
+    "scans": {"scan", "walk_in", "door_list", "occupancy", "scan_log"},
+    "door_by_hand": {"search", "admit_unanswered", "check_in_by_name", "let_in", "receiver"},
+    "guests": {
+        "check_ins",
+        "export_file",
+        "guest_list",
+        "guest_create",
+        "guest_bulk",
+        "guest",
+        "guest_update",
+        "guest_answer",
+        "guest_answer_update",
+        "guest_action",
+        "messages",
+        "messages_queue",
+    },
+    "events_and_seats": {
+        "events",
+        "event_create",
+        "event",
+        "event_update",
+        "event_cancel",
+        "event_copy",
+        "event_state",
+        "seats",
+        "seats_update",
+        "waitlist",
+        "waitlist_move",
+        "waitlist_promote",
+    },
+    "programme_and_questions": {
+        "programme_list",
+        "programme_create",
+        "programme_changes",
+        "programme_notice",
+        "programme_delete",
+        "programme_item",
+        "programme_update",
+        "programme_move",
+        "questions",
+        "question_create",
+        "question_delete",
+        "question",
+        "question_update",
+        "question_move",
+    },
+    "requests_companions_and_travel": {
+        "requests",
+        "request",
+        "request_approve",
+        "request_decline",
+        "guest_deputy",
+        "companions",
+        "companion_create",
+        "companion_delete",
+        "companion_update",
+        "guest_travel",
+        "pickup_update",
+        "travel_board",
+    },
+}
 # Values the generators seldom or never make, put into a valid body now and then, each of which
 # once made the API fail: a NUL, a lone surrogate (valid JSON, not valid text), times that leave
 # the calendar when turned to UTC or use RFC 3339's lower case, a string for a boolean.
@@ -758,10 +823,14 @@ def door_api(app) -> DoorApi:
     return DoorApi(schemathesis.openapi.from_wsgi(DOCUMENT, app, config=config), seed, sessions)
 
 
-def test_api_answers_as_documented(door_api):
+@pytest.mark.parametrize("group", GROUPS)
+def test_api_answers_as_documented(door_api, group):
     schema, seed, sessions = door_api.schema, door_api.seed, door_api.sessions
     operations = [result.ok() for result in schema.get_all_operations()]
     assert {op.definition.raw["operationId"] for op in operations} == set(EXAMPLES)
+    # Every operation is in one group.
+    assert sorted(name for names in GROUPS.values() for name in names) == sorted(EXAMPLES)
+    operations = [op for op in operations if op.definition.raw["operationId"] in GROUPS[group]]
     # (operation, status, verdict or error code) of every answer
     badges = itertools.cycle(seed["codes"])
     answers: list[tuple[str, int, str | None]] = []
@@ -881,9 +950,10 @@ def test_api_answers_as_documented(door_api):
 
     # The requests went past the door: every operation answered, most verdicts were given and
     # the refusals were of every kind, not one error for everything.
-    assert {name for name, status, _ in answers if status == 200} == set(EXAMPLES)
-    verdicts = {detail for _, status, detail in answers if status == 200}
-    assert {"ok", "already_checked_in", "declined", "revoked", "wrong_event", "invalid"} <= verdicts
+    assert {name for name, status, _ in answers if status == 200} == GROUPS[group]
+    if "scan" in GROUPS[group]:
+        wanted = {"ok", "already_checked_in", "declined", "revoked", "wrong_event", "invalid"}
+        assert wanted <= {detail for _, status, detail in answers if status == 200}
     refusals = {detail for _, status, detail in answers if status >= 400}
     assert {"bad_request", "csrf_failed", "forbidden", "not_found"} <= refusals
     # The tokens went past the door too: the door token's requests answered, the read token's
