@@ -5,8 +5,8 @@ that took the lock appends one line to it when it ends: the milliseconds from ta
 (SQLite: the BEGIN IMMEDIATE, after its wait; PostgreSQL: the event row's SELECT ... FOR
 UPDATE, or where the statement after it in the same pipeline reads the server's clock, that
 reading: locking.lock_guest_event) to the end of its commit or rollback, when the lock is free
-again. Workers append to
-the same file, one write per line. When off, nothing is listened to and `taken` returns at once.
+again. Workers append to the same file, one write per line. When off, nothing is listened to
+and `taken` returns at once.
 """
 
 from __future__ import annotations

@@ -71,7 +71,7 @@ def listen(engine: sa.Engine) -> None:
     sa.event.listen(engine, "before_execute", _send_held_first)
     sa.event.listen(engine, "commit", _send_held_with_commit)
     sa.event.listen(engine, "rollback", _drop_held)
-    # Nor does a connection back in the pool (its info outlives the checkout).
+    # A connection back in the pool keeps none either (its info outlives the checkout).
     sa.event.listen(engine.pool, "checkin", _dropped_at_checkin)
 
 
