@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from . import lock_times, pipelines
 from .extensions import db
-from .services import writes
 
 if sys.platform != "win32":
     import fcntl
@@ -119,7 +118,6 @@ def configure(app: Flask) -> None:
     sa.event.listen(engine, "before_cursor_execute", _note_write)
     sa.event.listen(db.session, "after_begin", _session_begun)
     pipelines.listen(engine)
-    writes.listen(engine)
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_connect)
         sa.event.listen(engine, "begin", _sqlite_begin)

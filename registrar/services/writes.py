@@ -10,9 +10,7 @@ the end, where a refused write raises as SQLAlchemy's error of its kind, as if s
 
 Writes that end their transaction can wait for its commit (Writes.send_with_commit): on
 PostgreSQL they then go in the same pipeline as the COMMIT, and the lock, held until the
-commit's answer, is released one round trip sooner. Until the commit they are kept with the
-connection; any statement run on it before then sends them first (listen), so that nothing can
-read or write past them, and a rollback drops them with the rest of the transaction.
+commit's answer, is released one round trip sooner (pipelines.hold_for_commit).
 
 Tried and left out (README, "Load"): sending them on PostgreSQL as one `WITH` statement, with
 the values built into the statement. In process, the client spent more CPU time per answer on
@@ -28,14 +26,10 @@ import sqlalchemy as sa
 from .. import pipelines
 from ..extensions import db
 
-_Write = tuple[sa.Insert | sa.Update, list[dict[str, Any]] | dict[str, Any] | None]
-# Kept in the connection's info: the writes waiting for the transaction's commit.
-_HELD = "registrar.writes_held_for_commit"
-
 
 class Writes:
     def __init__(self) -> None:
-        self._writes: list[_Write] = []
+        self._writes: list[pipelines.Statement] = []
 
     def insert(self, statement: sa.Insert, rows: list[dict[str, Any]]) -> None:
         self._writes.append((statement, rows))
@@ -51,7 +45,7 @@ class Writes:
         db.session.flush()
         connection = db.session.connection()
         with pipelines.pipeline(connection):
-            _execute(connection, writes)
+            pipelines.execute(connection, writes)
 
     def send_with_commit(self) -> None:
         """Send the writes gathered as the transaction's last: where the driver has a pipeline
@@ -60,54 +54,6 @@ class Writes:
         db.session.flush()
         connection = db.session.connection()
         if not pipelines.has_pipeline(connection):
-            _execute(connection, writes)
+            pipelines.execute(connection, writes)
             return
-        connection.info.setdefault(_HELD, []).extend(writes)
-
-
-def listen(engine: sa.Engine) -> None:
-    """Have the engine's connections send the writes held for a commit with it, or before any
-    statement run before it, and drop them at a rollback."""
-    sa.event.listen(engine, "before_execute", _send_held_first)
-    sa.event.listen(engine, "commit", _send_held_with_commit)
-    sa.event.listen(engine, "rollback", _drop_held)
-    # A connection back in the pool keeps none either (its info outlives the checkout).
-    sa.event.listen(engine.pool, "checkin", _dropped_at_checkin)
-
-
-def _send_held_first(connection: sa.Connection, *_args: object) -> None:
-    held = connection.info.pop(_HELD, None)
-    if held:
-        with pipelines.pipeline(connection):
-            _execute(connection, held)
-
-
-def _send_held_with_commit(connection: sa.Connection) -> None:
-    # Called as the transaction commits, before SQLAlchemy asks the driver to: the driver's
-    # commit here sends the COMMIT in the pipeline, and the driver's commit that follows,
-    # finding no transaction open, sends nothing.
-    held = connection.info.pop(_HELD, None)
-    if not held:
-        return
-    driver = connection.connection.dbapi_connection
-    assert driver is not None
-    with pipelines.pipeline(connection):
-        _execute(connection, held)
-        driver.commit()
-
-
-def _drop_held(connection: sa.Connection) -> None:
-    connection.info.pop(_HELD, None)
-
-
-def _dropped_at_checkin(_driver: object, record: Any) -> None:
-    if record is not None:
-        record.info.pop(_HELD, None)
-
-
-def _execute(connection: sa.Connection, writes: list[_Write]) -> None:
-    for statement, parameters in writes:
-        if parameters is None:
-            connection.execute(statement)
-        else:
-            connection.execute(statement, parameters)
+        pipelines.hold_for_commit(connection, writes)
