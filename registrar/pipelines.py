@@ -80,7 +80,9 @@ def answered_together(connection: sa.Connection) -> Iterator[Any]:
         try:
             yield driver
         finally:
-            connection.info.pop(_SYNC_AFTER_EXECUTE, None)
+            # A connection lost meanwhile took its info with it (see _held).
+            if not connection.invalidated:
+                connection.info.pop(_SYNC_AFTER_EXECUTE, None)
 
 
 def execute(connection: sa.Connection, statements: list[Statement]) -> None:
@@ -99,8 +101,18 @@ def hold_for_commit(connection: sa.Connection, statements: list[Statement]) -> N
     connection.info.setdefault(_HELD, []).extend(statements)
 
 
+def _held(connection: sa.Connection) -> list[Statement] | None:
+    """Take the statements held on the connection. None on a connection invalidated (lost,
+    say, when the database restarted): what it held went with it, and its info may not be
+    asked for until the transaction is rolled back."""
+    if connection.invalidated:
+        return None
+    held: list[Statement] | None = connection.info.pop(_HELD, None)
+    return held
+
+
 def _send_held_first(connection: sa.Connection, *_args: object) -> None:
-    held = connection.info.pop(_HELD, None)
+    held = _held(connection)
     if held:
         with pipeline(connection):
             execute(connection, held)
@@ -110,7 +122,7 @@ def _send_held_with_commit(connection: sa.Connection) -> None:
     # Called as the transaction commits, before SQLAlchemy asks the driver to: the driver's
     # commit here sends the COMMIT in the pipeline, and the driver's commit that follows,
     # finding no transaction open, sends nothing.
-    held = connection.info.pop(_HELD, None)
+    held = _held(connection)
     if not held:
         return
     driver = connection.connection.dbapi_connection
@@ -121,7 +133,7 @@ def _send_held_with_commit(connection: sa.Connection) -> None:
 
 
 def _drop_held(connection: sa.Connection) -> None:
-    connection.info.pop(_HELD, None)
+    _held(connection)
 
 
 def _dropped_at_checkin(_driver: object, record: Any) -> None:
