@@ -217,9 +217,8 @@ def _first_yes(
 
     What `answer` does for it, written by a few statements sent together instead of objects
     and flushes (seats.take_seat_by_statement, services/writes.py): the answer; the seat; the
-    two audit entries in one statement; the message. They are sent with the transaction's
-    commit where the database allows (Writes.send_with_commit); the guest's `rsvp` and `seat`
-    are expired, to be read again when used.
+    two audit entries in one statement; the message. The guest's `rsvp` and `seat` are
+    expired, to be read again when used.
     """
     now = utcnow()
     values = _answer_values(reply)
@@ -249,8 +248,7 @@ def _first_yes(
     state, _queue_number = seats.take_seat_by_statement(
         event, guest, actor, counts, now, [answered], writes
     )
-    # Nothing of this answer is written after: on PostgreSQL the writes go with the commit.
-    writes.send_with_commit()
+    writes.send()
     db.session.expire(guest, ["rsvp"])
     return RsvpState(
         answered=True,

@@ -8,10 +8,6 @@ statements themselves on SQLite. On PostgreSQL they go in one pipeline (psycopg'
 mode): sent one after the other without waiting for each answer, the answers read together at
 the end, where a refused write raises as SQLAlchemy's error of its kind, as if sent alone.
 
-Writes that end their transaction can wait for its commit (Writes.send_with_commit): on
-PostgreSQL they then go in the same pipeline as the COMMIT, and the lock, held until the
-commit's answer, is released one round trip sooner (pipelines.hold_for_commit).
-
 Tried and left out (README, "Load"): sending them on PostgreSQL as one `WITH` statement, with
 the values built into the statement. In process, the client spent more CPU time per answer on
 building and compiling it than the round trips saved.
@@ -46,14 +42,3 @@ class Writes:
         connection = db.session.connection()
         with pipelines.pipeline(connection):
             pipelines.execute(connection, writes)
-
-    def send_with_commit(self) -> None:
-        """Send the writes gathered as the transaction's last: where the driver has a pipeline
-        (PostgreSQL), with its COMMIT, in one round trip; elsewhere at once, as send()."""
-        writes, self._writes = self._writes, []
-        db.session.flush()
-        connection = db.session.connection()
-        if not pipelines.has_pipeline(connection):
-            pipelines.execute(connection, writes)
-            return
-        pipelines.hold_for_commit(connection, writes)
