@@ -17,9 +17,6 @@ import sqlalchemy as sa
 # SQLAlchemy has sent its statement, before it looks at the answer.
 _SYNC_AFTER_EXECUTE = "registrar.pipeline_to_sync"
 
-# A statement and its parameters: None, one row's or many rows' (executemany).
-Statement = tuple[sa.Executable, list[dict[str, Any]] | dict[str, Any] | None]
-
 
 def listen(engine: sa.Engine) -> None:
     sa.event.listen(engine, "after_cursor_execute", _sync_if_asked)
@@ -68,15 +65,6 @@ def answered_together(connection: sa.Connection) -> Iterator[Any]:
             # may not be asked for it until the transaction is rolled back.
             if not connection.invalidated:
                 connection.info.pop(_SYNC_AFTER_EXECUTE, None)
-
-
-def execute(connection: sa.Connection, statements: list[Statement]) -> None:
-    """Run the statements in their order on the connection."""
-    for statement, parameters in statements:
-        if parameters is None:
-            connection.execute(statement)
-        else:
-            connection.execute(statement, parameters)
 
 
 def _sync_if_asked(connection: sa.Connection, *_args: object) -> None:

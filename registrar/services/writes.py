@@ -25,7 +25,9 @@ from ..extensions import db
 
 class Writes:
     def __init__(self) -> None:
-        self._writes: list[pipelines.Statement] = []
+        self._writes: list[
+            tuple[sa.Insert | sa.Update, list[dict[str, Any]] | dict[str, Any] | None]
+        ] = []
 
     def insert(self, statement: sa.Insert, rows: list[dict[str, Any]]) -> None:
         self._writes.append((statement, rows))
@@ -41,4 +43,8 @@ class Writes:
         db.session.flush()
         connection = db.session.connection()
         with pipelines.pipeline(connection):
-            pipelines.execute(connection, writes)
+            for statement, parameters in writes:
+                if parameters is None:
+                    connection.execute(statement)
+                else:
+                    connection.execute(statement, parameters)
