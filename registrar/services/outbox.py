@@ -183,13 +183,17 @@ def enqueue_by_statement(
 TO_GUESTS = OutboxMessage.is_test.is_(False)
 
 # Made once, for the hot path (enqueue_by_statement): the guest's queued seat messages
-# cancelled, and the new one.
+# cancelled, and the new one. Each kind is a value of its own in the statement, not a list
+# expanded as it runs, so that the statement can go straight to the driver
+# (pipelines.execute_in_pipeline).
 _SUPERSEDE_SEAT_MESSAGES = (
     sa.update(OutboxMessage)
     .where(
         OutboxMessage.guest_id == sa.bindparam("guest"),
         OutboxMessage.status == MessageStatus.QUEUED,
-        OutboxMessage.kind.in_(SEAT_MESSAGES),
+        OutboxMessage.kind.in_(
+            [sa.literal(kind, OutboxMessage.kind.type) for kind in sorted(SEAT_MESSAGES)]
+        ),
         TO_GUESTS,
     )
     .values(status=MessageStatus.CANCELLED, reason="superseded")
