@@ -372,6 +372,32 @@ def test_errors_are_shown_in_the_guest_language(client, app):
     ]
 
 
+def test_an_answer_reads_sessions_and_a_pending_correction_only_when_there_are_some(client, app):
+    guest = make_guest(make_event())
+    path = invitation_path(guest)
+    read: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        # A statement of their own: the guest's read asks whether there are any, as columns.
+        if statement.startswith(("SELECT agenda_items.", "SELECT change_requests.")):
+            read.append(statement.split(".")[0])
+
+    def answer(data: dict[str, str]) -> None:
+        sa.event.listen(db.engine, "before_cursor_execute", seen)
+        try:
+            assert client.post(path, data=data).status_code == 302
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", seen)
+
+    answer(YES)
+    assert read == []
+    # A correction asked: the page's form reads it, and shows it as asked.
+    answer({**YES, "name_en": "Dr. Corrected"})
+    assert requests.pending_of(guest, RequestKind.NAME_CHANGE).name_en == "Dr. Corrected"
+    html = client.get(path).get_data(as_text=True)
+    assert 'name="name_en" type="text" value="Dr. Corrected"' in html
+
+
 def test_html_in_a_name_is_stored_as_typed_and_shown_escaped(client, app):
     guest = make_guest(make_event())
     script = "<script>alert(1)</script>"

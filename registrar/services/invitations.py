@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Sequence
+from typing import Any
+
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
@@ -28,14 +32,36 @@ def invitation_url(guest: Guest) -> str:
 _WITH_PAGE = (joinedload(Guest.event), joinedload(Guest.rsvp), joinedload(Guest.seat))
 
 
+@functools.cache
+def _page_statement(also: tuple[Any, ...]) -> sa.Select[Any]:
+    return (
+        sa.select(Guest, *also)
+        .where(Guest.id == sa.bindparam("guest_id", type_=sa.Integer))
+        .options(*_WITH_PAGE)
+    )
+
+
 def resolve_invitation(token: str) -> Guest:
     """The guest a link belongs to, if the link is still the guest's current one."""
+    guest, _also = resolve_invitation_with(token, ())
+    return guest
+
+
+def resolve_invitation_with(token: str, also: tuple[Any, ...]) -> tuple[Guest, Sequence[Any]]:
+    """resolve_invitation, and the values of the columns `also` read with the guest in the same
+    statement (columns of a statement whose FROM is guests: whether the guest has a request
+    pending, say), for the page to read no more than it needs."""
     try:
         claim = tokens.read_invitation_token(token)
     except tokens.InvalidToken as exc:
         raise InvitationNotFound() from exc
     # With what every link's page reads of the guest, in the same statement.
-    guest = db.session.get(Guest, claim.guest_id, options=_WITH_PAGE)
+    values: Sequence[Any] = ()
+    if also:
+        row = db.session.execute(_page_statement(also), {"guest_id": claim.guest_id}).first()
+        guest, values = (row[0], row[1:]) if row is not None else (None, ())
+    else:
+        guest = db.session.get(Guest, claim.guest_id, options=_WITH_PAGE)
     # An accompanying person has no invitation of their own.
     if guest is None or guest.is_companion:
         raise InvitationNotFound()
@@ -49,7 +75,7 @@ def resolve_invitation(token: str) -> Guest:
         )
     if guest.is_revoked or claim.version != guest.token_version:
         raise InvitationInactive(event=guest.event)
-    return guest
+    return guest, values
 
 
 def normalize_email(email: str) -> str:

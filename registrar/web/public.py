@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -16,7 +16,7 @@ from flask_wtf import FlaskForm
 from ..extensions import db
 from ..forms import CompanionForm, DeputyForm, PassportForm, RsvpForm, WithdrawLetterForm
 from ..labels import CHANNEL_LABELS, COMPANION_ROLE_LABELS
-from ..models import AgendaItem, Event, EventState, RequestKind
+from ..models import AgendaItem, ChangeRequest, Event, EventState, Guest, RequestKind
 from ..services import (
     audit,
     badges,
@@ -68,13 +68,13 @@ def healthz():
 @limits.token_pages
 @reads_first
 def invitation(token: str):
-    guest = invitations.resolve_invitation(token)
+    guest, facts = invitations.resolve_invitation_with(token, _FORM_FACTS)
     event = guest.event
     g.guest_language = guest.language.value
     g.timezone = event.timezone
     is_open = rsvp.is_open(event)
 
-    form = _rsvp_form(guest)
+    form = _rsvp_form(guest, facts)
     status = 200
     posted = question_fields.posted() if request.method == "POST" else None
     question_error: dict[int, str] = {}
@@ -157,7 +157,7 @@ def ask_through_link(
     link version)` in one transaction, checked there against the link's version; or the page
     again, the form with the refusal next to its fields. The form is made, and `thanks` said,
     once the guest's language is known, so that they speak it."""
-    guest = invitations.resolve_invitation(token)
+    guest, facts = invitations.resolve_invitation_with(token, _FORM_FACTS)
     g.guest_language = guest.language.value
     g.timezone = guest.event.timezone
     asked = make_form()
@@ -170,7 +170,7 @@ def ask_through_link(
         if done.ok:
             return redirect(url_for("public.invitation", token=token, _anchor=anchor))
         status = done.error.status
-    form = _rsvp_form(guest, formdata=None)
+    form = _rsvp_form(guest, facts, formdata=None)
     return _invitation_page(
         guest,
         token,
@@ -315,15 +315,27 @@ class _FormDefaults:
         self.__dict__.update(values)
 
 
-def _rsvp_form(guest, **kwargs) -> RsvpForm:
-    """The answer form, the guest's current answer and names its starting values."""
-    offered = seats.sessions.offered(guest.event_id)
-    return RsvpForm(guest.event, obj=_form_defaults(guest, offered), offered=offered, **kwargs)
+# Read with the guest by the link's pages (invitations.resolve_invitation_with): whether its
+# event's guests choose sessions, and whether it asked for a name correction not yet decided.
+# The answer form reads the sessions and the correction only when there are some.
+_FORM_FACTS = (
+    seats.chooses_sessions(Guest.event_id),
+    requests.is_pending(Guest.id, RequestKind.NAME_CHANGE),
+)
 
 
-def _form_defaults(guest, offered: list[AgendaItem]) -> _FormDefaults:
+def _rsvp_form(guest, facts: Sequence[bool], **kwargs) -> RsvpForm:
+    """The answer form, the guest's current answer and names its starting values; `facts`:
+    the values of _FORM_FACTS read with the guest."""
+    chooses_sessions, asked_for_correction = facts
+    offered = seats.sessions.offered(guest.event_id) if chooses_sessions else []
+    asked = requests.pending_of(guest, RequestKind.NAME_CHANGE) if asked_for_correction else None
+    defaults = _form_defaults(guest, offered, asked)
+    return RsvpForm(guest.event, obj=defaults, offered=offered, **kwargs)
+
+
+def _form_defaults(guest, offered: list[AgendaItem], asked: ChangeRequest | None) -> _FormDefaults:
     answer = guest.rsvp
-    asked = requests.pending_of(guest, RequestKind.NAME_CHANGE)
     attending = None if answer is None else ("yes" if answer.attending else "no")
     return _FormDefaults(
         attending=attending,

@@ -7,6 +7,8 @@ decided since is refused (RequestChanged), so a second tab or a double click wri
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
@@ -102,6 +104,16 @@ def of_event(event_id: int, request_id: int) -> ChangeRequest:
     if found is None or found.event_id != event_id:
         raise NotFound()
     return found
+
+
+def is_pending(guest_id: Any, kind: RequestKind) -> sa.Exists:
+    """Whether the guest `guest_id` names (a parameter, or the guest column of the statement it
+    stands in) has a request of this kind pending, as a column."""
+    return sa.exists().where(
+        ChangeRequest.guest_id == guest_id,
+        ChangeRequest.kind == kind,
+        ChangeRequest.state == RequestState.PENDING,
+    )
 
 
 def pending_of(guest: Guest, kind: RequestKind) -> ChangeRequest | None:

@@ -19,7 +19,13 @@ waitlist per session guests choose).
 """
 
 from . import sessions
-from .counts import COUNTS_OF_GUESTS_EVENT, SeatCounts, counts_from, seat_counts
+from .counts import (
+    COUNTS_OF_GUESTS_EVENT,
+    SeatCounts,
+    chooses_sessions,
+    counts_from,
+    seat_counts,
+)
 from .holds import (
     MAX_HOLD,
     Hold,
@@ -53,6 +59,7 @@ __all__ = [
     "SeatCounts",
     "WaitlistChanged",
     "category_changed",
+    "chooses_sessions",
     "confirm_or_waitlist",
     "has_seat_for",
     "held_for_another_category",

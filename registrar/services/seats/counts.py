@@ -67,6 +67,12 @@ def reserved_seats(event_id: int | sa.ColumnElement[int]) -> sa.ScalarSelect[int
     )
 
 
+def chooses_sessions(event_id: Any) -> sa.Exists:
+    """Whether the event's guests choose sessions (sessions.py), as a column: the event `event_id`
+    names (a parameter, or the event column of the statement it stands in) has one."""
+    return sa.exists().where(AgendaItem.event_id == event_id, AgendaItem.choosable.is_(True))
+
+
 def _counts_of(event_id: Any) -> tuple[Any, ...]:
     """The columns seat_counts reads, for the event `event_id` names (a parameter, or the
     event column of the statement they stand in)."""
@@ -75,7 +81,7 @@ def _counts_of(event_id: Any) -> tuple[Any, ...]:
         _count_seats(event_id, Seat.state == SeatState.WAITLISTED),
         _count_seats(event_id, Seat.hold_id.is_not(None)),
         reserved_seats(event_id),
-        sa.exists().where(AgendaItem.event_id == event_id, AgendaItem.choosable.is_(True)),
+        chooses_sessions(event_id),
         sa.exists().where(EventQuestion.event_id == event_id),
     )
 

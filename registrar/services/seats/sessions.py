@@ -42,7 +42,7 @@ from ...models import (
 )
 from .. import audit, notify, webhooks
 from ..locking import require_event_lock
-from .counts import SeatCounts, _hold_with_room, reserved_seats, seat_counts
+from .counts import SeatCounts, _hold_with_room, chooses_sessions, reserved_seats, seat_counts
 
 # A scan this long before a session starts counts for it (the doors open before it).
 BEFORE_START = timedelta(minutes=30)
@@ -72,13 +72,7 @@ def offered(event_id: int) -> list[AgendaItem]:
 
 def on(event_id: int) -> bool:
     """Whether the event's guests choose sessions (one query: the hot paths ask it)."""
-    return bool(
-        db.session.scalar(
-            sa.select(
-                sa.exists().where(AgendaItem.event_id == event_id, AgendaItem.choosable.is_(True))
-            )
-        )
-    )
+    return bool(db.session.scalar(sa.select(chooses_sessions(event_id))))
 
 
 def offered_ids(event_id: int) -> list[int]:
