@@ -12,6 +12,7 @@ workers measured it themselves (registrar/lock_times.py, on with REGISTRAR_LOCK_
     .venv/bin/python scripts/bench/rsvp_storm.py                # SQLite in a temporary folder
     .venv/bin/python scripts/bench/rsvp_storm.py --guests 40 --seats 15    # a quick look
     .venv/bin/python scripts/bench/rsvp_storm.py --database-url postgresql://postgres@127.0.0.1:5432/test
+    .venv/bin/python scripts/bench/rsvp_storm.py --one-at-a-time   # the lock's time without a storm
 
 Bounded: N threads, one answer each, a 60 s timeout per request; on PostgreSQL the tables go
 into a schema of the run's own, dropped at the end.
@@ -19,6 +20,7 @@ into a schema of the run's own, dropped at the end.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import statistics
@@ -89,6 +91,12 @@ def main() -> None:
     parser.add_argument("--guests", type=int, default=400)
     parser.add_argument("--seats", type=int, default=150)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument(
+        "--one-at-a-time",
+        action="store_true",
+        help="send the answers one after the other instead of at once: what an answer costs "
+        "when nothing else runs beside it",
+    )
     args = parser.parse_args()
     if not 0 < args.seats <= args.guests <= 1000:
         parser.error("need 0 < seats <= guests <= 1000")
@@ -115,6 +123,8 @@ def main() -> None:
             del os.environ["REGISTRAR_LOCK_TIMES"]
             base = f"http://127.0.0.1:{port}"
             start = threading.Barrier(len(paths))
+            # With --one-at-a-time, each answer waits for the one before it to be answered.
+            turns = threading.Lock() if args.one_at_a_time else contextlib.nullcontext()
 
             def guest(path: str):
                 session = requests.Session()
@@ -125,9 +135,10 @@ def main() -> None:
                 form = urlencode({"csrf_token": token, "attending": "yes", "channel": "zh"})
                 answer = common.Door(port, session, "")
                 start.wait(timeout=120)
-                began = time.perf_counter()
-                status = answer.post_form(path, form.encode())
-                return status, began, time.perf_counter()
+                with turns:
+                    began = time.perf_counter()
+                    status = answer.post_form(path, form.encode())
+                    return status, began, time.perf_counter()
 
             print(f"  {len(paths)} guests answer yes at once ...", flush=True)
             with ThreadPoolExecutor(max_workers=len(paths)) as pool:
@@ -155,6 +166,7 @@ def main() -> None:
     gap_free = queue == list(range(1, len(queue) + 1))
     print(
         f"\n{args.guests} guests, {args.seats} seats, gunicorn {args.workers} workers (gthread), "
+        f"{'one answer at a time' if args.one_at_a_time else 'all answers at once'}, "
         f"{backend}, {os.cpu_count()} cores\n"
     )
     print("| confirmed | waitlisted | queue gap-free | answers (status: count) | p50 ms | p95 ms "
