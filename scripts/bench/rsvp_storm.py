@@ -13,6 +13,7 @@ workers measured it themselves (registrar/lock_times.py, on with REGISTRAR_LOCK_
     .venv/bin/python scripts/bench/rsvp_storm.py --guests 40 --seats 15    # a quick look
     .venv/bin/python scripts/bench/rsvp_storm.py --database-url postgresql://postgres@127.0.0.1:5432/test
     .venv/bin/python scripts/bench/rsvp_storm.py --one-at-a-time   # the lock's time without a storm
+    .venv/bin/python scripts/bench/rsvp_storm.py --in-process      # no server: the code's own cost
 
 Bounded: N threads, one answer each, a 60 s timeout per request; on PostgreSQL the tables go
 into a schema of the run's own, dropped at the end.
@@ -67,6 +68,29 @@ def seed(database_url: str, guests: int, seats: int) -> list[str]:
     return paths
 
 
+def answer_in_process(paths: list[str]) -> tuple[list[tuple[int, float, float]], float]:
+    """Every guest answers yes, one after the other, through Flask's test client in this
+    process (no server, no network): the answers and the CPU time per answer in ms."""
+    from registrar import create_app
+    from registrar.extensions import db
+
+    app = create_app()
+    forms = []
+    for path in paths:
+        client = app.test_client()
+        token = csrf_token(client.get(path).get_data(as_text=True))
+        forms.append((client, path, {"csrf_token": token, "attending": "yes", "channel": "zh"}))
+    results, cpu = [], 0.0
+    for client, path, form in forms:
+        began, cpu_began = time.perf_counter(), time.process_time()
+        status = client.post(path, data=form).status_code
+        cpu += time.process_time() - cpu_began
+        results.append((status, began, time.perf_counter()))
+    with app.app_context():
+        db.engine.dispose()
+    return results, cpu * 1000 / len(paths)
+
+
 def outcome(database_url: str) -> tuple[int, list[int]]:
     from registrar.config import normalize_database_url
 
@@ -97,6 +121,12 @@ def main() -> None:
         help="send the answers one after the other instead of at once: what an answer costs "
         "when nothing else runs beside it",
     )
+    parser.add_argument(
+        "--in-process",
+        action="store_true",
+        help="no server: the answers one after the other through Flask's test client in this "
+        "process, with the CPU time per answer",
+    )
     args = parser.parse_args()
     if not 0 < args.seats <= args.guests <= 1000:
         parser.error("need 0 < seats <= guests <= 1000")
@@ -117,9 +147,12 @@ def main() -> None:
             print(f"Seeding {args.guests} guests for {args.seats} seats ...", flush=True)
             paths = seed(database_url, args.guests, args.seats)
             port = free_port()
-            # Only the server's workers time their locks; the seeding above is not measured.
+            # Only the answers time their locks; the seeding above is not measured.
             os.environ["REGISTRAR_LOCK_TIMES"] = str(lock_file)
-            server = common.start_server(port, args.workers, tmp / "gunicorn.log")
+            if args.in_process:
+                results, cpu_ms = answer_in_process(paths)
+            else:
+                server = common.start_server(port, args.workers, tmp / "gunicorn.log")
             del os.environ["REGISTRAR_LOCK_TIMES"]
             base = f"http://127.0.0.1:{port}"
             start = threading.Barrier(len(paths))
@@ -140,9 +173,10 @@ def main() -> None:
                     status = answer.post_form(path, form.encode())
                     return status, began, time.perf_counter()
 
-            print(f"  {len(paths)} guests answer yes at once ...", flush=True)
-            with ThreadPoolExecutor(max_workers=len(paths)) as pool:
-                results = list(pool.map(guest, paths))
+            if not args.in_process:
+                print(f"  {len(paths)} guests answer yes ...", flush=True)
+                with ThreadPoolExecutor(max_workers=len(paths)) as pool:
+                    results = list(pool.map(guest, paths))
             # From the first answer sent to the last one answered: the storm itself, without
             # the pages opened before it.
             seconds = max(end for _s, _b, end in results) - min(b for _s, b, _e in results)
@@ -164,11 +198,13 @@ def main() -> None:
     latencies = [(ended - began) * 1000 for _status, began, ended in results]
     p = common.percentiles(latencies)
     gap_free = queue == list(range(1, len(queue) + 1))
-    print(
-        f"\n{args.guests} guests, {args.seats} seats, gunicorn {args.workers} workers (gthread), "
-        f"{'one answer at a time' if args.one_at_a_time else 'all answers at once'}, "
-        f"{backend}, {os.cpu_count()} cores\n"
-    )
+    if args.in_process:
+        how = f"in one process, one answer at a time, CPU time per answer {cpu_ms:.2f} ms"
+    else:
+        how = f"gunicorn {args.workers} workers (gthread), " + (
+            "one answer at a time" if args.one_at_a_time else "all answers at once"
+        )
+    print(f"\n{args.guests} guests, {args.seats} seats, {how}, {backend}, {os.cpu_count()} cores\n")
     print("| confirmed | waitlisted | queue gap-free | answers (status: count) | p50 ms | p95 ms "
           "| p99 ms | all answered in s |")  # fmt: skip
     print("| ---: | ---: | --- | --- | ---: | ---: | ---: | ---: |")
@@ -180,7 +216,7 @@ def main() -> None:
     if len(held) >= 2:
         h = common.percentiles(held)
         print(
-            f"\nwrite lock held per answer, in the workers ({len(held)} times): "
+            f"\nwrite lock held per answer, as the app timed it ({len(held)} times): "
             f"median {statistics.median(held):.1f} ms, p95 {h['p95']:.1f} ms, "
             f"p99 {h['p99']:.1f} ms, max {max(held):.1f} ms"
         )
