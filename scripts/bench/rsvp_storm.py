@@ -14,6 +14,7 @@ workers measured it themselves (registrar/lock_times.py, on with REGISTRAR_LOCK_
     .venv/bin/python scripts/bench/rsvp_storm.py --database-url postgresql://postgres@127.0.0.1:5432/test
     .venv/bin/python scripts/bench/rsvp_storm.py --one-at-a-time   # the lock's time without a storm
     .venv/bin/python scripts/bench/rsvp_storm.py --in-process      # no server: the code's own cost
+    .venv/bin/python scripts/bench/rsvp_storm.py --seated 100000   # in an event at city scale
 
 Bounded: N threads, one answer each, a 60 s timeout per request; on PostgreSQL the tables go
 into a schema of the run's own, dropped at the end.
@@ -40,18 +41,28 @@ from tests.support.auth import csrf_token
 from tests.support.live_server import free_port
 
 
-def seed(database_url: str, guests: int, seats: int) -> list[str]:
-    """The event and its guests; the invitation paths."""
+def seed(database_url: str, guests: int, seats: int, seated: int) -> tuple[list[str], int]:
+    """The event and its guests; the invitation paths, and how many seats are confirmed
+    before the storm (`seated` guests already there, half of them holding a seat)."""
     from registrar import create_app
     from registrar.extensions import db
     from registrar.models import Category
     from registrar.services import audit, invitations
-    from tests.support.factories import make_event
+    from tests.support.factories import make_event, make_guests_in_bulk
 
     app = create_app()
     with app.app_context():
         db.create_all()
         event = make_event(capacity=seats)
+        before = 0
+        if seated:
+            # Every attending one of them confirmed, then room for the storm's seats on top.
+            event.capacity = seated
+            make_guests_in_bulk(event, seated)
+            before = db.session.scalar(
+                sa.text("SELECT count(*) FROM seats WHERE state = 'confirmed'")
+            )
+            event.capacity = before + seats
         paths = []
         for n in range(guests):
             guest = invitations.add_guest(
@@ -64,8 +75,14 @@ def seed(database_url: str, guests: int, seats: int) -> list[str]:
             db.session.flush()
             paths.append(f"/i/{invitations.invitation_token(guest)}")
         db.session.commit()
+        if seated and db.engine.dialect.name == "postgresql":
+            # As autovacuum would after a load this size (scripts/bench/console.py).
+            with db.engine.connect() as conn:
+                conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
+                    "VACUUM ANALYZE"
+                )
         db.engine.dispose()
-    return paths
+    return paths, before
 
 
 def answer_in_process(paths: list[str]) -> tuple[list[tuple[int, float, float]], float]:
@@ -122,6 +139,13 @@ def main() -> None:
         "when nothing else runs beside it",
     )
     parser.add_argument(
+        "--seated",
+        type=int,
+        default=0,
+        help="guests already in the event before the storm, half of them with a confirmed "
+        "seat (the storm's seats come on top): an event at city scale",
+    )
+    parser.add_argument(
         "--in-process",
         action="store_true",
         help="no server: the answers one after the other through Flask's test client in this "
@@ -130,6 +154,8 @@ def main() -> None:
     args = parser.parse_args()
     if not 0 < args.seats <= args.guests <= 1000:
         parser.error("need 0 < seats <= guests <= 1000")
+    if not 0 <= args.seated <= 200_000:
+        parser.error("need 0 <= seated <= 200000")
 
     with tempfile.TemporaryDirectory(prefix="registrar-storm-") as tmp:
         tmp = Path(tmp)
@@ -145,7 +171,7 @@ def main() -> None:
         server = None
         try:
             print(f"Seeding {args.guests} guests for {args.seats} seats ...", flush=True)
-            paths = seed(database_url, args.guests, args.seats)
+            paths, seated_before = seed(database_url, args.guests, args.seats, args.seated)
             port = free_port()
             # Only the answers time their locks; the seeding above is not measured.
             os.environ["REGISTRAR_LOCK_TIMES"] = str(lock_file)
@@ -204,12 +230,16 @@ def main() -> None:
         how = f"gunicorn {args.workers} workers (gthread), " + (
             "one answer at a time" if args.one_at_a_time else "all answers at once"
         )
-    print(f"\n{args.guests} guests, {args.seats} seats, {how}, {backend}, {os.cpu_count()} cores\n")
+    already = f" ({seated_before} seats confirmed before, not counted below)" if args.seated else ""
+    print(
+        f"\n{args.guests} guests, {args.seats} seats{already}, {how}, {backend}, "
+        f"{os.cpu_count()} cores\n"
+    )
     print("| confirmed | waitlisted | queue gap-free | answers (status: count) | p50 ms | p95 ms "
           "| p99 ms | all answered in s |")  # fmt: skip
     print("| ---: | ---: | --- | --- | ---: | ---: | ---: | ---: |")
     print(
-        f"| {confirmed} | {len(queue)} | {'yes' if gap_free else 'NO'} | "
+        f"| {confirmed - seated_before} | {len(queue)} | {'yes' if gap_free else 'NO'} | "
         f"{', '.join(f'{s}: {n}' for s, n in sorted(statuses.items()))} | {p['p50']:.0f} | "
         f"{p['p95']:.0f} | {p['p99']:.0f} | {seconds:.1f} |"
     )
@@ -223,8 +253,8 @@ def main() -> None:
     wrong = []
     if len(held) != args.guests:
         wrong.append(f"{len(held)} lock times for {args.guests} answers")
-    if confirmed != args.seats:
-        wrong.append(f"{confirmed} confirmed, expected {args.seats}")
+    if confirmed != seated_before + args.seats:
+        wrong.append(f"{confirmed} confirmed, expected {seated_before + args.seats}")
     if len(queue) != args.guests - args.seats or not gap_free:
         wrong.append("the waitlist is not 1..N-S")
     if set(statuses) != {302}:
