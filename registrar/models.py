@@ -11,7 +11,7 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
-from . import guest_tally, search_index
+from . import guest_tally, search_index, seat_tally
 from .extensions import Base, db
 from .search_keys import guest_search_key
 
@@ -662,6 +662,24 @@ class Seat(Model):
         sa.UniqueConstraint("event_id", "queue_number", name="uq_seats_event_queue"),
         sa.Index("uq_seats_event_label", "event_id", "label", unique=True),
     )
+
+
+# How many seats each event has confirmed, waitlisted and taken from its holds (seat_tally), a
+# row per event written by the database's triggers in every change of its seats; the seat
+# decision reads it under the event's lock instead of counting the seats. Nothing reads or
+# writes it through the ORM.
+SEAT_TALLIES = sa.Table(
+    seat_tally.TABLE,
+    Base.metadata,
+    sa.Column(
+        "event_id", sa.Integer, sa.ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
+    ),
+    *(
+        sa.Column(name, sa.Integer, nullable=False, server_default="0")
+        for name in seat_tally.COLUMNS
+    ),
+)
+seat_tally.listen(Base.metadata)
 
 
 class SessionSeat(Model):

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from flask import Flask
+from support import seat_tally
 from support.app import TEMPLATES, TEST_SECRET, request_client
 from support.auth import DOOR_EMAIL, logged_in
 from support.factories import make_staff
@@ -169,7 +170,11 @@ def app(app_config, instance_path):
         db.create_all()
         yield app
         db.session.remove()
+        # Whatever the test did to seats, the counts the database keeps of them are right.
+        wrong = seat_tally.mismatches()
+        db.session.remove()
         db.engine.dispose()
+        assert not wrong, wrong
 
 
 @pytest.fixture(autouse=True, scope="session")

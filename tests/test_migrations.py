@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from support import tally
+from support import seat_tally, tally
 from support.factories import make_event, make_guests_in_bulk
 
 from registrar import search_index
@@ -98,3 +98,18 @@ def test_the_tally_migration_counts_the_guests_already_there(app):
     downgrade(revision="e4a7c2f9d815")
     upgrade()
     assert tally.stored(event_id) == expected
+
+
+def test_the_seat_tally_migration_counts_the_seats_already_there(app):
+    db.drop_all()
+    upgrade()
+    event = make_event(capacity=5)
+    make_guests_in_bulk(event, 40)
+    db.session.commit()
+    expected = seat_tally.counted()
+    assert expected[event.id][:2] == (5, 15)
+    db.session.close()
+    # Back to before the seat tally, then up again: the events' rows are made from their seats.
+    downgrade(revision="c4d8e2f6a1b3")
+    upgrade()
+    assert seat_tally.kept() == expected

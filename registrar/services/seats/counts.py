@@ -12,7 +12,16 @@ from typing import Any
 import sqlalchemy as sa
 
 from ...extensions import db
-from ...models import AgendaItem, Event, EventQuestion, Guest, Seat, SeatHold, SeatState
+from ...models import (
+    SEAT_TALLIES,
+    AgendaItem,
+    Event,
+    EventQuestion,
+    Guest,
+    Seat,
+    SeatHold,
+    SeatState,
+)
 
 
 @dataclass(frozen=True)
@@ -47,15 +56,12 @@ class SeatCounts:
         return max(self.reserved - self.confirmed_in_holds, 0)
 
 
-def _count_seats(
-    event_id: int | sa.ColumnElement[int], *where: sa.ColumnElement[bool]
-) -> sa.ScalarSelect[int]:
-    return (
-        sa.select(sa.func.count())
-        .select_from(Seat)
-        .where(Seat.event_id == event_id, *where)
-        .scalar_subquery()
-    )
+def _tallied(event_id: Any, column: str) -> sa.ColumnElement[int]:
+    """One of the event's seat counts, as the database keeps them (seat_tally.py): 0 for an
+    event that never had a seat."""
+    kept = SEAT_TALLIES.c[column]
+    counted = sa.select(kept).where(SEAT_TALLIES.c.event_id == event_id).scalar_subquery()
+    return sa.func.coalesce(counted, 0)
 
 
 def reserved_seats(event_id: int | sa.ColumnElement[int]) -> sa.ScalarSelect[int]:
@@ -77,9 +83,9 @@ def _counts_of(event_id: Any) -> tuple[Any, ...]:
     """The columns seat_counts reads, for the event `event_id` names (a parameter, or the
     event column of the statement they stand in)."""
     return (
-        _count_seats(event_id, Seat.state == SeatState.CONFIRMED),
-        _count_seats(event_id, Seat.state == SeatState.WAITLISTED),
-        _count_seats(event_id, Seat.hold_id.is_not(None)),
+        _tallied(event_id, "confirmed"),
+        _tallied(event_id, "waitlisted"),
+        _tallied(event_id, "in_holds"),
         reserved_seats(event_id),
         chooses_sessions(event_id),
         sa.exists().where(EventQuestion.event_id == event_id),
