@@ -16,6 +16,11 @@ Every change of an event's seats holds the event's lock (services/locking.py), s
 written by one transaction at a time; on PostgreSQL the upsert's row lock makes that so for any
 other writer as well. The triggers are made with the tables (create_all, through the events
 below) and by the migration that brought them, from the same statements.
+
+What it costs: one more statement, by the trigger, for every seat changed. On PostgreSQL each
+one writes a new version of the event's row, which later writes of the same transaction step
+over: thousands of seats changed in one transaction take longer per seat (5,000 promoted at
+once by a capacity increase: 12.0 s against 11.1 s without the tally, README "Load").
 """
 
 from __future__ import annotations
