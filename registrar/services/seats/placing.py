@@ -9,6 +9,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import contains_eager, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ...errors import CapacityTooLow, InvalidAnswer
@@ -279,11 +280,13 @@ def promote_from_waitlist(event: Event, actor: str) -> list[Guest]:
     db.session.flush()
     free = seat_counts(event).free
     if free > 0:
+        # With their guests, whom each promotion tells: one statement, not one per guest.
         seats = db.session.scalars(
             sa.select(Seat)
             .where(Seat.event_id == event.id, Seat.state == SeatState.WAITLISTED)
             .order_by(Seat.queue_number)
             .limit(free)
+            .options(joinedload(Seat.guest))
         ).all()
         promoted += [_confirm_waitlisted(event, seat, actor) for seat in seats]
     db.session.flush()
@@ -310,6 +313,7 @@ def _promote_into_holds(event: Event, actor: str) -> list[Guest]:
     waiting = db.session.scalars(
         sa.select(Seat)
         .join(Guest, Guest.id == Seat.guest_id)
+        .options(contains_eager(Seat.guest))
         .where(
             Seat.event_id == event.id,
             Seat.state == SeatState.WAITLISTED,
