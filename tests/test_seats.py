@@ -186,6 +186,32 @@ def test_raising_capacity_promotes_in_queue_order(app):
     assert db.session.get(Event, event.id).capacity == 3
 
 
+@pytest.mark.parametrize("promoted", [3, 12])
+def test_a_promotion_reads_the_promoted_guests_with_their_seats(app, promoted):
+    """However many are promoted, their guests are read in the statement that reads the seats:
+    a capacity increase at city scale promotes thousands."""
+    event = make_event(capacity=1)
+    guests = make_guests(event, promoted + 1)
+    for g in guests:
+        say(g)
+    db.session.commit()
+    db.session.expire_all()
+    guest_reads: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        if statement.startswith("SELECT guests."):
+            guest_reads.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        done = seats.set_capacity(event.id, promoted + 1, 0, actor=audit.SYSTEM)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", seen)
+    db.session.commit()
+    assert [g.id for g in done] == [g.id for g in guests[1:]]
+    assert guest_reads == []
+
+
 def test_releasing_held_seats_promotes_too(app):
     event = make_event(capacity=3, held_seats=2)
     a, b, c = make_guests(event, 3)
