@@ -85,6 +85,35 @@ def seed(database_url: str, guests: int, seats: int, seated: int) -> tuple[list[
     return paths, before
 
 
+def answer_through(
+    port: int, paths: list[str], one_at_a_time: bool
+) -> list[tuple[int, float, float]]:
+    """Every guest opens their page first (cookie and CSRF token, as a phone would), then all
+    answer yes at once from a thread each, or one after the other: (status, sent, answered)."""
+    base = f"http://127.0.0.1:{port}"
+    start = threading.Barrier(len(paths))
+    # With one_at_a_time, each answer waits for the one before it to be answered.
+    turns = threading.Lock() if one_at_a_time else contextlib.nullcontext()
+
+    def guest(path: str) -> tuple[int, float, float]:
+        session = requests.Session()
+        # A fresh connection for the answer: the server drops idle ones while the others are
+        # still opening their pages.
+        page = session.get(base + path, headers={"Connection": "close"}, timeout=60)
+        token = csrf_token(page.text)
+        form = urlencode({"csrf_token": token, "attending": "yes", "channel": "zh"})
+        answer = common.Door(port, session, "")
+        start.wait(timeout=120)
+        with turns:
+            began = time.perf_counter()
+            status = answer.post_form(path, form.encode())
+            return status, began, time.perf_counter()
+
+    print(f"  {len(paths)} guests answer yes ...", flush=True)
+    with ThreadPoolExecutor(max_workers=len(paths)) as pool:
+        return list(pool.map(guest, paths))
+
+
 def answer_in_process(paths: list[str]) -> tuple[list[tuple[int, float, float]], float]:
     """Every guest answers yes, one after the other, through Flask's test client in this
     process (no server, no network): the answers and the CPU time per answer in ms."""
@@ -172,37 +201,16 @@ def main() -> None:
         try:
             print(f"Seeding {args.guests} guests for {args.seats} seats ...", flush=True)
             paths, seated_before = seed(database_url, args.guests, args.seats, args.seated)
-            port = free_port()
             # Only the answers time their locks; the seeding above is not measured.
             os.environ["REGISTRAR_LOCK_TIMES"] = str(lock_file)
             if args.in_process:
                 results, cpu_ms = answer_in_process(paths)
             else:
+                port = free_port()
                 server = common.start_server(port, args.workers, tmp / "gunicorn.log")
             del os.environ["REGISTRAR_LOCK_TIMES"]
-            base = f"http://127.0.0.1:{port}"
-            start = threading.Barrier(len(paths))
-            # With --one-at-a-time, each answer waits for the one before it to be answered.
-            turns = threading.Lock() if args.one_at_a_time else contextlib.nullcontext()
-
-            def guest(path: str):
-                session = requests.Session()
-                # A fresh connection for the answer: the server drops idle ones while the
-                # others are still opening their pages.
-                page = session.get(base + path, headers={"Connection": "close"}, timeout=60)
-                token = csrf_token(page.text)
-                form = urlencode({"csrf_token": token, "attending": "yes", "channel": "zh"})
-                answer = common.Door(port, session, "")
-                start.wait(timeout=120)
-                with turns:
-                    began = time.perf_counter()
-                    status = answer.post_form(path, form.encode())
-                    return status, began, time.perf_counter()
-
             if not args.in_process:
-                print(f"  {len(paths)} guests answer yes ...", flush=True)
-                with ThreadPoolExecutor(max_workers=len(paths)) as pool:
-                    results = list(pool.map(guest, paths))
+                results = answer_through(port, paths, args.one_at_a_time)
             # From the first answer sent to the last one answered: the storm itself, without
             # the pages opened before it.
             seconds = max(end for _s, _b, end in results) - min(b for _s, b, _e in results)
